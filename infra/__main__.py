@@ -1,0 +1,115 @@
+"""`./thidua`: one entry point for operators and developers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from infra import kafka, postgres, stack
+from infra.profile import ROOT, SERVICES, load
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console()
+Profile = typer.Option(None, "--profile", help="dev (default) or test; or THIDUA_PROFILE")
+
+
+@app.command()
+def setup() -> None:
+    """Fetch Kafka's jars and make sure PostgreSQL is installed (the Python side is set up by
+    ./thidua itself)."""
+    kafka.fetch_jars()
+    postgres.ensure_binaries()
+    console.print(f"Kafka {kafka.version()}, PostgreSQL {postgres.version()}: ready to start")
+
+
+@app.command()
+def up(profile: str = Profile) -> None:
+    """Start Kafka, PostgreSQL and the four services; a second `up` only restarts what is down."""
+    p = load(profile)
+    t0 = time.monotonic()
+    with console.status("starting Kafka and PostgreSQL…"):
+        started = stack.start_infra(p)
+    with console.status("starting the services…"):
+        started += stack.start_services(p)
+    console.print(
+        f"started: {', '.join(started) or 'nothing (all were up)'} in {time.monotonic() - t0:.1f}s"
+    )
+    _print_status(p)
+
+
+@app.command()
+def down(profile: str = Profile) -> None:
+    """Stop what `up` started, by pid."""
+    stopped = stack.stop_all(load(profile))
+    console.print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+
+
+@app.command()
+def status(profile: str = Profile) -> None:
+    """Each component's state."""
+    p = load(profile)
+    if not _print_status(p):
+        raise typer.Exit(1)
+
+
+@app.command()
+def logs(
+    component: str = typer.Argument(None, help="kafka, postgres or a service; all if omitted"),
+    follow: bool = typer.Option(False, "-f", "--follow"),
+    lines: int = typer.Option(50, "-n"),
+    profile: str = Profile,
+) -> None:
+    """Show the components' logs."""
+    p = load(profile)
+    names = [component] if component else ["kafka", "postgres", *SERVICES]
+    files = [
+        str(p.postgres_dir / "server.log") if n == "postgres" else str(p.logs / f"{n}.log")
+        for n in names
+    ]
+    files = [f for f in files if os.path.exists(f)]
+    if not files:
+        raise typer.Exit(f"no logs yet under {p.logs}")
+    os.execvp("tail", ["tail", "-n", str(lines), *(["-F"] if follow else []), *files])
+
+
+@app.command()
+def reset(profile: str = Profile) -> None:
+    """Stop everything and delete the profile's data (Kafka topics, databases, logs)."""
+    p = load(profile)
+    stack.stop_all(p)
+    postgres.remove(p)
+    shutil.rmtree(p.state, ignore_errors=True)
+    console.print(f"removed {p.state}")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def test(ctx: typer.Context) -> None:
+    """Run every test against a real Kafka and PostgreSQL of the `test` profile (extra arguments
+    go to pytest)."""
+    env = {**os.environ, "THIDUA_PROFILE": "test"}
+    code = subprocess.call([sys.executable, "-m", "pytest", *ctx.args], cwd=ROOT, env=env)
+    raise typer.Exit(code)
+
+
+def _print_status(p) -> bool:
+    table = Table(title=f"thidua ({p.name} profile, state in {p.state})")
+    for col in ("component", "state", "where"):
+        table.add_column(col)
+    ok = True
+    for c in stack.status(p):
+        colour = "green" if c.state == "ready" else "red"
+        ok &= c.state == "ready"
+        table.add_row(c.name, f"[{colour}]{c.state}[/]", c.detail)
+    console.print(table)
+    return ok
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,91 @@
+"""Assembles one service process: settings, database pool and migrations, the Kafka producer,
+and the HTTP app with health and readiness probes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI
+
+from servicekit import db
+from servicekit.http import create_app
+from servicekit.settings import ServiceSettings
+
+RUNTIME_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass
+class Service:
+    """What a running service holds; handlers reach it through `app.state.service`."""
+
+    settings: ServiceSettings
+    migrations: Path
+    pool: asyncpg.Pool | None = None
+    producer: AIOKafkaProducer | None = None
+    extra: dict = field(default_factory=dict)
+
+    async def start(self) -> None:
+        self.pool = await db.create_pool(
+            self.settings.database_url, max_size=self.settings.database_pool_max
+        )
+        await db.migrate(self.pool, RUNTIME_MIGRATIONS, self.migrations)
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+        )
+        await self.producer.start()
+
+    async def stop(self) -> None:
+        if self.producer:
+            await self.producer.stop()
+        if self.pool:
+            await self.pool.close()
+
+    async def database_ready(self) -> None:
+        assert self.pool is not None, "not started"
+        async with self.pool.acquire(timeout=2) as con:
+            await con.fetchval("SELECT 1")
+
+    async def broker_ready(self) -> None:
+        assert self.producer is not None, "not started"
+        if not await self.producer.client.force_metadata_update():
+            raise ConnectionError(f"no answer from {self.settings.kafka_bootstrap}")
+
+
+def build_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    migrations: Path,
+    routers: Sequence[APIRouter] = (),
+) -> FastAPI:
+    service = Service(settings=settings, migrations=migrations)
+
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await service.start()
+        try:
+            yield
+        finally:
+            await service.stop()
+
+    app = create_app(
+        title=title,
+        description=description,
+        lifespan=lifespan,
+        ready_checks={"database": service.database_ready, "broker": service.broker_ready},
+        routers=routers,
+    )
+    app.state.service = service
+    return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")

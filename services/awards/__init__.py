@@ -1,0 +1,1 @@
+"""The awards service: nominations, eligibility screening, public notice, council vote and decisions."""

@@ -1,0 +1,23 @@
+"""The awards service's process: its HTTP API and its Kafka side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from servicekit.service import build_app
+from servicekit.settings import ServiceSettings
+from services import awards as package
+
+NAME = "awards"
+
+
+def create(settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or ServiceSettings(service=NAME)
+    return build_app(
+        settings,
+        title="thidua awards",
+        description=package.__doc__ or "",
+        migrations=Path(__file__).parent / "migrations",
+    )

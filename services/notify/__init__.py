@@ -1,0 +1,1 @@
+"""The notify service: notifications to people, units and subscribed systems."""

@@ -1,0 +1,1 @@
+"""The registry service: units, people, emulation blocs, campaigns and their targets."""

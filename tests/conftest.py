@@ -1,0 +1,75 @@
+"""Shared fixtures: the real Kafka broker and PostgreSQL server of the `test` profile.
+
+The session starts them through the project's own scripts (infra.stack) unless they are already
+running, and stops at the end only what it started itself.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from infra import kafka, postgres, stack
+from infra.profile import Profile, load
+
+
+@pytest.fixture(scope="session")
+def profile() -> Iterator[Profile]:
+    p = load(os.environ.get("THIDUA_PROFILE", "test"))
+    started = stack.start_infra(p)
+    yield p
+    if "kafka" in started:
+        kafka.stop(p)
+    if "postgres" in started:
+        postgres.stop(p)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(profile: Profile) -> str:
+    return profile.kafka_bootstrap
+
+
+@pytest.fixture(scope="session")
+def admin_dsn(profile: Profile) -> str:
+    """The superuser, over the server's private Unix socket (no password needed there)."""
+    socket_dir = profile.postgres_dir / "socket"
+    return f"postgresql://postgres@/postgres?host={socket_dir}&port={profile.postgres_port}"
+
+
+@pytest.fixture
+async def fresh_database(admin_dsn: str) -> AsyncIterator[str]:
+    """An empty database of its own for one test; dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+        yield admin_dsn.replace("/postgres?", f"/{name}?")
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()
+
+
+@pytest.fixture
+async def fresh_topic(kafka_bootstrap: str) -> AsyncIterator[callable]:
+    """Creates uniquely named topics (and their .dlq siblings) for one test."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    created: list[str] = []
+
+    async def make(partitions: int = 1, prefix: str = "test") -> str:
+        name = f"{prefix}.{uuid.uuid4().hex[:10]}.v1"
+        await admin.create_topics([NewTopic(name, partitions, 1), NewTopic(f"{name}.dlq", 1, 1)])
+        created.extend([name, f"{name}.dlq"])
+        return name
+
+    try:
+        yield make
+    finally:
+        if created:
+            await admin.delete_topics(created)
+        await admin.close()
