@@ -92,9 +92,21 @@ def reset(profile: str = Profile) -> None:
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def test(ctx: typer.Context) -> None:
     """Run every test against a real Kafka and PostgreSQL of the `test` profile (extra arguments
-    go to pytest)."""
+    go to pytest). The test stack stays up for the next run, except on CI."""
+    p = load("test")
+    t0 = time.monotonic()
+    with console.status("starting the test profile's Kafka and PostgreSQL…"):
+        stack.start_infra(p)
+    console.print(
+        f"test stack ready in {time.monotonic() - t0:.1f}s "
+        f"(Kafka {kafka.version()}, PostgreSQL {postgres.version()})"
+    )
     env = {**os.environ, "THIDUA_PROFILE": "test"}
-    code = subprocess.call([sys.executable, "-m", "pytest", *ctx.args], cwd=ROOT, env=env)
+    try:
+        code = subprocess.call([sys.executable, "-m", "pytest", *ctx.args], cwd=ROOT, env=env)
+    finally:
+        if os.environ.get("CI"):
+            stack.stop_all(p)
     raise typer.Exit(code)
 
 

@@ -13,7 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
-from infra import procs
+from infra import apt, procs
 from infra.profile import ROOT, Profile
 
 POM = ROOT / "infra" / "kafka" / "pom.xml"
@@ -33,9 +33,7 @@ def fetch_jars() -> None:
     if stamp.exists() and stamp.read_text() == POM.read_text():
         return
     if not shutil.which("mvn") or not shutil.which("java"):
-        raise SystemExit(
-            "Java 17 and Maven are needed to run Kafka: apt-get install openjdk-17-jre-headless maven"
-        )
+        apt.install("openjdk-17-jre-headless", "maven", why="Kafka needs Java 17 and Maven")
     shutil.rmtree(JARS, ignore_errors=True)
     subprocess.run(
         [

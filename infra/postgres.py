@@ -15,6 +15,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from infra import apt
 from infra.profile import SERVICES, Profile
 
 BIN = Path(os.environ.get("THIDUA_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -37,11 +38,7 @@ def _run(argv: list[str], **kw) -> subprocess.CompletedProcess:
 def ensure_binaries() -> None:
     if (BIN / "initdb").exists():
         return
-    if not _as_root():
-        raise SystemExit(f"PostgreSQL 15 is not installed: apt-get install {PACKAGE}")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-q", PACKAGE], check=True, env=env)
+    apt.install(PACKAGE, why="PostgreSQL 15 server binaries are missing")
 
 
 def version() -> str:

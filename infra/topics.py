@@ -40,3 +40,11 @@ def _errors(response) -> list[tuple[str, int, str]]:
         name, code, *rest = item
         out.append((name, code, rest[0] if rest else ""))
     return out
+
+
+if __name__ == "__main__":  # used by the compose file's one-shot `topics` service
+    import asyncio
+    import os
+
+    created = asyncio.run(ensure(os.environ.get("THIDUA_KAFKA_BOOTSTRAP", "127.0.0.1:19092")))
+    print(f"created {len(created)} topics: {', '.join(created) or '-'}")

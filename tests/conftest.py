@@ -1,32 +1,28 @@
 """Shared fixtures: the real Kafka broker and PostgreSQL server of the `test` profile.
 
 The session starts them through the project's own scripts (infra.stack) unless they are already
-running, and stops at the end only what it started itself.
+running, and leaves them running for the next run (`./thidua test` stops them on CI).
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from infra import kafka, postgres, stack
+from infra import stack
 from infra.profile import Profile, load
 
 
 @pytest.fixture(scope="session")
-def profile() -> Iterator[Profile]:
+def profile() -> Profile:
     p = load(os.environ.get("THIDUA_PROFILE", "test"))
-    started = stack.start_infra(p)
-    yield p
-    if "kafka" in started:
-        kafka.stop(p)
-    if "postgres" in started:
-        postgres.stop(p)
+    stack.start_infra(p)
+    return p
 
 
 @pytest.fixture(scope="session")

@@ -1,1 +1,2 @@
-"""The awards service: nominations, eligibility screening, public notice, council vote and decisions."""
+"""The awards service: nominations, eligibility screening, public notice, council vote,
+decisions."""

@@ -1,1 +1,2 @@
-"""The progress service: progress reports, completion, early finish, bloc standings, ratings and initiatives."""
+"""The progress service: progress reports, completion, early finish, bloc standings, ratings
+and initiatives."""

@@ -1,0 +1,104 @@
+"""docker-compose.yml cannot run here (no container engine), so check that it is complete and
+consistent with the code: every reference resolves, every service is wired to what it needs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infra.profile import ROOT, SERVICES
+from schemas.catalog import TOPICS
+from servicekit.settings import ServiceSettings
+
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+DEFINED = COMPOSE["services"]
+
+
+def _env(name: str) -> dict[str, str]:
+    return {k: str(v) for k, v in DEFINED[name].get("environment", {}).items()}
+
+
+def test_every_dependency_exists_and_is_awaitable():
+    for name, svc in DEFINED.items():
+        assert "image" in svc or "build" in svc, f"{name} has neither image nor build"
+        for dep, cond in svc.get("depends_on", {}).items():
+            assert dep in DEFINED, f"{name} depends on unknown service {dep}"
+            if cond["condition"] == "service_healthy":
+                assert "healthcheck" in DEFINED[dep], f"{name} waits for {dep}'s health: none"
+            if cond["condition"] == "service_completed_successfully":
+                assert "restart" not in DEFINED[dep], f"{dep} is one-shot, it must not restart"
+
+
+def test_build_context_files_and_mounts_exist():
+    for name, svc in DEFINED.items():
+        if "build" in svc:
+            assert (ROOT / svc["build"] / "Dockerfile").is_file(), name
+        for volume in svc.get("volumes", []):
+            source = volume.split(":", 1)[0]
+            if source.startswith("."):
+                assert (ROOT / source).exists(), f"{name} mounts missing {source}"
+            else:
+                assert source in COMPOSE.get("volumes", {}), f"{name}: undeclared volume {source}"
+
+
+def test_host_ports_are_unique():
+    published = [p.split(":")[0] for s in DEFINED.values() for p in s.get("ports", [])]
+    assert len(published) == len(set(published))
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_is_wired_to_its_database_broker_and_trace_backend(service):
+    svc = DEFINED[service]
+    env = _env(service)
+    assert svc["command"] == ["python", "-m", f"services.{service}"]
+    assert (ROOT / "services" / service / "__main__.py").is_file()
+    for dep in ("postgres", "kafka", "topics"):
+        assert dep in svc["depends_on"]
+    assert "healthcheck" in svc and "/ready" in " ".join(svc["healthcheck"]["test"])
+
+    db = re.fullmatch(
+        r"postgresql://(\w+):\$\{(\w+)\}@postgres:5432/(\w+)", env["THIDUA_DATABASE_URL"]
+    )
+    assert db, env["THIDUA_DATABASE_URL"]
+    user, password_var, database = db.groups()
+    assert user == database == service, "each service uses its own role and database"
+    assert password_var in _env("postgres"), "the init script gets the same password"
+    init = (ROOT / "infra/compose/init-databases.sh").read_text()
+    assert service in init.split("for service in", 1)[1].split(";", 1)[0]
+
+    assert env["THIDUA_KAFKA_BOOTSTRAP"] == "kafka:9092"
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http://jaeger:")
+
+    # the variables are the ones the code reads
+    settings = ServiceSettings(
+        **{k.removeprefix("THIDUA_").lower(): v for k, v in env.items() if k.startswith("THIDUA_")}
+    )
+    assert settings.service == service
+
+
+def test_kafka_is_kraft_single_node_without_auto_creation():
+    env = _env("kafka")
+    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    assert env["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka:9092"
+    assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "1"
+
+
+def test_topics_job_creates_the_catalog():
+    assert DEFINED["topics"]["command"] == ["python", "-m", "infra.topics"]
+    assert TOPICS, "the catalog is not empty"
+
+
+def test_jaeger_accepts_otlp():
+    assert _env("jaeger")["COLLECTOR_OTLP_ENABLED"] == "true"
+
+
+def test_dockerfile_installs_the_lock_and_copies_the_code():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "requirements.lock" in dockerfile
+    for package in ("schemas", "servicekit", "services", "infra"):
+        assert f"COPY {package} " in dockerfile
+        assert Path(ROOT / package).is_dir()
