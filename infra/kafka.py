@@ -35,20 +35,17 @@ def fetch_jars() -> None:
     if not shutil.which("mvn") or not shutil.which("java"):
         apt.install("openjdk-17-jre-headless", "maven", why="Kafka needs Java 17 and Maven")
     shutil.rmtree(JARS, ignore_errors=True)
-    subprocess.run(
+    done = subprocess.run(
         [
-            "mvn",
-            "-q",
-            "-B",
-            "-Dstyle.color=never",
-            "-f",
-            str(POM),
+            "mvn", "-q", "-B", "-Dstyle.color=never", "-f", str(POM),
             "dependency:copy-dependencies",
-            "-DincludeScope=runtime",
-            f"-DoutputDirectory={JARS}",
+            "-DincludeScope=runtime", f"-DoutputDirectory={JARS}",
         ],
-        check=True,
+        capture_output=True,
+        text=True,
     )
+    if done.returncode:
+        raise SystemExit(f"fetching Kafka's jars failed:\n{done.stdout}{done.stderr}")
     stamp.write_text(POM.read_text())
 
 

@@ -11,8 +11,9 @@ import asyncpg
 import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from servicekit import db
+from servicekit import db, metrics, telemetry
 from servicekit.http import create_app
 from servicekit.settings import ServiceSettings
 
@@ -67,6 +68,8 @@ def build_app(
     migrations: Path,
     routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
+    telemetry.configure_logging(settings.service, settings.log_level)
+    telemetry.setup(settings.service)
     service = Service(settings=settings, migrations=migrations)
 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,6 +78,7 @@ def build_app(
             yield
         finally:
             await service.stop()
+            telemetry.shutdown()
 
     app = create_app(
         title=title,
@@ -84,6 +88,8 @@ def build_app(
         routers=routers,
     )
     app.state.service = service
+    metrics.install(app, settings.service)
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="health,ready,metrics")
     return app
 
 
