@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from schemas import awards as a
+from schemas import notify as n
+from schemas import progress as p
+from schemas import registry as r
+from schemas.base import Event
+
 KEEP_FOREVER = {"retention.ms": "-1", "cleanup.policy": "delete"}
 DLQ_CONFIG = {"retention.ms": str(30 * 24 * 3600 * 1000), "cleanup.policy": "delete"}
 
@@ -17,8 +23,8 @@ DLQ_CONFIG = {"retention.ms": str(30 * 24 * 3600 * 1000), "cleanup.policy": "del
 class Topic:
     name: str
     owner: str
-    key: str  # the aggregate id the messages are keyed by
-    events: tuple[str, ...]
+    key: str  # the payload field holding the aggregate id the messages are keyed by
+    events: tuple[type[Event], ...]
     partitions: int = 4
     config: dict[str, str] = field(default_factory=lambda: dict(KEEP_FOREVER))
     description: str = ""
@@ -27,58 +33,103 @@ class Topic:
     def dlq(self) -> str:
         return f"{self.name}.dlq"
 
+    def __post_init__(self) -> None:
+        # One aggregate, one topic, one key: a topic mixing keys would break per-aggregate order.
+        for cls in self.events:
+            if cls.owner != self.owner or cls.key_field != self.key:
+                raise ValueError(
+                    f"{cls.__name__} (owner {cls.owner}, key {cls.key_field}) does not fit "
+                    f"topic {self.name} (owner {self.owner}, key {self.key})"
+                )
+
 
 TOPICS: tuple[Topic, ...] = (
     Topic(
         "registry.units.v1",
         "registry",
         "unit_id",
-        ("UnitRegistered", "UnitChanged", "UnitMerged", "UnitClosed"),
+        (r.UnitRegistered, r.UnitChanged, r.UnitMerged, r.UnitClosed),
+        description="Units (agencies, organisations, enterprises, localities) over time: their "
+        "names, kinds, levels and time-ranged parents.",
     ),
     Topic(
         "registry.people.v1",
         "registry",
         "person_id",
-        ("PersonRegistered", "PersonChanged", "PersonStatusChanged"),
+        (r.PersonRegistered, r.PersonChanged, r.PersonStatusChanged),
+        description="People working in the units (minimal personal data) and their pending or "
+        "past discipline, investigation, inspection and complaint statuses.",
     ),
     Topic(
         "registry.blocs.v1",
         "registry",
         "bloc_id",
-        ("BlocFormed", "BlocMembershipChanged", "BlocHeadElected"),
+        (r.BlocFormed, r.BlocMembershipChanged, r.BlocHeadElected),
+        description="Emulation blocs and clusters (khối, cụm thi đua): yearly membership, head "
+        "and deputy.",
     ),
     Topic(
         "registry.campaigns.v1",
         "registry",
         "campaign_id",
-        ("CampaignLaunched", "CampaignClosed", "TargetAssigned", "TargetRevised"),
+        (r.CampaignLaunched, r.CampaignClosed, r.TargetAssigned, r.TargetRevised),
+        description="Emulation campaigns and the targets (chỉ tiêu) assigned to units within them.",
     ),
     Topic(
         "progress.reports.v1",
         "progress",
         "target_id",
-        ("TargetReported", "TargetAchieved", "ReportDueSoon", "ReportOverdue"),
+        (p.TargetReported, p.TargetAchieved, p.ReportDueSoon, p.ReportOverdue),
+        description="Progress reported against each target, targets reached (and how early), "
+        "reports coming due or overdue.",
     ),
     Topic(
-        "progress.standings.v1", "progress", "bloc_id", ("StandingsChanged", "BlocLeaderDetermined")
+        "progress.standings.v1",
+        "progress",
+        "bloc_id",
+        (p.StandingsChanged, p.BlocLeaderDetermined),
+        description="Rankings within each bloc and the bloc's leading unit for the year.",
     ),
-    Topic("progress.ratings.v1", "progress", "subject_id", ("PerformanceRated",)),
-    Topic("progress.initiatives.v1", "progress", "initiative_id", ("InitiativeRecognized",)),
+    Topic(
+        "progress.ratings.v1",
+        "progress",
+        "subject_id",
+        (p.PerformanceRated,),
+        description="Yearly performance ratings (xếp loại) of people and collectives.",
+    ),
+    Topic(
+        "progress.initiatives.v1",
+        "progress",
+        "initiative_id",
+        (p.InitiativeRecognized,),
+        description="Initiatives (sáng kiến) and science works recognised, with their level.",
+    ),
     Topic(
         "awards.nominations.v1",
         "awards",
         "nomination_id",
-        ("NominationSubmitted", "NominationScreened", "NominationApproved", "NominationRejected"),
+        (a.NominationSubmitted, a.NominationScreened, a.NominationApproved, a.NominationRejected),
+        description="Nominations for awards: submission, eligibility screening with per-rule "
+        "reasons, the council's approval or rejection.",
     ),
-    Topic("awards.decisions.v1", "awards", "decision_id", ("AwardDecisionIssued", "AwardRevoked")),
+    Topic(
+        "awards.decisions.v1",
+        "awards",
+        "decision_id",
+        (a.AwardDecisionIssued, a.AwardRevoked),
+        description="Signed award decisions with their awardees and money, and revocations.",
+    ),
     Topic(
         "notify.deliveries.v1",
         "notify",
         "delivery_id",
-        ("NotificationDelivered", "NotificationFailed"),
+        (n.NotificationDelivered, n.NotificationFailed),
         config={"retention.ms": str(14 * 24 * 3600 * 1000), "cleanup.policy": "delete"},
+        description="Outcome of each notification delivery (inbox, email, webhook). Kept 14 days.",
     ),
 )
+
+_BY_EVENT: dict[type[Event], Topic] = {cls: t for t in TOPICS for cls in t.events}
 
 
 def topic(name: str) -> Topic:
@@ -86,3 +137,12 @@ def topic(name: str) -> Topic:
         if t.name == name:
             return t
     raise KeyError(f"no topic {name!r} in the catalog")
+
+
+def topic_for(event: type[Event] | Event) -> Topic:
+    """The topic an event class (or instance) is published on."""
+    cls = event if isinstance(event, type) else type(event)
+    try:
+        return _BY_EVENT[cls]
+    except KeyError:
+        raise KeyError(f"{cls.__name__} is on no topic of the catalog") from None

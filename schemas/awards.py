@@ -1,0 +1,180 @@
+"""Events published by awards: nominations, their screening and votes, decisions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import Field, StringConstraints, model_validator
+
+from schemas.base import Event
+from schemas.types import (
+    AwardCode,
+    Code,
+    DatePeriod,
+    DocumentRef,
+    DocumentType,
+    LongText,
+    MoneyVnd,
+    Part,
+    Regime,
+    SubjectKind,
+    Text,
+    Verdict,
+    Year,
+)
+
+FactName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class Nominee(Part):
+    """Who is nominated: a person (by person id) or a collective (by unit id)."""
+
+    kind: SubjectKind
+    id: UUID
+
+
+class Document(Part):
+    type: DocumentType
+    ref: DocumentRef
+
+
+class RuleResult(Part):
+    """One eligibility rule as evaluated, pass or fail, with what it looked at."""
+
+    rule_id: Code
+    """E.g. "R02" or "R02-2013"."""
+    passed: bool
+    citation: Text
+    """Document, article and clause, e.g. "Luật 06/2022/QH15, Điều 23"."""
+    facts: dict[FactName, str | int | float | bool | None] = Field(default_factory=dict)
+    """The facts the rule was evaluated on, e.g. {"rating_2024": "HTXSNV"}."""
+
+
+class VoteTally(Part):
+    """The council's vote on a nomination."""
+
+    council_id: UUID
+    members_total: int = Field(ge=1)
+    votes_for: int = Field(ge=0)
+    votes_against: int = Field(ge=0)
+    abstained: int = Field(ge=0)
+    threshold: float = Field(gt=0, le=1)
+    """Share of all members whose votes in favour are needed, e.g. 0.9."""
+    secret_ballot: bool
+
+    @model_validator(mode="after")
+    def _check(self) -> VoteTally:
+        if self.votes_for + self.votes_against + self.abstained > self.members_total:
+            raise ValueError("more votes than council members")
+        return self
+
+
+# Nominations (awards.nominations.v1, key nomination_id)
+
+
+class NominationSubmitted(Event, owner="awards", key="nomination_id"):
+    """A unit proposed a person or a collective for an award, with the dossier."""
+
+    nomination_id: UUID
+    nominee: Nominee
+    award_code: AwardCode
+    year: Year | None = None
+    """For yearly emulation titles."""
+    period: DatePeriod | None = None
+    """For awards of an achievement period (e.g. two consecutive years)."""
+    proposer_unit_id: UUID
+    campaign_id: UUID | None = None
+    documents: list[Document] = Field(default_factory=list)
+    initiative_ids: list[UUID] = Field(default_factory=list)
+    """The initiatives the nomination relies on; each may support one award only."""
+
+    @model_validator(mode="after")
+    def _check(self) -> NominationSubmitted:
+        if self.year is None and self.period is None:
+            raise ValueError("a nomination needs a year or a period")
+        return self
+
+
+class NominationScreened(Event, owner="awards", key="nomination_id"):
+    """The emulation board checked a nomination against every applicable rule."""
+
+    nomination_id: UUID
+    verdict: Verdict
+    regime: Regime
+    rule_results: list[RuleResult] = Field(min_length=1)
+
+
+class NominationApproved(Event, owner="awards", key="nomination_id"):
+    """The council approved a nomination; it goes into a decision."""
+
+    nomination_id: UUID
+    decided_on: date
+    vote: VoteTally
+    """How the council voted; the threshold is the regime's, applied by awards."""
+
+
+class NominationRejected(Event, owner="awards", key="nomination_id"):
+    """A nomination was turned down, by the council's vote or without one (e.g. by the board)."""
+
+    nomination_id: UUID
+    decided_on: date
+    vote: VoteTally | None = None
+    reason: LongText
+
+
+# Decisions (awards.decisions.v1, key decision_id)
+
+
+class AwardLine(Part):
+    nomination_id: UUID
+    nominee: Nominee
+    award_code: AwardCode
+    amount_vnd: MoneyVnd
+    """Award money in đồng, from the base salary at the decision date."""
+
+
+class AwardDecisionIssued(Event, owner="awards", key="decision_id"):
+    """A competent person signed a decision (quyết định) conferring awards."""
+
+    decision_id: UUID
+    number: Text
+    """E.g. "1234/QĐ-UBND"."""
+    signed_on: date
+    signer_name: Text
+    signer_title: Text
+    """E.g. "Chủ tịch UBND tỉnh"."""
+    base_salary_vnd: MoneyVnd | None = None
+    """The base salary (lương cơ sở) the amounts were computed from."""
+    awards: list[AwardLine] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> AwardDecisionIssued:
+        ids = [a.nomination_id for a in self.awards]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a nomination appears twice in the decision")
+        return self
+
+
+class AwardRevoked(Event, owner="awards", key="decision_id"):
+    """Awards of a decision were revoked (e.g. obtained by fraud); money is to be recovered."""
+
+    decision_id: UUID
+    nomination_ids: list[UUID] = Field(min_length=1)
+    """The awards of the decision that are revoked."""
+    revoked_on: date
+    revocation_number: Text | None = None
+    """The number of the revoking decision."""
+    reason: LongText
+    amount_to_recover_vnd: MoneyVnd = 0
+
+
+EVENTS: tuple[type[Event], ...] = (
+    NominationSubmitted,
+    NominationScreened,
+    NominationApproved,
+    NominationRejected,
+    AwardDecisionIssued,
+    AwardRevoked,
+)

@@ -1,0 +1,124 @@
+"""Field types shared by the event payloads.
+
+Numbers: measured values (target values, reported values, weights, scores, completion ratios) are
+JSON numbers read as finite floats. They are statistics, not money: a float carries them exactly
+enough, and a JSON number is what every consumer expects (pydantic would put a Decimal on the wire
+as a string). Money is an integer count of đồng: VND has no minor unit.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+
+def nfc(value: str) -> str:
+    """Unicode NFC without surrounding whitespace: one spelling for every Vietnamese word, so equal
+    names compare, sort and index equal whichever keyboard or system produced them."""
+    return unicodedata.normalize("NFC", value).strip()
+
+
+# `pattern` "\S" (unanchored): at least one non-blank character, stated in the JSON Schema too.
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=500, pattern=r"\S"), AfterValidator(nfc)
+]
+"""A required short text (a name, a title): NFC, trimmed, not blank."""
+
+LongText = Annotated[
+    str, StringConstraints(min_length=1, max_length=4000, pattern=r"\S"), AfterValidator(nfc)
+]
+"""A required longer text (a theme, a reason, an error)."""
+
+Code = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^\S+$"), AfterValidator(nfc)
+]
+"""A short code without spaces (unit code, indicator code, rule id)."""
+
+DocumentRef = Annotated[
+    str, StringConstraints(min_length=1, max_length=1000, pattern=r"^\S+$"), AfterValidator(nfc)
+]
+"""Where a document is kept: a URI or a storage key, never the document itself."""
+
+Year = Annotated[int, Field(ge=1945, le=2100)]
+Measure = Annotated[float, Field(allow_inf_nan=False)]
+NonNegativeMeasure = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+MoneyVnd = Annotated[int, Field(ge=0)]
+
+# Vocabularies (values are the wire values; Vietnamese terms in the comments).
+UnitKind = Literal[
+    "department",  # sở, ban, ngành
+    "mass_organisation",  # đoàn thể
+    "central_agency",  # cơ quan Trung ương đóng trên địa bàn
+    "college",  # trường cao đẳng
+    "enterprise",  # doanh nghiệp
+    "provincial_committee",  # UBND tỉnh
+    "district",  # huyện, thành phố (until the 2025 reform)
+    "commune",  # xã, phường
+]
+UnitLevel = Literal["province", "district", "commune"]
+Gender = Literal["female", "male"]
+StatusKind = Literal["discipline", "investigation", "inspection", "complaint"]
+DisciplineLevel = Literal[
+    "reprimand",  # khiển trách
+    "warning",  # cảnh cáo
+    "demotion",  # hạ bậc lương, giáng chức
+    "dismissal",  # cách chức, buộc thôi việc
+]
+BlocKind = Literal["bloc", "cluster"]  # khối thi đua, cụm thi đua
+CampaignKind = Literal["regular", "special", "thematic"]  # thường xuyên, đặc biệt, chuyên đề
+Regime = Literal["2013", "2022"]  # Luật TĐKT 2003/2013 or Luật 06/2022/QH15
+Direction = Literal["higher_is_better", "lower_is_better"]
+Rating = Literal["HTXSNV", "HTTNV", "HTNV", "KHTNV"]
+SubjectKind = Literal["person", "collective"]
+InitiativeLevel = Literal["grassroots", "provincial", "national"]
+AwardCode = Literal[
+    "LDTT",
+    "CSTDCS",
+    "CSTD_TINH",
+    "CSTD_TQ",
+    "TTLDTT",
+    "TTLDXS",
+    "CO_TINH",
+    "CO_CP",
+    "GIAY_KHEN",
+    "BK_TINH",
+    "BK_TTG",
+]
+Verdict = Literal["eligible", "ineligible", "incomplete", "blocked"]
+DocumentType = Literal[
+    "submission",  # tờ trình
+    "achievement_report",  # báo cáo thành tích
+    "review_minutes",  # biên bản bình xét
+    "initiative_certificate",  # giấy chứng nhận sáng kiến
+    "other",
+]
+Channel = Literal["inbox", "email", "webhook"]
+
+
+class Part(BaseModel):
+    """A nested part of a payload: as strict as the events themselves."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class DatePeriod(Part):
+    """A closed range of days."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DatePeriod:
+        if self.end < self.start:
+            raise ValueError("end is before start")
+        return self

@@ -1,0 +1,237 @@
+"""The compatibility check itself, and the current models against the schemas published at HEAD."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from schemas.compat import against_git, breaking_changes
+from schemas.json_schema import schema_for
+from schemas.progress import StandingsChanged
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A schema shaped like pydantic's output: a nested model by $ref, a nullable field, an enum, a list.
+OLD = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "unit_id": {"type": "string", "format": "uuid"},
+        "name": {"type": "string", "minLength": 1, "maxLength": 500},
+        "level": {"type": "string", "enum": ["province", "district", "commune"]},
+        "parent_id": {"anyOf": [{"type": "string", "format": "uuid"}, {"type": "null"}]},
+        "score": {"type": "number"},
+        "head": {"$ref": "#/definitions/Head"},
+        "ranking": {"type": "array", "items": {"$ref": "#/definitions/Standing"}},
+        "facts": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "required": ["unit_id", "name", "level"],
+    "definitions": {
+        "Head": {
+            "type": "object",
+            "properties": {"kind": {"const": "person", "type": "string"}},
+            "required": ["kind"],
+        },
+        "Standing": {
+            "type": "object",
+            "properties": {"rank": {"type": "integer", "minimum": 1}},
+            "required": ["rank"],
+        },
+    },
+}
+
+
+def changed(edit) -> list[str]:
+    new = copy.deepcopy(OLD)
+    edit(new)
+    return breaking_changes(OLD, new)
+
+
+def props(s: dict) -> dict:
+    return s["properties"]
+
+
+def defs(s: dict, name: str) -> dict:
+    return s["definitions"][name]["properties"]
+
+
+BREAKING = {
+    "removed property": (lambda s: props(s).pop("score"), "score: property removed"),
+    "removed nested property": (
+        lambda s: defs(s, "Standing").pop("rank"),
+        "ranking[].rank: property removed",
+    ),
+    "changed type": (
+        lambda s: props(s).update(score={"type": "string"}),
+        "score: type changed from number to string",
+    ),
+    "integer is not number": (
+        lambda s: defs(s, "Standing").update(rank={"type": "number"}),
+        "ranking[].rank: type changed from integer to number",
+    ),
+    "no longer nullable": (
+        lambda s: props(s).update(parent_id={"type": "string", "format": "uuid"}),
+        "parent_id: type changed from null, string to string",
+    ),
+    "now nullable": (
+        lambda s: props(s).update(score={"anyOf": [{"type": "number"}, {"type": "null"}]}),
+        "score: type changed from number to null, number",
+    ),
+    "newly required": (lambda s: s["required"].append("score"), "score: property newly required"),
+    "new required property": (
+        lambda s: (props(s).update(year={"type": "integer"}), s["required"].append("year")),
+        "year: property newly required",
+    ),
+    "narrowed enum": (
+        lambda s: props(s)["level"].update(enum=["province", "commune"]),
+        "level: enumeration narrowed: district removed",
+    ),
+    "changed const": (
+        lambda s: defs(s, "Head").update(kind={"const": "collective", "type": "string"}),
+        "head.kind: enumeration narrowed: person removed",
+    ),
+    "free text restricted to an enum": (
+        lambda s: props(s)["name"].update(enum=["A"]),
+        "name: restricted to A",
+    ),
+    "tightened maxLength": (
+        lambda s: props(s)["name"].update(maxLength=100),
+        "name: maxLength tightened to 100 (was 500)",
+    ),
+    "new minimum": (
+        lambda s: props(s)["score"].update(minimum=0),
+        "score: minimum tightened to 0 (was None)",
+    ),
+    "new pattern": (
+        lambda s: props(s)["name"].update(pattern="^[A-Z]"),
+        "name: pattern changed to '^[A-Z]' (was None)",
+    ),
+    "map values changed type": (
+        lambda s: props(s)["facts"].update(additionalProperties={"type": "integer"}),
+        "facts{*}: type changed from string to integer",
+    ),
+    "map keys restricted": (
+        lambda s: props(s)["facts"].update(propertyNames={"maxLength": 10}),
+        "facts{key}: maxLength tightened to 10 (was None)",
+    ),
+    "extra properties newly forbidden": (
+        lambda s: props(s)["facts"].update(additionalProperties=False),
+        "facts: additional properties newly forbidden",
+    ),
+}
+
+ALLOWED = {
+    "identical": lambda s: None,
+    "new optional property": lambda s: props(s).update(note={"type": ["string", "null"]}),
+    "new optional nested property": lambda s: defs(s, "Standing").update(score={"type": "number"}),
+    "widened enum": lambda s: props(s)["level"].update(
+        enum=["province", "district", "commune", "ward"]
+    ),
+    "no longer required": lambda s: s["required"].remove("level"),
+    "loosened maxLength": lambda s: props(s)["name"].update(maxLength=1000),
+    "map values widened": lambda s: props(s)["facts"].update(
+        additionalProperties={"type": "string", "description": "any text"}
+    ),
+    "dropped minimum": lambda s: defs(s, "Standing")["rank"].pop("minimum"),
+    "description added": lambda s: props(s)["score"].update(description="The bloc score."),
+    "inlined instead of $ref": lambda s: props(s).update(
+        head=copy.deepcopy(OLD["definitions"]["Head"])
+    ),
+    "renamed definition": lambda s: (
+        s["definitions"].update(Leader=s["definitions"].pop("Head")),
+        props(s).update(head={"$ref": "#/definitions/Leader"}),
+    ),
+}
+
+
+@pytest.mark.parametrize(("edit", "expected"), BREAKING.values(), ids=BREAKING.keys())
+def test_breaking_change_is_reported(edit, expected: str):
+    assert changed(edit) == [expected]
+
+
+@pytest.mark.parametrize("edit", ALLOWED.values(), ids=ALLOWED.keys())
+def test_compatible_change_passes(edit):
+    assert changed(edit) == []
+
+
+def test_several_problems_are_all_reported():
+    def edit(s):
+        props(s).pop("score")
+        props(s)["level"]["enum"] = ["province"]
+
+    assert changed(edit) == [
+        "level: enumeration narrowed: commune, district removed",
+        "score: property removed",
+    ]
+
+
+def test_real_model_schema_is_compatible_with_itself_and_catches_a_real_break():
+    schema = schema_for(StandingsChanged)
+    assert breaking_changes(schema, copy.deepcopy(schema)) == []
+    narrowed = copy.deepcopy(schema)
+    narrowed["definitions"]["Standing"]["properties"]["rank"]["minimum"] = 2
+    assert breaking_changes(schema, narrowed) == ["ranking[].rank: minimum tightened to 2 (was 1)"]
+
+
+def test_current_models_are_compatible_with_the_schemas_published_at_head():
+    """Every schema committed at HEAD must still hold for the current model of the same name and
+    major; schemas new since HEAD are not compared."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not in a git checkout")
+    problems, compared = against_git("HEAD", ROOT)
+    assert problems == [], "breaking changes; publish a new major version instead:\n" + "\n".join(
+        problems
+    )
+    if not compared:
+        pytest.skip("no schema published at HEAD yet")
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+def test_against_git_finds_a_break_and_a_removed_type(tmp_path: Path):
+    """The git half of the check, on a throwaway repository holding an 'older' publication."""
+    published = tmp_path / "schemas" / "generated" / "jsonschema"
+    published.mkdir(parents=True)
+    old = schema_for(StandingsChanged)
+    old["properties"]["legacy_note"] = {"type": "string"}
+    (published / f"{StandingsChanged.schema_id()}.json").write_text(json.dumps(old))
+    (published / "progress.Vanished.v1.json").write_text(json.dumps({"type": "object"}))
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(
+        tmp_path,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "-c",
+        "commit.gpgsign=false",
+        "commit",
+        "-qm",
+        "x",
+    )
+    problems, compared = against_git("HEAD", tmp_path)
+    assert compared == [StandingsChanged.schema_id()]
+    assert problems == [
+        "progress.StandingsChanged.v1: legacy_note: property removed",
+        "progress.Vanished.v1: event type removed",
+    ]
+
+
+def test_compat_cli_refuses_an_unknown_revision():
+    done = subprocess.run(
+        [sys.executable, "-m", "schemas.compat", "--against", "no-such-revision"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "cannot compare" in done.stderr
