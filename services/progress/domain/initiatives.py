@@ -1,0 +1,56 @@
+"""Recognised initiatives (sáng kiến) and science works: the checks before one is recorded."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import get_args
+from uuid import UUID
+
+from schemas.types import InitiativeLevel
+from services.progress.domain.errors import FieldProblem
+
+LEVELS: tuple[InitiativeLevel, ...] = get_args(InitiativeLevel)  # cơ sở, tỉnh, toàn quốc
+MAX_TITLE = 500  # the contract's Text
+
+
+@dataclass(frozen=True, slots=True)
+class Initiative:
+    id: UUID
+    title: str
+    level: InitiativeLevel
+    recognised_on: date
+    author_ids: tuple[UUID, ...]
+    unit_id: UUID
+
+
+def check_initiative(
+    *,
+    title: object,
+    level: object,
+    recognised_on: object,
+    author_ids: Sequence[UUID],
+    unit_id: UUID,
+    entering_unit: UUID,
+    today: date,
+) -> list[FieldProblem]:
+    problems = []
+    if not isinstance(title, str) or not title.strip():
+        problems.append(FieldProblem("title", "missing", "the title is required"))
+    elif len(unicodedata.normalize("NFC", title).strip()) > MAX_TITLE:
+        problems.append(FieldProblem("title", "too_long", f"at most {MAX_TITLE} characters"))
+    if level not in LEVELS:
+        problems.append(FieldProblem("level", "unknown_level", "one of " + ", ".join(LEVELS)))
+    if not isinstance(recognised_on, date):
+        problems.append(FieldProblem("recognised_on", "wrong_type", "a date is required"))
+    elif recognised_on > today:
+        problems.append(FieldProblem("recognised_on", "future_date", "the date is in the future"))
+    if not author_ids:
+        problems.append(FieldProblem("author_ids", "missing", "name at least one author"))
+    elif len(set(author_ids)) != len(author_ids):
+        problems.append(FieldProblem("author_ids", "duplicate", "an author is listed twice"))
+    if unit_id != entering_unit:
+        problems.append(FieldProblem("unit_id", "foreign_unit", "record initiatives of your unit"))
+    return problems

@@ -1,0 +1,169 @@
+"""A target's progress, updated one report at a time.
+
+The hot path (`apply_report`) is O(1): the state holds the current report and the achievement,
+not the history. Only one rare case needs the history: a correction of the current report that
+moves it back in time, after which an older live report may be the latest again. The caller asks
+`needs_history` first and loads the target's reports only then.
+
+Semantics:
+- current value = the latest live (not superseded) report, by as_of, then reported_at.
+- achievement: the first report, in arrival order, whose value meets the target — the current one
+  or a late report about an earlier day alike — achieves it, on that report's as_of. Once
+  published it stands: a later correction that un-meets the target changes the current completion
+  (dashboards, standings) but does not retract TargetAchieved, which others (awards) may already
+  have acted on; a backdated report arriving afterwards does not move achieved_on. Replaying the
+  same reports in the same order gives the same achievement, so rebuilding is deterministic.
+- a revised target (registry's TargetRevised) is re-checked against the current value; an older or
+  repeated revision is ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+from uuid import UUID
+
+from services.progress.domain.completion import Completion, completion, is_met
+from services.progress.domain.model import Report, Target
+
+
+@dataclass(frozen=True, slots=True)
+class Achievement:
+    """What TargetAchieved publishes."""
+
+    target_id: UUID
+    campaign_id: UUID
+    unit_id: UUID
+    report_id: UUID
+    achieved_on: date
+    deadline: date
+    completion: Decimal
+    """Uncapped, at the report that achieved it."""
+
+    @property
+    def early_by_days(self) -> int:
+        """Days to spare ('về đích sớm'); 0 on or after the deadline."""
+        return max(0, (self.deadline - self.achieved_on).days)
+
+    @property
+    def finished_early(self) -> bool:
+        return self.early_by_days > 0
+
+    @property
+    def late(self) -> bool:
+        return self.achieved_on > self.deadline
+
+
+@dataclass(frozen=True, slots=True)
+class TargetState:
+    target: Target
+    current: Report | None = None
+    achievement: Achievement | None = None
+    first_reported: Report | None = None
+    """The first report to arrive (for timeliness): reported_at tells whether it came in time."""
+    completion: Completion | None = field(init=False, compare=False)
+    """Of the current report; None before any report. Derived once here, read many times."""
+
+    def __post_init__(self) -> None:
+        c, t = self.current, self.target
+        done = None if c is None else completion(t.direction, t.target_value, c.value)
+        object.__setattr__(self, "completion", done)
+
+    @property
+    def met_now(self) -> bool:
+        c = self.current
+        return c is not None and is_met(self.target.direction, self.target.target_value, c.value)
+
+
+class Applied(NamedTuple):
+    state: TargetState
+    achieved: Achievement | None
+    """Set only when this step achieved the target: publish TargetAchieved."""
+
+
+class HistoryRequired(Exception):
+    """`apply_report` was called without history in the case `needs_history` announces."""
+
+
+def needs_history(state: TargetState, report: Report) -> bool:
+    current = state.current
+    return (
+        current is not None
+        and report.supersedes == current.id
+        and report.sort_key < current.sort_key
+    )
+
+
+def apply_report(
+    state: TargetState, report: Report, history: Iterable[Report] | None = None
+) -> Applied:
+    """Apply one validated report. `history`: the target's earlier reports (superseded ones
+    included), required only when `needs_history(state, report)`."""
+    if report.target_id != state.target.id:
+        raise ValueError("report is for another target")
+    current = state.current
+    if current is not None and report.id == current.id:
+        return Applied(state, None)  # redelivered; the inbox should have caught it
+    if needs_history(state, report):
+        if history is None:
+            raise HistoryRequired(f"correction {report.id} moves the current report back in time")
+        current = current_report([*history, report])
+    elif current is None or report.sort_key > current.sort_key:
+        current = report
+    achieved = None
+    if state.achievement is None and is_met(
+        state.target.direction, state.target.target_value, report.value
+    ):
+        achieved = _achievement(state.target, report)
+    new = TargetState(
+        state.target, current, achieved or state.achievement, state.first_reported or report
+    )
+    return Applied(new, achieved)
+
+
+def revise_target(state: TargetState, target: Target) -> Applied:
+    """Apply a new revision of the target's terms (value, direction, weight, deadline)."""
+    if target.id != state.target.id:
+        raise ValueError("revision is for another target")
+    if target.revision <= state.target.revision:
+        return Applied(state, None)
+    new = replace(state, target=target)
+    if state.achievement is None and new.met_now and state.current is not None:
+        achieved = _achievement(target, state.current)
+        return Applied(replace(new, achievement=achieved), achieved)
+    return Applied(new, None)
+
+
+def rebuild(target: Target, reports: Iterable[Report]) -> TargetState:
+    """The state from a target's whole history, replayed in arrival order (reported_at), exactly
+    as the live path would have built it."""
+    state = TargetState(target)
+    seen: list[Report] = []
+    for report in sorted(reports, key=lambda r: (r.reported_at, r.id)):
+        state = apply_report(state, report, seen if needs_history(state, report) else None).state
+        seen.append(report)
+    return state
+
+
+def current_report(reports: Iterable[Report]) -> Report | None:
+    """The latest live report of one target's history."""
+    history = list(reports)
+    superseded = {r.supersedes for r in history if r.supersedes is not None}
+    live = [r for r in history if r.id not in superseded]
+    return max(live, key=lambda r: r.sort_key, default=None)
+
+
+def _achievement(target: Target, report: Report) -> Achievement:
+    done = completion(target.direction, target.target_value, report.value)
+    return Achievement(
+        target_id=target.id,
+        campaign_id=target.campaign_id,
+        unit_id=target.unit_id,
+        report_id=report.id,
+        achieved_on=report.as_of,
+        deadline=target.deadline,
+        completion=done.uncapped,
+    )
