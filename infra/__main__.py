@@ -89,6 +89,34 @@ def reset(profile: str = Profile) -> None:
     console.print(f"removed {p.state}")
 
 
+@app.command()
+def token(
+    role: list[str] = typer.Option(..., "--role", help="repeatable, e.g. unit_officer"),
+    sub: str = typer.Option(..., "--sub", help="the subject (user or client id)"),
+    unit: str = typer.Option(None, "--unit", help="unit id (required for unit_officer)"),
+    council: str = typer.Option(None, "--council", help="council id"),
+    client: str = typer.Option(None, "--client", help="client id of an integration client"),
+    ttl: int = typer.Option(3600, "--ttl", help="seconds until it expires"),
+    profile: str = Profile,
+) -> None:
+    """Print a bearer token signed with the profile's development key (made on first use)."""
+    from infra import tokens
+
+    try:
+        jwt = tokens.mint(
+            load(profile).state,
+            sub=sub,
+            roles=role,
+            unit_id=unit,
+            council_id=council,
+            client_id=client,
+            ttl=ttl,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    typer.echo(jwt)
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def test(ctx: typer.Context) -> None:
     """Run every test against a real Kafka and PostgreSQL of the `test` profile (extra arguments

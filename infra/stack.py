@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from infra import kafka, postgres, procs, topics
+from infra import kafka, postgres, procs, tokens, topics
 from infra.profile import ROOT, SERVICES, Profile
 
 
@@ -21,6 +21,7 @@ def service_env(p: Profile, service: str) -> dict[str, str]:
         "THIDUA_DATABASE_URL": postgres.dsn(p, service),
         "THIDUA_KAFKA_BOOTSTRAP": p.kafka_bootstrap,
         "THIDUA_PROFILE": p.name,
+        "THIDUA_JWKS_FILE": str(tokens.jwks_file(p.state)),
         "OTEL_SERVICE_NAME": f"thidua-{service}",
     }
 
@@ -39,6 +40,7 @@ def start_infra(p: Profile) -> list[str]:
 
 def start_services(p: Profile, timeout: float = 60.0) -> list[str]:
     started = []
+    tokens.ensure_keys(p.state)
     for service in SERVICES:
         if procs.running_pid(p.pids, service) is None:
             procs.start(

@@ -1,8 +1,12 @@
-"""The service's asyncpg pool and its plain-SQL migrations, applied in order and recorded."""
+"""The service's asyncpg pool and its plain-SQL migrations, applied in order and recorded; and
+the small database helpers the outbox, relay and consumer share (which errors mean "the database
+is unreachable", stable advisory lock keys)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import socket
 from pathlib import Path
 
 import asyncpg
@@ -49,3 +53,36 @@ async def migrate(pool: asyncpg.Pool, *folders: Path) -> list[str]:
         finally:
             await con.execute("SELECT pg_advisory_unlock($1)", _LOCK_ID)
     return applied_now
+
+
+# Errors that say the database (or the way to it) is unavailable, not that a statement was wrong.
+# Work that fails with one of them is retried later as it is; it never counts as a failed attempt
+# of the work itself (a consumer does not dead-letter an event because PostgreSQL restarted).
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    socket.gaierror,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def is_connection_error(exc: BaseException | None) -> bool:
+    """True when `exc`, or the error it was raised from, means the database could not be
+    reached."""
+    for _ in range(8):
+        if exc is None:
+            return False
+        if isinstance(exc, CONNECTION_ERRORS):
+            return True
+        exc = exc.__cause__
+    return False
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for `pg_advisory_lock(bigint)`, derived from a name."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)

@@ -1,4 +1,10 @@
-"""The HTTP app factory: FastAPI with health and readiness probes and OpenAPI at /docs."""
+"""The HTTP app factory: FastAPI with health and readiness probes and OpenAPI at /docs, and the
+runtime every service's API shares: problem-details errors, a request size limit, the audit
+trail and Idempotency-Key handling.
+
+Settings and the database pool are found at request time on `app.state.service` (what
+`servicekit.service.build_app` sets after creating the app).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,95 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from servicekit import problems
+from servicekit.audit import AuditMiddleware
+from servicekit.idempotency import IdempotencyMiddleware
+from servicekit.settings import ServiceSettings
 
 ReadyCheck = Callable[[], Awaitable[None]]
+_DEFAULT_MAX_BYTES = ServiceSettings.model_fields["max_request_bytes"].default
+
+
+class BodySizeLimitMiddleware:
+    """Answers 413 to a request whose body exceeds the limit; the app never sees it.
+
+    A declared Content-Length is checked before anything is read (the server holds the client
+    to it). A body without one (chunked, or HTTP/2) is read here, counting bytes, up to the limit,
+    and handed on only once complete and within it: a handler never starts on a body that will
+    turn out too large.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int | None = None) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _limit(self, scope: Scope) -> int:
+        if self.max_bytes is not None:
+            return self.max_bytes
+        service = getattr(scope["app"].state, "service", None)
+        return getattr(getattr(service, "settings", None), "max_request_bytes", _DEFAULT_MAX_BYTES)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit(scope)
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                too_large = int(declared) > limit
+            except ValueError:
+                await self._reject(scope, receive, send, 400, "invalid Content-Length")
+                return
+            if too_large:
+                await self._too_large(scope, receive, send, limit)
+                return
+            await self.app(scope, receive, send)  # the server enforces the declared length
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await self._too_large(scope, receive, send, limit)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body: bytes | None = b"".join(chunks)
+
+        async def replay() -> Message:
+            nonlocal body
+            if body is None:
+                return await receive()
+            message = {"type": "http.request", "body": body, "more_body": False}
+            body = None
+            return message
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        detail = f"the request body exceeds the limit of {limit} bytes"
+        await self._reject(scope, receive, send, 413, detail, max_bytes=limit)
+
+    @staticmethod
+    async def _reject(
+        scope: Scope, receive: Receive, send: Send, status: int, detail: str, **extra: object
+    ) -> None:
+        response = problems.problem_response(
+            status,
+            detail,
+            instance=scope["path"],
+            headers={"Connection": "close"},  # the rest of the body is never read
+            **extra,
+        )
+        await response(scope, receive, send)
 
 
 def create_app(
@@ -18,7 +111,10 @@ def create_app(
     lifespan: Callable[[FastAPI], AsyncIterator[None]],
     ready_checks: dict[str, ReadyCheck],
     routers: Sequence[APIRouter] = (),
+    max_request_bytes: int | None = None,
+    idempotency_ttl_seconds: int | None = None,
 ) -> FastAPI:
+    """`max_request_bytes` and `idempotency_ttl_seconds` override the service's settings."""
     app = FastAPI(
         title=title,
         description=description,
@@ -26,6 +122,11 @@ def create_app(
         lifespan=asynccontextmanager(lifespan),
         docs_url="/docs",
     )
+    problems.install(app)
+    # Added innermost first: audit sees every answer, including the 413 and the replays.
+    app.add_middleware(IdempotencyMiddleware, ttl_seconds=idempotency_ttl_seconds)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_request_bytes)
+    app.add_middleware(AuditMiddleware)
 
     @app.get("/health", tags=["operations"], summary="The process is alive")
     async def health() -> dict[str, str]:

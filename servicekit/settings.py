@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,3 +21,16 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:19092"
     max_request_bytes: int = 1_000_000
     log_level: str = "INFO"
+
+    # Bearer tokens (servicekit.auth). Keys come from a JWKS file or URL; with neither, every
+    # authenticated route answers 503. The local stack points THIDUA_JWKS_FILE at the key set
+    # `infra/tokens.py` generates under the profile's state dir.
+    jwks_file: Path | None = None
+    jwks_url: str | None = None
+    jwt_issuer: str = "thidua-local"
+    jwt_audience: str = "thidua"
+    # Only asymmetric algorithms: `none` and HS* are refused whatever is configured here.
+    jwt_algorithms: list[str] = ["RS256", "ES256", "EdDSA"]
+    jwt_leeway_seconds: int = 30
+    # How long an Idempotency-Key's first answer is replayed (servicekit.idempotency).
+    idempotency_ttl_seconds: int = 24 * 3600

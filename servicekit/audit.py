@@ -1,0 +1,135 @@
+"""Audit trail: every write (POST/PUT/PATCH/DELETE) and every refused access (401/403), whatever
+its method, becomes one `audit_log` row (migration 0001) in the service's own database.
+
+A row holds who (the token's `sub`, or 'anonymous', and roles), what (method and route template,
+e.g. `POST /units/{unit_id}`, plus the object), how it ended and the trace id. Never the body,
+the query string or any other personal data: the route template rather than the raw path, and the
+object is the route's path parameters (ids) unless the handler names it with `audit_object()`.
+
+The row is written after the answer was produced, on its own connection: an audit failure is
+logged and never turns a completed write into an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from opentelemetry import trace
+from starlette.requests import Request
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("servicekit.audit")
+
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+def audit_object(request: Request, obj: str) -> None:
+    """Name the object a handler acted on, e.g. `audit_object(request, f"nomination:{nid}")`.
+    An identifier only, never a person's name or other personal data."""
+    request.state.audit_object = obj
+
+
+def outcome(status: int) -> str:
+    if status in (401, 403):
+        return "refused"
+    if status >= 500:
+        return "error"
+    return "invalid" if status >= 400 else "ok"
+
+
+def _trace_id(scope: Scope) -> str | None:
+    ctx = trace.get_current_span().get_span_context()  # when tracing is on
+    if ctx.is_valid:
+        return format(ctx.trace_id, "032x")
+    for name, value in scope.get("headers", ()):
+        if name == b"traceparent":
+            m = _TRACEPARENT.match(value.decode("latin-1").strip())
+            return m.group(1) if m else None
+    return None
+
+
+def _route(scope: Scope) -> tuple[str, dict[str, str]]:
+    """The route template (e.g. `/units/{unit_id}`) and path parameters, matched against the
+    app's OpenAPI paths: they carry every router prefix, and they also name answers given before
+    routing (a replayed Idempotency-Key, a 413). A path no documented route matches is kept as
+    is: paths carry ids, never personal data."""
+    app = scope["app"]
+    templates = getattr(app.state, "audit_templates", None)
+    if templates is None:
+        templates = []
+        try:
+            paths = app.openapi().get("paths", {})
+        except Exception:  # a schema that cannot be built must not stop the audit
+            log.exception("no OpenAPI paths for audit action names")
+            paths = {}
+        for template, operations in paths.items():
+            regex = compile_path(template)[0]
+            templates.append((regex, template, {m.upper() for m in operations}))
+        app.state.audit_templates = templates
+    fallback = None
+    for regex, template, methods in templates:
+        if m := regex.match(scope["path"]):
+            if scope["method"] in methods:
+                return template, m.groupdict()
+            fallback = fallback or (template, m.groupdict())
+    return fallback or (scope["path"], {})
+
+
+class AuditMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        trace_id = _trace_id(scope)  # now, while the request's span is current
+        status = 0
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        except Exception:
+            await self._record(scope, status or 500, trace_id)
+            raise
+        await self._record(scope, status, trace_id)
+
+    async def _record(self, scope: Scope, status: int, trace_id: str | None) -> None:
+        method = scope["method"]
+        if method not in WRITES and status not in (401, 403):
+            return
+        service = getattr(scope["app"].state, "service", None)
+        pool = getattr(service, "pool", None)
+        if pool is None:
+            log.warning("no database pool: audit row for %s not written", method)
+            return
+        state: dict[str, Any] = scope.get("state", {})
+        principal = state.get("principal")
+        template, params = _route(scope)
+        obj = state.get("audit_object")
+        if obj is None and params:
+            obj = ",".join(f"{k}={v}" for k, v in sorted(params.items()))
+        try:
+            async with pool.acquire() as con:
+                await con.execute(
+                    "INSERT INTO audit_log (actor, roles, action, object, outcome, status,"
+                    " trace_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    principal.sub if principal else "anonymous",
+                    sorted(principal.roles) if principal else [],
+                    f"{method} {template}",
+                    obj,
+                    outcome(status),
+                    status,
+                    trace_id,
+                )
+        except Exception:
+            log.exception("audit row for %s %s not written", method, template)

@@ -1,0 +1,342 @@
+"""Bearer JWT authentication and role checks.
+
+A token is accepted only if: its `alg` is on the allowlist (asymmetric only: `none` and HS* can
+never be configured, which also rules out "HS256 signed with the public key"), its `kid` names a
+key of the configured JWKS whose own algorithm is that `alg`, the signature verifies, and `iss`,
+`aud`, `exp` (and `nbf` when present) hold within a small leeway. Its claims become a `Principal`.
+
+Routes declare what they need:
+
+    @router.post("/reports")
+    async def report(p: Principal = Depends(require(Role.UNIT_OFFICER))): ...
+
+and check objects themselves (`p.may_act_for_unit(target.unit_id)`, `forbidden(...)`).
+A refused token answers 401 with `WWW-Authenticate: Bearer error="invalid_token"` and a problem
+whose `reason` says why; a missing role answers 403.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import jwt
+from fastapi import Depends, FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from jwt import PyJWK, PyJWKClient, PyJWKSet
+
+from servicekit.problems import Problem
+from servicekit.settings import ServiceSettings
+
+log = logging.getLogger("servicekit.auth")
+
+SAFE_ALGORITHMS = frozenset({"RS256", "ES256", "EdDSA"})
+REALM = "thidua"
+
+
+class Role(StrEnum):
+    PROVINCE_ADMIN = "province_admin"
+    UNIT_OFFICER = "unit_officer"
+    COUNCIL_MEMBER = "council_member"
+    COUNCIL_SECRETARY = "council_secretary"
+    INTEGRATION_CLIENT = "integration_client"
+    OPERATOR = "operator"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, from a verified token. `sub` is the only identifier that may be logged."""
+
+    sub: str
+    roles: frozenset[Role]
+    unit_id: str | None = None
+    council_id: str | None = None
+    client_id: str | None = None
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return any(Role(r) in self.roles for r in roles)
+
+    def may_act_for_unit(self, unit_id: str) -> bool:
+        """A province administrator acts for any unit; a unit officer only for their own."""
+        if Role.PROVINCE_ADMIN in self.roles:
+            return True
+        return Role.UNIT_OFFICER in self.roles and self.unit_id == str(unit_id)
+
+    def sits_on_council(self, council_id: str) -> bool:
+        """Members and the secretary act only in their own council (no administrator bypass:
+        an administrator does not vote)."""
+        return bool(
+            self.roles & {Role.COUNCIL_MEMBER, Role.COUNCIL_SECRETARY}
+        ) and self.council_id == str(council_id)
+
+
+class InvalidToken(Exception):
+    """Why a token was refused: `reason` is a stable code, `description` a sentence."""
+
+    def __init__(self, reason: str, description: str) -> None:
+        super().__init__(description)
+        self.reason = reason
+        self.description = description
+
+
+class KeysUnavailable(Exception):
+    """The key set cannot be read: a server problem (503), not the client's."""
+
+
+# ---- keys -----------------------------------------------------------------------------------
+
+
+class _FileKeys:
+    """A JWKS file, re-read when it changes (so keys can rotate without a restart)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp: tuple[int, int] | None = None
+        self._keys: dict[str, PyJWK] = {}
+
+    async def get(self, kid: str) -> PyJWK | None:
+        try:
+            st = os.stat(self.path)
+        except OSError as exc:
+            raise KeysUnavailable(f"key set {self.path} not readable: {exc.strerror}") from exc
+        if (st.st_mtime_ns, st.st_size) != self._stamp:
+            try:
+                keyset = PyJWKSet.from_json(self.path.read_text())
+            except (OSError, ValueError, jwt.PyJWTError) as exc:
+                raise KeysUnavailable(f"key set {self.path} unusable: {exc}") from exc
+            self._keys = {
+                k.key_id: k for k in keyset.keys if k.key_id and k.public_key_use in (None, "sig")
+            }
+            self._stamp = (st.st_mtime_ns, st.st_size)
+        return self._keys.get(kid)
+
+
+class _UrlKeys:
+    """A JWKS endpoint through PyJWKClient: cached for 5 minutes, fetched again (with a cooldown)
+    when an unknown kid shows up. Its HTTP call blocks, hence the thread."""
+
+    def __init__(self, url: str) -> None:
+        self._client = PyJWKClient(url, cache_jwk_set=True, lifespan=300, timeout=5)
+
+    async def get(self, kid: str) -> PyJWK | None:
+        try:
+            return await asyncio.to_thread(self._client.get_signing_key, kid)
+        except jwt.PyJWKClientConnectionError as exc:
+            raise KeysUnavailable(f"key set not reachable: {exc}") from exc
+        except jwt.PyJWKClientError:
+            return None
+
+
+class _NoKeys:
+    async def get(self, kid: str) -> PyJWK | None:
+        raise KeysUnavailable("no key set configured (THIDUA_JWKS_FILE or THIDUA_JWKS_URL)")
+
+
+# ---- verification ---------------------------------------------------------------------------
+
+# Checked in this order: InvalidSignatureError is a DecodeError, the claim errors are
+# InvalidTokenErrors.
+_JWT_ERRORS: list[tuple[type[Exception], str, str]] = [
+    (jwt.ExpiredSignatureError, "expired", "token expired"),
+    (jwt.ImmatureSignatureError, "not_yet_valid", "token not valid yet (nbf)"),
+    (jwt.InvalidAudienceError, "audience", "token audience not accepted"),
+    (jwt.InvalidIssuerError, "issuer", "token issuer not accepted"),
+    (jwt.InvalidSignatureError, "signature", "signature verification failed"),
+    (jwt.InvalidAlgorithmError, "algorithm", "algorithm not accepted"),
+    (jwt.DecodeError, "malformed", "token is malformed"),
+]
+
+
+class TokenVerifier:
+    def __init__(
+        self,
+        *,
+        keys: Any,
+        issuer: str,
+        audience: str,
+        algorithms: Iterable[str] = SAFE_ALGORITHMS,
+        leeway: float = 30,
+    ) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+        self.algorithms = frozenset(algorithms) & SAFE_ALGORITHMS
+        self.leeway = leeway
+
+    @classmethod
+    def from_settings(cls, s: ServiceSettings) -> TokenVerifier:
+        if s.jwks_file:
+            keys: Any = _FileKeys(Path(s.jwks_file))
+        elif s.jwks_url:
+            keys = _UrlKeys(s.jwks_url)
+        else:
+            keys = _NoKeys()
+        unsafe = set(s.jwt_algorithms) - SAFE_ALGORITHMS
+        if unsafe:
+            log.warning("ignoring algorithms not allowed for tokens: %s", sorted(unsafe))
+        return cls(
+            keys=keys,
+            issuer=s.jwt_issuer,
+            audience=s.jwt_audience,
+            algorithms=s.jwt_algorithms,
+            leeway=s.jwt_leeway_seconds,
+        )
+
+    async def verify(self, token: str) -> Principal:
+        """The token's principal, or InvalidToken / KeysUnavailable."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.DecodeError as exc:
+            raise InvalidToken("malformed", "token is malformed") from exc
+        alg = header.get("alg")
+        if not isinstance(alg, str):
+            raise InvalidToken("algorithm", "token names no algorithm")
+        if alg not in self.algorithms:
+            raise InvalidToken("algorithm", f"algorithm {alg[:20]!r} not accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("unknown_key", "token names no key (kid)")
+        key = await self.keys.get(kid)
+        if key is None:
+            raise InvalidToken("unknown_key", "token signed with an unknown key (kid)")
+        if key.algorithm_name != alg:  # no algorithm confusion across key types
+            raise InvalidToken("algorithm", f"algorithm {alg!r} does not match the key")
+        try:
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=[alg],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+        except jwt.MissingRequiredClaimError as exc:
+            raise InvalidToken("claims", f"token lacks the {exc.claim!r} claim") from exc
+        except jwt.PyJWTError as exc:
+            for kind, reason, description in _JWT_ERRORS:
+                if isinstance(exc, kind):
+                    raise InvalidToken(reason, description) from exc
+            raise InvalidToken("invalid", "token not accepted") from exc
+        return principal_from_claims(claims)
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    sub = claims.get("sub")
+    roles = claims.get("roles", [])
+    if not isinstance(sub, str) or not sub:
+        raise InvalidToken("claims", "token 'sub' must be a non-empty string")
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise InvalidToken("claims", "token 'roles' must be a list of strings")
+    unknown = sorted(set(roles) - set(Role))
+    if unknown:
+        raise InvalidToken("claims", f"token names unknown roles: {', '.join(unknown)}")
+
+    def text(name: str) -> str | None:
+        value = claims.get(name)
+        if value is not None and not isinstance(value, str | int):
+            raise InvalidToken("claims", f"token '{name}' must be a string")
+        return None if value is None else str(value)
+
+    principal = Principal(
+        sub=sub,
+        roles=frozenset(Role(r) for r in roles),
+        unit_id=text("unit_id"),
+        council_id=text("council_id"),
+        client_id=text("client_id"),
+    )
+    if Role.UNIT_OFFICER in principal.roles and not principal.unit_id:
+        raise InvalidToken("claims", "a unit officer's token must name its 'unit_id'")
+    return principal
+
+
+# ---- FastAPI dependencies -------------------------------------------------------------------
+
+_bearer = HTTPBearer(auto_error=False, description="JWT signed by the province's identity provider")
+
+
+def verifier_for(app: FastAPI) -> TokenVerifier:
+    """The app's verifier: `app.state.token_verifier` if set, else built once from the settings of
+    `app.state.service` (what servicekit.service.build_app installs)."""
+    verifier = getattr(app.state, "token_verifier", None)
+    if verifier is None:
+        verifier = TokenVerifier.from_settings(app.state.service.settings)
+        app.state.token_verifier = verifier
+    return verifier
+
+
+def _refused(reason: str, description: str) -> Problem:
+    challenge = f'Bearer realm="{REALM}"'
+    if reason != "missing":  # RFC 6750 §3.1: no error code when no token was sent
+        # the description may quote the token's own header: keep RFC 6750's character set
+        safe = "".join(c for c in description if " " <= c <= "~" and c not in '"\\')[:200]
+        challenge += f', error="invalid_token", error_description="{safe}"'
+    return Problem(
+        401,
+        "Not authenticated",
+        description,
+        type="invalid-token" if reason != "missing" else "unauthenticated",
+        headers={"WWW-Authenticate": challenge},
+        reason=reason,
+    )
+
+
+async def principal_of(request: Request) -> Principal:
+    """The caller, verified once per request (cached in `request.state.principal`)."""
+    cached = getattr(request.state, "principal", None)
+    if isinstance(cached, Principal):
+        return cached
+    header = request.headers.get("authorization")
+    if not header:
+        raise _refused("missing", "a bearer token is required")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _refused("malformed", "the Authorization header must be 'Bearer <token>'")
+    try:
+        principal = await verifier_for(request.app).verify(token.strip())
+    except InvalidToken as exc:
+        raise _refused(exc.reason, exc.description) from exc
+    except KeysUnavailable as exc:
+        log.error("cannot verify tokens: %s", exc)
+        raise Problem(
+            503, None, "token verification is unavailable", type="keys-unavailable"
+        ) from exc
+    request.state.principal = principal
+    return principal
+
+
+def authenticated() -> Callable[..., Awaitable[Principal]]:
+    """Dependency: any valid token. `p: Principal = Depends(authenticated())`."""
+
+    async def dependency(
+        request: Request, _: HTTPAuthorizationCredentials | None = Depends(_bearer)
+    ) -> Principal:
+        return await principal_of(request)
+
+    return dependency
+
+
+def require(*roles: Role | str) -> Callable[..., Awaitable[Principal]]:
+    """Dependency: a valid token holding at least one of `roles` (403 otherwise)."""
+    wanted = [Role(r) for r in roles]
+    if not wanted:
+        raise ValueError("require() needs at least one role; use authenticated() for any caller")
+
+    async def dependency(principal: Principal = Depends(authenticated())) -> Principal:
+        if not principal.has_role(*wanted):
+            raise forbidden(f"requires the role {' or '.join(wanted)}", required_roles=list(wanted))
+        return principal
+
+    return dependency
+
+
+def forbidden(detail: str, **extra: Any) -> Problem:
+    """A 403 to raise from an object-level check, e.g.
+    `if not p.may_act_for_unit(u): raise forbidden("not your unit")`."""
+    return Problem(403, "Forbidden", detail, type="forbidden", **extra)

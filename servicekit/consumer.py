@@ -1,0 +1,559 @@
+"""Consuming events: batches from Kafka (FastStream), one transaction per batch, exact commits.
+
+A service declares its handlers on a `Consumer` and starts it in its lifespan:
+
+    consumer = Consumer("progress", pool=pool, bootstrap_servers=settings.kafka_bootstrap,
+                        source=source_for("progress"))
+
+    @consumer.batch_handler("registry.campaigns.v1")
+    async def on_campaigns(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+        ...  # every new event of the batch from that topic, in partition order
+
+    @consumer.handler(UnitRegistered)          # topic from the catalog, or topic=...
+    async def on_unit(uow: UnitOfWork, envelope: Envelope) -> None:
+        ...  # one event; still inside the batch's transaction
+
+    await consumer.start()   ...   await consumer.stop()
+
+Handlers get the unit of work of the batch (`uow.con` for SQL, `uow.publish` for follow-up
+events through the outbox) and decoded `schemas.envelope.Envelope`s. They do no Kafka I/O and must
+not commit: the consumer owns the transaction.
+
+What one batch goes through (FastStream `batch=True`, `max_records`, AckPolicy.MANUAL, so no
+auto-commit; a new group starts from the earliest offset):
+
+1. Decode every record (`from_message`). A record that is not one of our events goes to the
+   dead-letter list (attempts 1); the others go on.
+2. In ONE transaction: record the event ids in the inbox (`servicekit.inbox.record_new`), which
+   returns those not processed before; run the handlers on those only, grouped by topic, in order;
+   write the published events to the outbox; commit.
+3. A handler error rolls the transaction back and the batch is retried, up to `max_attempts`
+   times with exponential backoff. If it keeps failing, the batch is bisected: each half is tried
+   once, recursively, so the good events are applied in order and the event that keeps failing is
+   isolated; alone, it gets `max_attempts` tries of its own and then goes to the dead-letter list
+   (`dlq_attempts` is those tries).
+4. The dead letters are published to `<topic>.dlq` (`servicekit.dlq`, acks=all) and awaited.
+5. The offsets of exactly this batch are committed, per partition `last offset + 1`, with the
+   aiokafka consumer's `commit({tp: offset})` — not FastStream's `ack()`, which commits every
+   consumed position of the consumer. Partitions revoked meanwhile are left to their new owner.
+
+Database or broker unavailable (connection errors, failed DLQ publish, failed offset commit), or
+`max_failed_per_batch` events of one batch failing (a bad deploy, not bad events): nothing is
+dead-lettered for that; the consumer rewinds its position to the batch's first offsets
+(`seek`) and polls it again after a growing pause (up to `reconnect_backoff_max`), so it keeps
+polling (no `max_poll_interval` eviction) and resumes when the dependency is back. Any other
+exception escaping the processing, even a BaseException, also rewinds first.
+
+Guarantees:
+
+- **No loss:** an offset is committed only after every record before it in the batch was applied
+  (database committed) or dead-lettered (broker acknowledged). A crash anywhere leaves the batch,
+  or its unapplied rest, to be read again.
+- **Effectively once:** effects are written in the transaction that records the event id in the
+  inbox, so a re-read batch, a relay duplicate or a redrive changes nothing twice (per consumer
+  name; only for effects in this database).
+- **Order:** per partition, handlers see events in offset order; a batch handler gets each topic's
+  events of the batch in offset order per partition (partitions one after another). An event sent
+  to the DLQ is skipped and the events after it on its partition are applied: the price of moving
+  on. After a rebalance a partition's events may be seen again (skipped by the inbox).
+
+Not guaranteed: exactly-once effects outside the database; the DLQ holding a record only once (a
+crash after the DLQ ack and before the offset commit dead-letters it again); fairness between
+topics of one consumer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
+from faststream import Context
+from faststream.kafka import KafkaBroker
+from faststream.kafka.message import FAKE_CONSUMER, KafkaMessage
+from faststream.middlewares import AckPolicy
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Link, SpanKind, Status, StatusCode
+
+from schemas.base import Event
+from schemas.catalog import topic_for
+from schemas.envelope import Envelope, from_message
+from servicekit import dlq, inbox
+from servicekit.db import is_connection_error
+from servicekit.unit_of_work import UnitOfWork
+
+log = logging.getLogger("servicekit.consumer")
+tracer = trace.get_tracer("servicekit.consumer")
+
+BatchHandler = Callable[[UnitOfWork, list[Envelope]], Awaitable[None]]
+EventHandler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+
+# Test and diagnostics hook, awaited at the stages of a batch: "batch" (received), then per
+# transaction "before_db_commit" (handlers done, inside the transaction) and "after_db_commit",
+# then "before_offset_commit" (dead letters acknowledged) and "after_offset_commit".
+ConsumerHook = Callable[[str, Sequence[ConsumerRecord]], Awaitable[None]]
+
+Item = tuple[ConsumerRecord, Envelope]
+DeadLetter = tuple[ConsumerRecord, BaseException | str, int]
+
+
+class SystemicFailure(Exception):
+    """So many events of one batch kept failing that the cause is more likely a bug or an outage
+    than the events: the batch is read again later instead of filling the DLQ."""
+
+
+@dataclass
+class _Route:
+    batch_handlers: list[BatchHandler] = field(default_factory=list)
+    event_handlers: list[tuple[type[Event], EventHandler]] = field(default_factory=list)
+
+
+@dataclass
+class ConsumerStats:
+    """Counters since start, for metrics and tests."""
+
+    batches: int = 0
+    applied: int = 0  # events handed to handlers and committed
+    duplicates: int = 0  # events skipped because the inbox knew them
+    dead_lettered: int = 0
+    retries: int = 0  # failed transaction attempts
+    rewinds: int = 0  # batches re-polled after an infrastructure failure
+    committed: dict[TopicPartition, int] = field(default_factory=dict)  # last commit per partition
+
+
+class Consumer:
+    """Batch consumer with inbox, retries, dead letters and exact offset commits (see module).
+
+    `name` is the inbox's consumer name and, unless `group_id` is given, the Kafka group id:
+    one per service (or per independent projection of a service). `source` is the ce_source for
+    events handlers publish. `broker_options` go to FastStream's `KafkaBroker`,
+    `subscriber_options` to its `subscriber()` (e.g. `session_timeout_ms`)."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        pool: asyncpg.Pool,
+        bootstrap_servers: str,
+        source: str | None = None,
+        group_id: str | None = None,
+        max_records: int = 1000,
+        batch_timeout_ms: int = 200,
+        max_attempts: int = 5,
+        retry_backoff: float = 0.1,
+        retry_backoff_max: float = 5.0,
+        reconnect_backoff_max: float = 30.0,
+        max_failed_per_batch: int | None = 20,
+        broker_options: dict[str, Any] | None = None,
+        subscriber_options: dict[str, Any] | None = None,
+        hook: ConsumerHook | None = None,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.name = name
+        self.group_id = group_id or name
+        self.source = source
+        self.max_records = max_records
+        self.batch_timeout_ms = batch_timeout_ms
+        self.max_attempts = max_attempts
+        self.retry_backoff = retry_backoff
+        self.retry_backoff_max = retry_backoff_max
+        self.reconnect_backoff_max = reconnect_backoff_max
+        self.max_failed_per_batch = max_failed_per_batch
+        self._failed_in_batch = 0
+        self._pool = pool
+        self._bootstrap = bootstrap_servers
+        self._broker_options = broker_options or {}
+        self._subscriber_options = subscriber_options or {}
+        self._hook = hook
+        self._routes: dict[str, _Route] = {}
+        self._broker: KafkaBroker | None = None
+        self._subscriber: Any = None
+        self._producer: AIOKafkaProducer | None = None
+        self._infra_failures = 0
+        self.stats = ConsumerStats()
+
+    # declaring handlers
+
+    @property
+    def topics(self) -> list[str]:
+        return list(self._routes)
+
+    def batch_handler(self, topic: str) -> Callable[[BatchHandler], BatchHandler]:
+        """Decorator: `handler(uow, envelopes)` gets the new events of `topic` in each batch."""
+
+        def register(fn: BatchHandler) -> BatchHandler:
+            self._route(topic).batch_handlers.append(fn)
+            return fn
+
+        return register
+
+    def handler(
+        self, event_type: type[Event], *, topic: str | None = None
+    ) -> Callable[[EventHandler], EventHandler]:
+        """Decorator: `handler(uow, envelope)` is called for each new event that is an instance of
+        `event_type`, in order, inside the batch's transaction. The topic defaults to the one the
+        catalog assigns to `event_type`."""
+        name = topic or topic_for(event_type).name
+
+        def register(fn: EventHandler) -> EventHandler:
+            self._route(name).event_handlers.append((event_type, fn))
+            return fn
+
+        return register
+
+    @property
+    def kafka_consumer(self) -> AIOKafkaConsumer | None:
+        """The underlying aiokafka consumer once started (for lag metrics and tests)."""
+        return None if self._subscriber is None else self._subscriber.consumer
+
+    def _route(self, topic: str) -> _Route:
+        if self._broker is not None:
+            raise RuntimeError("declare handlers before start()")
+        return self._routes.setdefault(topic, _Route())
+
+    # lifecycle
+
+    async def start(self) -> None:
+        if not self._routes:
+            raise RuntimeError(f"consumer {self.name!r} has no handlers")
+        if self._broker is not None:
+            return
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+            client_id=f"{self.name}-dlq",
+        )
+        await self._producer.start()
+        options: dict[str, Any] = {"log_level": logging.DEBUG, "client_id": self.name}
+        options.update(self._broker_options)
+        broker = KafkaBroker(self._bootstrap, **options)
+        subscriber = broker.subscriber(
+            *self._routes,
+            batch=True,
+            group_id=self.group_id,
+            auto_offset_reset="earliest",
+            max_records=self.max_records,
+            batch_timeout_ms=self.batch_timeout_ms,
+            ack_policy=AckPolicy.MANUAL,
+            parser=_parse_batch,
+            decoder=_decode_batch,
+            **self._subscriber_options,
+        )
+
+        async def on_batch(
+            records: Any,
+            kafka: Annotated[AIOKafkaConsumer, Context("handler_.consumer")],
+        ) -> None:
+            await self.handle_batch(records, kafka)
+
+        subscriber(on_batch)
+        self._broker, self._subscriber = broker, subscriber
+        try:
+            await broker.start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        broker, self._broker = self._broker, None
+        self._subscriber = None
+        producer, self._producer = self._producer, None
+        try:
+            if broker is not None:
+                await broker.stop()
+        finally:
+            if producer is not None:
+                await producer.stop()
+
+    # one batch
+
+    async def handle_batch(
+        self, records: Sequence[ConsumerRecord], kafka: AIOKafkaConsumer
+    ) -> None:
+        """Process one polled batch completely, or rewind to it. Never lets FastStream move on
+        past records that were neither applied nor dead-lettered."""
+        if not records:
+            return
+        try:
+            await self._process(records, kafka)
+            self._infra_failures = 0
+        except Exception as e:
+            # The database or the broker is unavailable (or this code has a bug): read the batch
+            # again after a pause. What was committed meanwhile is skipped by the inbox then.
+            _rewind(kafka, records)
+            self.stats.rewinds += 1
+            self._infra_failures += 1
+            delay = _backoff(self._infra_failures, 0.5, self.reconnect_backoff_max)
+            log.warning(
+                "consumer %s: batch of %d not done (%s: %s); reading it again in %.1fs",
+                self.name,
+                len(records),
+                type(e).__name__,
+                e,
+                delay,
+                exc_info=not is_connection_error(e),
+            )
+            await asyncio.sleep(delay)
+        except BaseException:
+            # cancelled, or a crash FastStream's supervisor may survive by restarting its loop:
+            # make sure a restarted loop reads this batch again instead of the next one
+            _rewind(kafka, records)
+            raise
+
+    async def _process(self, records: Sequence[ConsumerRecord], kafka: AIOKafkaConsumer) -> None:
+        self.stats.batches += 1
+        self._failed_in_batch = 0
+        await self._call_hook("batch", records)
+        items: list[Item] = []
+        dead: list[DeadLetter] = []
+        for record in records:
+            try:
+                items.append((record, from_message(record.value, record.headers or ())))
+            except Exception as e:
+                log.warning(
+                    "consumer %s: %s/%d/%d is not a valid event, dead-lettering it: %s",
+                    self.name,
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    e,
+                )
+                dead.append((record, e, 1))
+        await self._apply_isolating(items, dead, first=True)
+        if dead:
+            assert self._producer is not None, "not started"
+            await dlq.send_dead_letters(self._producer, dead, consumer=self.name)
+            self.stats.dead_lettered += len(dead)
+        await self._call_hook("before_offset_commit", records)
+        await self._commit(kafka, records)
+        await self._call_hook("after_offset_commit", records)
+
+    async def _apply_isolating(
+        self, items: list[Item], dead: list[DeadLetter], first: bool
+    ) -> None:
+        if not items:
+            return
+        attempts = self.max_attempts if first or len(items) == 1 else 1
+        error, made = await self._apply_retrying(items, attempts)
+        if error is None:
+            return
+        if len(items) == 1:
+            record, envelope = items[0]
+            log.error(
+                "consumer %s: event %s (%s/%d/%d) failed %d times, dead-lettering it: %s: %s",
+                self.name,
+                envelope.id,
+                record.topic,
+                record.partition,
+                record.offset,
+                made,
+                type(error).__name__,
+                error,
+            )
+            dead.append((record, error, made))
+            self._failed_in_batch += 1
+            if (
+                self.max_failed_per_batch is not None
+                and self._failed_in_batch >= self.max_failed_per_batch
+            ):
+                raise SystemicFailure(
+                    f"{self._failed_in_batch} events of one batch kept failing, the last with "
+                    f"{type(error).__name__}: {error}; not dead-lettering them"
+                ) from error
+            return
+        middle = len(items) // 2
+        await self._apply_isolating(items[:middle], dead, first=False)
+        await self._apply_isolating(items[middle:], dead, first=False)
+
+    async def _apply_retrying(
+        self, items: list[Item], attempts: int
+    ) -> tuple[BaseException | None, int]:
+        """Apply `items` in one transaction, up to `attempts` times. Returns (None, tries) on
+        success, (last error, tries) if every try failed; connection errors propagate."""
+        error: BaseException | None = None
+        for attempt in range(1, attempts + 1):
+            try:
+                await self._apply_once(items)
+                return None, attempt
+            except Exception as e:
+                if is_connection_error(e):
+                    raise
+                error = e
+                self.stats.retries += 1
+                log.info(
+                    "consumer %s: %d event(s) failed (attempt %d/%d): %s: %s",
+                    self.name,
+                    len(items),
+                    attempt,
+                    attempts,
+                    type(e).__name__,
+                    e,
+                )
+                if attempt < attempts:
+                    await asyncio.sleep(
+                        _backoff(attempt, self.retry_backoff, self.retry_backoff_max)
+                    )
+        return error, attempts
+
+    async def _apply_once(self, items: list[Item]) -> None:
+        records = [r for r, _ in items]
+        async with UnitOfWork(self._pool, source=self.source) as uow:
+            new_ids = await inbox.record_new(
+                uow.con,
+                self.name,
+                [inbox.InboxEntry(e.id, r.topic, r.partition, r.offset) for r, e in items],
+            )
+            fresh: list[Item] = []
+            for record, envelope in items:
+                if envelope.id in new_ids:
+                    new_ids.discard(envelope.id)  # a second copy in the same batch is a duplicate
+                    fresh.append((record, envelope))
+            if fresh:
+                await self._dispatch(uow, fresh)
+            await self._call_hook("before_db_commit", records)
+        self.stats.applied += len(fresh)
+        self.stats.duplicates += len(items) - len(fresh)
+        await self._call_hook("after_db_commit", records)
+
+    async def _dispatch(self, uow: UnitOfWork, items: list[Item]) -> None:
+        by_topic: dict[str, list[Envelope]] = {}
+        for record, envelope in items:
+            by_topic.setdefault(record.topic, []).append(envelope)
+        for topic, envelopes in by_topic.items():
+            route = self._routes.get(topic)
+            if route is None:  # not subscribed; cannot happen unless the broker misroutes
+                continue
+            for batch_handler in route.batch_handlers:
+                with _batch_span(topic, envelopes, self.group_id):
+                    await batch_handler(uow, envelopes)
+            if route.event_handlers:
+                for envelope in envelopes:
+                    for event_type, event_handler in route.event_handlers:
+                        if isinstance(envelope.data, event_type):
+                            with continue_trace(envelope, topic=topic, group=self.group_id):
+                                await event_handler(uow, envelope)
+
+    async def _commit(self, kafka: AIOKafkaConsumer, records: Sequence[ConsumerRecord]) -> None:
+        offsets: dict[TopicPartition, int] = {}
+        for r in records:
+            tp = TopicPartition(r.topic, r.partition)
+            offsets[tp] = max(offsets.get(tp, 0), r.offset + 1)
+        assigned = kafka.assignment()
+        mine = {tp: offset for tp, offset in offsets.items() if tp in assigned}
+        if len(mine) < len(offsets):
+            log.info(
+                "consumer %s: %s revoked during the batch; their new owner reads them again",
+                self.name,
+                sorted(str(tp) for tp in set(offsets) - set(mine)),
+            )
+        if not mine:
+            return
+        try:
+            await kafka.commit(mine)
+        except (CommitFailedError, IllegalStateError) as e:
+            # a rebalance happened: whoever owns the partitions now starts from the last commit
+            # and skips what this batch applied, through the inbox
+            log.warning("consumer %s: offset commit refused after a rebalance: %s", self.name, e)
+            return
+        self.stats.committed.update(mine)
+
+    async def _call_hook(self, stage: str, records: Sequence[ConsumerRecord]) -> None:
+        if self._hook is not None:
+            await self._hook(stage, records)
+
+
+# FastStream glue: hand the raw records through untouched (the default parser decodes every header
+# as UTF-8 and would fail the whole batch on one bad header; the default decoder parses JSON).
+
+
+async def _parse_batch(records: tuple[ConsumerRecord, ...]) -> KafkaMessage:
+    return KafkaMessage(raw_message=records, body=records, consumer=FAKE_CONSUMER)
+
+
+async def _decode_batch(message: KafkaMessage) -> Any:
+    return message.raw_message
+
+
+def _rewind(kafka: AIOKafkaConsumer, records: Sequence[ConsumerRecord]) -> None:
+    first: dict[TopicPartition, int] = {}
+    for r in records:
+        tp = TopicPartition(r.topic, r.partition)
+        first[tp] = min(first.get(tp, r.offset), r.offset)
+    with contextlib.suppress(Exception):
+        assigned = kafka.assignment()
+        for tp, offset in first.items():
+            if tp in assigned:
+                kafka.seek(tp, offset)
+
+
+def _backoff(attempt: int, initial: float, maximum: float) -> float:
+    return min(maximum, initial * 2 ** max(0, attempt - 1)) * random.uniform(0.8, 1.2)
+
+
+# tracing
+
+
+def _attributes(topic: str, group: str) -> dict[str, str]:
+    return {
+        "messaging.system": "kafka",
+        "messaging.operation.name": "process",
+        "messaging.operation.type": "process",
+        "messaging.destination.name": topic,
+        "messaging.consumer.group.name": group,
+    }
+
+
+@contextlib.contextmanager
+def continue_trace(
+    envelope: Envelope, *, topic: str | None = None, group: str | None = None
+) -> Iterator[trace.Span]:
+    """Run a block as a CONSUMER span in the trace the event came with (its `traceparent`), so
+    what the block publishes continues that trace. Per-event handlers run inside one already; a
+    batch handler can use it per event."""
+    parent = propagate.extract(envelope.trace)
+    attributes = _attributes(topic or "", group or "")
+    attributes["messaging.message.id"] = str(envelope.id)
+    attributes["cloudevents.event_type"] = envelope.type
+    with tracer.start_as_current_span(
+        f"process {topic or envelope.type}",
+        context=parent,
+        kind=SpanKind.CONSUMER,
+        attributes=attributes,
+        record_exception=True,
+        set_status_on_exception=True,
+    ) as span:
+        yield span
+
+
+@contextlib.contextmanager
+def _batch_span(topic: str, envelopes: list[Envelope], group: str) -> Iterator[trace.Span]:
+    links = []
+    for envelope in envelopes[:128]:
+        context = trace.get_current_span(propagate.extract(envelope.trace)).get_span_context()
+        if context.is_valid:
+            links.append(Link(context))
+    attributes: dict[str, Any] = _attributes(topic, group)
+    attributes["messaging.batch.message_count"] = len(envelopes)
+    with tracer.start_as_current_span(
+        f"process {topic}",
+        kind=SpanKind.CONSUMER,
+        links=links,
+        attributes=attributes,
+        record_exception=True,
+        set_status_on_exception=False,
+    ) as span:
+        try:
+            yield span
+        except Exception as e:
+            span.set_status(Status(StatusCode.ERROR, f"{type(e).__name__}: {e}"))
+            raise

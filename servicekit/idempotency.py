@@ -1,0 +1,343 @@
+"""Idempotency-Key for POST, and the request's database transaction.
+
+A client that may retry a POST sends `Idempotency-Key: <unique string>`. The first request with a
+key runs; its answer is stored; a retry with the same key (same caller) gets that answer again,
+with `Idempotent-Replayed: true`, and has no further effect. The same key with another body (or
+path) answers 422; a retry arriving while the first is still running answers 409.
+
+Design: `IdempotencyMiddleware` (installed by `create_app` on every service) handles any POST that
+carries the header. It opens one transaction for the whole request:
+
+1. `pg_try_advisory_xact_lock(hash(principal, key))`: taken, or 409 — another request with the
+   key is running. The lock lives only as long as the transaction, so a crashed request leaves
+   nothing behind that blocks its retry.
+2. A stored, unexpired answer for (key, principal) is replayed (or 422 if the request differs).
+3. Otherwise the handler runs inside a savepoint. A handler that takes the request's unit of
+   work (`uow: RequestUnitOfWork`, events included) or its bare transaction (`tx: Transaction`)
+   writes its effects on that very connection; the middleware then inserts the answer and commits
+   once: effects, outbox rows and stored answer exist together or not at all. The response is
+   sent only after the commit, so a client never sees a success that was not committed.
+   - 2xx/3xx: savepoint kept, answer stored, commit.
+   - 4xx: savepoint rolled back (a refused request stores nothing), answer stored, commit.
+     Except 408/425/429, which ask the client to try again: not stored.
+   - 5xx or an exception: everything rolled back, nothing stored: the client may retry.
+
+A handler that writes through its own pool connection instead still gets replay and the 409
+guard, but its effects commit before the answer is stored: a crash in between lets a retry run
+twice. Use `RequestUnitOfWork` (or `Transaction`) for writes.
+
+Without the header, both open a transaction of their own per request, committed when the handler
+returns (before the answer is sent) and rolled back when it raises.
+
+Idempotency applies to authenticated callers only (the key is scoped to the token's `sub`); a
+request without a valid token passes through and is refused by the route's auth dependency.
+Expired rows are ignored and replaced; `purge_expired` deletes them in bulk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import Depends, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from schemas.envelope import source_for
+from servicekit import auth
+from servicekit.problems import problem_response
+from servicekit.unit_of_work import UnitOfWork
+
+log = logging.getLogger("servicekit.idempotency")
+
+HEADER = "idempotency-key"
+REPLAYED = (b"idempotent-replayed", b"true")
+_CONNECTION = "request_transaction"  # key in scope["state"]
+_NOT_STORED = frozenset({408, 425, 429})
+_SKIPPED_HEADERS = frozenset({b"date", b"server"})
+_DEFAULT_TTL = 24 * 3600
+
+
+async def request_transaction(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """The connection, already in a transaction, that a handler's writes belong on (see the
+    module's docstring for who commits it)."""
+    con = request.scope.get("state", {}).get(_CONNECTION)
+    if con is not None:  # the idempotency middleware commits or rolls back
+        yield con
+        return
+    async with request.app.state.service.pool.acquire() as con, con.transaction():
+        yield con
+
+
+class _LentConnection:
+    """Looks like a pool to UnitOfWork but hands out the request's connection and keeps it:
+    the unit of work then runs as a savepoint of the request's transaction."""
+
+    def __init__(self, con: asyncpg.Connection) -> None:
+        self._con = con
+
+    async def acquire(self, **_: object) -> asyncpg.Connection:  # UnitOfWork passes timeout=
+        return self._con
+
+    async def release(self, con: asyncpg.Connection) -> None:
+        pass
+
+
+async def request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """A UnitOfWork (state changes and the events they publish) for the handler. Under an
+    Idempotency-Key it lives inside the request's transaction, so the outbox rows commit with the
+    stored answer; otherwise it is a transaction of its own, committed before the answer is sent.
+    Events carry the service's conventional source (`/thidua/<service>`)."""
+    service = request.app.state.service
+    con = request.scope.get("state", {}).get(_CONNECTION)
+    pool = _LentConnection(con) if con is not None else service.pool
+    async with UnitOfWork(pool, source=source_for(service.settings.service)) as uow:
+        yield uow
+
+
+# `scope="function"`: commit before the answer is sent, not after.
+Transaction = Annotated[asyncpg.Connection, Depends(request_transaction, scope="function")]
+RequestUnitOfWork = Annotated[UnitOfWork, Depends(request_unit_of_work, scope="function")]
+
+
+async def purge_expired(con: asyncpg.Connection | asyncpg.Pool, ttl_seconds: int) -> int:
+    status = await con.execute(
+        "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)",
+        float(ttl_seconds),
+    )
+    return int(status.split()[-1])
+
+
+def _valid_key(key: str) -> bool:
+    return 0 < len(key) <= 255 and all(" " < c <= "~" for c in key)
+
+
+class _Captured:
+    """The handler's answer, held back until the transaction is settled."""
+
+    def __init__(self) -> None:
+        self.status = 0
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body = bytearray()
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            self.body += message.get("body", b"")
+
+    async def replay_to(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": bytes(self.body)})
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp, ttl_seconds: int | None = None) -> None:
+        self.app = app
+        self.ttl_seconds = ttl_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        key = request.headers.get(HEADER)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        instance = scope["path"]
+        if not _valid_key(key):
+            await problem_response(
+                400,
+                "Idempotency-Key must be 1 to 255 visible ASCII characters",
+                instance=instance,
+                type="idempotency-key-invalid",
+            )(scope, receive, send)
+            return
+        try:
+            principal = (await auth.principal_of(request)).sub
+        except Exception:  # no valid token: the route's own auth dependency answers
+            await self.app(scope, receive, send)
+            return
+        service = getattr(scope["app"].state, "service", None)
+        if getattr(service, "pool", None) is None:
+            await problem_response(503, "idempotency store unavailable", instance=instance)(
+                scope, receive, send
+            )
+            return
+        body = await _read_body(receive)
+        if body is None:  # the client went away
+            return
+        ttl = self.ttl_seconds or getattr(service.settings, "idempotency_ttl_seconds", _DEFAULT_TTL)
+        query = scope.get("query_string", b"").decode("latin-1")
+        path = f"{scope['path']}?{query}" if query else scope["path"]
+        request_hash = hashlib.sha256(body).hexdigest()
+
+        async def replay_body() -> Message:
+            nonlocal body
+            if body is None:
+                return await receive()
+            message = {"type": "http.request", "body": body, "more_body": False}
+            body = None
+            return message
+
+        async with service.pool.acquire() as con:
+            answer = await self._in_transaction(
+                con, scope, replay_body, key, principal, path, request_hash, ttl
+            )
+        if isinstance(answer, _Captured):
+            await answer.replay_to(send)
+        else:
+            await answer(scope, receive, send)
+
+    async def _in_transaction(
+        self,
+        con: asyncpg.Connection,
+        scope: Scope,
+        receive: Receive,
+        key: str,
+        principal: str,
+        path: str,
+        request_hash: str,
+        ttl: int,
+    ) -> Any:
+        """The answer to send (a captured response or an ASGI app), once the transaction is
+        committed or rolled back."""
+        instance = scope["path"]
+        try:
+            async with con.transaction():
+                locked = await con.fetchval(
+                    "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))",
+                    f"idempotency\x1f{principal}\x1f{key}",
+                )
+                if not locked:
+                    raise _Rollback(
+                        problem_response(
+                            409,
+                            "a request with this Idempotency-Key is still being processed",
+                            instance=instance,
+                            type="idempotency-key-in-use",
+                            headers={"Retry-After": "1"},
+                        )
+                    )
+                row = await con.fetchrow(
+                    "SELECT method, path, request_hash, status, response_body, response_headers,"
+                    " created_at > now() - make_interval(secs => $3) AS live"
+                    " FROM idempotency_keys WHERE key = $1 AND principal = $2",
+                    key,
+                    principal,
+                    float(ttl),
+                )
+                if row is not None and row["live"]:
+                    raise _Rollback(
+                        _stored_answer(row, scope["method"], path, request_hash, instance)
+                    )
+                if row is not None:  # expired: the key starts afresh
+                    await con.execute(
+                        "DELETE FROM idempotency_keys WHERE key = $1 AND principal = $2",
+                        key,
+                        principal,
+                    )
+                answer = await self._run_handler(con, scope, receive)
+                if answer.status >= 500 or answer.status in _NOT_STORED:
+                    raise _Rollback(answer)
+                await con.execute(
+                    "INSERT INTO idempotency_keys (key, principal, method, path, request_hash,"
+                    " status, response_body, response_headers)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    key,
+                    principal,
+                    scope["method"],
+                    path,
+                    request_hash,
+                    answer.status,
+                    bytes(answer.body),
+                    _headers_json(answer.headers),
+                )
+            return answer  # committed
+        except _Rollback as rolled_back:
+            return rolled_back.answer
+        except asyncpg.PostgresError:
+            # The handler failed in SQL or left the transaction aborted, or the commit failed:
+            # no effect kept and nothing stored, so the client may retry.
+            log.exception("idempotent %s %s not committed", scope["method"], instance)
+            return problem_response(
+                500, "The request could not be completed; it may be retried.", instance=instance
+            )
+
+    async def _run_handler(
+        self, con: asyncpg.Connection, scope: Scope, receive: Receive
+    ) -> _Captured:
+        captured = _Captured()
+        state = scope.setdefault("state", {})
+        savepoint = con.transaction()
+        await savepoint.start()
+        state[_CONNECTION] = con
+        try:
+            await self.app(scope, receive, captured.send)
+        finally:
+            state.pop(_CONNECTION, None)
+        if not captured.status:
+            raise RuntimeError("the app sent no response")
+        if 400 <= captured.status < 500:
+            await savepoint.rollback()  # a refused request keeps no effect
+        elif captured.status < 400:
+            await savepoint.commit()
+        return captured
+
+
+class _Rollback(Exception):
+    """Leaves the transaction without keeping anything, carrying the answer to send."""
+
+    def __init__(self, answer: Any) -> None:
+        super().__init__()
+        self.answer = answer
+
+
+def _headers_json(headers: list[tuple[bytes, bytes]]) -> str:
+    return json.dumps(
+        [
+            [n.decode("latin-1"), v.decode("latin-1")]
+            for n, v in headers
+            if n.lower() not in _SKIPPED_HEADERS
+        ]
+    )
+
+
+def _stored_answer(
+    row: asyncpg.Record, method: str, path: str, request_hash: str, instance: str
+) -> Any:
+    for field, now in (("method", method), ("path", path), ("request_hash", request_hash)):
+        if row[field] != now:
+            mismatch = "body" if field == "request_hash" else field
+            return problem_response(
+                422,
+                f"this Idempotency-Key was used for a request with a different {mismatch}",
+                instance=instance,
+                title="Idempotency-Key reused",
+                type="idempotency-key-reused",
+                mismatch=mismatch,
+            )
+    answer = _Captured()
+    answer.status = row["status"]
+    answer.headers = [
+        (n.encode("latin-1"), v.encode("latin-1")) for n, v in json.loads(row["response_headers"])
+    ]
+    answer.headers.append(REPLAYED)
+    answer.body = bytearray(row["response_body"])
+    return answer
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)

@@ -1,0 +1,160 @@
+"""Error answers as RFC 9457 problem details (`application/problem+json`).
+
+Every error a service returns has `type`, `title`, `status`, `detail` and `instance`; the
+exception handlers here turn FastAPI's validation errors, HTTP exceptions, `Problem` and anything
+unexpected into that shape. Input values are never echoed back: they may hold personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "urn:thidua:problem:"  # problem types specific to thidua; generic ones use about:blank
+
+log = logging.getLogger("servicekit.http")
+
+
+def problem_type(slug: str) -> str:
+    return f"{TYPE_BASE}{slug}"
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+class Problem(Exception):
+    """Raise from a handler or dependency to answer with a problem document.
+
+    `extra` members are added to the document (RFC 9457 extension members), e.g.
+    `raise Problem(409, "Target already reported", detail="…", type="target-reported",
+    target_id=str(tid))`. `type` is a slug under `TYPE_BASE` or a full URI.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        title: str | None = None,
+        detail: str | None = None,
+        *,
+        type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        self.status = status
+        self.title = title or _phrase(status)
+        self.detail = detail or self.title
+        if type is None:
+            self.type = "about:blank"
+        elif ":" in type:
+            self.type = type
+        else:
+            self.type = problem_type(type)
+        self.headers = dict(headers or {})
+        self.extra = extra
+        super().__init__(f"{status} {self.title}: {self.detail}")
+
+    def document(self, instance: str) -> dict[str, Any]:
+        return {
+            **self.extra,
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "instance": instance,
+        }
+
+    def response(self, instance: str) -> JSONResponse:
+        return JSONResponse(
+            self.document(instance),
+            status_code=self.status,
+            headers=self.headers,
+            media_type=MEDIA_TYPE,
+        )
+
+
+def problem_response(
+    status: int, detail: str, *, instance: str, title: str | None = None, **kw: Any
+) -> JSONResponse:
+    """A problem answer built outside exception handling (e.g. by a pure ASGI middleware)."""
+    return Problem(status, title, detail, **kw).response(instance)
+
+
+def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic/FastAPI errors as `{in, pointer|name, detail, type}`: a body field by its JSON
+    pointer (RFC 6901, as a URI fragment like RFC 9457's example), a parameter by its name."""
+    out = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ())]
+        where = loc[0] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else ""
+        rest = loc[1:] if where else loc
+        entry: dict[str, Any] = {"in": where or "body"}
+        if entry["in"] == "body":
+            if err.get("type") == "json_invalid":  # loc holds a character position, not a field
+                rest = []
+            escaped = (p.replace("~", "~0").replace("/", "~1") for p in rest)
+            entry["pointer"] = "#" + "".join(f"/{p}" for p in escaped)
+        else:
+            entry["name"] = ".".join(rest)
+        entry["detail"] = err.get("msg", "invalid")
+        if err.get("type") == "json_invalid" and isinstance(err.get("ctx"), dict):
+            entry["detail"] = f"{entry['detail']}: {err['ctx'].get('error', '')}".rstrip(": ")
+        entry["type"] = err.get("type", "value_error")
+        out.append(entry)
+    return out
+
+
+def _where(entry: dict[str, Any]) -> str:
+    return entry.get("pointer") or f"{entry['in']} {entry.get('name', '')}".strip()
+
+
+async def _validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = field_errors(list(exc.errors()))
+    summary = "; ".join(f"{_where(e)}: {e['detail']}" for e in errors[:5])
+    if len(errors) > 5:
+        summary += f"; and {len(errors) - 5} more"
+    return Problem(
+        422,
+        "Invalid request",
+        f"The request is invalid: {summary}" if summary else "The request is invalid",
+        type="validation",
+        errors=errors,
+    ).response(request.url.path)
+
+
+async def _problem_handler(request: Request, exc: Problem) -> JSONResponse:
+    return exc.response(request.url.path)
+
+
+async def _http_handler(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail = exc.detail if isinstance(exc.detail, str) else _phrase(exc.status_code)
+    return Problem(exc.status_code, None, detail, headers=exc.headers).response(request.url.path)
+
+
+async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
+    # The cause goes to the log (with the trace), never to the client.
+    log.error(
+        "unhandled %s in %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc
+    )
+    return Problem(
+        500, None, "The request could not be completed; the error has been logged."
+    ).response(request.url.path)
+
+
+def install(app: FastAPI) -> None:
+    """Make every error answer of `app` a problem document."""
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(Problem, _problem_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(Exception, _unhandled_handler)

@@ -1,0 +1,145 @@
+"""One database transaction and the events it publishes: the only way a service emits events.
+
+    async with UnitOfWork(pool, source="progress") as uow:
+        await uow.con.execute("UPDATE targets SET ... WHERE id = $1", target_id)
+        await uow.publish(TargetReported(...))
+
+`uow.con` is one connection of the pool inside one transaction. `publish` turns an event into its
+CloudEvents message (`schemas.envelope.to_message`) right away, capturing the current
+OpenTelemetry trace context into its headers, and keeps it; when the block ends without an
+exception the messages are written to the outbox (`servicekit.outbox.enqueue`) and the
+transaction commits. An exception rolls everything back, events included.
+
+Guarantees: the state change and its events commit together or not at all; events of one key are
+numbered in commit order (see `servicekit.outbox`). Not guaranteed: that anything was published
+when the block exits — the relay does that afterwards, at least once.
+
+Publishing at commit rather than at each `publish` call makes a batch of events one INSERT and
+takes the outbox key locks last, after every lock the service's own statements took, so they
+cannot take part in a deadlock. Call `flush()` if a statement of the same transaction must see
+the rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+from uuid import UUID
+
+import asyncpg
+
+from schemas.base import Event
+from schemas.envelope import Message, to_message
+from servicekit import outbox
+
+
+class UnitOfWork:
+    """`async with UnitOfWork(pool, source=...) as uow:` — see the module docstring.
+
+    `source` (the publishing service, the CloudEvents `ce_source`) is needed to publish events;
+    ready-made `Message`s can be published without it. `isolation` is passed to asyncpg
+    ("read_committed", "repeatable_read" or "serializable")."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        source: str | None = None,
+        isolation: str = "read_committed",
+        timeout: float | None = 30.0,
+    ) -> None:
+        self._pool = pool
+        self.source = source
+        self._isolation = isolation
+        self._timeout = timeout
+        self._con: asyncpg.Connection | None = None
+        self._tx: asyncpg.transaction.Transaction | None = None
+        self._pending: list[Message] = []
+        self._published: list[Message] = []
+
+    @property
+    def con(self) -> asyncpg.Connection:
+        if self._con is None:
+            raise RuntimeError("the unit of work is not open: use `async with UnitOfWork(...)`")
+        return self._con
+
+    @property
+    def published(self) -> list[Message]:
+        """Every message published in this unit of work so far (flushed or not)."""
+        return [*self._published, *self._pending]
+
+    async def __aenter__(self) -> Self:
+        if self._con is not None:
+            raise RuntimeError("a unit of work is entered once")
+        con = await self._pool.acquire(timeout=self._timeout)
+        try:
+            tx = con.transaction(isolation=self._isolation)
+            await tx.start()
+        except BaseException:
+            await self._pool.release(con)
+            raise
+        self._con, self._tx = con, tx
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        con, tx = self._con, self._tx
+        assert con is not None and tx is not None
+        try:
+            if exc_type is None:
+                try:
+                    await self.flush()
+                    await tx.commit()
+                except BaseException:
+                    await _rollback_quietly(tx)
+                    raise
+            else:
+                await _rollback_quietly(tx)
+        finally:
+            self._pending.clear()
+            await self._pool.release(con)
+
+    async def publish(
+        self,
+        item: Event | Message,
+        *,
+        event_id: UUID | None = None,
+        time: datetime | None = None,
+        trace: Mapping[str, str] | None = None,
+    ) -> Message:
+        """Add an event (or a ready `Message`) to this transaction's outbox. Returns the message,
+        whose `event_id` is the CloudEvents id. `trace` defaults to the current trace context."""
+        self.con  # noqa: B018 - raises when not open
+        carrier = dict(outbox.current_trace_context() if trace is None else trace)
+        if isinstance(item, Message):
+            message = outbox.with_trace_context(item, carrier)
+        elif isinstance(item, Event):
+            if not self.source:
+                raise ValueError("UnitOfWork(source=...) is needed to publish events")
+            message = to_message(
+                item, source=self.source, event_id=event_id, time=time, trace=carrier
+            )
+        else:
+            raise TypeError(f"publish takes an Event or a Message, not {type(item).__name__}")
+        self._pending.append(message)
+        return message
+
+    async def flush(self) -> None:
+        """Write the messages published so far to the outbox now (normally done at commit)."""
+        if self._pending:
+            batch, self._pending = self._pending, []
+            await outbox.enqueue(self.con, batch)
+            self._published.extend(batch)
+
+
+async def _rollback_quietly(tx: asyncpg.transaction.Transaction) -> None:
+    # the connection may be gone: the server rolls back on its own then
+    with contextlib.suppress(Exception):
+        await tx.rollback()
