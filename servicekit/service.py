@@ -1,9 +1,9 @@
-"""Assembles one service process: settings, database pool and migrations, the Kafka producer,
-and the HTTP app with health and readiness probes."""
+"""Assembles one service process: settings, database pool and migrations, the outbox relay, the
+event consumer (for services that consume), and the HTTP app with health and readiness probes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,8 +13,11 @@ from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from schemas.envelope import source_for
 from servicekit import db, metrics, telemetry
+from servicekit.consumer import Consumer
 from servicekit.http import create_app
+from servicekit.relay import Relay, build_producer
 from servicekit.settings import ServiceSettings
 
 RUNTIME_MIGRATIONS = Path(__file__).parent / "migrations"
@@ -26,24 +29,36 @@ class Service:
 
     settings: ServiceSettings
     migrations: Path
+    subscribe: Callable[[Consumer], None] | None = None
     pool: asyncpg.Pool | None = None
     producer: AIOKafkaProducer | None = None
+    relay: Relay | None = None
+    consumer: Consumer | None = None
     extra: dict = field(default_factory=dict)
 
     async def start(self) -> None:
-        self.pool = await db.create_pool(
-            self.settings.database_url, max_size=self.settings.database_pool_max
-        )
+        s = self.settings
+        self.pool = await db.create_pool(s.database_url, max_size=s.database_pool_max)
         await db.migrate(self.pool, RUNTIME_MIGRATIONS, self.migrations)
-        self.producer = AIOKafkaProducer(
-            bootstrap_servers=self.settings.kafka_bootstrap,
-            acks="all",
-            enable_idempotence=True,
-            linger_ms=5,
-        )
+        self.producer = build_producer(s.kafka_bootstrap, client_id=f"thidua-{s.service}")
         await self.producer.start()
+        self.relay = Relay(s.database_url, producer=self.producer)
+        self.relay.start()
+        if self.subscribe is not None:
+            self.consumer = Consumer(
+                s.service,
+                pool=self.pool,
+                bootstrap_servers=s.kafka_bootstrap,
+                source=source_for(s.service),
+            )
+            self.subscribe(self.consumer)
+            await self.consumer.start()
 
     async def stop(self) -> None:
+        if self.consumer:
+            await self.consumer.stop()
+        if self.relay:
+            await self.relay.stop()
         if self.producer:
             await self.producer.stop()
         if self.pool:
@@ -67,10 +82,13 @@ def build_app(
     description: str,
     migrations: Path,
     routers: Sequence[APIRouter] = (),
+    subscribe: Callable[[Consumer], None] | None = None,
 ) -> FastAPI:
+    """`subscribe` declares the service's event handlers on its consumer; a service that consumes
+    nothing (the registry) passes none."""
     telemetry.configure_logging(settings.service, settings.log_level)
     telemetry.setup(settings.service)
-    service = Service(settings=settings, migrations=migrations)
+    service = Service(settings=settings, migrations=migrations, subscribe=subscribe)
 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await service.start()

@@ -1,0 +1,52 @@
+"""Vietnamese names of the codes that travel in events (award codes, verdicts, regimes...)."""
+
+from __future__ import annotations
+
+AWARDS = {
+    "LDTT": "Lao động tiên tiến",
+    "CSTDCS": "Chiến sĩ thi đua cơ sở",
+    "CSTD_TINH": "Chiến sĩ thi đua cấp tỉnh",
+    "CSTD_TQ": "Chiến sĩ thi đua toàn quốc",
+    "TTLDTT": "Tập thể lao động tiên tiến",
+    "TTLDXS": "Tập thể lao động xuất sắc",
+    "CO_TINH": "Cờ thi đua của Ủy ban nhân dân tỉnh",
+    "CO_CP": "Cờ thi đua của Chính phủ",
+    "GIAY_KHEN": "Giấy khen",
+    "BK_TINH": "Bằng khen của Chủ tịch Ủy ban nhân dân tỉnh",
+    "BK_TTG": "Bằng khen của Thủ tướng Chính phủ",
+}
+
+VERDICTS = {
+    "eligible": "Đủ điều kiện",
+    "ineligible": "Không đủ điều kiện",
+    "incomplete": "Hồ sơ chưa đầy đủ",
+    "blocked": "Chưa xem xét khen thưởng",
+}
+
+REGIMES = {
+    "2013": "Luật Thi đua, khen thưởng năm 2003 (sửa đổi, bổ sung năm 2005, 2013)",
+    "2022": "Luật Thi đua, khen thưởng số 06/2022/QH15",
+}
+
+CAMPAIGN_KINDS = {
+    "regular": "thi đua thường xuyên",
+    "special": "thi đua đặc biệt",
+    "thematic": "thi đua theo chuyên đề",
+}
+
+EVENTS = {
+    "ReportDueSoon": "Sắp đến hạn báo cáo",
+    "ReportOverdue": "Quá hạn báo cáo",
+    "TargetAchieved": "Hoàn thành chỉ tiêu",
+    "NominationScreened": "Kết quả thẩm định hồ sơ khen thưởng",
+    "NominationApproved": "Đề nghị khen thưởng được thông qua",
+    "NominationRejected": "Đề nghị khen thưởng không được chấp thuận",
+    "AwardDecisionIssued": "Quyết định khen thưởng",
+    "AwardRevoked": "Hủy bỏ quyết định khen thưởng",
+    "CampaignLaunched": "Phát động phong trào thi đua",
+}
+
+
+def label(table: dict[str, str], code: str) -> str:
+    """The Vietnamese name, or the code itself for a value added after this table."""
+    return table.get(code, code)

@@ -1,0 +1,186 @@
+"""Validation of webhook target URLs, so that a subscription cannot turn notify into a proxy
+into the province's own network (server-side request forgery).
+
+Always: the scheme is http or https, there is a host, no user:password part, a valid port.
+In production mode also: every address the host stands for is public. Refused are loopback,
+private (RFC 1918, unique local fc00::/7), link-local (169.254/16 with the cloud metadata
+endpoint, fe80::/10), multicast, reserved, unspecified and anything else not globally
+routable (e.g. 100.64/10), IPv4 addresses hidden in IPv6 (::ffff:a.b.c.d, 6to4, NAT64, Teredo)
+included. Numeric hosts other than dotted quads ("2130706433", "127.1", "0x7f.0.0.1") are
+refused in every mode: resolvers read them as IPv4 addresses in ways that differ.
+
+A host name is resolved (the resolver is injectable) and all its addresses must pass: a name
+with one private address among public ones is refused. Resolution is checked again before each
+send; `Target.addresses` lets the sender connect to an address that passed (see webhook.send),
+so a DNS answer that changes between the check and the connection cannot slip through.
+
+The allowlist (networks, host names) exempts targets in production mode: tests deliver to
+127.0.0.1 with `TargetPolicy(allowed_networks=(ip_network("127.0.0.0/8"),))`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+import socket
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import httpx
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
+"""(host, port) -> the addresses it resolves to, as text."""
+Reason = Literal["url", "scheme", "host", "address", "resolution"]
+
+MAX_URL_LENGTH = 2048
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+))*\.?$", re.I)
+
+
+class UnsafeUrl(ValueError):
+    """The text says what is wrong, for a 4xx answer; `reason` classifies it (a "resolution"
+    failure at send time is worth retrying, the others are not)."""
+
+    def __init__(self, message: str, reason: Reason) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class TargetPolicy:
+    production: bool = True
+    allowed_networks: tuple[IPNetwork, ...] = ()
+    allowed_hosts: frozenset[str] = frozenset()
+    """Lower-case host names exempt from the address checks."""
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    scheme: str
+    host: str
+    """ASCII (IDNA) form, without a trailing dot."""
+    port: int
+    addresses: tuple[IPAddress, ...]
+    """Addresses that passed; empty when not resolved (development mode)."""
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def check_syntax(url: str) -> Target:
+    """Checks that need no resolution; a literal IP host is returned in `addresses`."""
+    if len(url) > MAX_URL_LENGTH:
+        raise UnsafeUrl(f"the URL is longer than {MAX_URL_LENGTH} characters", "url")
+    try:
+        parsed = httpx.URL(url)
+        port = parsed.port
+    except (httpx.InvalidURL, ValueError) as e:
+        raise UnsafeUrl(f"the URL is not valid: {e}", "url") from None
+    if parsed.scheme not in ("http", "https"):
+        shown = parsed.scheme or "(none)"
+        raise UnsafeUrl(f"the URL scheme must be http or https, not {shown}", "scheme")
+    if parsed.userinfo:
+        raise UnsafeUrl("the URL must not contain a user name or password", "url")
+    host = parsed.raw_host.decode("ascii").lower().rstrip(".")
+    if not host:
+        raise UnsafeUrl("the URL has no host", "host")
+    literal = _literal_ip(host)
+    if literal is None and _NUMERIC_HOST.match(host):
+        raise UnsafeUrl(
+            f"the host {host!r} is a numeric address that is not a dotted-quad IPv4 address",
+            "host",
+        )
+    if port is not None and not 0 < port < 65536:
+        raise UnsafeUrl(f"the port {port} is out of range", "url")
+    default_port = 443 if parsed.scheme == "https" else 80
+    return Target(
+        url=str(parsed),
+        scheme=parsed.scheme,
+        host=host,
+        port=port if port is not None else default_port,
+        addresses=(literal,) if literal is not None else (),
+    )
+
+
+async def check_url(url: str, policy: TargetPolicy, resolver: Resolver = system_resolver) -> Target:
+    target = check_syntax(url)
+    if not policy.production:
+        return target
+    if target.addresses:  # a literal IP
+        _check_address(target.addresses[0], policy, host=None)
+        return target
+    exempt = target.host in policy.allowed_hosts
+    if not exempt and (target.host == "localhost" or target.host.endswith(".localhost")):
+        raise UnsafeUrl(f"the host {target.host!r} is a loopback name", "host")
+    try:
+        answers = await resolver(target.host, target.port)
+    except (OSError, UnicodeError) as e:
+        raise UnsafeUrl(f"the host {target.host!r} does not resolve: {e}", "resolution") from None
+    addresses = []
+    for text in dict.fromkeys(answers):
+        ip = ipaddress.ip_address(text)
+        if not exempt:
+            _check_address(ip, policy, target.host)
+        addresses.append(ip)
+    if not addresses:
+        raise UnsafeUrl(f"the host {target.host!r} has no address", "resolution")
+    return Target(target.url, target.scheme, target.host, target.port, tuple(addresses))
+
+
+def address_problem(ip: IPAddress) -> str | None:
+    """Why the address may not be a webhook target, or None for a public address."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            problem = address_problem(embedded)
+            return f"embeds {embedded}, which {problem}" if problem else None
+    checks = (
+        (ip.is_unspecified, "is the unspecified address"),
+        (ip.is_loopback, "is a loopback address"),
+        (ip.is_link_local, "is a link-local address"),
+        (ip.is_multicast, "is a multicast address"),
+        (ip.is_reserved, "is a reserved address"),  # before private, which includes 240/4
+        (ip.is_private, "is a private address"),
+        (not ip.is_global, "is not a public address"),
+    )
+    for hit, text in checks:
+        if hit:
+            return text
+    return None
+
+
+def _check_address(ip: IPAddress, policy: TargetPolicy, host: str | None) -> None:
+    """`host` is the name that resolved to `ip`, None when the URL gave the address itself."""
+    if any(ip in net for net in policy.allowed_networks):
+        return
+    problem = address_problem(ip)
+    if problem is not None:
+        shown = f"the host {host!r} resolves to {ip}, which" if host else f"the address {ip}"
+        raise UnsafeUrl(f"{shown} {problem}", "address")
+
+
+def _literal_ip(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    # Python 3.11 judges ::ffff:127.0.0.1 as an IPv6 address (not loopback): unwrap it first.
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
