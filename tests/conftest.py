@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from infra import stack
 from infra.profile import Profile, load
@@ -38,16 +42,42 @@ def admin_dsn(profile: Profile) -> str:
 
 
 @pytest.fixture
-async def fresh_database(admin_dsn: str) -> AsyncIterator[str]:
-    """An empty database of its own for one test; dropped afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
+async def new_database(admin_dsn: str) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """Makes empty databases for one test (`dsn = await new_database()`); dropped afterwards."""
     admin = await asyncpg.connect(admin_dsn)
-    try:
+    made: list[str] = []
+
+    async def make() -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
         await admin.execute(f"CREATE DATABASE {name}")
-        yield admin_dsn.replace("/postgres?", f"/{name}?")
+        made.append(name)
+        return admin_dsn.replace("/postgres?", f"/{name}?")
+
+    try:
+        yield make
     finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        for name in made:
+            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
+
+
+@pytest.fixture
+async def fresh_database(new_database) -> str:
+    """An empty database of its own for one test; dropped afterwards."""
+    return await new_database()
+
+
+@pytest.fixture(scope="session")
+def spans() -> InMemorySpanExporter:
+    """Finished spans of this process (an SDK provider is installed unless one already is; the
+    provider is global, so filter by trace id)."""
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider()
+        trace.set_tracer_provider(provider)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return exporter
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ from uuid import UUID, uuid4
 
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
@@ -38,18 +36,6 @@ from tests.runtime.helpers_runtime import (
 )
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(300)]
-
-
-@pytest.fixture(scope="module")
-def spans() -> InMemorySpanExporter:
-    """Finished spans of this process (an SDK provider is installed unless one already is)."""
-    provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
-        provider = TracerProvider()
-        trace.set_tracer_provider(provider)
-    exporter = InMemorySpanExporter()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    return exporter
 
 
 def _ce_id(record) -> str:
