@@ -1,11 +1,13 @@
-"""Prometheus metrics: `/metrics` on every service, with HTTP request counts and latencies."""
+"""Prometheus metrics: `/metrics` on every service, with HTTP request counts and latencies and
+the counters of the service's event consumer and outbox relay."""
 
 from __future__ import annotations
 
 import time
 
 from fastapi import FastAPI, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 REQUESTS = Counter(
     "thidua_http_requests_total", "HTTP requests answered", ["service", "method", "route", "status"]
@@ -31,3 +33,37 @@ def install(app: FastAPI, service: str) -> None:
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", include_in_schema=False)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+class _RuntimeCollector:
+    """Reads the live counters of the process's consumers and relays at scrape time, so the hot
+    paths only bump plain integers."""
+
+    def __init__(self) -> None:
+        self.consumers: dict[str, object] = {}
+        self.relays: dict[str, object] = {}
+
+    def collect(self):
+        events = CounterMetricFamily(
+            "thidua_consumer_events", "Events consumed, by outcome", labels=["consumer", "outcome"]
+        )
+        batches = CounterMetricFamily("thidua_consumer_batches", "Batches", labels=["consumer"])
+        for name, c in self.consumers.items():
+            stats = c.stats
+            for outcome in ("applied", "duplicates", "dead_lettered"):
+                events.add_metric([name, outcome], getattr(stats, outcome))
+            batches.add_metric([name], stats.batches)
+        published = CounterMetricFamily(
+            "thidua_outbox_published", "Outbox rows published", labels=["service"]
+        )
+        active = GaugeMetricFamily(
+            "thidua_outbox_relay_active", "1 while this relay holds the lock", labels=["service"]
+        )
+        for name, r in self.relays.items():
+            published.add_metric([name], r.published)
+            active.add_metric([name], int(r.is_active))
+        yield from (events, batches, published, active)
+
+
+RUNTIME = _RuntimeCollector()
+REGISTRY.register(RUNTIME)

@@ -44,6 +44,7 @@ class Service:
         await self.producer.start()
         self.relay = Relay(s.database_url, producer=self.producer)
         self.relay.start()
+        metrics.RUNTIME.relays[s.service] = self.relay
         if self.subscribe is not None:
             self.consumer = Consumer(
                 s.service,
@@ -52,6 +53,7 @@ class Service:
                 source=source_for(s.service),
             )
             self.subscribe(self.consumer)
+            metrics.RUNTIME.consumers[s.service] = self.consumer
             await self.consumer.start()
 
     async def stop(self) -> None:

@@ -15,6 +15,7 @@ import pytest
 from fastapi import APIRouter, Request
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
+from prometheus_client import REGISTRY
 
 from schemas.envelope import Envelope, to_message
 from schemas.progress import TargetReported
@@ -108,4 +109,11 @@ async def test_http_request_to_consumer_in_another_app_is_one_trace(
     assert handler_ctx.trace_id == trace_id
     assert any(s.attributes.get("db.system") == "postgresql" for s in in_trace.values()), (
         "the request's database statements are in the trace"
+    )
+    applied = REGISTRY.get_sample_value(
+        "thidua_consumer_events_total", {"consumer": "trace-reader", "outcome": "applied"}
+    )
+    assert applied == 1, "the consumer's counters are on /metrics"
+    assert (
+        REGISTRY.get_sample_value("thidua_outbox_published_total", {"service": "trace-writer"}) == 1
     )
