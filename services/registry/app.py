@@ -9,15 +9,24 @@ from fastapi import FastAPI
 from servicekit.service import build_app
 from servicekit.settings import ServiceSettings
 from services import registry as package
+from services.registry.api import ROUTERS
+from services.registry.api.common import install
+from services.registry.config import RegistryConfig
 
 NAME = "registry"
 
 
-def create(settings: ServiceSettings | None = None) -> FastAPI:
+def create(
+    settings: ServiceSettings | None = None, config: RegistryConfig | None = None
+) -> FastAPI:
     settings = settings or ServiceSettings(service=NAME)
-    return build_app(
+    app = build_app(
         settings,
         title="thidua registry",
         description=package.__doc__ or "",
         migrations=Path(__file__).parent / "migrations",
+        routers=ROUTERS,
     )
+    install(app)
+    app.state.registry_config = config or RegistryConfig()
+    return app

@@ -1,0 +1,15 @@
+"""The registry's HTTP API: thin routers over the service layer (services/registry/handlers.py)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.registry.api import blocs, campaigns, imports, people, units
+
+ROUTERS: list[APIRouter] = [
+    units.router,
+    people.router,
+    blocs.router,
+    campaigns.router,
+    imports.router,
+]

@@ -1,0 +1,324 @@
+"""Campaigns (đợt, phong trào thi đua), their targets (chỉ tiêu) and target revisions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Query, Request, Response
+
+from servicekit.audit import audit_object
+from servicekit.auth import forbidden
+from services.registry import handlers, store
+from services.registry.api.common import (
+    PROBLEMS,
+    Admin,
+    Config,
+    Cursor,
+    Limit,
+    Page,
+    ReadCon,
+    Reader,
+    Today,
+    Uow,
+    is_officer,
+    own_unit_only,
+)
+from services.registry.api.models import (
+    CampaignCloseIn,
+    CampaignIn,
+    CampaignOut,
+    CampaignPatch,
+    CampaignSummary,
+    ProblemItem,
+    ReadinessOut,
+    TargetDetail,
+    TargetIn,
+    TargetOut,
+    TargetRevisionIn,
+    TargetRevisionOut,
+)
+from services.registry.domain import campaigns as c
+from services.registry.domain.errors import Invalid, NotFound
+from services.registry.uow import RegistryUoW
+
+router = APIRouter(tags=["campaigns"], responses=PROBLEMS)
+
+
+def campaign_out(x: c.Campaign) -> CampaignOut:
+    return CampaignOut(
+        campaign_id=x.campaign_id,
+        code=x.code,
+        title=x.title,
+        kind=x.kind,
+        start=x.start,
+        end=x.end,
+        regime=x.regime,
+        state=x.state,
+        launched_by=x.launched_by,
+        theme=x.theme,
+        goals=list(x.goals),
+        regime_overridden=x.regime_overridden,
+        participating_unit_ids=list(x.participating_unit_ids),
+        bloc_ids=list(x.bloc_ids),
+        launched_on=x.launched_on,
+        closed_on=x.closed_on,
+        summary=x.summary,
+    )
+
+
+def target_out(t: c.Target) -> TargetOut:
+    return TargetOut(
+        target_id=t.target_id,
+        campaign_id=t.campaign_id,
+        unit_id=t.unit_id,
+        name=t.name,
+        metric=t.metric,
+        unit_of_measure=t.unit_of_measure,
+        target_value=t.target_value,
+        direction=t.direction,
+        weight=t.weight,
+        deadline=t.deadline,
+        indicator_code=t.indicator_code,
+        revision=t.revision,
+    )
+
+
+async def _visible_campaign(con, p, campaign_id: UUID) -> c.Campaign:
+    x = await store.get_campaign(con, campaign_id)
+    if x is None:
+        raise NotFound(f"no campaign {campaign_id}")
+    if is_officer(p):
+        participants, _ = await store.participants(con, x)
+        if UUID(p.unit_id) not in participants:
+            raise forbidden("a unit officer reads only campaigns their unit takes part in")
+    return x
+
+
+@router.post("/campaigns", status_code=201, response_model=CampaignOut, summary="Draft a campaign")
+async def create_campaign(
+    body: CampaignIn, uow: Uow, cfg: Config, _: Admin, request: Request, response: Response
+) -> CampaignOut:
+    x = c.create(
+        uuid4(),
+        code=body.code,
+        title=body.title,
+        theme=body.theme,
+        kind=body.kind,
+        start=body.start,
+        end=body.end,
+        launched_by=body.launched_by,
+        goals=body.goals,
+        participating_unit_ids=body.participating_unit_ids,
+        bloc_ids=body.bloc_ids,
+        regime=body.regime,
+        regime_2022_from=cfg.regime_2022_from,
+    )
+    x = await handlers.create_campaign(uow, x)
+    audit_object(request, f"campaign:{x.campaign_id}")
+    response.headers["Location"] = f"/campaigns/{x.campaign_id}"
+    return campaign_out(x)
+
+
+@router.get("/campaigns", response_model=Page[CampaignSummary], summary="Campaigns")
+async def list_campaigns(
+    con: ReadCon,
+    p: Reader,
+    state: Annotated[str | None, Query(pattern="^(draft|launched|closed)$")] = None,
+    kind: Annotated[str | None, Query(pattern="^(regular|special|thematic)$")] = None,
+    year: Annotated[int | None, Query(ge=1945, le=2100, description="Running in this year")] = None,
+    as_of: Annotated[date | None, Query(description="Running on this day")] = None,
+    unit_id: Annotated[UUID | None, Query(description="In which this unit takes part")] = None,
+    bloc_id: UUID | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str, Query(pattern=r"^-?(title|code|start)$")] = "-start",
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[CampaignSummary]:
+    if is_officer(p):
+        unit_id = unit_id or UUID(p.unit_id)  # type: ignore[arg-type]
+        own_unit_only(p, unit_id, "another unit's campaigns")
+    result = await store.list_campaigns(
+        con,
+        state=state,
+        kind=kind,
+        year=year,
+        as_of=as_of,
+        unit_id=unit_id,
+        bloc_id=bloc_id,
+        search=q,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+    items = [
+        CampaignSummary(
+            campaign_id=r["campaign_id"],
+            code=r["code"],
+            title=r["title"],
+            kind=r["kind"],
+            start=r["start_date"],
+            end=r["end_date"],
+            regime=r["regime"],
+            state=r["state"],
+            launched_by=r["launched_by"],
+        )
+        for r in result.items
+    ]
+    return Page[CampaignSummary](items=items, next_cursor=result.next_cursor)
+
+
+@router.get("/campaigns/{campaign_id}", response_model=CampaignOut)
+async def get_campaign(campaign_id: UUID, con: ReadCon, p: Reader) -> CampaignOut:
+    return campaign_out(await _visible_campaign(con, p, campaign_id))
+
+
+@router.patch("/campaigns/{campaign_id}", response_model=CampaignOut, summary="Edit a draft")
+async def edit_campaign(
+    campaign_id: UUID, body: CampaignPatch, uow: Uow, cfg: Config, _: Admin
+) -> CampaignOut:
+    changes = {k: getattr(body, k) for k in body.model_fields_set}
+    for name in (
+        "code",
+        "title",
+        "theme",
+        "kind",
+        "start",
+        "end",
+        "launched_by",
+        "goals",
+        "participating_unit_ids",
+        "bloc_ids",
+    ):
+        if name in changes and changes[name] is None:
+            raise Invalid.at(f"#/{name}", "cannot be null", "missing")
+    return campaign_out(await handlers.edit_campaign(uow, cfg, campaign_id, changes))
+
+
+@router.get(
+    "/campaigns/{campaign_id}/readiness",
+    response_model=ReadinessOut,
+    summary="What keeps a draft from launching",
+)
+async def readiness(campaign_id: UUID, con: ReadCon, _: Admin) -> ReadinessOut:
+    uow = RegistryUoW(con)
+    x = await handlers.load_campaign(uow, campaign_id)
+    async with con.transaction():  # the shared tree lock is transaction-scoped
+        problems, participants = await handlers.readiness(uow, x)
+    return ReadinessOut(
+        complete=not problems,
+        problems=[ProblemItem(pointer=v.field, detail=v.detail, type=v.code) for v in problems],
+        participant_unit_ids=list(participants),
+    )
+
+
+@router.post(
+    "/campaigns/{campaign_id}/launch",
+    response_model=CampaignOut,
+    summary="Launch a complete draft: publishes the campaign with its targets",
+)
+async def launch(campaign_id: UUID, uow: Uow, _: Admin, today: Today) -> CampaignOut:
+    return campaign_out(await handlers.launch_campaign(uow, campaign_id, today))
+
+
+@router.post("/campaigns/{campaign_id}/close", response_model=CampaignOut)
+async def close(campaign_id: UUID, body: CampaignCloseIn, uow: Uow, _: Admin) -> CampaignOut:
+    return campaign_out(
+        await handlers.close_campaign(uow, campaign_id, body.closed_on, body.summary)
+    )
+
+
+@router.post(
+    "/campaigns/{campaign_id}/targets",
+    status_code=201,
+    response_model=TargetOut,
+    summary="Assign a target to a participating unit",
+)
+async def assign_target(
+    campaign_id: UUID, body: TargetIn, uow: Uow, _: Admin, request: Request, response: Response
+) -> TargetOut:
+    t = c.Target(
+        uuid4(),
+        campaign_id,
+        body.unit_id,
+        body.name,
+        body.metric,
+        body.unit_of_measure,
+        body.target_value,
+        body.direction,
+        body.deadline,
+        body.weight,
+        body.indicator_code,
+    )
+    [t] = await handlers.assign_targets(uow, campaign_id, [t])
+    audit_object(request, f"target:{t.target_id}")
+    response.headers["Location"] = f"/targets/{t.target_id}"
+    return target_out(t)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/targets",
+    response_model=list[TargetOut],
+    summary="A campaign's targets (a unit officer: their unit's)",
+)
+async def campaign_targets(
+    campaign_id: UUID, con: ReadCon, p: Reader, unit_id: UUID | None = None
+) -> list[TargetOut]:
+    await _visible_campaign(con, p, campaign_id)
+    if is_officer(p):
+        unit_id = unit_id or UUID(p.unit_id)  # type: ignore[arg-type]
+        own_unit_only(p, unit_id, "another unit's targets")
+    return [target_out(t) for t in await store.targets_of(con, campaign_id, unit_id)]
+
+
+@router.get(
+    "/units/{unit_id}/targets",
+    response_model=list[TargetOut],
+    tags=["units"],
+    summary="A unit's targets in every campaign",
+)
+async def unit_targets(
+    unit_id: UUID, con: ReadCon, p: Reader, campaign_id: UUID | None = None
+) -> list[TargetOut]:
+    own_unit_only(p, unit_id, "another unit's targets")
+    if not await store.unit_exists(con, unit_id):
+        raise NotFound(f"no unit {unit_id}")
+    return [target_out(t) for t in await store.targets_of(con, campaign_id, unit_id)]
+
+
+@router.get(
+    "/targets/{target_id}",
+    response_model=TargetDetail,
+    summary="A target and its published revisions",
+)
+async def get_target(target_id: UUID, con: ReadCon, p: Reader) -> TargetDetail:
+    t = await store.get_target(con, target_id)
+    if t is None:
+        raise NotFound(f"no target {target_id}")
+    own_unit_only(p, t.unit_id, "another unit's targets")
+    revisions = await store.target_revisions(con, target_id)
+    return TargetDetail(
+        **target_out(t).model_dump(),
+        revisions=[
+            TargetRevisionOut(**{k: r[k] for k in TargetRevisionOut.model_fields})
+            for r in revisions
+        ],
+    )
+
+
+@router.post(
+    "/targets/{target_id}/revisions",
+    response_model=TargetOut,
+    summary="Revise a target (a new revision once the campaign is launched)",
+)
+async def revise_target(target_id: UUID, body: TargetRevisionIn, uow: Uow, _: Admin) -> TargetOut:
+    changes = body.model_dump(exclude={"reason"}, exclude_none=True)
+    t, _changed = await handlers.revise_target(uow, target_id, body.reason, changes)
+    return target_out(t)
+
+
+@router.delete("/targets/{target_id}", status_code=204, summary="Delete a draft's target")
+async def delete_target(target_id: UUID, uow: Uow, _: Admin) -> Response:
+    await handlers.delete_target(uow, target_id)
+    return Response(status_code=204)

@@ -1,0 +1,137 @@
+"""What the registry's routers share: the unit of work on the request's transaction, a read
+connection, roles, the domain-error → problem mapping, "today" in Vietnam, pagination."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from typing import Annotated, Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+import asyncpg
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from servicekit.auth import Principal, Role, forbidden, require
+from servicekit.idempotency import Transaction
+from servicekit.problems import Problem
+from services.registry.config import RegistryConfig
+from services.registry.domain.errors import Conflict, DomainError, Invalid, NotFound
+from services.registry.uow import RegistryUoW
+
+ADMIN = require(Role.PROVINCE_ADMIN)
+# Units, blocs, campaigns and targets are not personal data: every role reads them, except that a
+# unit officer sees only their own unit's (checked per route).
+READER = require(*Role)
+# People: administrators, integration clients and the council's secretary; unit officers for
+# their own unit only.
+PEOPLE_READER = require(
+    Role.PROVINCE_ADMIN, Role.INTEGRATION_CLIENT, Role.COUNCIL_SECRETARY, Role.UNIT_OFFICER
+)
+
+Admin = Annotated[Principal, Depends(ADMIN)]
+Reader = Annotated[Principal, Depends(READER)]
+PeopleReader = Annotated[Principal, Depends(PEOPLE_READER)]
+
+
+async def _uow(con: Transaction) -> AsyncIterator[RegistryUoW]:
+    uow = RegistryUoW(con)
+    yield uow
+    await uow.flush()  # reached only when the handler returned: its events join the commit
+
+
+Uow = Annotated[RegistryUoW, Depends(_uow, scope="function")]
+
+
+async def _read_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    async with request.app.state.service.pool.acquire() as con:
+        yield con
+
+
+ReadCon = Annotated[asyncpg.Connection, Depends(_read_connection)]
+
+
+def config_of(request: Request) -> RegistryConfig:
+    cfg = getattr(request.app.state, "registry_config", None)
+    if cfg is None:
+        cfg = request.app.state.registry_config = RegistryConfig()
+    return cfg
+
+
+Config = Annotated[RegistryConfig, Depends(config_of)]
+
+
+def today(request: Request) -> date:
+    return datetime.now(ZoneInfo(config_of(request).timezone)).date()
+
+
+Today = Annotated[date, Depends(today)]
+
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
+Cursor = Annotated[
+    str | None, Query(max_length=2000, description="`next_cursor` of the previous page")
+]
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+    """Pass as `cursor` to get the next page; absent on the last page."""
+
+
+def is_officer(p: Principal) -> bool:
+    """A unit officer without a wider role: sees only their own unit."""
+    return p.has_role(Role.UNIT_OFFICER) and not p.has_role(
+        Role.PROVINCE_ADMIN,
+        Role.INTEGRATION_CLIENT,
+        Role.COUNCIL_SECRETARY,
+        Role.COUNCIL_MEMBER,
+        Role.OPERATOR,
+    )
+
+
+def own_unit_only(p: Principal, unit_id: object, what: str = "this unit") -> None:
+    if is_officer(p) and str(unit_id) != p.unit_id:
+        raise forbidden(f"a unit officer reads only their own unit's records, not {what}")
+
+
+def domain_problem(e: DomainError) -> Problem:
+    extra = dict(e.extra)
+    if e.violations:
+        extra["errors"] = [v.as_dict() for v in e.violations]
+    if isinstance(e, Invalid):
+        return Problem(422, "Invalid request", e.detail, type="validation", code=e.code, **extra)
+    if isinstance(e, Conflict):
+        return Problem(
+            409,
+            "Conflict",
+            e.detail,
+            type=f"conflict-{e.code}".replace("_", "-"),
+            code=e.code,
+            **extra,
+        )
+    if isinstance(e, NotFound):
+        return Problem(404, "Not found", e.detail, type="not-found", code=e.code, **extra)
+    return Problem(e.status, None, e.detail, code=e.code, **extra)
+
+
+async def _domain_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return domain_problem(exc).response(request.url.path)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error_handler)
+
+
+PROBLEMS = {
+    401: {"description": "No valid bearer token (problem details)"},
+    403: {"description": "The caller's role or unit does not allow this (problem details)"},
+    404: {"description": "Not found (problem details)"},
+    409: {"description": "Conflicts with the registry's state (problem details)"},
+    413: {"description": "Body too large (problem details)"},
+    422: {"description": "Invalid input: `errors` names each field and problem"},
+}

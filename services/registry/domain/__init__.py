@@ -1,0 +1,1 @@
+"""The registry's domain model: pure rules, no I/O."""

@@ -1,0 +1,294 @@
+"""Emulation campaigns (phong trào, đợt thi đua) and the targets (chỉ tiêu) units commit to.
+
+A campaign is drafted, launched, then closed. Its legal regime follows from its dates — its
+achievements are judged when it ends: up to 2023 under the 2013 regime (Luật TĐKT 2003/2013),
+from 2024 under the 2022 regime (Luật 06/2022/QH15, in force 2024-01-01) — unless overridden.
+
+Launching checks the campaign is complete: a period, a launching unit that exists when it starts,
+at least one participant (units named directly or members of its blocs during the period), every
+participant existing during the period, and at least one target for each participant. It then
+publishes the campaign with its targets.
+
+Targets belong to a participating unit, fall due within the campaign, weigh zero or more. A
+target is edited freely while the campaign is a draft (nothing was published); once launched,
+every change is a new revision (numbered from 1) with its reason; after closing, nothing changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from uuid import UUID
+
+from services.registry.domain.errors import Conflict, Invalid, Violation
+
+REGIME_2022_FROM = date(2024, 1, 1)
+"""Luật Thi đua, khen thưởng 06/2022/QH15 took effect on this day (a parameter of the service)."""
+
+STATES = ("draft", "launched", "closed")
+
+
+def derive_regime(end: date, regime_2022_from: date = REGIME_2022_FROM) -> str:
+    """The regime a campaign's achievements are judged under, from the day it ends."""
+    return "2013" if end < regime_2022_from else "2022"
+
+
+@dataclass(frozen=True)
+class Campaign:
+    campaign_id: UUID
+    code: str
+    title: str
+    theme: str
+    kind: str  # regular, special, thematic
+    start: date
+    end: date
+    launched_by: UUID
+    regime: str
+    regime_overridden: bool = False
+    goals: tuple[str, ...] = ()
+    participating_unit_ids: tuple[UUID, ...] = ()
+    bloc_ids: tuple[UUID, ...] = ()
+    state: str = "draft"
+    launched_on: date | None = None
+    closed_on: date | None = None
+    summary: str | None = None
+
+    @property
+    def years(self) -> range:
+        return range(self.start.year, self.end.year + 1)
+
+
+def create(
+    campaign_id: UUID,
+    *,
+    code: str,
+    title: str,
+    theme: str,
+    kind: str,
+    start: date,
+    end: date,
+    launched_by: UUID,
+    goals: list[str] | tuple[str, ...] = (),
+    participating_unit_ids: list[UUID] | tuple[UUID, ...] = (),
+    bloc_ids: list[UUID] | tuple[UUID, ...] = (),
+    regime: str | None = None,
+    regime_2022_from: date = REGIME_2022_FROM,
+) -> Campaign:
+    c = Campaign(
+        campaign_id,
+        code,
+        title,
+        theme,
+        kind,
+        start,
+        end,
+        launched_by,
+        regime or derive_regime(end, regime_2022_from),
+        regime is not None,
+        tuple(goals),
+        tuple(participating_unit_ids),
+        tuple(bloc_ids),
+    )
+    _check_fields(c)
+    return c
+
+
+def edit(
+    campaign: Campaign, regime_2022_from: date = REGIME_2022_FROM, **changes: object
+) -> Campaign:
+    """Changes of a draft. `regime=None` among the changes goes back to the derived regime."""
+    if campaign.state != "draft":
+        raise Conflict(
+            f"campaign {campaign.code} is {campaign.state}: only a draft is edited",
+            code="not_draft",
+        )
+    regime_given = "regime" in changes
+    regime = changes.pop("regime", None)
+    for name in ("goals", "participating_unit_ids", "bloc_ids"):
+        if name in changes and changes[name] is not None:
+            changes[name] = tuple(changes[name])  # type: ignore[arg-type]
+    new = replace(campaign, **{k: v for k, v in changes.items() if v is not None})
+    if regime_given and regime is not None:
+        new = replace(new, regime=regime, regime_overridden=True)
+    elif regime_given or not new.regime_overridden:
+        new = replace(new, regime=derive_regime(new.end, regime_2022_from), regime_overridden=False)
+    _check_fields(new)
+    return new
+
+
+def _check_fields(c: Campaign) -> None:
+    if c.end < c.start:
+        raise Invalid.at("#/end", "the campaign ends before it starts", "range")
+    if len(set(c.participating_unit_ids)) != len(c.participating_unit_ids):
+        raise Invalid.at("#/participating_unit_ids", "a unit is listed twice", "duplicate")
+    if len(set(c.bloc_ids)) != len(c.bloc_ids):
+        raise Invalid.at("#/bloc_ids", "a bloc is listed twice", "duplicate")
+
+
+@dataclass(frozen=True)
+class Target:
+    target_id: UUID
+    campaign_id: UUID
+    unit_id: UUID
+    name: str
+    metric: str
+    unit_of_measure: str
+    target_value: float
+    direction: str  # higher_is_better, lower_is_better
+    deadline: date
+    weight: float = 1.0
+    indicator_code: str | None = None
+    revision: int = 1
+    reason: str | None = None
+
+    @property
+    def terms(self) -> tuple[object, ...]:
+        return (
+            self.name,
+            self.metric,
+            self.unit_of_measure,
+            self.target_value,
+            self.direction,
+            self.deadline,
+            self.weight,
+            self.indicator_code,
+        )
+
+
+def check_target(campaign: Campaign, target: Target, participants: set[UUID]) -> None:
+    if campaign.state == "closed":
+        raise Conflict(f"campaign {campaign.code} is closed", code="closed")
+    if target.unit_id not in participants:
+        raise Invalid.at(
+            "#/unit_id", "the unit does not take part in the campaign", "not_participant"
+        )
+    if not (campaign.start <= target.deadline <= campaign.end):
+        raise Invalid.at(
+            "#/deadline",
+            f"the deadline must lie within the campaign ({campaign.start} to {campaign.end})",
+            "range",
+        )
+    if not math.isfinite(target.weight) or target.weight < 0:
+        raise Invalid.at("#/weight", "the weight must be zero or more", "range")
+    if not math.isfinite(target.target_value):
+        raise Invalid.at("#/target_value", "the target value must be a finite number", "range")
+
+
+def assign(
+    campaign: Campaign, target: Target, participants: set[UUID], existing: list[Target]
+) -> Target:
+    check_target(campaign, target, participants)
+    for t in existing:
+        if t.unit_id == target.unit_id and t.name == target.name:
+            raise Conflict(
+                f"the unit already has a target named {target.name!r} in this campaign",
+                code="duplicate",
+                target_id=str(t.target_id),
+            )
+    return replace(target, revision=1, reason=None)
+
+
+def revise(
+    campaign: Campaign,
+    target: Target,
+    participants: set[UUID],
+    existing: list[Target],
+    *,
+    reason: str | None = None,
+    **changes: object,
+) -> Target | None:
+    """The target as revised, or None if nothing changes. A draft's target is edited in place;
+    a launched campaign's gets the next revision."""
+    if campaign.state == "closed":
+        raise Conflict(f"campaign {campaign.code} is closed", code="closed")
+    new = replace(target, **{k: v for k, v in changes.items() if v is not None})
+    if new.terms == target.terms:
+        return None
+    check_target(campaign, new, participants)
+    if new.name != target.name:
+        for t in existing:
+            if t.target_id != target.target_id and t.unit_id == new.unit_id and t.name == new.name:
+                raise Conflict(
+                    f"the unit already has a target named {new.name!r}", code="duplicate"
+                )
+    if campaign.state == "draft":
+        return replace(new, revision=1, reason=None)
+    if not reason:
+        raise Invalid.at(
+            "#/reason", "a launched campaign's target is revised with a reason", "missing"
+        )
+    return replace(new, revision=target.revision + 1, reason=reason)
+
+
+def completeness(
+    campaign: Campaign,
+    *,
+    participants: dict[UUID, str],
+    targets: list[Target],
+    unit_overlaps: Callable[[UUID, date, date], bool],
+    unit_exists_on: Callable[[UUID, date], bool],
+    blocs_missing: list[UUID],
+) -> list[Violation]:
+    """What keeps the campaign from launching; empty when it is complete. `participants` maps
+    each participating unit to its code."""
+    out: list[Violation] = []
+    if campaign.end < campaign.start:
+        out.append(Violation("#/end", "the campaign ends before it starts", "range"))
+    if not unit_exists_on(campaign.launched_by, campaign.start):
+        out.append(
+            Violation(
+                "#/launched_by",
+                f"the launching unit does not exist on {campaign.start}",
+                "not_valid",
+            )
+        )
+    for b in blocs_missing:
+        out.append(
+            Violation(
+                "#/bloc_ids", f"bloc {b} is not formed for {campaign.start.year}", "not_formed"
+            )
+        )
+    if not participants:
+        out.append(
+            Violation("#/participating_unit_ids", "the campaign has no participant", "missing")
+        )
+    covered = {t.unit_id for t in targets}
+    for unit_id, code in participants.items():
+        if not unit_overlaps(unit_id, campaign.start, campaign.end):
+            out.append(
+                Violation(
+                    "#/participating_unit_ids",
+                    f"unit {code} does not exist during the campaign",
+                    "not_valid",
+                )
+            )
+        elif unit_id not in covered:
+            out.append(Violation("#/targets", f"unit {code} has no target", "no_target"))
+    return out
+
+
+def launch(campaign: Campaign, problems: list[Violation], on: date) -> Campaign:
+    if campaign.state != "draft":
+        raise Conflict(f"campaign {campaign.code} is already {campaign.state}", code="not_draft")
+    if problems:
+        raise Conflict(
+            f"campaign {campaign.code} is not complete: "
+            + "; ".join(p.detail for p in problems[:5])
+            + (f"; and {len(problems) - 5} more" if len(problems) > 5 else ""),
+            code="incomplete",
+            violations=problems,
+        )
+    return replace(campaign, state="launched", launched_on=on)
+
+
+def close(campaign: Campaign, closed_on: date, summary: str | None) -> Campaign:
+    if campaign.state != "launched":
+        raise Conflict(
+            f"campaign {campaign.code} is {campaign.state}: only a launched campaign closes",
+            code="not_launched",
+        )
+    if closed_on < campaign.start:
+        raise Invalid.at("#/closed_on", "the campaign cannot close before it starts", "range")
+    return replace(campaign, state="closed", closed_on=closed_on, summary=summary)

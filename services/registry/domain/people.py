@@ -1,0 +1,176 @@
+"""People (cá nhân) and their status periods.
+
+Personal data is kept to what the award rules need: full name, gender, birth year, and the unit
+and position over time (versions valid over [valid_from, valid_to), like units). A citizen id is
+never kept: at most its keyed hash, to recognise the same person on a later import, and it never
+leaves the service (not in events, answers, logs or exports).
+
+Status periods: a discipline (with its level), a pending investigation, inspection or complaint.
+A period runs from `start` to `end` (exclusive, the first day it no longer applies; none while
+pending or in force). While one applies, the person may not be proposed for an award (Nghị định
+98/2023 Điều 4); after a discipline ends, achievements count from its end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from uuid import UUID
+
+from services.registry.domain.errors import Conflict, Invalid
+
+DISCIPLINE_LEVELS = ("reprimand", "warning", "demotion", "dismissal")
+"""khiển trách, cảnh cáo, hạ bậc lương/giáng chức, cách chức/buộc thôi việc — mildest first."""
+
+
+@dataclass(frozen=True)
+class PersonVersion:
+    person_id: UUID
+    full_name: str
+    unit_id: UUID
+    position: str
+    valid_from: date
+    valid_to: date | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
+
+
+@dataclass(frozen=True)
+class Person:
+    person_id: UUID
+    gender: str
+    birth_year: int
+    versions: tuple[PersonVersion, ...]
+    code: str | None = None
+    """The person's code in the province's personnel records (optional), to match imports."""
+
+    def as_of(self, day: date) -> PersonVersion | None:
+        return next((v for v in self.versions if v.covers(day)), None)
+
+    @property
+    def latest(self) -> PersonVersion:
+        return self.versions[-1]
+
+
+def register(
+    person_id: UUID,
+    *,
+    full_name: str,
+    gender: str,
+    birth_year: int,
+    unit_id: UUID,
+    position: str,
+    valid_from: date,
+    code: str | None = None,
+) -> Person:
+    if valid_from.year < birth_year:
+        raise Invalid.at("#/valid_from", "the person was not born yet on that date", "range")
+    return Person(
+        person_id,
+        gender,
+        birth_year,
+        (PersonVersion(person_id, full_name, unit_id, position, valid_from),),
+        code,
+    )
+
+
+def change(
+    person: Person,
+    effective_from: date,
+    *,
+    full_name: str | None = None,
+    unit_id: UUID | None = None,
+    position: str | None = None,
+    gender: str | None = None,
+    birth_year: int | None = None,
+) -> tuple[Person, PersonVersion | None]:
+    """A new version from `effective_from` (to the end of the version in force that day); gender
+    and birth year are corrections of the person, not versioned. Returns the person and the new
+    version (None when nothing changed)."""
+    vs = list(person.versions)
+    i = next((i for i, v in enumerate(vs) if v.covers(effective_from)), None)
+    if i is None:
+        raise Invalid.at(
+            "#/effective_from",
+            f"the person's record starts on {vs[0].valid_from}: a change cannot precede it",
+            "not_valid",
+        )
+    old = vs[i]
+    new = replace(
+        old,
+        valid_from=effective_from,
+        full_name=full_name if full_name is not None else old.full_name,
+        unit_id=unit_id if unit_id is not None else old.unit_id,
+        position=position if position is not None else old.position,
+    )
+    fixed = replace(
+        person,
+        gender=gender if gender is not None else person.gender,
+        birth_year=birth_year if birth_year is not None else person.birth_year,
+    )
+    same_version = (new.full_name, new.unit_id, new.position) == (
+        old.full_name,
+        old.unit_id,
+        old.position,
+    )
+    if same_version and fixed == person:
+        return person, None
+    if not same_version:
+        if effective_from == old.valid_from:
+            vs[i] = new
+        else:
+            vs[i] = replace(old, valid_to=effective_from)
+            vs.insert(i + 1, new)
+    else:
+        new = old
+    return replace(fixed, versions=tuple(vs)), new
+
+
+@dataclass(frozen=True)
+class StatusPeriod:
+    status_id: UUID
+    person_id: UUID
+    kind: str  # discipline, investigation, inspection, complaint
+    start: date
+    end: date | None = None
+    discipline_level: str | None = None
+
+    def applies_on(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+    def overlaps(self, other: StatusPeriod) -> bool:
+        return (other.end is None or self.start < other.end) and (
+            self.end is None or other.start < self.end
+        )
+
+
+def add_status(existing: list[StatusPeriod], new: StatusPeriod) -> StatusPeriod:
+    if new.kind == "discipline" and new.discipline_level is None:
+        raise Invalid.at("#/discipline_level", "a discipline needs its level", "missing")
+    if new.kind != "discipline" and new.discipline_level is not None:
+        raise Invalid.at("#/discipline_level", "only a discipline has a level", "not_allowed")
+    if new.end is not None and new.end < new.start:
+        raise Invalid.at("#/end", "end is before start", "range")
+    for s in existing:
+        if s.kind == new.kind and s.overlaps(new):
+            raise Conflict(
+                f"the person already has a {s.kind} over {s.start}–{s.end or '…'} overlapping "
+                "this one; end or correct it instead",
+                code="overlap",
+                status_id=str(s.status_id),
+            )
+    return new
+
+
+def end_status(status: StatusPeriod, end: date) -> StatusPeriod:
+    if status.end is not None:
+        raise Conflict(f"this {status.kind} already ended on {status.end}", code="ended")
+    if end < status.start:
+        raise Invalid.at("#/end", f"end is before the start {status.start}", "range")
+    return replace(status, end=end)
+
+
+def blocking(statuses: list[StatusPeriod], day: date) -> list[StatusPeriod]:
+    """The statuses that bar a nomination on `day` (R14)."""
+    return [s for s in statuses if s.applies_on(day)]
