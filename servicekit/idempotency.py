@@ -72,20 +72,6 @@ async def request_transaction(request: Request) -> AsyncIterator[asyncpg.Connect
         yield con
 
 
-class _LentConnection:
-    """Looks like a pool to UnitOfWork but hands out the request's connection and keeps it:
-    the unit of work then runs as a savepoint of the request's transaction."""
-
-    def __init__(self, con: asyncpg.Connection) -> None:
-        self._con = con
-
-    async def acquire(self, **_: object) -> asyncpg.Connection:  # UnitOfWork passes timeout=
-        return self._con
-
-    async def release(self, con: asyncpg.Connection) -> None:
-        pass
-
-
 async def request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     """A UnitOfWork (state changes and the events they publish) for the handler. Under an
     Idempotency-Key it lives inside the request's transaction, so the outbox rows commit with the
@@ -93,8 +79,12 @@ async def request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     Events carry the service's conventional source (`/thidua/<service>`)."""
     service = request.app.state.service
     con = request.scope.get("state", {}).get(_CONNECTION)
-    pool = _LentConnection(con) if con is not None else service.pool
-    async with UnitOfWork(pool, source=source_for(service.settings.service)) as uow:
+    source = source_for(service.settings.service)
+    if con is not None:
+        uow = UnitOfWork(connection=con, source=source)
+    else:
+        uow = UnitOfWork(service.pool, source=source)
+    async with uow:
         yield uow
 
 

@@ -23,7 +23,7 @@ the rows.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -41,19 +41,28 @@ class UnitOfWork:
 
     `source` (the publishing service, the CloudEvents `ce_source`) is needed to publish events;
     ready-made `Message`s can be published without it. `isolation` is passed to asyncpg
-    ("read_committed", "repeatable_read" or "serializable")."""
+    ("read_committed", "repeatable_read" or "serializable").
+
+    `UnitOfWork(connection=con, ...)` joins a transaction someone else owns (an HTTP request's,
+    see `servicekit.idempotency`): the unit of work is a savepoint on that connection, its events
+    go to the outbox when it ends, and they commit when the owner commits."""
 
     def __init__(
         self,
-        pool: asyncpg.Pool,
+        pool: asyncpg.Pool | None = None,
         *,
+        connection: asyncpg.Connection | None = None,
         source: str | None = None,
         isolation: str = "read_committed",
         timeout: float | None = 30.0,
     ) -> None:
+        if (pool is None) == (connection is None):
+            raise ValueError("give either a pool or a connection")
         self._pool = pool
+        self._joined = connection
         self.source = source
-        self._isolation = isolation
+        # a savepoint takes the isolation of the transaction it is in
+        self._isolation = None if connection is not None else isolation
         self._timeout = timeout
         self._con: asyncpg.Connection | None = None
         self._tx: asyncpg.transaction.Transaction | None = None
@@ -74,12 +83,12 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         if self._con is not None:
             raise RuntimeError("a unit of work is entered once")
-        con = await self._pool.acquire(timeout=self._timeout)
+        con = self._joined or await self._pool.acquire(timeout=self._timeout)
         try:
             tx = con.transaction(isolation=self._isolation)
             await tx.start()
         except BaseException:
-            await self._pool.release(con)
+            await self._release(con)
             raise
         self._con, self._tx = con, tx
         return self
@@ -104,6 +113,10 @@ class UnitOfWork:
                 await _rollback_quietly(tx)
         finally:
             self._pending.clear()
+            await self._release(con)
+
+    async def _release(self, con: asyncpg.Connection) -> None:
+        if self._joined is None:
             await self._pool.release(con)
 
     async def publish(
@@ -130,6 +143,10 @@ class UnitOfWork:
             raise TypeError(f"publish takes an Event or a Message, not {type(item).__name__}")
         self._pending.append(message)
         return message
+
+    async def publish_all(self, items: Iterable[Event | Message]) -> None:
+        for item in items:
+            await self.publish(item)
 
     async def flush(self) -> None:
         """Write the messages published so far to the outbox now (normally done at commit)."""

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import TypeVar
 from uuid import UUID
 
+from servicekit.unit_of_work import UnitOfWork
 from services.registry import events, store
 from services.registry.config import RegistryConfig
 from services.registry.domain import blocs as b
@@ -17,7 +18,6 @@ from services.registry.domain import campaigns as c
 from services.registry.domain import people as p
 from services.registry.domain.errors import Conflict, Invalid, NotFound, Violation
 from services.registry.domain.units import UnitTree
-from services.registry.uow import RegistryUoW
 
 T = TypeVar("T")
 
@@ -25,18 +25,18 @@ T = TypeVar("T")
 # ---- units -----------------------------------------------------------------------------------
 
 
-async def on_tree(uow: RegistryUoW, command: Callable[[UnitTree], T]) -> tuple[T, UnitTree]:
+async def on_tree(uow: UnitOfWork, command: Callable[[UnitTree], T]) -> tuple[T, UnitTree]:
     """Run a command on the unit tree under the tree's lock; save and publish what it did."""
     await store.lock_tree(uow.con)
     tree = await store.load_tree(uow.con)
     result = command(tree)
     await store.save_tree(uow.con, tree)
-    uow.publish_all(events.unit_events(tree.log))
+    await uow.publish_all(events.unit_events(tree.log))
     tree.log.clear()
     return result, tree
 
 
-async def _unit_tree_for_reading(uow: RegistryUoW) -> UnitTree:
+async def _unit_tree_for_reading(uow: UnitOfWork) -> UnitTree:
     await store.lock_tree(uow.con, shared=True)
     return await store.load_tree(uow.con)
 
@@ -58,7 +58,7 @@ def _known_unit(tree: UnitTree, unit_id: UUID, pointer: str, day: date | None = 
 
 
 async def register_person(
-    uow: RegistryUoW,
+    uow: UnitOfWork,
     config: RegistryConfig,
     person_id: UUID,
     *,
@@ -109,11 +109,11 @@ async def register_person(
         code=code,
     )
     await store.save_people(uow.con, [person], [digest])
-    uow.publish(events.person_registered(person))
+    await uow.publish(events.person_registered(person))
     return person
 
 
-async def load_person(uow: RegistryUoW, person_id: UUID, *, lock: bool = False) -> p.Person:
+async def load_person(uow: UnitOfWork, person_id: UUID, *, lock: bool = False) -> p.Person:
     if lock and not await store.lock_person(uow.con, person_id):
         raise NotFound(f"no person {person_id}")
     person = await store.get_person(uow.con, person_id)
@@ -123,7 +123,7 @@ async def load_person(uow: RegistryUoW, person_id: UUID, *, lock: bool = False) 
 
 
 async def change_person(
-    uow: RegistryUoW, person_id: UUID, effective_from: date, **changes: object
+    uow: UnitOfWork, person_id: UUID, effective_from: date, **changes: object
 ) -> tuple[p.Person, p.PersonVersion | None]:
     person = await load_person(uow, person_id, lock=True)
     unit_id = changes.get("unit_id")
@@ -133,21 +133,21 @@ async def change_person(
     person, version = p.change(person, effective_from, **changes)  # type: ignore[arg-type]
     if version is not None:
         await store.save_people(uow.con, [person])
-        uow.publish(events.person_changed(person, version))
+        await uow.publish(events.person_changed(person, version))
     return person, version
 
 
-async def add_status(uow: RegistryUoW, status: p.StatusPeriod) -> p.StatusPeriod:
+async def add_status(uow: UnitOfWork, status: p.StatusPeriod) -> p.StatusPeriod:
     await load_person(uow, status.person_id, lock=True)
     existing = await store.statuses(uow.con, status.person_id)
     status = p.add_status(existing, status)
     await store.save_status(uow.con, status)
-    uow.publish(events.status_changed(status))
+    await uow.publish(events.status_changed(status))
     return status
 
 
 async def end_status(
-    uow: RegistryUoW, person_id: UUID, status_id: UUID, end: date
+    uow: UnitOfWork, person_id: UUID, status_id: UUID, end: date
 ) -> p.StatusPeriod:
     await load_person(uow, person_id, lock=True)
     status = next(
@@ -157,7 +157,7 @@ async def end_status(
         raise NotFound(f"no status {status_id} for this person")
     status = p.end_status(status, end)
     await store.save_status(uow.con, status)
-    uow.publish(events.status_changed(status))
+    await uow.publish(events.status_changed(status))
     return status
 
 
@@ -179,7 +179,7 @@ def elsewhere_check(
 
 
 async def form_bloc(
-    uow: RegistryUoW,
+    uow: UnitOfWork,
     bloc: b.Bloc,
     year: int,
     member_ids: list[UUID],
@@ -220,13 +220,13 @@ async def form_bloc(
     if new:
         await store.save_bloc(uow.con, bloc)
     await store.save_bloc_year(uow.con, by)
-    uow.publish(events.bloc_formed(bloc, by))
+    await uow.publish(events.bloc_formed(bloc, by))
     if by.head_unit_id is not None:
-        uow.publish(events.head_elected(by))
+        await uow.publish(events.head_elected(by))
     return by
 
 
-async def load_bloc_year(uow: RegistryUoW, bloc_id: UUID, year: int) -> tuple[b.Bloc, b.BlocYear]:
+async def load_bloc_year(uow: UnitOfWork, bloc_id: UUID, year: int) -> tuple[b.Bloc, b.BlocYear]:
     bloc = await store.get_bloc(uow.con, bloc_id, lock=True)
     if bloc is None:
         raise NotFound(f"no bloc {bloc_id}")
@@ -237,7 +237,7 @@ async def load_bloc_year(uow: RegistryUoW, bloc_id: UUID, year: int) -> tuple[b.
 
 
 async def change_bloc_members(
-    uow: RegistryUoW,
+    uow: UnitOfWork,
     bloc_id: UUID,
     year: int,
     *,
@@ -261,25 +261,25 @@ async def change_bloc_members(
         elsewhere=elsewhere_check(others),
     )
     await store.save_bloc_year(uow.con, by)
-    uow.publish(events.membership_changed(by, add, remove, effective_on))
+    await uow.publish(events.membership_changed(by, add, remove, effective_on))
     return by
 
 
 async def elect_bloc_head(
-    uow: RegistryUoW, bloc_id: UUID, year: int, head: UUID, deputy: UUID | None
+    uow: UnitOfWork, bloc_id: UUID, year: int, head: UUID, deputy: UUID | None
 ) -> b.BlocYear:
     _, by = await load_bloc_year(uow, bloc_id, year)
     new = b.elect(by, head, deputy)
     if (new.head_unit_id, new.deputy_unit_id) != (by.head_unit_id, by.deputy_unit_id):
         await store.save_bloc_year(uow.con, new)
-        uow.publish(events.head_elected(new))
+        await uow.publish(events.head_elected(new))
     return new
 
 
 # ---- campaigns -------------------------------------------------------------------------------
 
 
-async def _check_refs(uow: RegistryUoW, x: c.Campaign) -> None:
+async def _check_refs(uow: UnitOfWork, x: c.Campaign) -> None:
     tree = await _unit_tree_for_reading(uow)
     _known_unit(tree, x.launched_by, "#/launched_by")
     for i, u in enumerate(x.participating_unit_ids):
@@ -299,7 +299,7 @@ def _day_after(d: date) -> date:
     return d + timedelta(days=1)
 
 
-async def create_campaign(uow: RegistryUoW, x: c.Campaign) -> c.Campaign:
+async def create_campaign(uow: UnitOfWork, x: c.Campaign) -> c.Campaign:
     if await store.campaign_id_by_code(uow.con, x.code) is not None:
         raise Conflict(f"the campaign code {x.code} is already used", code="duplicate_code")
     await _check_refs(uow, x)
@@ -307,7 +307,7 @@ async def create_campaign(uow: RegistryUoW, x: c.Campaign) -> c.Campaign:
     return x
 
 
-async def load_campaign(uow: RegistryUoW, campaign_id: UUID, *, lock: bool = False) -> c.Campaign:
+async def load_campaign(uow: UnitOfWork, campaign_id: UUID, *, lock: bool = False) -> c.Campaign:
     x = await store.get_campaign(uow.con, campaign_id, lock=lock)
     if x is None:
         raise NotFound(f"no campaign {campaign_id}")
@@ -315,7 +315,7 @@ async def load_campaign(uow: RegistryUoW, campaign_id: UUID, *, lock: bool = Fal
 
 
 async def edit_campaign(
-    uow: RegistryUoW, config: RegistryConfig, campaign_id: UUID, changes: dict[str, object]
+    uow: UnitOfWork, config: RegistryConfig, campaign_id: UUID, changes: dict[str, object]
 ) -> c.Campaign:
     x = await load_campaign(uow, campaign_id, lock=True)
     new = c.edit(x, config.regime_2022_from, **changes)
@@ -326,7 +326,7 @@ async def edit_campaign(
     return new
 
 
-async def readiness(uow: RegistryUoW, x: c.Campaign) -> tuple[list[Violation], dict[UUID, str]]:
+async def readiness(uow: UnitOfWork, x: c.Campaign) -> tuple[list[Violation], dict[UUID, str]]:
     """What keeps a campaign from launching, and its participants."""
     tree = await _unit_tree_for_reading(uow)
     participants, missing = await store.participants(uow.con, x)
@@ -352,7 +352,7 @@ async def readiness(uow: RegistryUoW, x: c.Campaign) -> tuple[list[Violation], d
     return problems, participants
 
 
-async def launch_campaign(uow: RegistryUoW, campaign_id: UUID, today: date) -> c.Campaign:
+async def launch_campaign(uow: UnitOfWork, campaign_id: UUID, today: date) -> c.Campaign:
     x = await load_campaign(uow, campaign_id, lock=True)
     if x.state != "draft":
         raise Conflict(f"campaign {x.code} is already {x.state}", code="not_draft")
@@ -361,21 +361,21 @@ async def launch_campaign(uow: RegistryUoW, campaign_id: UUID, today: date) -> c
     targets = await store.targets_of(uow.con, campaign_id)
     await store.save_campaign(uow.con, x)
     await store.save_targets(uow.con, targets, record_revision=True)
-    uow.publish(events.campaign_launched(x, list(participants), targets))
+    await uow.publish(events.campaign_launched(x, list(participants), targets))
     return x
 
 
 async def close_campaign(
-    uow: RegistryUoW, campaign_id: UUID, closed_on: date, summary: str | None
+    uow: UnitOfWork, campaign_id: UUID, closed_on: date, summary: str | None
 ) -> c.Campaign:
     x = c.close(await load_campaign(uow, campaign_id, lock=True), closed_on, summary)
     await store.save_campaign(uow.con, x)
-    uow.publish(events.campaign_closed(x))
+    await uow.publish(events.campaign_closed(x))
     return x
 
 
 async def assign_targets(
-    uow: RegistryUoW, campaign_id: UUID, targets: list[c.Target]
+    uow: UnitOfWork, campaign_id: UUID, targets: list[c.Target]
 ) -> list[c.Target]:
     x = await load_campaign(uow, campaign_id, lock=True)
     participants, _ = await store.participants(uow.con, x)
@@ -387,12 +387,12 @@ async def assign_targets(
         out.append(t)
     await store.save_targets(uow.con, out, record_revision=x.state == "launched")
     if x.state == "launched":
-        uow.publish_all(events.target_assigned(t) for t in out)
+        await uow.publish_all(events.target_assigned(t) for t in out)
     return out
 
 
 async def revise_target(
-    uow: RegistryUoW, target_id: UUID, reason: str | None, changes: dict[str, object]
+    uow: UnitOfWork, target_id: UUID, reason: str | None, changes: dict[str, object]
 ) -> tuple[c.Target, bool]:
     t = await store.get_target(uow.con, target_id)
     if t is None:
@@ -407,11 +407,11 @@ async def revise_target(
         return t, False
     await store.save_targets(uow.con, [new], record_revision=x.state == "launched")
     if x.state == "launched":
-        uow.publish(events.target_revised(new))
+        await uow.publish(events.target_revised(new))
     return new, True
 
 
-async def delete_target(uow: RegistryUoW, target_id: UUID) -> None:
+async def delete_target(uow: UnitOfWork, target_id: UUID) -> None:
     t = await store.get_target(uow.con, target_id)
     if t is None:
         raise NotFound(f"no target {target_id}")

@@ -42,6 +42,7 @@ from schemas.types import (
     UnitKind,
     UnitLevel,
 )
+from servicekit.unit_of_work import UnitOfWork
 from services.registry import events, store
 from services.registry.config import RegistryConfig
 from services.registry.domain import blocs as b
@@ -51,7 +52,6 @@ from services.registry.domain.errors import DomainError
 from services.registry.domain.text import fold
 from services.registry.domain.units import UnitSpec
 from services.registry.handlers import elsewhere_check
-from services.registry.uow import RegistryUoW
 
 KINDS = ("units", "people", "bloc-memberships", "targets")
 MODES = ("all", "valid")
@@ -409,7 +409,7 @@ def _domain_errors(kind: str, number: int, e: DomainError) -> list[RowError]:
 
 
 async def run(
-    uow: RegistryUoW,
+    uow: UnitOfWork,
     config: RegistryConfig,
     kind: str,
     data: bytes,
@@ -461,7 +461,7 @@ def _may_write(report: Report, write: bool, mode: str) -> bool:
 
 
 async def _units(
-    uow: RegistryUoW,
+    uow: UnitOfWork,
     config: RegistryConfig,
     rows: list[tuple[int, Any]],
     report: Report,
@@ -551,7 +551,7 @@ async def _units(
         report.imported += 1
     if _may_write(report, write, mode):
         await store.save_tree(uow.con, tree)
-        uow.publish_all(events.unit_events(tree.log))
+        await uow.publish_all(events.unit_events(tree.log))
 
 
 def _cycle_problem(code: str, pending: dict[str, tuple[int, UnitRow]]) -> str:
@@ -565,7 +565,7 @@ def _cycle_problem(code: str, pending: dict[str, tuple[int, UnitRow]]) -> str:
 
 
 async def _people(
-    uow: RegistryUoW,
+    uow: UnitOfWork,
     config: RegistryConfig,
     rows: list[tuple[int, Any]],
     report: Report,
@@ -666,11 +666,11 @@ async def _people(
         report.imported += 1
     if _may_write(report, write, mode):
         await store.save_people(uow.con, new, hashes)
-        uow.publish_all(events.person_registered(x) for x in new)
+        await uow.publish_all(events.person_registered(x) for x in new)
 
 
 async def _memberships(
-    uow: RegistryUoW,
+    uow: UnitOfWork,
     config: RegistryConfig,
     rows: list[tuple[int, Any]],
     report: Report,
@@ -828,9 +828,9 @@ async def _memberships(
                 if head is not None:
                     by = b.elect(by, head, deputy)
                 await store.save_bloc_year(uow.con, by)
-                uow.publish(events.bloc_formed(bloc, by))
+                await uow.publish(events.bloc_formed(bloc, by))
                 if by.head_unit_id is not None:
-                    uow.publish(events.head_elected(by))
+                    await uow.publish(events.head_elected(by))
             else:
                 joined: dict[date, list[UUID]] = {}
                 for _, r in group:
@@ -846,10 +846,10 @@ async def _memberships(
                         unit_exists_on=tree.valid_on,
                         elsewhere=lambda u, d: None,
                     )
-                    uow.publish(events.membership_changed(by, add, [], day))
+                    await uow.publish(events.membership_changed(by, add, [], day))
                 if head is not None and (head, deputy) != (by.head_unit_id, by.deputy_unit_id):
                     by = b.elect(by, head, deputy)
-                    uow.publish(events.head_elected(by))
+                    await uow.publish(events.head_elected(by))
                 await store.save_bloc_year(uow.con, by)
             report.imported += len(rows_ok)
         except DomainError as e:
@@ -857,7 +857,7 @@ async def _memberships(
 
 
 async def _targets(
-    uow: RegistryUoW,
+    uow: UnitOfWork,
     config: RegistryConfig,
     rows: list[tuple[int, Any]],
     report: Report,
@@ -936,7 +936,7 @@ async def _targets(
             x = next(e[0] for e in campaigns.values() if e and e[0].campaign_id == cid)
             await store.save_targets(uow.con, targets, record_revision=x.state == "launched")
             if x.state == "launched":
-                uow.publish_all(events.target_assigned(t) for t in targets)
+                await uow.publish_all(events.target_assigned(t) for t in targets)
 
 
 # ---- exporting -------------------------------------------------------------------------------

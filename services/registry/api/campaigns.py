@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from servicekit.audit import audit_object
 from servicekit.auth import forbidden
+from servicekit.unit_of_work import UnitOfWork
 from services.registry import handlers, store
 from services.registry.api.common import (
     PROBLEMS,
@@ -41,7 +42,6 @@ from services.registry.api.models import (
 )
 from services.registry.domain import campaigns as c
 from services.registry.domain.errors import Invalid, NotFound
-from services.registry.uow import RegistryUoW
 
 router = APIRouter(tags=["campaigns"], responses=PROBLEMS)
 
@@ -202,9 +202,9 @@ async def edit_campaign(
     summary="What keeps a draft from launching",
 )
 async def readiness(campaign_id: UUID, con: ReadCon, _: Admin) -> ReadinessOut:
-    uow = RegistryUoW(con)
-    x = await handlers.load_campaign(uow, campaign_id)
-    async with con.transaction():  # the shared tree lock is transaction-scoped
+    # a transaction: the shared tree lock readiness takes is transaction-scoped
+    async with UnitOfWork(connection=con) as uow:
+        x = await handlers.load_campaign(uow, campaign_id)
         problems, participants = await handlers.readiness(uow, x)
     return ReadinessOut(
         complete=not problems,

@@ -14,11 +14,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from servicekit.auth import Principal, Role, forbidden, require
-from servicekit.idempotency import Transaction
+from servicekit.idempotency import RequestUnitOfWork
 from servicekit.problems import Problem
 from services.registry.config import RegistryConfig
 from services.registry.domain.errors import Conflict, DomainError, Invalid, NotFound
-from services.registry.uow import RegistryUoW
 
 ADMIN = require(Role.PROVINCE_ADMIN)
 # Units, blocs, campaigns and targets are not personal data: every role reads them, except that a
@@ -35,13 +34,8 @@ Reader = Annotated[Principal, Depends(READER)]
 PeopleReader = Annotated[Principal, Depends(PEOPLE_READER)]
 
 
-async def _uow(con: Transaction) -> AsyncIterator[RegistryUoW]:
-    uow = RegistryUoW(con)
-    yield uow
-    await uow.flush()  # reached only when the handler returned: its events join the commit
-
-
-Uow = Annotated[RegistryUoW, Depends(_uow, scope="function")]
+# State changes and their events, in the request's transaction (see servicekit.idempotency).
+Uow = RequestUnitOfWork
 
 
 async def _read_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
