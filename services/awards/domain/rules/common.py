@@ -1,0 +1,230 @@
+"""Cross-cutting rules: R11 single use of initiatives, R13 dossier, R14 blocked, R15 periods,
+R16 ties, and the stand-in for awards without a checkable standard.
+
+DOMAIN gives these one citation for both regimes; they are applied to both with that citation.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+from services.awards.domain.context import Context
+from services.awards.domain.rules.base import (
+    BOTH,
+    LUAT_2013,
+    LUAT_2022,
+    ND_98_2023,
+    ND_152_2025,
+    ONLY_2013,
+    ONLY_2022,
+    Citation,
+    Outcome,
+    Rule,
+)
+from services.awards.domain.vocabulary import (
+    AWARD_KINDS,
+    BK_TINH,
+    BK_TTG,
+    BLOCKED,
+    CO_CP,
+    COLLECTIVE,
+    CSTDCS,
+    GIAY_KHEN,
+    INCOMPLETE,
+    INELIGIBLE,
+    PERSON,
+    WINDOW_YEARS,
+)
+
+ALL_TARGETS = frozenset((kind, code) for code, kinds in AWARD_KINDS.items() for kind in kinds)
+WINDOWED = frozenset(WINDOW_YEARS)
+QUOTA_TARGETS = frozenset({(PERSON, CSTDCS), (COLLECTIVE, CO_CP)})
+MANUAL_TARGETS = frozenset(
+    {(PERSON, GIAY_KHEN), (COLLECTIVE, GIAY_KHEN), (COLLECTIVE, BK_TINH), (COLLECTIVE, BK_TTG)}
+)
+WOMEN_SHARE_PREFERRED = 0.7
+
+
+# R11 one initiative, one award
+
+
+def _r11(ctx: Context) -> Outcome:
+    nomination = ctx.nomination
+    claimed = nomination.initiative_ids if nomination is not None else ()
+    known = ctx.facts.initiatives
+    used = []
+    for i in claimed:
+        initiative = known.get(i)
+        if initiative is not None and initiative.used_by not in (None, nomination.id):
+            used.append(i)
+    earlier = [i for i in claimed if i in ctx.consumed and i not in used]
+    facts = {
+        "initiatives_claimed": ",".join(claimed) or None,
+        "initiatives_used_by_other_award": ",".join(used) or None,
+        "initiatives_claimed_earlier_in_batch": ",".join(earlier) or None,
+    }
+    if not claimed:
+        return Outcome(True, facts, "Hồ sơ không dựa vào sáng kiến nào.")
+    if used or earlier:
+        return Outcome(
+            False,
+            facts,
+            "Sáng kiến đã được dùng để xét khen thưởng khác; mỗi sáng kiến chỉ dùng một lần.",
+        )
+    return Outcome(True, facts, "Sáng kiến nêu trong hồ sơ chưa được dùng để khen thưởng lần nào.")
+
+
+# R13 dossier
+
+
+def _r13(ctx: Context) -> Outcome:
+    nomination = ctx.nomination
+    required = set(ctx.config.required_documents.get(ctx.code, ()))
+    if ctx.code == CSTDCS and ctx.regime == "2022" and not nomination.initiative_ids:
+        # Under 2022 an excellent rating alone qualifies: no initiative, no certificate to attach.
+        required.discard("initiative_certificate")
+    missing = sorted(required - nomination.documents)
+    facts = {
+        "documents_required": ",".join(sorted(required)) or None,
+        "documents_missing": ",".join(missing) or None,
+    }
+    if missing:
+        return Outcome(False, facts, "Hồ sơ thiếu tài liệu bắt buộc.")
+    return Outcome(True, facts, "Hồ sơ đủ thành phần.")
+
+
+# R14 pending statuses block; past discipline restarts the count
+
+
+@lru_cache(maxsize=64)
+def _iso(day: date) -> str:
+    return day.isoformat()
+
+
+def _r14(ctx: Context) -> Outcome:
+    """Blocked: a status (pending investigation, inspection, complaint, or a discipline being
+    considered or in force) open on the day the nomination is considered (`Nomination.
+    submitted_on`, or the date annual screening is given). Ineligible: a discipline that ended on
+    or after the first counted year's 1 January, because achievements count from its end, and the
+    year it ends in is not a whole year after it."""
+    statuses = ctx.statuses
+    facts: dict = {"considered_on": _iso(ctx.as_of)}
+    if not statuses:
+        return Outcome(True, facts, _NOT_PENDING)
+    as_of = ctx.as_of
+    pending = [s for s in statuses if s.open_on(as_of)]
+    if pending:
+        facts["pending"] = ",".join(f"{s.status}:{s.start.isoformat()}" for s in pending)
+        return Outcome(
+            False,
+            facts,
+            "Đang bị xem xét kỷ luật, điều tra, thanh tra, kiểm tra hoặc có khiếu nại chưa "
+            "giải quyết tại thời điểm xét: chưa được đề nghị khen thưởng.",
+            BLOCKED,
+        )
+    first_year = ctx.window_start if ctx.window_start is not None else ctx.year
+    counted_from = date(first_year, 1, 1)
+    ends = [
+        s.end
+        for s in statuses
+        if s.status == "discipline" and s.end is not None and s.end >= counted_from
+    ]
+    if ends:
+        end = max(ends)
+        facts["discipline_ended"] = end.isoformat()
+        facts["achievements_count_from"] = (end + timedelta(days=1)).isoformat()
+        return Outcome(
+            False,
+            facts,
+            "Thành tích chỉ được tính từ khi hết thời hạn kỷ luật; thời gian tính thành tích "
+            "{window} bắt đầu trước đó.",
+            INELIGIBLE,
+        )
+    return Outcome(True, facts, _NOT_PENDING)
+
+
+_NOT_PENDING = "Không đang bị xem xét kỷ luật, điều tra, thanh tra, khiếu nại."
+
+
+# R15 the next period starts after the previous decision's period
+
+
+def _r15(ctx: Context) -> Outcome:
+    """The counted window (`vocabulary.WINDOW_YEARS`) must start after the achievement period of
+    any earlier decision for the same award; for a yearly title, no second award for one year.
+    Maternity leave counts as time worked: the read model records no working time, so nothing
+    here can hold it against anyone."""
+    start = ctx.window_start
+    facts: dict = {"window_start": _iso(date(start, 1, 1))}
+    records = ctx.records(ctx.code)
+    if records and max(records) >= start:
+        last = max(records.values(), key=lambda r: r.period_end)
+        facts["previous_period_end"] = last.period_end.isoformat()
+        facts["previous_decision"] = last.decision_ref
+        return Outcome(
+            False,
+            facts,
+            "Thời gian tính thành tích {window} trùng với thời gian đã tính cho lần khen thưởng "
+            "trước cùng hình thức.",
+        )
+    return Outcome(
+        True,
+        facts,
+        "Thời gian tính thành tích {window} bắt đầu sau kỳ của lần khen thưởng trước.",
+    )
+
+
+# R16 ties: women first, collectives with >= 70% women
+
+
+def preferred(ctx: Context) -> tuple[bool, dict]:
+    if ctx.kind == PERSON:
+        person = ctx.facts.persons.get(ctx.subject_id)
+        gender = None if person is None else person.gender
+        return gender == "female", {"gender": gender}
+    share = ctx.facts.women_share(ctx.subject_id)
+    return (
+        share is not None and share >= WOMEN_SHARE_PREFERRED,
+        {"women_share": None if share is None else round(share, 4)},
+    )
+
+
+def _r16(ctx: Context) -> Outcome:
+    is_preferred, facts = preferred(ctx)
+    facts["tie_break_preferred"] = is_preferred
+    return Outcome(
+        True,
+        facts,
+        "Khi bằng nhau, ưu tiên cá nhân là nữ, tập thể có từ 70% nữ trở lên.",
+    )
+
+
+# Awards without a checkable standard in DOMAIN: the council weighs the achievement.
+
+
+def _manual(ctx: Context) -> Outcome:
+    return Outcome(
+        True,
+        {"checked_automatically": False},
+        "Không có tiêu chuẩn kiểm tra tự động cho hình thức này; Hội đồng xem xét thành tích.",
+    )
+
+
+COMMON_RULES: tuple[Rule, ...] = (
+    Rule("MANUAL", "Xét thành tích", Citation(LUAT_2022), MANUAL_TARGETS, ONLY_2022,
+         check=_manual, confirmed=False),
+    Rule("MANUAL-2013", "Xét thành tích", Citation(LUAT_2013), MANUAL_TARGETS, ONLY_2013,
+         check=_manual, confirmed=False),
+    Rule("R11", "Mỗi sáng kiến chỉ dùng cho một lần khen thưởng",
+         Citation(ND_98_2023, note="điều khoản cần xác nhận"), ALL_TARGETS, BOTH, check=_r11,
+         bulk="explain", confirmed=False),
+    Rule("R13", "Thành phần hồ sơ", Citation(LUAT_2022, "84.1"), ALL_TARGETS, BOTH,
+         check=_r13, effect=INCOMPLETE, bulk="skip"),
+    Rule("R14", "Đang bị xem xét kỷ luật, điều tra, thanh tra, khiếu nại",
+         Citation(ND_98_2023, "4"), ALL_TARGETS, BOTH, check=_r14, effect=BLOCKED),
+    Rule("R15", "Thời gian tính thành tích", Citation(ND_152_2025, "33.7"), WINDOWED, BOTH,
+         check=_r15),
+    Rule("R16", "Ưu tiên khi bằng nhau", Citation(ND_98_2023, "4.6"), QUOTA_TARGETS, BOTH,
+         check=_r16, bulk="explain"),
+)  # fmt: skip
