@@ -50,6 +50,8 @@ class RuleResult(Part):
     """Document, article and clause, e.g. "Luật 06/2022/QH15, Điều 23"."""
     facts: dict[FactName, str | int | float | bool | None] = Field(default_factory=dict)
     """The facts the rule was evaluated on, e.g. {"rating_2024": "HTXSNV"}."""
+    reason: Text | None = None
+    """Why it passed or failed, in Vietnamese, for the council secretary."""
 
 
 class VoteTally(Part):

@@ -41,12 +41,11 @@ def test_every_applicable_rule_is_listed_with_citation_and_reason(kind, code, ye
 def test_as_dict_matches_the_published_event_shape():
     result = screen(Nomination("n1", "person", "p1", "LDTT", year=2024), person_facts())
     payload = result.as_dict()
-    for r in payload["rule_results"]:
-        del r["reason"]  # not (yet) in the published RuleResult
     payload["nomination_id"] = "0b8e4c1e-7d8f-4a51-9a54-1d0f6f3c2a10"
     event = NominationScreened.model_validate(payload)
     assert event.verdict == "incomplete"
     assert [r.rule_id for r in event.rule_results] == ["R01", "R11", "R13", "R14", "R15"]
+    assert all(r.reason for r in event.rule_results), "each rule says why, for the secretary"
 
 
 def test_rulebook_texts_are_nfc_and_every_rule_is_reachable():
