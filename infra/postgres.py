@@ -94,6 +94,8 @@ def start(p: Profile) -> bool:
             f"-k {socket_dir}",
             "-c listen_addresses=127.0.0.1",
             "-c max_connections=200",
+            # the outbox takes one advisory lock per aggregate a transaction publishes to
+            "-c max_locks_per_transaction=256",
             *(f"-c {s}" for s in _TEST_SETTINGS if p.is_test),
         ]
         _run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sys
 import time
 from dataclasses import dataclass
@@ -22,8 +23,19 @@ def service_env(p: Profile, service: str) -> dict[str, str]:
         "THIDUA_KAFKA_BOOTSTRAP": p.kafka_bootstrap,
         "THIDUA_PROFILE": p.name,
         "THIDUA_JWKS_FILE": str(tokens.jwks_file(p.state)),
+        "THIDUA_REGISTRY_CITIZEN_ID_KEY": local_secret(p, "registry-citizen-id-key"),
         "OTEL_SERVICE_NAME": f"thidua-{service}",
     }
+
+
+def local_secret(p: Profile, name: str) -> str:
+    """A random secret of the local stack, made once and kept in the profile's state (0600)."""
+    path = p.state / "secrets" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text()
 
 
 def start_infra(p: Profile) -> list[str]:

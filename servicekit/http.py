@@ -24,6 +24,9 @@ ReadyCheck = Callable[[], Awaitable[None]]
 _DEFAULT_MAX_BYTES = ServiceSettings.model_fields["max_request_bytes"].default
 
 
+UPLOADS = "/imports/"  # file uploads get `max_upload_bytes` instead of `max_request_bytes`
+
+
 class BodySizeLimitMiddleware:
     """Answers 413 to a request whose body exceeds the limit; the app never sees it.
 
@@ -40,8 +43,12 @@ class BodySizeLimitMiddleware:
     def _limit(self, scope: Scope) -> int:
         if self.max_bytes is not None:
             return self.max_bytes
-        service = getattr(scope["app"].state, "service", None)
-        return getattr(getattr(service, "settings", None), "max_request_bytes", _DEFAULT_MAX_BYTES)
+        settings = getattr(getattr(scope["app"].state, "service", None), "settings", None)
+        if settings is None:
+            return _DEFAULT_MAX_BYTES
+        if scope["path"].startswith(UPLOADS):
+            return settings.max_upload_bytes
+        return settings.max_request_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

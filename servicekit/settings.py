@@ -20,6 +20,8 @@ class ServiceSettings(BaseSettings):
     database_pool_max: int = 10
     kafka_bootstrap: str = "127.0.0.1:19092"
     max_request_bytes: int = 1_000_000
+    max_upload_bytes: int = 20_000_000
+    """The limit for file uploads: requests under `/imports/` (xlsx/csv bulk imports)."""
     log_level: str = "INFO"
 
     # Bearer tokens (servicekit.auth). Keys come from a JWKS file or URL; with neither, every

@@ -71,6 +71,8 @@ def test_each_service_is_wired_to_its_database_broker_and_trace_backend(service)
 
     assert env["THIDUA_KAFKA_BOOTSTRAP"] == "kafka:9092"
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http://jaeger:")
+    for auth in ("THIDUA_JWKS_URL", "THIDUA_JWT_ISSUER", "THIDUA_JWT_AUDIENCE"):
+        assert auth in env, f"{service} cannot verify tokens without {auth}"
 
     # the variables are the ones the code reads
     settings = ServiceSettings(

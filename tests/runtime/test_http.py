@@ -90,6 +90,7 @@ async def report(item: Item, uow: RequestUnitOfWork) -> dict:
 
 
 @router.post("/upload")
+@router.post("/imports/units")
 async def upload(request: Request) -> dict:
     calls["upload"] += 1
     return {"received": len(await request.body())}
@@ -120,7 +121,7 @@ async def service(signer, fresh_database):
     calls.clear()
     slow_started.clear()
     slow_release.clear()
-    s = settings(signer, fresh_database, max_request_bytes=LIMIT)
+    s = settings(signer, fresh_database, max_request_bytes=LIMIT, max_upload_bytes=3 * LIMIT)
     setup = "CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL, amount int NOT NULL)"
     async with running_app(s, [router], setup) as (_, client, pool):
         client.headers.update(signer.bearer(sub="alice", roles=["unit_officer"], unit_id="U1"))
@@ -223,6 +224,15 @@ async def test_oversize_chunked_body_is_413_before_the_handler(service):
     assert calls["upload"] == 0
     r = await client.post("/upload", content=chunks(4))  # exactly the limit
     assert r.status_code == 200 and r.json() == {"received": 2_000}
+
+
+async def test_file_imports_have_their_own_larger_limit(service):
+    client, _ = service
+    r = await client.post("/imports/units", content=b"x" * (3 * LIMIT))
+    assert r.status_code == 200 and r.json() == {"received": 3 * LIMIT}
+    problem = _is_problem(await client.post("/imports/units", content=b"x" * (3 * LIMIT + 1)), 413)
+    assert problem["max_bytes"] == 3 * LIMIT
+    _is_problem(await client.post("/upload", content=b"x" * (3 * LIMIT)), 413)
 
 
 # ---- Idempotency-Key ---------------------------------------------------------------------------
