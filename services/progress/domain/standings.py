@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
+from servicekit.vietnamese import sort_key
 from services.progress.domain.scoring import (
     Adjustment,
     ScoreBreakdown,
@@ -23,7 +24,6 @@ from services.progress.domain.scoring import (
     UnitStats,
     score_unit,
 )
-from services.progress.domain.vnsort import vietnamese_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +47,7 @@ def standings(
     for a in adjustments:
         by_unit.setdefault(a.unit_id, []).append(a)
     scored = [(u, score_unit(scheme, u, by_unit.get(u.unit_id, ()))) for u in units]
-    scored.sort(
-        key=lambda p: (-p[1].total, vietnamese_key(p[0].name), p[0].code, str(p[0].unit_id))
-    )
+    scored.sort(key=lambda p: (-p[1].total, sort_key(p[0].name), p[0].code, str(p[0].unit_id)))
     ranking: list[Standing] = []
     for i, (unit, breakdown) in enumerate(scored):
         rank = ranking[-1].rank if ranking and ranking[-1].score == breakdown.total else i + 1

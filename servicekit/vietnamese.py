@@ -1,5 +1,6 @@
-"""Vietnamese text: NFC spelling, a collation key that sorts names the way Vietnamese readers
-expect, and an accent-insensitive form for search. Pure functions, no locale.
+"""Vietnamese text, shared by every service: NFC spelling, a collation key that sorts names the way
+Vietnamese readers expect, and an accent-insensitive form for search. Pure functions, no locale,
+so domain cores may use them.
 
 The C locale (and a naive sort of Unicode strings) puts "Đ" after "Z" and "Ă", "Â" far from "A".
 Vietnamese orders letters a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y (with f, j,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.registry.domain.text import fold, has_diacritics, person_name_key, sort_key
+from servicekit.vietnamese import fold, has_diacritics, person_name_key, sort_key
 
 
 def test_letters_follow_the_vietnamese_alphabet():
