@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -12,10 +13,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from infra import kafka, postgres, stack
+from infra import dlq_cli, kafka, operations, postgres, stack
 from infra.profile import ROOT, SERVICES, load
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app.add_typer(dlq_cli.app, name="dlq")
 console = Console()
 Profile = typer.Option(None, "--profile", help="dev (default) or test; or THIDUA_PROFILE")
 
@@ -53,9 +55,12 @@ def down(profile: str = Profile) -> None:
 
 @app.command()
 def status(profile: str = Profile) -> None:
-    """Each component's state."""
+    """Each component's state; then consumer lag, outbox backlog and dead letters."""
     p = load(profile)
-    if not _print_status(p):
+    healthy = _print_status(p)
+    if kafka.running(p) and postgres.running(p):
+        _print_flow(p)
+    if not healthy:
         raise typer.Exit(1)
 
 
@@ -136,6 +141,29 @@ def test(ctx: typer.Context) -> None:
         if os.environ.get("CI"):
             stack.stop_all(p)
     raise typer.Exit(code)
+
+
+def _print_flow(p) -> None:
+    lag = asyncio.run(operations.consumer_lag(p.kafka_bootstrap))
+    table = Table(title="consumer lag (records not yet committed)")
+    for col in ("group", "topic", "committed", "end", "lag"):
+        table.add_column(col, justify="right" if col in ("committed", "end", "lag") else "left")
+    for row in lag:
+        colour = "green" if row.lag == 0 else "yellow"
+        table.add_row(
+            row.group, row.topic, str(row.committed), str(row.end), f"[{colour}]{row.lag}[/]"
+        )
+    console.print(table)
+    backlog = asyncio.run(operations.outbox_backlog(p))
+    console.print("outbox backlog: " + ", ".join(f"{s} {n}" for s, n in backlog.items()))
+    dead = {
+        t: n for t, n in asyncio.run(operations.dead_letter_counts(p.kafka_bootstrap)).items() if n
+    }
+    console.print(
+        "dead letters: "
+        + (", ".join(f"{t} {n}" for t, n in dead.items()) or "none")
+        + (" (see ./thidua dlq list TOPIC)" if dead else "")
+    )
 
 
 def _print_status(p) -> bool:
