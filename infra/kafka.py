@@ -37,9 +37,15 @@ def fetch_jars() -> None:
     shutil.rmtree(JARS, ignore_errors=True)
     done = subprocess.run(
         [
-            "mvn", "-q", "-B", "-Dstyle.color=never", "-f", str(POM),
+            "mvn",
+            "-q",
+            "-B",
+            "-Dstyle.color=never",
+            "-f",
+            str(POM),
             "dependency:copy-dependencies",
-            "-DincludeScope=runtime", f"-DoutputDirectory={JARS}",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={JARS}",
         ],
         capture_output=True,
         text=True,
