@@ -1,4 +1,5 @@
-"""The awards service's process: its HTTP API and its Kafka side."""
+"""The awards service's process: its HTTP API and its Kafka side (the read model consumer and the
+outbox relay of its own events)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,34 @@ from fastapi import FastAPI
 from servicekit.service import build_app
 from servicekit.settings import ServiceSettings
 from services import awards as package
+from services.awards.api import ROUTERS
+from services.awards.api.common import install
+from services.awards.bus import Bus
+from services.awards.config import AwardsConfig, Clock, SystemClock
+from services.awards.handlers import Runtime
+from services.awards.readmodel import subscriber
 
 NAME = "awards"
 
 
-def create(settings: ServiceSettings | None = None) -> FastAPI:
+def create(
+    settings: ServiceSettings | None = None,
+    config: AwardsConfig | None = None,
+    *,
+    clock: Clock | None = None,
+) -> FastAPI:
+    """`config` defaults to THIDUA_AWARDS_* from the environment; `clock` (tests) to the
+    system's."""
     settings = settings or ServiceSettings(service=NAME)
-    return build_app(
+    cfg = config or AwardsConfig()
+    app = build_app(
         settings,
         title="thidua awards",
         description=package.__doc__ or "",
         migrations=Path(__file__).parent / "migrations",
+        routers=ROUTERS,
+        subscribe=subscriber(cfg) if cfg.consume else None,
     )
+    install(app)
+    app.state.awards = Runtime(cfg=cfg, bus=Bus(cfg.topic_map), clock=clock or SystemClock())
+    return app

@@ -1,23 +1,64 @@
-"""The notify service's process: its HTTP API and its Kafka side."""
+"""The notify service's process: its HTTP API, its consumer (stage one: inbox items and
+deliveries, services/notify/intake.py) and its dispatcher (stage two: sending,
+services/notify/dispatcher.py)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
 from servicekit.service import build_app
 from servicekit.settings import ServiceSettings
 from services import notify as package
+from services.notify.api import ROUTERS
+from services.notify.dispatcher import Dispatcher
+from services.notify.domain.ssrf import Resolver
+from services.notify.intake import subscriber
+from services.notify.runtime import NotifyRuntime
+from services.notify.settings import NAME, NotifySettings
 
-NAME = "notify"
+__all__ = ["NAME", "create"]
 
 
-def create(settings: ServiceSettings | None = None) -> FastAPI:
-    settings = settings or ServiceSettings(service=NAME)
-    return build_app(
-        settings,
+def create(
+    settings: ServiceSettings | None = None,
+    *,
+    resolver: Resolver | None = None,
+    http_client: httpx.AsyncClient | None = None,
+) -> FastAPI:
+    """`settings` may be plain ServiceSettings: notify's own come from the environment then.
+    `resolver` and `http_client` replace the system's DNS and the dispatcher's HTTP client."""
+    s = NotifySettings.of(settings)
+    runtime = NotifyRuntime.from_settings(s, resolver)
+    app = build_app(
+        s,
         title="thidua notify",
         description=package.__doc__ or "",
         migrations=Path(__file__).parent / "migrations",
+        routers=ROUTERS,
+        subscribe=subscriber(runtime),
     )
+    app.state.notify = runtime
+    servicekit_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # build_app's lifespan starts the pool, migrations, relay and consumer; the dispatcher
+        # needs the pool, and stops before it closes.
+        async with servicekit_lifespan(app):
+            if s.dispatch_enabled:
+                runtime.dispatcher = Dispatcher(app.state.service.pool, runtime, client=http_client)
+                await runtime.dispatcher.start()
+            try:
+                yield
+            finally:
+                if runtime.dispatcher is not None:
+                    await runtime.dispatcher.stop()
+                    runtime.dispatcher = None
+
+    app.router.lifespan_context = lifespan
+    return app

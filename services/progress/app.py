@@ -1,23 +1,84 @@
-"""The progress service's process: its HTTP API and its Kafka side."""
+"""The progress service's process: its HTTP API and its Kafka side.
+
+- HTTP (services/progress/api): reports, completion, dashboards, standings, the bloc head's
+  entries, ratings and initiatives.
+- Consumer (servicekit.consumer, one transaction per batch): the registry's topics build the read
+  model (services/progress/readmodel.py); progress's own topics are read back, so a new consumer
+  group on an empty database rebuilds everything the bus carries (reporting.ingest and
+  readmodel).
+- Background tasks (services/progress/scheduler.py): the standings worker, and the scheduler of
+  reminders, daily standings and year-end leaders.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from servicekit.consumer import Consumer
 from servicekit.service import build_app
 from servicekit.settings import ServiceSettings
 from services import progress as package
+from services.progress import readmodel
+from services.progress.api import ROUTERS
+from services.progress.api.common import Runtime, install
+from services.progress.config import Clock, ProgressConfig, SystemClock
+from services.progress.events import Bus
+from services.progress.scheduler import Scheduler
 
 NAME = "progress"
 
 
-def create(settings: ServiceSettings | None = None) -> FastAPI:
+def subscriber(config: ProgressConfig, bus: Bus):
+    """Declares the batch handlers on the service's consumer."""
+
+    def subscribe(consumer: Consumer) -> None:
+        # build_app names the consumer (and its group) after the service; a rebuild needs a
+        # group of its own, and the benchmark bigger batches: set before start, which reads them.
+        if config.consumer_group:
+            consumer.group_id = config.consumer_group
+        consumer.max_records = config.batch_size
+        for topic, handler in readmodel.handlers(bus).items():
+            consumer.batch_handler(config.topic(topic))(handler)
+
+    return subscribe
+
+
+def create(
+    settings: ServiceSettings | None = None,
+    config: ProgressConfig | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
     settings = settings or ServiceSettings(service=NAME)
-    return build_app(
+    config = config or ProgressConfig()
+    clock = clock or SystemClock()
+    bus = Bus(config.topic_map)
+    app = build_app(
         settings,
         title="thidua progress",
         description=package.__doc__ or "",
         migrations=Path(__file__).parent / "migrations",
+        routers=ROUTERS,
+        subscribe=subscriber(config, bus) if config.consume else None,
     )
+    install(app)
+    app.state.progress = Runtime(config=config, clock=clock, bus=bus)
+    service_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with service_lifespan(app):
+            pool = app.state.service.pool
+            scheduler = Scheduler(pool, bus, config, clock)
+            app.state.scheduler = scheduler
+            scheduler.start(timed=config.scheduler)
+            try:
+                yield
+            finally:
+                await scheduler.stop()
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -1,0 +1,119 @@
+"""What the awards routers share: the request's unit of work, a read connection, the runtime
+(settings, bus, clock), roles, and the procedure-error → problem mapping."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Annotated
+
+import asyncpg
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from servicekit.auth import Principal, Role, forbidden, require
+from servicekit.idempotency import RequestUnitOfWork
+from servicekit.problems import Problem
+from services.awards.errors import Conflict, Invalid, NotFound, ProcedureError
+from services.awards.handlers import Runtime
+
+ADMIN = require(Role.PROVINCE_ADMIN)
+# Nominations and their screening: the board, the council, integration clients; a unit officer
+# for their own unit's nominations only (checked per route).
+NOMINATION_READER = require(
+    Role.PROVINCE_ADMIN,
+    Role.INTEGRATION_CLIENT,
+    Role.COUNCIL_SECRETARY,
+    Role.COUNCIL_MEMBER,
+    Role.UNIT_OFFICER,
+)
+PROPOSER = require(Role.PROVINCE_ADMIN, Role.UNIT_OFFICER)
+COUNCIL = require(Role.PROVINCE_ADMIN, Role.COUNCIL_SECRETARY, Role.COUNCIL_MEMBER)
+SECRETARY = require(Role.COUNCIL_SECRETARY)
+VOTER = require(Role.COUNCIL_MEMBER, Role.COUNCIL_SECRETARY)
+# Decisions are public acts: everyone authenticated reads them.
+ANYONE = require(*Role)
+
+Admin = Annotated[Principal, Depends(ADMIN)]
+NominationReader = Annotated[Principal, Depends(NOMINATION_READER)]
+Proposer = Annotated[Principal, Depends(PROPOSER)]
+CouncilUser = Annotated[Principal, Depends(COUNCIL)]
+Secretary = Annotated[Principal, Depends(SECRETARY)]
+Voter = Annotated[Principal, Depends(VOTER)]
+Anyone = Annotated[Principal, Depends(ANYONE)]
+
+Uow = RequestUnitOfWork
+
+
+async def _read_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    async with request.app.state.service.pool.acquire() as con:
+        yield con
+
+
+ReadCon = Annotated[asyncpg.Connection, Depends(_read_connection)]
+
+
+def runtime_of(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.awards
+    if rt.pool is None:  # the pool exists once the app has started
+        rt.pool = request.app.state.service.pool
+    return rt
+
+
+Rt = Annotated[Runtime, Depends(runtime_of)]
+
+
+def _today(request: Request) -> date:
+    return runtime_of(request).today()
+
+
+Today = Annotated[date, Depends(_today)]
+
+
+def is_officer_only(p: Principal) -> bool:
+    """A unit officer without a wider role: sees only their own unit's records."""
+    return p.has_role(Role.UNIT_OFFICER) and not p.has_role(
+        Role.PROVINCE_ADMIN,
+        Role.INTEGRATION_CLIENT,
+        Role.COUNCIL_SECRETARY,
+        Role.COUNCIL_MEMBER,
+        Role.OPERATOR,
+    )
+
+
+def own_unit_only(p: Principal, unit_id: object, what: str = "this unit's records") -> None:
+    if is_officer_only(p) and str(unit_id) != p.unit_id:
+        raise forbidden(f"a unit officer reads only their own unit's records, not {what}")
+
+
+def procedure_problem(e: ProcedureError) -> Problem:
+    extra = dict(e.extra)
+    if e.violations:
+        extra["errors"] = [v.as_dict() for v in e.violations]
+    if isinstance(e, Invalid):
+        return Problem(422, "Invalid request", e.detail, type="validation", code=e.code, **extra)
+    if isinstance(e, Conflict):
+        slug = f"conflict-{e.code}".replace("_", "-")
+        return Problem(409, "Conflict", e.detail, type=slug, code=e.code, **extra)
+    if isinstance(e, NotFound):
+        return Problem(404, "Not found", e.detail, type="not-found", code=e.code, **extra)
+    return Problem(e.status, e.title, e.detail, code=e.code, **extra)
+
+
+async def _error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProcedureError)
+    return procedure_problem(exc).response(request.url.path)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ProcedureError, _error_handler)
+
+
+PROBLEMS = {
+    401: {"description": "No valid bearer token (problem details)"},
+    403: {"description": "The caller's role, unit or council does not allow this"},
+    404: {"description": "Not found (problem details)"},
+    409: {"description": "Conflicts with the state of the procedure (problem details)"},
+    413: {"description": "Body too large (problem details)"},
+    422: {"description": "Invalid input: `errors` names each field and problem"},
+}

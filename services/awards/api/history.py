@@ -1,0 +1,92 @@
+"""The award history: what a person or a collective holds (from decisions, or imported for the
+years before the system), and the import itself."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+
+from servicekit.audit import audit_object
+from servicekit.problems import Problem
+from services.awards import history
+from services.awards.api.common import PROBLEMS, Admin, NominationReader, ReadCon, Uow
+from services.awards.api.models import AwardRecordOut
+
+router = APIRouter(tags=["award history"], responses=PROBLEMS)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/award-history",
+    response_model=list[AwardRecordOut],
+    summary="Titles and forms held by a person or a collective",
+)
+async def award_history(
+    con: ReadCon,
+    _: NominationReader,
+    subject_id: UUID,
+    include_revoked: bool = True,
+) -> list[AwardRecordOut]:
+    rows = await con.fetch(
+        "SELECT * FROM award_history WHERE subject_id = $1"
+        + ("" if include_revoked else " AND revoked_on IS NULL")
+        + " ORDER BY period_end, award_code",
+        subject_id,
+    )
+    return [AwardRecordOut(**{k: r[k] for k in AwardRecordOut.model_fields}) for r in rows]
+
+
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The file itself (not multipart): an .xlsx workbook (first sheet) or a "
+        "UTF-8 .csv, first row the column names. See services/awards/history.py for the "
+        "columns (Vietnamese headers are understood).",
+        "content": {
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+            "text/csv": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+@router.post(
+    "/award-history/imports",
+    summary="Import the award history of earlier years: every row checked, a row-by-row report",
+    openapi_extra=_BODY,
+)
+async def import_history(
+    request: Request,
+    uow: Uow,
+    who: Admin,
+    mode: Annotated[
+        str,
+        Query(
+            pattern="^(all|valid)$",
+            description="all: nothing is imported if any row is bad; valid: the good rows are",
+        ),
+    ] = "all",
+    dry_run: Annotated[bool, Query(description="Check only")] = False,
+) -> Any:
+    data = await request.body()
+    if not data:
+        raise Problem(422, "Invalid request", "the body must be the file", type="validation")
+    try:
+        report = await history.run(uow.con, data, mode=mode, dry_run=dry_run, by=who.sub)
+    except history.ImportFileError as e:
+        raise Problem(422, "Unreadable file", str(e), type="import-file") from None
+    audit_object(request, f"award-history-import:{report.sha256[:16]}")
+    body = report.as_dict()
+    if mode == "all" and not report.ok:
+        raise Problem(
+            422,
+            "Invalid rows",
+            f"{report.invalid} of {report.rows} rows have errors; nothing was imported",
+            type="import-rows",
+            report=body,
+            errors=body["errors"],
+        )
+    return body

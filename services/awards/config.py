@@ -1,0 +1,144 @@
+"""The awards service's own settings (beside servicekit's ServiceSettings), from THIDUA_AWARDS_*,
+and its clock.
+
+What DOMAIN.md marks [unsure] is configurable here with the default it gives; the domain's
+`ScreeningConfig` is built from these settings (`screening()`), so one place holds every
+parameter the rules and the procedure read.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from functools import cached_property
+from types import MappingProxyType
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.awards.domain import DEFAULT_CONFIG, ScreeningConfig
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class AwardsConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="THIDUA_AWARDS_", extra="ignore")
+
+    # ---- the Kafka side
+    consume: bool = True
+    """Run the consumer of registry and progress topics (the read model). Off in API-only
+    tests, which fill the read model by calling the handlers."""
+    consumer_group: str | None = None
+    """Kafka group id; default the service name. A rebuild from offset zero uses a new group on
+    an empty database."""
+    batch_size: int = Field(default=2000, ge=1)
+    """Records per consumed batch (one transaction each)."""
+    topic_map: dict[str, str] = Field(default_factory=dict)
+    """Catalog topic name → the topic actually used, consuming and publishing (tests, or a
+    rebuild side by side with the live service). Empty in production."""
+
+    # ---- screening parameters DOMAIN.md marks [unsure]
+    ttldtt_ldtt_share_2022: float = Field(default=0.5, ge=0, lt=1)
+    """R06 under regime 2022: share of members with LĐTT must be strictly more than this."""
+    cstdcs_cap_2022: float | None = Field(default=None, ge=0, le=1)
+    """R02 under regime 2022: a province cap on CSTĐCS per unit (share of LĐTT); none by
+    default."""
+
+    # ---- procedure
+    notice_working_days: int = Field(default=10, ge=1)
+    """Public notice (công khai) before the council votes, in Vietnamese working days."""
+    extra_days_off: list[date] = Field(default_factory=list)
+    """Days off the government adds beyond the holiday calendar (announced yearly)."""
+    extra_workdays: list[date] = Field(default_factory=list)
+    """Weekend days worked in exchange for a bridge day off."""
+    council_thresholds: dict[str, dict[str, float]] = Field(default_factory=dict)
+    """Per regime ("2013", "2022") and award code: share of ALL council members whose votes in
+    favour approve. Merged over the domain's defaults (0.9 for CSTD_TINH and CSTD_TQ)."""
+    default_council_threshold: float = Field(default=0.5, gt=0, le=1)
+    """For awards without a threshold above: share of ALL members in favour [unsure: DOMAIN
+    states only the highest titles' 90 %]."""
+    council_quorum: float | None = Field(default=None, gt=0, le=1)
+    """If set, closing a vote needs ballots from at least this share of all members; otherwise
+    the count is reported only (the thresholds are of all members anyway)."""
+
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    # ---- annual bulk screening
+    annual_store_reasons: bool = True
+    """Store every candidate's rule results with the run (the reasons). Off: only the
+    candidates, their initiatives and quota ranks (and the reasons of those over a quota)."""
+
+    def topic(self, name: str) -> str:
+        return self.topic_map.get(name, name)
+
+    def consumed_topics(self) -> list[str]:
+        return [self.topic(name) for name in CONSUMED_TOPICS]
+
+    @cached_property
+    def screening(self) -> ScreeningConfig:
+        thresholds = {
+            regime: dict(by_code) for regime, by_code in DEFAULT_CONFIG.council_thresholds.items()
+        }
+        for regime, by_code in self.council_thresholds.items():
+            thresholds.setdefault(regime, {}).update(by_code)
+        return ScreeningConfig(
+            ttldtt_ldtt_share_2022=self.ttldtt_ldtt_share_2022,
+            cstdcs_cap_2022=self.cstdcs_cap_2022,
+            council_thresholds=MappingProxyType(
+                {r: MappingProxyType(c) for r, c in thresholds.items()}
+            ),
+            notice_working_days=self.notice_working_days,
+            extra_days_off=frozenset(self.extra_days_off),
+            extra_workdays=frozenset(self.extra_workdays),
+        )
+
+    def council_threshold(self, code: str, regime: str) -> float:
+        found = self.screening.council_threshold(code, regime)
+        return self.default_council_threshold if found is None else found
+
+
+CONSUMED_TOPICS = (
+    "registry.units.v1",
+    "registry.people.v1",
+    "registry.blocs.v1",
+    "registry.campaigns.v1",
+    "progress.ratings.v1",
+    "progress.initiatives.v1",
+    "progress.standings.v1",
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock tests set by hand (notice periods, "year in the future")."""
+
+    def __init__(self, now: datetime | date) -> None:
+        self.current = _aware(now)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def set(self, now: datetime | date) -> None:
+        self.current = _aware(now)
+
+
+def _aware(value: datetime | date) -> datetime:
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, 9, 0, tzinfo=VIETNAM)
+    if value.tzinfo is None:
+        raise ValueError("a clock's time carries a time zone")
+    return value
+
+
+def today(clock: Clock, tz: str = "Asia/Ho_Chi_Minh") -> date:
+    """The day in Vietnam: what dates in the procedure mean."""
+    return clock.now().astimezone(ZoneInfo(tz)).date()

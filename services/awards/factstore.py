@@ -1,0 +1,293 @@
+"""Loading the domain's `Facts` snapshot from the read model and the award history.
+
+Two shapes:
+- `for_nominations`: what screening a batch of nominations reads: the nominees, everyone in the
+  units concerned (a CSTĐCS quota counts the unit's LĐTT; a collective title reads its members),
+  their ratings, awards, statuses, the nominees' and claimed initiatives, bloc leaders.
+- `for_scope`: everything of a year's annual screening for a unit and the units below it, or the
+  whole province: people, collectives, ratings of the years the rules look back on, the award
+  history, initiatives, statuses, bloc leaders. Set-based: one query per kind of fact, ids cast to
+  text in SQL (the domain keys its indexes by strings).
+
+Initiatives: the progress event gives the level that recognised an initiative but not how far its
+effect reaches; the scope is taken from the level (grassroots → unit, provincial → province,
+national → national). `used_by` is the nomination an initiative supports (R11).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+
+from services.awards.domain import (
+    AwardRecord,
+    Collective,
+    Facts,
+    Initiative,
+    Person,
+    RatingRecord,
+    StatusPeriod,
+)
+
+SCOPE_OF_LEVEL = {"grassroots": "unit", "provincial": "province", "national": "national"}
+RATING_LOOKBACK = 4
+"""Ratings of the year and the 4 before: the longest window over ratings (Bằng khen Thủ tướng,
+five consecutive years)."""
+INITIATIVE_LOOKBACK = 5
+"""Initiatives of the year and the 5 before (CSTĐ toàn quốc: two CSTĐ cấp tỉnh running). Awards
+are loaded whatever their year: R15 and R08 look back to the previous award."""
+
+
+def _initiatives(rows: Iterable[asyncpg.Record]) -> list[Initiative]:
+    return [
+        Initiative(
+            r["id"],
+            tuple(r["authors"]),
+            r["year"],
+            r["level"],
+            SCOPE_OF_LEVEL[r["level"]],
+            "initiative",
+            r["used_by"],
+        )
+        for r in rows
+    ]
+
+
+_INITIATIVE_COLUMNS = """
+    i.initiative_id::text AS id, i.author_ids::text[] AS authors,
+    extract(year FROM i.recognised_on)::int AS year, i.level, u.nomination_id::text AS used_by
+"""
+
+
+async def _common(con: asyncpg.Connection) -> tuple[dict[int, list[str]], dict[int, int]]:
+    leaders: dict[int, list[str]] = {}
+    for r in await con.fetch(
+        "SELECT year, leader_unit_id::text AS unit FROM rm_bloc_leaders ORDER BY year, bloc_id"
+    ):
+        leaders.setdefault(r["year"], []).append(r["unit"])
+    counts = {
+        r["year"]: r["n"]
+        for r in await con.fetch("SELECT year, count(*)::int AS n FROM rm_blocs GROUP BY year")
+    }
+    return leaders, counts
+
+
+def _awards(rows: Iterable[asyncpg.Record]) -> list[AwardRecord]:
+    return [AwardRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+
+
+_AWARD_COLUMNS = (
+    "subject_kind, subject_id::text, award_code, period_start, period_end, decided_on,"
+    " decision_number"
+)
+
+
+async def for_nominations(
+    con: asyncpg.Connection,
+    persons: Iterable[UUID],
+    collectives: Iterable[UUID],
+    initiative_ids: Iterable[UUID] = (),
+) -> Facts:
+    """The facts screening needs for nominations of these persons and collectives."""
+    persons, collectives = list(set(persons)), list(set(collectives))
+    # the units concerned: the nominated collectives and the nominated people's units
+    units = [
+        r[0]
+        for r in await con.fetch(
+            "SELECT unit_id FROM rm_people WHERE person_id = ANY($1::uuid[])"
+            " UNION SELECT unnest($2::uuid[])",
+            persons,
+            collectives,
+        )
+    ]
+    people = await con.fetch(
+        "SELECT person_id::text, unit_id::text, gender FROM rm_people"
+        " WHERE unit_id = ANY($1::uuid[]) OR person_id = ANY($2::uuid[])",
+        units,
+        persons,
+    )
+    person_ids = [r[0] for r in people]
+    unit_rows = await con.fetch(
+        "SELECT unit_id::text, parent_id::text FROM rm_units WHERE unit_id = ANY($1::uuid[])",
+        units,
+    )
+    ratings = await con.fetch(
+        "SELECT subject_kind, subject_id::text, year, rating FROM rm_ratings"
+        " WHERE (subject_kind = 'person' AND subject_id = ANY($1::text[]::uuid[]))"
+        "    OR (subject_kind = 'collective' AND subject_id = ANY($2::uuid[]))",
+        person_ids,
+        units,
+    )
+    awards = await con.fetch(
+        f"SELECT {_AWARD_COLUMNS} FROM award_history WHERE revoked_on IS NULL AND ("
+        "   (subject_kind = 'person' AND subject_id = ANY($1::text[]::uuid[]))"
+        "   OR (subject_kind = 'collective' AND subject_id = ANY($2::uuid[]))"
+        "   OR award_code = 'CO_CP')",
+        person_ids,
+        units,
+    )
+    statuses = await con.fetch(
+        "SELECT person_id::text, kind, start_on, end_on, discipline_level"
+        " FROM rm_person_statuses WHERE person_id = ANY($1::text[]::uuid[])",
+        person_ids,
+    )
+    initiatives = await con.fetch(
+        f"SELECT {_INITIATIVE_COLUMNS} FROM rm_initiatives i"
+        " LEFT JOIN initiative_uses u USING (initiative_id)"
+        " WHERE i.author_ids && $1::uuid[] OR i.initiative_id = ANY($2::uuid[])",
+        persons,
+        list(initiative_ids),
+    )
+    leaders, counts = await _common(con)
+    return Facts(
+        persons=[Person(r[0], r[1], r[2]) for r in people],
+        collectives=[Collective(r[0], r[1]) for r in unit_rows],
+        ratings=[RatingRecord(r[0], r[1], r[2], r[3]) for r in ratings],
+        awards=_awards(awards),
+        initiatives=_initiatives(initiatives),
+        statuses=[StatusPeriod("person", r[0], r[1], r[2], r[3], r[4]) for r in statuses],
+        bloc_leaders=leaders,
+        bloc_leader_counts=counts,
+    )
+
+
+_SCOPE = """
+    WITH RECURSIVE scope(unit_id) AS (
+        SELECT unit_id FROM rm_units WHERE unit_id = $1
+        UNION
+        SELECT u.unit_id FROM rm_units u JOIN scope s ON u.parent_id = s.unit_id
+    )
+"""
+
+
+async def scope_units(
+    con: asyncpg.Connection, scope: UUID | None, year: int
+) -> list[asyncpg.Record]:
+    """(unit_id text, parent_id text) of the units existing in `year` under `scope` (itself
+    included), or of the whole province."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    alive = "u.valid_from <= $2 AND (u.valid_to IS NULL OR u.valid_to > $3)"
+    if scope is None:
+        return await con.fetch(
+            "SELECT u.unit_id::text, u.parent_id::text FROM rm_units u WHERE "
+            + alive.replace("$2", "$1").replace("$3", "$2"),
+            last,
+            first,
+        )
+    return await con.fetch(
+        _SCOPE + f"SELECT u.unit_id::text, u.parent_id::text FROM rm_units u"
+        f" JOIN scope USING (unit_id) WHERE {alive}",
+        scope,
+        last,
+        first,
+    )
+
+
+async def for_scope(
+    con: asyncpg.Connection, year: int, scope: UUID | None, pool: asyncpg.Pool | None = None
+) -> Facts:
+    """Everything annual screening reads for `year` in `scope` (None: the whole province).
+    With `pool`, the five big reads run at once on connections of their own (PostgreSQL works on
+    one while this process decodes another); they then see the read model as of slightly
+    different moments, which a screening of a year's closed records can live with."""
+    units = await scope_units(con, scope, year)
+    unit_ids = [r[0] for r in units]
+    since = year - RATING_LOOKBACK
+    initiatives_since = date(year - INITIATIVE_LOOKBACK, 1, 1)
+    last = date(year, 12, 31)
+    if scope is None:
+        queries = [
+            ("SELECT person_id::text, unit_id::text, gender FROM rm_people",),
+            (
+                "SELECT subject_kind, subject_id::text, year, rating FROM rm_ratings"
+                " WHERE year BETWEEN $1 AND $2",
+                since,
+                year,
+            ),
+            (
+                f"SELECT {_AWARD_COLUMNS} FROM award_history"
+                " WHERE revoked_on IS NULL AND period_start <= $1",
+                last,
+            ),
+            (
+                "SELECT person_id::text, kind, start_on, end_on, discipline_level"
+                " FROM rm_person_statuses",
+            ),
+            (
+                f"SELECT {_INITIATIVE_COLUMNS} FROM rm_initiatives i"
+                " LEFT JOIN initiative_uses u USING (initiative_id)"
+                " WHERE i.recognised_on BETWEEN $1 AND $2",
+                initiatives_since,
+                last,
+            ),
+        ]
+    else:
+        in_scope = "(SELECT person_id FROM rm_people WHERE unit_id = ANY($1::text[]::uuid[]))"
+        queries = [
+            (
+                "SELECT person_id::text, unit_id::text, gender FROM rm_people"
+                " WHERE unit_id = ANY($1::text[]::uuid[])",
+                unit_ids,
+            ),
+            (
+                "SELECT r.subject_kind, r.subject_id::text, r.year, r.rating FROM rm_ratings r"
+                " WHERE r.year BETWEEN $2 AND $3 AND ("
+                "   (r.subject_kind = 'collective' AND r.subject_id = ANY($1::text[]::uuid[]))"
+                f"   OR (r.subject_kind = 'person' AND r.subject_id IN {in_scope}))",
+                unit_ids,
+                since,
+                year,
+            ),
+            (
+                f"SELECT {_AWARD_COLUMNS} FROM award_history a"
+                " WHERE a.revoked_on IS NULL AND a.period_start <= $2 AND ("
+                "   (a.subject_kind = 'collective' AND a.subject_id = ANY($1::text[]::uuid[]))"
+                "   OR a.award_code = 'CO_CP'"
+                f"   OR (a.subject_kind = 'person' AND a.subject_id IN {in_scope}))",
+                unit_ids,
+                last,
+            ),
+            (
+                "SELECT s.person_id::text, s.kind, s.start_on, s.end_on, s.discipline_level"
+                " FROM rm_person_statuses s JOIN rm_people p USING (person_id)"
+                " WHERE p.unit_id = ANY($1::text[]::uuid[])",
+                unit_ids,
+            ),
+            (
+                f"SELECT {_INITIATIVE_COLUMNS} FROM rm_initiatives i"
+                " LEFT JOIN initiative_uses u USING (initiative_id)"
+                " WHERE i.recognised_on BETWEEN $2 AND $3 AND EXISTS ("
+                "   SELECT 1 FROM rm_people p WHERE p.person_id = ANY(i.author_ids)"
+                "   AND p.unit_id = ANY($1::text[]::uuid[]))",
+                unit_ids,
+                initiatives_since,
+                last,
+            ),
+        ]
+
+    async def fetch(query: tuple) -> list[asyncpg.Record]:
+        if pool is None:
+            return await con.fetch(*query)
+        async with pool.acquire() as other:
+            return await other.fetch(*query)
+
+    if pool is None:
+        results = [await fetch(q) for q in queries]
+    else:
+        results = await asyncio.gather(*(fetch(q) for q in queries))
+    people, ratings, awards, statuses, initiatives = results
+    leaders, counts = await _common(con)
+    return Facts(
+        persons=[Person(r[0], r[1], r[2]) for r in people],
+        collectives=[Collective(r[0], r[1]) for r in units],
+        ratings=[RatingRecord(r[0], r[1], r[2], r[3]) for r in ratings],
+        awards=_awards(awards),
+        initiatives=_initiatives(initiatives),
+        statuses=[StatusPeriod("person", r[0], r[1], r[2], r[3], r[4]) for r in statuses],
+        bloc_leaders=leaders,
+        bloc_leader_counts=counts,
+    )

@@ -1,0 +1,371 @@
+"""Importing the award history of the years before the system existed, from .xlsx or .csv: the
+titles and forms already conferred, with the decision's number and date and the achievement
+period. Screening for multi-year titles (CSTĐ cấp tỉnh, Bằng khen…) needs them.
+
+Columns (headers matched without accents, case or spacing; Vietnamese headers understood):
+
+| column | also | what |
+|---|---|---|
+| subject_kind | loai, doi_tuong | person / collective (Cá nhân / Tập thể) |
+| person_id | ma_ca_nhan | a person's id; or full_name with unit_code |
+| full_name | ho_va_ten, ho_ten | with unit_code: must match exactly one person of that unit |
+| unit_code | ma_don_vi | the collective itself, or the person's unit |
+| unit_id | ma_id_don_vi | a unit's id instead of its code |
+| award_code | ma_danh_hieu, danh_hieu, hinh_thuc | LDTT, CSTDCS, … or the award's Vietnamese name |
+| year | nam, nam_thanh_tich | the achievement year (the period is then that year) |
+| period_start, period_end | tu_ngay, den_ngay | the achievement period instead of a year |
+| decision_number | so_quyet_dinh | e.g. 123/QĐ-UBND |
+| decided_on | ngay_quyet_dinh | the decision's date |
+
+Every row is checked and the report names each bad row (numbered as a spreadsheet shows it: the
+header is row 1), its column and the problem. `mode="all"`: nothing is imported when a row is
+bad; `mode="valid"`: the good rows are. A record already held (same subject, award, period end and
+decision number) counts as unchanged, so importing a file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from services.awards.domain.vocabulary import AWARD_KINDS
+from services.awards.labels import AWARD_NAMES
+
+MAX_ERRORS = 1000
+MAX_ROWS = 200_000
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str | None
+    problem: str
+
+
+@dataclass
+class Report:
+    sha256: str
+    mode: str
+    dry_run: bool
+    rows: int = 0
+    valid: int = 0
+    invalid: int = 0
+    imported: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    replayed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["errors"] = d["errors"][:MAX_ERRORS]
+        d["errors_truncated"] = len(self.errors) > MAX_ERRORS
+        return d
+
+
+def fold(text: str) -> str:
+    """Lower case without accents (đ → d): how headers and names are compared loosely."""
+    text = unicodedata.normalize("NFD", str(text).lower().replace("đ", "d"))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _header(h: Any) -> str:
+    return "_".join(fold(str(h or "")).replace("-", " ").replace(".", " ").split())
+
+
+ALIASES = {
+    "subject_kind": ("subject_kind", "kind", "loai", "doi_tuong", "loai_doi_tuong"),
+    "person_id": ("person_id", "ma_ca_nhan"),
+    "full_name": ("full_name", "ho_va_ten", "ho_ten"),
+    "unit_code": ("unit_code", "ma_don_vi"),
+    "unit_id": ("unit_id", "ma_id_don_vi"),
+    "award_code": ("award_code", "ma_danh_hieu", "danh_hieu", "hinh_thuc", "danh_hieu_hinh_thuc"),
+    "year": ("year", "nam", "nam_thanh_tich"),
+    "period_start": ("period_start", "tu_ngay"),
+    "period_end": ("period_end", "den_ngay"),
+    "decision_number": ("decision_number", "so_quyet_dinh", "so_qd"),
+    "decided_on": ("decided_on", "ngay_quyet_dinh", "ngay_qd"),
+}
+_COLUMN_OF = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+_KINDS = {"person": "person", "ca_nhan": "person", "collective": "collective",
+          "tap_the": "collective"}  # fmt: skip
+_AWARD_BY_NAME = {_header(name): code for code, name in AWARD_NAMES.items()}
+
+
+def read_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
+    """(row number, {column: value}) of the first sheet of an .xlsx or of a .csv (UTF-8, with or
+    without BOM; comma, semicolon or tab separated). Blank rows are skipped."""
+    raw = _xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data)
+    if not raw:
+        raise ImportFileError("the file is empty")
+    (_, header), body = raw[0], raw[1:]
+    columns = [_COLUMN_OF.get(_header(h)) for h in header]
+    if "award_code" not in columns:
+        raise ImportFileError("no award_code column (ma_danh_hieu)")
+    if len(body) > MAX_ROWS:
+        raise ImportFileError(f"more than {MAX_ROWS} rows")
+    out = []
+    for number, values in body:
+        if all(v is None or str(v).strip() == "" for v in values):
+            continue
+        row = {c: _clean(v) for c, v in zip(columns, values, strict=False) if c is not None}
+        out.append((number, row))
+    return out
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, str):
+        v = unicodedata.normalize("NFC", v).strip()
+        return v or None
+    return v
+
+
+def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError("a .csv file must be UTF-8") from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [(i, row) for i, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1)]
+
+
+def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many kinds on a broken workbook
+        raise ImportFileError(f"not a readable .xlsx workbook ({type(e).__name__})") from None
+    try:
+        ws = wb.worksheets[0]
+        return [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+    finally:
+        wb.close()
+
+
+def _date(v: Any) -> date | None:
+    if v is None:
+        return None
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    text = str(v).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def _uuid(v: Any) -> UUID | None:
+    return None if v is None else UUID(str(v).strip())
+
+
+@dataclass(frozen=True)
+class Record:
+    kind: str
+    subject_id: UUID
+    code: str
+    start: date
+    end: date
+    decision_number: str | None
+    decided_on: date | None
+
+
+async def _lookups(con: asyncpg.Connection) -> tuple[dict, dict, dict, set]:
+    units = {r["code"]: r["unit_id"] for r in await con.fetch("SELECT code, unit_id FROM rm_units")}
+    unit_ids = set(units.values())
+    people: dict[tuple[UUID, str], list[UUID]] = {}
+    person_ids: dict[UUID, UUID] = {}
+    for r in await con.fetch("SELECT person_id, unit_id, full_name FROM rm_people"):
+        people.setdefault((r["unit_id"], fold(" ".join(r["full_name"].split()))), []).append(
+            r["person_id"]
+        )
+        person_ids[r["person_id"]] = r["unit_id"]
+    return units, people, person_ids, unit_ids
+
+
+def check_row(
+    number: int, row: dict[str, Any], lookups: tuple, errors: list[RowError]
+) -> Record | None:
+    units, people, person_ids, unit_ids = lookups
+    bad = len(errors)
+
+    def err(column: str | None, problem: str) -> None:
+        errors.append(RowError(number, column, problem))
+
+    kind = _KINDS.get(_header(row.get("subject_kind") or ""))
+    if kind is None:
+        has_person = row.get("person_id") or row.get("full_name")
+        kind = "person" if has_person else "collective" if row.get("unit_code") else None
+    if kind is None:
+        err("subject_kind", "person or collective (cá nhân / tập thể)")
+        return None
+
+    unit: UUID | None = None
+    try:
+        unit = _uuid(row.get("unit_id"))
+    except ValueError:
+        err("unit_id", "not a unit id")
+    if unit is None and row.get("unit_code") is not None:
+        unit = units.get(str(row["unit_code"]).strip())
+        if unit is None:
+            err("unit_code", "no unit with this code")
+    elif unit is not None and unit not in unit_ids:
+        err("unit_id", "no such unit")
+
+    subject: UUID | None = None
+    if kind == "person":
+        try:
+            subject = _uuid(row.get("person_id"))
+        except ValueError:
+            err("person_id", "not a person id")
+        if subject is not None:
+            if subject not in person_ids:
+                err("person_id", "no such person")
+        elif row.get("full_name") and unit is not None:
+            found = people.get((unit, fold(" ".join(str(row["full_name"]).split()))), [])
+            if len(found) == 1:
+                subject = found[0]
+            else:
+                err("full_name", "no person of that name in the unit" if not found
+                    else "several people of that name in the unit: give person_id")  # fmt: skip
+        elif len(errors) == bad:
+            err("person_id", "person_id, or full_name with unit_code, is required")
+    else:
+        subject = unit
+        if subject is None and len(errors) == bad:
+            err("unit_code", "unit_code or unit_id is required for a collective")
+
+    raw_code = str(row.get("award_code") or "").strip()
+    code = (
+        raw_code.upper()
+        if raw_code.upper() in AWARD_KINDS
+        else _AWARD_BY_NAME.get(_header(raw_code))
+    )
+    if code is None:
+        err("award_code", "not an award code (LDTT, CSTDCS, …) or name")
+    elif kind not in AWARD_KINDS[code]:
+        err("award_code", f"{code} is not awarded to a {kind}")
+
+    start = end = decided = None
+    try:
+        start, end = _date(row.get("period_start")), _date(row.get("period_end"))
+    except ValueError as e:
+        err("period_start", str(e))
+    year = row.get("year")
+    if start is None and end is None:
+        try:
+            y = int(str(year).strip()) if year is not None else None
+        except ValueError:
+            y = None
+            err("year", "not a year")
+        if y is None:
+            if year is None:
+                err("year", "a year, or period_start and period_end, is required")
+        elif not 1945 <= y <= 2100:
+            err("year", "not a plausible year")
+        else:
+            start, end = date(y, 1, 1), date(y, 12, 31)
+    elif start is None or end is None:
+        err("period_end" if end is None else "period_start", "give both ends of the period")
+    elif end < start:
+        err("period_end", "the period ends before it starts")
+    try:
+        decided = _date(row.get("decided_on"))
+    except ValueError as e:
+        err("decided_on", str(e))
+    if decided is not None and end is not None and decided < start:  # type: ignore[operator]
+        err("decided_on", "the decision predates the achievement period")
+    number = row.get("decision_number")
+    if len(errors) > bad:
+        return None
+    assert subject is not None and code is not None and start and end
+    return Record(kind, subject, code, start, end, str(number) if number else None, decided)
+
+
+async def run(con: asyncpg.Connection, data: bytes, *, mode: str, dry_run: bool, by: str) -> Report:
+    sha = hashlib.sha256(data).hexdigest()
+    if not dry_run:
+        stored = await con.fetchval(
+            "SELECT report FROM award_history_imports WHERE sha256 = $1 AND mode = $2", sha, mode
+        )
+        if stored is not None:
+            report = json.loads(stored)
+            report.pop("errors_truncated", None)
+            report["errors"] = [RowError(**e) for e in report["errors"]]
+            report["replayed"] = True
+            return Report(**report)
+    rows = read_rows(data)
+    report = Report(sha256=sha, mode=mode, dry_run=dry_run, rows=len(rows))
+    lookups = await _lookups(con)
+    records: list[Record] = []
+    seen: set[tuple] = set()
+    for number, row in rows:
+        rec = check_row(number, row, lookups, report.errors)
+        if rec is None:
+            report.invalid += 1
+            continue
+        key = (rec.kind, rec.subject_id, rec.code, rec.end, rec.decision_number or "")
+        if key in seen:
+            report.errors.append(RowError(number, None, "the same award appears twice"))
+            report.invalid += 1
+            continue
+        seen.add(key)
+        records.append(rec)
+    report.valid = len(records)
+    if dry_run or (mode == "all" and report.errors):
+        return report
+    import_id = uuid4()
+    inserted = await con.fetch(
+        """
+        INSERT INTO award_history (award_id, subject_kind, subject_id, award_code, period_start,
+            period_end, decided_on, decision_number, source, import_id)
+        SELECT gen_random_uuid(), k, s, c, ps, pe, d, n, 'import', $8
+          FROM unnest($1::text[], $2::uuid[], $3::text[], $4::date[], $5::date[], $6::date[],
+                      $7::text[]) AS x(k, s, c, ps, pe, d, n)
+        ON CONFLICT DO NOTHING
+        RETURNING award_id
+        """,
+        [r.kind for r in records],
+        [r.subject_id for r in records],
+        [r.code for r in records],
+        [r.start for r in records],
+        [r.end for r in records],
+        [r.decided_on for r in records],
+        [r.decision_number for r in records],
+        import_id,
+    )
+    report.imported = len(inserted)
+    report.unchanged = len(records) - len(inserted)
+    await con.execute(
+        "INSERT INTO award_history_imports (import_id, sha256, mode, imported_by, report)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        import_id,
+        sha,
+        mode,
+        by,
+        json.dumps(report.as_dict(), ensure_ascii=False),
+    )
+    return report

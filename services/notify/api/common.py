@@ -1,0 +1,101 @@
+"""What notify's routers share: who may act for whom, a read connection, pagination, problems.
+
+Identities (see services/notify/README.md):
+
+- a **person** acts for themselves with a token whose `sub` is their registry person id (the
+  identity provider maps the login to it); no role is needed, none grants another's inbox;
+- a **unit** is acted for by a `unit_officer` whose token names that `unit_id`;
+- an **integration client** is a token with the `integration_client` role; its `client_id`
+  claim (or, without one, its `sub`) owns the subscriptions it creates;
+- **operators** (`operator`) see every delivery and subscription, redeliver and resume;
+- a **province administrator** may set or remove anyone's email address, nothing more here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Generic, TypeVar
+
+import asyncpg
+from fastapi import Depends, Query, Request
+from pydantic import BaseModel
+
+from servicekit.auth import Principal, Role, authenticated, forbidden, require
+from servicekit.problems import Problem
+
+Caller = Annotated[Principal, Depends(authenticated())]
+Client = Annotated[Principal, Depends(require(Role.INTEGRATION_CLIENT))]
+Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
+ClientOrOperator = Annotated[Principal, Depends(require(Role.INTEGRATION_CLIENT, Role.OPERATOR))]
+
+
+async def _read_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    async with request.app.state.service.pool.acquire() as con:
+        yield con
+
+
+ReadCon = Annotated[asyncpg.Connection, Depends(_read_connection)]
+
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
+Cursor = Annotated[
+    int | None, Query(ge=1, description="`next_cursor` of the previous page (newest first)")
+]
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No valid bearer token (problem details)"},
+    403: {"description": "The caller may not act for this person, unit or client"},
+    404: {"description": "Not found, or not the caller's (problem details)"},
+    409: {"description": "Conflicts with the current state (problem details)"},
+    422: {"description": "Invalid input: `errors` names each field and problem"},
+}
+
+
+def client_of(p: Principal) -> str:
+    """The client id that owns what an integration client creates."""
+    return p.client_id or p.sub
+
+
+def is_person(p: Principal, person_id: object) -> bool:
+    return p.sub == str(person_id)
+
+
+def is_unit_officer_of(p: Principal, unit_id: object) -> bool:
+    return p.has_role(Role.UNIT_OFFICER) and p.unit_id == str(unit_id)
+
+
+def is_client(p: Principal, client_id: str) -> bool:
+    return p.has_role(Role.INTEGRATION_CLIENT) and client_of(p) == client_id
+
+
+def require_that(allowed: bool, detail: str) -> None:
+    if not allowed:
+        raise forbidden(detail)
+
+
+def not_found(what: str) -> Problem:
+    return Problem(404, "Not found", f"{what} was not found", type="not-found")
+
+
+def invalid(pointer: str, detail: str, kind: str = "value_error") -> Problem:
+    """A 422 naming one body field, shaped like the validation answers of servicekit."""
+    return Problem(
+        422,
+        "Invalid request",
+        f"The request is invalid: {pointer}: {detail}",
+        type="validation",
+        errors=[{"in": "body", "pointer": pointer, "detail": detail, "type": kind}],
+    )
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: int | None = None
+
+
+async def wake_dispatchers(con: asyncpg.Connection, request: Request) -> None:
+    """Deliveries became due: tell every dispatcher (at commit) and this process's at once."""
+    await con.execute("SELECT pg_notify('notify_deliveries', '')")
+    request.app.state.notify.wake()

@@ -1,0 +1,157 @@
+"""The in-app inbox of a person, a unit or an integration client: list, unread count, mark read.
+Each reads only their own (services/notify/api/common.py says who is who)."""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import asyncpg
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
+
+from servicekit.auth import Principal
+from servicekit.idempotency import Transaction
+from services.notify.api.common import (
+    PROBLEMS,
+    Caller,
+    Cursor,
+    Limit,
+    ReadCon,
+    is_client,
+    is_person,
+    is_unit_officer_of,
+    not_found,
+    require_that,
+)
+
+
+class InboxItem(BaseModel):
+    id: UUID
+    event_id: UUID | None
+    """The event the item is about; none for notify's own notices."""
+    event_type: str
+    why: str | None
+    """Why it reached this inbox, e.g. "nominee", "target_unit", "participant"."""
+    title: str
+    body: str
+    """Paragraphs separated by a blank line; list items start with "- "."""
+    occurred_at: datetime
+    created_at: datetime
+    read_at: datetime | None
+
+
+class InboxPage(BaseModel):
+    items: list[InboxItem]
+    unread: int
+    next_cursor: int | None = None
+
+
+class UnreadCount(BaseModel):
+    unread: int
+
+
+class Marked(BaseModel):
+    marked: int
+
+
+_COLUMNS = "seq, id, event_id, event_type, why, title, body, occurred_at, created_at, read_at"
+
+
+def _item(r: asyncpg.Record) -> InboxItem:
+    return InboxItem(**{k: r[k] for k in InboxItem.model_fields})
+
+
+async def _unread(con: asyncpg.Connection, kind: str, owner: str) -> int:
+    return await con.fetchval(
+        "SELECT count(*) FROM inbox_items"
+        " WHERE recipient_kind = $1 AND recipient_id = $2 AND read_at IS NULL",
+        kind,
+        owner,
+    )
+
+
+def _routes(
+    router: APIRouter,
+    kind: str,
+    prefix: str,
+    param: str,
+    id_type: type,
+    allowed: Callable[[Principal, str], bool],
+    whose: str,
+    **constraints: int,
+) -> None:
+    Owner = Annotated[id_type, Path(alias=param, **constraints)]
+
+    def check(p: Principal, owner: object) -> str:
+        require_that(allowed(p, str(owner)), f"only {whose} reads and marks this inbox")
+        return str(owner)
+
+    base = f"{prefix}/{{{param}}}/inbox"
+    tags = ["inbox"]
+
+    @router.get(base, tags=tags, summary=f"The inbox of {whose}, newest first")
+    async def list_items(
+        owner: Owner,
+        p: Caller,
+        con: ReadCon,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        unread_only: Annotated[bool, Query(description="Only items not read yet")] = False,
+    ) -> InboxPage:
+        o = check(p, owner)
+        rows = await con.fetch(
+            f"SELECT {_COLUMNS} FROM inbox_items"
+            " WHERE recipient_kind = $1 AND recipient_id = $2"
+            " AND ($3::bigint IS NULL OR seq < $3) AND (NOT $4 OR read_at IS NULL)"
+            " ORDER BY seq DESC LIMIT $5",
+            kind,
+            o,
+            cursor,
+            unread_only,
+            limit,
+        )
+        return InboxPage(
+            items=[_item(r) for r in rows],
+            unread=await _unread(con, kind, o),
+            next_cursor=rows[-1]["seq"] if len(rows) == limit else None,
+        )
+
+    @router.get(f"{base}/unread-count", tags=tags, summary=f"Unread items of {whose}")
+    async def unread_count(owner: Owner, p: Caller, con: ReadCon) -> UnreadCount:
+        return UnreadCount(unread=await _unread(con, kind, check(p, owner)))
+
+    @router.post(f"{base}/{{item_id}}/read", tags=tags, summary="Mark one item read")
+    async def mark_read(owner: Owner, item_id: UUID, p: Caller, tx: Transaction) -> InboxItem:
+        o = check(p, owner)
+        row = await tx.fetchrow(
+            "UPDATE inbox_items SET read_at = coalesce(read_at, now())"
+            " WHERE recipient_kind = $1 AND recipient_id = $2 AND id = $3"
+            f" RETURNING {_COLUMNS}",
+            kind,
+            o,
+            item_id,
+        )
+        if row is None:
+            raise not_found("the inbox item")
+        return _item(row)
+
+    @router.post(f"{base}/read-all", tags=tags, summary="Mark every item read")
+    async def mark_all_read(owner: Owner, p: Caller, tx: Transaction) -> Marked:
+        o = check(p, owner)
+        status = await tx.execute(
+            "UPDATE inbox_items SET read_at = now()"
+            " WHERE recipient_kind = $1 AND recipient_id = $2 AND read_at IS NULL",
+            kind,
+            o,
+        )
+        return Marked(marked=int(status.split()[-1]))
+
+
+router = APIRouter(responses=PROBLEMS)
+_routes(router, "person", "/people", "person_id", UUID,
+        is_person, "the person themselves")  # fmt: skip
+_routes(router, "unit", "/units", "unit_id", UUID,
+        is_unit_officer_of, "an officer of the unit")  # fmt: skip
+_routes(router, "client", "/clients", "client_id", str,
+        is_client, "the integration client itself", min_length=1, max_length=200)  # fmt: skip

@@ -1,0 +1,389 @@
+"""Webhook subscriptions of integration clients (other government systems).
+
+A client registers a URL, a filter (event types, campaigns, units; empty lists mean any) and a
+secret; notify POSTs each matching event there (CloudEvents HTTP binding, signed with
+HMAC-SHA256 over the timestamp and body: services/notify/webhook.py says how to verify).
+
+Secrets: the client may choose the secret (`secret` in the body) or let notify generate one,
+which is then in the answer of the creation (or rotation) and never again: notify keeps it
+encrypted and answers no request with it. A request with an `Idempotency-Key` must bring its
+own secret, since the answer to such a request is stored for replay and a generated secret
+would be stored with it. Rotation keeps signing with the previous secret too for
+`secret_rotation_grace_s` (two `v1=` signatures), so receivers can switch without losing any.
+
+The URL is checked against the SSRF policy (services/notify/domain/ssrf.py) when it is given
+and again before every delivery. A client sees and changes only its own subscriptions (another
+client's answer 404); operators see all and may resume a suspended one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+import asyncpg
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field, field_validator
+
+from schemas.events import ALL_EVENTS
+from servicekit.audit import audit_object
+from servicekit.auth import Principal, Role
+from servicekit.idempotency import Transaction
+from servicekit.problems import Problem
+from services.notify.api.common import (
+    PROBLEMS,
+    Client,
+    ClientOrOperator,
+    Cursor,
+    Limit,
+    Page,
+    ReadCon,
+    client_of,
+    invalid,
+    not_found,
+    wake_dispatchers,
+)
+from services.notify.api.deliveries import DeliveryOut, delivery_out, list_deliveries
+from services.notify.domain.filters import SubscriptionFilter
+from services.notify.domain.ssrf import MAX_URL_LENGTH, UnsafeUrl, check_url
+from services.notify.runtime import runtime_of
+from services.notify.secrets import generate_secret, secret_problem
+from services.notify.settings import NAME
+
+Secret = Annotated[
+    str | None,
+    Field(
+        default=None,
+        description="Your secret for the signatures (24 to 256 visible ASCII characters). "
+        "Leave it out and notify generates one, shown in this answer only.",
+    ),
+]
+
+
+_OWN_TYPES = frozenset(
+    name for cls in ALL_EVENTS if cls.owner == NAME for name in (cls.ce_type(), cls.event_name)
+)
+
+
+def _own_events_refused(f: SubscriptionFilter) -> SubscriptionFilter:
+    for i, t in enumerate(f.event_types):
+        if t in _OWN_TYPES:
+            raise ValueError(
+                f"entry {i} ({t!r}) is one of notify's own events, which are not delivered to "
+                "webhooks (read them from Kafka)"
+            )
+    return f
+
+
+class SubscriptionIn(BaseModel):
+    url: str = Field(max_length=MAX_URL_LENGTH, description="http or https URL to POST to")
+    filter: SubscriptionFilter = Field(default_factory=SubscriptionFilter)
+    description: str | None = Field(default=None, max_length=500)
+    secret: Secret = None
+
+    _filter = field_validator("filter")(_own_events_refused)
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        if value is not None and (problem := secret_problem(value)):
+            raise ValueError(problem)
+        return value
+
+
+class SubscriptionPatch(BaseModel):
+    url: str | None = Field(default=None, max_length=MAX_URL_LENGTH)
+    filter: SubscriptionFilter | None = None
+    description: str | None = Field(default=None, max_length=500)
+
+    @field_validator("filter")
+    @classmethod
+    def _filter(cls, value: SubscriptionFilter | None) -> SubscriptionFilter | None:
+        return None if value is None else _own_events_refused(value)
+
+
+class RotateIn(BaseModel):
+    secret: Secret = None
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        if value is not None and (problem := secret_problem(value)):
+            raise ValueError(problem)
+        return value
+
+
+class SubscriptionOut(BaseModel):
+    id: UUID
+    client_id: str
+    url: str
+    filter: SubscriptionFilter
+    description: str | None
+    status: Literal["active", "suspended"]
+    suspended_at: datetime | None
+    suspended_reason: str | None
+    consecutive_failures: int
+    secret_rotated_at: datetime | None
+    previous_secret_valid_until: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SubscriptionCreated(SubscriptionOut):
+    secret: str | None = Field(
+        description="The generated secret, shown this once; none when you chose it."
+    )
+
+
+class Rotated(BaseModel):
+    id: UUID
+    secret: str | None = Field(description="The generated secret, shown this once.")
+    previous_secret_valid_until: datetime
+    """Until then deliveries carry a signature with the previous secret too."""
+
+
+def subscription_out(r: asyncpg.Record) -> SubscriptionOut:
+    grace = r["previous_secret_until"]
+    return SubscriptionOut(
+        id=r["id"],
+        client_id=r["client_id"],
+        url=r["url"],
+        filter=SubscriptionFilter.model_validate_json(r["filter"]),
+        description=r["description"],
+        status="suspended" if r["suspended_at"] else "active",
+        suspended_at=r["suspended_at"],
+        suspended_reason=r["suspended_reason"],
+        consecutive_failures=r["consecutive_failures"],
+        secret_rotated_at=r["secret_rotated_at"],
+        previous_secret_valid_until=grace if grace and grace > r["now"] else None,
+        created_at=r["created_at"],
+        updated_at=r["updated_at"],
+    )
+
+
+_SELECT = "SELECT *, now() AS now FROM webhook_subscriptions"
+
+router = APIRouter(prefix="/subscriptions", tags=["subscriptions"], responses=PROBLEMS)
+
+
+async def _checked_url(request: Request, url: str, field: str = "#/url") -> str:
+    rt = runtime_of(request)
+    try:
+        target = await check_url(url, rt.targets, rt.resolver)
+    except UnsafeUrl as e:
+        raise invalid(field, str(e), f"unsafe_url.{e.reason}") from None
+    return target.url
+
+
+async def _find(
+    con: asyncpg.Connection, p: Principal, subscription_id: UUID, *, lock: bool = False
+) -> asyncpg.Record:
+    """The subscription if the caller may see it: its owner, or an operator."""
+    row = await con.fetchrow(
+        f"{_SELECT} WHERE id = $1 AND deleted_at IS NULL{' FOR UPDATE' if lock else ''}",
+        subscription_id,
+    )
+    mine = row is not None and (
+        (p.has_role(Role.INTEGRATION_CLIENT) and row["client_id"] == client_of(p))
+        or p.has_role(Role.OPERATOR)
+    )
+    if not mine:
+        raise not_found("the subscription")
+    return row
+
+
+def _owned(row: asyncpg.Record, p: Principal) -> None:
+    """Changing a subscription is for its owner only (operators may resume, nothing else)."""
+    if not (p.has_role(Role.INTEGRATION_CLIENT) and row["client_id"] == client_of(p)):
+        raise not_found("the subscription")
+
+
+@router.post("", status_code=201, summary="Register a webhook")
+async def create_subscription(
+    body: SubscriptionIn, p: Client, tx: Transaction, request: Request
+) -> SubscriptionCreated:
+    if body.secret is None and request.headers.get("idempotency-key"):
+        raise invalid(
+            "#/secret",
+            "a request with an Idempotency-Key must bring its own secret: its answer is kept "
+            "for replays, and a generated secret must not be",
+            "missing",
+        )
+    url = await _checked_url(request, body.url)
+    rt = runtime_of(request)
+    sid = uuid4()
+    secret = body.secret or generate_secret()
+    row = await tx.fetchrow(
+        "INSERT INTO webhook_subscriptions (id, client_id, url, filter, description, secret)"
+        " VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING *, now() AS now",
+        sid,
+        client_of(p),
+        url,
+        body.filter.model_dump_json(),
+        body.description,
+        rt.secrets.seal(secret, sid),
+    )
+    audit_object(request, f"subscription:{sid}")
+    out = subscription_out(row)
+    return SubscriptionCreated(
+        **out.model_dump(), secret=None if body.secret is not None else secret
+    )
+
+
+class SubscriptionPage(BaseModel):
+    items: list[SubscriptionOut]
+    next_cursor: str | None = None
+
+
+@router.get("", summary="Your subscriptions (an operator: everyone's)")
+async def list_subscriptions(
+    p: ClientOrOperator,
+    con: ReadCon,
+    client_id: Annotated[str | None, Query(max_length=200, description="Operators")] = None,
+    status: Literal["active", "suspended"] | None = None,
+    limit: Limit = 100,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+) -> SubscriptionPage:
+    if not p.has_role(Role.OPERATOR):
+        client_id = client_of(p)
+    after = _cursor(cursor)
+    rows = await con.fetch(
+        f"{_SELECT} WHERE deleted_at IS NULL AND ($1::text IS NULL OR client_id = $1)"
+        " AND ($2::text IS NULL OR (suspended_at IS NOT NULL) = ($2 = 'suspended'))"
+        " AND ($3::timestamptz IS NULL OR (created_at, id) > ($3, $4::uuid))"
+        " ORDER BY created_at, id LIMIT $5",
+        client_id,
+        status,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+    last = rows[-1] if len(rows) == limit else None
+    return SubscriptionPage(
+        items=[subscription_out(r) for r in rows],
+        next_cursor=f"{last['created_at'].isoformat()}_{last['id']}" if last else None,
+    )
+
+
+def _cursor(text: str | None) -> tuple[datetime, UUID] | None:
+    if not text:
+        return None
+    try:
+        at, _, sid = text.rpartition("_")
+        return datetime.fromisoformat(at), UUID(sid)
+    except ValueError:
+        raise Problem(
+            422, "Invalid request", "cursor: not a cursor this API gave", type="validation"
+        ) from None
+
+
+@router.get("/{subscription_id}", summary="One subscription")
+async def get_subscription(
+    subscription_id: UUID, p: ClientOrOperator, con: ReadCon
+) -> SubscriptionOut:
+    return subscription_out(await _find(con, p, subscription_id))
+
+
+@router.patch("/{subscription_id}", summary="Change the URL, filter or description")
+async def patch_subscription(
+    subscription_id: UUID, body: SubscriptionPatch, p: Client, tx: Transaction, request: Request
+) -> SubscriptionOut:
+    row = await _find(tx, p, subscription_id, lock=True)
+    _owned(row, p)
+    changes = body.model_dump(exclude_unset=True)
+    url = await _checked_url(request, body.url) if body.url is not None else row["url"]
+    filter_json = body.filter.model_dump_json() if body.filter is not None else row["filter"]
+    description = changes["description"] if "description" in changes else row["description"]
+    row = await tx.fetchrow(
+        "UPDATE webhook_subscriptions SET url = $2, filter = $3::jsonb, description = $4,"
+        " updated_at = now() WHERE id = $1 RETURNING *, now() AS now",
+        subscription_id,
+        url,
+        filter_json,
+        description,
+    )
+    return subscription_out(row)
+
+
+@router.delete("/{subscription_id}", status_code=204, summary="Delete a subscription")
+async def delete_subscription(subscription_id: UUID, p: Client, tx: Transaction) -> Response:
+    row = await _find(tx, p, subscription_id, lock=True)
+    _owned(row, p)
+    await tx.execute(
+        "UPDATE webhook_subscriptions SET deleted_at = now(), updated_at = now() WHERE id = $1",
+        subscription_id,
+    )
+    # Nothing more goes there: what waits is parked (visible to operators, not redeliverable).
+    await tx.execute(
+        "UPDATE deliveries SET status = 'parked', next_attempt_at = NULL, parked_at = now(),"
+        " updated_at = now(), last_error = 'the subscription was deleted'"
+        " WHERE subscription_id = $1 AND channel = 'webhook' AND status = 'pending'",
+        subscription_id,
+    )
+    return Response(status_code=204)
+
+
+@router.post("/{subscription_id}/secret", summary="Rotate the secret")
+async def rotate_secret(
+    subscription_id: UUID,
+    p: Client,
+    tx: Transaction,
+    request: Request,
+    body: RotateIn | None = None,
+) -> Rotated:
+    body = body or RotateIn()
+    if body.secret is None and request.headers.get("idempotency-key"):
+        raise invalid("#/secret", "a request with an Idempotency-Key must bring its own secret",
+                      "missing")  # fmt: skip
+    row = await _find(tx, p, subscription_id, lock=True)
+    _owned(row, p)
+    rt = runtime_of(request)
+    secret = body.secret or generate_secret()
+    grace = timedelta(seconds=rt.settings.secret_rotation_grace_s)
+    row = await tx.fetchrow(
+        "UPDATE webhook_subscriptions SET previous_secret = secret, secret = $2,"
+        " previous_secret_until = now() + $3::interval, secret_rotated_at = now(),"
+        " updated_at = now() WHERE id = $1 RETURNING previous_secret_until",
+        subscription_id,
+        rt.secrets.seal(secret, subscription_id),
+        grace,
+    )
+    return Rotated(
+        id=subscription_id,
+        secret=None if body.secret is not None else secret,
+        previous_secret_valid_until=row["previous_secret_until"],
+    )
+
+
+@router.post("/{subscription_id}/resume", summary="Resume a suspended subscription")
+async def resume_subscription(
+    subscription_id: UUID, p: ClientOrOperator, tx: Transaction, request: Request
+) -> SubscriptionOut:
+    await _find(tx, p, subscription_id, lock=True)
+    row = await tx.fetchrow(
+        "UPDATE webhook_subscriptions SET suspended_at = NULL, suspended_reason = NULL,"
+        " consecutive_failures = 0, updated_at = now() WHERE id = $1 RETURNING *, now() AS now",
+        subscription_id,
+    )
+    await wake_dispatchers(tx, request)
+    return subscription_out(row)
+
+
+@router.get("/{subscription_id}/deliveries", summary="Deliveries to a subscription, newest first")
+async def subscription_deliveries(
+    subscription_id: UUID,
+    p: ClientOrOperator,
+    con: ReadCon,
+    status: Literal["pending", "delivered", "parked"] | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[DeliveryOut]:
+    await _find(con, p, subscription_id)
+    rows = await list_deliveries(
+        con, subscription_id=subscription_id, status=status, limit=limit, cursor=cursor
+    )
+    return Page[DeliveryOut](
+        items=[delivery_out(r) for r in rows],
+        next_cursor=rows[-1]["seq"] if len(rows) == limit else None,
+    )

@@ -1,0 +1,165 @@
+"""Stage one: what the consumer does with each batch of events, in the batch's transaction.
+
+For each new event, in order (the servicekit consumer's inbox already dropped the events it
+processed before):
+
+1. the read model learns what the event tells (names, people's units, nominations);
+2. every person or unit it concerns (`domain.recipients`) gets an inbox item, rendered from
+   the templates, and, when they registered an email address and SMTP is configured, an email
+   delivery (the message rendered now, sent later);
+3. every live webhook subscription whose filter matches (`domain.filters`) gets a webhook
+   delivery. Suspended subscriptions get theirs too: they wait for the resumption.
+
+Nothing is sent here: deliveries are rows, committed with the inbox entry of the event, and the
+dispatcher (stage two) sends them. A trigger NOTIFYs the dispatchers at commit.
+
+Once per (event, channel, subscription) is the deliveries' unique key; once per (recipient,
+event) the inbox items'. Both hold even if the servicekit inbox were bypassed (a replay after
+`inbox.forget`). A subscription, and an email address, receive the events that happened after
+they were created: replaying old topics to rebuild the read model does not mail anyone about the
+past.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from schemas.catalog import topic_for
+from schemas.envelope import Envelope
+from servicekit import outbox
+from servicekit.consumer import Consumer, continue_trace
+from servicekit.unit_of_work import UnitOfWork
+from services.notify import directory_store
+from services.notify.domain.filters import SubscriptionFilter, matches
+from services.notify.domain.messages import Rendered, render
+from services.notify.domain.recipients import Recipient, recipients
+from services.notify.runtime import NotifyRuntime
+
+
+@dataclass(frozen=True)
+class LiveSubscription:
+    id: UUID
+    filter: SubscriptionFilter
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class _EmailWanted:
+    envelope: Envelope
+    recipient: Recipient
+    message: Rendered
+    trace: dict[str, str]
+
+
+def subscriber(runtime: NotifyRuntime) -> Callable[[Consumer], None]:
+    """The `subscribe` of build_app: one batch handler on every consumed topic."""
+
+    async def on_batch(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+        await take_in(uow.con, envelopes, runtime)
+
+    def subscribe(consumer: Consumer) -> None:
+        for topic in runtime.settings.consumed():
+            consumer.batch_handler(topic)(on_batch)
+
+    return subscribe
+
+
+async def live_subscriptions(con: asyncpg.Connection) -> list[LiveSubscription]:
+    rows = await con.fetch(
+        "SELECT id, filter, created_at FROM webhook_subscriptions WHERE deleted_at IS NULL"
+    )
+    return [
+        LiveSubscription(
+            r["id"], SubscriptionFilter.model_validate_json(r["filter"]), r["created_at"]
+        )
+        for r in rows
+    ]
+
+
+async def take_in(
+    con: asyncpg.Connection, envelopes: list[Envelope], runtime: NotifyRuntime
+) -> None:
+    directory = await directory_store.snapshot(con, [e.data for e in envelopes])
+    before = directory_store.Baseline.of(directory)
+    subscriptions = await live_subscriptions(con)
+    inbox_rows: list[tuple[Any, ...]] = []
+    emails: list[_EmailWanted] = []
+    webhooks: list[tuple[Envelope, UUID, dict[str, str]]] = []
+    for envelope in envelopes:
+        with continue_trace(envelope, topic=topic_for(type(envelope.data)).name):
+            directory.learn(envelope.data)
+            trace = outbox.current_trace_context()
+            for r in recipients(envelope, directory):
+                message = render(envelope, recipient=r, directory=directory)
+                item = (uuid4(), r.kind, str(r.id), envelope.id, envelope.type, r.why)
+                inbox_rows.append((*item, message.title, message.body, envelope.time))
+                if runtime.smtp is not None:
+                    emails.append(_EmailWanted(envelope, r, message, trace))
+            for s in subscriptions:
+                if envelope.time >= s.created_at and matches(s.filter, envelope, directory):
+                    webhooks.append((envelope, s.id, trace))
+    await directory_store.write_changes(con, before, directory)
+    if inbox_rows:
+        await con.executemany(
+            "INSERT INTO inbox_items (id, recipient_kind, recipient_id, event_id, event_type, why,"
+            " title, body, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            " ON CONFLICT DO NOTHING",
+            inbox_rows,
+        )
+    deliveries = await _email_deliveries(con, emails)
+    deliveries += [
+        (uuid4(), e.id, e.type, "webhook", sub, None, None, None, None, None, None, json.dumps(t))
+        for e, sub, t in webhooks
+    ]
+    if not deliveries:
+        return
+    about = {d[1] for d in deliveries}
+    await con.executemany(
+        "INSERT INTO notify_events (event_id, type, source, subject, time, dataschema, payload)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
+        [
+            (e.id, e.type, e.source, e.subject, e.time, e.dataschema, e.data.to_json().decode())
+            for e in {e.id: e for e in envelopes}.values()
+            if e.id in about
+        ],
+    )
+    await con.executemany(
+        "INSERT INTO deliveries (id, event_id, event_type, channel, subscription_id,"
+        " recipient_kind, recipient_id, why, subject, text_body, html_body, trace,"
+        " next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb,"
+        " now()) ON CONFLICT (event_id, channel, subscription_id) DO NOTHING",
+        deliveries,
+    )
+
+
+async def _email_deliveries(
+    con: asyncpg.Connection, wanted: list[_EmailWanted]
+) -> list[tuple[Any, ...]]:
+    if not wanted:
+        return []
+    keys = {(w.recipient.kind, w.recipient.id) for w in wanted}
+    rows = await con.fetch(
+        "SELECT c.id, c.owner_kind, c.owner_id, c.created_at FROM contacts c"
+        " JOIN unnest($1::text[], $2::uuid[]) AS w(kind, id)"
+        " ON c.owner_kind = w.kind AND c.owner_id = w.id",
+        [k for k, _ in keys],
+        [i for _, i in keys],
+    )
+    contacts = {(r["owner_kind"], r["owner_id"]): r for r in rows}
+    out = []
+    for w in wanted:
+        c = contacts.get((w.recipient.kind, w.recipient.id))
+        if c is None or w.envelope.time < c["created_at"]:
+            continue
+        head = (uuid4(), w.envelope.id, w.envelope.type, "email", c["id"])
+        who = (w.recipient.kind, w.recipient.id, w.recipient.why)
+        message = (w.message.subject, w.message.text, w.message.html)
+        out.append((*head, *who, *message, json.dumps(w.trace)))
+    return out

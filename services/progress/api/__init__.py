@@ -1,0 +1,10 @@
+"""The progress service's HTTP API: thin routers over the service layer (reporting.py,
+handlers.py, views.py)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.progress.api import blocs, ratings, reports, views
+
+ROUTERS: list[APIRouter] = [reports.router, views.router, blocs.router, ratings.router]

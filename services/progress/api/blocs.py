@@ -1,0 +1,219 @@
+"""Blocs (khối, cụm thi đua): standings, and what the bloc head enters — the scoring scheme, bonus
+and penalty points, the members' vote — and the year's leader."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Request
+
+from servicekit.audit import audit_object
+from servicekit.auth import Principal, Role, forbidden
+from servicekit.idempotency import RequestUnitOfWork
+from servicekit.unit_of_work import UnitOfWork
+from services.progress import handlers, ranking, store
+from services.progress.api.common import (
+    PROBLEMS,
+    Admin,
+    Officer,
+    ReadCon,
+    Reader,
+    Rt,
+    is_officer,
+    not_found,
+    officer_unit,
+)
+from services.progress.api.models import (
+    AdjustmentIn,
+    AdjustmentOut,
+    CriterionOut,
+    LeaderOut,
+    StandingOut,
+    StandingsOut,
+    VotesIn,
+)
+from services.progress.domain import Adjustment, FieldProblem, Rejected, ScoringScheme, as_decimal
+
+router = APIRouter(tags=["blocs"], responses=PROBLEMS)
+
+Year = Annotated[int, Path(ge=1945, le=2100)]
+
+
+async def _as_bloc_head(uow: UnitOfWork, p: Principal, bloc_id: UUID, year: int) -> None:
+    """A province administrator, or a unit officer of the bloc's head unit for that year."""
+    if p.has_role(Role.PROVINCE_ADMIN):
+        return
+    bloc = await store.get_bloc_year(uow.con, bloc_id, year)
+    if bloc is None:
+        raise not_found(f"no bloc {bloc_id} formed for {year}")
+    if bloc.head_unit_id is None or officer_unit(p) != bloc.head_unit_id:
+        raise forbidden(f"only the bloc's head unit for {year} (or a province administrator)")
+
+
+@router.get(
+    "/blocs/{bloc_id}/years/{year}/standings",
+    response_model=StandingsOut,
+    summary="A bloc's ranking for a year, with each unit's points per criterion",
+    description="A unit officer sees the standings of the blocs their unit belongs to.",
+)
+async def get_standings(bloc_id: UUID, year: Year, con: ReadCon, p: Reader, rt: Rt) -> StandingsOut:
+    bloc = await store.get_bloc_year(con, bloc_id, year)
+    if bloc is None or not bloc.code:
+        raise not_found(f"no bloc {bloc_id} formed for {year}")
+    if is_officer(p) and officer_unit(p) not in bloc.members:
+        raise forbidden("a unit officer sees the standings of their own unit's blocs only")
+    row = await store.get_standings(con, bloc_id, year)
+    ranking_rows = store.ranking_json(row["ranking"]) if row else []
+    leader = await store.get_leader(con, bloc_id, year)
+    return StandingsOut(
+        bloc_id=bloc_id,
+        year=year,
+        code=bloc.code,
+        name=bloc.name,
+        version=row["version"] if row else 0,
+        computed_on=row["computed_on"] if row else None,
+        scheme=bloc.scheme(rt.config.scheme()).model_dump(mode="json"),
+        ranking=[_standing(ranking.standing_from_json(s)) for s in ranking_rows],
+        adjustments=[
+            AdjustmentOut(
+                adjustment_id=a["adjustment_id"],
+                unit_id=a["unit_id"],
+                kind=a["kind"],
+                points=float(a["points"]),
+                reason=a["reason"],
+                entered_at=a["entered_at"],
+            )
+            for a in await store.adjustment_rows(con, bloc_id, year)
+        ],
+        votes={str(u): v for u, v in (await store.votes(con, bloc_id, year)).items()},
+        leader=None
+        if leader is None
+        else LeaderOut(
+            leader_unit_id=leader["leader_unit_id"],
+            score=float(leader["score"]),
+            by_vote=leader["by_vote"],
+            reason="determined",
+        ),
+    )
+
+
+def _standing(s) -> StandingOut:
+    b = s.breakdown
+    return StandingOut(
+        rank=s.rank,
+        unit_id=s.unit_id,
+        name=s.name,
+        code=s.code,
+        score=float(s.score),
+        bonus=float(b.bonus),
+        penalty=float(b.penalty),
+        criteria=[
+            CriterionOut(
+                name=c.name,
+                value=float(c.value),
+                weight=float(c.weight),
+                max_points=float(c.max_points),
+                points=float(c.points),
+            )
+            for c in b.criteria
+        ],
+    )
+
+
+@router.put(
+    "/blocs/{bloc_id}/years/{year}/scheme",
+    summary="Set the bloc's scoring scheme (thang điểm) for the year",
+    description="By the bloc head. Criteria are drawn from completion, early_finish and "
+    "timeliness, each with a weight and maximum points; max_bonus and max_penalty cap the bloc "
+    "head's points. The standings are recomputed.",
+)
+async def put_scheme(
+    bloc_id: UUID, year: Year, body: ScoringScheme, uow: RequestUnitOfWork, p: Officer
+) -> dict:
+    await _as_bloc_head(uow, p, bloc_id, year)
+    await handlers.set_scheme(uow, bloc_id, year, body)
+    return body.model_dump(mode="json")
+
+
+@router.put(
+    "/scoring-schemes/{ref}",
+    summary="Define a named scoring scheme blocs refer to (BlocFormed.scoring_scheme_ref)",
+)
+async def put_named_scheme(
+    ref: Annotated[str, Path(min_length=1, max_length=64)],
+    body: ScoringScheme,
+    uow: RequestUnitOfWork,
+    _: Admin,
+) -> dict:
+    if body.ref != ref:
+        raise Rejected([FieldProblem("ref", "mismatch", "the body's ref must be the path's")])
+    await handlers.set_named_scheme(uow, body)
+    return body.model_dump(mode="json")
+
+
+@router.post(
+    "/blocs/{bloc_id}/years/{year}/adjustments",
+    status_code=201,
+    response_model=AdjustmentOut,
+    summary="Give a member bonus (điểm thưởng) or penalty (điểm trừ) points",
+)
+async def post_adjustment(
+    bloc_id: UUID,
+    year: Year,
+    body: AdjustmentIn,
+    uow: RequestUnitOfWork,
+    p: Officer,
+    rt: Rt,
+    request: Request,
+) -> AdjustmentOut:
+    await _as_bloc_head(uow, p, bloc_id, year)
+    adjustment = Adjustment(body.unit_id, body.kind, as_decimal(body.points), body.reason)  # type: ignore[arg-type]
+    adjustment_id = await handlers.add_adjustment(
+        uow, rt.config, rt.clock, bloc_id, year, adjustment
+    )
+    audit_object(request, f"adjustment:{adjustment_id}")
+    return AdjustmentOut(
+        adjustment_id=adjustment_id,
+        unit_id=body.unit_id,
+        kind=body.kind,
+        points=body.points,
+        reason=body.reason.strip(),
+        entered_at=rt.clock.now(),
+    )
+
+
+@router.put(
+    "/blocs/{bloc_id}/years/{year}/votes",
+    summary="Record the members' vote (suy tôn) at the year-end review",
+    description="By the bloc head; replaces an earlier record. The vote decides the leader "
+    "among units tied on score.",
+)
+async def put_votes(
+    bloc_id: UUID, year: Year, body: VotesIn, uow: RequestUnitOfWork, p: Officer, rt: Rt
+) -> dict[str, int]:
+    await _as_bloc_head(uow, p, bloc_id, year)
+    counts = await handlers.record_votes(
+        uow, rt.clock, bloc_id, year, [(v.unit_id, v.votes) for v in body.votes]
+    )
+    return {str(u): v for u, v in counts.items()}
+
+
+@router.post(
+    "/blocs/{bloc_id}/years/{year}/leader",
+    response_model=LeaderOut,
+    summary="Determine the year's leading unit (score, then vote) and publish it",
+    description="From the year-end review on. 409 when the score ties and no recorded vote "
+    "decides. Once determined, the leader stands and the bloc's scoring for the year closes.",
+)
+async def post_leader(
+    bloc_id: UUID, year: Year, uow: RequestUnitOfWork, p: Officer, rt: Rt
+) -> LeaderOut:
+    await _as_bloc_head(uow, p, bloc_id, year)
+    d = await handlers.determine_leader(uow, rt.bus, rt.config, rt.clock, bloc_id, year)
+    return LeaderOut(
+        leader_unit_id=d.leader_unit_id,
+        score=float(d.score) if d.score is not None else None,
+        by_vote=d.by_vote,
+        reason=d.reason,
+    )

@@ -1,0 +1,393 @@
+"""Request and answer bodies of the progress API (OpenAPI documented).
+
+Inputs refuse unknown fields. What a field's value *means* (a number for `value`, a rating from
+the vocabulary, a date not in the future…) is the domain's check, so its answer names the field
+and the rule the same way for one report, a batch item or a bus event. Measured values and scores
+go out as JSON numbers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.progress import store
+from services.progress.domain import Achievement, Completion, Report, Target, TargetState
+from services.progress.domain.aggregate import reported_on_time
+from services.progress.domain.dashboard import UnitRow
+
+Number = Annotated[float, Field(allow_inf_nan=False, strict=True)]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+
+# ---- reports ---------------------------------------------------------------------------------
+
+
+class ReportIn(In):
+    target_id: UUID
+    value: Annotated[Any, Field(json_schema_extra={"type": "number"})]
+    """The value reached as of `as_of`, in the target's unit of measure (a JSON number)."""
+    as_of: date
+    """The day the value describes: within the campaign, not in the future (Vietnam's date)."""
+    note: str | None = None
+    evidence: list[str] = Field(default_factory=list, max_length=1000)
+    """References (document ids or URLs) of the supporting documents; at most 50."""
+    supersedes: UUID | None = None
+    """The report this one corrects (the latest of its chain)."""
+
+
+class BatchIn(In):
+    reports: list[Any] = Field(min_length=1)
+    """Report objects as for POST /reports; each is checked on its own."""
+
+
+class CompletionOut(Out):
+    capped: float
+    """Counted towards scores: at most 1."""
+    uncapped: float
+
+
+class AchievementOut(Out):
+    report_id: UUID
+    achieved_on: date
+    deadline: date
+    early_by_days: int
+    finished_early: bool
+    completion: float
+
+
+class ProgressOut(Out):
+    current_report_id: UUID | None
+    current_value: float | None
+    current_as_of: date | None
+    completion: CompletionOut | None
+    """Of the current value; none before any report."""
+    met_now: bool
+    achieved: AchievementOut | None
+    reported_on_time: bool | None
+    """Whether the first report came by the deadline; none while not reported."""
+
+
+class ReportOut(Out):
+    report_id: UUID
+    target_id: UUID
+    campaign_id: UUID
+    unit_id: UUID
+    value: float
+    as_of: date
+    reported_at: datetime
+    note: str | None
+    evidence: list[str]
+    supersedes: UUID | None
+
+
+class ReportAccepted(Out):
+    report: ReportOut
+    progress: ProgressOut
+    achieved_now: bool
+    """True when this report achieved the target (TargetAchieved was published)."""
+
+
+class ItemResult(Out):
+    index: int
+    status: Literal["accepted", "rejected"]
+    report: ReportOut | None = None
+    achieved_now: bool = False
+    errors: list[dict[str, Any]] | None = None
+    """For a rejected item: each field at fault (JSON pointer into the batch) and why."""
+
+
+class BatchOut(Out):
+    accepted: int
+    rejected: int
+    results: list[ItemResult]
+
+
+class TargetOut(Out):
+    target_id: UUID
+    campaign_id: UUID
+    unit_id: UUID
+    name: str
+    metric: str
+    unit_of_measure: str
+    target_value: float
+    direction: str
+    weight: float
+    deadline: date
+    revision: int
+
+
+class HistoryItem(ReportOut):
+    current: bool
+    superseded_by: UUID | None
+
+
+class HistoryOut(Out):
+    target: TargetOut
+    progress: ProgressOut
+    reports: list[HistoryItem]
+    """Every report, superseded ones included, in arrival order."""
+
+
+# ---- views -----------------------------------------------------------------------------------
+
+
+class TargetProgress(Out):
+    target: TargetOut
+    progress: ProgressOut
+
+
+class UnitFigures(Out):
+    unit_id: UUID
+    completion: CompletionOut | None
+    """Weighted over the unit's targets; an unreported target counts as 0."""
+    targets: int
+    met_now: int
+    achieved: int
+    achieved_early: int
+    finished_early: bool
+    """Every target achieved before its deadline (về đích sớm)."""
+
+
+class CampaignProgress(UnitFigures):
+    campaign_id: UUID
+    campaign_state: str
+    items: list[TargetProgress]
+
+
+class UnitCompletionOut(Out):
+    unit_id: UUID
+    campaigns: list[CampaignProgress]
+
+
+class OverdueOut(Out):
+    target_id: UUID
+    unit_id: UUID
+    name: str
+    deadline: date
+    days_overdue: int
+
+
+class DashboardOut(Out):
+    campaign_id: UUID
+    campaign_state: str
+    today: date
+    units: list[UnitFigures]
+    early_finishers: list[UUID]
+    overdue: list[OverdueOut]
+    """Targets past their deadline without any report, most overdue first."""
+
+
+# ---- blocs -----------------------------------------------------------------------------------
+
+
+class CriterionOut(Out):
+    name: str
+    value: float
+    weight: float
+    max_points: float
+    points: float
+
+
+class StandingOut(Out):
+    rank: int
+    unit_id: UUID
+    name: str
+    code: str
+    score: float
+    bonus: float
+    penalty: float
+    criteria: list[CriterionOut]
+
+
+class AdjustmentIn(In):
+    unit_id: UUID
+    kind: str
+    """bonus (điểm thưởng) or penalty (điểm trừ)."""
+    points: Number
+    reason: str
+
+
+class AdjustmentOut(Out):
+    adjustment_id: UUID
+    unit_id: UUID
+    kind: str
+    points: float
+    reason: str
+    entered_at: datetime
+
+
+class VoteIn(In):
+    unit_id: UUID
+    votes: int = Field(ge=0, strict=True)
+
+
+class VotesIn(In):
+    votes: list[VoteIn] = Field(max_length=200)
+    """Votes (suy tôn) per member unit, as counted at the year-end review."""
+
+
+class LeaderOut(Out):
+    leader_unit_id: UUID | None
+    score: float | None
+    by_vote: bool
+    reason: str
+
+
+class StandingsOut(Out):
+    bloc_id: UUID
+    year: int
+    code: str
+    name: str
+    version: int
+    """Grows with each published ranking change."""
+    computed_on: date | None
+    scheme: dict[str, Any]
+    ranking: list[StandingOut]
+    adjustments: list[AdjustmentOut]
+    votes: dict[str, int]
+    leader: LeaderOut | None
+
+
+# ---- ratings and initiatives -----------------------------------------------------------------
+
+
+class RatingIn(In):
+    subject_kind: str
+    """person, or collective (the unit itself)."""
+    subject_id: UUID
+    year: int = Field(strict=True)
+    rating: str
+    """HTXSNV, HTTNV, HTNV or KHTNV."""
+    unit_id: UUID | None = None
+    """The rating unit; only a province administrator names it (an officer rates for theirs)."""
+
+
+class RatingsIn(In):
+    ratings: list[RatingIn] = Field(min_length=1, max_length=2000)
+
+
+class RatingOut(Out):
+    subject_kind: str
+    subject_id: UUID
+    year: int
+    rating: str
+    unit_id: UUID
+    entered_at: datetime
+
+
+class RatingsOut(Out):
+    ratings: list[RatingOut]
+
+
+class InitiativeIn(In):
+    title: str
+    level: str
+    """grassroots (cơ sở), provincial or national."""
+    recognised_on: date
+    author_ids: list[UUID] = Field(max_length=100)
+    unit_id: UUID | None = None
+    """The initiative's unit; an officer's own by default."""
+
+
+class InitiativeOut(Out):
+    initiative_id: UUID
+    title: str
+    level: str
+    recognised_on: date
+    author_ids: list[UUID]
+    unit_id: UUID
+
+
+# ---- conversions -----------------------------------------------------------------------------
+
+
+def _f(x: Decimal | None) -> float | None:
+    return None if x is None else float(x)
+
+
+def completion_out(c: Completion | None) -> CompletionOut | None:
+    return None if c is None else CompletionOut(capped=float(c.capped), uncapped=float(c.uncapped))
+
+
+def achievement_out(a: Achievement | None) -> AchievementOut | None:
+    if a is None:
+        return None
+    return AchievementOut(
+        report_id=a.report_id,
+        achieved_on=a.achieved_on,
+        deadline=a.deadline,
+        early_by_days=a.early_by_days,
+        finished_early=a.finished_early,
+        completion=float(a.completion),
+    )
+
+
+def progress_out(s: TargetState) -> ProgressOut:
+    c = s.current
+    return ProgressOut(
+        current_report_id=c.id if c else None,
+        current_value=_f(c.value) if c else None,
+        current_as_of=c.as_of if c else None,
+        completion=completion_out(s.completion),
+        met_now=s.met_now,
+        achieved=achievement_out(s.achievement),
+        reported_on_time=reported_on_time(s),
+    )
+
+
+def report_out(r: Report, campaign_id: UUID) -> ReportOut:
+    return ReportOut(
+        report_id=r.id,
+        target_id=r.target_id,
+        campaign_id=campaign_id,
+        unit_id=r.unit_id,
+        value=float(r.value),
+        as_of=r.as_of,
+        reported_at=r.reported_at,
+        note=r.note,
+        evidence=list(r.evidence),
+        supersedes=r.supersedes,
+    )
+
+
+def target_out(t: Target) -> TargetOut:
+    return TargetOut(
+        target_id=t.id,
+        campaign_id=t.campaign_id,
+        unit_id=t.unit_id,
+        name=t.name,
+        metric=t.metric,
+        unit_of_measure=t.unit_of_measure,
+        target_value=float(t.target_value),
+        direction=t.direction,
+        weight=float(t.weight),
+        deadline=t.deadline,
+        revision=t.revision,
+    )
+
+
+def figures(row: UnitRow) -> dict[str, Any]:
+    return {
+        "unit_id": row.unit_id,
+        "completion": completion_out(row.completion),
+        "targets": row.targets,
+        "met_now": row.met_now,
+        "achieved": row.achieved,
+        "achieved_early": row.achieved_early,
+        "finished_early": row.finished_early,
+    }
+
+
+def target_progress(x: store.Loaded) -> TargetProgress:
+    return TargetProgress(target=target_out(x.target), progress=progress_out(x.state))

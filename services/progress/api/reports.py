@@ -1,0 +1,164 @@
+"""Progress reports: one, or a batch from an integration client, and a target's history."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
+
+from servicekit.audit import audit_object
+from servicekit.idempotency import RequestUnitOfWork
+from servicekit.problems import field_errors as validation_errors
+from services.progress import reporting, store
+from services.progress.api.common import (
+    PROBLEMS,
+    ReadCon,
+    Reader,
+    Reporter,
+    Rt,
+    acting_unit,
+    field_errors,
+    is_officer,
+    not_found,
+    officer_unit,
+    rejected,
+)
+from services.progress.api.models import (
+    BatchIn,
+    BatchOut,
+    HistoryItem,
+    HistoryOut,
+    ItemResult,
+    ReportAccepted,
+    ReportIn,
+    progress_out,
+    report_out,
+    target_out,
+)
+from services.progress.domain import FieldProblem
+
+router = APIRouter(tags=["reports"], responses=PROBLEMS)
+
+
+def _input(body: ReportIn) -> reporting.ReportInput:
+    return reporting.ReportInput(
+        target_id=body.target_id,
+        value=body.value,
+        as_of=body.as_of,
+        note=body.note,
+        evidence=body.evidence,
+        supersedes=body.supersedes,
+    )
+
+
+@router.post(
+    "/reports",
+    status_code=201,
+    response_model=ReportAccepted,
+    summary="Report a target's value as of a day",
+    description="A unit officer reports for their own unit's targets; an integration client or a "
+    "province administrator for any. A correction names the report it `supersedes`. Publishes "
+    "TargetReported, and TargetAchieved when the report first meets the target. Refused "
+    "reports (422 naming each field) store nothing and publish nothing. Send an "
+    "`Idempotency-Key` to retry safely.",
+)
+async def post_report(
+    body: ReportIn,
+    uow: RequestUnitOfWork,
+    p: Reporter,
+    rt: Rt,
+    request: Request,
+    response: Response,
+) -> ReportAccepted:
+    (outcome,) = await reporting.submit(
+        uow, rt.bus, rt.clock, [_input(body)], acting_unit=acting_unit(p)
+    )
+    if not outcome.accepted:
+        raise rejected(outcome.problems)
+    assert outcome.report is not None and outcome.state is not None
+    audit_object(request, f"report:{outcome.report.id}")
+    response.headers["Location"] = f"/targets/{outcome.report.target_id}/reports"
+    return ReportAccepted(
+        report=report_out(outcome.report, outcome.state.target.campaign_id),
+        progress=progress_out(outcome.state),
+        achieved_now=outcome.achieved is not None,
+    )
+
+
+@router.post(
+    "/reports/batch",
+    response_model=BatchOut,
+    summary="Report many values at once (e.g. from the province's statistics system)",
+    description="Each item is checked on its own and answered in `results` (same index): the "
+    "accepted ones are stored and published in one transaction, the refused ones name each "
+    "field at fault (`#/reports/<index>/<field>`) and store nothing.",
+)
+async def post_batch(body: BatchIn, uow: RequestUnitOfWork, p: Reporter, rt: Rt) -> BatchOut:
+    limit = rt.config.max_batch_reports
+    if len(body.reports) > limit:
+        raise rejected([FieldProblem("reports", "too_many", f"at most {limit} reports a batch")])
+    items: list[reporting.ReportInput | list[FieldProblem]] = []
+    parse_errors: dict[int, list[dict[str, Any]]] = {}
+    for i, raw in enumerate(body.reports):
+        if not isinstance(raw, dict):
+            parse_errors[i] = field_errors(
+                [FieldProblem("", "not_an_object", "a report is a JSON object")], f"#/reports/{i}"
+            )
+            items.append([])
+            continue
+        try:
+            items.append(_input(ReportIn.model_validate(raw)))
+        except ValidationError as e:
+            errors = validation_errors(list(e.errors(include_url=False)))
+            for err in errors:
+                err["pointer"] = f"#/reports/{i}" + err["pointer"].removeprefix("#")
+            parse_errors[i] = errors
+            items.append([])
+    outcomes = await reporting.submit(uow, rt.bus, rt.clock, items, acting_unit=acting_unit(p))
+    results = []
+    for i, o in enumerate(outcomes):
+        if o.accepted:
+            assert o.report is not None and o.state is not None
+            results.append(
+                ItemResult(
+                    index=i,
+                    status="accepted",
+                    report=report_out(o.report, o.state.target.campaign_id),
+                    achieved_now=o.achieved is not None,
+                )
+            )
+        else:
+            errors = parse_errors.get(i) or field_errors(o.problems, f"#/reports/{i}")
+            results.append(ItemResult(index=i, status="rejected", errors=errors))
+    accepted = sum(r.status == "accepted" for r in results)
+    return BatchOut(accepted=accepted, rejected=len(results) - accepted, results=results)
+
+
+@router.get(
+    "/targets/{target_id}/reports",
+    response_model=HistoryOut,
+    summary="A target's reports (corrections included) and its progress",
+)
+async def target_history(target_id: UUID, con: ReadCon, p: Reader) -> HistoryOut:
+    found = await store.load_targets(con, target_id=target_id)
+    # another unit's target is answered like an unknown one: nothing learnt by probing ids
+    if not found or (is_officer(p) and found[0].target.unit_id != officer_unit(p)):
+        raise not_found(f"no target {target_id}")
+    x = found[0]
+    reports = await store.history(con, target_id)
+    superseded_by = {r.supersedes: r.id for r in reports if r.supersedes is not None}
+    current = x.state.current.id if x.state.current else None
+    return HistoryOut(
+        target=target_out(x.target),
+        progress=progress_out(x.state),
+        reports=[
+            HistoryItem(
+                **report_out(r, x.target.campaign_id).model_dump(),
+                current=r.id == current,
+                superseded_by=superseded_by.get(r.id),
+            )
+            for r in reports
+        ],
+    )

@@ -1,0 +1,100 @@
+"""The progress service's own settings (beside servicekit's ServiceSettings), from
+THIDUA_PROGRESS_*, and its clock.
+
+Every [unsure] parameter of the domain brief is here with its default, never a constant in code.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.progress.domain import ScoringScheme
+from services.progress.domain.aggregate import VIETNAM
+from services.progress.domain.deadlines import DEFAULT_LEAD_DAYS
+
+DEFAULT_SCHEME: dict[str, Any] = {
+    "ref": "default",
+    "criteria": [
+        {"name": "completion", "weight": 1, "max_points": 70},
+        {"name": "early_finish", "weight": 1, "max_points": 20},
+        {"name": "timeliness", "weight": 1, "max_points": 10},
+    ],
+    "score_places": 2,
+}
+
+
+class ProgressConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="THIDUA_PROGRESS_", extra="ignore")
+
+    consume: bool = True
+    """Run the consumer (registry topics and progress's own topics). Off in API-only tests."""
+    consumer_group: str | None = None
+    """Kafka group id; default the service name. A rebuild from offset zero uses a new group on
+    an empty database."""
+    batch_size: int = Field(default=2000, ge=1)
+    """Records per consumed batch (one transaction each)."""
+    topic_map: dict[str, str] = Field(default_factory=dict)
+    """Catalog topic name → topic actually used, for consuming and publishing (tests, or a rebuild
+    side by side with the live service). Empty in production."""
+
+    due_lead_days: int = Field(default=DEFAULT_LEAD_DAYS, ge=0)
+    """ReportDueSoon goes out this many days before a target's deadline."""
+    overdue_window_days: int = Field(default=60, ge=0)
+    """Reminders concern targets whose deadline passed at most this many days ago."""
+    scheduler: bool = True
+    """Run the timed work (reminders, the day's standings, year-end leaders). A rebuild runs
+    without it until it has caught up with the topics."""
+    scheduler_interval_seconds: float = Field(default=300.0, gt=0)
+    scheduler_start_delay_seconds: float = Field(default=30.0, ge=0)
+    """Lets a starting instance's consumer catch up before the first round."""
+    standings_interval_seconds: float = Field(default=1.0, gt=0)
+    """How often blocs whose inputs changed get their standings recomputed."""
+    year_end_review_from: str = "12-01"
+    """Month-day from which a bloc head may have the year's leader determined (bình xét cuối
+    năm); after the year, the scheduler determines those the score alone decides."""
+    default_scheme: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_SCHEME))
+    """The scoring scheme of a bloc that has none of its own and no named one."""
+    max_batch_reports: int = Field(default=5000, ge=1)
+
+    def topic(self, name: str) -> str:
+        return self.topic_map.get(name, name)
+
+    def scheme(self) -> ScoringScheme:
+        return ScoringScheme.model_validate(self.default_scheme)
+
+    def review_opens(self, year: int) -> date:
+        month, day = (int(part) for part in self.year_end_review_from.split("-"))
+        return date(year, month, day)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock tests move by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        if now.tzinfo is None:
+            raise ValueError("a clock's time carries a time zone")
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def set(self, now: datetime) -> None:
+        self.current = now
+
+
+def today(clock: Clock) -> date:
+    """The day in Vietnam (Asia/Ho_Chi_Minh), which is what dates in reports mean."""
+    return clock.now().astimezone(VIETNAM).date()

@@ -1,0 +1,249 @@
+"""Reports: accepting them (HTTP) and ingesting them (the bus). Thin steps around the domain core:
+load and lock the targets, ask the domain, store, publish.
+
+Two ways in, one state:
+
+- **HTTP** (`submit`): each item is checked by the domain (`new_report`) and applied to its
+  target's state (`apply_report`); the report row, the new state, the achievement when the report
+  first meets the target, and the events TargetReported and TargetAchieved are written in one
+  transaction (the outbox's).
+- **Bus** (`ingest`): TargetReported, TargetAchieved and the reminders consumed from
+  progress.reports.v1 — our own log, read back by a rebuild (or a benchmark) from offset zero.
+  Reports are inserted by `report_id` (`ON CONFLICT DO NOTHING`): the live service consuming what
+  its HTTP path already stored changes nothing, and only new reports move a target's state. This
+  path derives no achievement of its own: every TargetReported on that topic was published with
+  its TargetAchieved, if any, right behind it on the same key, so the log's TargetAchieved is
+  recorded as it is (`overwrite`) and a rebuild ends with exactly the live service's achievements,
+  whatever order its topics are read in. It publishes nothing. Throughput: a batch is a few
+  statements whatever its size — lock the targets, then insert the reports and advance the
+  states of targets without a correction in one set-based statement (`store.insert_and_advance`,
+  the SQL form of the domain's rule, held equal to it by a test); only targets whose batch holds
+  a correction go through `apply_report` one report at a time.
+
+Order: `submit` takes the time of the reports after locking their targets, spaces the items of one
+request a microsecond apart and keeps each after its target's previous report, so per target the
+order of reported_at (what the domain's `rebuild` replays as arrival order) and commit order (what
+the topic holds) are the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from schemas import progress as p
+from schemas.envelope import Envelope
+from servicekit.unit_of_work import UnitOfWork
+from services.progress import events, store
+from services.progress.config import Clock, today
+from services.progress.domain import (
+    Achievement,
+    FieldProblem,
+    Rejected,
+    Report,
+    TargetState,
+    apply_report,
+    as_decimal,
+    needs_history,
+    new_report,
+)
+
+NOBODY = UUID(int=0)
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    target_id: UUID
+    value: object
+    as_of: date
+    note: str | None = None
+    evidence: Sequence[str] = ()
+    supersedes: UUID | None = None
+
+
+@dataclass
+class Outcome:
+    """What became of one submitted item."""
+
+    report: Report | None = None
+    state: TargetState | None = None
+    achieved: Achievement | None = None
+    problems: list[FieldProblem] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return self.report is not None
+
+
+async def submit(
+    uow: UnitOfWork,
+    bus: events.Bus,
+    clock: Clock,
+    items: Sequence[ReportInput | list[FieldProblem]],
+    *,
+    acting_unit: UUID | None,
+) -> list[Outcome]:
+    """Check and store each item on its own: one refused item does not stop the others. An item
+    given as a list of problems (it did not even parse) is refused as such. `acting_unit`: the
+    officer's unit, or None for a role that reports for any unit (integration client,
+    province administrator)."""
+    con = uow.con
+    inputs = [i for i in items if isinstance(i, ReportInput)]
+    loaded = await store.lock_targets(con, (i.target_id for i in inputs))
+    now, day = clock.now(), today(clock)  # after the locks: see the module's docstring
+    last_at = await store.last_reported_at(con, loaded)
+    corrected = [i.supersedes for i in inputs if i.supersedes is not None]
+    originals = {r: await store.get_report(con, r) for r in set(corrected)}
+    superseded = await store.superseded(con, corrected)
+    states = {tid: x.state for tid, x in loaded.items()}
+    accepted: list[tuple[Report, UUID]] = []
+    achieved: list[Achievement] = []
+    outcomes: list[Outcome] = []
+    for n, item in enumerate(items):
+        if not isinstance(item, ReportInput):
+            outcomes.append(Outcome(problems=item))
+            continue
+        x = loaded.get(item.target_id)
+        target = x.target if x else None
+        try:
+            report = new_report(
+                id=uuid4(),
+                target=target,
+                campaign=x.campaign if x else None,
+                reporter_unit=acting_unit or (target.unit_id if target else NOBODY),
+                value=item.value,
+                as_of=item.as_of,
+                reported_at=_arrival(now, n, last_at, item.target_id),
+                today=day,
+                note=item.note,
+                evidence=item.evidence,
+                supersedes=item.supersedes,
+                original=originals.get(item.supersedes) if item.supersedes else None,
+                already_superseded=item.supersedes in superseded,
+            )
+        except Rejected as e:
+            outcomes.append(Outcome(problems=e.problems))
+            continue
+        assert x is not None and target is not None
+        state = states[target.id]
+        history = None
+        if needs_history(state, report):
+            earlier = [r for r, _ in accepted if r.target_id == target.id]
+            history = [*await store.history(con, target.id), *earlier]
+        step = apply_report(state, report, history)
+        states[target.id] = step.state
+        if report.supersedes is not None:
+            superseded.add(report.supersedes)
+        last_at[target.id] = report.reported_at
+        accepted.append((report, target.campaign_id))
+        if step.achieved:
+            achieved.append(step.achieved)
+        outcomes.append(Outcome(report, step.state, step.achieved))
+    if not accepted:
+        return outcomes
+    await store.insert_reports(con, accepted)
+    changed = {r.target_id for r, _ in accepted}
+    await store.save_states(con, (states[t] for t in sorted(changed)))
+    await store.save_achievements(con, achieved)
+    await store.mark_units_dirty(
+        con, ((states[t].target.unit_id, states[t].target.deadline.year) for t in changed)
+    )
+    by_report = {a.report_id: a for a in achieved}
+    for report, campaign_id in accepted:
+        event, eid = events.target_reported(report, campaign_id)
+        await bus.publish(uow, event, event_id=eid)
+        if report.id in by_report:
+            event, eid = events.target_achieved(by_report[report.id])
+            await bus.publish(uow, event, event_id=eid)
+    return outcomes
+
+
+def _arrival(now: datetime, n: int, last: dict[UUID, datetime], target_id: UUID) -> datetime:
+    """The n-th item's time: the clock's, a microsecond per item later, and always after the
+    target's previous report (clocks of two instances may disagree), so that per target the
+    order of reported_at is the order of arrival."""
+    at = now + timedelta(microseconds=n)
+    before = last.get(target_id)
+    return at if before is None or at > before else before + timedelta(microseconds=1)
+
+
+def report_from_event(e: p.TargetReported) -> Report:
+    return Report(
+        id=e.report_id,
+        target_id=e.target_id,
+        unit_id=e.unit_id,
+        value=as_decimal(e.value),
+        as_of=e.as_of,
+        reported_at=e.reported_at,
+        note=e.note,
+        evidence=tuple(e.evidence),
+        supersedes=e.supersedes,
+    )
+
+
+def achievement_from_event(e: p.TargetAchieved) -> Achievement:
+    return Achievement(
+        target_id=e.target_id,
+        campaign_id=e.campaign_id,
+        unit_id=e.unit_id,
+        report_id=e.report_id,
+        achieved_on=e.achieved_on,
+        deadline=e.deadline,
+        completion=as_decimal(e.completion),
+    )
+
+
+async def ingest(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+    """Batch handler of progress.reports.v1 (see the module's docstring)."""
+    con = uow.con
+    reports: list[tuple[Report, UUID]] = []
+    achieved: list[Achievement] = []
+    notices: list[tuple[UUID, str, str]] = []
+    for envelope in envelopes:
+        e = envelope.data
+        if isinstance(e, p.TargetReported):
+            reports.append((report_from_event(e), e.campaign_id))
+        elif isinstance(e, p.TargetAchieved):
+            achieved.append(achievement_from_event(e))
+        elif isinstance(e, p.ReportDueSoon):
+            notices.append((e.target_id, "due_soon", e.period))
+        elif isinstance(e, p.ReportOverdue):
+            notices.append((e.target_id, "overdue", e.period))
+    await store.lock_for_update(con, (r.target_id for r, _ in reports))  # in id order
+    corrected = {r.target_id for r, _ in reports if r.supersedes is not None}
+    done = await store.insert_and_advance(con, reports, held_back=corrected)
+    dirty = done.dirty
+    if corrected:
+        fresh = [r for r, _ in reports if r.id in done.new and r.target_id in corrected]
+        dirty |= await _apply_one_by_one(con, fresh)
+    if achieved:
+        await store.save_achievements(con, achieved, overwrite=True)
+        dirty |= {(a.unit_id, a.deadline.year) for a in achieved}
+    await store.mark_units_dirty(con, dirty)
+    await store.record_notices(con, notices)
+
+
+async def _apply_one_by_one(con: asyncpg.Connection, fresh: list[Report]) -> set[tuple[UUID, int]]:
+    """The domain's step per report, for targets whose batch holds a correction (which may need
+    the target's history). Reports of targets not known yet wait for their target (see
+    readmodel: its arrival rebuilds the state from the stored reports)."""
+    loaded = await store.lock_targets(con, (r.target_id for r in fresh))
+    states = {tid: x.state for tid, x in loaded.items()}
+    pending = {r.id for r in fresh}
+    for report in fresh:
+        pending.discard(report.id)
+        state = states.get(report.target_id)
+        if state is None:
+            continue
+        history = None
+        if needs_history(state, report):
+            history = [h for h in await store.history(con, report.target_id)
+                       if h.id not in pending and h.id != report.id]  # fmt: skip
+        # the achievement it may derive is never stored: the log's TargetAchieved is
+        states[report.target_id] = apply_report(state, report, history).state
+    await store.save_states(con, (states[t] for t in sorted(states)))
+    return {(s.target.unit_id, s.target.deadline.year) for s in states.values()}

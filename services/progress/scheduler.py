@@ -1,0 +1,148 @@
+"""The service's timed work, as asyncio tasks of the service process:
+
+- **reminders** (every `scheduler_interval_seconds`): ReportDueSoon and ReportOverdue for targets
+  of launched campaigns without any report (`due_notices` decides which). Each notice's key
+  (target, kind, period) is inserted into `notices_sent` in the transaction that writes its event
+  to the outbox, `ON CONFLICT DO NOTHING RETURNING`: only keys this transaction inserted are
+  published, so two instances running at once send each notice once.
+- **the day's standings**: when the day changes, every bloc of this year and last is marked for
+  recomputing (timeliness counts deadlines passed).
+- **year-end leaders**: once a year is over, each bloc of that year (the year just ended only)
+  whose leader is decided — by the score alone, or by the vote the bloc head recorded — gets its
+  BlocLeaderDetermined. A tie without a deciding vote waits for the bloc head.
+- **standings** (every `standings_interval_seconds`): `ranking.recompute_dirty`.
+
+"Today" comes from the injected clock. Reminders only concern targets whose deadline is at most
+`overdue_window_days` ago: a rebuild replaying old campaigns must not remind anyone of 2020.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+
+import asyncpg
+
+from servicekit.unit_of_work import UnitOfWork
+from services.progress import events, ranking, store
+from services.progress.config import Clock, ProgressConfig, today
+from services.progress.domain import due_notices
+
+log = logging.getLogger("services.progress.scheduler")
+
+MAX_NOTICES = 10_000
+BUSY_SHARE = 0.2
+"""The largest share of the event loop's time the timed work takes."""
+
+
+async def send_reminders(
+    pool: asyncpg.Pool, bus: events.Bus, config: ProgressConfig, day: date
+) -> int:
+    """Publish the reminders due on `day` not sent before. Returns how many were published."""
+    async with UnitOfWork(pool, source=events.SOURCE) as uow:
+        candidates = await store.unreported_targets(
+            uow.con,
+            due_by=day + timedelta(days=config.due_lead_days),
+            since=day - timedelta(days=config.overdue_window_days),
+            limit=MAX_NOTICES,
+        )
+        sent = {(kind, t.id, period) for t, keys in candidates for kind, period in keys}
+        notices = due_notices(
+            [t for t, _ in candidates], (), day, config.due_lead_days, already_sent=sent
+        )
+        recorded = await store.record_notices(
+            uow.con, [(n.target.id, n.kind, n.period) for n in notices]
+        )
+        published = 0
+        for n in notices:
+            if (n.target.id, n.kind, n.period) in recorded:
+                event, eid = events.notice(n)
+                await bus.publish(uow, event, event_id=eid)
+                published += 1
+    return published
+
+
+async def determine_year_end_leaders(
+    pool: asyncpg.Pool, bus: events.Bus, config: ProgressConfig, day: date
+) -> int:
+    """Leaders of last year's blocs that the score or a recorded vote decides."""
+    async with UnitOfWork(pool, source=events.SOURCE) as uow:
+        pending = await store.undetermined_blocs(uow.con, year=day.year - 1)
+        done = 0
+        for bloc_id, year in pending:
+            decision, recorded = await ranking.determine(uow, bus, config, bloc_id, year, day)
+            done += recorded
+            if not decision.determined:
+                log.info("bloc %s %d: leader not determined: %s", bloc_id, year, decision.reason)
+    return done
+
+
+class Scheduler:
+    def __init__(
+        self, pool: asyncpg.Pool, bus: events.Bus, config: ProgressConfig, clock: Clock
+    ) -> None:
+        self.pool, self.bus, self.config, self.clock = pool, bus, config, clock
+        self._day: date | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def tick(self) -> None:
+        """One round of the timed work (tests call it directly)."""
+        day = today(self.clock)
+        await send_reminders(self.pool, self.bus, self.config, day)
+        if day != self._day:
+            async with self.pool.acquire() as con:
+                await store.mark_year_dirty(con, day.year)
+                await store.mark_year_dirty(con, day.year - 1)  # its last deadlines passed
+            self._day = day
+        await determine_year_end_leaders(self.pool, self.bus, self.config, day)
+
+    async def standings(self) -> None:
+        while await ranking.recompute_dirty(self.pool, self.bus, self.config, self.clock):
+            pass
+
+    def start(self, *, timed: bool = True) -> None:
+        interval = self.config.standings_interval_seconds
+        self._tasks.append(
+            asyncio.create_task(_every(interval, self.standings, "standings", first_delay=interval))
+        )
+        if timed:
+            self._tasks.append(
+                asyncio.create_task(
+                    _every(
+                        self.config.scheduler_interval_seconds,
+                        self.tick,
+                        "scheduler",
+                        first_delay=self.config.scheduler_start_delay_seconds,
+                    )
+                )
+            )
+
+    async def stop(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _every(
+    interval: float, work: Callable[[], Awaitable[None]], name: str, first_delay: float = 0.0
+) -> None:
+    """Run `work` every `interval` seconds, but leave the process (its consumer and its HTTP
+    requests share the event loop) at least BUSY_SHARE of the time: after a round that took t
+    seconds, wait at least t × (1 − BUSY_SHARE) / BUSY_SHARE. During a burst or a rebuild the
+    standings are then recomputed less often, not more."""
+    await asyncio.sleep(first_delay)
+    while True:
+        started = time.monotonic()
+        try:
+            await work()
+        except Exception:  # a failed round is logged and tried again at the next one
+            log.exception("progress %s round failed", name)
+        took = time.monotonic() - started
+        await asyncio.sleep(max(interval, took * (1 - BUSY_SHARE) / BUSY_SHARE))

@@ -1,0 +1,1121 @@
+"""The progress service's SQL: rows in and out as the domain's records.
+
+Set-based throughout: every write takes a list and is one statement (`unnest`), so a consumed
+batch of thousands of events costs a handful of round trips. Reads that precede a change lock the
+targets' rows (`FOR UPDATE`, in id order, so concurrent batches cannot deadlock).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from services.progress.domain import (
+    Achievement,
+    Adjustment,
+    Campaign,
+    Initiative,
+    RatingEntry,
+    Report,
+    ScoringScheme,
+    Target,
+    TargetState,
+)
+
+# ---- targets and their state -------------------------------------------------------------------
+
+_REPORT_COLUMNS = (
+    "report_id",
+    "target_id",
+    "unit_id",
+    "value",
+    "as_of",
+    "reported_at",
+    "note",
+    "evidence",
+    "supersedes",
+)
+
+
+def _report_cols(alias: str, prefix: str) -> str:
+    return ", ".join(f"{alias}.{c} AS {prefix}{c}" for c in _REPORT_COLUMNS)
+
+
+_STATE_SELECT = f"""
+SELECT t.target_id, t.campaign_id, t.unit_id, t.name, t.metric, t.unit_of_measure,
+       t.target_value, t.direction, t.weight, t.deadline, t.indicator_code, t.revision,
+       {_report_cols("cr", "c_")}, {_report_cols("fr", "f_")},
+       a.report_id AS a_report_id, a.achieved_on AS a_achieved_on, a.deadline AS a_deadline,
+       a.completion AS a_completion,
+       c.state AS c_state, c.start_date AS c_start, c.end_date AS c_end,
+       c.participating_unit_ids AS c_units, c.bloc_ids AS c_blocs
+FROM targets t
+LEFT JOIN reports cr ON cr.report_id = t.current_report_id
+LEFT JOIN reports fr ON fr.report_id = t.first_report_id
+LEFT JOIN achievements a ON a.target_id = t.target_id
+LEFT JOIN campaigns c ON c.campaign_id = t.campaign_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A target with its progress and its campaign (None if the campaign is unknown)."""
+
+    state: TargetState
+    campaign: Campaign | None
+    indicator_code: str | None = None
+
+    @property
+    def target(self) -> Target:
+        return self.state.target
+
+
+def target_of(r: asyncpg.Record) -> Target:
+    return Target(
+        id=r["target_id"],
+        campaign_id=r["campaign_id"],
+        unit_id=r["unit_id"],
+        name=r["name"],
+        metric=r["metric"],
+        unit_of_measure=r["unit_of_measure"],
+        target_value=r["target_value"],
+        direction=r["direction"],
+        weight=r["weight"],
+        deadline=r["deadline"],
+        revision=r["revision"],
+    )
+
+
+def report_of(r: asyncpg.Record, prefix: str = "") -> Report | None:
+    if r[f"{prefix}report_id"] is None:
+        return None
+    return Report(
+        id=r[f"{prefix}report_id"],
+        target_id=r[f"{prefix}target_id"],
+        unit_id=r[f"{prefix}unit_id"],
+        value=r[f"{prefix}value"],
+        as_of=r[f"{prefix}as_of"],
+        reported_at=r[f"{prefix}reported_at"],
+        note=r[f"{prefix}note"],
+        evidence=tuple(r[f"{prefix}evidence"] or ()),
+        supersedes=r[f"{prefix}supersedes"],
+    )
+
+
+def _loaded(r: asyncpg.Record) -> Loaded:
+    target = target_of(r)
+    achievement = None
+    if r["a_report_id"] is not None:
+        achievement = Achievement(
+            target_id=target.id,
+            campaign_id=target.campaign_id,
+            unit_id=target.unit_id,
+            report_id=r["a_report_id"],
+            achieved_on=r["a_achieved_on"],
+            deadline=r["a_deadline"],
+            completion=r["a_completion"],
+        )
+    state = TargetState(target, report_of(r, "c_"), achievement, report_of(r, "f_"))
+    campaign = None
+    if r["c_state"] is not None:
+        campaign = Campaign(
+            id=target.campaign_id,
+            state=r["c_state"],
+            start=r["c_start"],
+            end=r["c_end"],
+            units=frozenset(r["c_units"]),
+            blocs=frozenset(r["c_blocs"]),
+        )
+    return Loaded(state, campaign, r["indicator_code"])
+
+
+async def lock_targets(con: asyncpg.Connection, ids: Iterable[UUID]) -> dict[UUID, Loaded]:
+    """The targets among `ids` that exist, locked for update (in id order) until commit."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await con.fetch(
+        _STATE_SELECT + " WHERE t.target_id = ANY($1::uuid[]) ORDER BY t.target_id FOR UPDATE OF t",
+        wanted,
+    )
+    return {r["target_id"]: _loaded(r) for r in rows}
+
+
+async def load_targets(
+    con: asyncpg.Connection,
+    *,
+    target_id: UUID | None = None,
+    campaign_id: UUID | None = None,
+    unit_ids: Sequence[UUID] | None = None,
+    deadline_from: date | None = None,
+    deadline_before: date | None = None,
+) -> list[Loaded]:
+    """Targets with their progress, for reading (no lock), ordered by unit, deadline, name."""
+    rows = await con.fetch(
+        _STATE_SELECT
+        + """
+        WHERE ($1::uuid IS NULL OR t.target_id = $1)
+          AND ($2::uuid IS NULL OR t.campaign_id = $2)
+          AND ($3::uuid[] IS NULL OR t.unit_id = ANY($3))
+          AND ($4::date IS NULL OR t.deadline >= $4)
+          AND ($5::date IS NULL OR t.deadline < $5)
+        ORDER BY t.unit_id, t.deadline, t.name, t.target_id
+        """,
+        target_id,
+        campaign_id,
+        list(unit_ids) if unit_ids is not None else None,
+        deadline_from,
+        deadline_before,
+    )
+    return [_loaded(r) for r in rows]
+
+
+async def lock_for_update(con: asyncpg.Connection, target_ids: Iterable[UUID]) -> None:
+    """Lock the targets' rows (those that exist) until commit, in id order."""
+    ids = sorted(set(target_ids))
+    if ids:
+        await con.execute(
+            "SELECT target_id FROM targets WHERE target_id = ANY($1::uuid[])"
+            " ORDER BY target_id FOR UPDATE",
+            ids,
+        )
+
+
+# The bus path's bulk step: insert a batch of reports (new ones only, by report_id) and, for the
+# targets whose batch corrects nothing, advance their state in the same statement. This is the
+# set-based form of what `domain.apply_report` and `domain.rebuild` do in that case: the current
+# report is the latest by (as_of, reported_at, report_id) (`Report.sort_key`); the first report,
+# once set, stays, else it is the earliest to arrive (by reported_at then report_id, the order
+# `rebuild` replays). Targets with a correction in the batch, which may need their history, go
+# through the domain one report at a time. tests/progress/test_ingest_equivalence.py holds the
+# two to the same results. The caller locks the targets first (`lock_for_update`), so the
+# statement sees the current report another transaction may just have committed.
+_INGEST = """
+WITH x AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::numeric[],
+                         $6::date[], $7::timestamptz[], $8::text[], $9::text[], $10::uuid[])
+         WITH ORDINALITY AS x(report_id, target_id, campaign_id, unit_id, value, as_of,
+                              reported_at, note, evidence, supersedes, n)
+), inserted AS (
+    INSERT INTO reports (report_id, target_id, campaign_id, unit_id, value, as_of, reported_at,
+                         note, evidence, supersedes)
+    SELECT report_id, target_id, campaign_id, unit_id, value, as_of, reported_at, note,
+           string_to_array(evidence, ' '), supersedes
+    FROM x ORDER BY n
+    ON CONFLICT (report_id) DO NOTHING
+    RETURNING report_id, target_id, as_of, reported_at
+), simple AS (
+    SELECT * FROM inserted WHERE target_id <> ALL($11::uuid[])
+), latest AS (
+    SELECT DISTINCT ON (target_id) target_id, report_id, as_of, reported_at FROM simple
+    ORDER BY target_id, as_of DESC, reported_at DESC, report_id DESC
+), earliest AS (
+    SELECT DISTINCT ON (target_id) target_id, report_id FROM simple
+    ORDER BY target_id, reported_at, report_id
+), advanced AS (
+    UPDATE targets t SET
+        current_report_id = CASE
+            WHEN t.current_report_id IS NULL THEN l.report_id
+            WHEN (l.as_of, l.reported_at, l.report_id) > (
+                SELECT c.as_of, c.reported_at, c.report_id FROM reports c
+                WHERE c.report_id = t.current_report_id) THEN l.report_id
+            ELSE t.current_report_id END,
+        first_report_id = COALESCE(t.first_report_id, e.report_id)
+    FROM latest l JOIN earliest e ON e.target_id = l.target_id
+    WHERE t.target_id = l.target_id
+    RETURNING t.unit_id, t.deadline
+)
+SELECT report_id, NULL::uuid AS unit_id, NULL::date AS deadline FROM inserted
+UNION ALL
+SELECT DISTINCT NULL::uuid, unit_id, deadline FROM advanced
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    new: set[UUID]
+    """The report ids not stored before."""
+    dirty: set[tuple[UUID, int]]
+    """(unit, deadline year) of the targets advanced."""
+
+
+async def insert_and_advance(
+    con: asyncpg.Connection,
+    reports: Sequence[tuple[Report, UUID]],
+    held_back: Collection[UUID] = (),
+) -> Ingested:
+    """Insert (report, campaign id) pairs; advance the state of their targets, except those in
+    `held_back` (the caller applies those one by one). See _INGEST."""
+    if not reports:
+        return Ingested(set(), set())
+    rows = await con.fetch(
+        _INGEST,
+        [r.id for r, _ in reports],
+        [r.target_id for r, _ in reports],
+        [c for _, c in reports],
+        [r.unit_id for r, _ in reports],
+        [r.value for r, _ in reports],
+        [r.as_of for r, _ in reports],
+        [r.reported_at for r, _ in reports],
+        [r.note for r, _ in reports],
+        # references hold no whitespace (DocumentRef, and the domain's check): one text each
+        [" ".join(r.evidence) for r, _ in reports],
+        [r.supersedes for r, _ in reports],
+        list(held_back),
+    )
+    new = {r["report_id"] for r in rows if r["report_id"] is not None}
+    dirty = {(r["unit_id"], r["deadline"].year) for r in rows if r["unit_id"] is not None}
+    return Ingested(new, dirty)
+
+
+async def save_states(con: asyncpg.Connection, states: Iterable[TargetState]) -> None:
+    rows = [
+        (
+            s.target.id,
+            s.current.id if s.current else None,
+            s.first_reported.id if s.first_reported else None,
+        )
+        for s in states
+    ]
+    if not rows:
+        return
+    await con.execute(
+        """
+        UPDATE targets t SET current_report_id = x.current_id, first_report_id = x.first_id
+        FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS x(target_id, current_id, first_id)
+        WHERE t.target_id = x.target_id
+        """,
+        *map(list, zip(*rows, strict=True)),
+    )
+
+
+# ---- reports -----------------------------------------------------------------------------------
+
+
+async def insert_reports(
+    con: asyncpg.Connection, reports: Sequence[tuple[Report, UUID]]
+) -> set[UUID]:
+    """Insert (report, campaign id) pairs, leaving their targets' state to the caller; returns
+    the ids that were new."""
+    held_back = {r.target_id for r, _ in reports}
+    return (await insert_and_advance(con, reports, held_back)).new
+
+
+_REPORT_SELECT = f"SELECT {', '.join(_REPORT_COLUMNS)} FROM reports"
+
+
+async def history(con: asyncpg.Connection, target_id: UUID) -> list[Report]:
+    """Every report of a target (superseded ones included), in arrival order."""
+    rows = await con.fetch(
+        _REPORT_SELECT + " WHERE target_id = $1 ORDER BY reported_at, report_id", target_id
+    )
+    return [r for r in map(report_of, rows) if r is not None]
+
+
+async def histories(
+    con: asyncpg.Connection, target_ids: Sequence[UUID]
+) -> dict[UUID, list[Report]]:
+    rows = await con.fetch(
+        _REPORT_SELECT + " WHERE target_id = ANY($1::uuid[]) ORDER BY reported_at, report_id",
+        list(target_ids),
+    )
+    out: dict[UUID, list[Report]] = {}
+    for row in rows:
+        report = report_of(row)
+        assert report is not None
+        out.setdefault(report.target_id, []).append(report)
+    return out
+
+
+async def last_reported_at(
+    con: asyncpg.Connection, target_ids: Iterable[UUID]
+) -> dict[UUID, datetime]:
+    rows = await con.fetch(
+        "SELECT target_id, max(reported_at) AS at FROM reports"
+        " WHERE target_id = ANY($1::uuid[]) GROUP BY target_id",
+        list(target_ids),
+    )
+    return {r["target_id"]: r["at"] for r in rows}
+
+
+async def get_report(con: asyncpg.Connection, report_id: UUID) -> Report | None:
+    row = await con.fetchrow(_REPORT_SELECT + " WHERE report_id = $1", report_id)
+    return report_of(row) if row else None
+
+
+async def superseded(con: asyncpg.Connection, report_ids: Sequence[UUID]) -> set[UUID]:
+    """Which of `report_ids` a correction already supersedes."""
+    rows = await con.fetch(
+        "SELECT supersedes FROM reports WHERE supersedes = ANY($1::uuid[])", list(report_ids)
+    )
+    return {r["supersedes"] for r in rows}
+
+
+# ---- achievements ------------------------------------------------------------------------------
+
+
+async def save_achievements(
+    con: asyncpg.Connection, achievements: Sequence[Achievement], *, overwrite: bool = False
+) -> None:
+    """`overwrite`: the bus's record wins over one derived here (a rebuild may derive a target's
+    achievement before it reads the one the live service published)."""
+    if not achievements:
+        return
+    conflict = (
+        "DO UPDATE SET report_id = EXCLUDED.report_id, achieved_on = EXCLUDED.achieved_on, "
+        "deadline = EXCLUDED.deadline, completion = EXCLUDED.completion"
+        if overwrite
+        else "DO NOTHING"
+    )
+    await con.execute(
+        f"""
+        INSERT INTO achievements (target_id, campaign_id, unit_id, report_id, achieved_on,
+                                  deadline, completion)
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::date[],
+                             $6::date[], $7::numeric[])
+        ON CONFLICT (target_id) {conflict}
+        """,
+        [a.target_id for a in achievements],
+        [a.campaign_id for a in achievements],
+        [a.unit_id for a in achievements],
+        [a.report_id for a in achievements],
+        [a.achieved_on for a in achievements],
+        [a.deadline for a in achievements],
+        [a.completion for a in achievements],
+    )
+
+
+# ---- the registry's read model -----------------------------------------------------------------
+
+
+async def upsert_units(con: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    await con.execute(
+        """
+        INSERT INTO units (unit_id, code, name, kind, level, parent_id, valid_from, valid_to)
+        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+                             $6::uuid[], $7::date[], $8::date[])
+        ON CONFLICT (unit_id) DO UPDATE SET code = EXCLUDED.code, name = EXCLUDED.name,
+            kind = EXCLUDED.kind, level = EXCLUDED.level, parent_id = EXCLUDED.parent_id,
+            valid_to = EXCLUDED.valid_to
+        """,
+        *_columns(
+            rows,
+            ("unit_id", "code", "name", "kind", "level", "parent_id", "valid_from", "valid_to"),
+        ),
+    )
+
+
+async def close_units(con: asyncpg.Connection, closures: Sequence[tuple[UUID, date]]) -> None:
+    if closures:
+        await con.execute(
+            """
+            UPDATE units u SET valid_to = x.closed_on
+            FROM unnest($1::uuid[], $2::date[]) AS x(unit_id, closed_on)
+            WHERE u.unit_id = x.unit_id
+            """,
+            [u for u, _ in closures],
+            [d for _, d in closures],
+        )
+
+
+async def merge_units(con: asyncpg.Connection, merges: Sequence[tuple[UUID, UUID]]) -> None:
+    """(merged unit, successor) pairs."""
+    if merges:
+        await con.execute(
+            """
+            UPDATE units u SET merged_into = x.successor
+            FROM unnest($1::uuid[], $2::uuid[]) AS x(unit_id, successor)
+            WHERE u.unit_id = x.unit_id
+            """,
+            [m for m, _ in merges],
+            [s for _, s in merges],
+        )
+
+
+async def upsert_people(con: asyncpg.Connection, rows: Sequence[tuple[UUID, UUID, date]]) -> None:
+    """(person, unit, valid_from): the version in force from the latest valid_from wins."""
+    if rows:
+        await con.execute(
+            """
+            INSERT INTO people (person_id, unit_id, valid_from)
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[])
+            ON CONFLICT (person_id) DO UPDATE SET unit_id = EXCLUDED.unit_id,
+                valid_from = EXCLUDED.valid_from
+            WHERE people.valid_from <= EXCLUDED.valid_from
+            """,
+            *map(list, zip(*rows, strict=True)),
+        )
+
+
+async def unit_names(con: asyncpg.Connection, unit_ids: Sequence[UUID]) -> dict[UUID, tuple]:
+    rows = await con.fetch(
+        "SELECT unit_id, name, code FROM units WHERE unit_id = ANY($1::uuid[])", list(unit_ids)
+    )
+    return {r["unit_id"]: (r["name"], r["code"]) for r in rows}
+
+
+async def unit_exists(con: asyncpg.Connection, unit_id: UUID) -> bool:
+    return bool(await con.fetchval("SELECT 1 FROM units WHERE unit_id = $1", unit_id))
+
+
+async def people_units(con: asyncpg.Connection, person_ids: Sequence[UUID]) -> dict[UUID, UUID]:
+    rows = await con.fetch(
+        "SELECT person_id, unit_id FROM people WHERE person_id = ANY($1::uuid[])",
+        list(person_ids),
+    )
+    return {r["person_id"]: r["unit_id"] for r in rows}
+
+
+async def upsert_blocs(con: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await con.execute(
+            """
+            INSERT INTO blocs (bloc_id, year, code, name, kind, scheme_ref)
+            SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[],
+                                 $6::text[])
+            ON CONFLICT (bloc_id, year) DO UPDATE SET code = EXCLUDED.code,
+                name = EXCLUDED.name, kind = EXCLUDED.kind, scheme_ref = EXCLUDED.scheme_ref
+            """,
+            *_columns(rows, ("bloc_id", "year", "code", "name", "kind", "scheme_ref")),
+        )
+
+
+async def replace_members(
+    con: asyncpg.Connection, members: dict[tuple[UUID, int], Sequence[UUID]]
+) -> None:
+    if not members:
+        return
+    keys = list(members)
+    await con.execute(
+        """
+        DELETE FROM bloc_members m USING unnest($1::uuid[], $2::int[]) AS x(bloc_id, year)
+        WHERE m.bloc_id = x.bloc_id AND m.year = x.year
+        """,
+        [b for b, _ in keys],
+        [y for _, y in keys],
+    )
+    rows = [(b, y, u) for (b, y), units in members.items() for u in units]
+    await con.execute(
+        """
+        INSERT INTO bloc_members (bloc_id, year, unit_id)
+        SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[])
+        ON CONFLICT DO NOTHING
+        """,
+        *map(list, zip(*rows, strict=True)),
+    )
+
+
+async def set_heads(
+    con: asyncpg.Connection, heads: Sequence[tuple[UUID, int, UUID, UUID | None]]
+) -> None:
+    """(bloc, year, head, deputy). A head elected before the bloc's formation reached us waits in
+    a placeholder row that BlocFormed completes."""
+    if heads:
+        await con.execute(
+            """
+            INSERT INTO blocs (bloc_id, year, code, name, kind, head_unit_id, deputy_unit_id)
+            SELECT x.bloc_id, x.year, '', '', 'bloc', x.head, x.deputy
+            FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::uuid[])
+                 AS x(bloc_id, year, head, deputy)
+            ON CONFLICT (bloc_id, year) DO UPDATE SET head_unit_id = EXCLUDED.head_unit_id,
+                deputy_unit_id = EXCLUDED.deputy_unit_id
+            """,
+            *map(list, zip(*heads, strict=True)),
+        )
+
+
+async def upsert_campaigns(con: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await con.execute(
+            """
+            INSERT INTO campaigns (campaign_id, code, title, kind, regime, start_date, end_date,
+                                   state, participating_unit_ids, bloc_ids)
+            SELECT x.campaign_id, x.code, x.title, x.kind, x.regime, x.start_date, x.end_date,
+                   'launched', ARRAY(SELECT json_array_elements_text(x.units)::uuid),
+                   ARRAY(SELECT json_array_elements_text(x.blocs)::uuid)
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[],
+                        $7::date[], $8::json[], $9::json[])
+                 AS x(campaign_id, code, title, kind, regime, start_date, end_date, units, blocs)
+            ON CONFLICT (campaign_id) DO UPDATE SET code = EXCLUDED.code,
+                title = EXCLUDED.title, kind = EXCLUDED.kind, regime = EXCLUDED.regime,
+                start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date,
+                participating_unit_ids = EXCLUDED.participating_unit_ids,
+                bloc_ids = EXCLUDED.bloc_ids
+            """,
+            [r["campaign_id"] for r in rows],
+            [r["code"] for r in rows],
+            [r["title"] for r in rows],
+            [r["kind"] for r in rows],
+            [r["regime"] for r in rows],
+            [r["start_date"] for r in rows],
+            [r["end_date"] for r in rows],
+            [json.dumps([str(u) for u in r["units"]]) for r in rows],
+            [json.dumps([str(b) for b in r["blocs"]]) for r in rows],
+        )
+
+
+async def close_campaigns(con: asyncpg.Connection, rows: Sequence[tuple[UUID, date]]) -> None:
+    if rows:
+        await con.execute(
+            """
+            UPDATE campaigns c SET state = 'closed', closed_on = x.closed_on
+            FROM unnest($1::uuid[], $2::date[]) AS x(campaign_id, closed_on)
+            WHERE c.campaign_id = x.campaign_id
+            """,
+            [c for c, _ in rows],
+            [d for _, d in rows],
+        )
+
+
+async def upsert_targets(
+    con: asyncpg.Connection, targets: Sequence[tuple[Target, str | None]]
+) -> list[tuple[Target, int | None]]:
+    """Insert or revise (target, indicator code) pairs; an older or repeated revision is ignored.
+    Returns the targets written with the revision each replaced (None: the target is new)."""
+    if not targets:
+        return []
+    ts = [t for t, _ in targets]
+    rows = await con.fetch(
+        """
+        WITH x AS (
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
+                                 $6::text[], $7::numeric[], $8::text[], $9::numeric[],
+                                 $10::date[], $11::text[], $12::int[])
+                AS x(target_id, campaign_id, unit_id, name, metric, unit_of_measure,
+                     target_value, direction, weight, deadline, indicator_code, revision)
+        ), before AS (
+            SELECT target_id, revision FROM targets
+            WHERE target_id IN (SELECT target_id FROM x)
+        )
+        INSERT INTO targets AS t (target_id, campaign_id, unit_id, name, metric,
+                                  unit_of_measure, target_value, direction, weight, deadline,
+                                  indicator_code, revision)
+        SELECT * FROM x
+        ON CONFLICT (target_id) DO UPDATE SET campaign_id = EXCLUDED.campaign_id,
+            unit_id = EXCLUDED.unit_id, name = EXCLUDED.name, metric = EXCLUDED.metric,
+            unit_of_measure = EXCLUDED.unit_of_measure, target_value = EXCLUDED.target_value,
+            direction = EXCLUDED.direction, weight = EXCLUDED.weight,
+            deadline = EXCLUDED.deadline, indicator_code = EXCLUDED.indicator_code,
+            revision = EXCLUDED.revision
+        WHERE t.revision < EXCLUDED.revision
+        RETURNING t.target_id, (SELECT b.revision FROM before b
+                                WHERE b.target_id = t.target_id) AS previous
+        """,
+        [t.id for t in ts],
+        [t.campaign_id for t in ts],
+        [t.unit_id for t in ts],
+        [t.name for t in ts],
+        [t.metric for t in ts],
+        [t.unit_of_measure for t in ts],
+        [t.target_value for t in ts],
+        [t.direction for t in ts],
+        [t.weight for t in ts],
+        [t.deadline for t in ts],
+        [code for _, code in targets],
+        [t.revision for t in ts],
+    )
+    by_id = {t.id: t for t in ts}
+    return [(by_id[r["target_id"]], r["previous"]) for r in rows]
+
+
+# ---- standings ---------------------------------------------------------------------------------
+
+
+async def mark_units_dirty(con: asyncpg.Connection, pairs: Iterable[tuple[UUID, int]]) -> None:
+    """The standings of every bloc these units belong to in these years need recomputing."""
+    pairs = sorted(set(pairs))
+    if pairs:
+        await con.execute(
+            """
+            INSERT INTO standings_dirty (bloc_id, year)
+            SELECT DISTINCT m.bloc_id, m.year
+            FROM unnest($1::uuid[], $2::int[]) AS x(unit_id, year)
+            JOIN bloc_members m ON m.unit_id = x.unit_id AND m.year = x.year
+            """,
+            [u for u, _ in pairs],
+            [y for _, y in pairs],
+        )
+
+
+async def mark_units_dirty_all_years(con: asyncpg.Connection, unit_ids: Iterable[UUID]) -> None:
+    ids = sorted(set(unit_ids))
+    if ids:
+        await con.execute(
+            """
+            INSERT INTO standings_dirty (bloc_id, year)
+            SELECT DISTINCT bloc_id, year FROM bloc_members WHERE unit_id = ANY($1::uuid[])
+            """,
+            ids,
+        )
+
+
+async def mark_blocs_dirty(con: asyncpg.Connection, pairs: Iterable[tuple[UUID, int]]) -> None:
+    pairs = sorted(set(pairs))
+    if pairs:
+        await con.execute(
+            "INSERT INTO standings_dirty (bloc_id, year)"
+            " SELECT * FROM unnest($1::uuid[], $2::int[])",
+            [b for b, _ in pairs],
+            [y for _, y in pairs],
+        )
+
+
+async def mark_year_dirty(con: asyncpg.Connection, year: int) -> None:
+    await con.execute(
+        "INSERT INTO standings_dirty (bloc_id, year)"
+        " SELECT bloc_id, year FROM blocs WHERE year = $1",
+        year,
+    )
+
+
+async def take_dirty(con: asyncpg.Connection, limit: int) -> list[tuple[UUID, int]]:
+    """Claim up to `limit` marks (skipping those another instance holds) and delete them; the
+    caller recomputes in the same transaction."""
+    rows = await con.fetch(
+        """
+        DELETE FROM standings_dirty WHERE id IN (
+            SELECT id FROM standings_dirty ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING bloc_id, year
+        """,
+        limit,
+    )
+    return sorted({(r["bloc_id"], r["year"]) for r in rows})
+
+
+@dataclass(frozen=True, slots=True)
+class BlocYear:
+    bloc_id: UUID
+    year: int
+    code: str
+    name: str
+    kind: str
+    scheme_ref: str | None
+    own_scheme: ScoringScheme | None
+    named_scheme: ScoringScheme | None
+    head_unit_id: UUID | None
+    deputy_unit_id: UUID | None
+    members: tuple[UUID, ...]
+
+    def scheme(self, default: ScoringScheme) -> ScoringScheme:
+        """The bloc head's scheme for the year, else the named one it refers to, else the
+        province's default."""
+        return self.own_scheme or self.named_scheme or default
+
+
+async def get_bloc_year(
+    con: asyncpg.Connection, bloc_id: UUID, year: int, *, lock: bool = False
+) -> BlocYear | None:
+    row = await con.fetchrow(
+        """
+        SELECT b.*, s.scheme AS named,
+               ARRAY(SELECT unit_id FROM bloc_members m
+                     WHERE m.bloc_id = b.bloc_id AND m.year = b.year ORDER BY unit_id) AS members
+        FROM blocs b LEFT JOIN scoring_schemes s ON s.ref = b.scheme_ref
+        WHERE b.bloc_id = $1 AND b.year = $2
+        """
+        + (" FOR UPDATE OF b" if lock else ""),
+        bloc_id,
+        year,
+    )
+    if row is None:
+        return None
+    return BlocYear(
+        bloc_id=row["bloc_id"],
+        year=row["year"],
+        code=row["code"],
+        name=row["name"],
+        kind=row["kind"],
+        scheme_ref=row["scheme_ref"],
+        own_scheme=_scheme(row["scheme"]),
+        named_scheme=_scheme(row["named"]),
+        head_unit_id=row["head_unit_id"],
+        deputy_unit_id=row["deputy_unit_id"],
+        members=tuple(row["members"]),
+    )
+
+
+async def blocs_of_unit(con: asyncpg.Connection, unit_id: UUID) -> list[tuple[UUID, int]]:
+    rows = await con.fetch(
+        "SELECT bloc_id, year FROM bloc_members WHERE unit_id = $1 ORDER BY year, bloc_id", unit_id
+    )
+    return [(r["bloc_id"], r["year"]) for r in rows]
+
+
+def _scheme(raw: Any) -> ScoringScheme | None:
+    if raw is None:
+        return None
+    return ScoringScheme.model_validate(json.loads(raw) if isinstance(raw, str) else raw)
+
+
+async def set_bloc_scheme(
+    con: asyncpg.Connection, bloc_id: UUID, year: int, scheme: ScoringScheme
+) -> None:
+    await con.execute(
+        "UPDATE blocs SET scheme = $3::jsonb WHERE bloc_id = $1 AND year = $2",
+        bloc_id,
+        year,
+        scheme.model_dump_json(),
+    )
+
+
+async def set_named_scheme(con: asyncpg.Connection, scheme: ScoringScheme) -> None:
+    await con.execute(
+        """
+        INSERT INTO scoring_schemes (ref, scheme) VALUES ($1, $2::jsonb)
+        ON CONFLICT (ref) DO UPDATE SET scheme = EXCLUDED.scheme, updated_at = now()
+        """,
+        scheme.ref,
+        scheme.model_dump_json(),
+    )
+
+
+async def blocs_with_scheme_ref(con: asyncpg.Connection, ref: str) -> list[tuple[UUID, int]]:
+    rows = await con.fetch("SELECT bloc_id, year FROM blocs WHERE scheme_ref = $1", ref)
+    return [(r["bloc_id"], r["year"]) for r in rows]
+
+
+async def adjustments(con: asyncpg.Connection, bloc_id: UUID, year: int) -> list[Adjustment]:
+    rows = await con.fetch(
+        "SELECT unit_id, kind, points, reason FROM score_adjustments"
+        " WHERE bloc_id = $1 AND year = $2 ORDER BY entered_at, adjustment_id",
+        bloc_id,
+        year,
+    )
+    return [Adjustment(r["unit_id"], r["kind"], r["points"], r["reason"]) for r in rows]
+
+
+async def adjustment_rows(
+    con: asyncpg.Connection, bloc_id: UUID, year: int
+) -> list[asyncpg.Record]:
+    return await con.fetch(
+        "SELECT * FROM score_adjustments WHERE bloc_id = $1 AND year = $2"
+        " ORDER BY entered_at, adjustment_id",
+        bloc_id,
+        year,
+    )
+
+
+async def add_adjustment(
+    con: asyncpg.Connection,
+    adjustment_id: UUID,
+    bloc_id: UUID,
+    year: int,
+    a: Adjustment,
+    entered_at: datetime,
+) -> None:
+    await con.execute(
+        "INSERT INTO score_adjustments (adjustment_id, bloc_id, year, unit_id, kind, points,"
+        " reason, entered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        adjustment_id,
+        bloc_id,
+        year,
+        a.unit_id,
+        a.kind,
+        a.points,
+        a.reason,
+        entered_at,
+    )
+
+
+async def votes(con: asyncpg.Connection, bloc_id: UUID, year: int) -> dict[UUID, int]:
+    rows = await con.fetch(
+        "SELECT unit_id, votes FROM bloc_votes WHERE bloc_id = $1 AND year = $2", bloc_id, year
+    )
+    return {r["unit_id"]: r["votes"] for r in rows}
+
+
+async def replace_votes(
+    con: asyncpg.Connection, bloc_id: UUID, year: int, counts: dict[UUID, int], at: datetime
+) -> None:
+    await con.execute("DELETE FROM bloc_votes WHERE bloc_id = $1 AND year = $2", bloc_id, year)
+    if counts:
+        await con.execute(
+            "INSERT INTO bloc_votes (bloc_id, year, unit_id, votes, recorded_at)"
+            " SELECT $1, $2, u, v, $5 FROM unnest($3::uuid[], $4::int[]) AS x(u, v)",
+            bloc_id,
+            year,
+            list(counts),
+            list(counts.values()),
+            at,
+        )
+
+
+async def lock_standings(con: asyncpg.Connection, bloc_id: UUID, year: int) -> asyncpg.Record:
+    await con.execute(
+        "INSERT INTO standings (bloc_id, year) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        bloc_id,
+        year,
+    )
+    return await con.fetchrow(
+        "SELECT * FROM standings WHERE bloc_id = $1 AND year = $2 FOR UPDATE", bloc_id, year
+    )
+
+
+async def get_standings(con: asyncpg.Connection, bloc_id: UUID, year: int) -> asyncpg.Record | None:
+    return await con.fetchrow(
+        "SELECT * FROM standings WHERE bloc_id = $1 AND year = $2", bloc_id, year
+    )
+
+
+async def save_standings(
+    con: asyncpg.Connection,
+    bloc_id: UUID,
+    year: int,
+    version: int,
+    ranking: list[dict[str, Any]],
+    computed_on: date,
+) -> None:
+    await con.execute(
+        "UPDATE standings SET version = $3, ranking = $4::jsonb, computed_on = $5"
+        " WHERE bloc_id = $1 AND year = $2",
+        bloc_id,
+        year,
+        version,
+        json.dumps(ranking),
+        computed_on,
+    )
+
+
+def ranking_json(raw: Any) -> list[dict[str, Any]]:
+    return json.loads(raw) if isinstance(raw, str) else list(raw or [])
+
+
+async def get_leader(con: asyncpg.Connection, bloc_id: UUID, year: int) -> asyncpg.Record | None:
+    return await con.fetchrow(
+        "SELECT * FROM bloc_leaders WHERE bloc_id = $1 AND year = $2", bloc_id, year
+    )
+
+
+async def save_leaders(
+    con: asyncpg.Connection,
+    leaders: Sequence[tuple[UUID, int, UUID, Decimal, bool]],
+    *,
+    overwrite: bool = False,
+) -> set[tuple[UUID, int]]:
+    """Record (bloc, year, leader, score, by_vote); the first record of a bloc and year stands,
+    unless `overwrite` (the bus's record, read back by a rebuild). Returns the pairs written."""
+    if not leaders:
+        return set()
+    conflict = (
+        "DO UPDATE SET leader_unit_id = EXCLUDED.leader_unit_id, score = EXCLUDED.score,"
+        " by_vote = EXCLUDED.by_vote"
+        if overwrite
+        else "DO NOTHING"
+    )
+    rows = await con.fetch(
+        f"""
+        INSERT INTO bloc_leaders (bloc_id, year, leader_unit_id, score, by_vote)
+        SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::numeric[], $5::bool[])
+        ON CONFLICT (bloc_id, year) {conflict}
+        RETURNING bloc_id, year
+        """,
+        *map(list, zip(*leaders, strict=True)),
+    )
+    return {(r["bloc_id"], r["year"]) for r in rows}
+
+
+async def undetermined_blocs(con: asyncpg.Connection, year: int) -> list[tuple[UUID, int]]:
+    """The blocs formed for `year` whose leader is not recorded yet."""
+    rows = await con.fetch(
+        """
+        SELECT b.bloc_id, b.year FROM blocs b
+        WHERE b.year = $1 AND b.code <> ''
+          AND NOT EXISTS (SELECT 1 FROM bloc_leaders l
+                          WHERE l.bloc_id = b.bloc_id AND l.year = b.year)
+        ORDER BY b.bloc_id
+        """,
+        year,
+    )
+    return [(r["bloc_id"], r["year"]) for r in rows]
+
+
+# ---- reminders ---------------------------------------------------------------------------------
+
+
+async def unreported_targets(
+    con: asyncpg.Connection, *, due_by: date, since: date, limit: int
+) -> list[tuple[Target, set[tuple[str, str]]]]:
+    """Targets of launched campaigns with no report yet and a deadline in [since, due_by], with
+    the (kind, period) notices already sent for each (overdue ones already sent are left out)."""
+    rows = await con.fetch(
+        """
+        SELECT t.*, ARRAY(SELECT n.kind || '|' || n.period FROM notices_sent n
+                          WHERE n.target_id = t.target_id) AS sent
+        FROM targets t JOIN campaigns c ON c.campaign_id = t.campaign_id
+        WHERE c.state = 'launched' AND t.first_report_id IS NULL
+          AND t.deadline <= $1 AND t.deadline >= $2
+          AND NOT EXISTS (SELECT 1 FROM notices_sent n WHERE n.target_id = t.target_id
+                          AND n.kind = 'overdue' AND n.period = t.deadline::text)
+        ORDER BY t.deadline, t.target_id
+        LIMIT $3
+        """,
+        due_by,
+        since,
+        limit,
+    )
+    out = []
+    for r in rows:
+        sent = {tuple(s.split("|", 1)) for s in r["sent"]}
+        out.append((target_of(r), sent))
+    return out
+
+
+async def record_notices(
+    con: asyncpg.Connection, keys: Sequence[tuple[UUID, str, str]]
+) -> set[tuple[UUID, str, str]]:
+    """Record (target, kind, period) notices; returns those not recorded before (by anyone)."""
+    if not keys:
+        return set()
+    rows = await con.fetch(
+        """
+        INSERT INTO notices_sent (target_id, kind, period)
+        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
+        ON CONFLICT DO NOTHING
+        RETURNING target_id, kind, period
+        """,
+        *map(list, zip(*keys, strict=True)),
+    )
+    return {(r["target_id"], r["kind"], r["period"]) for r in rows}
+
+
+# ---- ratings and initiatives -------------------------------------------------------------------
+
+
+def rating_entry_of(r: asyncpg.Record) -> RatingEntry:
+    return RatingEntry(
+        id=r["entry_id"],
+        subject_kind=r["subject_kind"],
+        subject_id=r["subject_id"],
+        year=r["year"],
+        rating=r["rating"],
+        unit_id=r["unit_id"],
+        entered_at=r["entered_at"],
+    )
+
+
+async def current_ratings_for(
+    con: asyncpg.Connection, keys: Sequence[tuple[str, UUID, int]]
+) -> dict[tuple[str, UUID, int], RatingEntry]:
+    if not keys:
+        return {}
+    rows = await con.fetch(
+        """
+        SELECT r.* FROM ratings r
+        JOIN unnest($1::text[], $2::uuid[], $3::int[]) AS x(kind, subject, year)
+          ON r.subject_kind = x.kind AND r.subject_id = x.subject AND r.year = x.year
+        ORDER BY r.subject_kind, r.subject_id, r.year
+        FOR UPDATE OF r
+        """,
+        *map(list, zip(*keys, strict=True)),
+    )
+    return {(r["subject_kind"], r["subject_id"], r["year"]): rating_entry_of(r) for r in rows}
+
+
+async def save_ratings(
+    con: asyncpg.Connection, entries: Sequence[RatingEntry], current: Sequence[RatingEntry]
+) -> None:
+    """Store `entries` in the history and make `current` the ratings in force."""
+    if entries:
+        await con.execute(
+            """
+            INSERT INTO rating_entries (entry_id, subject_kind, subject_id, year, rating, unit_id,
+                                        entered_at)
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::int[], $5::text[],
+                                 $6::uuid[], $7::timestamptz[])
+            ON CONFLICT DO NOTHING
+            """,
+            *_entry_columns(entries),
+        )
+    if current:
+        await con.execute(
+            """
+            INSERT INTO ratings (entry_id, subject_kind, subject_id, year, rating, unit_id,
+                                 entered_at)
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::int[], $5::text[],
+                                 $6::uuid[], $7::timestamptz[])
+            ON CONFLICT (subject_kind, subject_id, year) DO UPDATE SET
+                entry_id = EXCLUDED.entry_id, rating = EXCLUDED.rating,
+                unit_id = EXCLUDED.unit_id, entered_at = EXCLUDED.entered_at
+            WHERE (ratings.entered_at, ratings.entry_id) < (EXCLUDED.entered_at, EXCLUDED.entry_id)
+            """,
+            *_entry_columns(current),
+        )
+
+
+def _entry_columns(entries: Sequence[RatingEntry]) -> list[list]:
+    return [
+        [e.id for e in entries],
+        [e.subject_kind for e in entries],
+        [e.subject_id for e in entries],
+        [e.year for e in entries],
+        [e.rating for e in entries],
+        [e.unit_id for e in entries],
+        [e.entered_at for e in entries],
+    ]
+
+
+async def list_ratings(
+    con: asyncpg.Connection, unit_id: UUID | None, year: int | None, limit: int
+) -> list[asyncpg.Record]:
+    return await con.fetch(
+        """
+        SELECT * FROM ratings
+        WHERE ($1::uuid IS NULL OR unit_id = $1) AND ($2::int IS NULL OR year = $2)
+        ORDER BY year DESC, subject_kind, subject_id LIMIT $3
+        """,
+        unit_id,
+        year,
+        limit,
+    )
+
+
+async def save_initiatives(con: asyncpg.Connection, items: Sequence[Initiative]) -> set[UUID]:
+    if not items:
+        return set()
+    rows = await con.fetch(
+        """
+        INSERT INTO initiatives (initiative_id, title, level, recognised_on, author_ids, unit_id)
+        SELECT x.id, x.title, x.level, x.recognised_on,
+               ARRAY(SELECT json_array_elements_text(x.authors)::uuid), x.unit_id
+        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::json[], $6::uuid[])
+             AS x(id, title, level, recognised_on, authors, unit_id)
+        ON CONFLICT DO NOTHING
+        RETURNING initiative_id
+        """,
+        [i.id for i in items],
+        [i.title for i in items],
+        [i.level for i in items],
+        [i.recognised_on for i in items],
+        [json.dumps([str(a) for a in i.author_ids]) for i in items],
+        [i.unit_id for i in items],
+    )
+    return {r["initiative_id"] for r in rows}
+
+
+async def list_initiatives(
+    con: asyncpg.Connection, unit_id: UUID | None, year: int | None, limit: int
+) -> list[asyncpg.Record]:
+    return await con.fetch(
+        """
+        SELECT * FROM initiatives
+        WHERE ($1::uuid IS NULL OR unit_id = $1)
+          AND ($2::int IS NULL OR extract(year FROM recognised_on) = $2)
+        ORDER BY recognised_on DESC, initiative_id LIMIT $3
+        """,
+        unit_id,
+        year,
+        limit,
+    )
+
+
+def _columns(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> list[list[Any]]:
+    return [[r[n] for r in rows] for n in names]

@@ -1,0 +1,107 @@
+"""Read-side composition: a campaign's dashboard and a unit's completion from the stored target
+states (current report, first report, achievement), with the domain's aggregates.
+
+Why not `domain.campaign_dashboard`: it rebuilds every state from the campaign's whole report
+history, which is right for checks but not for a view of a large campaign, and it would re-derive
+achievements the service already decided and published (including those a target revision
+caused). The stored state is the one TargetAchieved told everyone about; the per-unit figures are
+the domain's (`unit_completion`, `finished_early`, `due_notices`), in the domain's records.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+
+from services.progress import store
+from services.progress.domain import (
+    Campaign,
+    Dashboard,
+    TargetState,
+    due_notices,
+    finished_early,
+    unit_completion,
+)
+from services.progress.domain.dashboard import OverdueTarget, UnitRow
+
+
+def unit_row(unit_id: UUID, states: list[TargetState]) -> UnitRow:
+    return UnitRow(
+        unit_id=unit_id,
+        completion=unit_completion(states),
+        targets=len(states),
+        met_now=sum(s.met_now for s in states),
+        achieved=sum(s.achievement is not None for s in states),
+        achieved_early=sum(bool(s.achievement and s.achievement.finished_early) for s in states),
+        finished_early=finished_early(states),
+    )
+
+
+def dashboard(campaign: Campaign, states: Iterable[TargetState], day: date) -> Dashboard:
+    mine = [s for s in states if s.target.campaign_id == campaign.id]
+    by_unit: dict[UUID, list[TargetState]] = {u: [] for u in campaign.units}
+    for s in mine:
+        by_unit.setdefault(s.target.unit_id, []).append(s)
+    rows = tuple(unit_row(u, ss) for u, ss in sorted(by_unit.items(), key=lambda kv: str(kv[0])))
+    reported = {s.target.id for s in mine if s.first_reported is not None}
+    late = [
+        OverdueTarget(n.target, n.days)
+        for n in due_notices([s.target for s in mine], reported, day, lead_days=0)
+        if n.kind == "overdue"
+    ]
+    late.sort(key=lambda o: (-o.days_overdue, str(o.target.id)))
+    return Dashboard(
+        campaign_id=campaign.id,
+        today=day,
+        units=rows,
+        early_finishers=tuple(r.unit_id for r in rows if r.finished_early),
+        overdue=tuple(late),
+        states={s.target.id: s for s in mine},
+    )
+
+
+async def campaign(con: asyncpg.Connection, campaign_id: UUID) -> asyncpg.Record | None:
+    return await con.fetchrow("SELECT * FROM campaigns WHERE campaign_id = $1", campaign_id)
+
+
+def campaign_of(row: asyncpg.Record) -> Campaign:
+    return Campaign(
+        id=row["campaign_id"],
+        state=row["state"],
+        start=row["start_date"],
+        end=row["end_date"],
+        units=frozenset(row["participating_unit_ids"]),
+        blocs=frozenset(row["bloc_ids"]),
+    )
+
+
+async def campaign_dashboard(
+    con: asyncpg.Connection, campaign_id: UUID, day: date
+) -> tuple[asyncpg.Record, Dashboard] | None:
+    row = await campaign(con, campaign_id)
+    if row is None:
+        return None
+    loaded = await store.load_targets(con, campaign_id=campaign_id)
+    return row, dashboard(campaign_of(row), (x.state for x in loaded), day)
+
+
+async def unit_progress(
+    con: asyncpg.Connection, unit_id: UUID, campaign_id: UUID | None
+) -> list[tuple[asyncpg.Record, UnitRow, list[store.Loaded]]]:
+    """Per campaign the unit has targets in: the campaign, the unit's figures, its targets."""
+    loaded = await store.load_targets(con, campaign_id=campaign_id, unit_ids=[unit_id])
+    by_campaign: dict[UUID, list[store.Loaded]] = defaultdict(list)
+    for x in loaded:
+        by_campaign[x.target.campaign_id].append(x)
+    out = []
+    for cid in sorted(by_campaign, key=str):
+        row = await campaign(con, cid)
+        if row is None:
+            continue
+        items = by_campaign[cid]
+        out.append((row, unit_row(unit_id, [x.state for x in items]), items))
+    return out

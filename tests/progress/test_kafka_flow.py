@@ -1,0 +1,171 @@
+"""On the real broker: registry events on the bus build the read model; reports over HTTP flow
+through the outbox and the relay to TargetReported and TargetAchieved on the bus, and move the
+standings; a second service on an empty database with a new consumer group, reading every topic
+from offset zero, ends with the same reports, states, achievements and standings.
+
+Topics are fresh ones standing in for the catalog's (ProgressConfig.topic_map), so the test sees
+exactly its own events."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from infra import tokens
+from schemas.catalog import TOPICS, topic_for
+from schemas.envelope import from_message, to_message
+from servicekit.settings import ServiceSettings
+from services.progress.app import create
+from services.progress.config import FixedClock, ProgressConfig
+from tests.progress.conftest import JUNE_15
+from tests.progress.seed import ID, registry_events
+from tests.progress.test_reports_api import report
+from tests.runtime.helpers_runtime import eventually, produce, read_topic
+
+pytestmark = [pytest.mark.infra, pytest.mark.timeout(240)]
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://progress") as client:
+            yield client
+
+
+def service(dsn: str, bootstrap: str, state, topic_map: dict[str, str]) -> FastAPI:
+    settings = ServiceSettings(
+        service="progress",
+        database_url=dsn,
+        kafka_bootstrap=bootstrap,
+        jwks_file=tokens.jwks_file(state),
+    )
+    config = ProgressConfig(
+        topic_map=topic_map,
+        consumer_group=f"progress-{uuid.uuid4().hex[:8]}",
+        scheduler=False,
+        standings_interval_seconds=0.2,
+    )
+    return create(settings, config, FixedClock(JUNE_15))
+
+
+async def snapshot(pool) -> dict:
+    async def rows(sql: str) -> list[tuple]:
+        return sorted((tuple(r) for r in await pool.fetch(sql)), key=str)
+
+    return {
+        "reports": await rows(
+            "SELECT report_id, target_id, value, as_of, reported_at, supersedes FROM reports"
+        ),
+        "targets": await rows(
+            "SELECT target_id, target_value, revision, current_report_id,"
+            " first_report_id FROM targets"
+        ),
+        "achievements": await rows("SELECT target_id, report_id, achieved_on FROM achievements"),
+        "standings": await rows("SELECT bloc_id, year, ranking::text FROM standings"),
+    }
+
+
+async def settled(pool, reports: int) -> bool:
+    """Every report applied, standings recomputed, everything published."""
+    return (
+        await pool.fetchval("SELECT count(*) FROM reports") == reports
+        and await pool.fetchval("SELECT count(*) FROM standings_dirty") == 0
+        and await pool.fetchval("SELECT count(*) FROM standings WHERE version > 0") == 1
+        and await pool.fetchval("SELECT count(*) FROM outbox") == 0
+    )
+
+
+async def test_registry_events_reports_and_a_rebuild_from_offset_zero(
+    new_database, fresh_topic, kafka_bootstrap, tmp_path
+):
+    tokens.ensure_keys(tmp_path)
+    topic_map = {
+        t.name: await fresh_topic(partitions=t.partitions, prefix=t.owner)
+        for t in TOPICS
+        if t.owner in ("registry", "progress")
+    }
+    # the campaign set up in the registry: its events on the bus
+    await produce(
+        kafka_bootstrap,
+        [
+            dataclasses.replace(m, topic=topic_map[m.topic])
+            for m in (to_message(e, source="/thidua/registry") for e in registry_events())
+        ],
+    )
+
+    live = service(await new_database(), kafka_bootstrap, tmp_path, topic_map)
+    async with running(live) as client:
+        pool = live.state.service.pool
+        await eventually(
+            lambda: pool.fetchval("SELECT count(*) = 4 FROM targets"),
+            what="the campaign's targets in the read model",
+        )
+        await eventually(
+            lambda: pool.fetchval("SELECT count(*) = 3 FROM bloc_members"),
+            what="the bloc's members",
+        )
+        stc = {
+            "Authorization": "Bearer "
+            + tokens.mint(tmp_path, sub="o", roles=["unit_officer"], unit_id=str(ID.stc))
+        }
+        integration = {
+            "Authorization": "Bearer "
+            + tokens.mint(tmp_path, sub="thong-ke", roles=["integration_client"])
+        }
+        r = await client.post(
+            "/reports", json=report(ID.t_giai_ngan, 104, "2020-06-12"), headers=stc
+        )
+        assert r.status_code == 201 and r.json()["achieved_now"], r.text
+        r = await client.post(
+            "/reports/batch",
+            headers=integration,
+            json={"reports": [report(ID.t_thu, 3000), report(ID.t_ho_ngheo, 6)]},
+        )
+        assert r.json()["accepted"] == 2, r.text
+        await eventually(lambda: settled(pool, 3), what="reports applied and published")
+        before = await snapshot(pool)
+        assert [len(before[k]) for k in ("reports", "targets", "achievements", "standings")] == [
+            3,
+            4,
+            1,
+            1,
+        ]
+
+    # what is on the bus
+    records = await read_topic(kafka_bootstrap, topic_map["progress.reports.v1"])
+    events = [from_message(m.value, m.headers) for m in records]
+    names = sorted(type(e.data).__name__ for e in events)
+    assert names == ["TargetAchieved", "TargetReported", "TargetReported", "TargetReported"]
+    for m, e in zip(records, events, strict=True):
+        assert m.key.decode() == str(e.data.target_id)  # one target's reports stay in order
+        assert e.source == "/thidua/progress"
+    (achieved,) = [e.data for e in events if type(e.data).__name__ == "TargetAchieved"]
+    assert achieved.target_id == ID.t_giai_ngan and achieved.early_by_days == 110
+    standings = [
+        from_message(m.value, m.headers).data
+        for m in await read_topic(kafka_bootstrap, topic_map["progress.standings.v1"])
+    ]
+    assert [s.ranking[0].unit_id for s in standings][-1] == ID.stc
+    assert topic_for(type(standings[0])).name == "progress.standings.v1"
+
+    # a rebuild: empty database, new consumer group, every topic from offset zero
+    rebuilt = service(await new_database(), kafka_bootstrap, tmp_path, topic_map)
+    async with running(rebuilt):
+        await rebuilt.state.service.relay.stop()  # it would only republish the same facts
+        pool = rebuilt.state.service.pool
+
+        async def same() -> bool:
+            return await pool.fetchval("SELECT count(*) FROM standings_dirty") == 0 and (
+                await snapshot(pool) == before
+            )
+
+        await eventually(same, what="the rebuilt state to equal the live one")
+        ranking = await pool.fetchval("SELECT ranking FROM standings")
+        assert str(ID.stc) in ranking

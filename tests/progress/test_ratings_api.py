@@ -1,0 +1,111 @@
+"""Yearly ratings and recognised initiatives, entered by their unit."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.progress.seed import ID, uid
+
+pytestmark = pytest.mark.infra
+
+
+def rating(subject=ID.person_stc, value="HTXSNV", kind="person", year=2020, **extra):
+    return {
+        "subject_kind": kind,
+        "subject_id": str(subject),
+        "year": year,
+        "rating": value,
+        **extra,
+    }
+
+
+async def test_a_unit_rates_its_people_and_itself(seeded):
+    stc = seeded.officer(ID.stc)
+    body = {"ratings": [rating(), rating(ID.stc, "HTTNV", "collective")]}
+    r = await seeded.post("/ratings", body, headers=stc, expect=201)
+    assert [x["unit_id"] for x in r.json()["ratings"]] == [str(ID.stc)] * 2
+    events = await seeded.outbox("PerformanceRated")
+    assert [(e["subject_kind"], e["rating"]) for e in events] == [
+        ("person", "HTXSNV"),
+        ("collective", "HTTNV"),
+    ]
+    # the same rating again changes nothing; a different one replaces it (history kept)
+    later = seeded.clock.now()
+    seeded.clock.set(later.replace(minute=5))
+    await seeded.post("/ratings", {"ratings": [rating()]}, headers=stc, expect=201)
+    assert len(await seeded.outbox("PerformanceRated")) == 2
+    seeded.clock.set(later.replace(minute=10))
+    await seeded.post("/ratings", {"ratings": [rating(value="HTNV")]}, headers=stc, expect=201)
+    assert [e["rating"] for e in await seeded.outbox("PerformanceRated")][-1] == "HTNV"
+    assert await seeded.count("rating_entries") == 4
+    listed = (await seeded.get("/ratings?year=2020", headers=stc)).json()["ratings"]
+    assert {(x["subject_id"], x["rating"]) for x in listed} == {
+        (str(ID.person_stc), "HTNV"),
+        (str(ID.stc), "HTTNV"),
+    }
+
+
+async def test_bad_ratings_are_refused_whole(seeded):
+    stc = seeded.officer(ID.stc)
+    body = {
+        "ratings": [
+            rating(),  # fine, but the batch is all or nothing
+            rating(ID.person_syt),  # another unit's person
+            rating(value="XUAT_SAC"),
+            rating(year=2021),  # not come yet (June 2020)
+            rating(ID.syt, kind="collective"),  # another unit
+            rating(kind="team"),
+            rating(unit_id=str(ID.syt)),  # an officer rates for their own unit only
+        ]
+    }
+    r = await seeded.post("/ratings", body, headers=stc, expect=422)
+    found = {(e["pointer"], e["type"]) for e in r.json()["errors"]}
+    assert found == {("#/ratings/6/unit_id", "foreign_unit")}
+    del body["ratings"][6]
+    r = await seeded.post("/ratings", body, headers=stc, expect=422)
+    found = {(e["pointer"], e["type"]) for e in r.json()["errors"]}
+    assert found == {
+        ("#/ratings/1/subject_id", "unknown_subject"),
+        ("#/ratings/2/rating", "unknown_rating"),
+        ("#/ratings/3/year", "future_year"),
+        ("#/ratings/4/subject_id", "unknown_subject"),
+        ("#/ratings/5/subject_kind", "unknown_kind"),
+    }
+    r = await seeded.post("/ratings", {"ratings": [rating(year="2020")]}, headers=stc, expect=422)
+    assert r.json()["errors"][0]["pointer"] == "#/ratings/0/year"
+    assert await seeded.count("rating_entries") == 0 and await seeded.outbox() == []
+    # an administrator names the rating unit
+    r = await seeded.post("/ratings", {"ratings": [rating()]}, expect=422)
+    assert r.json()["errors"][0]["pointer"] == "#/ratings/0/unit_id"
+    await seeded.post("/ratings", {"ratings": [rating(unit_id=str(ID.stc))]}, expect=201)
+    # reading another unit's ratings
+    await seeded.get(f"/ratings?unit_id={ID.stc}", headers=seeded.officer(ID.syt), expect=403)
+    await seeded.post("/ratings", {"ratings": [rating()]}, headers=seeded.integration, expect=403)
+
+
+async def test_initiatives(seeded):
+    stc = seeded.officer(ID.stc)
+    good = {
+        "title": "Số hóa quy trình thu ngân sách",
+        "level": "grassroots",
+        "recognised_on": "2020-05-20",
+        "author_ids": [str(ID.person_stc)],
+    }
+    r = await seeded.post("/initiatives", good, headers=stc, expect=201)
+    assert r.json()["unit_id"] == str(ID.stc)
+    (event,) = await seeded.outbox("InitiativeRecognized")
+    assert event["initiative_id"] == r.json()["initiative_id"] and event["level"] == "grassroots"
+    for change, pointer, code in [
+        ({"recognised_on": "2020-07-01"}, "#/recognised_on", "future_date"),
+        ({"level": "district"}, "#/level", "unknown_level"),
+        ({"title": "  "}, "#/title", "missing"),
+        ({"author_ids": []}, "#/author_ids", "missing"),
+        ({"author_ids": [str(uid("nobody"))]}, "#/author_ids/0", "unknown_author"),
+        ({"unit_id": str(ID.syt)}, "#/unit_id", "foreign_unit"),
+    ]:
+        r = await seeded.post("/initiatives", {**good, **change}, headers=stc, expect=422)
+        assert (pointer, code) in [(e["pointer"], e["type"]) for e in r.json()["errors"]], change
+    assert await seeded.count("initiatives") == 1
+    listed = (await seeded.get("/initiatives?year=2020", headers=stc)).json()
+    assert [i["title"] for i in listed] == ["Số hóa quy trình thu ngân sách"]
+    await seeded.get(f"/initiatives?unit_id={ID.stc}", headers=seeded.officer(ID.syt), expect=403)
