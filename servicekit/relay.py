@@ -229,8 +229,11 @@ class Relay:
                 self.failures = 0
                 if count >= self.batch_size:
                     continue
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel() that
+                # arrives as the event is set, and stop() would then hang
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                    async with asyncio.timeout(self.poll_interval):
+                        await self._wake.wait()
         finally:
             self.is_active = False
             # closing the session releases the advisory lock and aborts an open claim
