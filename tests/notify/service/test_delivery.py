@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 
 import pytest
 
@@ -124,15 +123,12 @@ async def test_a_slow_receiver_does_not_delay_a_fast_one(notify, receivers):
     await notify.subscribe("cham", slow.url, secret=SECRET)
     await notify.subscribe("nhanh", fast.url, secret=SECRET)
     world = World()
-    started = time.monotonic()
     for days in range(1, 7):
         await notify.publish(world.overdue(days=days))
 
     await _wait(lambda: len(fast.delivered) == 6, "the fast receiver's six")
-    fast_done = time.monotonic() - started
     # The slow one takes 2 s per call, 2 at a time: 6 s for its six. The fast one is done
-    # long before the slow one has had even its first two answered.
-    assert fast_done < 2.0, fast_done
+    # before the slow one has had even its first two answered.
     assert len(slow.delivered) == 0
     assert slow.max_in_flight <= 2  # the per-subscriber limit
     await _wait(lambda: len(slow.delivered) == 6, "the slow receiver's six", timeout=30)
