@@ -83,17 +83,18 @@ async def test_http_request_to_consumer_in_another_app_is_one_trace(
         event_id = response.json()["event_id"]
         await eventually(lambda: asyncio.sleep(0, seen), what="the reader's handler")
 
-    (server,) = [
-        s
-        for s in spans.get_finished_spans()
-        if s.kind is SpanKind.SERVER and s.name.startswith("POST /reports")
-    ]
-    trace_id = server.context.trace_id
+    # the exporter is the session's: other tests' spans are there too, so start from this
+    # test's own topic and take the trace it belongs to
+    (send,) = [s for s in spans.get_finished_spans() if s.name == f"send {topic}"]
+    trace_id = send.context.trace_id
     in_trace = {
         s.context.span_id: s for s in spans.get_finished_spans() if s.context.trace_id == trace_id
     }
-
-    (send,) = [s for s in in_trace.values() if s.name == f"send {topic}"]
+    (server,) = [
+        s
+        for s in in_trace.values()
+        if s.kind is SpanKind.SERVER and s.name.startswith("POST /reports")
+    ]
     (process,) = [s for s in in_trace.values() if s.name == f"process {topic}"]
     assert send.kind is SpanKind.PRODUCER and process.kind is SpanKind.CONSUMER
 
