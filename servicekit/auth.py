@@ -76,6 +76,21 @@ class Principal:
         ) and self.council_id == str(council_id)
 
 
+# Roles that see beyond one unit; a unit officer holding none of them sees their own unit only.
+WIDER_THAN_A_UNIT = (
+    Role.PROVINCE_ADMIN,
+    Role.INTEGRATION_CLIENT,
+    Role.COUNCIL_SECRETARY,
+    Role.COUNCIL_MEMBER,
+    Role.OPERATOR,
+)
+
+
+def is_officer_only(p: Principal) -> bool:
+    """A unit officer without a wider role: sees and acts for their own unit only."""
+    return p.has_role(Role.UNIT_OFFICER) and not p.has_role(*WIDER_THAN_A_UNIT)
+
+
 class InvalidToken(Exception):
     """Why a token was refused: `reason` is a stable code, `description` a sentence."""
 

@@ -11,7 +11,7 @@ import asyncpg
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from servicekit.auth import Principal, Role, forbidden, require
+from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
 from servicekit.idempotency import RequestUnitOfWork
 from servicekit.problems import Problem
 from services.awards.errors import Conflict, Invalid, NotFound, ProcedureError
@@ -68,17 +68,6 @@ def _today(request: Request) -> date:
 
 
 Today = Annotated[date, Depends(_today)]
-
-
-def is_officer_only(p: Principal) -> bool:
-    """A unit officer without a wider role: sees only their own unit's records."""
-    return p.has_role(Role.UNIT_OFFICER) and not p.has_role(
-        Role.PROVINCE_ADMIN,
-        Role.INTEGRATION_CLIENT,
-        Role.COUNCIL_SECRETARY,
-        Role.COUNCIL_MEMBER,
-        Role.OPERATOR,
-    )
 
 
 def own_unit_only(p: Principal, unit_id: object, what: str = "this unit's records") -> None:

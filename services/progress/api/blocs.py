@@ -20,7 +20,7 @@ from services.progress.api.common import (
     ReadCon,
     Reader,
     Rt,
-    is_officer,
+    is_officer_only,
     not_found,
     officer_unit,
 )
@@ -61,7 +61,7 @@ async def get_standings(bloc_id: UUID, year: Year, con: ReadCon, p: Reader, rt: 
     bloc = await store.get_bloc_year(con, bloc_id, year)
     if bloc is None or not bloc.code:
         raise not_found(f"no bloc {bloc_id} formed for {year}")
-    if is_officer(p) and officer_unit(p) not in bloc.members:
+    if is_officer_only(p) and officer_unit(p) not in bloc.members:
         raise forbidden("a unit officer sees the standings of their own unit's blocs only")
     row = await store.get_standings(con, bloc_id, year)
     ranking_rows = store.ranking_json(row["ranking"]) if row else []

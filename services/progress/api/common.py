@@ -13,7 +13,7 @@ import asyncpg
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from servicekit.auth import Principal, Role, forbidden, require
+from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
 from servicekit.problems import Problem
 from services.progress.config import Clock, ProgressConfig, today
 from services.progress.domain import FieldProblem, Rejected
@@ -61,19 +61,6 @@ Reporter = Annotated[
 Officer = Annotated[Principal, Depends(require(Role.UNIT_OFFICER, Role.PROVINCE_ADMIN))]
 Admin = Annotated[Principal, Depends(require(Role.PROVINCE_ADMIN))]
 
-WIDER_ROLES = (
-    Role.PROVINCE_ADMIN,
-    Role.INTEGRATION_CLIENT,
-    Role.COUNCIL_SECRETARY,
-    Role.COUNCIL_MEMBER,
-    Role.OPERATOR,
-)
-
-
-def is_officer(p: Principal) -> bool:
-    """A unit officer without a wider role: sees and acts for their own unit only."""
-    return p.has_role(Role.UNIT_OFFICER) and not p.has_role(*WIDER_ROLES)
-
 
 def officer_unit(p: Principal) -> UUID:
     try:
@@ -90,7 +77,7 @@ def acting_unit(p: Principal) -> UUID | None:
 
 
 def own_unit_only(p: Principal, unit_id: UUID, what: str) -> None:
-    if is_officer(p) and officer_unit(p) != unit_id:
+    if is_officer_only(p) and officer_unit(p) != unit_id:
         raise forbidden(f"a unit officer sees only their own unit's {what}")
 
 

@@ -19,7 +19,7 @@ from services.progress.api.common import (
     Reader,
     Rt,
     acting_unit,
-    is_officer,
+    is_officer_only,
     officer_unit,
     own_unit_only,
     rejected,
@@ -99,7 +99,7 @@ async def get_ratings(
     year: YearQ = None,
     limit: Limit = 1000,
 ) -> RatingsOut:
-    if is_officer(p):
+    if is_officer_only(p):
         unit_id = unit_id or officer_unit(p)
         own_unit_only(p, unit_id, "ratings")
     rows = await store.list_ratings(con, unit_id, year, limit)
@@ -157,7 +157,7 @@ async def get_initiatives(
     year: YearQ = None,
     limit: Limit = 1000,
 ) -> list[InitiativeOut]:
-    if is_officer(p):
+    if is_officer_only(p):
         unit_id = unit_id or officer_unit(p)
         own_unit_only(p, unit_id, "initiatives")
     rows = await store.list_initiatives(con, unit_id, year, limit)

@@ -20,7 +20,7 @@ from services.progress.api.common import (
     Rt,
     acting_unit,
     field_errors,
-    is_officer,
+    is_officer_only,
     not_found,
     officer_unit,
     rejected,
@@ -144,7 +144,7 @@ async def post_batch(body: BatchIn, uow: RequestUnitOfWork, p: Reporter, rt: Rt)
 async def target_history(target_id: UUID, con: ReadCon, p: Reader) -> HistoryOut:
     found = await store.load_targets(con, target_id=target_id)
     # another unit's target is answered like an unknown one: nothing learnt by probing ids
-    if not found or (is_officer(p) and found[0].target.unit_id != officer_unit(p)):
+    if not found or (is_officer_only(p) and found[0].target.unit_id != officer_unit(p)):
         raise not_found(f"no target {target_id}")
     x = found[0]
     reports = await store.history(con, target_id)

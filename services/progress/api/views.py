@@ -13,7 +13,7 @@ from services.progress.api.common import (
     ReadCon,
     Reader,
     Today,
-    is_officer,
+    is_officer_only,
     not_found,
     officer_unit,
     own_unit_only,
@@ -69,7 +69,7 @@ async def dashboard(campaign_id: UUID, con: ReadCon, p: Reader, today: Today) ->
     if found is None:
         raise not_found(f"no campaign {campaign_id}")
     row, d = found
-    mine = officer_unit(p) if is_officer(p) else None
+    mine = officer_unit(p) if is_officer_only(p) else None
 
     def shown(unit_id: UUID) -> bool:
         return mine is None or unit_id == mine

@@ -20,7 +20,7 @@ from services.registry.api.common import (
     Reader,
     Today,
     Uow,
-    is_officer,
+    is_officer_only,
 )
 from services.registry.api.models import (
     BlocDetail,
@@ -53,7 +53,7 @@ def bloc_out(bloc: b.Bloc, by: b.BlocYear) -> BlocOut:
 
 
 def _no_officers(p) -> None:
-    if is_officer(p):
+    if is_officer_only(p):
         raise forbidden("a unit officer reads only their own unit and its targets")
 
 

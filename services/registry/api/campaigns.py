@@ -23,7 +23,7 @@ from services.registry.api.common import (
     Reader,
     Today,
     Uow,
-    is_officer,
+    is_officer_only,
     own_unit_only,
 )
 from services.registry.api.models import (
@@ -89,7 +89,7 @@ async def _visible_campaign(con, p, campaign_id: UUID) -> c.Campaign:
     x = await store.get_campaign(con, campaign_id)
     if x is None:
         raise NotFound(f"no campaign {campaign_id}")
-    if is_officer(p):
+    if is_officer_only(p):
         participants, _ = await store.participants(con, x)
         if UUID(p.unit_id) not in participants:
             raise forbidden("a unit officer reads only campaigns their unit takes part in")
@@ -136,7 +136,7 @@ async def list_campaigns(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[CampaignSummary]:
-    if is_officer(p):
+    if is_officer_only(p):
         unit_id = unit_id or UUID(p.unit_id)  # type: ignore[arg-type]
         own_unit_only(p, unit_id, "another unit's campaigns")
     result = await store.list_campaigns(
@@ -266,7 +266,7 @@ async def campaign_targets(
     campaign_id: UUID, con: ReadCon, p: Reader, unit_id: UUID | None = None
 ) -> list[TargetOut]:
     await _visible_campaign(con, p, campaign_id)
-    if is_officer(p):
+    if is_officer_only(p):
         unit_id = unit_id or UUID(p.unit_id)  # type: ignore[arg-type]
         own_unit_only(p, unit_id, "another unit's targets")
     return [target_out(t) for t in await store.targets_of(con, campaign_id, unit_id)]

@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from servicekit.auth import Principal, Role, forbidden, require
+from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
 from servicekit.idempotency import RequestUnitOfWork
 from servicekit.problems import Problem
 from services.registry.config import RegistryConfig
@@ -76,19 +76,8 @@ class Page(BaseModel, Generic[T]):
     """Pass as `cursor` to get the next page; absent on the last page."""
 
 
-def is_officer(p: Principal) -> bool:
-    """A unit officer without a wider role: sees only their own unit."""
-    return p.has_role(Role.UNIT_OFFICER) and not p.has_role(
-        Role.PROVINCE_ADMIN,
-        Role.INTEGRATION_CLIENT,
-        Role.COUNCIL_SECRETARY,
-        Role.COUNCIL_MEMBER,
-        Role.OPERATOR,
-    )
-
-
 def own_unit_only(p: Principal, unit_id: object, what: str = "this unit") -> None:
-    if is_officer(p) and str(unit_id) != p.unit_id:
+    if is_officer_only(p) and str(unit_id) != p.unit_id:
         raise forbidden(f"a unit officer reads only their own unit's records, not {what}")
 
 

@@ -22,7 +22,7 @@ from services.registry.api.common import (
     ReadCon,
     Today,
     Uow,
-    is_officer,
+    is_officer_only,
     own_unit_only,
 )
 from services.registry.api.models import (
@@ -115,7 +115,7 @@ async def list_people(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[PersonOut]:
-    if is_officer(who):
+    if is_officer_only(who):
         if unit_id is None:
             unit_id = UUID(who.unit_id)  # type: ignore[arg-type]
         own_unit_only(who, unit_id, "another unit's people")

@@ -21,7 +21,7 @@ from services.registry.api.common import (
     Reader,
     Today,
     Uow,
-    is_officer,
+    is_officer_only,
     own_unit_only,
 )
 from services.registry.api.models import (
@@ -122,7 +122,7 @@ async def list_units(
         sort=sort,
         limit=limit,
         cursor=cursor,
-        only_unit=UUID(p.unit_id) if is_officer(p) else None,
+        only_unit=UUID(p.unit_id) if is_officer_only(p) else None,
     )
     items = [
         UnitOut(
@@ -156,7 +156,7 @@ def _node(n: u.Node) -> TreeNode:
 async def unit_tree(
     con: ReadCon, p: Reader, today: Today, as_of: AsOf = None, root: UUID | None = None
 ) -> list[TreeNode]:
-    if is_officer(p):
+    if is_officer_only(p):
         raise forbidden("a unit officer reads only their own unit")
     tree = await store.load_tree(con)
     return [_node(n) for n in tree.tree(as_of or today, root)]
