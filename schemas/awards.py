@@ -126,6 +126,17 @@ class NominationRejected(Event, owner="awards", key="nomination_id"):
     reason: LongText
 
 
+class NominationWithdrawn(Event, owner="awards", key="nomination_id"):
+    """The proposing unit or the province withdrew a nomination before the council's vote. It
+    leaves the public notice and the agenda; the initiatives it claimed are free again."""
+
+    nomination_id: UUID
+    withdrawn_on: date
+    reason: LongText
+    by_province: bool = False
+    """True when the province withdrew it, false when its proposing unit did."""
+
+
 # Decisions (awards.decisions.v1, key decision_id)
 
 
@@ -177,6 +188,7 @@ EVENTS: tuple[type[Event], ...] = (
     NominationScreened,
     NominationApproved,
     NominationRejected,
+    NominationWithdrawn,
     AwardDecisionIssued,
     AwardRevoked,
 )

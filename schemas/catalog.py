@@ -87,8 +87,25 @@ TOPICS: tuple[Topic, ...] = (
         "progress.standings.v1",
         "progress",
         "bloc_id",
-        (p.StandingsChanged, p.BlocLeaderDetermined),
-        description="Rankings within each bloc and the bloc's leading unit for the year.",
+        (
+            p.StandingsChanged,
+            p.BlocLeaderDetermined,
+            p.BlocSchemeSet,
+            p.BlocScoreAdjusted,
+            p.BlocVotesRecorded,
+        ),
+        description="Rankings within each bloc and the bloc's leading unit for the year, and the "
+        "bloc head's entries they are computed from (the bloc's own scoring scheme, bonus and "
+        "penalty points, the members' vote): one bloc's inputs and outcomes in one partition, in "
+        "the order they happened.",
+    ),
+    Topic(
+        "progress.schemes.v1",
+        "progress",
+        "scheme_ref",
+        (p.ScoringSchemeDefined,),
+        description="Named scoring schemes (thang điểm) that blocs refer to "
+        "(BlocFormed.scoring_scheme_ref).",
     ),
     Topic(
         "progress.ratings.v1",
@@ -108,9 +125,15 @@ TOPICS: tuple[Topic, ...] = (
         "awards.nominations.v1",
         "awards",
         "nomination_id",
-        (a.NominationSubmitted, a.NominationScreened, a.NominationApproved, a.NominationRejected),
+        (
+            a.NominationSubmitted,
+            a.NominationScreened,
+            a.NominationApproved,
+            a.NominationRejected,
+            a.NominationWithdrawn,
+        ),
         description="Nominations for awards: submission, eligibility screening with per-rule "
-        "reasons, the council's approval or rejection.",
+        "reasons, the council's approval or rejection, withdrawal before the vote.",
     ),
     Topic(
         "awards.decisions.v1",

@@ -53,6 +53,17 @@ _TARGET_TERMS = {
     "indicator_code": "KTXH-2020-07",
 }
 
+_SCHEME = p.ScoringSchemeSpec(
+    ref="KHOI-KT-2020",
+    criteria=[
+        p.ScoringCriterion(name="completion", weight=1.0, max_points=70.0),
+        p.ScoringCriterion(name="early_finish", weight=1.0, max_points=20.0),
+        p.ScoringCriterion(name="timeliness", weight=1.0, max_points=10.0),
+    ],
+    max_bonus=5.0,
+    max_penalty=5.0,
+)
+
 EXAMPLES: tuple[Event, ...] = (
     r.UnitRegistered(
         unit_id=SO_NOI_VU,
@@ -156,6 +167,7 @@ EXAMPLES: tuple[Event, ...] = (
         target_value=95.0,
         direction="higher_is_better",
         deadline=date(2020, 12, 31),
+        allow_negative=False,
     ),
     r.TargetRevised(
         target_id=TARGET,
@@ -228,6 +240,38 @@ EXAMPLES: tuple[Event, ...] = (
         recognised_on=date(2020, 11, 20),
         author_ids=[PERSON],
         unit_id=SO_NOI_VU,
+        kind="initiative",
+        scope="province",
+    ),
+    p.BlocSchemeSet(
+        bloc_id=BLOC,
+        year=2020,
+        scheme=_SCHEME,
+        set_at=datetime(2020, 2, 10, 3, 0, tzinfo=UTC),
+    ),
+    p.BlocScoreAdjusted(
+        adjustment_id=_id("adjustment:stc-2020-1"),
+        bloc_id=BLOC,
+        year=2020,
+        unit_id=SO_TAI_CHINH,
+        kind="bonus",
+        points=2.0,
+        reason="Tổ chức tốt Hội nghị ký kết giao ước thi đua của Khối",
+        entered_at=datetime(2020, 11, 25, 8, 0, tzinfo=UTC),
+    ),
+    p.BlocVotesRecorded(
+        bloc_id=BLOC,
+        year=2020,
+        votes=[
+            p.UnitVotes(unit_id=SO_TAI_CHINH, votes=7),
+            p.UnitVotes(unit_id=SO_KHDT, votes=4),
+        ],
+        recorded_at=datetime(2020, 12, 10, 9, 0, tzinfo=UTC),
+    ),
+    p.ScoringSchemeDefined(
+        scheme_ref=_SCHEME.ref,
+        scheme=_SCHEME,
+        defined_at=datetime(2020, 1, 15, 2, 0, tzinfo=UTC),
     ),
     a.NominationSubmitted(
         nomination_id=NOMINATION,
@@ -280,6 +324,11 @@ EXAMPLES: tuple[Event, ...] = (
         nomination_id=_id("nomination:cstd-tinh-2020-tran-van-minh"),
         decided_on=date(2021, 1, 15),
         reason="Đang trong thời gian thi hành kỷ luật",
+    ),
+    a.NominationWithdrawn(
+        nomination_id=NOMINATION,
+        withdrawn_on=date(2020, 12, 20),
+        reason="Đơn vị rút hồ sơ để bổ sung thành tích",
     ),
     a.AwardDecisionIssued(
         decision_id=DECISION,

@@ -1,16 +1,21 @@
-"""Events published by progress: reports against targets, standings, ratings and initiatives."""
+"""Events published by progress: reports against targets, standings and the bloc head's scoring
+entries, named scoring schemes, ratings and initiatives."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, model_validator
 
 from schemas.base import Event
 from schemas.types import (
+    Code,
     DocumentRef,
+    InitiativeKind,
     InitiativeLevel,
+    InitiativeScope,
     LongText,
     Measure,
     NonNegativeMeasure,
@@ -19,6 +24,7 @@ from schemas.types import (
     SubjectKind,
     Text,
     Year,
+    nfc,
 )
 
 # Reports (progress.reports.v1, key target_id)
@@ -132,6 +138,106 @@ class BlocLeaderDetermined(Event, owner="progress", key="bloc_id"):
     """True when the members' vote decided it (suy tôn), false when the score alone did."""
 
 
+# The bloc head's entries (progress.standings.v1, key bloc_id): the inputs of a bloc's ranking,
+# in the same partition as the rankings and the leader they lead to.
+
+SchemeRef = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"\S"), AfterValidator(nfc)
+]
+PositiveMeasure = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class ScoringCriterion(Part):
+    name: Literal["completion", "early_finish", "timeliness"]
+    """completion: weighted capped completion of the unit's targets; early_finish: share of its
+    targets achieved before their deadline; timeliness: share of its reports made on time."""
+    weight: NonNegativeMeasure
+    max_points: PositiveMeasure
+    """Points for a criterion = value (a share in [0, 1]) × max_points × weight."""
+
+
+class ScoringSchemeSpec(Part):
+    """A scoring scheme (thang điểm) as data: there is no national formula."""
+
+    ref: SchemeRef
+    criteria: list[ScoringCriterion] = Field(min_length=1)
+    max_bonus: NonNegativeMeasure | None = None
+    """Most bonus points one unit may get; none for no limit."""
+    max_penalty: NonNegativeMeasure | None = None
+    score_places: int = Field(default=2, ge=0, le=4)
+    """Decimal places scores are rounded to; rounded scores decide ties."""
+
+    @model_validator(mode="after")
+    def _check(self) -> ScoringSchemeSpec:
+        names = [c.name for c in self.criteria]
+        if len(set(names)) != len(names):
+            raise ValueError("a criterion is listed twice")
+        return self
+
+
+class BlocSchemeSet(Event, owner="progress", key="bloc_id"):
+    """The bloc head set the bloc's own scoring scheme for a year (it replaces the named scheme
+    the bloc refers to). A later setting for the same bloc and year replaces it."""
+
+    bloc_id: UUID
+    year: Year
+    scheme: ScoringSchemeSpec
+    set_at: AwareDatetime
+
+
+class BlocScoreAdjusted(Event, owner="progress", key="bloc_id"):
+    """The bloc head gave a member bonus (điểm thưởng) or penalty (điểm trừ) points."""
+
+    adjustment_id: UUID
+    bloc_id: UUID
+    year: Year
+    unit_id: UUID
+    kind: Literal["bonus", "penalty"]
+    points: PositiveMeasure
+    reason: LongText
+    entered_at: AwareDatetime
+
+
+class UnitVotes(Part):
+    unit_id: UUID
+    votes: int = Field(ge=0)
+
+
+class BlocVotesRecorded(Event, owner="progress", key="bloc_id"):
+    """The members' vote (suy tôn) at the year-end review as the bloc head recorded it. Carries
+    the whole count; a later record for the same bloc and year replaces it."""
+
+    bloc_id: UUID
+    year: Year
+    votes: list[UnitVotes]
+    recorded_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _check(self) -> BlocVotesRecorded:
+        ids = [v.unit_id for v in self.votes]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a unit is listed twice")
+        return self
+
+
+# Named scoring schemes (progress.schemes.v1, key scheme_ref)
+
+
+class ScoringSchemeDefined(Event, owner="progress", key="scheme_ref"):
+    """A province administrator defined (or redefined) a named scoring scheme that blocs refer to
+    (BlocFormed.scoring_scheme_ref). A later definition of the same ref replaces it."""
+
+    scheme_ref: Code
+    scheme: ScoringSchemeSpec
+    defined_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _check(self) -> ScoringSchemeDefined:
+        if self.scheme.ref != self.scheme_ref:
+            raise ValueError("scheme.ref must be scheme_ref")
+        return self
+
+
 # Ratings (progress.ratings.v1, key subject_id)
 
 
@@ -152,15 +258,22 @@ class PerformanceRated(Event, owner="progress", key="subject_id"):
 
 
 class InitiativeRecognized(Event, owner="progress", key="initiative_id"):
-    """An initiative (sáng kiến) or science work was recognised at a level."""
+    """An initiative (sáng kiến) or science work (đề tài khoa học) was recognised at a level."""
 
     initiative_id: UUID
     title: Text
     level: InitiativeLevel
+    """The level that recognised it (cơ sở, tỉnh, toàn quốc)."""
     recognised_on: date
     author_ids: list[UUID] = Field(min_length=1)
     """The authors' person ids."""
     unit_id: UUID
+    kind: InitiativeKind = "initiative"
+    """An initiative (sáng kiến) or an accepted science work (đề tài khoa học)."""
+    scope: InitiativeScope | None = None
+    """How far its effect reaches (phạm vi ảnh hưởng): the unit, the province, the whole country.
+    None when not stated (events before this field): read it as the level's reach (grassroots →
+    unit, provincial → province, national → national)."""
 
     @model_validator(mode="after")
     def _check(self) -> InitiativeRecognized:
@@ -178,4 +291,8 @@ EVENTS: tuple[type[Event], ...] = (
     BlocLeaderDetermined,
     PerformanceRated,
     InitiativeRecognized,
+    BlocSchemeSet,
+    BlocScoreAdjusted,
+    BlocVotesRecorded,
+    ScoringSchemeDefined,
 )

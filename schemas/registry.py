@@ -236,6 +236,9 @@ class TargetSpec(Part):
     deadline: date
     indicator_code: Code | None = None
     """The indicator in the province's socio-economic plan, when there is one."""
+    allow_negative: bool = False
+    """Whether reported values may be below zero (a growth rate can fall); counts, amounts and
+    shares cannot."""
 
 
 class CampaignLaunched(Event, owner="registry", key="campaign_id"):
@@ -291,6 +294,8 @@ class TargetAssigned(Event, owner="registry", key="campaign_id"):
     deadline: date
     indicator_code: Code | None = None
     revision: int = Field(default=1, ge=1)
+    allow_negative: bool = False
+    """Whether reported values may be below zero (a growth rate can fall)."""
 
 
 class TargetRevised(Event, owner="registry", key="campaign_id"):
@@ -309,6 +314,8 @@ class TargetRevised(Event, owner="registry", key="campaign_id"):
     indicator_code: Code | None = None
     revision: int = Field(ge=2)
     reason: Text | None = None
+    allow_negative: bool = False
+    """Whether reported values may be below zero (a growth rate can fall)."""
 
 
 EVENTS: tuple[type[Event], ...] = (

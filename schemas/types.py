@@ -80,7 +80,9 @@ Regime = Literal["2013", "2022"]  # Luật TĐKT 2003/2013 or Luật 06/2022/QH1
 Direction = Literal["higher_is_better", "lower_is_better"]
 Rating = Literal["HTXSNV", "HTTNV", "HTNV", "KHTNV"]
 SubjectKind = Literal["person", "collective"]
-InitiativeLevel = Literal["grassroots", "provincial", "national"]
+InitiativeLevel = Literal["grassroots", "provincial", "national"]  # cơ sở, tỉnh, toàn quốc
+InitiativeKind = Literal["initiative", "science_work"]  # sáng kiến, đề tài khoa học
+InitiativeScope = Literal["unit", "province", "national"]  # phạm vi ảnh hưởng
 AwardCode = Literal[
     "LDTT",
     "CSTDCS",

@@ -85,3 +85,11 @@ def rejected(
     return a.NominationRejected(
         nomination_id=nomination_id, decided_on=on, vote=vote, reason=reason
     )
+
+
+def withdrawn(
+    nomination_id: UUID, on: date, reason: str, by_province: bool
+) -> a.NominationWithdrawn:
+    return a.NominationWithdrawn(
+        nomination_id=nomination_id, withdrawn_on=on, reason=reason, by_province=by_province
+    )

@@ -9,8 +9,9 @@ Two shapes:
   history, initiatives, statuses, bloc leaders. Set-based: one query per kind of fact, ids cast to
   text in SQL (the domain keys its indexes by strings).
 
-Initiatives: the progress event gives the level that recognised an initiative but not how far its
-effect reaches; the scope is taken from the level (grassroots → unit, provincial → province,
+Initiatives: the progress event gives the level that recognised an initiative, its kind
+(initiative or science work) and how far its effect reaches; for events from before the scope was
+stated (null), the scope is taken from the level (grassroots → unit, provincial → province,
 national → national). `used_by` is the nomination an initiative supports (R11).
 """
 
@@ -49,8 +50,8 @@ def _initiatives(rows: Iterable[asyncpg.Record]) -> list[Initiative]:
             tuple(r["authors"]),
             r["year"],
             r["level"],
-            SCOPE_OF_LEVEL[r["level"]],
-            "initiative",
+            r["scope"] or SCOPE_OF_LEVEL[r["level"]],
+            r["kind"],
             r["used_by"],
         )
         for r in rows
@@ -59,7 +60,8 @@ def _initiatives(rows: Iterable[asyncpg.Record]) -> list[Initiative]:
 
 _INITIATIVE_COLUMNS = """
     i.initiative_id::text AS id, i.author_ids::text[] AS authors,
-    extract(year FROM i.recognised_on)::int AS year, i.level, u.nomination_id::text AS used_by
+    extract(year FROM i.recognised_on)::int AS year, i.level, i.scope, i.kind,
+    u.nomination_id::text AS used_by
 """
 
 

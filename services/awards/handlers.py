@@ -5,6 +5,8 @@ work; an error raised anywhere rolls the whole step back, events included.
     submit → screen → post_notice (objections) → add_to_agenda → open_vote → cast_ballot
            → close_vote → issue_decision → (revoke)
 
+A nomination may be withdrawn (withdraw) until the council's vote on it opens.
+
 Every change of a nomination's state is written to `nomination_log` with the actor; the request
 itself is in servicekit's audit_log.
 """
@@ -251,13 +253,63 @@ async def add_documents(
         raise Conflict(
             f"the dossier can no longer change: the nomination is {n['status']}",
             code="wrong_status",
-            status=n["status"],
+            nomination_status=n["status"],
         )
     await store.add_documents(uow.con, nomination_id, documents, who.sub)
     await store.set_status(
         uow.con, [nomination_id], "submitted", who.sub, "documents_added",
         f"{len(documents)} document(s)",
     )  # fmt: skip
+
+
+WITHDRAWABLE = ("submitted", "screened", "on_notice", "on_agenda")
+"""Before the council's vote; on an agenda, only while the session's vote has not opened."""
+
+
+async def withdraw(
+    uow: UnitOfWork, rt: Runtime, who: Principal, nomination_id: UUID, reason: str
+) -> None:
+    """The proposing unit (its officer) or the province withdraws a nomination before the
+    council votes on it: it leaves the public notice and the agenda, and the initiatives it
+    claimed are free again (R11). Once the vote has opened or a decision was made: 409."""
+    con, now = uow.con, rt.today()
+    n = await store.nomination(con, nomination_id, lock=True)
+    if n is None:
+        raise NotFound(f"no nomination {nomination_id}", code="not_found")
+    _may_propose(who, n["proposer_unit_id"])
+    if n["status"] not in WITHDRAWABLE:
+        raise Conflict(
+            f"the nomination is {n['status']}: it can be withdrawn only before the council's vote",
+            code="not_withdrawable",
+            nomination_status=n["status"],
+        )
+    if n["status"] == "on_agenda":
+        session = await _session(con, n["session_id"], lock="update")
+        if session["status"] != "planned":
+            raise Conflict(
+                "the council's vote on it has opened: it can no longer be withdrawn",
+                code="vote_opened",
+                nomination_status=n["status"],
+            )
+        # the agenda item and its (still empty) ballot totals go together
+        await con.execute(
+            "DELETE FROM ballot_counts WHERE session_id = $1 AND nomination_id = $2",
+            n["session_id"],
+            nomination_id,
+        )
+        await con.execute(
+            "DELETE FROM session_agenda WHERE session_id = $1 AND nomination_id = $2",
+            n["session_id"],
+            nomination_id,
+        )
+    await con.execute("DELETE FROM notice_items WHERE nomination_id = $1", nomination_id)
+    await store.release_initiatives(con, [nomination_id])
+    by_province = who.has_role(Role.PROVINCE_ADMIN)
+    await store.set_status(
+        con, [nomination_id], "withdrawn", who.sub, "withdrawn", reason,
+        notice_id=None, session_id=None,
+    )  # fmt: skip
+    await rt.bus.publish(uow, events.withdrawn(nomination_id, now, reason, by_province))
 
 
 # ---- screening --------------------------------------------------------------------------------
@@ -374,11 +426,17 @@ async def post_notice(
     title: str,
     start_on: date | None = None,
 ) -> UUID:
-    """Put eligible candidates on public notice for the configured number of working days."""
+    """Put eligible candidates on public notice for the configured number of working days. A
+    notice that already ran in full may be recorded after the fact (a past year's procedure, as a
+    decision may be signed in the past); one that would still be running cannot start in the
+    past, which would shorten the public period."""
     con, now = uow.con, rt.today()
     start = start_on or now
-    if start < now:
-        raise Invalid.at("#/start_on", "a notice cannot start in the past", "past")
+    cfg = rt.cfg.screening
+    if start < now <= notice_end_for(start, cfg):
+        raise Invalid.at(
+            "#/start_on", "a notice cannot start in the past while it would still run", "past"
+        )
     rows = await store.nominations(con, nomination_ids, lock=True)
     by_id = {r["nomination_id"]: r for r in rows}
     bad = []
@@ -397,7 +455,6 @@ async def post_notice(
             )
     if bad:
         raise Invalid.many(bad)
-    cfg = rt.cfg.screening
     end = notice_end_for(start, cfg)
     notice_id = uuid4()
     await con.execute(

@@ -237,22 +237,23 @@ async def on_initiatives(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
             # author lists travel as one text value each: unnest cannot take an array of arrays
             authors = "{" + ",".join(str(a) for a in e.author_ids) + "}"
             latest[e.initiative_id] = (
-                e.initiative_id, e.title, e.level, e.recognised_on, authors, e.unit_id
+                e.initiative_id, e.title, e.level, e.recognised_on, authors, e.unit_id, e.kind,
+                e.scope,
             )  # fmt: skip
     if latest:
         await uow.con.execute(
             """
             INSERT INTO rm_initiatives
-                (initiative_id, title, level, recognised_on, author_ids, unit_id)
-            SELECT i, t, l, d, a::uuid[], u
+                (initiative_id, title, level, recognised_on, author_ids, unit_id, kind, scope)
+            SELECT i, t, l, d, a::uuid[], u, k, s
               FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::text[],
-                          $6::uuid[]) AS x(i, t, l, d, a, u)
+                          $6::uuid[], $7::text[], $8::text[]) AS x(i, t, l, d, a, u, k, s)
             ON CONFLICT (initiative_id) DO UPDATE SET
                 title = EXCLUDED.title, level = EXCLUDED.level,
                 recognised_on = EXCLUDED.recognised_on, author_ids = EXCLUDED.author_ids,
-                unit_id = EXCLUDED.unit_id
+                unit_id = EXCLUDED.unit_id, kind = EXCLUDED.kind, scope = EXCLUDED.scope
             """,
-            *_columns(list(latest.values()), 6),
+            *_columns(list(latest.values()), 8),
         )
 
 

@@ -100,9 +100,11 @@ async def insert_nomination(con: asyncpg.Connection, **row: Any) -> None:
 async def nomination_exists(
     con: asyncpg.Connection, kind: str, nominee_id: UUID, code: str, year: int
 ) -> UUID | None:
+    """The nomination holding this nominee's place for the award and year (a withdrawn one
+    does not)."""
     return await con.fetchval(
         "SELECT nomination_id FROM nominations WHERE nominee_kind = $1 AND nominee_id = $2"
-        " AND award_code = $3 AND year = $4",
+        " AND award_code = $3 AND year = $4 AND status <> 'withdrawn'",
         kind,
         nominee_id,
         code,

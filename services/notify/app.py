@@ -50,7 +50,7 @@ def create(
         # build_app's lifespan starts the pool, migrations, relay and consumer; the dispatcher
         # needs the pool, and stops before it closes.
         async with servicekit_lifespan(app):
-            if s.dispatch_enabled:
+            if s.dispatch_enabled and s.background_enabled:
                 runtime.dispatcher = Dispatcher(app.state.service.pool, runtime, client=http_client)
                 await runtime.dispatcher.start()
             try:

@@ -74,7 +74,9 @@ def create(
             pool = app.state.service.pool
             scheduler = Scheduler(pool, bus, config, clock)
             app.state.scheduler = scheduler
-            scheduler.start(timed=config.scheduler)
+            # the standings worker stays on in a replay: rankings are recomputed, not read
+            # back, and what it publishes waits in the outbox when the relay is off
+            scheduler.start(timed=config.scheduler and settings.background_enabled)
             try:
                 yield
             finally:

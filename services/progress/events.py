@@ -19,7 +19,15 @@ from schemas.base import Event
 from schemas.catalog import topic_for
 from schemas.envelope import Message, source_for, to_message
 from servicekit.unit_of_work import UnitOfWork
-from services.progress.domain import Achievement, DueNotice, Initiative, Report, Standing
+from services.progress.domain import (
+    Achievement,
+    Adjustment,
+    DueNotice,
+    Initiative,
+    Report,
+    ScoringScheme,
+    Standing,
+)
 from services.progress.domain.ratings import RatingEntry
 
 SOURCE = source_for("progress")
@@ -143,5 +151,65 @@ def initiative_recognized(i: Initiative) -> tuple[p.InitiativeRecognized, UUID]:
         recognised_on=i.recognised_on,
         author_ids=list(i.author_ids),
         unit_id=i.unit_id,
+        kind=i.kind,
+        scope=i.scope,
     )
     return event, event_id("InitiativeRecognized", i.id)
+
+
+# The bloc head's entries and named schemes: on the bus so a rebuild restores them (readmodel).
+
+
+def scheme_spec(scheme: ScoringScheme) -> p.ScoringSchemeSpec:
+    return p.ScoringSchemeSpec.model_validate(scheme.model_dump(mode="json"))
+
+
+def scheme_of(spec: p.ScoringSchemeSpec) -> ScoringScheme:
+    """Back to the domain's Decimals through each float's shortest repr (`as_decimal`)."""
+    return ScoringScheme.model_validate_json(spec.model_dump_json())
+
+
+def as_on_the_bus(scheme: ScoringScheme) -> ScoringScheme:
+    """The scheme as a consumer of its event reads it back (70.0 and 70 become one Decimal): what
+    the HTTP path stores, so a rebuild computes the very same standings."""
+    return scheme_of(scheme_spec(scheme))
+
+
+def bloc_scheme_set(
+    bloc_id: UUID, year: int, scheme: ScoringScheme, at: datetime
+) -> tuple[p.BlocSchemeSet, UUID]:
+    event = p.BlocSchemeSet(bloc_id=bloc_id, year=year, scheme=scheme_spec(scheme), set_at=at)
+    return event, event_id("BlocSchemeSet", bloc_id, year, at.isoformat())
+
+
+def score_adjusted(
+    adjustment_id: UUID, bloc_id: UUID, year: int, a: Adjustment, at: datetime
+) -> tuple[p.BlocScoreAdjusted, UUID]:
+    event = p.BlocScoreAdjusted(
+        adjustment_id=adjustment_id,
+        bloc_id=bloc_id,
+        year=year,
+        unit_id=a.unit_id,
+        kind=a.kind,
+        points=float(a.points),
+        reason=a.reason,
+        entered_at=at,
+    )
+    return event, event_id("BlocScoreAdjusted", adjustment_id)
+
+
+def votes_recorded(
+    bloc_id: UUID, year: int, counts: dict[UUID, int], at: datetime
+) -> tuple[p.BlocVotesRecorded, UUID]:
+    event = p.BlocVotesRecorded(
+        bloc_id=bloc_id,
+        year=year,
+        votes=[p.UnitVotes(unit_id=u, votes=v) for u, v in counts.items()],
+        recorded_at=at,
+    )
+    return event, event_id("BlocVotesRecorded", bloc_id, year, at.isoformat())
+
+
+def scheme_defined(scheme: ScoringScheme, at: datetime) -> tuple[p.ScoringSchemeDefined, UUID]:
+    event = p.ScoringSchemeDefined(scheme_ref=scheme.ref, scheme=scheme_spec(scheme), defined_at=at)
+    return event, event_id("ScoringSchemeDefined", scheme.ref, at.isoformat())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -17,6 +17,7 @@ from servicekit.unit_of_work import UnitOfWork
 from services.progress import events, ranking, readmodel, store
 from services.progress.config import Clock, ProgressConfig, today
 from services.progress.domain import (
+    SCOPE_OF_LEVEL,
     Adjustment,
     FieldProblem,
     Initiative,
@@ -24,6 +25,7 @@ from services.progress.domain import (
     RatingEntry,
     Rejected,
     ScoringScheme,
+    as_decimal,
     check_adjustment,
     check_initiative,
     check_rating,
@@ -56,22 +58,43 @@ async def open_bloc_year(uow: UnitOfWork, bloc_id: UUID, year: int) -> store.Blo
     return bloc
 
 
+# The bloc head's entries go on the bus (progress.standings.v1, named schemes on
+# progress.schemes.v1) so a rebuild from the topics restores them (readmodel.on_standings).
+
+
 async def set_scheme(
-    uow: UnitOfWork, bloc_id: UUID, year: int, scheme: ScoringScheme
+    uow: UnitOfWork,
+    bus: events.Bus,
+    clock: Clock,
+    bloc_id: UUID,
+    year: int,
+    scheme: ScoringScheme,
 ) -> store.BlocYear:
     bloc = await open_bloc_year(uow, bloc_id, year)
-    await store.set_bloc_scheme(uow.con, bloc_id, year, scheme)
+    scheme, now = events.as_on_the_bus(scheme), clock.now()
+    await store.set_bloc_schemes(uow.con, [(bloc_id, year, scheme, now)])
     await store.mark_blocs_dirty(uow.con, [(bloc_id, year)])
+    event, eid = events.bloc_scheme_set(bloc_id, year, scheme, now)
+    await bus.publish(uow, event, event_id=eid, time=now)
     return bloc
 
 
-async def set_named_scheme(uow: UnitOfWork, scheme: ScoringScheme) -> None:
-    await store.set_named_scheme(uow.con, scheme)
+async def set_named_scheme(
+    uow: UnitOfWork, bus: events.Bus, clock: Clock, scheme: ScoringScheme
+) -> None:
+    if any(c.isspace() for c in scheme.ref):
+        # blocs name it by a code (BlocFormed.scoring_scheme_ref), and it keys its topic
+        raise Rejected([FieldProblem("ref", "not_a_code", "a scheme's ref has no spaces")])
+    scheme, now = events.as_on_the_bus(scheme), clock.now()
+    await store.set_named_schemes(uow.con, [(scheme, now)])
     await store.mark_blocs_dirty(uow.con, await store.blocs_with_scheme_ref(uow.con, scheme.ref))
+    event, eid = events.scheme_defined(scheme, now)
+    await bus.publish(uow, event, event_id=eid, time=now)
 
 
 async def add_adjustment(
     uow: UnitOfWork,
+    bus: events.Bus,
     config: ProgressConfig,
     clock: Clock,
     bloc_id: UUID,
@@ -79,6 +102,10 @@ async def add_adjustment(
     adjustment: Adjustment,
 ) -> UUID:
     bloc = await open_bloc_year(uow, bloc_id, year)
+    # stored as the event carries it, so a rebuild restores the same text and number
+    adjustment = replace(
+        adjustment, reason=_nfc(adjustment.reason), points=as_decimal(float(adjustment.points))
+    )
     problems: list[FieldProblem] = []
     if adjustment.unit_id not in bloc.members:
         problems.append(
@@ -88,14 +115,21 @@ async def add_adjustment(
     problems += check_adjustment(bloc.scheme(config.scheme()), adjustment, earlier)
     if problems:
         raise Rejected(problems)
-    adjustment_id = uuid4()
-    await store.add_adjustment(uow.con, adjustment_id, bloc_id, year, adjustment, clock.now())
+    adjustment_id, now = uuid4(), clock.now()
+    await store.add_adjustments(uow.con, [(adjustment_id, bloc_id, year, adjustment, now)])
     await store.mark_blocs_dirty(uow.con, [(bloc_id, year)])
+    event, eid = events.score_adjusted(adjustment_id, bloc_id, year, adjustment, now)
+    await bus.publish(uow, event, event_id=eid, time=now)
     return adjustment_id
 
 
 async def record_votes(
-    uow: UnitOfWork, clock: Clock, bloc_id: UUID, year: int, counts: Sequence[tuple[UUID, int]]
+    uow: UnitOfWork,
+    bus: events.Bus,
+    clock: Clock,
+    bloc_id: UUID,
+    year: int,
+    counts: Sequence[tuple[UUID, int]],
 ) -> dict[UUID, int]:
     """The members' vote (suy tôn) as the bloc head records it; replaces an earlier record."""
     bloc = await open_bloc_year(uow, bloc_id, year)
@@ -113,8 +147,10 @@ async def record_votes(
         seen.add(unit_id)
     if problems:
         raise Rejected(problems)
-    result = dict(counts)
-    await store.replace_votes(uow.con, bloc_id, year, result, clock.now())
+    result, now = dict(counts), clock.now()
+    await store.replace_votes(uow.con, bloc_id, year, result, now)
+    event, eid = events.votes_recorded(bloc_id, year, result, now)
+    await bus.publish(uow, event, event_id=eid, time=now)
     return result
 
 
@@ -217,15 +253,19 @@ async def recognise_initiative(
     author_ids: Sequence[UUID],
     unit_id: UUID | None,
     entering_unit: UUID | None,
+    kind: object = "initiative",
+    scope: object = None,
 ) -> Initiative:
     """`entering_unit`: the officer's unit; None for an administrator, who records for
-    `unit_id`."""
+    `unit_id`. `scope` not given: the reach of the recognising level (SCOPE_OF_LEVEL)."""
     unit = unit_id or entering_unit
     if unit is None:
         raise Rejected([FieldProblem("unit_id", "missing", "name the initiative's unit")])
     problems = check_initiative(
         title=title,
         level=level,
+        kind=kind,
+        scope=scope,
         recognised_on=recognised_on,
         author_ids=author_ids,
         unit_id=unit,
@@ -242,16 +282,22 @@ async def recognise_initiative(
         raise Rejected(problems)
     initiative = Initiative(
         id=uuid4(),
-        title=unicodedata.normalize("NFC", str(title)).strip(),
+        title=_nfc(str(title)),
         level=level,  # type: ignore[arg-type]
         recognised_on=recognised_on,  # type: ignore[arg-type]
         author_ids=tuple(author_ids),
         unit_id=unit,
+        kind=kind,  # type: ignore[arg-type]
+        scope=scope or SCOPE_OF_LEVEL[level],  # type: ignore[arg-type,index]
     )
     await store.save_initiatives(uow.con, [initiative])
     event, eid = events.initiative_recognized(initiative)
     await bus.publish(uow, event, event_id=eid)
     return initiative
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text).strip()
 
 
 def _spaced(now: datetime, n: int) -> datetime:

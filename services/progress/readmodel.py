@@ -1,8 +1,8 @@
 """Batch handlers of the consumed topics: the registry's (the read model of units, people's units,
-blocs and campaigns with their targets) and progress's own ratings, initiatives and standings
-(read back by a rebuild). Each takes one batch of one topic in partition order and writes it with
-a few set-based statements; within a batch, later events of an aggregate win (registry events
-carry the whole new state).
+blocs and campaigns with their targets) and progress's own ratings, initiatives, standings with
+the bloc head's entries, and named schemes (read back by a rebuild). Each takes one batch of one
+topic in partition order and writes it with a few set-based statements; within a batch, later
+events of an aggregate win (registry events carry the whole new state).
 
 Every change that can move a bloc's ranking marks the bloc and year for recomputation
 (`standings_dirty`); the standings worker does the recomputing once per interval, not once per
@@ -22,6 +22,7 @@ from schemas.envelope import Envelope
 from servicekit.unit_of_work import UnitOfWork
 from services.progress import events, reporting, store
 from services.progress.domain import (
+    Adjustment,
     Initiative,
     RatingEntry,
     Target,
@@ -127,6 +128,7 @@ def _target(e: r.TargetSpec | r.TargetAssigned | r.TargetRevised, campaign_id: U
         weight=as_decimal(e.weight),
         deadline=e.deadline,
         revision=getattr(e, "revision", 1),
+        allow_negative=e.allow_negative,
     )
 
 
@@ -196,8 +198,17 @@ def campaigns_handler(bus: events.Bus) -> BatchHandler:
 
 async def on_standings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     """BlocLeaderDetermined is recorded as the log says (a rebuild may have determined the leader
-    itself before reading it: the log wins). Rankings are recomputed, not read back."""
+    itself before reading it: the log wins). Rankings are recomputed, not read back.
+
+    The bloc head's entries are applied as the log has them, whether or not the year's leader
+    is recorded (the entries came first): a scheme or a vote record replaces an older one only
+    (so the live service reading back its own changes nothing), an adjustment is added once by
+    its id. Blocs whose inputs changed are marked for recomputation."""
+    con = uow.con
     leaders = {}
+    schemes: dict[tuple[UUID, int], tuple] = {}
+    adjustments = []
+    votes: dict[tuple[UUID, int], p.BlocVotesRecorded] = {}
     for envelope in envelopes:
         e = envelope.data
         if isinstance(e, p.BlocLeaderDetermined):
@@ -205,7 +216,38 @@ async def on_standings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
                 (e.bloc_id, e.year),
                 (e.bloc_id, e.year, e.leader_unit_id, as_decimal(e.score), e.by_vote),
             )
-    await store.save_leaders(uow.con, list(leaders.values()), overwrite=True)
+        elif isinstance(e, p.BlocSchemeSet):
+            schemes[(e.bloc_id, e.year)] = (
+                e.bloc_id, e.year, events.scheme_of(e.scheme), e.set_at
+            )  # fmt: skip
+        elif isinstance(e, p.BlocScoreAdjusted):
+            adjustment = Adjustment(e.unit_id, e.kind, as_decimal(e.points), e.reason)
+            adjustments.append((e.adjustment_id, e.bloc_id, e.year, adjustment, e.entered_at))
+        elif isinstance(e, p.BlocVotesRecorded):
+            votes[(e.bloc_id, e.year)] = e  # within a partition, the later record
+    await store.save_leaders(con, list(leaders.values()), overwrite=True)
+    dirty = await store.set_bloc_schemes(con, list(schemes.values()))
+    dirty += await store.add_adjustments(con, adjustments)
+    for (bloc_id, year), e in votes.items():
+        counts = {v.unit_id: v.votes for v in e.votes}
+        if await store.replace_votes(con, bloc_id, year, counts, e.recorded_at):
+            dirty.append((bloc_id, year))
+    await store.mark_blocs_dirty(con, dirty)
+
+
+# ---- progress.schemes.v1 -----------------------------------------------------------------------
+
+
+async def on_schemes(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+    """Named scoring schemes; the blocs referring to a changed one rank again."""
+    latest = {
+        e.scheme_ref: (events.scheme_of(e.scheme), e.defined_at)
+        for envelope in envelopes
+        if isinstance(e := envelope.data, p.ScoringSchemeDefined)
+    }
+    changed = await store.set_named_schemes(uow.con, list(latest.values()))
+    if changed:
+        await store.mark_blocs_dirty(uow.con, await store.blocs_with_scheme_ref(uow.con, changed))
 
 
 async def on_ratings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
@@ -252,6 +294,8 @@ async def on_initiatives(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
             recognised_on=e.recognised_on,
             author_ids=tuple(e.author_ids),
             unit_id=e.unit_id,
+            kind=e.kind,
+            scope=e.scope,
         )
         for envelope in envelopes
         if isinstance(e := envelope.data, p.InitiativeRecognized)
@@ -268,6 +312,7 @@ def handlers(bus: events.Bus) -> dict[str, BatchHandler]:
         "registry.campaigns.v1": campaigns_handler(bus),
         "progress.reports.v1": reporting.ingest,
         "progress.standings.v1": on_standings,
+        "progress.schemes.v1": on_schemes,
         "progress.ratings.v1": on_ratings,
         "progress.initiatives.v1": on_initiatives,
     }

@@ -12,8 +12,17 @@
   BlocLeaderDetermined. A tie without a deciding vote waits for the bloc head.
 - **standings** (every `standings_interval_seconds`): `ranking.recompute_dirty`.
 
-"Today" comes from the injected clock. Reminders only concern targets whose deadline is at most
-`overdue_window_days` ago: a rebuild replaying old campaigns must not remind anyone of 2020.
+"Today" comes from the injected clock. A target is overdue when no report dated on or before its
+deadline exists: a report describing a later day came too late. Which deadlines are judged:
+
+- live: deadlines at most `overdue_window_days` ago, judged against today, so a rebuild
+  replaying old campaigns does not remind anyone of 2020;
+- recorded after the fact (a past year's campaign entered now, its reports dated back then):
+  deadlines before the latest day the campaign's recent reports describe (reports made within
+  the window), judged as of that day. Reports come in date order, so every report dated on or
+  before such a deadline is already in: only the units that really missed it are reminded, and
+  not every unit between the launch and its first report. Only overdue notices: a deadline that
+  had passed before anyone could report was never "due soon".
 """
 
 from __future__ import annotations
@@ -23,7 +32,8 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 
 import asyncpg
 
@@ -31,6 +41,7 @@ from servicekit.unit_of_work import UnitOfWork
 from services.progress import events, ranking, store
 from services.progress.config import Clock, ProgressConfig, today
 from services.progress.domain import due_notices
+from services.progress.domain.aggregate import VIETNAM
 
 log = logging.getLogger("services.progress.scheduler")
 
@@ -54,6 +65,16 @@ async def send_reminders(
         notices = due_notices(
             [t for t, _ in candidates], (), day, config.due_lead_days, already_sent=sent
         )
+        before = day - timedelta(days=config.overdue_window_days)
+        missed = await store.missed_in_the_record(
+            uow.con,
+            reported_since=datetime.combine(before, clock_time.min, VIETNAM),
+            before=before,
+            limit=MAX_NOTICES,
+        )
+        for target, keys, reached in missed:  # judged as of the day the record reached
+            sent = {(kind, target.id, period) for kind, period in keys}
+            notices += due_notices([target], (), reached, already_sent=sent)
         recorded = await store.record_notices(
             uow.con, [(n.target.id, n.kind, n.period) for n in notices]
         )

@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
@@ -51,17 +52,17 @@ def _report_cols(alias: str, prefix: str) -> str:
 _STATE_SELECT = f"""
 SELECT t.target_id, t.campaign_id, t.unit_id, t.name, t.metric, t.unit_of_measure,
        t.target_value, t.direction, t.weight, t.deadline, t.indicator_code, t.revision,
-       {_report_cols("cr", "c_")}, {_report_cols("fr", "f_")},
+       t.allow_negative, {_report_cols("cr", "c_")}, {_report_cols("fr", "f_")},
        a.report_id AS a_report_id, a.achieved_on AS a_achieved_on, a.deadline AS a_deadline,
-       a.completion AS a_completion,
-       c.state AS c_state, c.start_date AS c_start, c.end_date AS c_end,
-       c.participating_unit_ids AS c_units, c.bloc_ids AS c_blocs
+       a.completion AS a_completion
 FROM targets t
 LEFT JOIN reports cr ON cr.report_id = t.current_report_id
 LEFT JOIN reports fr ON fr.report_id = t.first_report_id
 LEFT JOIN achievements a ON a.target_id = t.target_id
-LEFT JOIN campaigns c ON c.campaign_id = t.campaign_id
 """
+# Campaigns are read apart, once each (`_campaigns`): joined to every target row, their unit and
+# bloc arrays (hundreds of ids) were decoded again per target and dominated the standings
+# worker's loads (measured by bench/ingest.py).
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,7 @@ def target_of(r: asyncpg.Record) -> Target:
         weight=r["weight"],
         deadline=r["deadline"],
         revision=r["revision"],
+        allow_negative=r["allow_negative"],
     )
 
 
@@ -109,7 +111,31 @@ def report_of(r: asyncpg.Record, prefix: str = "") -> Report | None:
     )
 
 
-def _loaded(r: asyncpg.Record) -> Loaded:
+async def _campaigns(
+    con: asyncpg.Connection, rows: Sequence[asyncpg.Record]
+) -> dict[UUID, Campaign]:
+    ids = list({r["campaign_id"] for r in rows})
+    if not ids:
+        return {}
+    found = await con.fetch(
+        "SELECT campaign_id, state, start_date, end_date, participating_unit_ids, bloc_ids"
+        " FROM campaigns WHERE campaign_id = ANY($1::uuid[])",
+        ids,
+    )
+    return {
+        c["campaign_id"]: Campaign(
+            id=c["campaign_id"],
+            state=c["state"],
+            start=c["start_date"],
+            end=c["end_date"],
+            units=frozenset(c["participating_unit_ids"]),
+            blocs=frozenset(c["bloc_ids"]),
+        )
+        for c in found
+    }
+
+
+def _loaded(r: asyncpg.Record, campaigns: dict[UUID, Campaign]) -> Loaded:
     target = target_of(r)
     achievement = None
     if r["a_report_id"] is not None:
@@ -123,17 +149,7 @@ def _loaded(r: asyncpg.Record) -> Loaded:
             completion=r["a_completion"],
         )
     state = TargetState(target, report_of(r, "c_"), achievement, report_of(r, "f_"))
-    campaign = None
-    if r["c_state"] is not None:
-        campaign = Campaign(
-            id=target.campaign_id,
-            state=r["c_state"],
-            start=r["c_start"],
-            end=r["c_end"],
-            units=frozenset(r["c_units"]),
-            blocs=frozenset(r["c_blocs"]),
-        )
-    return Loaded(state, campaign, r["indicator_code"])
+    return Loaded(state, campaigns.get(target.campaign_id), r["indicator_code"])
 
 
 async def lock_targets(con: asyncpg.Connection, ids: Iterable[UUID]) -> dict[UUID, Loaded]:
@@ -145,7 +161,8 @@ async def lock_targets(con: asyncpg.Connection, ids: Iterable[UUID]) -> dict[UUI
         _STATE_SELECT + " WHERE t.target_id = ANY($1::uuid[]) ORDER BY t.target_id FOR UPDATE OF t",
         wanted,
     )
-    return {r["target_id"]: _loaded(r) for r in rows}
+    campaigns = await _campaigns(con, rows)
+    return {r["target_id"]: _loaded(r, campaigns) for r in rows}
 
 
 async def load_targets(
@@ -174,12 +191,16 @@ async def load_targets(
         deadline_from,
         deadline_before,
     )
-    return [_loaded(r) for r in rows]
+    campaigns = await _campaigns(con, rows)
+    return [_loaded(r, campaigns) for r in rows]
+
+
+_uuid_order = attrgetter("int")  # the order of UUIDs, compared in C
 
 
 async def lock_for_update(con: asyncpg.Connection, target_ids: Iterable[UUID]) -> None:
     """Lock the targets' rows (those that exist) until commit, in id order."""
-    ids = sorted(set(target_ids))
+    ids = sorted(set(target_ids), key=_uuid_order)  # UUID's own __lt__ is Python, 10× slower
     if ids:
         await con.execute(
             "SELECT target_id FROM targets WHERE target_id = ANY($1::uuid[])"
@@ -589,23 +610,24 @@ async def upsert_targets(
         WITH x AS (
             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
                                  $6::text[], $7::numeric[], $8::text[], $9::numeric[],
-                                 $10::date[], $11::text[], $12::int[])
+                                 $10::date[], $11::text[], $12::int[], $13::bool[])
                 AS x(target_id, campaign_id, unit_id, name, metric, unit_of_measure,
-                     target_value, direction, weight, deadline, indicator_code, revision)
+                     target_value, direction, weight, deadline, indicator_code, revision,
+                     allow_negative)
         ), before AS (
             SELECT target_id, revision FROM targets
             WHERE target_id IN (SELECT target_id FROM x)
         )
         INSERT INTO targets AS t (target_id, campaign_id, unit_id, name, metric,
                                   unit_of_measure, target_value, direction, weight, deadline,
-                                  indicator_code, revision)
+                                  indicator_code, revision, allow_negative)
         SELECT * FROM x
         ON CONFLICT (target_id) DO UPDATE SET campaign_id = EXCLUDED.campaign_id,
             unit_id = EXCLUDED.unit_id, name = EXCLUDED.name, metric = EXCLUDED.metric,
             unit_of_measure = EXCLUDED.unit_of_measure, target_value = EXCLUDED.target_value,
             direction = EXCLUDED.direction, weight = EXCLUDED.weight,
             deadline = EXCLUDED.deadline, indicator_code = EXCLUDED.indicator_code,
-            revision = EXCLUDED.revision
+            revision = EXCLUDED.revision, allow_negative = EXCLUDED.allow_negative
         WHERE t.revision < EXCLUDED.revision
         RETURNING t.target_id, (SELECT b.revision FROM before b
                                 WHERE b.target_id = t.target_id) AS previous
@@ -622,6 +644,7 @@ async def upsert_targets(
         [t.deadline for t in ts],
         [code for _, code in targets],
         [t.revision for t in ts],
+        [t.allow_negative for t in ts],
     )
     by_id = {t.id: t for t in ts}
     return [(by_id[r["target_id"]], r["previous"]) for r in rows]
@@ -756,30 +779,61 @@ def _scheme(raw: Any) -> ScoringScheme | None:
     return ScoringScheme.model_validate(json.loads(raw) if isinstance(raw, str) else raw)
 
 
-async def set_bloc_scheme(
-    con: asyncpg.Connection, bloc_id: UUID, year: int, scheme: ScoringScheme
-) -> None:
-    await con.execute(
-        "UPDATE blocs SET scheme = $3::jsonb WHERE bloc_id = $1 AND year = $2",
-        bloc_id,
-        year,
-        scheme.model_dump_json(),
-    )
-
-
-async def set_named_scheme(con: asyncpg.Connection, scheme: ScoringScheme) -> None:
-    await con.execute(
+async def set_bloc_schemes(
+    con: asyncpg.Connection, rows: Sequence[tuple[UUID, int, ScoringScheme, datetime]]
+) -> list[tuple[UUID, int]]:
+    """(bloc, year, scheme, set at): a setting older than the stored one is ignored (the bus may
+    bring back one the HTTP path has since replaced). A bloc not formed yet here (a rebuild reads
+    the registry's topics in no particular order with ours) waits in a placeholder row that
+    BlocFormed completes. Returns the (bloc, year) pairs changed."""
+    if not rows:
+        return []
+    changed = await con.fetch(
         """
-        INSERT INTO scoring_schemes (ref, scheme) VALUES ($1, $2::jsonb)
-        ON CONFLICT (ref) DO UPDATE SET scheme = EXCLUDED.scheme, updated_at = now()
+        INSERT INTO blocs AS b (bloc_id, year, code, name, kind, scheme, scheme_set_at)
+        SELECT x.bloc_id, x.year, '', '', 'bloc', x.scheme::jsonb, x.at
+        FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[])
+             AS x(bloc_id, year, scheme, at)
+        ON CONFLICT (bloc_id, year) DO UPDATE SET scheme = EXCLUDED.scheme,
+            scheme_set_at = EXCLUDED.scheme_set_at
+        WHERE b.scheme_set_at IS NULL OR b.scheme_set_at <= EXCLUDED.scheme_set_at
+        RETURNING bloc_id, year
         """,
-        scheme.ref,
-        scheme.model_dump_json(),
+        *map(list, zip(*((b, y, s.model_dump_json(), at) for b, y, s, at in rows), strict=True)),
     )
+    return [(r["bloc_id"], r["year"]) for r in changed]
 
 
-async def blocs_with_scheme_ref(con: asyncpg.Connection, ref: str) -> list[tuple[UUID, int]]:
-    rows = await con.fetch("SELECT bloc_id, year FROM blocs WHERE scheme_ref = $1", ref)
+async def set_named_schemes(
+    con: asyncpg.Connection, schemes: Sequence[tuple[ScoringScheme, datetime]]
+) -> list[str]:
+    """(scheme, defined at): an older definition never replaces a newer one. Returns the refs
+    changed."""
+    if not schemes:
+        return []
+    rows = await con.fetch(
+        """
+        INSERT INTO scoring_schemes AS s (ref, scheme, updated_at)
+        SELECT * FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[])
+        ON CONFLICT (ref) DO UPDATE SET scheme = EXCLUDED.scheme,
+            updated_at = EXCLUDED.updated_at
+        WHERE s.updated_at <= EXCLUDED.updated_at
+        RETURNING ref
+        """,
+        [s.ref for s, _ in schemes],
+        [s.model_dump_json() for s, _ in schemes],
+        [at for _, at in schemes],
+    )
+    return [r["ref"] for r in rows]
+
+
+async def blocs_with_scheme_ref(
+    con: asyncpg.Connection, refs: str | Sequence[str]
+) -> list[tuple[UUID, int]]:
+    refs = [refs] if isinstance(refs, str) else list(refs)
+    rows = await con.fetch(
+        "SELECT bloc_id, year FROM blocs WHERE scheme_ref = ANY($1::text[])", refs
+    )
     return [(r["bloc_id"], r["year"]) for r in rows]
 
 
@@ -804,26 +858,33 @@ async def adjustment_rows(
     )
 
 
-async def add_adjustment(
+async def add_adjustments(
     con: asyncpg.Connection,
-    adjustment_id: UUID,
-    bloc_id: UUID,
-    year: int,
-    a: Adjustment,
-    entered_at: datetime,
-) -> None:
-    await con.execute(
-        "INSERT INTO score_adjustments (adjustment_id, bloc_id, year, unit_id, kind, points,"
-        " reason, entered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        adjustment_id,
-        bloc_id,
-        year,
-        a.unit_id,
-        a.kind,
-        a.points,
-        a.reason,
-        entered_at,
+    rows: Sequence[tuple[UUID, UUID, int, Adjustment, datetime]],
+) -> list[tuple[UUID, int]]:
+    """(adjustment id, bloc, year, adjustment, entered at); one already stored (the bus bringing
+    back the HTTP path's own) is skipped. Returns the (bloc, year) pairs of those added."""
+    if not rows:
+        return []
+    added = await con.fetch(
+        """
+        INSERT INTO score_adjustments (adjustment_id, bloc_id, year, unit_id, kind, points,
+                                       reason, entered_at)
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::text[],
+                             $6::numeric[], $7::text[], $8::timestamptz[])
+        ON CONFLICT (adjustment_id) DO NOTHING
+        RETURNING bloc_id, year
+        """,
+        [i for i, *_ in rows],
+        [b for _, b, *_ in rows],
+        [y for _, _, y, *_ in rows],
+        [a.unit_id for *_, a, _ in rows],
+        [a.kind for *_, a, _ in rows],
+        [a.points for *_, a, _ in rows],
+        [a.reason for *_, a, _ in rows],
+        [at for *_, at in rows],
     )
+    return [(r["bloc_id"], r["year"]) for r in added]
 
 
 async def votes(con: asyncpg.Connection, bloc_id: UUID, year: int) -> dict[UUID, int]:
@@ -835,7 +896,18 @@ async def votes(con: asyncpg.Connection, bloc_id: UUID, year: int) -> dict[UUID,
 
 async def replace_votes(
     con: asyncpg.Connection, bloc_id: UUID, year: int, counts: dict[UUID, int], at: datetime
-) -> None:
+) -> bool:
+    """Replace the recorded vote unless the stored record is newer than `at` (the bus may bring
+    back a record the HTTP path has since replaced). Returns whether it was replaced."""
+    newer = await con.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM bloc_votes WHERE bloc_id = $1 AND year = $2"
+        " AND recorded_at > $3)",
+        bloc_id,
+        year,
+        at,
+    )
+    if newer:
+        return False
     await con.execute("DELETE FROM bloc_votes WHERE bloc_id = $1 AND year = $2", bloc_id, year)
     if counts:
         await con.execute(
@@ -847,6 +919,7 @@ async def replace_votes(
             list(counts.values()),
             at,
         )
+    return True
 
 
 async def lock_standings(con: asyncpg.Connection, bloc_id: UUID, year: int) -> asyncpg.Record:
@@ -941,32 +1014,50 @@ async def undetermined_blocs(con: asyncpg.Connection, year: int) -> list[tuple[U
 # ---- reminders ---------------------------------------------------------------------------------
 
 
+_UNREPORTED = """
+    SELECT t.*, ARRAY(SELECT n.kind || '|' || n.period FROM notices_sent n
+                      WHERE n.target_id = t.target_id) AS sent{extra}
+    FROM targets t JOIN campaigns c ON c.campaign_id = t.campaign_id{join}
+    WHERE c.state = 'launched'
+      AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.target_id = t.target_id
+                      AND r.as_of <= t.deadline)
+      AND NOT EXISTS (SELECT 1 FROM notices_sent n WHERE n.target_id = t.target_id
+                      AND n.kind = 'overdue' AND n.period = t.deadline::text)
+      AND {where}
+    ORDER BY t.deadline, t.target_id
+    LIMIT $3
+"""
+
+
+def _unreported(rows: Iterable[asyncpg.Record]) -> list[tuple[Target, set[tuple[str, str]]]]:
+    return [(target_of(r), {tuple(s.split("|", 1)) for s in r["sent"]}) for r in rows]
+
+
 async def unreported_targets(
     con: asyncpg.Connection, *, due_by: date, since: date, limit: int
 ) -> list[tuple[Target, set[tuple[str, str]]]]:
-    """Targets of launched campaigns with no report yet and a deadline in [since, due_by], with
-    the (kind, period) notices already sent for each (overdue ones already sent are left out)."""
-    rows = await con.fetch(
-        """
-        SELECT t.*, ARRAY(SELECT n.kind || '|' || n.period FROM notices_sent n
-                          WHERE n.target_id = t.target_id) AS sent
-        FROM targets t JOIN campaigns c ON c.campaign_id = t.campaign_id
-        WHERE c.state = 'launched' AND t.first_report_id IS NULL
-          AND t.deadline <= $1 AND t.deadline >= $2
-          AND NOT EXISTS (SELECT 1 FROM notices_sent n WHERE n.target_id = t.target_id
-                          AND n.kind = 'overdue' AND n.period = t.deadline::text)
-        ORDER BY t.deadline, t.target_id
-        LIMIT $3
-        """,
-        due_by,
-        since,
-        limit,
+    """Targets of launched campaigns with no report dated on or before their deadline and a
+    deadline in [since, due_by], with the (kind, period) notices already sent for each (overdue
+    ones already sent are left out)."""
+    sql = _UNREPORTED.format(extra="", join="", where="t.deadline <= $1 AND t.deadline >= $2")
+    return _unreported(await con.fetch(sql, due_by, since, limit))
+
+
+async def missed_in_the_record(
+    con: asyncpg.Connection, *, reported_since: datetime, before: date, limit: int
+) -> list[tuple[Target, set[tuple[str, str]], date]]:
+    """Targets with no report dated on or before their deadline (which is before `before`) in
+    campaigns whose reports, made since `reported_since`, already describe a later day: with the
+    notices already sent and that latest day (the day the campaign's record has reached)."""
+    sql = _UNREPORTED.format(
+        extra=", rec.reached",
+        join="""
+    JOIN (SELECT campaign_id, max(as_of) AS reached FROM reports
+          WHERE reported_at >= $1 GROUP BY campaign_id) rec ON rec.campaign_id = t.campaign_id""",
+        where="t.deadline < rec.reached AND t.deadline < $2",
     )
-    out = []
-    for r in rows:
-        sent = {tuple(s.split("|", 1)) for s in r["sent"]}
-        out.append((target_of(r), sent))
-    return out
+    rows = await con.fetch(sql, reported_since, before, limit)
+    return [(t, sent, r["reached"]) for (t, sent), r in zip(_unreported(rows), rows, strict=True)]
 
 
 async def record_notices(
@@ -1083,11 +1174,13 @@ async def save_initiatives(con: asyncpg.Connection, items: Sequence[Initiative])
         return set()
     rows = await con.fetch(
         """
-        INSERT INTO initiatives (initiative_id, title, level, recognised_on, author_ids, unit_id)
+        INSERT INTO initiatives (initiative_id, title, level, recognised_on, author_ids, unit_id,
+                                 kind, scope)
         SELECT x.id, x.title, x.level, x.recognised_on,
-               ARRAY(SELECT json_array_elements_text(x.authors)::uuid), x.unit_id
-        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::json[], $6::uuid[])
-             AS x(id, title, level, recognised_on, authors, unit_id)
+               ARRAY(SELECT json_array_elements_text(x.authors)::uuid), x.unit_id, x.kind, x.scope
+        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::json[], $6::uuid[],
+                    $7::text[], $8::text[])
+             AS x(id, title, level, recognised_on, authors, unit_id, kind, scope)
         ON CONFLICT DO NOTHING
         RETURNING initiative_id
         """,
@@ -1097,6 +1190,8 @@ async def save_initiatives(con: asyncpg.Connection, items: Sequence[Initiative])
         [i.recognised_on for i in items],
         [json.dumps([str(a) for a in i.author_ids]) for i in items],
         [i.unit_id for i in items],
+        [i.kind for i in items],
+        [i.scope for i in items],
     )
     return {r["initiative_id"] for r in rows}
 

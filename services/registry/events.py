@@ -151,6 +151,7 @@ def _spec(t: c.Target) -> r.TargetSpec:
         weight=t.weight,
         deadline=t.deadline,
         indicator_code=t.indicator_code,
+        allow_negative=t.allow_negative,
     )
 
 
@@ -193,6 +194,7 @@ def target_assigned(t: c.Target) -> r.TargetAssigned:
         deadline=t.deadline,
         indicator_code=t.indicator_code,
         revision=t.revision,
+        allow_negative=t.allow_negative,
     )
 
 
@@ -211,4 +213,5 @@ def target_revised(t: c.Target) -> r.TargetRevised:
         indicator_code=t.indicator_code,
         revision=t.revision,
         reason=t.reason,
+        allow_negative=t.allow_negative,
     )

@@ -828,6 +828,7 @@ def _target(r: asyncpg.Record) -> c.Target:
         r["indicator_code"],
         r["revision"],
         r.get("reason"),
+        r["allow_negative"],
     )
 
 
@@ -885,25 +886,30 @@ async def save_targets(
         [t.weight for t in targets],
         [t.deadline for t in targets],
         [t.indicator_code for t in targets],
+        [t.allow_negative for t in targets],
     )
     await con.execute(
         "INSERT INTO targets (id, campaign_id, unit_id, revision, name, metric, unit_of_measure,"
-        " target_value, direction, weight, deadline, indicator_code) SELECT * FROM"
+        " target_value, direction, weight, deadline, indicator_code, allow_negative)"
+        " SELECT * FROM"
         " unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[],"
-        " $7::text[], $8::float8[], $9::text[], $10::float8[], $11::date[], $12::text[])"
+        " $7::text[], $8::float8[], $9::text[], $10::float8[], $11::date[], $12::text[],"
+        " $13::bool[])"
         " ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, name = excluded.name,"
         " metric = excluded.metric, unit_of_measure = excluded.unit_of_measure,"
         " target_value = excluded.target_value, direction = excluded.direction,"
         " weight = excluded.weight, deadline = excluded.deadline,"
-        " indicator_code = excluded.indicator_code, updated_at = now()",
+        " indicator_code = excluded.indicator_code, allow_negative = excluded.allow_negative,"
+        " updated_at = now()",
         *cols,
     )
     if record_revision:
         await con.execute(
             "INSERT INTO target_revisions (target_id, revision, name, metric, unit_of_measure,"
-            " target_value, direction, weight, deadline, indicator_code, reason) SELECT * FROM"
+            " target_value, direction, weight, deadline, indicator_code, allow_negative, reason)"
+            " SELECT * FROM"
             " unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::float8[],"
-            " $7::text[], $8::float8[], $9::date[], $10::text[], $11::text[])"
+            " $7::text[], $8::float8[], $9::date[], $10::text[], $11::bool[], $12::text[])"
             " ON CONFLICT (target_id, revision) DO NOTHING",
             cols[0],
             cols[3],

@@ -335,3 +335,32 @@ async def test_quota_across_a_batch_regime_2013(awards: Awards) -> None:
     assert la["verdict"] == "eligible"  # a woman: preferred on the tie (R16)
     assert m["verdict"] == "ineligible" and m["failing"] == ["R02-2013"]
     assert "hạn mức" in rules(m)["R02-2013"]["reason"]
+
+
+async def test_an_initiative_s_stated_scope_decides_r03_not_its_level(awards: Awards) -> None:
+    """InitiativeRecognized says how far an initiative's effect reaches: recognised by the province
+    but with an effect within its unit only, it does not carry CSTĐ cấp tỉnh (R03); an event
+    without a scope (before it was stated) is read as the level's reach."""
+    w = await populate(awards, 2020, "2013")
+    (an,) = [
+        e
+        for _, e in w.all_events()
+        if isinstance(e, p.InitiativeRecognized) and e.initiative_id == w.initiative("an")
+    ]
+    assert an.scope is None and an.level == "provincial"
+    nid = (await awards.post("/nominations", nominations(w)["an_cstd_tinh"], expect=201)).json()[
+        "nomination_id"
+    ]
+    await awards.feed([an.model_copy(update={"scope": "unit", "kind": "science_work"})])
+    res = (await awards.post("/screenings", {"nomination_ids": [nid]}, expect=200)).json()
+    r03 = rules(res["results"][0])["R03-2013"]
+    assert not r03["passed"] and r03["facts"]["initiatives_province_wide"] is None
+    assert (
+        await awards.pool.fetchval(
+            "SELECT kind FROM rm_initiatives WHERE initiative_id = $1", an.initiative_id
+        )
+        == "science_work"
+    )
+    await awards.feed([an])  # no scope stated: provincial recognition reaches the province
+    res = (await awards.post("/screenings", {"nomination_ids": [nid]}, expect=200)).json()
+    assert rules(res["results"][0])["R03-2013"]["passed"]

@@ -431,3 +431,34 @@ async def test_decision_rules(awards: Awards) -> None:
     await awards.get(f"/sessions/{f.session_id}", headers=awards.officer(f.world.stc), expect=403)
     await awards.get(f"/sessions/{f.session_id}", headers=awards.member(uuid4(), "x"), expect=403)
     assert (date(2020, 12, 28) - timedelta(days=0)).isoformat() == d["signed_on"]
+
+
+async def test_a_notice_that_already_ran_is_recorded_but_a_running_one_cannot_start_early(
+    awards: Awards,
+) -> None:
+    """A past year's procedure is recorded after the fact (today is 2020-12-10): a notice wholly
+    in the past is accepted with its dates; one that would still be running today is not."""
+    w = build(2020, "2013")
+    await awards.feed(e for _, e in w.all_events())
+    body = {
+        "nominee": {"kind": "person", "id": str(w.person("lan"))},
+        "award_code": "LDTT",
+        "year": 2020,
+        "proposer_unit_id": str(w.stc),
+        "documents": [
+            {"type": t, "ref": "urn:x"}
+            for t in ("submission", "achievement_report", "review_minutes")
+        ],
+    }
+    lan = (await awards.post("/nominations", body, expect=201)).json()["nomination_id"]
+    await awards.post("/screenings", {"year": 2020}, expect=200)
+    running = {"title": "Công khai", "nomination_ids": [lan], "start_on": "2020-12-01"}
+    res = await awards.post("/notices", running)
+    assert res.status_code == 422 and res.json()["errors"][0]["pointer"] == "#/start_on"
+    ran = {"title": "Công khai", "nomination_ids": [lan], "start_on": "2020-11-02"}
+    notice = (await awards.post("/notices", ran, expect=201)).json()
+    assert (notice["start_on"], notice["end_on"], notice["running"]) == (
+        "2020-11-02",
+        "2020-11-13",
+        False,
+    )

@@ -1,7 +1,8 @@
 """On the real broker: registry events on the bus build the read model; reports over HTTP flow
 through the outbox and the relay to TargetReported and TargetAchieved on the bus, and move the
-standings; a second service on an empty database with a new consumer group, reading every topic
-from offset zero, ends with the same reports, states, achievements and standings.
+standings, as do the bloc head's entries (scheme, bonus points, the members' vote); a second
+service on an empty database with a new consumer group, reading every topic from offset zero, ends
+with the same reports, states, achievements, scoring entries and standings.
 
 Topics are fresh ones standing in for the catalog's (ProgressConfig.topic_map), so the test sees
 exactly its own events."""
@@ -20,9 +21,11 @@ from fastapi import FastAPI
 from infra import tokens
 from schemas.catalog import TOPICS, topic_for
 from schemas.envelope import from_message, to_message
+from schemas.progress import StandingsChanged
 from servicekit.settings import ServiceSettings
 from services.progress.app import create
 from services.progress.config import FixedClock, ProgressConfig
+from services.progress.domain import ScoringScheme
 from tests.progress.conftest import JUNE_15
 from tests.progress.seed import ID, registry_events
 from tests.progress.test_reports_api import report
@@ -59,6 +62,9 @@ async def snapshot(pool) -> dict:
     async def rows(sql: str) -> list[tuple]:
         return sorted((tuple(r) for r in await pool.fetch(sql)), key=str)
 
+    def scheme(raw: str | None) -> ScoringScheme | None:
+        return None if raw is None else ScoringScheme.model_validate_json(raw)
+
     return {
         "reports": await rows(
             "SELECT report_id, target_id, value, as_of, reported_at, supersedes FROM reports"
@@ -69,6 +75,23 @@ async def snapshot(pool) -> dict:
         ),
         "achievements": await rows("SELECT target_id, report_id, achieved_on FROM achievements"),
         "standings": await rows("SELECT bloc_id, year, ranking::text FROM standings"),
+        "bloc_schemes": [
+            (b, y, scheme(s), at)
+            for b, y, s, at in await rows(
+                "SELECT bloc_id, year, scheme::text, scheme_set_at FROM blocs"
+            )
+        ],
+        "named_schemes": [
+            (ref, scheme(s), at)
+            for ref, s, at in await rows(
+                "SELECT ref, scheme::text, updated_at FROM scoring_schemes"
+            )
+        ],
+        "adjustments": await rows(
+            "SELECT adjustment_id, bloc_id, year, unit_id, kind, points, reason, entered_at"
+            " FROM score_adjustments"
+        ),
+        "votes": await rows("SELECT bloc_id, year, unit_id, votes, recorded_at FROM bloc_votes"),
     }
 
 
@@ -129,6 +152,33 @@ async def test_registry_events_reports_and_a_rebuild_from_offset_zero(
             json={"reports": [report(ID.t_thu, 3000), report(ID.t_ho_ngheo, 6)]},
         )
         assert r.json()["accepted"] == 2, r.text
+        # the bloc head's entries (Sở Tài chính heads the bloc) and a named scheme
+        bloc = f"/blocs/{ID.bloc}/years/2020"
+        scheme = {
+            "ref": "K-KT-2020",
+            "criteria": [
+                {"name": "completion", "weight": 1, "max_points": 60.0},
+                {"name": "early_finish", "weight": 0.5, "max_points": 40},
+                {"name": "timeliness", "weight": 1, "max_points": 10},
+            ],
+            "max_bonus": 5,
+        }
+        admin = {
+            "Authorization": "Bearer "
+            + tokens.mint(tmp_path, sub="admin", roles=["province_admin"])
+        }
+        r = await client.put("/scoring-schemes/K-KT-2020", json=scheme, headers=admin)
+        assert r.status_code == 200, r.text
+        r = await client.put(f"{bloc}/scheme", json=scheme, headers=stc)
+        assert r.status_code == 200, r.text
+        bonus = {"unit_id": str(ID.sxd), "kind": "bonus", "points": 4.5, "reason": " Tích cực "}
+        r = await client.post(f"{bloc}/adjustments", json=bonus, headers=stc)
+        assert r.status_code == 201, r.text
+        votes = {
+            "votes": [{"unit_id": str(ID.stc), "votes": 2}, {"unit_id": str(ID.syt), "votes": 1}]
+        }
+        r = await client.put(f"{bloc}/votes", json=votes, headers=stc)
+        assert r.status_code == 200, r.text
         await eventually(lambda: settled(pool, 3), what="reports applied and published")
         before = await snapshot(pool)
         assert [len(before[k]) for k in ("reports", "targets", "achievements", "standings")] == [
@@ -137,6 +187,10 @@ async def test_registry_events_reports_and_a_rebuild_from_offset_zero(
             1,
             1,
         ]
+        assert [len(before[k]) for k in ("named_schemes", "adjustments", "votes")] == [1, 1, 2]
+        assert before["bloc_schemes"][0][2].ref == "K-KT-2020"
+        ranking = await pool.fetchval("SELECT ranking FROM standings")
+        assert '"bonus": "4.5"' in ranking  # the bloc head's points count in the standings
 
     # what is on the bus
     records = await read_topic(kafka_bootstrap, topic_map["progress.reports.v1"])
@@ -148,12 +202,20 @@ async def test_registry_events_reports_and_a_rebuild_from_offset_zero(
         assert e.source == "/thidua/progress"
     (achieved,) = [e.data for e in events if type(e.data).__name__ == "TargetAchieved"]
     assert achieved.target_id == ID.t_giai_ngan and achieved.early_by_days == 110
-    standings = [
+    on_standings = [
         from_message(m.value, m.headers).data
         for m in await read_topic(kafka_bootstrap, topic_map["progress.standings.v1"])
     ]
+    standings = [e for e in on_standings if isinstance(e, StandingsChanged)]
     assert [s.ranking[0].unit_id for s in standings][-1] == ID.stc
     assert topic_for(type(standings[0])).name == "progress.standings.v1"
+    entries = {type(s).__name__ for s in on_standings}
+    assert {"BlocSchemeSet", "BlocScoreAdjusted", "BlocVotesRecorded"} <= entries
+    (defined,) = [
+        from_message(m.value, m.headers).data
+        for m in await read_topic(kafka_bootstrap, topic_map["progress.schemes.v1"])
+    ]
+    assert defined.scheme_ref == "K-KT-2020" and defined.scheme.max_bonus == 5
 
     # a rebuild: empty database, new consumer group, every topic from offset zero
     rebuilt = service(await new_database(), kafka_bootstrap, tmp_path, topic_map)
@@ -168,4 +230,4 @@ async def test_registry_events_reports_and_a_rebuild_from_offset_zero(
 
         await eventually(same, what="the rebuilt state to equal the live one")
         ranking = await pool.fetchval("SELECT ranking FROM standings")
-        assert str(ID.stc) in ranking
+        assert str(ID.stc) in ranking and '"bonus": "4.5"' in ranking

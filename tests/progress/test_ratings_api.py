@@ -95,6 +95,9 @@ async def test_initiatives(seeded):
     assert r.json()["unit_id"] == str(ID.stc)
     (event,) = await seeded.outbox("InitiativeRecognized")
     assert event["initiative_id"] == r.json()["initiative_id"] and event["level"] == "grassroots"
+    # kind and scope, not stated: an initiative reaching as far as the level that recognised it
+    assert (event["kind"], event["scope"]) == ("initiative", "unit")
+    assert (r.json()["kind"], r.json()["scope"]) == ("initiative", "unit")
     for change, pointer, code in [
         ({"recognised_on": "2020-07-01"}, "#/recognised_on", "future_date"),
         ({"level": "district"}, "#/level", "unknown_level"),
@@ -102,10 +105,24 @@ async def test_initiatives(seeded):
         ({"author_ids": []}, "#/author_ids", "missing"),
         ({"author_ids": [str(uid("nobody"))]}, "#/author_ids/0", "unknown_author"),
         ({"unit_id": str(ID.syt)}, "#/unit_id", "foreign_unit"),
+        ({"kind": "patent"}, "#/kind", "unknown_kind"),
+        ({"scope": "district"}, "#/scope", "unknown_scope"),
     ]:
         r = await seeded.post("/initiatives", {**good, **change}, headers=stc, expect=422)
         assert (pointer, code) in [(e["pointer"], e["type"]) for e in r.json()["errors"]], change
     assert await seeded.count("initiatives") == 1
+    # a science work recognised at grassroots level with a province-wide effect
+    science = {**good, "title": "Đề tài dự báo thu ngân sách", "kind": "science_work"}
+    await seeded.post("/initiatives", {**science, "scope": "province"}, headers=stc, expect=201)
+    event = (await seeded.outbox("InitiativeRecognized"))[-1]
+    assert (event["kind"], event["scope"], event["level"]) == (
+        "science_work",
+        "province",
+        "grassroots",
+    )
     listed = (await seeded.get("/initiatives?year=2020", headers=stc)).json()
-    assert [i["title"] for i in listed] == ["Số hóa quy trình thu ngân sách"]
+    assert sorted((i["title"], i["kind"], i["scope"]) for i in listed) == [
+        ("Số hóa quy trình thu ngân sách", "initiative", "unit"),
+        ("Đề tài dự báo thu ngân sách", "science_work", "province"),
+    ]
     await seeded.get(f"/initiatives?unit_id={ID.stc}", headers=seeded.officer(ID.syt), expect=403)

@@ -76,6 +76,42 @@ async def test_a_lower_is_better_target_is_met_from_below(seeded):
     assert r.json()["progress"]["completion"] == {"capped": 1.0, "uncapped": 1.25}
 
 
+async def test_a_negative_value_only_for_a_target_that_allows_it(seeded):
+    """A growth rate can fall below zero: the registry says so on the target (allow_negative),
+    the read model keeps it, and only then is a negative value taken."""
+    from schemas import registry
+
+    growth = registry.TargetAssigned(
+        target_id=uid("target:tang-truong"),
+        campaign_id=ID.campaign,
+        unit_id=ID.stc,
+        name="Tốc độ tăng thu ngân sách",
+        metric="Tăng thu so với năm trước",
+        unit_of_measure="%",
+        target_value=-1.0,
+        direction="higher_is_better",
+        deadline=datetime(2020, 12, 31).date(),
+        allow_negative=True,
+    )
+    await seeded.feed(growth)
+    officer = seeded.officer(ID.stc)
+    body = report(growth.target_id, -0.5, "2020-06-10")
+    r = await seeded.post("/reports", body, headers=officer, expect=201)
+    assert r.json()["achieved_now"] is True  # -0.5 % beats a fall of 1 %
+    (reported, _achieved) = await seeded.outbox()
+    assert reported["value"] == -0.5
+    # revised to refuse negatives: the next negative value is refused, nothing stored
+    revised = registry.TargetRevised(
+        **(growth.model_dump() | {"revision": 2, "target_value": 0.0, "allow_negative": False}),
+        reason="Không cho phép giảm",
+    )
+    await seeded.feed(revised)
+    await seeded.clear_outbox()
+    r = await seeded.post("/reports", body, headers=officer, expect=422)
+    assert r.json()["errors"][0]["pointer"] == "#/value", r.text
+    assert await seeded.count("reports") == 1 and await seeded.outbox() == []
+
+
 BAD = [
     # (why, body changes, field pointer, problem type)
     ("unknown target", {"target_id": str(uid("nothing"))}, "#/target_id", "unknown_target"),

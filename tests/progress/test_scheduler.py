@@ -75,3 +75,28 @@ async def test_two_instances_send_each_notice_once(seeded):
     assert [e["target_id"] for e in events] == [str(ID.t_giai_ngan)]
     # a deterministic event id: whoever derives the notice, it is the same event
     assert len({e["_id"] for e in events}) == 1
+
+
+async def test_a_past_campaign_recorded_now_reminds_only_who_missed_a_deadline(seeded):
+    """2020's campaign entered in 2026, its reports dated back then and entered in date order:
+    before any report nobody is reminded; once the record has reached a day after a deadline,
+    the targets without a report dated on or before that deadline are overdue, as of that day
+    (the 60-day window counts from when the reports were made, not from 2020)."""
+    seeded.clock.set(datetime(2026, 3, 2, 3, tzinfo=UTC))
+    await seeded.scheduler.tick()
+    assert await seeded.outbox() == []  # launched, nothing reported yet: nothing judged
+    stc = seeded.officer(ID.stc)
+    # giải ngân (due 30/9) is reported on time; thu (due 31/12) has no report dated by then
+    await seeded.post("/reports", report(ID.t_giai_ngan, 60, "2020-06-30"), headers=stc, expect=201)
+    await seeded.scheduler.tick()
+    assert await seeded.outbox("ReportOverdue") == []  # the record reached 30/6 only
+    await seeded.post(
+        "/reports", report(ID.t_giai_ngan, 100, "2020-09-30"), headers=stc, expect=201
+    )
+    await seeded.scheduler.tick()
+    overdue = await seeded.outbox("ReportOverdue")
+    # nhà ở (due 30/6) was never reported: overdue by 92 days as of 30/9, the record's day
+    assert [(e["target_id"], e["days_overdue"]) for e in overdue] == [(str(ID.t_nha_o), 92)]
+    assert await seeded.outbox("ReportDueSoon") == []  # a past deadline was never "due soon"
+    await seeded.scheduler.tick()
+    assert len(await seeded.outbox("ReportOverdue")) == 1  # once

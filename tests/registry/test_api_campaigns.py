@@ -172,6 +172,12 @@ async def test_campaign_and_target_bad_input_stores_nothing(registry):
     await registry.pool.execute("DELETE FROM outbox")
     cases = {
         "negative weight": (target(u["stc"], weight=-1), 422, "#/weight"),
+        "negative value, negatives not allowed": (
+            target(u["stc"], target_value=-1.5),
+            422,
+            "#/target_value",
+        ),
+        "allow_negative as text": (target(u["stc"], allow_negative="yes"), 422, "#/allow_negative"),
         "value as text": (target(u["stc"], target_value="1500"), 422, "#/target_value"),
         "bad direction": (target(u["stc"], direction="up"), 422, "#/direction"),
         "deadline outside": (target(u["stc"], deadline="2021-03-01"), 422, "#/deadline"),
@@ -240,3 +246,52 @@ async def test_unit_officer_reads_own_targets_only(registry):
     assert r.status_code == 403
     r = await registry.client.delete(f"/targets/{t1['target_id']}", headers=registry.admin)
     assert r.status_code == 204
+
+
+async def test_a_target_may_allow_negative_values_and_its_events_say_so(registry):
+    """Growth rates can fall below zero: such a target says so (allow_negative), may have a
+    negative target value, and carries the flag in CampaignLaunched and TargetRevised."""
+    u = await province(registry)
+    x = await draft(registry, u, participating_unit_ids=[u["stc"]])
+    cid = x["campaign_id"]
+    growth = target(
+        u["stc"],
+        "Tốc độ tăng trưởng chi phí hành chính",
+        unit_of_measure="%",
+        target_value=-2.0,
+        direction="lower_is_better",
+        allow_negative=True,
+    )
+    t = (await registry.post(f"/campaigns/{cid}/targets", growth, expect=201)).json()
+    assert t["allow_negative"] is True and t["target_value"] == -2.0
+    await registry.post(f"/campaigns/{cid}/launch", {}, expect=200)
+    launched = json.loads(
+        await registry.pool.fetchval(
+            "SELECT payload::text FROM outbox WHERE type = 'vn.thidua.registry.CampaignLaunched.v1'"
+        )
+    )
+    assert [(s["target_value"], s["allow_negative"]) for s in launched["targets"]] == [(-2.0, True)]
+    # turning it off while the target value is negative is refused, nothing published
+    before = await registry.count("outbox")
+    r = await registry.post(
+        f"/targets/{t['target_id']}/revisions", {"allow_negative": False, "reason": "Sửa"}
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "#/target_value", r.text
+    assert await registry.count("outbox") == before
+    r = await registry.post(
+        f"/targets/{t['target_id']}/revisions",
+        {"allow_negative": False, "target_value": 0.5, "reason": "Điều chỉnh"},
+        expect=200,
+    )
+    assert r.json()["allow_negative"] is False and r.json()["revision"] == 2
+    revised = json.loads(
+        await registry.pool.fetchval(
+            "SELECT payload::text FROM outbox WHERE type = 'vn.thidua.registry.TargetRevised.v1'"
+        )
+    )
+    assert revised["allow_negative"] is False and revised["target_value"] == 0.5
+    detail = (await registry.get(f"/targets/{t['target_id']}")).json()
+    assert [(v["revision"], v["allow_negative"]) for v in detail["revisions"]] == [
+        (1, True),
+        (2, False),
+    ]

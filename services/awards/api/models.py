@@ -80,6 +80,11 @@ class DocumentsIn(In):
     documents: list[DocumentIn] = Field(min_length=1, max_length=100)
 
 
+class WithdrawalIn(In):
+    reason: LongText
+    """Why the nomination is withdrawn (lý do rút hồ sơ)."""
+
+
 class RuleResultOut(BaseModel):
     rule_id: str
     passed: bool

@@ -38,6 +38,7 @@ from services.awards.api.models import (
     ScreeningBatchOut,
     ScreeningIn,
     ScreeningOut,
+    WithdrawalIn,
 )
 from services.awards.errors import NotFound
 
@@ -207,6 +208,22 @@ async def add_documents(
     await handlers.add_documents(
         uow, rt, who, nomination_id, [(d.type, d.ref) for d in body.documents]
     )
+    return await nomination_detail(uow.con, nomination_id)
+
+
+@router.post(
+    "/nominations/{nomination_id}/withdrawal",
+    response_model=NominationDetail,
+    summary="Withdraw a nomination before the council's vote (NominationWithdrawn)",
+    description="By the proposing unit's officer or a province administrator. The nomination "
+    "leaves the public notice and the session's agenda, and the initiatives it claimed are free "
+    "for another nomination. 409 once the council's vote on it has opened or it was decided.",
+)
+async def withdraw(
+    nomination_id: UUID, body: WithdrawalIn, uow: Uow, rt: Rt, who: Proposer, request: Request
+) -> NominationDetail:
+    await handlers.withdraw(uow, rt, who, nomination_id, body.reason)
+    audit_object(request, f"nomination:{nomination_id}")
     return await nomination_detail(uow.con, nomination_id)
 
 

@@ -41,6 +41,7 @@ EVENTS = {
     "NominationScreened": "Kết quả thẩm định hồ sơ khen thưởng",
     "NominationApproved": "Đề nghị khen thưởng được thông qua",
     "NominationRejected": "Đề nghị khen thưởng không được chấp thuận",
+    "NominationWithdrawn": "Đề nghị khen thưởng đã được rút",
     "AwardDecisionIssued": "Quyết định khen thưởng",
     "AwardRevoked": "Hủy bỏ quyết định khen thưởng",
     "CampaignLaunched": "Phát động phong trào thi đua",

@@ -1,8 +1,9 @@
 """Who an event concerns: the people and units whose inbox (and mailbox) it goes to.
 
 - ReportDueSoon, ReportOverdue, TargetAchieved: the target's unit.
-- NominationScreened, NominationApproved, NominationRejected: the nominee (a person, or a unit for
-  a collective) and the proposing unit, as NominationSubmitted named them (from the directory).
+- NominationScreened, NominationApproved, NominationRejected, NominationWithdrawn: the nominee (a
+  person, or a unit for a collective) and the proposing unit, as NominationSubmitted named them
+  (from the directory).
 - AwardDecisionIssued: every awardee, the unit each person worked in on the signing day, and the
   proposing unit of each nomination.
 - CampaignLaunched: each participating unit, and any unit given a target at launch.
@@ -64,7 +65,10 @@ def _candidates(event: Event, directory: Directory) -> Iterator[Recipient]:
         case progress.ReportDueSoon() | progress.ReportOverdue() | progress.TargetAchieved():
             yield Recipient("unit", event.unit_id, "target_unit")
         case (
-            awards.NominationScreened() | awards.NominationApproved() | awards.NominationRejected()
+            awards.NominationScreened()
+            | awards.NominationApproved()
+            | awards.NominationRejected()
+            | awards.NominationWithdrawn()
         ):
             facts = directory.nomination(event.nomination_id)
             if facts is not None:

@@ -129,10 +129,10 @@ def _standing(s) -> StandingOut:
     "head's points. The standings are recomputed.",
 )
 async def put_scheme(
-    bloc_id: UUID, year: Year, body: ScoringScheme, uow: RequestUnitOfWork, p: Officer
+    bloc_id: UUID, year: Year, body: ScoringScheme, uow: RequestUnitOfWork, p: Officer, rt: Rt
 ) -> dict:
     await _as_bloc_head(uow, p, bloc_id, year)
-    await handlers.set_scheme(uow, bloc_id, year, body)
+    await handlers.set_scheme(uow, rt.bus, rt.clock, bloc_id, year, body)
     return body.model_dump(mode="json")
 
 
@@ -145,10 +145,11 @@ async def put_named_scheme(
     body: ScoringScheme,
     uow: RequestUnitOfWork,
     _: Admin,
+    rt: Rt,
 ) -> dict:
     if body.ref != ref:
         raise Rejected([FieldProblem("ref", "mismatch", "the body's ref must be the path's")])
-    await handlers.set_named_scheme(uow, body)
+    await handlers.set_named_scheme(uow, rt.bus, rt.clock, body)
     return body.model_dump(mode="json")
 
 
@@ -170,7 +171,7 @@ async def post_adjustment(
     await _as_bloc_head(uow, p, bloc_id, year)
     adjustment = Adjustment(body.unit_id, body.kind, as_decimal(body.points), body.reason)  # type: ignore[arg-type]
     adjustment_id = await handlers.add_adjustment(
-        uow, rt.config, rt.clock, bloc_id, year, adjustment
+        uow, rt.bus, rt.config, rt.clock, bloc_id, year, adjustment
     )
     audit_object(request, f"adjustment:{adjustment_id}")
     return AdjustmentOut(
@@ -194,7 +195,7 @@ async def put_votes(
 ) -> dict[str, int]:
     await _as_bloc_head(uow, p, bloc_id, year)
     counts = await handlers.record_votes(
-        uow, rt.clock, bloc_id, year, [(v.unit_id, v.votes) for v in body.votes]
+        uow, rt.bus, rt.clock, bloc_id, year, [(v.unit_id, v.votes) for v in body.votes]
     )
     return {str(u): v for u, v in counts.items()}
 

@@ -215,7 +215,7 @@ class AdjustmentIn(In):
     kind: str
     """bonus (điểm thưởng) or penalty (điểm trừ)."""
     points: Number
-    reason: str
+    reason: str = Field(max_length=4000)
 
 
 class AdjustmentOut(Out):
@@ -298,6 +298,10 @@ class InitiativeIn(In):
     author_ids: list[UUID] = Field(max_length=100)
     unit_id: UUID | None = None
     """The initiative's unit; an officer's own by default."""
+    kind: str = "initiative"
+    """initiative (sáng kiến) or science_work (đề tài khoa học)."""
+    scope: str | None = None
+    """How far its effect reaches: unit, province or national; by default the level's reach."""
 
 
 class InitiativeOut(Out):
@@ -307,6 +311,9 @@ class InitiativeOut(Out):
     recognised_on: date
     author_ids: list[UUID]
     unit_id: UUID
+    kind: str
+    scope: str | None
+    """None on records from before the scope was stated."""
 
 
 # ---- conversions -----------------------------------------------------------------------------

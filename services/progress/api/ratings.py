@@ -137,6 +137,8 @@ async def post_initiative(
         author_ids=body.author_ids,
         unit_id=body.unit_id,
         entering_unit=acting_unit(p),
+        kind=body.kind,
+        scope=body.scope,
     )
     audit_object(request, f"initiative:{i.id}")
     return InitiativeOut(
@@ -146,6 +148,8 @@ async def post_initiative(
         recognised_on=i.recognised_on,
         author_ids=list(i.author_ids),
         unit_id=i.unit_id,
+        kind=i.kind,
+        scope=i.scope,
     )
 
 
@@ -169,6 +173,8 @@ async def get_initiatives(
             recognised_on=r["recognised_on"],
             author_ids=list(r["author_ids"]),
             unit_id=r["unit_id"],
+            kind=r["kind"],
+            scope=r["scope"],
         )
         for r in rows
     ]

@@ -17,7 +17,7 @@ from services.progress.domain.dashboard import Dashboard, campaign_dashboard
 from services.progress.domain.deadlines import DueNotice, due_notices, period_of
 from services.progress.domain.decimals import as_decimal
 from services.progress.domain.errors import FieldProblem, Rejected
-from services.progress.domain.initiatives import Initiative, check_initiative
+from services.progress.domain.initiatives import SCOPE_OF_LEVEL, Initiative, check_initiative
 from services.progress.domain.model import Campaign, Report, Target
 from services.progress.domain.ratings import (
     RatingEntry,
@@ -56,6 +56,7 @@ from services.progress.domain.tracking import (
 )
 
 __all__ = [
+    "SCOPE_OF_LEVEL",
     "Achievement",
     "Adjustment",
     "Applied",

@@ -9,10 +9,18 @@ from datetime import date
 from typing import get_args
 from uuid import UUID
 
-from schemas.types import InitiativeLevel
+from schemas.types import InitiativeKind, InitiativeLevel, InitiativeScope
 from services.progress.domain.errors import FieldProblem
 
 LEVELS: tuple[InitiativeLevel, ...] = get_args(InitiativeLevel)  # cơ sở, tỉnh, toàn quốc
+KINDS: tuple[InitiativeKind, ...] = get_args(InitiativeKind)  # sáng kiến, đề tài khoa học
+SCOPES: tuple[InitiativeScope, ...] = get_args(InitiativeScope)
+SCOPE_OF_LEVEL: dict[str, InitiativeScope] = {
+    "grassroots": "unit",
+    "provincial": "province",
+    "national": "national",
+}
+"""The reach assumed when none is stated: as far as the level that recognised it."""
 MAX_TITLE = 500  # the contract's Text
 
 
@@ -24,12 +32,18 @@ class Initiative:
     recognised_on: date
     author_ids: tuple[UUID, ...]
     unit_id: UUID
+    kind: InitiativeKind = "initiative"
+    scope: InitiativeScope | None = None
+    """How far its effect reaches (phạm vi ảnh hưởng); None only on records from before it was
+    stated (awards then reads the level's reach)."""
 
 
 def check_initiative(
     *,
     title: object,
     level: object,
+    kind: object = "initiative",
+    scope: object = None,
     recognised_on: object,
     author_ids: Sequence[UUID],
     unit_id: UUID,
@@ -43,6 +57,10 @@ def check_initiative(
         problems.append(FieldProblem("title", "too_long", f"at most {MAX_TITLE} characters"))
     if level not in LEVELS:
         problems.append(FieldProblem("level", "unknown_level", "one of " + ", ".join(LEVELS)))
+    if kind not in KINDS:
+        problems.append(FieldProblem("kind", "unknown_kind", "one of " + ", ".join(KINDS)))
+    if scope is not None and scope not in SCOPES:
+        problems.append(FieldProblem("scope", "unknown_scope", "one of " + ", ".join(SCOPES)))
     if not isinstance(recognised_on, date):
         problems.append(FieldProblem("recognised_on", "wrong_type", "a date is required"))
     elif recognised_on > today:

@@ -82,6 +82,7 @@ def target_out(t: c.Target) -> TargetOut:
         deadline=t.deadline,
         indicator_code=t.indicator_code,
         revision=t.revision,
+        allow_negative=t.allow_negative,
     )
 
 
@@ -250,6 +251,7 @@ async def assign_target(
         body.deadline,
         body.weight,
         body.indicator_code,
+        allow_negative=body.allow_negative,
     )
     [t] = await handlers.assign_targets(uow, campaign_id, [t])
     audit_object(request, f"target:{t.target_id}")

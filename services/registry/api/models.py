@@ -380,6 +380,9 @@ class TargetIn(In):
     weight: Weight = 1.0
     deadline: date
     indicator_code: Code | None = None
+    allow_negative: bool = Field(default=False, strict=True)
+    """Whether reported values may be below zero (a growth rate can fall); counts, amounts and
+    shares cannot. A negative target value needs it."""
 
 
 class TargetRevisionIn(In):
@@ -393,6 +396,7 @@ class TargetRevisionIn(In):
     weight: Weight | None = None
     deadline: date | None = None
     indicator_code: Code | None = None
+    allow_negative: bool | None = Field(default=None, strict=True)
 
 
 class TargetOut(Out):
@@ -408,6 +412,7 @@ class TargetOut(Out):
     deadline: date
     indicator_code: str | None
     revision: int
+    allow_negative: bool
 
 
 class TargetRevisionOut(Out):
@@ -421,6 +426,7 @@ class TargetRevisionOut(Out):
     deadline: date
     indicator_code: str | None
     reason: str | None
+    allow_negative: bool
 
 
 class TargetDetail(TargetOut):

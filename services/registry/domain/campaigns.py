@@ -142,6 +142,8 @@ class Target:
     indicator_code: str | None = None
     revision: int = 1
     reason: str | None = None
+    allow_negative: bool = False
+    """Whether reported values may be below zero (a growth rate can fall)."""
 
     @property
     def terms(self) -> tuple[object, ...]:
@@ -154,6 +156,7 @@ class Target:
             self.deadline,
             self.weight,
             self.indicator_code,
+            self.allow_negative,
         )
 
 
@@ -174,6 +177,12 @@ def check_target(campaign: Campaign, target: Target, participants: set[UUID]) ->
         raise Invalid.at("#/weight", "the weight must be zero or more", "range")
     if not math.isfinite(target.target_value):
         raise Invalid.at("#/target_value", "the target value must be a finite number", "range")
+    if target.target_value < 0 and not target.allow_negative:
+        raise Invalid.at(
+            "#/target_value",
+            "a negative target value needs allow_negative (values below zero reported)",
+            "negative",
+        )
 
 
 def assign(

@@ -24,6 +24,7 @@ OWN_SETS = [
     "NominationScreened",
     "NominationApproved",
     "NominationRejected",
+    "NominationWithdrawn",
     "AwardDecisionIssued",
     "CampaignLaunched",
 ]
@@ -164,6 +165,20 @@ def test_decision_to_a_unit_shows_only_its_lines():
     assert "Nội dung liên quan đến đơn vị:" in to_noi_vu.body
     assert "Chiến sĩ thi đua cơ sở: Nguyễn Thị Hoa" in to_noi_vu.body
     assert "Tập thể lao động xuất sắc" not in to_noi_vu.body
+
+
+def test_a_withdrawn_nomination_tells_who_withdrew_it_and_why():
+    d = seeded_directory()
+    to = Recipient("person", PERSON, "nominee")
+    m = render(example(a.NominationWithdrawn), recipient=to, directory=d)
+    assert m.title == "Đề nghị khen thưởng đã được rút"
+    assert m.body.startswith(
+        "Ngày 20/12/2020, đề nghị xét tặng “Chiến sĩ thi đua cơ sở” cho Nguyễn Thị Hoa đã được "
+        "đơn vị đề nghị rút trước khi Hội đồng Thi đua – Khen thưởng biểu quyết."
+    )
+    assert "Lý do: Đơn vị rút hồ sơ để bổ sung thành tích" in m.body
+    by_province = example(a.NominationWithdrawn).model_copy(update={"by_province": True})
+    assert "đã được Ủy ban nhân dân tỉnh rút" in render(by_province, directory=d).body
 
 
 def test_campaign_launch_lists_the_units_own_targets():

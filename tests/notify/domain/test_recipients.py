@@ -35,7 +35,7 @@ def test_an_envelope_is_read_like_its_event():
     assert recipients(envelope(event)) == recipients(event)
 
 
-@pytest.mark.parametrize("cls", [a.NominationScreened, a.NominationApproved])
+@pytest.mark.parametrize("cls", [a.NominationScreened, a.NominationApproved, a.NominationWithdrawn])
 def test_nomination_outcomes_go_to_the_nominee_and_the_proposer(cls):
     got = recipients(example(cls), seeded_directory())
     assert got == [
