@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -13,13 +12,25 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from infra import dlq_cli, kafka, operations, postgres, stack
-from infra.profile import ROOT, SERVICES, load
+from infra import (
+    deliveries_cli,
+    dlq_cli,
+    import_cli,
+    kafka,
+    operations,
+    postgres,
+    replay_cli,
+    stack,
+)
+from infra.profile import ROOT, SERVICES, SINKS, load
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 app.add_typer(dlq_cli.app, name="dlq")
+app.add_typer(deliveries_cli.app, name="deliveries")
+app.command("replay")(replay_cli.replay)
+app.command("import")(import_cli.import_)
 console = Console()
-Profile = typer.Option(None, "--profile", help="dev (default) or test; or THIDUA_PROFILE")
+Profile = typer.Option(None, "--profile", help="dev (default), test or e2e; or THIDUA_PROFILE")
 
 
 @app.command()
@@ -32,8 +43,13 @@ def setup() -> None:
 
 
 @app.command()
-def up(profile: str = Profile) -> None:
-    """Start Kafka, PostgreSQL and the four services; a second `up` only restarts what is down."""
+def up(
+    profile: str = Profile,
+    no_demo: bool = typer.Option(False, "--no-demo", help="do not play the demo campaign"),
+) -> None:
+    """Start Kafka, PostgreSQL and the four services; a second `up` only restarts what is down.
+    Then play the demo (the seed's 2020 campaign, demo/data) unless --no-demo; a platform that
+    already played it prints its summary."""
     p = load(profile)
     t0 = time.monotonic()
     with console.status("starting Kafka and PostgreSQL…"):
@@ -44,6 +60,22 @@ def up(profile: str = Profile) -> None:
         f"started: {', '.join(started) or 'nothing (all were up)'} in {time.monotonic() - t0:.1f}s"
     )
     _print_status(p)
+    if not no_demo:
+        demo(profile)
+
+
+@app.command()
+def demo(profile: str = Profile) -> None:
+    """Play the demo on the running platform through the public APIs (demo/data, demo/README);
+    once played, print its summary."""
+    from demo.client import DemoError
+    from demo.player import play
+
+    try:
+        play(load(profile), console)
+    except DemoError as exc:
+        console.print(f"[red]the demo stopped: {exc}[/]")
+        raise typer.Exit(1) from exc
 
 
 @app.command()
@@ -55,7 +87,8 @@ def down(profile: str = Profile) -> None:
 
 @app.command()
 def status(profile: str = Profile) -> None:
-    """Each component's state; then consumer lag, outbox backlog and dead letters."""
+    """Each component's state; then consumer lag, outbox backlog, dead letters and notify's
+    parked deliveries."""
     p = load(profile)
     healthy = _print_status(p)
     if kafka.running(p) and postgres.running(p):
@@ -66,14 +99,16 @@ def status(profile: str = Profile) -> None:
 
 @app.command()
 def logs(
-    component: str = typer.Argument(None, help="kafka, postgres or a service; all if omitted"),
+    component: str = typer.Argument(
+        None, help="kafka, postgres, a sink (mail, hooks, traces) or a service; all if omitted"
+    ),
     follow: bool = typer.Option(False, "-f", "--follow"),
     lines: int = typer.Option(50, "-n"),
     profile: str = Profile,
 ) -> None:
     """Show the components' logs."""
     p = load(profile)
-    names = [component] if component else ["kafka", "postgres", *SERVICES]
+    names = [component] if component else ["kafka", "postgres", *SINKS, *SERVICES]
     files = [
         str(p.postgres_dir / "server.log") if n == "postgres" else str(p.logs / f"{n}.log")
         for n in names
@@ -88,9 +123,7 @@ def logs(
 def reset(profile: str = Profile) -> None:
     """Stop everything and delete the profile's data (Kafka topics, databases, logs)."""
     p = load(profile)
-    stack.stop_all(p)
-    postgres.remove(p)
-    shutil.rmtree(p.state, ignore_errors=True)
+    stack.remove(p)
     console.print(f"removed {p.state}")
 
 
@@ -120,6 +153,23 @@ def token(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     typer.echo(jwt)
+
+
+@app.command()
+def trace(
+    trace_id: str = typer.Argument(None, help="a trace id (32 hex digits); omitted: the latest"),
+    last: int = typer.Option(20, "-n", help="how many of the latest traces to list"),
+    profile: str = Profile,
+) -> None:
+    """The traces the stack's traces sink received: one trace's span tree, or the latest ones."""
+    from infra import traces
+
+    p = load(profile)
+    spans = traces.read(p.sinks_dir / "spans.jsonl")
+    if trace_id is None:
+        traces.print_latest(console, spans, last)
+    elif not traces.print_trace(console, spans, trace_id.lower()):
+        raise typer.Exit(f"no span of trace {trace_id} in {p.sinks_dir / 'spans.jsonl'}")
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -164,6 +214,7 @@ def _print_flow(p) -> None:
         + (", ".join(f"{t} {n}" for t, n in dead.items()) or "none")
         + (" (see ./thidua dlq list TOPIC)" if dead else "")
     )
+    deliveries_cli.show_parked(console, postgres.dsn(p, "notify"))
 
 
 def _print_status(p) -> bool:

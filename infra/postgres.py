@@ -60,8 +60,12 @@ def passwords(p: Profile) -> dict[str, str]:
     return json.loads((p.state / "postgres-roles.json").read_text())
 
 
-def dsn(p: Profile, service: str) -> str:
-    return f"postgresql://{service}:{passwords(p)[service]}@127.0.0.1:{p.postgres_port}/{service}"
+def dsn(p: Profile, service: str, database: str | None = None) -> str:
+    """The service's role on its own database, or on `database` (one it owns, e.g. a replay's)."""
+    return (
+        f"postgresql://{service}:{passwords(p)[service]}@127.0.0.1:{p.postgres_port}/"
+        f"{database or service}"
+    )
 
 
 def running(p: Profile) -> bool:
@@ -174,16 +178,25 @@ def _ensure_databases(p: Profile) -> None:
         exists = psql(p, f"SELECT 1 FROM pg_roles WHERE rolname = '{service}'")
         verb = "ALTER" if exists else "CREATE"
         psql(p, f"{verb} ROLE {service} LOGIN PASSWORD '{password}'")
-        if not psql(p, f"SELECT 1 FROM pg_database WHERE datname = '{service}'"):
-            psql(p, f"CREATE DATABASE {service} OWNER {service}")
-        # a service's role can connect to its own database only
-        psql(p, f"REVOKE ALL ON DATABASE {service} FROM PUBLIC")
-        psql(p, f"GRANT CONNECT, TEMPORARY ON DATABASE {service} TO {service}")
-        psql(p, "REVOKE ALL ON SCHEMA public FROM PUBLIC", db=service)
-        psql(p, f"ALTER SCHEMA public OWNER TO {service}", db=service)
+        ensure_database(p, service, owner=service)
     p.state.mkdir(parents=True, exist_ok=True)
     roles_file.write_text(json.dumps(known, indent=2))
     os.chmod(roles_file, 0o600)
+
+
+def ensure_database(p: Profile, name: str, *, owner: str) -> None:
+    """A database `owner`'s role alone can connect to (created if missing)."""
+    if not psql(p, f"SELECT 1 FROM pg_database WHERE datname = '{name}'"):
+        psql(p, f"CREATE DATABASE {name} OWNER {owner}")
+    psql(p, f"REVOKE ALL ON DATABASE {name} FROM PUBLIC")
+    psql(p, f"GRANT CONNECT, TEMPORARY ON DATABASE {name} TO {owner}")
+    psql(p, "REVOKE ALL ON SCHEMA public FROM PUBLIC", db=name)
+    psql(p, f"ALTER SCHEMA public OWNER TO {owner}", db=name)
+
+
+def drop_database(p: Profile, name: str) -> None:
+    """Drop a database, closing its connections first."""
+    psql(p, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def stop(p: Profile) -> bool:

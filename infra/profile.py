@@ -1,24 +1,39 @@
 """Where a local stack lives and which ports it uses.
 
-Two profiles share one checkout without colliding: `dev` (what `./thidua up` runs) and `test`
-(what the test suite starts). Every port can be overridden from the environment so a second
-checkout (a developer's beside CI's) can run at the same time.
+Three profiles share one checkout without colliding: `dev` (what `./thidua up` runs), `test`
+(the Kafka and PostgreSQL the test suite shares) and `e2e` (a whole platform the end-to-end tests
+start from scratch and remove afterwards). Ports can be overridden from the environment so a
+second checkout (a developer's beside CI's) can run at the same time:
+
+- `THIDUA_KAFKA_PORT`, `THIDUA_KAFKA_CONTROLLER_PORT`, `THIDUA_POSTGRES_PORT`, `THIDUA_HTTP_PORT`
+  replace the dev or test profile's ports (whichever is loaded). `THIDUA_HTTP_PORT` is the first
+  service's; the other services follow it (+1 … +3) and so do the sinks (+10 mail, +11 hooks,
+  +12 traces).
+- The `e2e` profile runs inside a test session that has those variables set for `test`, so it
+  takes no override of its own: every e2e port is the test profile's port (overridden or not)
+  plus `E2E_OFFSET` (100). Its state is `.state/e2e`, or `$THIDUA_STATE-e2e` when THIDUA_STATE
+  is set, never the test profile's own.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("registry", "progress", "awards", "notify")
 
+SINKS = ("mail", "hooks", "traces")  # local stand-ins for an SMTP server, a webhook receiver, OTLP
+
 _BASE_PORTS = {
     "dev": {"kafka": 19092, "controller": 19093, "postgres": 15432, "http": 8101},
     "test": {"kafka": 29092, "controller": 29093, "postgres": 25432, "http": 28101},
 }
+PROFILES = (*_BASE_PORTS, "e2e")
+E2E_OFFSET = 100
+_SINK_OFFSET = {"mail": 10, "hooks": 11, "traces": 12}  # from the first service's port
 
 
 @dataclass(frozen=True)
@@ -29,6 +44,7 @@ class Profile:
     controller_port: int
     postgres_port: int
     http_ports: dict[str, int]
+    sink_ports: dict[str, int] = field(default_factory=dict)
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -58,10 +74,38 @@ class Profile:
 
     @property
     def is_test(self) -> bool:
-        return self.name == "test"
+        """A throwaway stack (its PostgreSQL trades durability for speed)."""
+        return self.name in ("test", "e2e")
 
     def service_url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.http_ports[service]}"
+
+    @property
+    def smtp_port(self) -> int:
+        return self.sink_ports["mail"]
+
+    @property
+    def hooks_port(self) -> int:
+        return self.sink_ports["hooks"]
+
+    @property
+    def otlp_port(self) -> int:
+        return self.sink_ports["traces"]
+
+    @property
+    def hooks_url(self) -> str:
+        """Where the demo webhook receiver takes notify's POSTs."""
+        return f"http://127.0.0.1:{self.hooks_port}/hooks"
+
+    @property
+    def otlp_endpoint(self) -> str:
+        """OTEL_EXPORTER_OTLP_ENDPOINT of the traces sink (the exporter appends /v1/traces)."""
+        return f"http://127.0.0.1:{self.otlp_port}"
+
+    @property
+    def sinks_dir(self) -> Path:
+        """What the sinks received: mail/*.eml, hooks.jsonl, spans.jsonl."""
+        return self.state / "sinks"
 
 
 def _traversable_by_others(path: Path) -> bool:
@@ -77,8 +121,10 @@ def _port(var: str, default: int) -> int:
 
 def load(name: str | None = None) -> Profile:
     name = name or os.environ.get("THIDUA_PROFILE", "dev")
-    if name not in _BASE_PORTS:
-        raise SystemExit(f"unknown profile {name!r}: expected one of {sorted(_BASE_PORTS)}")
+    if name not in PROFILES:
+        raise SystemExit(f"unknown profile {name!r}: expected one of {sorted(PROFILES)}")
+    if name == "e2e":
+        return _e2e(load("test"))
     base = _BASE_PORTS[name]
     state = Path(os.environ.get("THIDUA_STATE", ROOT / ".state" / name)).resolve()
     http = _port("THIDUA_HTTP_PORT", base["http"])
@@ -89,4 +135,24 @@ def load(name: str | None = None) -> Profile:
         controller_port=_port("THIDUA_KAFKA_CONTROLLER_PORT", base["controller"]),
         postgres_port=_port("THIDUA_POSTGRES_PORT", base["postgres"]),
         http_ports={svc: http + i for i, svc in enumerate(SERVICES)},
+        sink_ports={sink: http + offset for sink, offset in _SINK_OFFSET.items()},
+    )
+
+
+def _e2e(test: Profile) -> Profile:
+    """The test profile's ports shifted by E2E_OFFSET, and a state of its own."""
+    given = os.environ.get("THIDUA_STATE")
+    state = Path(f"{given}-e2e") if given else ROOT / ".state" / "e2e"
+
+    def shift(ports: dict[str, int]) -> dict[str, int]:
+        return {k: v + E2E_OFFSET for k, v in ports.items()}
+
+    return Profile(
+        name="e2e",
+        state=state.resolve(),
+        kafka_port=test.kafka_port + E2E_OFFSET,
+        controller_port=test.controller_port + E2E_OFFSET,
+        postgres_port=test.postgres_port + E2E_OFFSET,
+        http_ports=shift(test.http_ports),
+        sink_ports=shift(test.sink_ports),
     )

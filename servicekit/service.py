@@ -42,15 +42,17 @@ class Service:
         await db.migrate(self.pool, RUNTIME_MIGRATIONS, self.migrations)
         self.producer = build_producer(s.kafka_bootstrap, client_id=f"thidua-{s.service}")
         await self.producer.start()
-        self.relay = Relay(s.database_url, producer=self.producer)
-        self.relay.start()
-        metrics.RUNTIME.relays[s.service] = self.relay
+        if s.relay_enabled:
+            self.relay = Relay(s.database_url, producer=self.producer)
+            self.relay.start()
+            metrics.RUNTIME.relays[s.service] = self.relay
         if self.subscribe is not None:
             self.consumer = Consumer(
                 s.service,
                 pool=self.pool,
                 bootstrap_servers=s.kafka_bootstrap,
                 source=source_for(s.service),
+                group_id=s.consumer_group,
             )
             self.subscribe(self.consumer)
             metrics.RUNTIME.consumers[s.service] = self.consumer

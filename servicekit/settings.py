@@ -24,6 +24,16 @@ class ServiceSettings(BaseSettings):
     """The limit for file uploads: requests under `/imports/` (xlsx/csv bulk imports)."""
     log_level: str = "INFO"
 
+    # What a second instance rebuilding the read model (`./thidua replay`) turns off or changes.
+    consumer_group: str | None = None
+    """Kafka group id of the service's consumer; default the service name. A replay reads every
+    topic from offset zero under a group of its own."""
+    relay_enabled: bool = True
+    """Publish the outbox. Off: events stay in the outbox table (a replay publishes nothing)."""
+    background_enabled: bool = True
+    """Timed and outward work: progress's reminders and year-end leaders, notify's sending of
+    emails and webhooks. Off in a replay, which must not remind or notify anyone again."""
+
     # Bearer tokens (servicekit.auth). Keys come from a JWKS file or URL; with neither, every
     # authenticated route answers 503. The local stack points THIDUA_JWKS_FILE at the key set
     # `infra/tokens.py` generates under the profile's state dir.

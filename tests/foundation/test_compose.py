@@ -104,3 +104,8 @@ def test_dockerfile_installs_the_lock_and_copies_the_code():
     for package in ("schemas", "servicekit", "services", "infra"):
         assert f"COPY {package} " in dockerfile
         assert Path(ROOT / package).is_dir()
+
+
+def test_notify_keeps_webhook_secrets_under_a_key_of_its_own():
+    """Without THIDUA_SECRETS_KEY notify falls back to a built-in development key."""
+    assert _env("notify")["THIDUA_SECRETS_KEY"].startswith("${NOTIFY_SECRETS_KEY:?")
