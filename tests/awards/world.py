@@ -1,6 +1,6 @@
 """A small province from the seed's setting, as registry and progress events: Cà Mau's units
-(demo/data/units.yaml), its blocs (demo/data/blocs.yaml) for the year, a campaign of the year
-under its regime, people of Sở Tài chính with their ratings, initiatives, a pending
+(demo/data/units.csv), its blocs (demo/data/bloc-memberships.csv) for the year, a campaign of
+the year under its regime, people of Sở Tài chính with their ratings, initiatives, a pending
 investigation, and the bloc leader.
 
 People of Sở Tài chính (STC), rated for year Y:
@@ -17,6 +17,7 @@ The collective STC is rated HTXSNV and leads bloc K-KT: TTLĐXS and Cờ thi đu
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -29,7 +30,13 @@ from schemas import registry as r
 from schemas.base import Event
 
 ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "demo" / "data"
 NS = UUID("0b9c2f7e-7d4a-4c1e-9a55-3c2b8f1d6e70")
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
 
 
 def uid(*parts: object) -> UUID:
@@ -92,39 +99,30 @@ class World:
 
 def build(year: int, regime: str, seed: str = "w") -> World:
     w = World(year, regime, seed)
-    units = yaml.safe_load((ROOT / "demo/data/units.yaml").read_text())
-    blocs = yaml.safe_load((ROOT / "demo/data/blocs.yaml").read_text())
-    campaign = yaml.safe_load((ROOT / "demo/data/campaign.yaml").read_text())
-    valid_from = date.fromisoformat(str(units["valid_from"]))
+    units = _csv("units.csv")
+    blocs: dict[str, dict] = {}
+    for m in _csv("bloc-memberships.csv"):
+        b = blocs.setdefault(m["bloc_code"], {**m, "members": []})
+        b["members"].append(m["unit_code"])
+    campaign = yaml.safe_load((DATA / "campaign.yaml").read_text())
 
     def code_id(code: str) -> UUID:
         return w.units.setdefault(code, uid(seed, "unit", code))
 
-    prov = units["province"]
     unit_events: list[Event] = [
         r.UnitRegistered(
-            unit_id=code_id(prov["code"]),
-            code=prov["code"],
-            name=prov["name"],
-            kind=prov["kind"],
-            level=prov["level"],
-            valid_from=valid_from,
+            unit_id=code_id(u["code"]),
+            code=u["code"],
+            name=u["name"],
+            kind=u["kind"],
+            level=u["level"],
+            parent_id=code_id(u["parent_code"]) if u["parent_code"] else None,
+            valid_from=date.fromisoformat(u["valid_from"]),
+            valid_to=date.fromisoformat(u["valid_to"]) if u["valid_to"] else None,
         )
+        for u in units
     ]
-    for u in units["units"]:
-        valid_to = u.get("valid_to")
-        unit_events.append(
-            r.UnitRegistered(
-                unit_id=code_id(u["code"]),
-                code=u["code"],
-                name=u["name"],
-                kind=u["kind"],
-                level=u.get("level", "province"),
-                parent_id=w.province,
-                valid_from=valid_from,
-                valid_to=date.fromisoformat(str(valid_to)) if valid_to else None,
-            )
-        )
+    valid_from = min(date.fromisoformat(u["valid_from"]) for u in units)
     w.events["registry.units.v1"] = unit_events
 
     people: list[Event] = []
@@ -152,14 +150,14 @@ def build(year: int, regime: str, seed: str = "w") -> World:
 
     w.events["registry.blocs.v1"] = [
         r.BlocFormed(
-            bloc_id=uid(seed, "bloc", b["code"]),
+            bloc_id=uid(seed, "bloc", b["bloc_code"]),
             year=year,
-            code=b["code"],
-            name=b["name"],
-            kind=b["kind"],
+            code=b["bloc_code"],
+            name=b["bloc_name"],
+            kind=b["bloc_kind"],
             member_unit_ids=[code_id(m) for m in b["members"]],
         )
-        for b in blocs["blocs"]
+        for b in blocs.values()
     ]
     w.events["registry.campaigns.v1"] = [
         r.CampaignLaunched(

@@ -1,0 +1,58 @@
+"""Step 6: the campaign's dashboard, the award list, and where to follow one report's journey."""
+
+from __future__ import annotations
+
+from rich.panel import Panel
+from rich.table import Table
+
+from demo.client import Platform
+from demo.steps.awards import award_table
+from demo.story import Story
+from demo.world import World
+
+
+def dashboard(pf: Platform, s: Story, w: World, console) -> dict:
+    dash = pf.get("progress", f"/campaigns/{w.campaign_id}/dashboard", pf.admin)
+    t = Table(title=f"{s.campaign['title']} — bảng theo dõi (dashboard)")
+    for col in ("unit", "targets", "achieved", "early", "completion", "về đích sớm"):
+        t.add_column(col, justify="left" if col == "unit" else "right")
+    rows = sorted(dash["units"], key=lambda u: -(u["completion"] or {"capped": 0})["capped"])
+    for u in rows:
+        code = w.code_of(u["unit_id"])
+        done = u["completion"]["capped"] if u["completion"] else 0
+        t.add_row(
+            s.unit_name(code),
+            str(u["targets"]),
+            str(u["achieved"]),
+            str(u["achieved_early"]),
+            f"{done:.0%}",
+            "[green]✔[/]" if u["finished_early"] else "",
+        )
+    console.print(t)
+    early = [s.unit_name(w.code_of(u)) for u in dash["early_finishers"]]
+    console.print(f"[bold]về đích sớm[/] ({len(early)}): {', '.join(early)}")
+    late = sorted({s.unit_name(w.code_of(o["unit_id"])) for o in dash["overdue"]})
+    console.print(f"[bold]targets never reported[/] ({len(dash['overdue'])}): {', '.join(late)}")
+    return dash
+
+
+def show(pf: Platform, s: Story, w: World, decision: dict | None, trace_id: str, console) -> None:
+    dashboard(pf, s, w, console)
+    if decision:
+        console.print(award_table(decision))
+    p = pf.profile
+    opt = "" if p.name == "dev" else f" --profile {p.name}"
+    sinks = p.state / "sinks"
+    lines = [
+        f"APIs: {', '.join(f'{n} {p.service_url(n)}/docs' for n in p.http_ports)}",
+        f"emails: {sinks / 'mail'}/*.eml; webhooks: {sinks / 'hooks.jsonl'}",
+        f"a token to explore the APIs: ./thidua token --role province_admin --sub me{opt}",
+    ]
+    if trace_id:
+        lines.insert(
+            0,
+            f"one report's journey (progress → Kafka → awards, notify → webhook): trace "
+            f"[bold]{trace_id}[/]\n  view it: ./thidua trace {trace_id}"
+            + ("" if p.name == "dev" else f" --profile {p.name}"),
+        )
+    console.print(Panel("\n".join(lines), title="where to look"))
