@@ -48,9 +48,10 @@ TOPICS: tuple[Topic, ...] = (
         "registry.units.v1",
         "registry",
         "unit_id",
-        (r.UnitRegistered, r.UnitChanged, r.UnitMerged, r.UnitClosed),
+        (r.UnitRegistered, r.UnitChanged, r.UnitMerged, r.UnitClosed, r.UnitStatusChanged),
         description="Units (agencies, organisations, enterprises, localities) over time: their "
-        "names, kinds, levels and time-ranged parents.",
+        "names, kinds, levels and time-ranged parents, and their pending or past discipline, "
+        "investigation, inspection and complaint statuses.",
     ),
     Topic(
         "registry.people.v1",

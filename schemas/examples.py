@@ -93,6 +93,12 @@ EXAMPLES: tuple[Event, ...] = (
         closed_on=date(2025, 7, 1),
         reason="Chính quyền địa phương hai cấp: không tổ chức cấp huyện",
     ),
+    r.UnitStatusChanged(
+        unit_id=SO_KHDT,
+        status_id=_id("status:unit:1"),
+        kind="inspection",
+        start=date(2020, 10, 5),
+    ),
     r.PersonRegistered(
         person_id=PERSON,
         full_name="Nguyễn Thị Hoa",

@@ -16,6 +16,7 @@ from schemas.types import (
     BlocKind,
     CampaignKind,
     Code,
+    CollectiveDisciplineLevel,
     Direction,
     DisciplineLevel,
     Gender,
@@ -40,6 +41,12 @@ def _ordered(start: date, end: date | None, what: str) -> None:
 def _unique(ids: list[UUID], what: str) -> None:
     if len(set(ids)) != len(ids):
         raise ValueError(f"{what} lists an id twice")
+
+
+def _status_consistent(kind: str, level: str | None, start: date, end: date | None) -> None:
+    _ordered(start, end, "the status")
+    if (kind == "discipline") != (level is not None):
+        raise ValueError("discipline_level is required for a discipline, and only for one")
 
 
 # Units (registry.units.v1, key unit_id)
@@ -109,6 +116,27 @@ class UnitClosed(Event, owner="registry", key="unit_id"):
     reason: Text | None = None
 
 
+class UnitStatusChanged(Event, owner="registry", key="unit_id"):
+    """A discipline, investigation, inspection or complaint concerning a unit (a collective)
+    started, changed or ended. A pending one blocks the collective's nominations (Nghị định
+    98/2023 Điều 4), as PersonStatusChanged does a person's."""
+
+    unit_id: UUID
+    status_id: UUID
+    """Identifies this status among the unit's statuses, so a later event can end it."""
+    kind: StatusKind
+    discipline_level: CollectiveDisciplineLevel | None = None
+    """Only for kind "discipline"."""
+    start: date
+    end: date | None = None
+    """Exclusive; none while pending or in force."""
+
+    @model_validator(mode="after")
+    def _check(self) -> UnitStatusChanged:
+        _status_consistent(self.kind, self.discipline_level, self.start, self.end)
+        return self
+
+
 # People (registry.people.v1, key person_id). Minimal personal data: no citizen id, no address,
 # no ethnicity; gender and birth year only because award rules need them.
 
@@ -150,13 +178,11 @@ class PersonStatusChanged(Event, owner="registry", key="person_id"):
     """Only for kind "discipline"."""
     start: date
     end: date | None = None
-    """None while pending or in force."""
+    """Exclusive: the first day it no longer applies; none while pending or in force."""
 
     @model_validator(mode="after")
     def _check(self) -> PersonStatusChanged:
-        _ordered(self.start, self.end, "the status")
-        if (self.kind == "discipline") != (self.discipline_level is not None):
-            raise ValueError("discipline_level is required for a discipline, and only for one")
+        _status_consistent(self.kind, self.discipline_level, self.start, self.end)
         return self
 
 
@@ -323,6 +349,7 @@ EVENTS: tuple[type[Event], ...] = (
     UnitChanged,
     UnitMerged,
     UnitClosed,
+    UnitStatusChanged,
     PersonRegistered,
     PersonChanged,
     PersonStatusChanged,

@@ -74,6 +74,7 @@ DisciplineLevel = Literal[
     "demotion",  # hạ bậc lương, giáng chức
     "dismissal",  # cách chức, buộc thôi việc
 ]
+CollectiveDisciplineLevel = Literal["reprimand", "warning"]  # a unit's: no demotion or dismissal
 BlocKind = Literal["bloc", "cluster"]  # khối thi đua, cụm thi đua
 CampaignKind = Literal["regular", "special", "thematic"]  # thường xuyên, đặc biệt, chuyên đề
 Regime = Literal["2013", "2022"]  # Luật TĐKT 2003/2013 or Luật 06/2022/QH15

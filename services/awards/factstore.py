@@ -3,11 +3,12 @@
 Two shapes:
 - `for_nominations`: what screening a batch of nominations reads: the nominees, everyone in the
   units concerned (a CSTĐCS quota counts the unit's LĐTT; a collective title reads its members),
-  their ratings, awards, statuses, the nominees' and claimed initiatives, bloc leaders.
+  their ratings, awards, statuses (the people's and the units' own), the nominees' and claimed
+  initiatives, bloc leaders.
 - `for_scope`: everything of a year's annual screening for a unit and the units below it, or the
   whole province: people, collectives, ratings of the years the rules look back on, the award
-  history, initiatives, statuses, bloc leaders. Set-based: one query per kind of fact, ids cast to
-  text in SQL (the domain keys its indexes by strings).
+  history, initiatives, statuses (of people and of collectives), bloc leaders. Set-based: one
+  query per kind of fact, ids cast to text in SQL (the domain keys its indexes by strings).
 
 Initiatives: the progress event gives the level that recognised an initiative, its kind
 (initiative or science work) and how far its effect reaches; for events from before the scope was
@@ -82,6 +83,16 @@ def _awards(rows: Iterable[asyncpg.Record]) -> list[AwardRecord]:
     return [AwardRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
 
+# A person's and a collective's status periods, as StatusPeriod's fields (R14).
+_PERSON_STATUSES = (
+    "SELECT 'person', person_id::text, kind, start_on, end_on, discipline_level"
+    " FROM rm_person_statuses"
+)
+_UNIT_STATUSES = (
+    "SELECT 'collective', unit_id::text, kind, start_on, end_on, discipline_level"
+    " FROM rm_unit_statuses"
+)
+
 _AWARD_COLUMNS = (
     "subject_kind, subject_id::text, award_code, period_start, period_end, decided_on,"
     " decision_number"
@@ -133,9 +144,10 @@ async def for_nominations(
         units,
     )
     statuses = await con.fetch(
-        "SELECT person_id::text, kind, start_on, end_on, discipline_level"
-        " FROM rm_person_statuses WHERE person_id = ANY($1::text[]::uuid[])",
+        f"{_PERSON_STATUSES} WHERE person_id = ANY($1::text[]::uuid[]) UNION ALL"
+        f" {_UNIT_STATUSES} WHERE unit_id = ANY($2::uuid[])",
         person_ids,
+        units,
     )
     initiatives = await con.fetch(
         f"SELECT {_INITIATIVE_COLUMNS} FROM rm_initiatives i"
@@ -151,7 +163,7 @@ async def for_nominations(
         ratings=[RatingRecord(r[0], r[1], r[2], r[3]) for r in ratings],
         awards=_awards(awards),
         initiatives=_initiatives(initiatives),
-        statuses=[StatusPeriod("person", r[0], r[1], r[2], r[3], r[4]) for r in statuses],
+        statuses=[StatusPeriod(*r) for r in statuses],
         bloc_leaders=leaders,
         bloc_leader_counts=counts,
     )
@@ -215,10 +227,7 @@ async def for_scope(
                 " WHERE revoked_on IS NULL AND period_start <= $1",
                 last,
             ),
-            (
-                "SELECT person_id::text, kind, start_on, end_on, discipline_level"
-                " FROM rm_person_statuses",
-            ),
+            (f"{_PERSON_STATUSES} UNION ALL {_UNIT_STATUSES}",),
             (
                 f"SELECT {_INITIATIVE_COLUMNS} FROM rm_initiatives i"
                 " LEFT JOIN initiative_uses u USING (initiative_id)"
@@ -254,9 +263,8 @@ async def for_scope(
                 last,
             ),
             (
-                "SELECT s.person_id::text, s.kind, s.start_on, s.end_on, s.discipline_level"
-                " FROM rm_person_statuses s JOIN rm_people p USING (person_id)"
-                " WHERE p.unit_id = ANY($1::text[]::uuid[])",
+                f"{_PERSON_STATUSES} WHERE person_id IN {in_scope} UNION ALL"
+                f" {_UNIT_STATUSES} WHERE unit_id = ANY($1::text[]::uuid[])",
                 unit_ids,
             ),
             (
@@ -289,7 +297,7 @@ async def for_scope(
         ratings=[RatingRecord(r[0], r[1], r[2], r[3]) for r in ratings],
         awards=_awards(awards),
         initiatives=_initiatives(initiatives),
-        statuses=[StatusPeriod("person", r[0], r[1], r[2], r[3], r[4]) for r in statuses],
+        statuses=[StatusPeriod(*r) for r in statuses],
         bloc_leaders=leaders,
         bloc_leader_counts=counts,
     )

@@ -5,7 +5,7 @@ rating of a subject and year replaces the earlier one).
 
 Consumed:
 - registry.units.v1: UnitRegistered, UnitChanged (a version in force from valid_from: the latest
-  wins), UnitMerged, UnitClosed.
+  wins), UnitMerged, UnitClosed, UnitStatusChanged (a collective's status periods by status_id).
 - registry.people.v1: PersonRegistered, PersonChanged (latest version), PersonStatusChanged
   (status periods by status_id).
 - registry.blocs.v1: BlocFormed (the blocs and clusters of each year: the CO_CP quota's base).
@@ -46,9 +46,14 @@ async def on_units(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     versions: dict[UUID, tuple] = {}
     closures: dict[UUID, date] = {}
     merges: dict[UUID, tuple[UUID, date]] = {}
+    statuses: dict[UUID, tuple] = {}
     for envelope in envelopes:
         e = envelope.data
-        if isinstance(e, r.UnitRegistered | r.UnitChanged):
+        if isinstance(e, r.UnitStatusChanged):
+            statuses[e.status_id] = (
+                e.status_id, e.unit_id, e.kind, e.discipline_level, e.start, e.end
+            )  # fmt: skip
+        elif isinstance(e, r.UnitRegistered | r.UnitChanged):
             before = versions.get(e.unit_id)
             if before is None or before[7] <= e.valid_from:
                 versions[e.unit_id] = (
@@ -79,6 +84,7 @@ async def on_units(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
             [s for s, _ in merges.values()],
             [d for _, d in merges.values()],
         )
+    await upsert_statuses(uow.con, "rm_unit_statuses", "unit_id", list(statuses.values()))
 
 
 async def upsert_units(con: asyncpg.Connection, rows: list[tuple]) -> None:
@@ -131,20 +137,29 @@ async def on_people(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
             """,
             *_columns(list(versions.values()), 6),
         )
-    if statuses:
-        await uow.con.execute(
-            """
-            INSERT INTO rm_person_statuses
-                (status_id, person_id, kind, discipline_level, start_on, end_on)
-            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::date[],
-                                 $6::date[])
-            ON CONFLICT (status_id) DO UPDATE SET
-                person_id = EXCLUDED.person_id, kind = EXCLUDED.kind,
-                discipline_level = EXCLUDED.discipline_level, start_on = EXCLUDED.start_on,
-                end_on = EXCLUDED.end_on
-            """,
-            *_columns(list(statuses.values()), 6),
-        )
+    await upsert_statuses(uow.con, "rm_person_statuses", "person_id", list(statuses.values()))
+
+
+async def upsert_statuses(
+    con: asyncpg.Connection, table: str, subject: str, rows: list[tuple]
+) -> None:
+    """Status periods (status_id, subject id, kind, discipline_level, start, end) of people
+    (rm_person_statuses, person_id) or collectives (rm_unit_statuses, unit_id): the last state
+    of each status wins."""
+    if not rows:
+        return
+    await con.execute(
+        f"""
+        INSERT INTO {table} (status_id, {subject}, kind, discipline_level, start_on, end_on)
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::date[],
+                             $6::date[])
+        ON CONFLICT (status_id) DO UPDATE SET
+            {subject} = EXCLUDED.{subject}, kind = EXCLUDED.kind,
+            discipline_level = EXCLUDED.discipline_level, start_on = EXCLUDED.start_on,
+            end_on = EXCLUDED.end_on
+        """,
+        *_columns(rows, 6),
+    )
 
 
 # ---- registry.blocs.v1 -------------------------------------------------------------------------

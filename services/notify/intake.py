@@ -93,7 +93,11 @@ async def take_in(
     emails: list[_EmailWanted] = []
     webhooks: list[tuple[Envelope, UUID, dict[str, str]]] = []
     for envelope in envelopes:
-        with continue_trace(envelope, topic=topic_for(type(envelope.data)).name):
+        with continue_trace(
+            envelope,
+            topic=topic_for(type(envelope.data)).name,
+            group=runtime.settings.consumer_group or runtime.settings.service,
+        ):
             directory.learn(envelope.data)
             trace = outbox.current_trace_context()
             for r in recipients(envelope, directory):

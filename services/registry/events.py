@@ -10,6 +10,7 @@ from schemas.base import Event
 from services.registry.domain import blocs as b
 from services.registry.domain import campaigns as c
 from services.registry.domain import people as p
+from services.registry.domain import statuses as st
 from services.registry.domain import units as u
 
 
@@ -93,15 +94,19 @@ def person_changed(x: p.Person, v: p.PersonVersion) -> r.PersonChanged:
     )
 
 
-def status_changed(s: p.StatusPeriod) -> r.PersonStatusChanged:
-    return r.PersonStatusChanged(
-        person_id=s.person_id,
-        status_id=s.status_id,
-        kind=s.kind,
-        discipline_level=s.discipline_level,
-        start=s.start,
-        end=s.end,
-    )
+def status_changed(
+    s: st.StatusPeriod, subject: st.Subject = "person"
+) -> r.PersonStatusChanged | r.UnitStatusChanged:
+    terms = {
+        "status_id": s.status_id,
+        "kind": s.kind,
+        "discipline_level": s.discipline_level,
+        "start": s.start,
+        "end": s.end,
+    }
+    if subject == "unit":
+        return r.UnitStatusChanged(unit_id=s.subject_id, **terms)
+    return r.PersonStatusChanged(person_id=s.subject_id, **terms)
 
 
 def bloc_formed(bloc: b.Bloc, by: b.BlocYear) -> r.BlocFormed:

@@ -16,6 +16,7 @@ from services.registry.config import RegistryConfig
 from services.registry.domain import blocs as b
 from services.registry.domain import campaigns as c
 from services.registry.domain import people as p
+from services.registry.domain import statuses as st
 from services.registry.domain.errors import Conflict, Invalid, NotFound, Violation
 from services.registry.domain.units import UnitTree
 
@@ -137,27 +138,58 @@ async def change_person(
     return person, version
 
 
-async def add_status(uow: UnitOfWork, status: p.StatusPeriod) -> p.StatusPeriod:
-    await load_person(uow, status.person_id, lock=True)
-    existing = await store.statuses(uow.con, status.person_id)
-    status = p.add_status(existing, status)
-    await store.save_status(uow.con, status)
-    await uow.publish(events.status_changed(status))
+# ---- statuses of people and units (R14) --------------------------------------------------------
+
+
+async def _lock_subject(uow: UnitOfWork, subject: st.Subject, subject_id: UUID) -> None:
+    """Serialise the writes of one subject's statuses, so two overlapping ones cannot both pass."""
+    if subject == "person":
+        await load_person(uow, subject_id, lock=True)
+    elif not await store.lock_unit(uow.con, subject_id):
+        raise NotFound(f"no unit {subject_id}")
+
+
+async def _unit_exists_on(uow: UnitOfWork, unit_id: UUID, day: date) -> None:
+    versions = await store.unit_versions(uow.con, unit_id)
+    end = versions[-1].valid_to
+    if end is not None and day >= end:
+        raise Invalid.at(
+            "#/start",
+            f"unit {versions[0].code} no longer exists on {day} (it exists until {end})",
+            "not_valid",
+        )
+
+
+async def add_status(
+    uow: UnitOfWork, status: st.StatusPeriod, subject: st.Subject = "person"
+) -> st.StatusPeriod:
+    await _lock_subject(uow, subject, status.subject_id)
+    if subject == "unit":
+        await _unit_exists_on(uow, status.subject_id, status.start)
+    existing = await store.statuses(uow.con, status.subject_id, subject)
+    status = st.add_status(existing, status, subject)
+    await store.save_status(uow.con, status, subject)
+    await uow.publish(events.status_changed(status, subject))
     return status
 
 
 async def end_status(
-    uow: UnitOfWork, person_id: UUID, status_id: UUID, end: date
-) -> p.StatusPeriod:
-    await load_person(uow, person_id, lock=True)
+    uow: UnitOfWork,
+    subject_id: UUID,
+    status_id: UUID,
+    end: date,
+    subject: st.Subject = "person",
+) -> st.StatusPeriod:
+    await _lock_subject(uow, subject, subject_id)
     status = next(
-        (s for s in await store.statuses(uow.con, person_id) if s.status_id == status_id), None
+        (s for s in await store.statuses(uow.con, subject_id, subject) if s.status_id == status_id),
+        None,
     )
     if status is None:
-        raise NotFound(f"no status {status_id} for this person")
-    status = p.end_status(status, end)
-    await store.save_status(uow.con, status)
-    await uow.publish(events.status_changed(status))
+        raise NotFound(f"no status {status_id} for this {subject}")
+    status = st.end_status(status, end)
+    await store.save_status(uow.con, status, subject)
+    await uow.publish(events.status_changed(status, subject))
     return status
 
 

@@ -204,6 +204,25 @@ def _choice(aliases: dict[str, str]) -> Callable[[Any], Any]:
     return parse
 
 
+_YES = {"true", "yes", "1", "x", "co", "dung"}
+_NO = {"false", "no", "0", "khong", "sai"}
+
+
+def _to_bool(v: Any) -> Any:
+    """A yes/no cell: .xlsx booleans, true/false, có/không, 1/0, x; blank is no."""
+    v = _blank_to_none(v)
+    if v is None:
+        return False
+    if isinstance(v, bool):
+        return v
+    key = _header_key(int(v) if isinstance(v, float) and v.is_integer() else v)
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    raise ValueError("a yes/no column is written true or false (có or không, 1 or 0)")
+
+
 Cell = Annotated[str | None, BeforeValidator(_blank_to_none)]
 DateCell = Annotated[date, BeforeValidator(_to_date)]
 OptDateCell = Annotated[date | None, BeforeValidator(_to_date)]
@@ -288,6 +307,8 @@ class TargetRow(Row):
     ] = 1.0
     deadline: DateCell
     indicator_code: Annotated[Code | None, BeforeValidator(_blank_to_none)] = None
+    allow_negative: Annotated[bool, Field(strict=True), BeforeValidator(_to_bool)] = False
+    """Reported values may be below zero (growth rates); a negative target_value needs it."""
 
 
 ROW_MODELS: dict[str, type[Row]] = {
@@ -341,6 +362,8 @@ ALIASES: dict[str, dict[str, str]] = {
         "trong_so": "weight",
         "han": "deadline",
         "ma_chi_so": "indicator_code",
+        "cho_phep_am": "allow_negative",
+        "cho_phep_gia_tri_am": "allow_negative",
     },
 }
 
@@ -902,6 +925,7 @@ async def _targets(
             r.deadline,
             r.weight,
             r.indicator_code,
+            allow_negative=r.allow_negative,
         )
         same = next((e for e in existing if e.unit_id == unit_id and e.name == r.name), None)
         if same is not None and same.target_id not in {
@@ -986,7 +1010,7 @@ async def export_rows(
         return [list(r.values()) for r in rows]
     rows = await con.fetch(
         "SELECT c.code, u.code AS unit_code, t.name, t.metric, t.unit_of_measure, t.target_value,"
-        " t.direction, t.weight, t.deadline, t.indicator_code FROM targets t"
+        " t.direction, t.weight, t.deadline, t.indicator_code, t.allow_negative FROM targets t"
         " JOIN campaigns c ON c.id = t.campaign_id JOIN units u ON u.id = t.unit_id"
         " WHERE ($1::uuid IS NULL OR t.campaign_id = $1) ORDER BY c.code, u.code, t.name",
         campaign_id,

@@ -23,6 +23,7 @@ from servicekit.vietnamese import fold, person_name_key, sort_key
 from services.registry.domain import blocs as b
 from services.registry.domain import campaigns as c
 from services.registry.domain import people as p
+from services.registry.domain import statuses as st
 from services.registry.domain.errors import Invalid
 from services.registry.domain.units import Closure, UnitTree, UnitVersion
 
@@ -439,27 +440,36 @@ async def list_people(
     )
 
 
-def _status(r: asyncpg.Record) -> p.StatusPeriod:
-    return p.StatusPeriod(
-        r["id"], r["person_id"], r["kind"], r["start_date"], r["end_date"], r["discipline_level"]
-    )
+# A person's and a unit's status periods: the same columns, in a table per kind of subject.
+STATUS_TABLES: dict[st.Subject, tuple[str, str]] = {
+    "person": ("person_statuses", "person_id"),
+    "unit": ("unit_statuses", "unit_id"),
+}
 
 
-async def statuses(con: asyncpg.Connection, person_id: UUID) -> list[p.StatusPeriod]:
+async def statuses(
+    con: asyncpg.Connection, subject_id: UUID, subject: st.Subject = "person"
+) -> list[st.StatusPeriod]:
+    table, column = STATUS_TABLES[subject]
     rows = await con.fetch(
-        "SELECT * FROM person_statuses WHERE person_id = $1 ORDER BY start_date, id", person_id
+        f"SELECT id, {column} AS subject_id, kind, start_date, end_date, discipline_level"
+        f" FROM {table} WHERE {column} = $1 ORDER BY start_date, id",
+        subject_id,
     )
-    return [_status(r) for r in rows]
+    return [st.StatusPeriod(*r) for r in rows]
 
 
-async def save_status(con: asyncpg.Connection, s: p.StatusPeriod) -> None:
+async def save_status(
+    con: asyncpg.Connection, s: st.StatusPeriod, subject: st.Subject = "person"
+) -> None:
+    table, column = STATUS_TABLES[subject]
     await con.execute(
-        "INSERT INTO person_statuses (id, person_id, kind, discipline_level, start_date, end_date)"
+        f"INSERT INTO {table} (id, {column}, kind, discipline_level, start_date, end_date)"
         " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET"
         " discipline_level = excluded.discipline_level, start_date = excluded.start_date,"
         " end_date = excluded.end_date",
         s.status_id,
-        s.person_id,
+        s.subject_id,
         s.kind,
         s.discipline_level,
         s.start,
@@ -469,6 +479,11 @@ async def save_status(con: asyncpg.Connection, s: p.StatusPeriod) -> None:
 
 async def lock_person(con: asyncpg.Connection, person_id: UUID) -> bool:
     return bool(await con.fetchval("SELECT true FROM people WHERE id = $1 FOR UPDATE", person_id))
+
+
+async def lock_unit(con: asyncpg.Connection, unit_id: UUID) -> bool:
+    """Serialises the writes of one unit's statuses (the tree's own writes take the tree lock)."""
+    return bool(await con.fetchval("SELECT true FROM units WHERE id = $1 FOR UPDATE", unit_id))
 
 
 # ---- blocs -----------------------------------------------------------------------------------

@@ -175,6 +175,13 @@ def test_events_are_immutable():
         (registry.UnitRegistered, {"valid_to": date(2000, 1, 1)}, "ends before it starts"),
         (registry.CampaignLaunched, {"end": date(2019, 1, 1)}, "ends before it starts"),
         (registry.PersonStatusChanged, {"discipline_level": None}, "discipline_level"),
+        (registry.UnitStatusChanged, {"discipline_level": "warning"}, "discipline_level"),
+        (
+            registry.UnitStatusChanged,
+            {"kind": "discipline", "discipline_level": "dismissal"},
+            "discipline_level",
+        ),
+        (registry.UnitStatusChanged, {"end": date(2020, 1, 1)}, "ends before it starts"),
         (registry.BlocHeadElected, {"deputy_unit_id": example_id("head")}, "also be the deputy"),
         (progress.TargetAchieved, {"early_by_days": 3}, "early_by_days"),
         (progress.TargetAchieved, {"finished_early": False}, "finished_early"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import date
 
 from aiokafka import AIOKafkaConsumer
 
@@ -59,6 +60,14 @@ async def _every_kind_of_event(reg) -> dict[str, str]:
     )
     await reg.post(
         f"/people/{pid}/statuses", {"kind": "inspection", "start": "2024-01-01"}, expect=201
+    )
+    status = (
+        await reg.post(
+            f"/units/{u['sxd']}/statuses", {"kind": "inspection", "start": "2024-03-01"}, expect=201
+        )
+    ).json()
+    await reg.post(
+        f"/units/{u['sxd']}/statuses/{status['status_id']}/end", {"end": "2024-09-01"}, expect=200
     )
     bloc = (
         await reg.post(
@@ -171,3 +180,13 @@ async def test_events_reach_kafka_with_cloudevents_headers(registry, fresh_topic
     assert len(launched.targets) == 2 and launched.regime == "2013"
     person = [type(e.data).__name__ for _, e in sorted(seen[ids["person"]], key=lambda x: x[0])]
     assert person == ["PersonRegistered", "PersonChanged", "PersonStatusChanged"]
+    # a unit's status, started then ended, on the units topic under the unit's key
+    unit_events = [e for _, e in sorted(seen[ids["sxd"]], key=lambda x: x[0])]
+    assert [type(e.data).__name__ for e in unit_events] == [
+        "UnitRegistered",
+        "UnitStatusChanged",
+        "UnitStatusChanged",
+    ]
+    started, ended = (e.data for e in unit_events[1:])
+    assert (started.kind, started.end, ended.end) == ("inspection", None, date(2024, 9, 1))
+    assert started.status_id == ended.status_id and str(started.unit_id) == ids["sxd"]

@@ -365,3 +365,82 @@ async def test_cycles_and_dependent_rows_in_a_file(registry):
     assert "Tỉnh E" not in str(errors) and "parent" in errors[7]  # F is bad: G falls with it
     assert "row 7 has errors" in errors[8]
     assert r.json()["imported"] == 1 and await registry.count("units") == 1
+
+
+async def test_targets_allow_negative_column_validated_imported_and_exported(registry):
+    u = await province(registry)
+    x = await draft(registry, u)
+    # Vietnamese header for the new column; the others in the export's names
+    header = [
+        "campaign_code",
+        "unit_code",
+        "name",
+        "metric",
+        "unit_of_measure",
+        "target_value",
+        "direction",
+        "deadline",
+        "Cho phép âm",
+    ]
+
+    def row(unit: str, name: str, value: str, allow: object) -> list[object]:
+        return ["DTDB-2020", unit, name, name, "%", value, "higher", "2020-12-31", allow]
+
+    rows = [
+        row("000.00.01.H12", "Tăng trưởng thu ngân sách", "-2,5", "Có"),
+        row("000.00.01.H12", "Tăng trưởng GRDP", "6,5", "TRUE"),
+        row("000.00.02.H12", "Bao phủ bảo hiểm y tế", "92", ""),
+        row("000.00.02.H12", "Tăng trưởng số giường", "-1", "không"),  # negative without it
+        row("000.00.02.H12", "Tỷ lệ tiêm chủng", "95", "maybe"),  # not a yes/no
+        row("000.00.02.H12", "Tỷ lệ khám chữa bệnh", "80", "2"),  # not a yes/no
+    ]
+    h = {**registry.admin, "content-type": "text/csv"}
+    r = await registry.client.post("/imports/targets", content=_csv(rows, header), headers=h)
+    assert r.status_code == 422, r.text
+    errors = r.json()["errors"]
+    assert [(e["row"], e["column"]) for e in errors] == [
+        (5, "target_value"),
+        (6, "allow_negative"),
+        (7, "allow_negative"),
+    ]
+    assert "allow_negative" in errors[0]["detail"]
+    assert "true or false" in errors[1]["detail"] and "maybe" not in errors[1]["detail"]
+    assert await registry.count("targets") == 0  # all or nothing
+
+    r = await registry.client.post(
+        "/imports/targets", params={"mode": "valid"}, content=_csv(rows, header), headers=h
+    )
+    assert r.status_code == 200 and r.json()["imported"] == 3, r.text
+    targets = (await registry.get(f"/campaigns/{x['campaign_id']}/targets")).json()
+    assert sorted((t["name"], t["target_value"], t["allow_negative"]) for t in targets) == [
+        ("Bao phủ bảo hiểm y tế", 92.0, False),
+        ("Tăng trưởng GRDP", 6.5, True),
+        ("Tăng trưởng thu ngân sách", -2.5, True),
+    ]
+
+    # the export writes the column; its file imports back unchanged, an .xlsx boolean too
+    exported = await registry.get("/exports/targets", params={"campaign_id": x["campaign_id"]})
+    sheet = load_workbook(io.BytesIO(exported.content)).active
+    table = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert table[0][-1] == "allow_negative"
+    assert sorted((r[2], r[-1]) for r in table[1:]) == [
+        ("Bao phủ bảo hiểm y tế", False),
+        ("Tăng trưởng GRDP", True),
+        ("Tăng trưởng thu ngân sách", True),
+    ]
+    r = await registry.client.post(
+        "/imports/targets",
+        content=exported.content,
+        headers={**registry.admin, "content-type": XLSX},
+    )
+    assert r.status_code == 200 and r.json()["unchanged"] == 3, r.text
+    # the same target with the flag changed is other terms: refused (revise through the API)
+    changed = [table[0]] + [[*r[:-1], False] if r[-1] else list(r) for r in table[1:]]
+    r = await registry.client.post(
+        "/imports/targets",
+        content=_xlsx(changed[1:], changed[0]),
+        headers={**registry.admin, "content-type": XLSX},
+    )
+    assert r.status_code == 422
+    assert sorted(e["column"] for e in r.json()["errors"]) == ["name", "name"]
+    assert await registry.count("targets") == 3

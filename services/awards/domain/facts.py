@@ -100,7 +100,8 @@ class Initiative:
 @dataclass(frozen=True, slots=True)
 class StatusPeriod:
     """Discipline (with its level) in force, or a pending investigation, inspection or complaint.
-    `end` None: still open."""
+    `end` is exclusive (the first day it no longer applies, as the registry records it); None:
+    still open."""
 
     kind: SubjectKind
     subject_id: str
@@ -110,7 +111,7 @@ class StatusPeriod:
     level: DisciplineLevel | None = None
 
     def open_on(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
+        return self.start <= day and (self.end is None or day < self.end)
 
 
 class Facts:

@@ -7,7 +7,9 @@
 - AwardDecisionIssued: every awardee, the unit each person worked in on the signing day, and the
   proposing unit of each nomination.
 - CampaignLaunched: each participating unit, and any unit given a target at launch.
-- Anything else: nobody.
+- Anything else: nobody. Among them PersonStatusChanged and UnitStatusChanged: a pending
+  investigation, inspection or complaint is the authorities' business, and the awards procedure
+  tells the nominee what it blocks (NominationScreened, with R14).
 
 Each recipient appears once, with the first reason found; the order is stable.
 """

@@ -207,6 +207,7 @@ class PersonOut(Out):
 class StatusIn(In):
     kind: StatusKind
     discipline_level: DisciplineLevel | None = None
+    """Only for a discipline; a unit's is a reprimand or a warning."""
     start: date
     end: date | None = None
     """Exclusive: the first day it no longer applies; none while pending or in force."""
@@ -219,6 +220,15 @@ class StatusEndIn(In):
 class StatusOut(Out):
     status_id: UUID
     person_id: UUID
+    kind: str
+    discipline_level: str | None
+    start: date
+    end: date | None
+
+
+class UnitStatusOut(Out):
+    status_id: UUID
+    unit_id: UUID
     kind: str
     discipline_level: str | None
     start: date

@@ -60,7 +60,7 @@ def person_out(x: p.Person, v: p.PersonVersion, blocked: bool) -> PersonOut:
 def status_out(s: p.StatusPeriod) -> StatusOut:
     return StatusOut(
         status_id=s.status_id,
-        person_id=s.person_id,
+        person_id=s.subject_id,
         kind=s.kind,
         discipline_level=s.discipline_level,
         start=s.start,

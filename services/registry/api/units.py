@@ -1,4 +1,5 @@
-"""Units: registration, versions over time, the tree as of a date, close, merge, split."""
+"""Units: registration, versions over time, the tree as of a date, close, merge, split; and their
+discipline, investigation, inspection and complaint statuses (R14 for collectives)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from services.registry.api.common import (
     Cursor,
     Limit,
     Page,
+    PeopleReader,
     ReadCon,
     Reader,
     Today,
@@ -28,6 +30,8 @@ from services.registry.api.models import (
     ClosureOut,
     MergeIn,
     SplitIn,
+    StatusEndIn,
+    StatusIn,
     TreeNode,
     UnitChangeIn,
     UnitCloseIn,
@@ -35,7 +39,9 @@ from services.registry.api.models import (
     UnitIn,
     UnitOperationOut,
     UnitOut,
+    UnitStatusOut,
 )
+from services.registry.domain import statuses as st
 from services.registry.domain import units as u
 from services.registry.domain.errors import Invalid, NotFound, Violation
 
@@ -292,3 +298,54 @@ async def split_unit(unit_id: UUID, body: SplitIn, uow: Uow, p: Admin) -> UnitOp
 
     await handlers.on_tree(uow, command)
     return _operation(facts)
+
+
+# ---- statuses: read like people's statuses (who may read those), written by administrators ----
+
+
+def unit_status_out(s: st.StatusPeriod) -> UnitStatusOut:
+    return UnitStatusOut(
+        status_id=s.status_id,
+        unit_id=s.subject_id,
+        kind=s.kind,
+        discipline_level=s.discipline_level,
+        start=s.start,
+        end=s.end,
+    )
+
+
+@router.get("/{unit_id}/statuses", response_model=list[UnitStatusOut])
+async def list_unit_statuses(unit_id: UUID, con: ReadCon, who: PeopleReader) -> list[UnitStatusOut]:
+    own_unit_only(who, unit_id, "another unit")
+    if not await store.unit_exists(con, unit_id):
+        raise NotFound(f"no unit {unit_id}")
+    return [unit_status_out(s) for s in await store.statuses(con, unit_id, "unit")]
+
+
+@router.post(
+    "/{unit_id}/statuses",
+    status_code=201,
+    response_model=UnitStatusOut,
+    summary="Record a discipline of a unit, or a pending investigation, inspection or complaint",
+)
+async def add_unit_status(
+    unit_id: UUID, body: StatusIn, uow: Uow, _: Admin, response: Response
+) -> UnitStatusOut:
+    s = await handlers.add_status(
+        uow,
+        st.StatusPeriod(uuid4(), unit_id, body.kind, body.start, body.end, body.discipline_level),
+        "unit",
+    )
+    response.headers["Location"] = f"/units/{unit_id}/statuses/{s.status_id}"
+    return unit_status_out(s)
+
+
+@router.post(
+    "/{unit_id}/statuses/{status_id}/end",
+    response_model=UnitStatusOut,
+    summary="End a unit's status (inspection concluded, complaint settled, discipline expired…)",
+)
+async def end_unit_status(
+    unit_id: UUID, status_id: UUID, body: StatusEndIn, uow: Uow, _: Admin
+) -> UnitStatusOut:
+    return unit_status_out(await handlers.end_status(uow, unit_id, status_id, body.end, "unit"))

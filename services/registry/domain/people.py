@@ -5,10 +5,8 @@ and position over time (versions valid over [valid_from, valid_to), like units).
 never kept: at most its keyed hash, to recognise the same person on a later import, and it never
 leaves the service (not in events, answers, logs or exports).
 
-Status periods: a discipline (with its level), a pending investigation, inspection or complaint.
-A period runs from `start` to `end` (exclusive, the first day it no longer applies; none while
-pending or in force). While one applies, the person may not be proposed for an award (Nghị định
-98/2023 Điều 4); after a discipline ends, achievements count from its end.
+Status periods (discipline, pending investigation, inspection or complaint) are shared with
+units: `domain/statuses.py`, re-exported here.
 """
 
 from __future__ import annotations
@@ -17,10 +15,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID
 
-from services.registry.domain.errors import Conflict, Invalid
-
-DISCIPLINE_LEVELS = ("reprimand", "warning", "demotion", "dismissal")
-"""khiển trách, cảnh cáo, hạ bậc lương/giáng chức, cách chức/buộc thôi việc — mildest first."""
+from services.registry.domain.errors import Invalid
+from services.registry.domain.statuses import (  # noqa: F401  (re-exported)
+    DISCIPLINE_LEVELS,
+    StatusPeriod,
+    add_status,
+    blocking,
+    end_status,
+)
 
 
 @dataclass(frozen=True)
@@ -125,52 +127,3 @@ def change(
     else:
         new = old
     return replace(fixed, versions=tuple(vs)), new
-
-
-@dataclass(frozen=True)
-class StatusPeriod:
-    status_id: UUID
-    person_id: UUID
-    kind: str  # discipline, investigation, inspection, complaint
-    start: date
-    end: date | None = None
-    discipline_level: str | None = None
-
-    def applies_on(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day < self.end)
-
-    def overlaps(self, other: StatusPeriod) -> bool:
-        return (other.end is None or self.start < other.end) and (
-            self.end is None or other.start < self.end
-        )
-
-
-def add_status(existing: list[StatusPeriod], new: StatusPeriod) -> StatusPeriod:
-    if new.kind == "discipline" and new.discipline_level is None:
-        raise Invalid.at("#/discipline_level", "a discipline needs its level", "missing")
-    if new.kind != "discipline" and new.discipline_level is not None:
-        raise Invalid.at("#/discipline_level", "only a discipline has a level", "not_allowed")
-    if new.end is not None and new.end < new.start:
-        raise Invalid.at("#/end", "end is before start", "range")
-    for s in existing:
-        if s.kind == new.kind and s.overlaps(new):
-            raise Conflict(
-                f"the person already has a {s.kind} over {s.start}–{s.end or '…'} overlapping "
-                "this one; end or correct it instead",
-                code="overlap",
-                status_id=str(s.status_id),
-            )
-    return new
-
-
-def end_status(status: StatusPeriod, end: date) -> StatusPeriod:
-    if status.end is not None:
-        raise Conflict(f"this {status.kind} already ended on {status.end}", code="ended")
-    if end < status.start:
-        raise Invalid.at("#/end", f"end is before the start {status.start}", "range")
-    return replace(status, end=end)
-
-
-def blocking(statuses: list[StatusPeriod], day: date) -> list[StatusPeriod]:
-    """The statuses that bar a nomination on `day` (R14)."""
-    return [s for s in statuses if s.applies_on(day)]

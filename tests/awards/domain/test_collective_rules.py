@@ -1,12 +1,15 @@
-"""Adjudication table for the collective titles (R05, R06, R09, R10), both regimes."""
+"""Adjudication table for the collective titles (R05, R06, R09, R10), both regimes, and the
+collective's own statuses (R14)."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 
 from services.awards.domain import FactsBuilder, ScreeningConfig, screen
 
-from .scenarios import BASE_DOCS, collective_facts, nominate
+from .scenarios import BASE_DOCS, Status, collective_facts, nominate
 
 X, T, D, K = "HTXSNV", "HTTNV", "HTNV", "KHTNV"
 
@@ -173,6 +176,66 @@ CASES = [
         "eligible",
         (),
         id="R10-2013-five-leaders-one-place-eligible",
+    ),
+    # R14 the collective's own statuses (UnitStatusChanged): pending ones block on the day the
+    # nomination is considered; after a discipline, achievements count from its end.
+    pytest.param(
+        collective_facts(statuses=[Status("inspection", date(2025, 1, 2), subject="u1")]),
+        collective("TTLDXS", submitted_on=date(2025, 1, 15)),
+        "blocked",
+        ("R14",),
+        id="R14-collective-under-inspection-blocked",
+    ),
+    pytest.param(
+        collective_facts(
+            rating=T, statuses=[Status("complaint", date(2024, 12, 20), subject="u1")]
+        ),
+        collective("TTLDTT", submitted_on=date(2025, 1, 15)),
+        "blocked",
+        ("R14",),
+        id="R14-collective-pending-complaint-blocked",
+    ),
+    pytest.param(
+        collective_facts(
+            statuses=[
+                Status("discipline", date(2024, 11, 1), None, "reprimand", subject="u1"),
+                Status("investigation", date(2024, 3, 1), date(2024, 8, 1), subject="u1"),
+            ]
+        ),
+        collective("TTLDXS", submitted_on=date(2025, 1, 15)),
+        "blocked",
+        ("R14",),
+        id="R14-collective-discipline-in-force-blocked",
+    ),
+    pytest.param(
+        collective_facts(
+            statuses=[Status("inspection", date(2024, 3, 1), date(2024, 8, 1), subject="u1")]
+        ),
+        collective("TTLDXS", submitted_on=date(2025, 1, 15)),
+        "eligible",
+        (),
+        id="R14-collective-inspection-concluded-before-eligible",
+    ),
+    pytest.param(
+        collective_facts(
+            statuses=[
+                Status("discipline", date(2023, 3, 1), date(2024, 2, 1), "warning", subject="u1")
+            ]
+        ),
+        collective("TTLDXS", submitted_on=date(2025, 1, 15)),
+        "ineligible",
+        ("R14",),
+        id="R14-collective-year-its-discipline-ends-does-not-count",
+    ),
+    pytest.param(
+        collective_facts(
+            bloc_leader=True,
+            statuses=[Status("investigation", date(2025, 1, 10), subject="u1")],
+        ),
+        collective("CO_TINH", submitted_on=date(2025, 1, 15)),
+        "blocked",
+        ("R14",),
+        id="R14-bloc-leader-under-investigation-blocked",
     ),
 ]
 

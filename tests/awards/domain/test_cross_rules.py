@@ -137,7 +137,7 @@ CASES = [
     pytest.param(
         person_facts(
             **CSTD_TINH_FACTS,
-            statuses=[Status("discipline", date(2022, 7, 1), date(2023, 6, 30), "reprimand")],
+            statuses=[Status("discipline", date(2022, 7, 1), date(2023, 7, 1), "reprimand")],
         ),
         nominate("CSTD_TINH", 2024, initiatives=("i1",), submitted_on=date(2025, 1, 20)),
         "ineligible",
@@ -237,7 +237,7 @@ def test_blocked_result_names_the_pending_status_and_date():
 def test_discipline_result_says_from_when_achievements_count():
     facts = person_facts(
         **CSTD_TINH_FACTS,
-        statuses=[Status("discipline", date(2022, 7, 1), date(2023, 6, 30), "reprimand")],
+        statuses=[Status("discipline", date(2022, 7, 1), date(2023, 7, 1), "reprimand")],
     )
     r14 = screen(nominate("CSTD_TINH", 2024, initiatives=("i1",)), facts).result("R14")
     assert r14.facts["achievements_count_from"] == "2023-07-01"

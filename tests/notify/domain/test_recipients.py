@@ -127,6 +127,8 @@ def test_a_unit_given_a_target_at_launch_is_told_even_if_not_listed():
     [
         r.UnitRegistered,
         r.PersonRegistered,
+        r.PersonStatusChanged,
+        r.UnitStatusChanged,
         r.CampaignClosed,
         p.TargetReported,
         p.StandingsChanged,

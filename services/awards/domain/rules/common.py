@@ -6,7 +6,7 @@ DOMAIN gives these one citation for both regimes; they are applied to both with 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 
 from services.awards.domain.context import Context
@@ -105,9 +105,10 @@ def _iso(day: date) -> str:
 def _r14(ctx: Context) -> Outcome:
     """Blocked: a status (pending investigation, inspection, complaint, or a discipline being
     considered or in force) open on the day the nomination is considered (`Nomination.
-    submitted_on`, or the date annual screening is given). Ineligible: a discipline that ended on
-    or after the first counted year's 1 January, because achievements count from its end, and the
-    year it ends in is not a whole year after it."""
+    submitted_on`, or the date annual screening is given). Ineligible: a discipline still in force
+    on the first counted year's 1 January (its `end` is exclusive, as the registry records it),
+    because achievements count from its end, and the year it ends in is not a whole year after
+    it."""
     statuses = ctx.statuses
     facts: dict = {"considered_on": _iso(ctx.as_of)}
     if not statuses:
@@ -128,12 +129,12 @@ def _r14(ctx: Context) -> Outcome:
     ends = [
         s.end
         for s in statuses
-        if s.status == "discipline" and s.end is not None and s.end >= counted_from
+        if s.status == "discipline" and s.end is not None and s.end > counted_from
     ]
     if ends:
-        end = max(ends)
+        end = max(ends)  # exclusive: achievements count from that day
         facts["discipline_ended"] = end.isoformat()
-        facts["achievements_count_from"] = (end + timedelta(days=1)).isoformat()
+        facts["achievements_count_from"] = end.isoformat()
         return Outcome(
             False,
             facts,
