@@ -193,6 +193,19 @@ def test(ctx: typer.Context) -> None:
     raise typer.Exit(code)
 
 
+@app.command()
+def bench(
+    names: list[str] = typer.Argument(None, help="ingest, latency, annual, replay; all if none"),
+    scale: float = typer.Option(1.0, "--scale", help="multiplies data sizes (0.1: a quick look)"),
+) -> None:
+    """Run the benchmarks on the test profile's Kafka and PostgreSQL: each measures the project
+    and a baseline in the same run; prints a table and writes .state/bench/results-<time>.json."""
+    from bench import runner
+
+    _, path = runner.run(names or [], scale)
+    console.print(f"results written to {path}")
+
+
 def _print_flow(p) -> None:
     lag = asyncio.run(operations.consumer_lag(p.kafka_bootstrap))
     table = Table(title="consumer lag (records not yet committed)")

@@ -178,20 +178,18 @@ def format_time(t: datetime) -> str:
 def _read_headers(headers: Sequence[tuple[str, bytes | None]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, raw in headers:
-        key = name.lower()  # the binding's header names are lower case; be lenient on input
         if raw is None:
             continue
+        key = name.lower()  # the binding's header names are lower case; be lenient on input
         try:
             text = raw.decode()
         except UnicodeDecodeError:
             raise InvalidMessage(f"header {name} is not UTF-8") from None
-        if key in out:
-            # A repeated trace header (a middleware adding its own) is harmless: keep the first.
-            # Two different values of an attribute leave the event ambiguous.
-            if key in _ATTRIBUTE_HEADERS and out[key] != text:
-                raise InvalidMessage(f"header {name} appears twice with different values")
-            continue
-        out[key] = text
+        # A repeated trace header (a middleware adding its own) is harmless: keep the first.
+        # Two different values of an attribute leave the event ambiguous.
+        before = out.setdefault(key, text)
+        if before is not text and before != text and key in _ATTRIBUTE_HEADERS:
+            raise InvalidMessage(f"header {name} appears twice with different values")
     return out
 
 
@@ -200,6 +198,8 @@ def _parse_time(text: str) -> datetime:
         t = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidMessage(f"ce_time {text!r} is not an RFC 3339 timestamp") from None
+    if t.tzinfo is UTC:  # what format_time writes ("Z"): nothing to convert
+        return t
     if t.utcoffset() is None:
         raise InvalidMessage(f"ce_time {text!r} has no UTC offset")
     return t.astimezone(UTC)

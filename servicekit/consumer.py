@@ -101,6 +101,8 @@ EventHandler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
 ConsumerHook = Callable[[str, Sequence[ConsumerRecord]], Awaitable[None]]
 
 Item = tuple[ConsumerRecord, Envelope]
+# FastStream injects the batch's aiokafka consumer into the handler's parameter so annotated
+_KAFKA_CONSUMER = Annotated[AIOKafkaConsumer, Context("handler_.consumer")]
 DeadLetter = tuple[ConsumerRecord, BaseException | str, int]
 
 
@@ -250,11 +252,12 @@ class Consumer:
             **self._subscriber_options,
         )
 
-        async def on_batch(
-            records: Any,
-            kafka: Annotated[AIOKafkaConsumer, Context("handler_.consumer")],
-        ) -> None:
+        async def on_batch(records: Any, kafka: AIOKafkaConsumer) -> None:
             await self.handle_batch(records, kafka)
+
+        # Real objects, not the strings `from __future__ import annotations` leaves: FastStream
+        # resolves strings in a namespace where another `Context` (a caller's) may win.
+        on_batch.__annotations__ = {"records": Any, "kafka": _KAFKA_CONSUMER, "return": None}
 
         subscriber(on_batch)
         self._broker, self._subscriber = broker, subscriber

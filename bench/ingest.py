@@ -1,0 +1,266 @@
+"""Ingest: TargetReported events pre-loaded on a fresh topic, consumed three ways.
+
+- **project**: the progress service as a process (`python -m services.progress`), its real
+  consumer (servicekit.consumer: decoding, inbox, one transaction per batch, outbox, exact offset
+  commits) and its real batch handler (`reporting.ingest`), on a database holding the read model
+  (units, blocs, the campaign and its targets). The standings worker runs as in production.
+- **baseline**: a hand-written aiokafka `getmany` + asyncpg loop making the same writes per batch
+  (inbox rows, reports, the targets' current/first report, the blocs to re-rank) in one
+  transaction, then one offset commit; no validation beyond `json.loads`, no framework, no spans.
+- **ceiling**: aiokafka consuming only.
+
+The rate of the first two is read from their inbox (see `harness.inbox_rate`), so start-up and
+the group join are not counted in either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer
+
+from bench import data
+from bench.harness import Context, Result, inbox_rate, mb, produce, service, wait_for
+from schemas.base import Event
+from schemas.catalog import TOPICS
+from schemas.envelope import from_message, source_for, to_message
+from servicekit import db
+from servicekit.service import RUNTIME_MIGRATIONS
+from servicekit.unit_of_work import UnitOfWork
+from services.progress import readmodel
+from services.progress.events import Bus
+
+PROGRESS_MIGRATIONS = Path(readmodel.__file__).parent / "migrations"
+REPORTS = "progress.reports.v1"
+CONSUMED = list(readmodel.handlers(Bus()))
+PARTITIONS = {t.name: t.partitions for t in TOPICS}
+
+
+async def prefill(dsn: str, pv: data.Province) -> None:
+    """The progress schema and the registry's read model, through progress's own handlers."""
+    pool = await db.create_pool(dsn, max_size=2)
+    try:
+        await db.migrate(pool, RUNTIME_MIGRATIONS, PROGRESS_MIGRATIONS)
+        await feed(pool, data.registry_events(pv))
+    finally:
+        await pool.close()
+
+
+def progress_env(topic_map: dict[str, str], group: str) -> dict[str, str]:
+    return {
+        "THIDUA_PROGRESS_TOPIC_MAP": json.dumps(topic_map),
+        "THIDUA_PROGRESS_CONSUMER_GROUP": group,
+        "THIDUA_PROGRESS_SCHEDULER": "false",
+        **json.loads(os.environ.get("BENCH_PROGRESS_ENV", "{}")),  # experiments
+    }
+
+
+async def run(ctx: Context) -> list[Result]:
+    n = ctx.n(200_000)
+    pv = data.province(units=max(10, ctx.n(500)))
+    async with ctx.topics({name: PARTITIONS[name] for name in CONSUMED}) as topics:
+        topic = topics[REPORTS]
+        messages = data.messages(data.reports(pv, n), topic, source_for("progress"))
+        produced = await produce(ctx.bootstrap, messages)
+        del messages
+        ceiling = await consume_only(ctx.bootstrap, topic, n)
+
+        async with ctx.database() as dsn:
+            await prefill(dsn, pv)
+            await baseline(ctx.bootstrap, dsn, topic, n)
+            _, base_rate = await inbox_rate(dsn)
+
+        async with ctx.database() as dsn:
+            await prefill(dsn, pv)
+            env = progress_env(topics, f"bench-progress-{uuid.uuid4().hex[:8]}")
+            async with service(ctx, "progress", dsn, env) as proc:
+                con = await asyncpg.connect(dsn)
+                try:
+                    await wait_for(
+                        lambda: _count_is(con, n),
+                        limit=max(120, n / 1000),
+                        what=f"{n} events in progress's inbox",
+                        interval=1.0,
+                    )
+                finally:
+                    await con.close()
+                peak = proc.rss.peak if proc.rss else 0
+            total, rate = await inbox_rate(dsn)
+    shape = f"{n:,} events, {len(pv.targets):,} targets of {len(pv.units)} units, 4 partitions"
+    return [
+        Result(
+            "ingest: progress consumer",
+            rate,
+            "events/s",
+            "≥ 10,000/s and ≥ 0.5× baseline",
+            rate >= 10_000 and rate >= 0.5 * base_rate,
+            baseline=base_rate,
+            baseline_name="aiokafka+asyncpg loop",
+            note=f"{shape}; produced at {produced:,.0f}/s (acks=all); ceiling: aiokafka "
+            f"consume-only {ceiling:,.0f}/s",
+            extra={"events": total, "produced_per_s": produced, "ceiling_per_s": ceiling},
+        ),
+        Result(
+            "ingest: consume-only ceiling",
+            ceiling,
+            "events/s",
+            "(reference)",
+            None,
+        ),
+        Result(
+            "memory: progress during ingest",
+            mb(peak),
+            "MB",
+            "≤ 150 MB",
+            mb(peak) <= 150,
+            note="peak RSS of the service process, sampled every 0.1 s",
+        ),
+    ]
+
+
+async def _count_is(con: asyncpg.Connection, n: int) -> bool:
+    return await con.fetchval("SELECT count(*) FROM inbox") >= n
+
+
+async def consume_only(bootstrap: str, topic: str, n: int) -> float:
+    """aiokafka alone: records per second from the first fetched batch to the n-th record."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"bench-raw-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        seen, started = 0, None
+        while seen < n:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=2000)
+            got = sum(len(v) for v in batch.values())
+            if got and started is None:
+                started, first = time.perf_counter(), got
+            seen += got
+        return (seen - first) / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+
+
+# ---- the baseline: no framework -----------------------------------------------------------------
+
+_INBOX = """
+INSERT INTO inbox (consumer, event_id, topic, partition, "offset")
+SELECT 'baseline', * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bigint[])
+ON CONFLICT DO NOTHING RETURNING event_id
+"""
+_LOCK = "SELECT 1 FROM targets WHERE target_id = ANY($1::uuid[]) ORDER BY target_id FOR UPDATE"
+_REPORTS = """
+WITH ins AS (
+    INSERT INTO reports (report_id, target_id, campaign_id, unit_id, value, as_of, reported_at,
+                         note, evidence, supersedes)
+    SELECT report_id, target_id, campaign_id, unit_id, value, as_of, reported_at, note,
+           string_to_array(evidence, ' '), supersedes
+    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::numeric[],
+                         $6::date[], $7::timestamptz[], $8::text[], $9::text[], $10::uuid[])
+         AS x(report_id, target_id, campaign_id, unit_id, value, as_of, reported_at, note,
+              evidence, supersedes)
+    ON CONFLICT DO NOTHING
+    RETURNING report_id, target_id, as_of, reported_at
+), latest AS (
+    SELECT DISTINCT ON (target_id) * FROM ins
+    ORDER BY target_id, as_of DESC, reported_at DESC, report_id DESC
+), first AS (
+    SELECT DISTINCT ON (target_id) target_id, report_id FROM ins
+    ORDER BY target_id, reported_at, report_id
+)
+UPDATE targets t SET
+    current_report_id = CASE WHEN t.current_report_id IS NULL
+        OR (l.as_of, l.reported_at, l.report_id)
+           > (SELECT c.as_of, c.reported_at, c.report_id FROM reports c
+              WHERE c.report_id = t.current_report_id)
+        THEN l.report_id ELSE t.current_report_id END,
+    first_report_id = COALESCE(t.first_report_id, f.report_id)
+FROM latest l JOIN first f USING (target_id)
+WHERE t.target_id = l.target_id
+"""
+_DIRTY = """
+INSERT INTO standings_dirty (bloc_id, year)
+SELECT DISTINCT m.bloc_id, m.year FROM bloc_members m
+WHERE m.unit_id = ANY($1::uuid[]) AND m.year = $2
+"""
+
+
+async def baseline(bootstrap: str, dsn: str, topic: str, n: int) -> None:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"bench-baseline-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    con = await asyncpg.connect(dsn)
+    try:
+        done = 0
+        while done < n:
+            batch = await consumer.getmany(timeout_ms=200, max_records=2000)
+            records = [r for rs in batch.values() for r in rs]
+            if not records:
+                continue
+            await _apply(con, records)
+            await consumer.commit({tp: rs[-1].offset + 1 for tp, rs in batch.items() if rs})
+            done += len(records)
+    finally:
+        await con.close()
+        await consumer.stop()
+
+
+async def _apply(con: asyncpg.Connection, records: Sequence[Any]) -> None:
+    ids, topics, parts, offsets, events = [], [], [], [], []
+    for r in records:
+        headers = dict(r.headers)
+        ids.append(uuid.UUID(headers["ce_id"].decode()))
+        topics.append(r.topic)
+        parts.append(r.partition)
+        offsets.append(r.offset)
+        events.append(json.loads(r.value))
+    async with con.transaction():
+        new = {row[0] for row in await con.fetch(_INBOX, ids, topics, parts, offsets)}
+        fresh = [e for i, e in zip(ids, events, strict=True) if i in new]
+        if not fresh:
+            return
+        await con.execute(_LOCK, sorted({e["target_id"] for e in fresh}))
+        await con.execute(
+            _REPORTS,
+            [e["report_id"] for e in fresh],
+            [e["target_id"] for e in fresh],
+            [e["campaign_id"] for e in fresh],
+            [e["unit_id"] for e in fresh],
+            [str(e["value"]) for e in fresh],
+            [date.fromisoformat(e["as_of"]) for e in fresh],
+            [datetime.fromisoformat(e["reported_at"]) for e in fresh],
+            [e["note"] for e in fresh],
+            [" ".join(e["evidence"]) for e in fresh],
+            [e["supersedes"] for e in fresh],
+        )
+        await con.execute(_DIRTY, list({e["unit_id"] for e in fresh}), data.YEAR)
+
+
+async def feed(pool: asyncpg.Pool, events: list[Event]) -> None:
+    """Apply events as progress's consumer would (through the wire form, per topic, one
+    transaction), without Kafka: set-up, not measured."""
+    handlers = readmodel.handlers(Bus())
+    by_topic: dict[str, list] = {}
+    for event in events:
+        m = to_message(event, source=source_for(event.owner))
+        by_topic.setdefault(m.topic, []).append(from_message(m.value, m.headers))
+    async with UnitOfWork(pool, source=source_for("progress")) as uow:
+        for topic, envelopes in by_topic.items():
+            await handlers[topic](uow, envelopes)

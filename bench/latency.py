@@ -1,0 +1,294 @@
+"""End-to-end latency: HTTP report → progress (one transaction, outbox) → relay → Kafka →
+notify (consumer: inbox, delivery row) → dispatcher → webhook received by a local receiver.
+
+progress and notify run as processes (`python -m services.<name>`) on fresh databases and fresh
+topics; the receiver (bench/receiver.py) is a process of its own that notes when each report's
+webhook arrived. Reports are sent open-loop at fixed rates (report i is due at start + i/rate,
+whatever happened to the others) for a bounded time, over kept-alive connections; latency runs
+from a report's due time to its webhook's arrival.
+
+Baseline: the first hop alone — the median time from a report's due time to progress's 201 —
+printed beside each rate's p50 for scale (the rest of the path is the event's trip).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date
+
+import httpx
+
+from bench import data
+from bench.harness import Context, Result, free_port, mb, service
+from bench.ingest import CONSUMED, PARTITIONS, REPORTS, prefill, progress_env
+from infra.profile import ROOT
+
+RATES = (50, 200, 500)
+SECONDS = 10.0
+
+
+class Receiver:
+    """The webhook receiver process (bench/receiver.py) and what it noted so far."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.port = free_port()
+        self.path = ctx.state / f"webhooks-{uuid.uuid4().hex[:8]}.txt"
+        self.arrived: dict[str, float] = {}
+        self.proc: subprocess.Popen | None = None
+        self._offset = 0
+
+    async def start(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.touch()
+        self.proc = subprocess.Popen(  # noqa: ASYNC220 - forking is instant
+            [sys.executable, "-m", "bench.receiver", str(self.port), str(self.path)], cwd=ROOT
+        )
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):
+                try:
+                    await client.post(f"http://127.0.0.1:{self.port}/", content=b"{}")
+                    return
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+        raise RuntimeError("the webhook receiver did not start")
+
+    def read(self) -> dict[str, float]:
+        with open(self.path) as f:
+            f.seek(self._offset)
+            text = f.read()
+        complete = text[: text.rfind("\n") + 1]
+        self._offset += len(complete.encode())
+        for line in complete.splitlines():
+            report_id, at = line.split()
+            self.arrived.setdefault(report_id, float(at))
+        return self.arrived
+
+    async def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            await asyncio.to_thread(self.proc.wait)
+        self.path.unlink(missing_ok=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+async def run(ctx: Context) -> list[Result]:
+    today = date.today()
+    pv = data.province(units=50, targets_per_unit=20, bloc_size=25, year=today.year)
+    seconds = max(2.0, SECONDS * min(1.0, ctx.scale * 10))
+    receiver = Receiver(ctx)
+    await receiver.start()
+    try:
+        results, peaks = await _measure(ctx, pv, seconds, receiver)
+    finally:
+        await receiver.stop()
+    for name, peak in peaks.items():
+        results.append(
+            Result(
+                f"memory: {name} during latency",
+                mb(peak),
+                "MB",
+                "≤ 150 MB",
+                mb(peak) <= 150,
+                lower_is_better=True,
+                note="peak RSS of the service process while the rates ran",
+            )
+        )
+    return results
+
+
+async def _measure(ctx: Context, pv: data.Province, seconds: float, receiver: Receiver):
+    results: list[Result] = []
+    catalog = {name: PARTITIONS[name] for name in CONSUMED}
+    async with ctx.topics(catalog) as topics, ctx.database() as p_dsn, ctx.database() as n_dsn:
+        await prefill(p_dsn, pv)
+        group = uuid.uuid4().hex[:8]
+        p_env = {**progress_env(topics, f"bench-progress-{group}"), "THIDUA_RELAY_ENABLED": "true"}
+        n_env = {
+            "THIDUA_CONSUME_TOPICS": json.dumps([REPORTS]),
+            "THIDUA_TOPIC_NAMES": json.dumps({REPORTS: topics[REPORTS]}),
+            "THIDUA_CONSUMER_GROUP": f"bench-notify-{group}",
+            "THIDUA_WEBHOOK_ALLOWED_NETWORKS": json.dumps(["127.0.0.0/8"]),
+        }
+        async with (
+            service(ctx, "progress", p_dsn, p_env) as progress,
+            service(ctx, "notify", n_dsn, n_env) as notify,
+        ):
+            client_token = ctx.token(
+                sub="bench-client", roles=["integration_client"], client_id="bench-client"
+            )
+            auth = {"Authorization": f"Bearer {client_token}"}
+            limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+            async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+                r = await http.post(
+                    f"{notify.url}/subscriptions",
+                    headers=auth,
+                    json={
+                        "url": f"http://127.0.0.1:{receiver.port}/hook",
+                        "filter": {"event_types": ["TargetReported"]},
+                    },
+                )
+                if r.status_code != 201:
+                    raise RuntimeError(f"subscription refused: {r.status_code} {r.text}")
+                await _warm_up(http, progress.url, auth, pv, receiver)
+                print("  warmed up", flush=True)
+                for proc in (progress, notify):
+                    if proc.rss:
+                        proc.rss.reset()  # start-up is not what is measured
+                for rate in RATES:
+                    results.append(await _at_rate(progress.url, auth, pv, receiver, rate, seconds))
+                    print(f"  {rate}/s: {results[-1].note}", flush=True)
+            peaks = {p.name: (p.rss.peak if p.rss else 0) for p in (progress, notify)}
+    return results, peaks
+
+
+def _body(pv: data.Province, rnd: random.Random) -> dict:
+    t = pv.targets[rnd.randrange(len(pv.targets))]
+    return {
+        "target_id": str(t.target_id),
+        "value": round(t.target_value * rnd.uniform(0.05, 0.9), 2),
+        "as_of": date.today().isoformat(),
+    }
+
+
+async def _post(
+    http: httpx.AsyncClient, url: str, auth: dict, body: dict
+) -> tuple[str | None, float, float]:
+    """(report id, sent at, round trip)."""
+    for attempt in (1, 2):
+        sent = time.time()
+        try:
+            r = await http.post(f"{url}/reports", headers=auth, json=body)
+            break
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            # the server closed an idle keep-alive connection as we reused it: not latency
+            if attempt == 2:
+                return None, sent, time.time() - sent
+        except httpx.HTTPError:  # e.g. no free connection for 30 s: the service fell behind
+            return None, sent, time.time() - sent
+    rtt = time.time() - sent
+    if r.status_code != 201:
+        return None, sent, rtt
+    return r.json()["report"]["report_id"], sent, rtt
+
+
+async def _warm_up(http, url, auth, pv, receiver: Receiver) -> None:
+    """Until a report's webhook arrives: consumer groups joined, connections open."""
+    rnd = random.Random(0)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        report_id, _, _ = await _post(http, url, auth, _body(pv, rnd))
+        for _ in range(20):
+            if report_id in receiver.read():
+                return
+            await asyncio.sleep(0.1)
+    raise TimeoutError("no webhook arrived within 90 s of warming up")
+
+
+class Poster:
+    """POSTs reports over `size` kept-alive HTTP/1.1 connections written by hand: httpx costs
+    about a millisecond of this process's CPU per request, and at 500/s the load generator
+    itself became the bottleneck. Each connection takes the next report off a queue."""
+
+    def __init__(self, url: str, auth: dict, size: int = 64) -> None:
+        self.host, port = url.removeprefix("http://").split(":")
+        self.port = int(port)
+        self.head = (
+            f"POST /reports HTTP/1.1\r\nhost: {self.host}:{self.port}\r\n"
+            f"authorization: {auth['Authorization']}\r\ncontent-type: application/json\r\n"
+        ).encode()
+        self.size = size
+
+    async def run(self, jobs: asyncio.Queue) -> list[tuple[str | None, float, float]]:
+        done: list[tuple[str | None, float, float]] = []
+        await asyncio.gather(*(self._worker(jobs, done) for _ in range(self.size)))
+        return done
+
+    async def _worker(self, jobs: asyncio.Queue, done: list) -> None:
+        conn = None
+        while (job := await jobs.get()) is not None:
+            body, scheduled = job
+            for _attempt in (1, 2):
+                try:
+                    if conn is None:
+                        conn = await asyncio.open_connection(self.host, self.port)
+                    report_id = await self._post(*conn, body)
+                    break
+                except (OSError, asyncio.IncompleteReadError, ValueError):
+                    conn = None  # closed while idle: open another and send again
+                    report_id = None
+            done.append((report_id, scheduled, time.time() - scheduled))
+        if conn is not None:
+            conn[1].close()
+
+    async def _post(self, reader, writer, body: bytes) -> str | None:
+        writer.write(self.head + b"content-length: %d\r\n\r\n" % len(body) + body)
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        payload = await reader.readexactly(length)
+        return json.loads(payload)["report"]["report_id"] if status == 201 else None
+
+
+async def _at_rate(url, auth, pv, receiver: Receiver, rate: int, seconds: float) -> Result:
+    """Open loop: report i is due at start + i/rate; its latency counts from then, so a service
+    that falls behind shows it (no coordinated omission)."""
+    rnd = random.Random(rate)
+    count = int(rate * seconds)
+    poster = Poster(url, auth)
+    jobs: asyncio.Queue = asyncio.Queue()
+    sending = asyncio.create_task(poster.run(jobs))
+    start = time.time()
+    for i in range(count):
+        due = start + i / rate
+        delay = due - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        jobs.put_nowait((json.dumps(_body(pv, rnd)).encode(), due))
+    for _ in range(poster.size):
+        jobs.put_nowait(None)
+    sent = await sending
+    accepted = [(rid, at) for rid, at, _ in sent if rid]
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        arrived = receiver.read()
+        if all(r in arrived for r, _ in accepted):
+            break
+        await asyncio.sleep(0.2)
+    latencies = [
+        (receiver.arrived[rid] - at) * 1e3 for rid, at in accepted if rid in receiver.arrived
+    ]
+    rtts = [rtt * 1e3 for _, _, rtt in sent]
+    lost = len(accepted) - len(latencies)
+    p50, p95, p99 = (percentile(latencies, q) for q in (50, 95, 99))
+    worst = max(latencies, default=float("nan"))
+    judged = rate == 200
+    return Result(
+        f"latency at {rate}/s: p50",
+        p50,
+        "ms",
+        "p50 ≤ 20 ms, p99 ≤ 100 ms (at 200/s)" if judged else "(reference)",
+        (p50 <= 20 and p99 <= 100 and lost == 0) if judged else None,
+        lower_is_better=True,
+        baseline=statistics.median(rtts) if rtts else None,
+        baseline_name="POST /reports answered, median",
+        note=f"{count} reports sent in {seconds:.0f} s, {len(accepted)} accepted, "
+        f"{len(latencies)} webhooks received ({lost} missing); "
+        f"p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms",
+        extra={"p50": p50, "p95": p95, "p99": p99, "max": worst, "sent": count, "lost": lost},
+    )
