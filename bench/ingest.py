@@ -57,7 +57,7 @@ async def prefill(dsn: str, pv: data.Province) -> None:
 def progress_env(topic_map: dict[str, str], group: str) -> dict[str, str]:
     return {
         "THIDUA_PROGRESS_TOPIC_MAP": json.dumps(topic_map),
-        "THIDUA_PROGRESS_CONSUMER_GROUP": group,
+        "THIDUA_CONSUMER_GROUP": group,
         "THIDUA_PROGRESS_SCHEDULER": "false",
         **json.loads(os.environ.get("BENCH_PROGRESS_ENV", "{}")),  # experiments
     }

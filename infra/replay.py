@@ -65,9 +65,9 @@ class Plan:
     tables: tuple[str, ...]
     """Compared with the live database."""
     not_restored: str
-    env: Callable[[str], dict[str, str]] = lambda group: {}
-    """The service's own switches, given the replay's group (belt and braces: its own group
-    setting, if the environment had one, would otherwise win)."""
+    env: dict[str, str] = field(default_factory=dict)
+    """The service's own switches, beside the common ones (belt and braces: each also honours
+    THIDUA_BACKGROUND_ENABLED)."""
     settled: str | None = None
     """SQL true once the work that follows consuming is done."""
 
@@ -95,9 +95,8 @@ PLANS: dict[str, Plan] = {
         ),
         not_restored="the audit log and idempotency keys, which stay with the live service; "
         "rankings are recomputed as of today (a live ranking is as of its last change)",
-        env=lambda group: {
+        env={
             "THIDUA_PROGRESS_CONSUME": "true",
-            "THIDUA_PROGRESS_CONSUMER_GROUP": group,
             "THIDUA_PROGRESS_SCHEDULER": "false",
         },
         settled="SELECT NOT EXISTS (SELECT 1 FROM standings_dirty)",
@@ -118,9 +117,8 @@ PLANS: dict[str, Plan] = {
         "councils and ballots, decisions, revocations, award history and its imports: awards "
         "publishes them and does not read them back (its database is their source); the audit "
         "log and idempotency keys",
-        env=lambda group: {
+        env={
             "THIDUA_AWARDS_CONSUME": "true",
-            "THIDUA_AWARDS_CONSUMER_GROUP": group,
         },
     ),
     "notify": Plan(
@@ -135,7 +133,7 @@ PLANS: dict[str, Plan] = {
         "attempts, inbox items' read marks, notify's own notices (suspensions), the audit log "
         "and idempotency keys: no topic carries them. With no address or subscription in the "
         "replay, nothing is sent",
-        env=lambda group: {"THIDUA_DISPATCH_ENABLED": "false"},
+        env={"THIDUA_DISPATCH_ENABLED": "false"},
     ),
 }
 
@@ -226,7 +224,7 @@ def replay_env(p: Profile, run: Run) -> dict[str, str]:
         "THIDUA_RELAY_ENABLED": "false",
         "THIDUA_BACKGROUND_ENABLED": "false",
         "OTEL_SERVICE_NAME": f"thidua-{run.service}-replay",
-        **PLANS[run.service].env(run.group),
+        **PLANS[run.service].env,
     }
 
 

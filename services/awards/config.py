@@ -29,9 +29,6 @@ class AwardsConfig(BaseSettings):
     consume: bool = True
     """Run the consumer of registry and progress topics (the read model). Off in API-only
     tests, which fill the read model by calling the handlers."""
-    consumer_group: str | None = None
-    """Kafka group id; default the service name. A rebuild from offset zero uses a new group on
-    an empty database."""
     batch_size: int = Field(default=2000, ge=1)
     """Records per consumed batch (one transaction each)."""
     topic_map: dict[str, str] = Field(default_factory=dict)

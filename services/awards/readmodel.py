@@ -312,10 +312,6 @@ def subscriber(cfg: AwardsConfig) -> Callable[[Consumer], None]:
     """The `subscribe` of build_app: a batch handler on each consumed topic (after topic_map)."""
 
     def subscribe(consumer: Consumer) -> None:
-        if cfg.consumer_group:
-            # servicekit's Service builds the Consumer with the service name as its group; the
-            # attribute is read when the consumer starts, which is after this.
-            consumer.group_id = cfg.consumer_group
         consumer.max_records = cfg.batch_size
         for topic, handler in HANDLERS.items():
             consumer.batch_handler(cfg.topic(topic))(handler)

@@ -36,10 +36,7 @@ def subscriber(config: ProgressConfig, bus: Bus):
     """Declares the batch handlers on the service's consumer."""
 
     def subscribe(consumer: Consumer) -> None:
-        # build_app names the consumer (and its group) after the service; a rebuild needs a
-        # group of its own, and the benchmark bigger batches: set before start, which reads them.
-        if config.consumer_group:
-            consumer.group_id = config.consumer_group
+        # Set before start, which reads it (the benchmark takes bigger batches).
         consumer.max_records = config.batch_size
         for topic, handler in readmodel.handlers(bus).items():
             consumer.batch_handler(config.topic(topic))(handler)

@@ -32,9 +32,6 @@ class ProgressConfig(BaseSettings):
 
     consume: bool = True
     """Run the consumer (registry topics and progress's own topics). Off in API-only tests."""
-    consumer_group: str | None = None
-    """Kafka group id; default the service name. A rebuild from offset zero uses a new group on
-    an empty database."""
     batch_size: int = Field(default=2000, ge=1)
     """Records per consumed batch (one transaction each)."""
     topic_map: dict[str, str] = Field(default_factory=dict)

@@ -5,6 +5,7 @@ test on the bus goes through Kafka)."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -118,6 +119,7 @@ async def start_awards(
         kafka_bootstrap=kafka_bootstrap,
         jwks_file=tokens.jwks_file(state),
         max_request_bytes=4_000_000,
+        consumer_group=f"awards-test-{uuid.uuid4().hex[:8]}",  # every start reads from zero
     )
     clock = FixedClock(today)
     app = create(settings, config or AwardsConfig(consume=False), clock=clock)

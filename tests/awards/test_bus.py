@@ -49,7 +49,6 @@ async def test_procedure_on_the_bus(
 
     config = AwardsConfig(
         consume=True,
-        consumer_group=f"awards-test-{uuid.uuid4().hex[:8]}",
         topic_map=topic_map,
         batch_size=500,
     )

@@ -52,9 +52,7 @@ async def test_a_collective_under_inspection_is_blocked_via_the_bus(
     )
     await _produce(kafka_bootstrap, topic_map, [e for _, e in w.all_events()] + [inspection])
 
-    config = AwardsConfig(
-        consume=True, consumer_group=f"awards-test-{uuid.uuid4().hex[:8]}", topic_map=topic_map
-    )
+    config = AwardsConfig(consume=True, topic_map=topic_map)
     async for awards in start_awards(fresh_database, kafka_bootstrap, tmp_path, config=config):
 
         async def status_of_stc(awards=awards):

@@ -61,11 +61,14 @@ async def dropped(profile, report: rp.Report) -> None:
 
 def progress_service(dsn: str, bootstrap: str, state, topic_map: dict[str, str]):
     settings = ServiceSettings(
-        service="progress", database_url=dsn, kafka_bootstrap=bootstrap, jwks_file=state
+        service="progress",
+        database_url=dsn,
+        kafka_bootstrap=bootstrap,
+        jwks_file=state,
+        consumer_group=f"progress-{uuid.uuid4().hex[:8]}",
     )
     config = ProgressConfig(
         topic_map=topic_map,
-        consumer_group=f"progress-{uuid.uuid4().hex[:8]}",
         scheduler=False,
         standings_interval_seconds=0.2,
     )

@@ -48,10 +48,10 @@ def service(dsn: str, bootstrap: str, state, topic_map: dict[str, str]) -> FastA
         database_url=dsn,
         kafka_bootstrap=bootstrap,
         jwks_file=tokens.jwks_file(state),
+        consumer_group=f"progress-{uuid.uuid4().hex[:8]}",
     )
     config = ProgressConfig(
         topic_map=topic_map,
-        consumer_group=f"progress-{uuid.uuid4().hex[:8]}",
         scheduler=False,
         standings_interval_seconds=0.2,
     )
