@@ -47,16 +47,19 @@ KEY_LOCK_CLASS = 0x6F75_7462  # "outb"
 # Headers that carry the trace context; the relay replaces them by its producer span's context.
 TRACE_HEADERS = ("traceparent", "tracestate", "baggage")
 
-_LOCK_KEYS = """
-SELECT pg_advisory_xact_lock($1::int, h)
-FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY 1) AS keys
-"""
-
-_INSERT = """
+# One statement (one round trip): the per-key locks first, then the rows. The lock CTE is read
+# by an uncorrelated subquery in the WHERE clause, which PostgreSQL evaluates once as a gate before
+# it reads the first row to insert, so every `seq` (the column's default) is drawn after every lock.
+_ENQUEUE = """
+WITH locks AS MATERIALIZED (
+    SELECT pg_advisory_xact_lock($1::int, h)
+    FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY 1) AS keys
+)
 INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, headers)
 SELECT id, topic, key, type, payload, headers
-FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::json[], $6::jsonb[])
+FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::json[], $8::jsonb[])
      WITH ORDINALITY AS m(id, topic, key, type, payload, headers, n)
+WHERE (SELECT count(*) FROM locks) >= 0
 ORDER BY n
 """
 
@@ -148,14 +151,18 @@ async def enqueue(con: asyncpg.Connection, messages: Sequence[Message]) -> None:
     """Add `messages` to the outbox on `con`, which must be inside a transaction.
 
     Takes the per-(topic, key) advisory locks first (sorted, so two transactions never wait on
-    each other in a cycle here), then inserts all rows in one statement, in the given order."""
+    each other in a cycle here), then inserts all rows, in the given order: one statement."""
     if not messages:
         return
     if not con.is_in_transaction():
         raise RuntimeError("outbox.enqueue must run inside the transaction of the state change")
     rows = [_row_values(m) for m in messages]
-    await con.execute(_LOCK_KEYS, KEY_LOCK_CLASS, [f"{r[1]}\x1f{r[2]}" for r in rows])
-    await con.execute(_INSERT, *(list(col) for col in zip(*rows, strict=True)))
+    await con.execute(
+        _ENQUEUE,
+        KEY_LOCK_CLASS,
+        [f"{r[1]}\x1f{r[2]}" for r in rows],
+        *(list(col) for col in zip(*rows, strict=True)),
+    )
 
 
 async def pending(con: asyncpg.Connection) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.panel import Panel
 from rich.table import Table
 
@@ -31,8 +33,12 @@ def dashboard(pf: Platform, s: Story, w: World, console) -> dict:
     console.print(t)
     early = [s.unit_name(w.code_of(u)) for u in dash["early_finishers"]]
     console.print(f"[bold]về đích sớm[/] ({len(early)}): {', '.join(early)}")
-    late = sorted({s.unit_name(w.code_of(o["unit_id"])) for o in dash["overdue"]})
-    console.print(f"[bold]targets never reported[/] ({len(dash['overdue'])}): {', '.join(late)}")
+    overdue = Counter(s.unit_name(w.code_of(o["unit_id"])) for o in dash["overdue"])
+    late = [name if n == 1 else f"{name} ({n})" for name, n in sorted(overdue.items())]
+    console.print(
+        f"[bold]targets never reported[/] ({overdue.total()}, {len(overdue)} units): "
+        + ", ".join(late)
+    )
     return dash
 
 
@@ -51,7 +57,7 @@ def show(pf: Platform, s: Story, w: World, decision: dict | None, trace_id: str,
     if trace_id:
         lines.insert(
             0,
-            f"one report's journey (progress → Kafka → awards, notify → webhook): trace "
+            f"one report's journey (progress → outbox → Kafka → notify → webhook): trace "
             f"[bold]{trace_id}[/]\n  view it: ./thidua trace {trace_id}"
             + ("" if p.name == "dev" else f" --profile {p.name}"),
         )

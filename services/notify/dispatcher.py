@@ -2,23 +2,27 @@
 
 The loop
 
-1. **Claim** due deliveries, per channel, as many as this process has room for (webhooks:
-   `dispatch_max_in_flight`; emails: `smtp_concurrency`), and per subscriber no more than
-   `concurrency_per_subscriber` in flight *over all dispatchers* (a claim is a lease,
-   `claimed_until`, counted by every claimer). Claims are serialised by a transaction advisory
-   lock and take their rows `FOR UPDATE SKIP LOCKED`; the rows of a subscriber take turns with
-   the other subscribers' (round robin by rank), and a suspended subscriber's wait.
-2. **Send** each claimed delivery in a task of its own, within the attempt's timeout: a slow or
-   dead subscriber occupies its own few slots only and never the others' (no head-of-line
-   blocking across subscribers). Webhook targets are checked again (`ssrf.check_url`) and the
-   connection goes to the address that passed.
-3. **Record** the attempt in one transaction: the attempt row, the delivery's next state
-   (`domain.delivery.after_attempt`: delivered, retry at now + backoff with jitter, or parked),
-   the subscriber's health (`after_subscriber_attempt`: suspended at the threshold, its owner
-   told through its inbox) and, for a final outcome, NotificationDelivered or NotificationFailed
-   through the outbox.
-4. **Wait** for a NOTIFY on `notify_deliveries` (new deliveries, redeliveries, resumptions), an
-   attempt ending, or the next delivery coming due, with `dispatch_poll_interval_s` as fallback.
+1. **Claim** due deliveries in one statement, per channel, up to `dispatch_claim_batch` per
+   subscriber and `dispatch_max_claimed` in all for this process. A subscriber's leases
+   (`claimed_until`) are held by one dispatcher at a time: a claim skips subscribers whose live
+   leases belong to another dispatcher's claims, so the per-subscriber limit below holds over
+   all processes. Claims are serialised by a transaction advisory lock and take their rows
+   `FOR UPDATE SKIP LOCKED`; the rows of a subscriber take turns with the other subscribers'
+   (round robin by rank), and a suspended subscriber's wait. The lease covers the batch sent
+   `concurrency_per_subscriber` at a time, each within the attempt's timeout.
+2. **Send** each claimed delivery in a task of its own, at most `concurrency_per_subscriber`
+   at once per subscriber and `dispatch_max_in_flight` (webhooks) or `smtp_concurrency`
+   (emails) at once in all, within the attempt's timeout: a slow or dead subscriber occupies
+   its own few slots only and never the others' (no head-of-line blocking across subscribers).
+   A delivery whose lease would run out before its attempt could end is not sent (another
+   claim takes it). Webhook targets are checked again (`ssrf.check_url`) and the connection
+   goes to the address that passed.
+3. **Record** the ended attempts in batches (`recorder.py`), one transaction per batch: attempt
+   rows, next states (delivered / retry after backoff with jitter / parked), subscriber health
+   (suspension) and outcome events through the outbox.
+4. **Wait** for a NOTIFY on `notify_deliveries` (new deliveries, redeliveries, resumptions), a
+   batch of attempts recorded, or the next delivery coming due, with
+   `dispatch_poll_interval_s` as fallback.
 
 What can repeat: a send that succeeded but whose recording did not commit (crash, database
 gone) is sent again when its lease expires. Receivers deduplicate on the `Idempotency-Key`
@@ -32,6 +36,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -42,32 +47,31 @@ import asyncpg
 import httpx
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from prometheus_client import Counter
 
 from schemas.envelope import Envelope
 from schemas.events import by_type
-from schemas.notify import NotificationDelivered, NotificationFailed
 from servicekit import outbox
 from servicekit.db import advisory_key, is_connection_error
-from servicekit.unit_of_work import UnitOfWork
-from services.notify import notices, webhook
+from services.notify import webhook
 from services.notify.domain import delivery as dm
 from services.notify.domain.ssrf import UnsafeUrl, check_url
 from services.notify.email import send_email
-from services.notify.runtime import SOURCE, WAKE_CHANNEL, NotifyRuntime
+from services.notify.recorder import Ended, Recorder
+from services.notify.runtime import WAKE_CHANNEL, NotifyRuntime
 
 log = logging.getLogger("notify.dispatcher")
 tracer = trace.get_tracer("notify.dispatcher")
 
-ATTEMPTS = Counter(
-    "thidua_notify_attempts", "Delivery attempts, by channel and result", ["channel", "result"]
-)
 CHANNELS = ("webhook", "email")
 _CLAIM_LOCK = advisory_key("notify.dispatcher.claim")
 
+# $6: this dispatcher's live claims. A subscriber with live leases of other claims is skipped.
 _CLAIM = """
-WITH inflight AS (
-    SELECT subscription_id, count(*) AS n FROM deliveries
+WITH live AS (
+    SELECT subscription_id,
+           count(*) FILTER (WHERE claim = ANY($6::uuid[])) AS mine,
+           count(*) FILTER (WHERE claim <> ALL($6::uuid[])) AS others
+    FROM deliveries
     WHERE status = 'pending' AND claimed_until > now()
     GROUP BY subscription_id
 ), ranked AS (
@@ -81,8 +85,8 @@ WITH inflight AS (
       AND (d.claimed_until IS NULL OR d.claimed_until <= now())
       AND s.suspended_at IS NULL
 ), eligible AS (
-    SELECT r.id FROM ranked r LEFT JOIN inflight i USING (subscription_id)
-    WHERE r.rn <= $2 - coalesce(i.n, 0)
+    SELECT r.id FROM ranked r LEFT JOIN live l USING (subscription_id)
+    WHERE coalesce(l.others, 0) = 0 AND r.rn <= $2 - coalesce(l.mine, 0)
     ORDER BY r.rn, r.next_attempt_at
     LIMIT $3
 ), locked AS (
@@ -98,12 +102,14 @@ RETURNING d.id, d.event_id, d.channel, d.subscription_id, d.subject, d.text_body
 """
 
 # Seconds until the next delivery this process could claim comes due (negative: already due),
-# leaving out subscribers at their concurrency limit and suspended ones.
+# leaving out subscribers another dispatcher holds, those this one holds a full batch of, and
+# suspended ones.
 _NEXT_DUE = """
 WITH busy AS (
     SELECT subscription_id FROM deliveries
     WHERE status = 'pending' AND claimed_until > now()
-    GROUP BY subscription_id HAVING count(*) >= $1
+    GROUP BY subscription_id
+    HAVING count(*) FILTER (WHERE claim <> ALL($3::uuid[])) > 0 OR count(*) >= $1
 )
 SELECT EXTRACT(EPOCH FROM min(d.next_attempt_at) - now())::float8
 FROM deliveries d
@@ -130,6 +136,8 @@ class Job:
     """Webhook: the subscription row (None if gone)."""
     email: str | None = None
     """Email: the recipient's current address (None if they removed it)."""
+    lease_end: float = 0.0
+    """`time.monotonic()` by which the lease has surely run out."""
 
 
 @dataclass
@@ -173,13 +181,29 @@ class Dispatcher:
         self._own_client = client is None
         self._stop_grace_s = stop_grace_s
         self._wake = asyncio.Event()
-        self._in_flight = dict.fromkeys(CHANNELS, 0)
+        s = runtime.settings
+        self._claimed = dict.fromkeys(CHANNELS, 0)
+        """Claimed deliveries not yet recorded, per channel."""
+        self._claims: dict[UUID, int] = {}
+        """This dispatcher's live claims → their deliveries not yet recorded."""
         self._per_subscriber: dict[UUID, int] = {}
+        """Claimed deliveries not yet recorded, per subscriber."""
+        self._subscriber_slots: dict[UUID, asyncio.Semaphore] = {}
+        self._sending: dict[UUID, int] = {}
+        self._channel_slots = {
+            "webhook": asyncio.Semaphore(s.dispatch_max_in_flight),
+            "email": asyncio.Semaphore(s.smtp_concurrency),
+        }
+        self._waiting: dict[UUID, Job] = {}
+        """Claimed deliveries whose attempt has not begun (their leases are given back at stop)."""
         self._tasks: set[asyncio.Task] = set()
         self._runner: asyncio.Task | None = None
         self._stopping = False
         self._listener: asyncio.Task | None = None
         self.stats = DispatchStats(max_in_flight={})
+        self._recorder = Recorder(
+            pool, runtime.policy, self.stats, self._recorded, batch=s.dispatch_record_batch
+        )
 
     # lifecycle
 
@@ -195,6 +219,7 @@ class Dispatcher:
                 trust_env=False,
                 limits=httpx.Limits(max_connections=room + 8, max_keepalive_connections=room),
             )
+        self._recorder.start()
         self._listener = asyncio.create_task(self._listen(), name="notify-dispatch-listen")
         self._runner = asyncio.create_task(self._run(), name="notify-dispatch")
 
@@ -208,6 +233,10 @@ class Dispatcher:
             *(t for t in (self._runner, self._listener) if t), return_exceptions=True
         )
         self._runner = self._listener = None
+        unsent = list(self._waiting.values())
+        for task in list(self._tasks):
+            if task.get_name().startswith("notify-wait-"):
+                task.cancel()  # not begun: given back below
         if self._tasks:
             # Attempts under way may finish and be recorded; the rest are cancelled and their
             # leases expire, so another dispatcher (or this one, restarted) tries again.
@@ -215,16 +244,34 @@ class Dispatcher:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        await self._recorder.stop(self._stop_grace_s)
+        await self._give_back(unsent)
         if self._own_client and self._client is not None:
             await self._client.aclose()
             self._client = None
+
+    async def _give_back(self, jobs: list[Job]) -> None:
+        """End the leases of claimed deliveries that were never sent, so they need not wait
+        for the leases to run out."""
+        if not jobs:
+            return
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(2), self._pool.acquire() as con:
+                await con.execute(
+                    "UPDATE deliveries SET claim = NULL, claimed_until = NULL"
+                    " WHERE id = ANY($1::uuid[]) AND claim = ANY($2::uuid[])"
+                    " AND status = 'pending'",
+                    [j.id for j in jobs],
+                    list({j.claim for j in jobs}),
+                )
 
     def wake(self) -> None:
         self._wake.set()
 
     @property
     def in_flight(self) -> int:
-        return sum(self._in_flight.values())
+        """Claimed deliveries not yet recorded."""
+        return sum(self._claimed.values())
 
     # the loop
 
@@ -272,19 +319,19 @@ class Dispatcher:
                         await self._wake.wait()
 
     def _channels_with_room(self) -> list[tuple[str, int]]:
-        s = self.runtime.settings
-        out = []
-        room = s.dispatch_max_in_flight - self._in_flight["webhook"]
-        if room > 0:
-            out.append(("webhook", room))
-        if self.runtime.smtp is not None:
-            room = s.smtp_concurrency - self._in_flight["email"]
-            if room > 0:
-                out.append(("email", room))
-        return out
+        room = self.runtime.settings.dispatch_max_claimed
+        channels = CHANNELS if self.runtime.smtp is not None else ("webhook",)
+        return [(c, room - self._claimed[c]) for c in channels if room > self._claimed[c]]
 
     def _lease_s(self, channel: str) -> float:
-        return self._timeout_s(channel) + self.runtime.settings.dispatch_lease_margin_s
+        # A subscriber's batch goes out `concurrency_per_subscriber` at a time.
+        rounds = math.ceil(self._batch / self.runtime.policy.concurrency_per_subscriber)
+        return rounds * self._timeout_s(channel) + self.runtime.settings.dispatch_lease_margin_s
+
+    @property
+    def _batch(self) -> int:
+        s = self.runtime.settings
+        return max(s.dispatch_claim_batch, self.runtime.policy.concurrency_per_subscriber)
 
     def _timeout_s(self, channel: str) -> float:
         timeout = self.runtime.policy.timeout_s
@@ -300,19 +347,21 @@ class Dispatcher:
 
     async def _claim(self, channel: str, room: int) -> int:
         claim = uuid4()
-        per_subscriber = self.runtime.policy.concurrency_per_subscriber
+        lease_s = self._lease_s(channel)
+        lease_end = time.monotonic() + lease_s
         async with self._pool.acquire() as con:
             async with con.transaction():
                 await con.execute("SELECT pg_advisory_xact_lock($1)", _CLAIM_LOCK)
                 rows = await con.fetch(
-                    _CLAIM, channel, per_subscriber, room, claim, self._lease_s(channel)
+                    _CLAIM, channel, self._batch, room, claim, lease_s, list(self._claims)
                 )
             if not rows:
                 return 0
             jobs = await self._jobs(con, channel, claim, rows)
         self.stats.claimed += len(jobs)
+        self._claims[claim] = len(jobs)
         for job in jobs:
-            self._begin(job)
+            self._begin(replace(job, lease_end=lease_end))
         return len(jobs)
 
     async def _jobs(
@@ -365,25 +414,61 @@ class Dispatcher:
     async def _next_due(self) -> float | None:
         channels = [c for c, _ in self._channels_with_room()]
         if not channels:
-            return None  # full: an attempt ending wakes the loop
-        per_subscriber = self.runtime.policy.concurrency_per_subscriber
+            return None  # full: a batch of attempts recorded wakes the loop
         async with self._pool.acquire() as con:
-            return await con.fetchval(_NEXT_DUE, per_subscriber, channels)
+            return await con.fetchval(_NEXT_DUE, self._batch, channels, list(self._claims))
 
     # one attempt
 
     def _begin(self, job: Job) -> None:
-        self._in_flight[job.channel] += 1
-        n = self._per_subscriber.get(job.subscription_id, 0) + 1
-        self._per_subscriber[job.subscription_id] = n
-        peaks = self.stats.max_in_flight
-        assert peaks is not None
-        peaks[job.subscription_id] = max(peaks.get(job.subscription_id, 0), n)
-        task = asyncio.create_task(self._attempt(job), name=f"notify-deliver-{job.id}")
+        self._claimed[job.channel] += 1
+        sid = job.subscription_id
+        self._per_subscriber[sid] = self._per_subscriber.get(sid, 0) + 1
+        if sid not in self._subscriber_slots:
+            limit = self.runtime.policy.concurrency_per_subscriber
+            self._subscriber_slots[sid] = asyncio.Semaphore(limit)
+        self._waiting[job.id] = job
+        task = asyncio.create_task(self._attempt(job), name=f"notify-wait-{job.id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _attempt(self, job: Job) -> None:
+        ended = None
+        try:
+            async with (
+                self._subscriber_slots[job.subscription_id],
+                self._channel_slots[job.channel],
+            ):
+                del self._waiting[job.id]
+                asyncio.current_task().set_name(f"notify-deliver-{job.id}")  # type: ignore[union-attr]
+                if time.monotonic() + self._timeout_s(job.channel) > job.lease_end:
+                    return  # the lease would run out mid-attempt: left to the next claim
+                ended = await self._attempt_now(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            log.warning(
+                "dispatcher: delivery %s failed unexpectedly (%s: %s); it is tried again when "
+                "its lease expires",
+                job.id,
+                type(e).__name__,
+                e,
+                exc_info=True,
+            )
+        finally:
+            self._waiting.pop(job.id, None)
+            if ended is not None:
+                self._recorder.put(ended)
+            else:
+                self._settled([job])
+
+    async def _attempt_now(self, job: Job) -> Ended:
+        sid = job.subscription_id
+        n = self._sending.get(sid, 0) + 1
+        self._sending[sid] = n
+        peaks = self.stats.max_in_flight
+        assert peaks is not None
+        peaks[sid] = max(peaks.get(sid, 0), n)
         try:
             parent = propagate.extract(job.trace)
             with tracer.start_as_current_span(
@@ -393,7 +478,7 @@ class Dispatcher:
                 attributes={
                     "notify.delivery_id": str(job.id),
                     "notify.channel": job.channel,
-                    "notify.subscription_id": str(job.subscription_id),
+                    "notify.subscription_id": str(sid),
                     "messaging.message.id": str(job.envelope.id),
                     "cloudevents.event_type": job.envelope.type,
                 },
@@ -404,27 +489,34 @@ class Dispatcher:
                     span.set_attribute("notify.status", outcome.status)
                 if not outcome.ok:
                     span.set_status(Status(StatusCode.ERROR, outcome.error))
-                await self._record(job, outcome, started)
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:
-            # Not recorded: the lease expires and the delivery is tried again then.
-            log.warning(
-                "dispatcher: delivery %s not recorded (%s: %s); it is tried again when its "
-                "lease expires",
-                job.id,
-                type(e).__name__,
-                e,
-                exc_info=not is_connection_error(e),
-            )
+                return Ended(job, outcome, started, outbox.current_trace_context())
         finally:
-            self._in_flight[job.channel] -= 1
-            n = self._per_subscriber.get(job.subscription_id, 1) - 1
+            n = self._sending[sid] - 1
             if n:
-                self._per_subscriber[job.subscription_id] = n
+                self._sending[sid] = n
             else:
-                self._per_subscriber.pop(job.subscription_id, None)
-            self._wake.set()
+                del self._sending[sid]
+
+    def _recorded(self, batch: list[Ended]) -> None:
+        self._settled([e.job for e in batch])
+        self._wake.set()
+
+    def _settled(self, jobs: list[Job]) -> None:
+        """Claimed deliveries that left this dispatcher's hands (recorded, or not sent)."""
+        for job in jobs:
+            self._claimed[job.channel] -= 1
+            sid = job.subscription_id
+            n = self._per_subscriber[sid] - 1
+            if n:
+                self._per_subscriber[sid] = n
+            else:
+                del self._per_subscriber[sid]
+                del self._subscriber_slots[sid]
+            n = self._claims[job.claim] - 1
+            if n:
+                self._claims[job.claim] = n
+            else:
+                del self._claims[job.claim]
 
     async def _send(self, job: Job) -> dm.Outcome:
         if job.channel == "webhook":
@@ -486,131 +578,6 @@ class Dispatcher:
         except TimeoutError:
             return dm.Outcome(None, f"timed out after {timeout:g} s", _since(started))
 
-    async def _record(self, job: Job, outcome: dm.Outcome, started: datetime) -> None:
-        policy = self.runtime.policy
-        async with UnitOfWork(self._pool, source=SOURCE) as uow:
-            con = uow.con
-            # Subscription before delivery, as every writer of both does: no deadlock.
-            sub = None
-            if job.channel == "webhook":
-                sub = await con.fetchrow(
-                    "SELECT id, client_id, consecutive_failures, suspended_at"
-                    " FROM webhook_subscriptions WHERE id = $1 FOR UPDATE",
-                    job.subscription_id,
-                )
-            row = await con.fetchrow(
-                "SELECT status, next_attempt_at, attempts, round_attempts, last_status,"
-                " last_error, claim, now() AS now FROM deliveries WHERE id = $1 FOR UPDATE",
-                job.id,
-            )
-            now = row["now"]
-            duration_ms = round(outcome.duration * 1000)
-            if row["claim"] != job.claim or row["status"] != "pending":
-                # The lease ran out (or the delivery was settled otherwise) meanwhile.
-                await _insert_attempt(con, job.id, row["attempts"], started, duration_ms,
-                                      outcome, "late")  # fmt: skip
-                self.stats.late += 1
-                ATTEMPTS.labels(job.channel, "late").inc()
-                return
-            before = dm.Delivery(
-                dm.Status(row["status"]),
-                row["next_attempt_at"],
-                attempts=row["attempts"],
-                round_attempts=row["round_attempts"],
-                last_status=row["last_status"],
-                last_error=row["last_error"],
-            )
-            after = dm.after_attempt(before, outcome, now, policy)
-            result = {
-                dm.Status.DELIVERED: "delivered",
-                dm.Status.PARKED: "parked",
-                dm.Status.PENDING: "retry",
-            }[after.status]
-            await con.execute(
-                "UPDATE deliveries SET status = $2, next_attempt_at = $3, attempts = $4,"
-                " round_attempts = $5, last_status = $6, last_error = $7, claim = NULL,"
-                " claimed_until = NULL, updated_at = $8,"
-                " delivered_at = CASE WHEN $2 = 'delivered' THEN $8 ELSE delivered_at END,"
-                " parked_at = CASE WHEN $2 = 'parked' THEN $8 ELSE NULL END"
-                " WHERE id = $1",
-                job.id,
-                after.status.value,
-                after.next_attempt_at,
-                after.attempts,
-                after.round_attempts,
-                after.last_status,
-                after.last_error,
-                now,
-            )
-            await _insert_attempt(con, job.id, after.attempts, started, duration_ms, outcome,
-                                  result)  # fmt: skip
-            if sub is not None:
-                await self._health(con, sub, outcome, now)
-            if after.status is dm.Status.DELIVERED:
-                await uow.publish(
-                    NotificationDelivered(
-                        delivery_id=job.id,
-                        subscription_id=job.subscription_id,
-                        channel=job.channel,
-                        event_id=job.envelope.id,
-                        attempts=after.attempts,
-                    )
-                )
-            elif after.status is dm.Status.PARKED:
-                await uow.publish(
-                    NotificationFailed(
-                        delivery_id=job.id,
-                        subscription_id=job.subscription_id,
-                        channel=job.channel,
-                        event_id=job.envelope.id,
-                        attempts=after.attempts,
-                        error=(after.last_error or "failed")[:4000],
-                    )
-                )
-        self.stats.attempts += 1
-        ATTEMPTS.labels(job.channel, result).inc()
-        if result == "delivered":
-            self.stats.delivered += 1
-        elif result == "parked":
-            self.stats.parked += 1
-            log.warning(
-                "dispatcher: %s delivery %s parked after %d attempts: %s",
-                job.channel,
-                job.id,
-                after.attempts,
-                after.last_error,
-            )
-        else:
-            self.stats.retried += 1
-
-    async def _health(
-        self, con: asyncpg.Connection, sub: asyncpg.Record, outcome: dm.Outcome, now: datetime
-    ) -> None:
-        before = dm.Health(sub["consecutive_failures"], sub["suspended_at"])
-        after = dm.after_subscriber_attempt(before, outcome, now, self.runtime.policy)
-        if after == before:
-            return
-        await con.execute(
-            "UPDATE webhook_subscriptions SET consecutive_failures = $2, suspended_at = $3,"
-            " suspended_reason = CASE WHEN $4 THEN $5 ELSE suspended_reason END"
-            " WHERE id = $1",
-            sub["id"],
-            after.consecutive_failures,
-            after.suspended_at,
-            after.suspended and not before.suspended,
-            outcome.error,
-        )
-        if after.suspended and not before.suspended:
-            self.stats.suspended += 1
-            log.warning(
-                "dispatcher: subscription %s suspended after %d consecutive failures",
-                sub["id"],
-                after.consecutive_failures,
-            )
-            await notices.subscription_suspended(
-                con, sub["client_id"], sub["id"], after.consecutive_failures, outcome.error, now
-            )
-
     # wake-ups from other transactions and processes
 
     async def _listen(self) -> None:
@@ -640,28 +607,6 @@ class Dispatcher:
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
-
-
-async def _insert_attempt(
-    con: asyncpg.Connection,
-    delivery_id: UUID,
-    number: int,
-    started: datetime,
-    duration_ms: int,
-    outcome: dm.Outcome,
-    result: str,
-) -> None:
-    await con.execute(
-        "INSERT INTO delivery_attempts (delivery_id, number, started_at, duration_ms, status,"
-        " error, result) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        delivery_id,
-        number,
-        started,
-        duration_ms,
-        outcome.status,
-        outcome.error,
-        result,
-    )
 
 
 def _json(value: Any) -> dict[str, str]:

@@ -62,6 +62,13 @@ class NotifySettings(ServiceSettings):
     dispatch_enabled: bool = True
     dispatch_max_in_flight: int = 64
     """Webhook calls in flight at once, per process, over all subscribers."""
+    dispatch_claim_batch: int = 32
+    """Deliveries of one subscriber claimed at once (one statement), then sent
+    `delivery_concurrency_per_subscriber` at a time; their lease covers that many rounds."""
+    dispatch_max_claimed: int = 1024
+    """Claimed deliveries not yet recorded, per process and channel."""
+    dispatch_record_batch: int = 256
+    """Ended attempts recorded together, in one transaction."""
     dispatch_poll_interval_s: float = 1.0
     """Fallback when no notification arrives (LISTEN notify_deliveries)."""
     dispatch_lease_margin_s: float = 30.0

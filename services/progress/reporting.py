@@ -93,12 +93,12 @@ async def submit(
     province administrator)."""
     con = uow.con
     inputs = [i for i in items if isinstance(i, ReportInput)]
-    loaded = await store.lock_targets(con, (i.target_id for i in inputs))
+    loaded = await store.lock_targets(con, (i.target_id for i in inputs), last=True)
     now, day = clock.now(), today(clock)  # after the locks: see the module's docstring
-    last_at = await store.last_reported_at(con, loaded)
+    last_at = {t: x.last_reported_at for t, x in loaded.items() if x.last_reported_at}
     corrected = [i.supersedes for i in inputs if i.supersedes is not None]
     originals = {r: await store.get_report(con, r) for r in set(corrected)}
-    superseded = await store.superseded(con, corrected)
+    superseded = await store.superseded(con, corrected) if corrected else set()
     states = {tid: x.state for tid, x in loaded.items()}
     accepted: list[tuple[Report, UUID]] = []
     achieved: list[Achievement] = []
@@ -145,13 +145,8 @@ async def submit(
         outcomes.append(Outcome(report, step.state, step.achieved))
     if not accepted:
         return outcomes
-    await store.insert_reports(con, accepted)
-    changed = {r.target_id for r, _ in accepted}
-    await store.save_states(con, (states[t] for t in sorted(changed)))
-    await store.save_achievements(con, achieved)
-    await store.mark_units_dirty(
-        con, ((states[t].target.unit_id, states[t].target.deadline.year) for t in changed)
-    )
+    changed = sorted({r.target_id for r, _ in accepted})
+    await store.save_submitted(con, accepted, [states[t] for t in changed], achieved)
     by_report = {a.report_id: a for a in achieved}
     for report, campaign_id in accepted:
         event, eid = events.target_reported(report, campaign_id)

@@ -72,6 +72,8 @@ class Loaded:
     state: TargetState
     campaign: Campaign | None
     indicator_code: str | None = None
+    last_reported_at: datetime | None = None
+    """The latest `reported_at` of the target's reports (read by `lock_targets(last=True)`)."""
 
     @property
     def target(self) -> Target:
@@ -111,18 +113,29 @@ def report_of(r: asyncpg.Record, prefix: str = "") -> Report | None:
     )
 
 
+# Campaigns once each, and (for `submit`) each locked target's latest report time, in one round
+# trip. Read after the lock, in a statement of its own: its snapshot then holds every report
+# committed by a transaction the lock waited for.
+_CAMPAIGNS_AND_LAST = """
+SELECT campaign_id, state, start_date, end_date, participating_unit_ids, bloc_ids,
+       NULL::uuid AS target_id, NULL::timestamptz AS last_at
+FROM campaigns WHERE campaign_id = ANY($1::uuid[])
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, target_id, max(reported_at)
+FROM reports WHERE target_id = ANY($2::uuid[]) GROUP BY target_id
+"""
+
+
 async def _campaigns(
-    con: asyncpg.Connection, rows: Sequence[asyncpg.Record]
-) -> dict[UUID, Campaign]:
+    con: asyncpg.Connection, rows: Sequence[asyncpg.Record], *, last: bool = False
+) -> tuple[dict[UUID, Campaign], dict[UUID, datetime]]:
+    """The campaigns of `rows`' targets and, if `last`, their targets' latest report times."""
     ids = list({r["campaign_id"] for r in rows})
-    if not ids:
-        return {}
-    found = await con.fetch(
-        "SELECT campaign_id, state, start_date, end_date, participating_unit_ids, bloc_ids"
-        " FROM campaigns WHERE campaign_id = ANY($1::uuid[])",
-        ids,
-    )
-    return {
+    targets = [r["target_id"] for r in rows] if last else []
+    if not ids and not targets:
+        return {}, {}
+    found = await con.fetch(_CAMPAIGNS_AND_LAST, ids, targets)
+    campaigns = {
         c["campaign_id"]: Campaign(
             id=c["campaign_id"],
             state=c["state"],
@@ -132,10 +145,14 @@ async def _campaigns(
             blocs=frozenset(c["bloc_ids"]),
         )
         for c in found
+        if c["target_id"] is None
     }
+    return campaigns, {r["target_id"]: r["last_at"] for r in found if r["target_id"] is not None}
 
 
-def _loaded(r: asyncpg.Record, campaigns: dict[UUID, Campaign]) -> Loaded:
+def _loaded(
+    r: asyncpg.Record, campaigns: dict[UUID, Campaign], last: dict[UUID, datetime] | None = None
+) -> Loaded:
     target = target_of(r)
     achievement = None
     if r["a_report_id"] is not None:
@@ -149,11 +166,19 @@ def _loaded(r: asyncpg.Record, campaigns: dict[UUID, Campaign]) -> Loaded:
             completion=r["a_completion"],
         )
     state = TargetState(target, report_of(r, "c_"), achievement, report_of(r, "f_"))
-    return Loaded(state, campaigns.get(target.campaign_id), r["indicator_code"])
+    return Loaded(
+        state,
+        campaigns.get(target.campaign_id),
+        r["indicator_code"],
+        last.get(target.id) if last else None,
+    )
 
 
-async def lock_targets(con: asyncpg.Connection, ids: Iterable[UUID]) -> dict[UUID, Loaded]:
-    """The targets among `ids` that exist, locked for update (in id order) until commit."""
+async def lock_targets(
+    con: asyncpg.Connection, ids: Iterable[UUID], *, last: bool = False
+) -> dict[UUID, Loaded]:
+    """The targets among `ids` that exist, locked for update (in id order) until commit; with
+    `last`, each with its latest report time (`Loaded.last_reported_at`)."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
@@ -161,8 +186,8 @@ async def lock_targets(con: asyncpg.Connection, ids: Iterable[UUID]) -> dict[UUI
         _STATE_SELECT + " WHERE t.target_id = ANY($1::uuid[]) ORDER BY t.target_id FOR UPDATE OF t",
         wanted,
     )
-    campaigns = await _campaigns(con, rows)
-    return {r["target_id"]: _loaded(r, campaigns) for r in rows}
+    campaigns, last_at = await _campaigns(con, rows, last=last)
+    return {r["target_id"]: _loaded(r, campaigns, last_at) for r in rows}
 
 
 async def load_targets(
@@ -191,7 +216,7 @@ async def load_targets(
         deadline_from,
         deadline_before,
     )
-    campaigns = await _campaigns(con, rows)
+    campaigns, _ = await _campaigns(con, rows)
     return [_loaded(r, campaigns) for r in rows]
 
 
@@ -320,13 +345,72 @@ async def save_states(con: asyncpg.Connection, states: Iterable[TargetState]) ->
 # ---- reports -----------------------------------------------------------------------------------
 
 
-async def insert_reports(
-    con: asyncpg.Connection, reports: Sequence[tuple[Report, UUID]]
-) -> set[UUID]:
-    """Insert (report, campaign id) pairs, leaving their targets' state to the caller; returns
-    the ids that were new."""
-    held_back = {r.target_id for r, _ in reports}
-    return (await insert_and_advance(con, reports, held_back)).new
+# One HTTP request's accepted reports in one statement (a round trip, where five were): the report
+# rows, their targets' new state as the domain decided it, the achievements, and the marks of the
+# blocs to re-rank (those the reporting units belong to in their targets' deadline years).
+_SUBMITTED = """
+WITH new_reports AS (
+    INSERT INTO reports (report_id, target_id, campaign_id, unit_id, value, as_of, reported_at,
+                         note, evidence, supersedes)
+    SELECT report_id, target_id, campaign_id, unit_id, value, as_of, reported_at, note,
+           string_to_array(evidence, ' '), supersedes
+    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::numeric[], $6::date[],
+                $7::timestamptz[], $8::text[], $9::text[], $10::uuid[])
+         WITH ORDINALITY AS x(report_id, target_id, campaign_id, unit_id, value, as_of,
+                              reported_at, note, evidence, supersedes, n)
+    ORDER BY n
+), new_states AS (
+    UPDATE targets t SET current_report_id = s.current_id, first_report_id = s.first_id
+    FROM unnest($11::uuid[], $12::uuid[], $13::uuid[]) AS s(target_id, current_id, first_id)
+    WHERE t.target_id = s.target_id
+), new_achievements AS (
+    INSERT INTO achievements (target_id, campaign_id, unit_id, report_id, achieved_on, deadline,
+                              completion)
+    SELECT * FROM unnest($14::uuid[], $15::uuid[], $16::uuid[], $17::uuid[], $18::date[],
+                         $19::date[], $20::numeric[])
+    ON CONFLICT (target_id) DO NOTHING
+)
+INSERT INTO standings_dirty (bloc_id, year)
+SELECT DISTINCT m.bloc_id, m.year
+FROM unnest($21::uuid[], $22::int[]) AS d(unit_id, year)
+JOIN bloc_members m ON m.unit_id = d.unit_id AND m.year = d.year
+"""
+
+
+async def save_submitted(
+    con: asyncpg.Connection,
+    reports: Sequence[tuple[Report, UUID]],
+    states: Sequence[TargetState],
+    achieved: Sequence[Achievement],
+) -> None:
+    """Store what `reporting.submit` accepted: (report, campaign id) pairs, the new states of
+    their targets and the achievements they reached; mark the standings to recompute."""
+    dirty = sorted({(s.target.unit_id, s.target.deadline.year) for s in states})
+    await con.execute(
+        _SUBMITTED,
+        [r.id for r, _ in reports],
+        [r.target_id for r, _ in reports],
+        [c for _, c in reports],
+        [r.unit_id for r, _ in reports],
+        [r.value for r, _ in reports],
+        [r.as_of for r, _ in reports],
+        [r.reported_at for r, _ in reports],
+        [r.note for r, _ in reports],
+        [" ".join(r.evidence) for r, _ in reports],  # no whitespace in a reference
+        [r.supersedes for r, _ in reports],
+        [s.target.id for s in states],
+        [s.current.id if s.current else None for s in states],
+        [s.first_reported.id if s.first_reported else None for s in states],
+        [a.target_id for a in achieved],
+        [a.campaign_id for a in achieved],
+        [a.unit_id for a in achieved],
+        [a.report_id for a in achieved],
+        [a.achieved_on for a in achieved],
+        [a.deadline for a in achieved],
+        [a.completion for a in achieved],
+        [u for u, _ in dirty],
+        [y for _, y in dirty],
+    )
 
 
 _REPORT_SELECT = f"SELECT {', '.join(_REPORT_COLUMNS)} FROM reports"
@@ -353,17 +437,6 @@ async def histories(
         assert report is not None
         out.setdefault(report.target_id, []).append(report)
     return out
-
-
-async def last_reported_at(
-    con: asyncpg.Connection, target_ids: Iterable[UUID]
-) -> dict[UUID, datetime]:
-    rows = await con.fetch(
-        "SELECT target_id, max(reported_at) AS at FROM reports"
-        " WHERE target_id = ANY($1::uuid[]) GROUP BY target_id",
-        list(target_ids),
-    )
-    return {r["target_id"]: r["at"] for r in rows}
 
 
 async def get_report(con: asyncpg.Connection, report_id: UUID) -> Report | None:
