@@ -3,6 +3,7 @@ PostgreSQL (the audit rows) and real signatures of every allowed algorithm."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -18,7 +19,15 @@ from typer.testing import CliRunner
 
 from infra import tokens
 from infra.__main__ import app as cli
-from servicekit.auth import Principal, Role, TokenVerifier, authenticated, forbidden, require
+from servicekit.auth import (
+    InvalidToken,
+    Principal,
+    Role,
+    TokenVerifier,
+    authenticated,
+    forbidden,
+    require,
+)
 from servicekit.settings import ServiceSettings
 from tests.runtime import Signer, running_app, settings
 
@@ -251,3 +260,29 @@ async def test_dev_token_command_mints_what_the_default_settings_accept(tmp_path
         cli, ["token", "--role", "unit_officer", "--sub", "x"], env={"THIDUA_STATE": str(state)}
     )
     assert refused.exit_code != 0 and "unit id" in refused.output
+
+
+async def test_a_token_verified_before_is_refused_once_its_key_is_rotated_out(signer, tmp_path):
+    """The verifier remembers tokens it verified; a key removed from the key set still ends them."""
+    verifier = TokenVerifier.from_settings(settings(signer, "postgresql://unused"))
+    token = signer.token(roles=["unit_officer"], unit_id="U1")
+    assert (await verifier.verify(token)).unit_id == "U1"
+    assert (await verifier.verify(token)).unit_id == "U1"  # remembered
+    keys = json.loads(signer.jwks_file.read_text())["keys"]
+    signer.jwks_file.write_text(json.dumps({"keys": [k for k in keys if k["kid"] != "ed-1"]}))
+    with pytest.raises(InvalidToken) as refused:
+        await verifier.verify(token)
+    assert refused.value.reason == "unknown_key"
+
+
+async def test_a_token_verified_before_is_refused_once_expired(signer):
+    found = TokenVerifier.from_settings(settings(signer, "postgresql://unused"))
+    verifier = TokenVerifier(
+        keys=found.keys, issuer=found.issuer, audience=found.audience, leeway=0
+    )
+    token = signer.token(exp=int(time.time()) + 1)
+    assert (await verifier.verify(token)).sub == "alice"
+    await asyncio.sleep(2.1)  # past its exp
+    with pytest.raises(InvalidToken) as refused:
+        await verifier.verify(token)
+    assert refused.value.reason == "expired"
