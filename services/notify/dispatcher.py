@@ -202,7 +202,7 @@ class Dispatcher:
         self._listener: asyncio.Task | None = None
         self.stats = DispatchStats(max_in_flight={})
         self._recorder = Recorder(
-            pool, runtime.policy, self.stats, self._recorded, batch=s.dispatch_record_batch
+            pool, runtime, self.stats, self._recorded, batch=s.dispatch_record_batch
         )
 
     # lifecycle

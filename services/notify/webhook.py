@@ -37,6 +37,8 @@ import asyncio
 import email.utils
 import hashlib
 import hmac
+import importlib.util
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,6 +58,14 @@ DELIVERY_HEADER = "Thidua-Delivery"
 CONTENT_TYPE = "application/json"
 USER_AGENT = "thidua-notify/1"
 DEFAULT_TOLERANCE_S = 300
+
+_KEEP_ALIVE_BODY_LIMIT = 64 * 1024
+
+# httpcore asks sniffio which event loop runs on every lock, event and response close; without
+# sniffio installed each ask searches sys.path for it again (a tenth of notify's CPU while
+# delivering). Recorded as absent, the failing import is immediate and httpcore assumes asyncio.
+if importlib.util.find_spec("sniffio") is None:
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 # CloudEvents HTTP binding 3.1.3.2: printable ASCII is sent as is, except space, '"' and '%'.
 _CE_SAFE = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in ' "%')
@@ -172,9 +182,15 @@ async def send(
                 follow_redirects=False,
                 extensions=extensions,
             ) as response:
-                # The body is not read: only the status counts, and it may be large.
                 status, reason = response.status_code, response.reason_phrase
                 retry_after = _retry_after(response.headers)
+                # Only the status counts, but a connection is kept alive for the next call only
+                # when the body was read to its end: read a short one, drop a long one.
+                read = 0
+                async for chunk in response.aiter_raw():
+                    read += len(chunk)
+                    if read > _KEEP_ALIVE_BODY_LIMIT:
+                        break
     except (TimeoutError, httpx.TimeoutException):
         return Outcome(None, f"timed out after {timeout:g} s", time.perf_counter() - started)
     except httpx.ConnectError:
