@@ -31,7 +31,7 @@ SAMPLE = 100  # subjects screened one nomination at a time for the baseline
 def province_sql(people: int, year: int) -> str:
     """The read model of a province of `people` people in units of 200 under 10 departments,
     five years of ratings, award history, initiatives, pending statuses, blocs and their
-    leaders, written set-based. (The same shape tests/awards/test_annual.py checks correct.)"""
+    leaders, written set-based (tests/awards/test_annual.py screens it too, checking the result)."""
     units = max(1, people // 200)
     return f"""
     INSERT INTO rm_units (unit_id, code, name, kind, level, parent_id, valid_from)
