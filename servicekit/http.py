@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI
+import asyncpg
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -157,3 +159,12 @@ def create_app(
     for router in routers:
         app.include_router(router)
     return app
+
+
+async def _read_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    async with request.app.state.service.pool.acquire() as con:
+        yield con
+
+
+ReadConnection = Annotated[asyncpg.Connection, Depends(_read_connection)]
+"""A pooled connection for a request that only reads (writes go through RequestUnitOfWork)."""

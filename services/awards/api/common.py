@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated
 
-import asyncpg
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
+from servicekit.http import ReadConnection
 from servicekit.idempotency import RequestUnitOfWork
 from servicekit.problems import Problem
 from services.awards.errors import Conflict, Invalid, NotFound, ProcedureError
@@ -45,12 +44,7 @@ Anyone = Annotated[Principal, Depends(ANYONE)]
 Uow = RequestUnitOfWork
 
 
-async def _read_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    async with request.app.state.service.pool.acquire() as con:
-        yield con
-
-
-ReadCon = Annotated[asyncpg.Connection, Depends(_read_connection)]
+ReadCon = ReadConnection
 
 
 def runtime_of(request: Request) -> Runtime:

@@ -13,7 +13,6 @@ Identities (see services/notify/README.md):
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any, Generic, TypeVar
 
 import asyncpg
@@ -21,6 +20,7 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 
 from servicekit.auth import Principal, Role, authenticated, forbidden, require
+from servicekit.http import ReadConnection
 from servicekit.problems import Problem
 
 Caller = Annotated[Principal, Depends(authenticated())]
@@ -29,12 +29,7 @@ Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
 ClientOrOperator = Annotated[Principal, Depends(require(Role.INTEGRATION_CLIENT, Role.OPERATOR))]
 
 
-async def _read_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    async with request.app.state.service.pool.acquire() as con:
-        yield con
-
-
-ReadCon = Annotated[asyncpg.Connection, Depends(_read_connection)]
+ReadCon = ReadConnection
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 Cursor = Annotated[

@@ -3,17 +3,17 @@ object-level checks, and the domain-problem → problem-details mapping."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-import asyncpg
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
+from servicekit.http import ReadConnection
 from servicekit.problems import Problem
 from services.progress.config import Clock, ProgressConfig, today
 from services.progress.domain import FieldProblem, Rejected
@@ -42,12 +42,7 @@ def _today(request: Request) -> date:
 Today = Annotated[date, Depends(_today)]
 
 
-async def _read_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    async with request.app.state.service.pool.acquire() as con:
-        yield con
-
-
-ReadCon = Annotated[asyncpg.Connection, Depends(_read_connection)]
+ReadCon = ReadConnection
 
 # Every role reads progress figures (none is personal data); a unit officer only their own unit's.
 Reader = Annotated[Principal, Depends(require(*Role))]

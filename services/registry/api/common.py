@@ -3,17 +3,16 @@ connection, roles, the domain-error → problem mapping, "today" in Vietnam, pag
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Annotated, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-import asyncpg
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
+from servicekit.http import ReadConnection
 from servicekit.idempotency import RequestUnitOfWork
 from servicekit.problems import Problem
 from services.registry.config import RegistryConfig
@@ -38,12 +37,7 @@ PeopleReader = Annotated[Principal, Depends(PEOPLE_READER)]
 Uow = RequestUnitOfWork
 
 
-async def _read_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    async with request.app.state.service.pool.acquire() as con:
-        yield con
-
-
-ReadCon = Annotated[asyncpg.Connection, Depends(_read_connection)]
+ReadCon = ReadConnection
 
 
 def config_of(request: Request) -> RegistryConfig:
