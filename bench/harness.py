@@ -211,6 +211,7 @@ class ServiceProcess:
         }
         self.proc: subprocess.Popen | None = None
         self.rss: PeakRss | None = None
+        self.profiler: subprocess.Popen | None = None
 
     async def start(self, limit: float = 60.0) -> None:
         # opening a log and forking are instant: no need for a thread
@@ -231,12 +232,30 @@ class ServiceProcess:
                     raise RuntimeError(f"{self.name} exited: see {self.log_path}")
                 try:
                     if (await client.get(f"{self.url}/ready")).status_code == 200:
+                        self._profile()
                         return
                 except httpx.HTTPError:
                     pass
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{self.name} not ready after {limit:.0f}s")
                 await asyncio.sleep(0.2)
+
+    def _profile(self) -> None:
+        """With BENCH_PROFILE naming this service (comma-separated names), py-spy samples it
+        from ready to exit into .state/bench/profiles/<name>-<time>.txt (collapsed stacks:
+        one line per stack with its sample count, for grep and flame graph tools)."""
+        if self.name not in os.environ.get("BENCH_PROFILE", "").split(","):
+            return
+        out = self.ctx.state / "profiles" / f"{self.name}-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        spy = Path(sys.executable).with_name("py-spy")
+        command = [str(spy), "record", "--pid", str(self.proc.pid), "--format", "raw"]
+        self.profiler = subprocess.Popen(
+            [*command, "--rate", "200", "--nonblocking", "--output", str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        print(f"  profiling {self.name} into {out}", flush=True)
 
     async def stop(self) -> int:
         """Stop it (SIGTERM, by pid); returns the peak RSS in bytes."""
@@ -248,6 +267,8 @@ class ServiceProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 await asyncio.to_thread(self.proc.wait)
+        if self.profiler is not None:  # it writes its file when the process exits
+            await asyncio.to_thread(self.profiler.wait, 30)
         return peak
 
 

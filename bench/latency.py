@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -30,7 +31,8 @@ from bench.harness import Context, Result, free_port, mb, service
 from bench.ingest import CONSUMED, PARTITIONS, REPORTS, prefill, progress_env
 from infra.profile import ROOT
 
-RATES = (50, 200, 500)
+# BENCH_LATENCY_RATES="200" for one rate while experimenting
+RATES = tuple(int(r) for r in os.environ.get("BENCH_LATENCY_RATES", "50,200,500").split(","))
 SECONDS = 10.0
 
 
