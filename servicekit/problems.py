@@ -1,8 +1,9 @@
 """Error answers as RFC 9457 problem details (`application/problem+json`).
 
 Every error a service returns has `type`, `title`, `status`, `detail` and `instance`; the
-exception handlers here turn FastAPI's validation errors, HTTP exceptions, `Problem` and anything
-unexpected into that shape. Input values are never echoed back: they may hold personal data.
+exception handlers here turn FastAPI's validation errors, HTTP exceptions, `Problem`, the domain
+errors of `servicekit.errors` and anything unexpected into that shape. Input values are never
+echoed back: they may hold personal data.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from servicekit.errors import Conflict, DomainError, NotFound
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "urn:thidua:problem:"  # problem types specific to thidua; generic ones use about:blank
@@ -133,6 +136,26 @@ async def _validation_handler(request: Request, exc: RequestValidationError) -> 
     ).response(request.url.path)
 
 
+def domain_problem(e: DomainError) -> Problem:
+    """`Invalid` → 422 `validation`, `Conflict` → 409 `conflict-<code>`, `NotFound` → 404
+    `not-found`; each carries `code`, its extras and, when it names fields, `errors`."""
+    extra = dict(e.extra)
+    if e.violations:
+        extra["errors"] = [v.as_dict() for v in e.violations]
+    if isinstance(e, Conflict):
+        slug = f"conflict-{e.code}".replace("_", "-")
+    elif isinstance(e, NotFound):
+        slug = "not-found"
+    else:
+        slug = "validation"
+    return Problem(e.status, e.title, e.detail, type=slug, code=e.code, **extra)
+
+
+async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return domain_problem(exc).response(request.url.path)
+
+
 async def _problem_handler(request: Request, exc: Problem) -> JSONResponse:
     return exc.response(request.url.path)
 
@@ -156,5 +179,6 @@ def install(app: FastAPI) -> None:
     """Make every error answer of `app` a problem document."""
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(Problem, _problem_handler)
+    app.add_exception_handler(DomainError, _domain_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(Exception, _unhandled_handler)

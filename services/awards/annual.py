@@ -32,6 +32,7 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from servicekit.auth import Principal
+from servicekit.errors import Invalid
 from servicekit.unit_of_work import UnitOfWork
 from services.awards import factstore, store
 from services.awards.domain import (
@@ -42,7 +43,6 @@ from services.awards.domain import (
     regime_for,
     screen_year,
 )
-from services.awards.errors import Invalid
 from services.awards.handlers import Runtime
 
 CANDIDATE_COLUMNS = (

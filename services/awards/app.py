@@ -11,7 +11,6 @@ from servicekit.service import build_app
 from servicekit.settings import ServiceSettings
 from services import awards as package
 from services.awards.api import ROUTERS
-from services.awards.api.common import install
 from services.awards.bus import Bus
 from services.awards.config import AwardsConfig, Clock, SystemClock
 from services.awards.handlers import Runtime
@@ -38,6 +37,5 @@ def create(
         routers=ROUTERS,
         subscribe=subscriber(cfg) if cfg.consume else None,
     )
-    install(app)
     app.state.awards = Runtime(cfg=cfg, bus=Bus(cfg.topic_map), clock=clock or SystemClock())
     return app

@@ -15,8 +15,8 @@ from uuid import UUID
 import asyncpg
 from jinja2 import Environment, select_autoescape
 
+from servicekit.errors import NotFound
 from services.awards import labels, store
-from services.awards.errors import NotFound
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ORDER = (

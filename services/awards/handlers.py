@@ -25,6 +25,7 @@ import asyncpg
 from schemas import awards as a
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.db import advisory_key
+from servicekit.errors import Conflict, Invalid, NotFound, Violation
 from servicekit.unit_of_work import UnitOfWork
 from services.awards import bus as events
 from services.awards import factstore, store
@@ -40,7 +41,6 @@ from services.awards.domain import (
 )
 from services.awards.domain import tally as count_votes
 from services.awards.domain.vocabulary import AWARD_KINDS, WINDOW_YEARS
-from services.awards.errors import Conflict, Invalid, NotFound, Violation
 
 SCREENING_LOCK = advisory_key("awards.screening")
 BALLOT_CHOICES = ("yes", "no", "abstain")
@@ -181,7 +181,7 @@ async def submit(uow: UnitOfWork, rt: Runtime, who: Principal, s: Submission) ->
                 )
             )
     if bad:
-        raise Invalid.many(bad)
+        raise Invalid.many(bad, code=bad[0].code)
     assert year is not None
 
     existing = await store.nomination_exists(con, s.nominee_kind, s.nominee_id, s.award_code, year)
@@ -340,7 +340,7 @@ async def screen(
             if n not in found
         ]
         if missing:
-            raise Invalid.many(missing)
+            raise Invalid.many(missing, code=missing[0].code)
         wrong = [r for r in rows if r["status"] not in SCREENABLE]
         if wrong:
             raise Conflict(
@@ -454,7 +454,7 @@ async def post_notice(
                 )
             )
     if bad:
-        raise Invalid.many(bad)
+        raise Invalid.many(bad, code=bad[0].code)
     end = notice_end_for(start, cfg)
     notice_id = uuid4()
     await con.execute(
@@ -715,7 +715,7 @@ async def add_to_agenda(
         elif nid in open_objections:
             bad.append(Violation(where, "an objection to it is still open", "open_objection"))
     if bad:
-        raise Invalid.many(bad)
+        raise Invalid.many(bad, code=bad[0].code)
     start = await con.fetchval(
         "SELECT coalesce(max(position), 0) FROM session_agenda WHERE session_id = $1", session_id
     )
@@ -960,7 +960,7 @@ async def issue_decision(
         multiplier = table.multipliers[(r["award_code"], r["nominee_kind"])]
         lines.append((r, multiplier, amount))
     if bad:
-        raise Invalid.many(bad)
+        raise Invalid.many(bad, code=bad[0].code)
     try:
         base = cfg.base_salary_on(signed_on).vnd
     except LookupError as e:
@@ -1087,7 +1087,7 @@ async def revoke(
             elif nid not in live:
                 bad.append(Violation(f"#/nomination_ids/{i}", "already revoked", "revoked"))
         if bad:
-            raise Invalid.many(bad)
+            raise Invalid.many(bad, code=bad[0].code)
     amount = sum(live[n]["amount_vnd"] for n in chosen)
     revocation_id = uuid4()
     await con.execute(

@@ -10,7 +10,6 @@ from servicekit.service import build_app
 from servicekit.settings import ServiceSettings
 from services import registry as package
 from services.registry.api import ROUTERS
-from services.registry.api.common import install
 from services.registry.config import RegistryConfig
 
 NAME = "registry"
@@ -27,6 +26,5 @@ def create(
         migrations=Path(__file__).parent / "migrations",
         routers=ROUTERS,
     )
-    install(app)
     app.state.registry_config = config or RegistryConfig()
     return app

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import TypeVar
 from uuid import UUID
 
+from servicekit.errors import Conflict, Invalid, NotFound, Violation
 from servicekit.unit_of_work import UnitOfWork
 from services.registry import events, store
 from services.registry.config import RegistryConfig
@@ -17,7 +18,6 @@ from services.registry.domain import blocs as b
 from services.registry.domain import campaigns as c
 from services.registry.domain import people as p
 from services.registry.domain import statuses as st
-from services.registry.domain.errors import Conflict, Invalid, NotFound, Violation
 from services.registry.domain.units import UnitTree
 
 T = TypeVar("T")

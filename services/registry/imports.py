@@ -42,6 +42,7 @@ from schemas.types import (
     UnitKind,
     UnitLevel,
 )
+from servicekit.errors import DomainError
 from servicekit.unit_of_work import UnitOfWork
 from servicekit.vietnamese import fold
 from services.registry import events, store
@@ -49,7 +50,6 @@ from services.registry.config import RegistryConfig
 from services.registry.domain import blocs as b
 from services.registry.domain import campaigns as c
 from services.registry.domain import people as p
-from services.registry.domain.errors import DomainError
 from services.registry.domain.units import UnitSpec
 from services.registry.handlers import elsewhere_check
 

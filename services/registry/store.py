@@ -19,12 +19,12 @@ from uuid import UUID
 import asyncpg
 
 from servicekit.db import advisory_key
+from servicekit.errors import Invalid
 from servicekit.vietnamese import fold, person_name_key, sort_key
 from services.registry.domain import blocs as b
 from services.registry.domain import campaigns as c
 from services.registry.domain import people as p
 from services.registry.domain import statuses as st
-from services.registry.domain.errors import Invalid
 from services.registry.domain.units import Closure, UnitTree, UnitVersion
 
 TREE_LOCK = advisory_key("registry.units.tree")

@@ -8,10 +8,10 @@ from uuid import uuid4
 
 import pytest
 
+from servicekit.errors import Conflict, Invalid
 from services.registry.domain import blocs as b
 from services.registry.domain import campaigns as c
 from services.registry.domain import people as p
-from services.registry.domain.errors import Conflict, Invalid
 
 D = date
 

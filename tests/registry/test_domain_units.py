@@ -7,8 +7,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from servicekit.errors import Conflict, Invalid, NotFound
 from services.registry.domain import units as u
-from services.registry.domain.errors import Conflict, Invalid, NotFound
 
 D = date
 

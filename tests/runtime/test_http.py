@@ -4,6 +4,8 @@ Idempotency-Key, against a real PostgreSQL (effects and stored answers are count
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections import Counter
 from uuid import uuid4
 
@@ -13,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from schemas.progress import TargetReported
 from servicekit.auth import authenticated
+from servicekit.errors import Conflict, Invalid, NotFound, Violation
 from servicekit.idempotency import RequestUnitOfWork, Transaction, purge_expired
 from servicekit.problems import Problem
 from tests.runtime import Signer, running_app, settings
@@ -57,6 +60,26 @@ async def refused(item: Item, tx: Transaction) -> dict:
     calls["refused"] += 1
     await _insert(tx, item)
     raise Problem(409, "Item exists", "an item of that name exists", type="item-exists", name="x")
+
+
+@router.post("/items/taken", status_code=201)
+async def taken(item: Item, uow: RequestUnitOfWork) -> dict:
+    """A domain refusal after a write: the write is rolled back with it."""
+    await _insert(uow.con, item)
+    raise Conflict(f"an item named {item.name} exists", code="name_taken", name=item.name)
+
+
+@router.post("/items/checked", status_code=201)
+async def checked(item: Item) -> dict:
+    if item.name == "many":
+        bad = [Violation(f"#/lines/{i}", "no such line", "unknown") for i in range(item.amount)]
+        raise Invalid.many(bad, code="unknown")
+    raise Invalid.param("limit", "too large", "range")
+
+
+@router.get("/things/{thing_id}")
+async def thing(thing_id: int) -> dict:
+    raise NotFound(f"no thing {thing_id}")
 
 
 @router.post("/items/slow", status_code=201)
@@ -191,6 +214,47 @@ async def test_raised_problem_keeps_its_members(service):
     problem = _is_problem(await client.post("/items/refused", json={"name": "a", "amount": 1}), 409)
     assert problem["type"] == "urn:thidua:problem:item-exists"
     assert problem["title"] == "Item exists" and problem["name"] == "x"
+
+
+async def test_domain_errors_are_problems_and_roll_back(service):
+    client, pool = service
+    r = await client.post("/items/taken", json={"name": "a", "amount": 1})
+    problem = _is_problem(r, 409)
+    assert problem["type"] == "urn:thidua:problem:conflict-name-taken"
+    assert (problem["title"], problem["code"], problem["name"]) == ("Conflict", "name_taken", "a")
+    assert problem["detail"] == "an item named a exists" and "errors" not in problem
+    assert await _count(pool, "items") == 0
+
+    problem = _is_problem(await client.get("/things/7"), 404)
+    assert (problem["type"], problem["title"]) == ("urn:thidua:problem:not-found", "Not found")
+    assert (problem["detail"], problem["code"]) == ("no thing 7", "rule")
+
+    problem = _is_problem(await client.post("/items/checked", json={"name": "a", "amount": 1}), 422)
+    assert (problem["type"], problem["title"]) == (
+        "urn:thidua:problem:validation",
+        "Invalid request",
+    )
+    assert problem["detail"] == "limit: too large" and problem["code"] == "range"
+    assert problem["errors"] == [
+        {"in": "query", "name": "limit", "detail": "too large", "type": "range"}
+    ]
+
+    r = await client.post("/items/checked", json={"name": "many", "amount": 14})
+    problem = _is_problem(r, 422)
+    assert [e["pointer"] for e in problem["errors"]] == [f"#/lines/{i}" for i in range(14)]
+    assert problem["detail"].startswith("#/lines/0: no such line; #/lines/1: no such line")
+    assert problem["detail"].endswith("#/lines/4: no such line; and 9 more")
+    assert problem["code"] == "unknown"
+
+
+def test_domain_errors_import_nothing_web_or_io():
+    """Domain cores raise them, and a domain core stays free of web frameworks and I/O."""
+    probe = (
+        "import sys, servicekit.errors; "
+        "print(sorted({'fastapi', 'starlette', 'asyncpg', 'aiokafka'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 async def test_unhandled_error_is_500_without_internals(service):

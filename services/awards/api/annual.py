@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from schemas.types import AwardCode
 from servicekit.audit import audit_object
 from servicekit.auth import forbidden
+from servicekit.errors import NotFound
 from services.awards import annual, store
 from services.awards.api.common import (
     PROBLEMS,
@@ -26,7 +27,6 @@ from services.awards.api.common import (
 )
 from services.awards.api.models import AnnualIn, AnnualRunOut, CandidateOut, CandidatePage
 from services.awards.domain.annual import COLLECTIVE_CASCADE, PERSON_CASCADE
-from services.awards.errors import NotFound
 
 router = APIRouter(tags=["annual screening"], responses=PROBLEMS)
 

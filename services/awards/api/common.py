@@ -1,19 +1,16 @@
 """What the awards routers share: the request's unit of work, a read connection, the runtime
-(settings, bus, clock), roles, and the procedure-error → problem mapping."""
+(settings, bus, clock) and roles. Domain errors become problem details in servicekit.problems."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Request
 
 from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
 from servicekit.http import ReadConnection
 from servicekit.idempotency import RequestUnitOfWork
-from servicekit.problems import Problem
-from services.awards.errors import Conflict, Invalid, NotFound, ProcedureError
 from services.awards.handlers import Runtime
 
 ADMIN = require(Role.PROVINCE_ADMIN)
@@ -67,29 +64,6 @@ Today = Annotated[date, Depends(_today)]
 def own_unit_only(p: Principal, unit_id: object, what: str = "this unit's records") -> None:
     if is_officer_only(p) and str(unit_id) != p.unit_id:
         raise forbidden(f"a unit officer reads only their own unit's records, not {what}")
-
-
-def procedure_problem(e: ProcedureError) -> Problem:
-    extra = dict(e.extra)
-    if e.violations:
-        extra["errors"] = [v.as_dict() for v in e.violations]
-    if isinstance(e, Invalid):
-        return Problem(422, "Invalid request", e.detail, type="validation", code=e.code, **extra)
-    if isinstance(e, Conflict):
-        slug = f"conflict-{e.code}".replace("_", "-")
-        return Problem(409, "Conflict", e.detail, type=slug, code=e.code, **extra)
-    if isinstance(e, NotFound):
-        return Problem(404, "Not found", e.detail, type="not-found", code=e.code, **extra)
-    return Problem(e.status, e.title, e.detail, code=e.code, **extra)
-
-
-async def _error_handler(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ProcedureError)
-    return procedure_problem(exc).response(request.url.path)
-
-
-def install(app: FastAPI) -> None:
-    app.add_exception_handler(ProcedureError, _error_handler)
 
 
 PROBLEMS = {

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from schemas.types import AwardCode, Verdict
 from servicekit.audit import audit_object
+from servicekit.errors import NotFound
 from servicekit.problems import Problem
 from services.awards import handlers, store
 from services.awards.api.common import (
@@ -40,7 +41,6 @@ from services.awards.api.models import (
     ScreeningOut,
     WithdrawalIn,
 )
-from services.awards.errors import NotFound
 
 router = APIRouter(tags=["nominations"], responses=PROBLEMS)
 

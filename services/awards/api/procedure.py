@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 
 from servicekit.audit import audit_object
 from servicekit.auth import Principal, Role, forbidden
+from servicekit.errors import Invalid, NotFound
 from services.awards import handlers, store
 from services.awards.api.common import (
     PROBLEMS,
@@ -43,7 +44,6 @@ from services.awards.api.models import (
     SessionOut,
     VoterOut,
 )
-from services.awards.errors import Invalid, NotFound
 
 router = APIRouter(tags=["notice and council"], responses=PROBLEMS)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from servicekit.audit import audit_object
 from servicekit.auth import forbidden
+from servicekit.errors import NotFound
 from services.registry import handlers, store
 from services.registry.api.common import (
     PROBLEMS,
@@ -32,7 +33,6 @@ from services.registry.api.models import (
     MembershipOut,
 )
 from services.registry.domain import blocs as b
-from services.registry.domain.errors import NotFound
 
 router = APIRouter(prefix="/blocs", tags=["blocs"], responses=PROBLEMS)
 

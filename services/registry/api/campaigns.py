@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from servicekit.audit import audit_object
 from servicekit.auth import forbidden
+from servicekit.errors import Invalid, NotFound
 from servicekit.unit_of_work import UnitOfWork
 from services.registry import handlers, store
 from services.registry.api.common import (
@@ -41,7 +42,6 @@ from services.registry.api.models import (
     TargetRevisionOut,
 )
 from services.registry.domain import campaigns as c
-from services.registry.domain.errors import Invalid, NotFound
 
 router = APIRouter(tags=["campaigns"], responses=PROBLEMS)
 

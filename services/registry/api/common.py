@@ -1,5 +1,6 @@
 """What the registry's routers share: the unit of work on the request's transaction, a read
-connection, roles, the domain-error → problem mapping, "today" in Vietnam, pagination."""
+connection, roles, "today" in Vietnam, pagination. Domain errors become problem details in
+servicekit.problems."""
 
 from __future__ import annotations
 
@@ -7,16 +8,13 @@ from datetime import date, datetime
 from typing import Annotated, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 
 from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
 from servicekit.http import ReadConnection
 from servicekit.idempotency import RequestUnitOfWork
-from servicekit.problems import Problem
 from services.registry.config import RegistryConfig
-from services.registry.domain.errors import Conflict, DomainError, Invalid, NotFound
 
 ADMIN = require(Role.PROVINCE_ADMIN)
 # Units, blocs, campaigns and targets are not personal data: every role reads them, except that a
@@ -73,35 +71,6 @@ class Page(BaseModel, Generic[T]):
 def own_unit_only(p: Principal, unit_id: object, what: str = "this unit") -> None:
     if is_officer_only(p) and str(unit_id) != p.unit_id:
         raise forbidden(f"a unit officer reads only their own unit's records, not {what}")
-
-
-def domain_problem(e: DomainError) -> Problem:
-    extra = dict(e.extra)
-    if e.violations:
-        extra["errors"] = [v.as_dict() for v in e.violations]
-    if isinstance(e, Invalid):
-        return Problem(422, "Invalid request", e.detail, type="validation", code=e.code, **extra)
-    if isinstance(e, Conflict):
-        return Problem(
-            409,
-            "Conflict",
-            e.detail,
-            type=f"conflict-{e.code}".replace("_", "-"),
-            code=e.code,
-            **extra,
-        )
-    if isinstance(e, NotFound):
-        return Problem(404, "Not found", e.detail, type="not-found", code=e.code, **extra)
-    return Problem(e.status, None, e.detail, code=e.code, **extra)
-
-
-async def _domain_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
-    return domain_problem(exc).response(request.url.path)
-
-
-def install(app: FastAPI) -> None:
-    app.add_exception_handler(DomainError, _domain_error_handler)
 
 
 PROBLEMS = {

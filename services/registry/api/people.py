@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Query, Request, Response
 
 from servicekit.audit import audit_object
+from servicekit.errors import NotFound
 from services.registry import handlers, store
 from services.registry.api.common import (
     PROBLEMS,
@@ -36,7 +37,6 @@ from services.registry.api.models import (
     StatusOut,
 )
 from services.registry.domain import people as p
-from services.registry.domain.errors import NotFound
 
 router = APIRouter(prefix="/people", tags=["people"], responses=PROBLEMS)
 

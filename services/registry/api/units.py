@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from servicekit.audit import audit_object
 from servicekit.auth import forbidden
+from servicekit.errors import Invalid, NotFound, Violation
 from services.registry import handlers, store
 from services.registry.api.common import (
     PROBLEMS,
@@ -43,7 +44,6 @@ from services.registry.api.models import (
 )
 from services.registry.domain import statuses as st
 from services.registry.domain import units as u
-from services.registry.domain.errors import Invalid, NotFound, Violation
 
 router = APIRouter(prefix="/units", tags=["units"], responses=PROBLEMS)
 

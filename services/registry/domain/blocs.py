@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID
 
-from services.registry.domain.errors import Conflict, Invalid
+from servicekit.errors import Conflict, Invalid
 
 UnitCheck = Callable[[UUID, date], bool]
 # (unit_id, day) -> the code of another bloc of the same kind the unit is in that day, or None

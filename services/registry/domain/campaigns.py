@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID
 
-from services.registry.domain.errors import Conflict, Invalid, Violation
+from servicekit.errors import Conflict, Invalid, Violation
 
 REGIME_2022_FROM = date(2024, 1, 1)
 """Luật Thi đua, khen thưởng 06/2022/QH15 took effect on this day (a parameter of the service)."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID
 
-from services.registry.domain.errors import Invalid
+from servicekit.errors import Invalid
 from services.registry.domain.statuses import (  # noqa: F401  (re-exported)
     DISCIPLINE_LEVELS,
     StatusPeriod,

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Literal
 from uuid import UUID
 
-from services.registry.domain.errors import Conflict, Invalid
+from servicekit.errors import Conflict, Invalid
 
 Subject = Literal["person", "unit"]
 

@@ -32,8 +32,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from servicekit.errors import Conflict, Invalid, NotFound, Violation
 from servicekit.vietnamese import sort_key
-from services.registry.domain.errors import Conflict, Invalid, NotFound, Violation
 
 LEVEL_RANK = {"province": 0, "district": 1, "commune": 2}
 # Kinds whose administrative level is fixed by what they are.

@@ -1,21 +1,28 @@
-"""What the domain says when a command breaks a rule. The API turns these into problem details:
-`Invalid` → 422 naming the field, `Conflict` → 409, `NotFound` → 404."""
+"""What a service's domain says when a command breaks a rule: `Invalid` (422 naming the field),
+`Conflict` (409), `NotFound` (404), each with the `Violation`s that name the fields at fault.
+
+Plain exceptions with no import beyond the standard library, so a pure domain core raises them
+without pulling in FastAPI or a database driver; `servicekit.problems` turns them into problem
+details. Raised inside a request's unit of work, they roll back everything it did."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+MAX_SUMMARY = 5  # violations named in `detail`; `errors` lists every one
 
 
 @dataclass(frozen=True)
 class Violation:
     """One broken rule. `field` is a JSON pointer into the request body ("#/parent_id"), or ""
-    when the rule concerns the whole object."""
+    when the rule concerns the whole object; the parameter's name when `location` is "query" or
+    "path"."""
 
     field: str
     detail: str
     code: str = "rule"
-    location: str = "body"  # or "query", "path": then `field` is the parameter's name
+    location: str = "body"
 
     def as_dict(self) -> dict[str, Any]:
         where: dict[str, Any] = {"in": self.location}
@@ -27,7 +34,10 @@ class Violation:
 
 
 class DomainError(Exception):
+    """`code` is a stable machine-readable slug; `extra` become members of the problem document."""
+
     status = 422
+    title = "Invalid request"
 
     def __init__(
         self,
@@ -45,9 +55,7 @@ class DomainError(Exception):
 
 
 class Invalid(DomainError):
-    """The request contradicts a rule: 422."""
-
-    status = 422
+    """The request contradicts a rule or names what does not exist: 422."""
 
     @classmethod
     def at(cls, field: str, detail: str, code: str = "rule", **extra: Any) -> Invalid:
@@ -60,32 +68,22 @@ class Invalid(DomainError):
         )
 
     @classmethod
-    def many(cls, violations: list[Violation], summary: str | None = None) -> Invalid:
-        head = "; ".join(f"{v.field or '#'}: {v.detail}" for v in violations[:5])
-        if len(violations) > 5:
-            head += f"; and {len(violations) - 5} more"
-        return cls(summary or head, code="rule", violations=violations)
+    def many(
+        cls, violations: list[Violation], summary: str | None = None, *, code: str = "rule"
+    ) -> Invalid:
+        head = "; ".join(f"{v.field or '#'}: {v.detail}" for v in violations[:MAX_SUMMARY])
+        if len(violations) > MAX_SUMMARY:
+            head += f"; and {len(violations) - MAX_SUMMARY} more"
+        return cls(summary or head, code=code, violations=violations)
 
 
 class Conflict(DomainError):
-    """The request is valid but conflicts with the registry's current state: 409."""
+    """The request is valid but conflicts with the current state: 409."""
 
     status = 409
+    title = "Conflict"
 
 
 class NotFound(DomainError):
     status = 404
-
-
-@dataclass
-class Collector:
-    """Gathers violations so a command reports all of them at once."""
-
-    violations: list[Violation] = field(default_factory=list)
-
-    def add(self, field: str, detail: str, code: str = "rule") -> None:
-        self.violations.append(Violation(field, detail, code))
-
-    def raise_if_any(self, summary: str | None = None) -> None:
-        if self.violations:
-            raise Invalid.many(self.violations, summary)
+    title = "Not found"
