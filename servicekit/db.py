@@ -16,7 +16,16 @@ _LOCK_ID = 0x7468_6964  # advisory lock that serialises migrations of concurrent
 
 
 async def create_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
-    return await asyncpg.create_pool(dsn, min_size=1, max_size=max_size)
+    return await asyncpg.create_pool(dsn, min_size=1, max_size=max_size, reset=_keep_session)
+
+
+async def _keep_session(con: asyncpg.Connection) -> None:
+    """A released connection is not reset with asyncpg's default query (advisory unlock, CLOSE
+    ALL, UNLISTEN, RESET ALL): that is one more round trip per use, and our pool connections
+    carry no session state. Their advisory locks are transaction-level (`pg_advisory_xact_lock`;
+    the migrations' session lock is released in `migrate`), nothing runs SET or keeps a cursor
+    outside its transaction, and LISTEN happens on connections of their own (relay,
+    dispatcher). asyncpg still rolls back a transaction left open before calling this."""
 
 
 def migration_files(*folders: Path) -> list[Path]:
