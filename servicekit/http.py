@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -168,3 +168,16 @@ async def _read_connection(request: Request) -> AsyncIterator[asyncpg.Connection
 
 ReadConnection = Annotated[asyncpg.Connection, Depends(_read_connection)]
 """A pooled connection for a request that only reads (writes go through RequestUnitOfWork)."""
+
+T = TypeVar("T")
+
+
+def on_loop(read: Callable[[Request], T]) -> Callable[[Request], Awaitable[T]]:
+    """`Depends(on_loop(f))` for a plain function that only reads the app's state: FastAPI runs a
+    `def` dependency in a worker thread, and the hop there and back (thread wake-ups, the GIL
+    changing hands) costs far more than the read; as a coroutine it runs on the event loop."""
+
+    async def dependency(request: Request) -> T:
+        return read(request)
+
+    return dependency

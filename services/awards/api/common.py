@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
-from servicekit.http import ReadConnection
+from servicekit.http import ReadConnection, on_loop
 from servicekit.idempotency import RequestUnitOfWork
 from services.awards.handlers import Runtime
 
@@ -51,14 +51,14 @@ def runtime_of(request: Request) -> Runtime:
     return rt
 
 
-Rt = Annotated[Runtime, Depends(runtime_of)]
+Rt = Annotated[Runtime, Depends(on_loop(runtime_of))]
 
 
 def _today(request: Request) -> date:
     return runtime_of(request).today()
 
 
-Today = Annotated[date, Depends(_today)]
+Today = Annotated[date, Depends(on_loop(_today))]
 
 
 def own_unit_only(p: Principal, unit_id: object, what: str = "this unit's records") -> None:

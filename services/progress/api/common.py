@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
-from servicekit.http import ReadConnection
+from servicekit.http import ReadConnection, on_loop
 from servicekit.problems import Problem
 from services.progress.config import Clock, ProgressConfig, today
 from services.progress.domain import FieldProblem, Rejected
@@ -32,14 +32,14 @@ def _runtime(request: Request) -> Runtime:
     return request.app.state.progress
 
 
-Rt = Annotated[Runtime, Depends(_runtime)]
+Rt = Annotated[Runtime, Depends(on_loop(_runtime))]
 
 
 def _today(request: Request) -> date:
     return today(_runtime(request).clock)
 
 
-Today = Annotated[date, Depends(_today)]
+Today = Annotated[date, Depends(on_loop(_today))]
 
 
 ReadCon = ReadConnection

@@ -12,7 +12,7 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 
 from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
-from servicekit.http import ReadConnection
+from servicekit.http import ReadConnection, on_loop
 from servicekit.idempotency import RequestUnitOfWork
 from services.registry.config import RegistryConfig
 
@@ -45,14 +45,14 @@ def config_of(request: Request) -> RegistryConfig:
     return cfg
 
 
-Config = Annotated[RegistryConfig, Depends(config_of)]
+Config = Annotated[RegistryConfig, Depends(on_loop(config_of))]
 
 
 def today(request: Request) -> date:
     return datetime.now(ZoneInfo(config_of(request).timezone)).date()
 
 
-Today = Annotated[date, Depends(today)]
+Today = Annotated[date, Depends(on_loop(today))]
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 Cursor = Annotated[
