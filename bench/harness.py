@@ -250,8 +250,9 @@ class ServiceProcess:
         out.parent.mkdir(parents=True, exist_ok=True)
         spy = Path(sys.executable).with_name("py-spy")
         command = [str(spy), "record", "--pid", str(self.proc.pid), "--format", "raw"]
+        extra = os.environ.get("BENCH_PROFILE_ARGS", "").split()  # e.g. "--threads --idle"
         self.profiler = subprocess.Popen(
-            [*command, "--rate", "200", "--nonblocking", "--output", str(out)],
+            [*command, "--rate", "100", "--output", str(out), *extra],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -14,6 +14,7 @@ printed beside each rate's p50 for scale (the rest of the path is the event's tr
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import os
 import random
@@ -212,6 +213,7 @@ class Poster:
             f"authorization: {auth['Authorization']}\r\ncontent-type: application/json\r\n"
         ).encode()
         self.size = size
+        self.failures: collections.Counter[str] = collections.Counter()  # why a report failed
 
     async def run(self, jobs: asyncio.Queue) -> list[tuple[str | None, float, float]]:
         done: list[tuple[str | None, float, float]] = []
@@ -228,9 +230,11 @@ class Poster:
                         conn = await asyncio.open_connection(self.host, self.port)
                     report_id = await self._post(*conn, body)
                     break
-                except (OSError, asyncio.IncompleteReadError, ValueError):
+                except (OSError, asyncio.IncompleteReadError, ValueError) as e:
                     conn = None  # closed while idle: open another and send again
                     report_id = None
+                    if _attempt == 2:
+                        self.failures[type(e).__name__] += 1
             done.append((report_id, scheduled, time.time() - scheduled))
         if conn is not None:
             conn[1].close()
@@ -244,7 +248,10 @@ class Poster:
             if line[:15].lower() == b"content-length:":
                 length = int(line[15:])
         payload = await reader.readexactly(length)
-        return json.loads(payload)["report"]["report_id"] if status == 201 else None
+        if status == 201:
+            return json.loads(payload)["report"]["report_id"]
+        self.failures[f"HTTP {status} {json.loads(payload).get('title', '')}".strip()] += 1
+        return None
 
 
 async def _at_rate(url, auth, pv, receiver: Receiver, rate: int, seconds: float) -> Result:
@@ -291,6 +298,7 @@ async def _at_rate(url, auth, pv, receiver: Receiver, rate: int, seconds: float)
         baseline_name="POST /reports answered, median",
         note=f"{count} reports sent in {seconds:.0f} s, {len(accepted)} accepted, "
         f"{len(latencies)} webhooks received ({lost} missing); "
-        f"p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms",
+        + (f"not accepted: {dict(poster.failures)}; " if poster.failures else "")
+        + f"p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms",
         extra={"p50": p50, "p95": p95, "p99": p99, "max": worst, "sent": count, "lost": lost},
     )
