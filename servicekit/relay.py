@@ -85,7 +85,10 @@ RelayHook = Callable[[str, Sequence[OutboxRow]], Awaitable[None]]
 
 def build_producer(bootstrap_servers: str, **options: object) -> AIOKafkaProducer:
     """The producer the relay needs: idempotent, every in-sync replica acknowledges."""
-    settings: dict[str, object] = {"linger_ms": 5, "client_id": "thidua-relay"}
+    # linger 0: each event leaves at once (a 5 ms linger was a third of the report-to-webhook
+    # time at low rates); the rows of a claimed batch still go out in few requests, since they
+    # are queued one after the other while the first is in flight
+    settings: dict[str, object] = {"linger_ms": 0, "client_id": "thidua-relay"}
     settings.update(options)
     settings.update(acks="all", enable_idempotence=True)
     return AIOKafkaProducer(bootstrap_servers=bootstrap_servers, **settings)
