@@ -59,6 +59,8 @@ def progress_env(topic_map: dict[str, str], group: str) -> dict[str, str]:
         "THIDUA_PROGRESS_TOPIC_MAP": json.dumps(topic_map),
         "THIDUA_CONSUMER_GROUP": group,
         "THIDUA_PROGRESS_SCHEDULER": "false",
+        # TargetReported on progress's own topic is what a rebuild reads (a live instance doesn't)
+        "THIDUA_PROGRESS_READ_OWN_TOPICS": "true",
         **json.loads(os.environ.get("BENCH_PROGRESS_ENV", "{}")),  # experiments
     }
 

@@ -118,7 +118,11 @@ async def _measure(ctx: Context, pv: data.Province, seconds: float, receiver: Re
     async with ctx.topics(catalog) as topics, ctx.database() as p_dsn, ctx.database() as n_dsn:
         await prefill(p_dsn, pv)
         group = uuid.uuid4().hex[:8]
-        p_env = {**progress_env(topics, f"bench-progress-{group}"), "THIDUA_RELAY_ENABLED": "true"}
+        p_env = {
+            **progress_env(topics, f"bench-progress-{group}"),
+            "THIDUA_RELAY_ENABLED": "true",
+            "THIDUA_PROGRESS_READ_OWN_TOPICS": "false",  # the live service, as deployed
+        }
         n_env = {
             "THIDUA_CONSUME_TOPICS": json.dumps([REPORTS]),
             "THIDUA_TOPIC_NAMES": json.dumps({REPORTS: topics[REPORTS]}),

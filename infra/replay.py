@@ -97,6 +97,7 @@ PLANS: dict[str, Plan] = {
         "rankings are recomputed as of today (a live ranking is as of its last change)",
         env={
             "THIDUA_PROGRESS_CONSUME": "true",
+            "THIDUA_PROGRESS_READ_OWN_TOPICS": "true",
             "THIDUA_PROGRESS_SCHEDULER": "false",
         },
         settled="SELECT NOT EXISTS (SELECT 1 FROM standings_dirty)",

@@ -3,9 +3,10 @@
 - HTTP (services/progress/api): reports, completion, dashboards, standings, the bloc head's
   entries, ratings and initiatives.
 - Consumer (servicekit.consumer, one transaction per batch): the registry's topics build the read
-  model (services/progress/readmodel.py); progress's own topics are read back, so a new consumer
-  group on an empty database rebuilds everything the bus carries (reporting.ingest and
-  readmodel).
+  model (services/progress/readmodel.py). A rebuild (`read_own_topics`: a new consumer group on
+  an empty database, as `./thidua replay` runs it) also reads progress's own topics back, and so
+  restores everything the bus carries (reporting.ingest and readmodel); a live instance does not,
+  since what it published is already in its database.
 - Background tasks (services/progress/scheduler.py): the standings worker, and the scheduler of
   reminders, daily standings and year-end leaders.
 """
@@ -39,6 +40,8 @@ def subscriber(config: ProgressConfig, bus: Bus):
         # Set before start, which reads it (the benchmark takes bigger batches).
         consumer.max_records = config.batch_size
         for topic, handler in readmodel.handlers(bus).items():
+            if topic.startswith(f"{NAME}.") and not config.read_own_topics:
+                continue
             consumer.batch_handler(config.topic(topic))(handler)
 
     return subscribe

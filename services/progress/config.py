@@ -31,7 +31,13 @@ class ProgressConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="THIDUA_PROGRESS_", extra="ignore")
 
     consume: bool = True
-    """Run the consumer (registry topics and progress's own topics). Off in API-only tests."""
+    """Run the consumer (the registry's topics, and with `read_own_topics` progress's own). Off
+    in API-only tests."""
+    read_own_topics: bool = False
+    """Also consume progress's own topics (reports, standings, schemes, ratings, initiatives):
+    what a rebuild on an empty database needs (`./thidua replay` sets it). A live instance
+    leaves it off: every event it published is already in its database, and reading each back
+    doubled the database work per report (measured by bench/latency.py)."""
     batch_size: int = Field(default=2000, ge=1)
     """Records per consumed batch (one transaction each)."""
     topic_map: dict[str, str] = Field(default_factory=dict)

@@ -42,7 +42,9 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-def service(dsn: str, bootstrap: str, state, topic_map: dict[str, str]) -> FastAPI:
+def service(
+    dsn: str, bootstrap: str, state, topic_map: dict[str, str], *, rebuild: bool = False
+) -> FastAPI:
     settings = ServiceSettings(
         service="progress",
         database_url=dsn,
@@ -52,6 +54,7 @@ def service(dsn: str, bootstrap: str, state, topic_map: dict[str, str]) -> FastA
     )
     config = ProgressConfig(
         topic_map=topic_map,
+        read_own_topics=rebuild,
         scheduler=False,
         standings_interval_seconds=0.2,
     )
@@ -218,7 +221,7 @@ async def test_registry_events_reports_and_a_rebuild_from_offset_zero(
     assert defined.scheme_ref == "K-KT-2020" and defined.scheme.max_bonus == 5
 
     # a rebuild: empty database, new consumer group, every topic from offset zero
-    rebuilt = service(await new_database(), kafka_bootstrap, tmp_path, topic_map)
+    rebuilt = service(await new_database(), kafka_bootstrap, tmp_path, topic_map, rebuild=True)
     async with running(rebuilt):
         await rebuilt.state.service.relay.stop()  # it would only republish the same facts
         pool = rebuilt.state.service.pool
