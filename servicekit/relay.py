@@ -12,11 +12,11 @@ How it works:
    network loss detected by the server), and a standby takes over.
 2. The active relay LISTENs on channel `outbox` (the table's trigger notifies at every commit that
    inserted rows) and also polls every `poll_interval` seconds, in case a notification is missed.
-3. On that same connection, in one transaction, it claims up to `batch_size` rows in `seq` order
-   (`FOR UPDATE SKIP LOCKED`), sends each with an idempotent producer (`acks="all"`,
-   `enable_idempotence=True`), awaits every acknowledgement, deletes the acknowledged rows and
-   commits. (SKIP LOCKED only matters if something else locks outbox rows: it is the advisory
-   lock, not the row locks, that keeps a second relay out.) Before sending it restores the trace
+3. On that same connection it reads up to `batch_size` rows in `seq` order, sends each with an
+   idempotent producer (`acks="all"`, `enable_idempotence=True`), awaits every acknowledgement
+   and deletes the acknowledged rows: two statements, no transaction around them. The advisory
+   lock is what keeps a second relay out, so row locks would add nothing but two round trips
+   (BEGIN, COMMIT) per batch. Before sending it restores the trace
    context stored with the row and opens a PRODUCER span (`send <topic>`) whose context replaces
    `traceparent`/`tracestate` in the Kafka headers, so consumers continue the trace of the
    request that caused the event.
@@ -25,12 +25,12 @@ How it works:
 
 Guarantees:
 
-- **At least once:** a row is deleted only after the broker acknowledged it (acks=all), in the
-  transaction that claimed it. A relay killed between the acknowledgement and the commit leaves
-  the rows in place; the next active relay publishes them again (duplicates, same event id —
-  consumers drop them through the inbox).
-- **Per-key order:** one active relay publishing in `seq` order, whose claim, lock and deletes share
-  one connection (if it dies, the claim and the lock vanish together), and an idempotent producer
+- **At least once:** a row is deleted only after the broker acknowledged it (acks=all). A relay
+  killed between the acknowledgement and the delete leaves the rows in place; the next active
+  relay publishes them again (duplicates, same event id — consumers drop them through the
+  inbox).
+- **Per-key order:** one active relay publishing in `seq` order, whose reads, lock and deletes
+  share one connection (if it dies, the lock vanishes with it), and an idempotent producer
   that keeps the order of retried sends within a partition. With `seq` being per-key commit order
   (see `servicekit.outbox`), events of one key reach their partition in commit order. A relay
   that is taken over may still be sending while the new one starts: the same events may then
@@ -74,19 +74,18 @@ SELECT seq, id, aggregatetype, aggregateid, type, payload, headers
 FROM outbox
 ORDER BY seq
 LIMIT $1
-FOR UPDATE SKIP LOCKED
 """
 _DELETE = "DELETE FROM outbox WHERE seq = ANY($1::bigint[])"
 
-# Test and diagnostics hook: awaited at stages "claimed", "acked" (every send of the batch was
-# acknowledged, nothing deleted yet) and "deleted" (deleted, not yet committed).
+# Test and diagnostics hook: awaited at stages "claimed" (read), "acked" (every send of the batch
+# was acknowledged, nothing deleted yet) and "deleted".
 RelayHook = Callable[[str, Sequence[OutboxRow]], Awaitable[None]]
 
 
 def build_producer(bootstrap_servers: str, **options: object) -> AIOKafkaProducer:
     """The producer the relay needs: idempotent, every in-sync replica acknowledges."""
     # linger 0: each event leaves at once (a 5 ms linger was a third of the report-to-webhook
-    # time at low rates); the rows of a claimed batch still go out in few requests, since they
+    # time at low rates); the rows of a batch read at once still go out in few requests, since they
     # are queued one after the other while the first is in flight
     settings: dict[str, object] = {"linger_ms": 0, "client_id": "thidua-relay"}
     settings.update(options)
@@ -239,7 +238,7 @@ class Relay:
                         await self._wake.wait()
         finally:
             self.is_active = False
-            # closing the session releases the advisory lock and aborts an open claim
+            # closing the session releases the advisory lock
             try:
                 await asyncio.wait_for(con.close(), 5)
             except BaseException:
@@ -256,18 +255,16 @@ class Relay:
         self._wake.set()
 
     async def _publish_batch(self, con: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
-        """Claim, send, await the acks, delete. Returns how many rows were published."""
-        failure: BaseException | None = None
-        async with con.transaction():
-            rows = [OutboxRow.from_record(r) for r in await con.fetch(_CLAIM, self.batch_size)]
-            if not rows:
-                return 0
-            await self._call_hook("claimed", rows)
-            acked, failure = await self._send(producer, rows)
-            if acked:
-                await self._call_hook("acked", acked)
-                await con.execute(_DELETE, [r.seq for r in acked])
-                await self._call_hook("deleted", acked)
+        """Read, send, await the acks, delete. Returns how many rows were published."""
+        rows = [OutboxRow.from_record(r) for r in await con.fetch(_CLAIM, self.batch_size)]
+        if not rows:
+            return 0
+        await self._call_hook("claimed", rows)
+        acked, failure = await self._send(producer, rows)
+        if acked:
+            await self._call_hook("acked", acked)
+            await con.execute(_DELETE, [r.seq for r in acked])
+            await self._call_hook("deleted", acked)
         self.published += len(acked)
         if failure is not None:
             raise failure
