@@ -61,6 +61,10 @@ def _consuming_app(dsn: str, bootstrap: str, topic: str, migrations: Path, seen:
         async def on_report(uow: UnitOfWork, envelope: Envelope) -> None:
             seen.append((envelope.id, trace.get_current_span().get_span_context()))
 
+        @consumer.batch_handler(topic)
+        async def on_batch(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+            pass  # its span is what the test looks at
+
     settings = ServiceSettings(service="trace-reader", database_url=dsn, kafka_bootstrap=bootstrap)
     return build_app(
         settings, title="reader", description="", migrations=migrations, subscribe=subscribe
@@ -105,6 +109,18 @@ async def test_http_request_to_consumer_in_another_app_is_one_trace(
 
     assert server in ancestors(send), "the relay's send continues the request's trace"
     assert process.parent.span_id == send.context.span_id, "the consumer is parented across Kafka"
+    # a batch handler runs under one span for the batch, a root linking to each event's producer
+    (batch,) = [
+        s
+        for s in spans.get_finished_spans()
+        if s.name == f"process {topic}"
+        and s.attributes.get("messaging.batch.message_count") == 1
+        and any(
+            (link.context.trace_id, link.context.span_id) == (trace_id, send.context.span_id)
+            for link in s.links
+        )
+    ]
+    assert batch.kind is SpanKind.CONSUMER and batch.parent is None
     ((handled_id, handler_ctx),) = seen
     assert str(handled_id) == event_id
     assert handler_ctx.trace_id == trace_id
