@@ -9,6 +9,7 @@ goal and whether it was met.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -158,6 +159,56 @@ def rss_bytes(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+class CpuMeter:
+    """CPU time spent between `start()` and `stop()` by named parts of the machine: the given
+    processes, and every PostgreSQL backend and Kafka broker process (found by command line). A
+    figure per unit of work says which part a rate is limited by."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self._start: dict[str, float] = {}
+        self.used: dict[str, float] = {}
+
+    def _now(self) -> dict[str, float]:
+        out = dict.fromkeys([*self.pids, "postgres", "kafka"], 0.0)
+        for name, pid in self.pids.items():
+            with contextlib.suppress(OSError):
+                out[name] = cpu_seconds(pid)
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            command = _cmdline(pid)
+            part = "postgres" if command.startswith("postgres") else None
+            if "kafka.Kafka" in command or "kafka_2.13" in command:
+                part = "kafka"
+            if part:
+                with contextlib.suppress(OSError):
+                    out[part] += cpu_seconds(int(pid))
+        return out
+
+    def start(self) -> None:
+        self._start = self._now()
+
+    def stop(self) -> dict[str, float]:
+        """Seconds of CPU per part since `start()` (a backend that exited meanwhile is lost)."""
+        now = self._now()
+        self.used = {k: max(0.0, now[k] - self._start.get(k, 0.0)) for k in now}
+        return self.used
 
 
 class PeakRss:

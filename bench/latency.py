@@ -8,7 +8,10 @@ whatever happened to the others) for a bounded time, over kept-alive connections
 from a report's due time to its webhook's arrival.
 
 Baseline: the first hop alone — the median time from a report's due time to progress's 201 —
-printed beside each rate's p50 for scale (the rest of the path is the event's trip).
+printed beside each rate's p50 for scale (the rest of the path is the event's trip). Each rate
+also prints the CPU each part of the machine spent per accepted report (progress, notify, the
+receiver, the load generator, every PostgreSQL backend, the Kafka broker): on two cores, their
+sum times the rate says how close to saturation that rate is.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from datetime import date
 import httpx
 
 from bench import data
-from bench.harness import Context, Result, free_port, mb, service
+from bench.harness import Context, CpuMeter, Result, free_port, mb, service
 from bench.ingest import CONSUMED, PARTITIONS, REPORTS, prefill, progress_env
 from infra.profile import ROOT
 
@@ -155,7 +158,17 @@ async def _measure(ctx: Context, pv: data.Province, seconds: float, receiver: Re
                     if proc.rss:
                         proc.rss.reset()  # start-up is not what is measured
                 for rate in RATES:
-                    results.append(await _at_rate(progress.url, auth, pv, receiver, rate, seconds))
+                    meter = CpuMeter(
+                        {
+                            "progress": progress.proc.pid,
+                            "notify": notify.proc.pid,
+                            "receiver": receiver.proc.pid,
+                            "load": os.getpid(),
+                        }
+                    )
+                    results.append(
+                        await _at_rate(progress.url, auth, pv, receiver, rate, seconds, meter)
+                    )
                     print(f"  {rate}/s: {results[-1].note}", flush=True)
             peaks = {p.name: (p.rss.peak if p.rss else 0) for p in (progress, notify)}
     return results, peaks
@@ -258,13 +271,17 @@ class Poster:
         return None
 
 
-async def _at_rate(url, auth, pv, receiver: Receiver, rate: int, seconds: float) -> Result:
+async def _at_rate(
+    url, auth, pv, receiver: Receiver, rate: int, seconds: float, meter: CpuMeter
+) -> Result:
     """Open loop: report i is due at start + i/rate; its latency counts from then, so a service
-    that falls behind shows it (no coordinated omission)."""
+    that falls behind shows it (no coordinated omission). `meter` measures the CPU each part of
+    the machine spent from the first report to the last webhook."""
     rnd = random.Random(rate)
     count = int(rate * seconds)
     poster = Poster(url, auth)
     jobs: asyncio.Queue = asyncio.Queue()
+    meter.start()
     sending = asyncio.create_task(poster.run(jobs))
     start = time.time()
     for i in range(count):
@@ -283,6 +300,8 @@ async def _at_rate(url, auth, pv, receiver: Receiver, rate: int, seconds: float)
         if all(r in arrived for r, _ in accepted):
             break
         await asyncio.sleep(0.2)
+    used = meter.stop()
+    per_report = {part: 1e3 * t / max(1, len(accepted)) for part, t in used.items()}
     latencies = [
         (receiver.arrived[rid] - at) * 1e3 for rid, at in accepted if rid in receiver.arrived
     ]
@@ -303,6 +322,15 @@ async def _at_rate(url, auth, pv, receiver: Receiver, rate: int, seconds: float)
         note=f"{count} reports sent in {seconds:.0f} s, {len(accepted)} accepted, "
         f"{len(latencies)} webhooks received ({lost} missing); "
         + (f"not accepted: {dict(poster.failures)}; " if poster.failures else "")
-        + f"p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms",
-        extra={"p50": p50, "p95": p95, "p99": p99, "max": worst, "sent": count, "lost": lost},
+        + f"p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms; CPU per report: "
+        + ", ".join(f"{part} {ms:.2f} ms" for part, ms in per_report.items()),
+        extra={
+            "p50": p50,
+            "p95": p95,
+            "p99": p99,
+            "max": worst,
+            "sent": count,
+            "lost": lost,
+            "cpu_ms_per_report": per_report,
+        },
     )
