@@ -42,6 +42,8 @@ from services.progress.domain.scoring import CriterionScore, ScoreBreakdown
 
 log = logging.getLogger("services.progress.ranking")
 
+BLOCS_PER_ROUND = 500
+
 
 async def compute(
     con: asyncpg.Connection, bloc: store.BlocYear, default: ScoringScheme, day: date
@@ -49,15 +51,9 @@ async def compute(
     scheme = bloc.scheme(default)
     if not bloc.members:
         return scheme, []
-    loaded = await store.load_targets(
-        con,
-        unit_ids=bloc.members,
-        deadline_from=date(bloc.year, 1, 1),
-        deadline_before=date(bloc.year + 1, 1, 1),
-    )
     by_unit: dict[UUID, list[TargetState]] = defaultdict(list)
-    for x in loaded:
-        by_unit[x.target.unit_id].append(x.state)
+    for state in await store.states_of_units(con, bloc.members, bloc.year):
+        by_unit[state.target.unit_id].append(state)
     names = await store.unit_names(con, bloc.members)
     stats = []
     for unit in bloc.members:
@@ -93,9 +89,10 @@ async def recompute_dirty(
     config: ProgressConfig,
     clock: Clock,
     *,
-    limit: int = 500,
+    limit: int = BLOCS_PER_ROUND,
 ) -> int:
-    """Recompute the blocs marked since the last call (one transaction). Returns how many."""
+    """Recompute the blocs marked since the last call, up to `limit` of them (one transaction).
+    Returns how many: `limit` means more may be waiting."""
     day = today(clock)
     async with UnitOfWork(pool, source=events.SOURCE) as uow:
         pairs = await store.take_dirty(uow.con, limit)

@@ -122,7 +122,11 @@ class Scheduler:
         await determine_year_end_leaders(self.pool, self.bus, self.config, day)
 
     async def standings(self) -> None:
-        while await ranking.recompute_dirty(self.pool, self.bus, self.config, self.clock):
+        """One round of the standings worker: every bloc marked so far, once. Marks made during
+        the round wait for the next one (a round that looped until none were left never ended
+        while batches kept coming, and took the process's time from them)."""
+        limit = ranking.BLOCS_PER_ROUND
+        while await ranking.recompute_dirty(self.pool, self.bus, self.config, self.clock) == limit:
             pass
 
     def start(self, *, timed: bool = True) -> None:

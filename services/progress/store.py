@@ -7,6 +7,7 @@ targets' rows (`FOR UPDATE`, in id order, so concurrent batches cannot deadlock)
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -49,10 +50,13 @@ def _report_cols(alias: str, prefix: str) -> str:
     return ", ".join(f"{alias}.{c} AS {prefix}{c}" for c in _REPORT_COLUMNS)
 
 
+# Columns in the order of the records' fields (Target, then Report twice, then Achievement's own),
+# so a row becomes records by position, without a lookup by name per column: the standings worker
+# builds every target of each bloc it recomputes.
 _STATE_SELECT = f"""
 SELECT t.target_id, t.campaign_id, t.unit_id, t.name, t.metric, t.unit_of_measure,
-       t.target_value, t.direction, t.weight, t.deadline, t.indicator_code, t.revision,
-       t.allow_negative, {_report_cols("cr", "c_")}, {_report_cols("fr", "f_")},
+       t.target_value, t.direction, t.weight, t.deadline, t.revision, t.allow_negative,
+       t.indicator_code, {_report_cols("cr", "c_")}, {_report_cols("fr", "f_")},
        a.report_id AS a_report_id, a.achieved_on AS a_achieved_on, a.deadline AS a_deadline,
        a.completion AS a_completion
 FROM targets t
@@ -60,6 +64,9 @@ LEFT JOIN reports cr ON cr.report_id = t.current_report_id
 LEFT JOIN reports fr ON fr.report_id = t.first_report_id
 LEFT JOIN achievements a ON a.target_id = t.target_id
 """
+_INDICATOR, _CURRENT = 12, 13
+_FIRST = _CURRENT + len(_REPORT_COLUMNS)
+_ACHIEVEMENT = _FIRST + len(_REPORT_COLUMNS)
 # Campaigns are read apart, once each (`_campaigns`): joined to every target row, their unit and
 # bloc arrays (hundreds of ids) were decoded again per target and dominated the standings
 # worker's loads (measured by bench/ingest.py).
@@ -150,26 +157,41 @@ async def _campaigns(
     return campaigns, {r["target_id"]: r["last_at"] for r in found if r["target_id"] is not None}
 
 
+def _report_at(v: tuple, i: int) -> Report | None:
+    """The report in `_REPORT_COLUMNS` order from position i of a row's values, if any."""
+    if v[i] is None:
+        return None
+    evidence = v[i + 7]
+    return Report(
+        v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6],
+        tuple(evidence) if evidence else (), v[i + 8],
+    )  # fmt: skip
+
+
+def _state_of(r: asyncpg.Record) -> TargetState:
+    """A `_STATE_SELECT` row as the target's state (by position, see there)."""
+    v = tuple(r)
+    target = Target(*v[:_INDICATOR])
+    current = _report_at(v, _CURRENT)
+    # most often the first report is still the current one: the same record, made once
+    first = current if v[_FIRST] == v[_CURRENT] else _report_at(v, _FIRST)
+    achievement = None
+    if v[_ACHIEVEMENT] is not None:
+        achievement = Achievement(
+            target.id, target.campaign_id, target.unit_id, *v[_ACHIEVEMENT : _ACHIEVEMENT + 4]
+        )
+    return TargetState(target, current, achievement, first)
+
+
 def _loaded(
     r: asyncpg.Record, campaigns: dict[UUID, Campaign], last: dict[UUID, datetime] | None = None
 ) -> Loaded:
-    target = target_of(r)
-    achievement = None
-    if r["a_report_id"] is not None:
-        achievement = Achievement(
-            target_id=target.id,
-            campaign_id=target.campaign_id,
-            unit_id=target.unit_id,
-            report_id=r["a_report_id"],
-            achieved_on=r["a_achieved_on"],
-            deadline=r["a_deadline"],
-            completion=r["a_completion"],
-        )
-    state = TargetState(target, report_of(r, "c_"), achievement, report_of(r, "f_"))
+    state = _state_of(r)
+    target = state.target
     return Loaded(
         state,
         campaigns.get(target.campaign_id),
-        r["indicator_code"],
+        r[_INDICATOR],
         last.get(target.id) if last else None,
     )
 
@@ -224,6 +246,31 @@ async def load_targets(
     )
     campaigns, _ = await _campaigns(con, rows)
     return [_loaded(r, campaigns) for r in rows]
+
+
+_SCORED = (
+    _STATE_SELECT
+    + """
+WHERE t.unit_id = ANY($1::uuid[]) AND t.deadline >= $2 AND t.deadline < $3
+ORDER BY t.unit_id, t.deadline, t.name, t.target_id
+"""
+)
+_STATES_PER_SLICE = 500
+
+
+async def states_of_units(
+    con: asyncpg.Connection, unit_ids: Sequence[UUID], year: int
+) -> list[TargetState]:
+    """The states of the units' targets due in `year` (what a bloc's ranking counts), in the order
+    of `load_targets`, without their campaigns. Made a slice at a time, letting the event loop
+    run between slices: the standings worker shares it with the consumer and HTTP requests."""
+    rows = await con.fetch(_SCORED, list(unit_ids), date(year, 1, 1), date(year + 1, 1, 1))
+    states: list[TargetState] = []
+    for start in range(0, len(rows), _STATES_PER_SLICE):
+        if start:
+            await asyncio.sleep(0)
+        states += map(_state_of, rows[start : start + _STATES_PER_SLICE])
+    return states
 
 
 _uuid_order = attrgetter("int")  # the order of UUIDs, compared in C
@@ -780,12 +827,19 @@ async def mark_year_dirty(con: asyncpg.Connection, year: int) -> None:
 
 
 async def take_dirty(con: asyncpg.Connection, limit: int) -> list[tuple[UUID, int]]:
-    """Claim up to `limit` marks (skipping those another instance holds) and delete them; the
-    caller recomputes in the same transaction."""
+    """Claim the marks of up to `limit` (bloc, year) pairs, oldest first, every mark of each (a
+    burst of batches marks the same blocs many times: one recomputation answers them all), and
+    delete them; marks another instance holds are skipped. The caller recomputes in the same
+    transaction, whose later statements see every change that made these marks."""
     rows = await con.fetch(
         """
+        WITH pairs AS (
+            SELECT bloc_id, year FROM standings_dirty
+            GROUP BY bloc_id, year ORDER BY min(id) LIMIT $1
+        )
         DELETE FROM standings_dirty WHERE id IN (
-            SELECT id FROM standings_dirty ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+            SELECT d.id FROM standings_dirty d JOIN pairs p USING (bloc_id, year)
+            FOR UPDATE OF d SKIP LOCKED)
         RETURNING bloc_id, year
         """,
         limit,

@@ -68,3 +68,47 @@ async def test_set_based_ingest_equals_the_domain(seeded, seed):
             expected.first_reported and expected.first_reported.id
         )
     assert await seeded.outbox() == []
+
+
+async def test_the_standings_worker_reads_the_states_load_targets_reads(seeded):
+    """`store.states_of_units` (rows read by position, no campaigns) against `load_targets`:
+    reports with notes and evidence, corrections, achievements."""
+    events: list = history(5, n=60)
+    for i in range(0, len(events), 3):
+        events[i] = events[i].model_copy(update={"note": f"ghi chú {i}", "evidence": [f"vb/{i}"]})
+    first = events[0]
+    events.append(p.TargetAchieved(
+        target_id=first.target_id, campaign_id=ID.campaign, unit_id=first.unit_id,
+        report_id=first.report_id, achieved_on=first.as_of,
+        deadline=first.as_of + timedelta(days=3), early_by_days=3, finished_early=True,
+        completion=1.25,
+    ))  # fmt: skip
+    await seeded.feed(*events)
+    loaded = await store.load_targets(seeded.pool)
+    assert any(x.state.achievement for x in loaded)
+    assert any(x.state.current and x.state.current.note for x in loaded)
+    units = sorted({x.target.unit_id for x in loaded})
+    async with seeded.pool.acquire() as con:
+        for year in {x.target.deadline.year for x in loaded}:
+            expected = [x.state for x in loaded if x.target.deadline.year == year]
+            assert await store.states_of_units(con, units, year) == expected
+            assert await store.states_of_units(con, units[:1], year) == [
+                s for s in expected if s.target.unit_id == units[0]
+            ]
+
+
+async def test_taking_dirty_marks_takes_every_mark_of_the_oldest_blocs(seeded):
+    """A burst of batches marks the same blocs again and again: one round takes all of a bloc's
+    marks (one recomputation answers them), the blocs marked first first, up to the limit."""
+    first, second = UUID(int=2), UUID(int=1)  # marked in that order
+    async with seeded.pool.acquire() as con:
+        await con.execute("DELETE FROM standings_dirty")
+        for bloc in (first, second, first, second, first):
+            await store.mark_blocs_dirty(con, [(bloc, 2020)])
+        async with con.transaction():
+            assert await store.take_dirty(con, 1) == [(first, 2020)]
+        left = await con.fetch("SELECT bloc_id, year FROM standings_dirty")
+        assert [(r["bloc_id"], r["year"]) for r in left] == [(second, 2020)] * 2
+        async with con.transaction():
+            assert await store.take_dirty(con, 10) == [(second, 2020)]
+        assert await con.fetchval("SELECT count(*) FROM standings_dirty") == 0
