@@ -37,12 +37,19 @@ auto-commit; a new group starts from the earliest offset):
    aiokafka consumer's `commit({tp: offset})` — not FastStream's `ack()`, which commits every
    consumed position of the consumer. Partitions revoked meanwhile are left to their new owner.
 
+Pipelining: while a batch goes through steps 2 to 5 (a task of its own), the records aiokafka has
+already fetched behind it are taken (`getmany` without waiting) and decoded (step 1), letting that
+task run every few records: PostgreSQL executes one batch's statements while Python decodes the
+next. Batches are still applied one at a time, in order, each after the previous one's offsets
+are committed; when nothing is fetched yet, the handler returns and FastStream polls as usual.
+
 Database or broker unavailable (connection errors, failed DLQ publish, failed offset commit), or
 `max_failed_per_batch` events of one batch failing (a bad deploy, not bad events): nothing is
 dead-lettered for that; the consumer rewinds its position to the batch's first offsets
 (`seek`) and polls it again after a growing pause (up to `reconnect_backoff_max`), so it keeps
-polling (no `max_poll_interval` eviction) and resumes when the dependency is back. Any other
-exception escaping the processing, even a BaseException, also rewinds first.
+polling (no `max_poll_interval` eviction) and resumes when the dependency is back; the batch
+decoded behind it is dropped and read again too. Any other exception escaping the processing, even
+a BaseException, also rewinds first (to the first batch not done).
 
 Guarantees:
 
@@ -74,7 +81,7 @@ from typing import Annotated, Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError
+from aiokafka.errors import CommitFailedError, ConsumerStoppedError, IllegalStateError
 from faststream import Context
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import FAKE_CONSUMER, KafkaMessage
@@ -104,6 +111,8 @@ Item = tuple[ConsumerRecord, Envelope]
 # FastStream injects the batch's aiokafka consumer into the handler's parameter so annotated
 _KAFKA_CONSUMER = Annotated[AIOKafkaConsumer, Context("handler_.consumer")]
 DeadLetter = tuple[ConsumerRecord, BaseException | str, int]
+_DECODE_SLICE = 64  # records decoded between two turns of the batch being applied
+_REPOLL_SECONDS = 0.01  # while a batch is applied and nothing was fetched behind it yet
 
 
 class SystemicFailure(Exception):
@@ -283,17 +292,36 @@ class Consumer:
     async def handle_batch(
         self, records: Sequence[ConsumerRecord], kafka: AIOKafkaConsumer
     ) -> None:
-        """Process one polled batch completely, or rewind to it. Never lets FastStream move on
-        past records that were neither applied nor dead-lettered."""
+        """Process one polled batch completely, and the batches polled behind it while it was
+        being applied (see "Pipelining" in the module), or rewind to the first one not done.
+        Never lets FastStream move on past records that were neither applied nor
+        dead-lettered."""
         if not records:
             return
+        unsettled: list[ConsumerRecord] = list(records)  # polled, not known to be done
+        pending: asyncio.Task[None] | None = None
         try:
-            await self._process(records, kafka)
-            self._infra_failures = 0
+            decoded = await self._decode(records, overlapping=False)
+            while True:
+                pending = asyncio.create_task(self._finish(records, *decoded, kafka))
+                following = await _poll_ready(kafka, self.max_records)
+                while not following and not pending.done():  # fetched a moment later, often
+                    await asyncio.wait([pending], timeout=_REPOLL_SECONDS)
+                    following = await _poll_ready(kafka, self.max_records)
+                unsettled = [*records, *following]
+                if following:
+                    upcoming = await self._decode(following, overlapping=True)
+                await pending  # its failure is raised here, with `following` still unsettled
+                pending = None
+                self._infra_failures = 0
+                if not following:
+                    return
+                records, decoded = following, upcoming
         except Exception as e:
+            await _cancel(pending)
             # The database or the broker is unavailable (or this code has a bug): read the batch
             # again after a pause. What was committed meanwhile is skipped by the inbox then.
-            _rewind(kafka, records)
+            _rewind(kafka, unsettled)
             self.stats.rewinds += 1
             self._infra_failures += 1
             delay = _backoff(self._infra_failures, 0.5, self.reconnect_backoff_max)
@@ -310,16 +338,23 @@ class Consumer:
         except BaseException:
             # cancelled, or a crash FastStream's supervisor may survive by restarting its loop:
             # make sure a restarted loop reads this batch again instead of the next one
-            _rewind(kafka, records)
+            await _cancel(pending)
+            _rewind(kafka, unsettled)
             raise
 
-    async def _process(self, records: Sequence[ConsumerRecord], kafka: AIOKafkaConsumer) -> None:
+    async def _decode(
+        self, records: Sequence[ConsumerRecord], *, overlapping: bool
+    ) -> tuple[list[Item], list[DeadLetter]]:
+        """Decode every record; one that is not one of our events becomes a dead letter. While
+        the previous batch is being applied (`overlapping`), let it run every few records: its
+        statements then execute in PostgreSQL while this batch is decoded here."""
         self.stats.batches += 1
-        self._failed_in_batch = 0
         await self._call_hook("batch", records)
         items: list[Item] = []
         dead: list[DeadLetter] = []
-        for record in records:
+        for n, record in enumerate(records):
+            if overlapping and n % _DECODE_SLICE == _DECODE_SLICE - 1:
+                await asyncio.sleep(0)
             try:
                 items.append((record, from_message(record.value, record.headers or ())))
             except Exception as e:
@@ -332,6 +367,17 @@ class Consumer:
                     e,
                 )
                 dead.append((record, e, 1))
+        return items, dead
+
+    async def _finish(
+        self,
+        records: Sequence[ConsumerRecord],
+        items: list[Item],
+        dead: list[DeadLetter],
+        kafka: AIOKafkaConsumer,
+    ) -> None:
+        """Apply a decoded batch, publish its dead letters, commit its offsets."""
+        self._failed_in_batch = 0
         await self._apply_isolating(items, dead, first=True)
         if dead:
             assert self._producer is not None, "not started"
@@ -485,6 +531,28 @@ async def _parse_batch(records: tuple[ConsumerRecord, ...]) -> KafkaMessage:
 
 async def _decode_batch(message: KafkaMessage) -> Any:
     return message.raw_message
+
+
+async def _poll_ready(kafka: AIOKafkaConsumer, max_records: int) -> list[ConsumerRecord]:
+    """The records aiokafka has already fetched (it fetches ahead in the background), without
+    waiting for more: the next batch, to decode while the current one is applied. Empty when
+    none are there yet; FastStream's loop then polls and waits as usual."""
+    try:
+        batch = await kafka.getmany(timeout_ms=0, max_records=max_records)
+    except ConsumerStoppedError:  # stopping: FastStream's loop ends too
+        return []
+    return [r for rs in batch.values() for r in rs]
+
+
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    """Stop a batch still being applied and wait until it has (its transaction rolls back unless
+    it already committed; either way it is read again, and the inbox skips what was applied)."""
+    if task is None or task.done():
+        return
+    task.cancel()
+    await asyncio.wait([task])
+    if not task.cancelled():
+        task.exception()  # retrieved: it is logged with the batch's failure, not by asyncio
 
 
 def _rewind(kafka: AIOKafkaConsumer, records: Sequence[ConsumerRecord]) -> None:

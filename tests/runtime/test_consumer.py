@@ -377,3 +377,57 @@ async def test_a_batch_where_everything_fails_is_held_back_not_dead_lettered(
     finally:
         await consumer.stop()
         await pool.close()
+
+
+async def test_the_next_batch_is_decoded_while_one_is_applied_and_a_failure_rewinds_both(
+    fresh_database: str, fresh_topic, kafka_bootstrap: str
+) -> None:
+    pool = await prepare_database(fresh_database)
+    topic = await fresh_topic(partitions=1)
+    messages = _reports(topic, 40)
+    stages: list[tuple[str, int]] = []  # (stage, the batch's first offset), in order
+
+    async def hook(stage: str, records: Sequence[ConsumerRecord]) -> None:
+        stages.append((stage, min(r.offset for r in records)))
+
+    write = effect_writer("pipeline-test")
+    consumer = Consumer(
+        "pipeline-test",
+        pool=pool,
+        bootstrap_servers=kafka_bootstrap,
+        max_records=5,
+        reconnect_backoff_max=0.3,
+        hook=hook,
+    )
+    failed: list[int] = []
+
+    @consumer.batch_handler(topic)
+    async def apply(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+        done = [o for s, o in stages if s == "after_offset_commit"]
+        if len(done) == 2 and not failed:  # the third batch: the database goes away once
+            failed.append(int(envelopes[0].data.value))
+            raise ConnectionResetError("connection to the database was lost")
+        await write(uow, envelopes)
+
+    try:
+        await produce(kafka_bootstrap, messages)
+        await consumer.start()
+        await wait_consumed(kafka_bootstrap, consumer.group_id, topic)
+        applied = await effects(pool, "pipeline-test")
+        assert sorted(r["seq"] for r in applied) == list(range(40))  # each once
+        assert consumer.stats.rewinds == 1 and consumer.stats.dead_lettered == 0
+        assert await committed_offsets(kafka_bootstrap, consumer.group_id, topic) == {0: 40}
+        committed = [o for s, o in stages if s == "after_offset_commit"]
+        assert committed == sorted(set(committed))  # one batch at a time, in order
+        # a batch was decoded ("batch") before the one in front of it had committed its offsets
+        assert any(
+            stage == "batch" and later > earlier
+            for i, (stage, later) in enumerate(stages)
+            for s, earlier in stages[i + 1 :]
+            if s == "after_offset_commit"
+        )
+        # the failed batch, and the one decoded behind it, were read again
+        assert [o for s, o in stages if s == "batch"].count(failed[0]) == 2
+    finally:
+        await consumer.stop()
+        await pool.close()
