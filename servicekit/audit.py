@@ -156,6 +156,7 @@ class AuditTrail:
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
+        self.inserts = 0  # statements written so far (tests, diagnostics)
         self._waiting: list[tuple[tuple, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -176,6 +177,7 @@ class AuditTrail:
                     columns = [list(c) for c in zip(*rows, strict=True)]
                     columns[1] = [" ".join(roles) for roles in columns[1]]
                     await con.execute(_INSERT, *columns)
+                self.inserts += 1
             except Exception as e:
                 for _, done in group:
                     if not done.done():

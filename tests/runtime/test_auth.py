@@ -286,3 +286,21 @@ async def test_a_token_verified_before_is_refused_once_expired(signer):
     with pytest.raises(InvalidToken) as refused:
         await verifier.verify(token)
     assert refused.value.reason == "expired"
+
+
+async def test_audit_rows_of_concurrent_requests_are_all_written_in_groups(signer, service):
+    app, client, pool = service
+    officer = signer.bearer(sub="bob", roles=["unit_officer"], unit_id="U1")
+    await client.post("/units/U1/reports", json={}, headers=officer)  # the trail exists now
+    trail = app.state.audit_trail
+    before = trail.inserts
+    await asyncio.gather(
+        *(client.post("/units/U1/reports", json={}, headers=officer) for _ in range(20)),
+        *(client.get("/admin", headers=officer) for _ in range(10)),  # 403: audited too
+    )
+    rows = await pool.fetch("SELECT actor, action, status FROM audit_log ORDER BY id")
+    statuses = sorted(r["status"] for r in rows[1:])
+    assert statuses == [201] * 20 + [403] * 10, "every request has its row"
+    assert {r["actor"] for r in rows} == {"bob"}
+    inserts = trail.inserts - before
+    assert 1 <= inserts < 30, f"{inserts} INSERTs for 30 rows: the rows were not grouped"
