@@ -345,6 +345,25 @@ class Ingested:
     """(unit, deadline year) of the targets advanced."""
 
 
+def _report_columns(reports: Sequence[tuple[Report, UUID]]) -> list[list]:
+    """(report, campaign id) pairs as the ten `unnest` arrays `_INGEST` and `_SUBMITTED` take:
+    report id, target, campaign, unit, value, as of, reported at, note, evidence, supersedes.
+    Evidence references hold no whitespace (DocumentRef, and the domain's check): one text each,
+    split again in SQL."""
+    return [
+        [r.id for r, _ in reports],
+        [r.target_id for r, _ in reports],
+        [c for _, c in reports],
+        [r.unit_id for r, _ in reports],
+        [r.value for r, _ in reports],
+        [r.as_of for r, _ in reports],
+        [r.reported_at for r, _ in reports],
+        [r.note for r, _ in reports],
+        [" ".join(r.evidence) for r, _ in reports],
+        [r.supersedes for r, _ in reports],
+    ]
+
+
 async def insert_and_advance(
     con: asyncpg.Connection,
     reports: Sequence[tuple[Report, UUID]],
@@ -356,17 +375,7 @@ async def insert_and_advance(
         return Ingested(set(), set())
     rows = await con.fetch(
         _INGEST,
-        [r.id for r, _ in reports],
-        [r.target_id for r, _ in reports],
-        [c for _, c in reports],
-        [r.unit_id for r, _ in reports],
-        [r.value for r, _ in reports],
-        [r.as_of for r, _ in reports],
-        [r.reported_at for r, _ in reports],
-        [r.note for r, _ in reports],
-        # references hold no whitespace (DocumentRef, and the domain's check): one text each
-        [" ".join(r.evidence) for r, _ in reports],
-        [r.supersedes for r, _ in reports],
+        *_report_columns(reports),
         list(held_back),
     )
     new = {r["report_id"] for r in rows if r["report_id"] is not None}
@@ -441,16 +450,7 @@ async def save_submitted(
     dirty = sorted({(s.target.unit_id, s.target.deadline.year) for s in states})
     await con.execute(
         _SUBMITTED,
-        [r.id for r, _ in reports],
-        [r.target_id for r, _ in reports],
-        [c for _, c in reports],
-        [r.unit_id for r, _ in reports],
-        [r.value for r, _ in reports],
-        [r.as_of for r, _ in reports],
-        [r.reported_at for r, _ in reports],
-        [r.note for r, _ in reports],
-        [" ".join(r.evidence) for r, _ in reports],  # no whitespace in a reference
-        [r.supersedes for r, _ in reports],
+        *_report_columns(reports),
         [s.target.id for s in states],
         [s.current.id if s.current else None for s in states],
         [s.first_reported.id if s.first_reported else None for s in states],
