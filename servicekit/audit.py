@@ -170,12 +170,11 @@ class AuditTrail:
     async def _write_waiting(self) -> None:
         while self._waiting:
             group, self._waiting = self._waiting, []
-            rows = [row for row, _ in group]
+            columns = [list(c) for c in zip(*(row for row, _ in group), strict=True)]
+            # roles are role names (no spaces): one text per row, split in SQL
+            columns[1] = [" ".join(roles) for roles in columns[1]]
             try:
                 async with self.pool.acquire() as con:
-                    # roles are role names (no spaces): one text per row, split in SQL
-                    columns = [list(c) for c in zip(*rows, strict=True)]
-                    columns[1] = [" ".join(roles) for roles in columns[1]]
                     await con.execute(_INSERT, *columns)
                 self.inserts += 1
             except Exception as e:

@@ -207,7 +207,7 @@ async def lock_targets(
     COMMITTED, the joined report and achievement rows of its own older snapshot, so a report
     committed meanwhile would be compared with a stale current report and an achievement
     derived twice (found at 200 concurrent reports/s)."""
-    wanted = sorted(set(ids))
+    wanted = list(set(ids))  # lock_for_update takes them in id order; the read needs none
     if not wanted:
         return {}
     await lock_for_update(con, wanted)
