@@ -431,3 +431,84 @@ async def test_the_next_batch_is_decoded_while_one_is_applied_and_a_failure_rewi
     finally:
         await consumer.stop()
         await pool.close()
+
+
+async def _lanes_run(
+    pool, bootstrap: str, topic: str, *, independent: bool, fail_once: bool
+) -> tuple[list[list[int]], int]:
+    """Consume 120 reports (report i for target i % 12) from 4 partitions with lanes=2; each
+    handler call holds its transaction a moment. Returns the seqs of each call, in the order the
+    calls ended, and the most calls there were at once."""
+    name = f"lanes-{uuid4().hex[:6]}"
+    write = effect_writer(name)
+    calls: list[list[int]] = []
+    active = most = 0
+    failed: list[bool] = []
+    consumer = Consumer(
+        name,
+        pool=pool,
+        bootstrap_servers=bootstrap,
+        max_records=40,
+        lanes=2,
+        reconnect_backoff_max=0.3,
+    )
+
+    @consumer.batch_handler(topic, independent_partitions=independent)
+    async def apply(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+        nonlocal active, most
+        active += 1
+        most = max(most, active)
+        try:
+            await asyncio.sleep(0.05)
+            if fail_once and not failed and active == 2:
+                failed.append(True)  # the database goes away under one lane
+                raise ConnectionResetError("connection to the database was lost")
+            await write(uow, envelopes)
+            calls.append([int(e.data.value) for e in envelopes])
+        finally:
+            active -= 1
+
+    try:
+        await produce(bootstrap, _reports(topic, 120, keys=12))
+        await consumer.start()
+        await wait_consumed(bootstrap, consumer.group_id, topic)
+        applied = await effects(pool, name)
+        assert sorted(r["seq"] for r in applied) == list(range(120))  # each once
+        assert consumer.stats.rewinds == (1 if fail_once else 0) and len(failed) == fail_once
+        return calls, most
+    finally:
+        await consumer.stop()
+
+
+async def test_lanes_apply_partitions_at_once_in_order_and_a_failing_lane_rewinds_the_batch(
+    fresh_database: str, fresh_topic, kafka_bootstrap: str
+) -> None:
+    pool = await prepare_database(fresh_database)
+    topic = await fresh_topic(partitions=4)
+    try:
+        calls, most = await _lanes_run(
+            pool, kafka_bootstrap, topic, independent=True, fail_once=True
+        )
+    finally:
+        await pool.close()
+    assert most == 2  # two transactions of one batch at once
+    # a target's reports share a partition, so one lane: applied in offset order, whichever
+    # lane's transaction ended first
+    last: dict[int, int] = {}
+    for seqs in calls:
+        for seq in seqs:
+            assert seq > last.get(seq % 12, -1)
+            last[seq % 12] = seq
+    assert len(last) == 12
+
+
+async def test_lanes_leave_a_topic_not_declared_independent_in_one_transaction(
+    fresh_database: str, fresh_topic, kafka_bootstrap: str
+) -> None:
+    pool = await prepare_database(fresh_database)
+    topic = await fresh_topic(partitions=4)
+    try:
+        _, most = await _lanes_run(pool, kafka_bootstrap, topic, independent=False, fail_once=False)
+    finally:
+        await pool.close()
+    assert most == 1
