@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import httpx
+import aiohttp
 from fastapi import FastAPI
 
 from servicekit.service import build_app
@@ -28,10 +28,11 @@ def create(
     settings: ServiceSettings | None = None,
     *,
     resolver: Resolver | None = None,
-    http_client: httpx.AsyncClient | None = None,
+    http_client: aiohttp.ClientSession | None = None,
 ) -> FastAPI:
     """`settings` may be plain ServiceSettings: notify's own come from the environment then.
-    `resolver` and `http_client` replace the system's DNS and the dispatcher's HTTP client."""
+    `resolver` and `http_client` replace the system's DNS and the dispatcher's HTTP client
+    session (`webhook.new_session` makes one; the caller closes it)."""
     s = NotifySettings.of(settings)
     runtime = NotifyRuntime.from_settings(s, resolver)
     app = build_app(

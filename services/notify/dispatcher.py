@@ -43,8 +43,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+import aiohttp
 import asyncpg
-import httpx
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -171,7 +171,7 @@ class Dispatcher:
         pool: asyncpg.Pool,
         runtime: NotifyRuntime,
         *,
-        client: httpx.AsyncClient | None = None,
+        client: aiohttp.ClientSession | None = None,
         stop_grace_s: float = 5.0,
     ) -> None:
         self.runtime = runtime
@@ -212,13 +212,7 @@ class Dispatcher:
             return
         self._stopping = False
         if self._client is None:
-            room = self.runtime.settings.dispatch_max_in_flight
-            # No proxy from the environment: it would stand between notify and the subscriber
-            # and undo the address pinning of the SSRF guard.
-            self._client = httpx.AsyncClient(
-                trust_env=False,
-                limits=httpx.Limits(max_connections=room + 8, max_keepalive_connections=room),
-            )
+            self._client = webhook.new_session(self.runtime.settings.dispatch_max_in_flight)
         self._recorder.start()
         self._listener = asyncio.create_task(self._listen(), name="notify-dispatch-listen")
         self._runner = asyncio.create_task(self._run(), name="notify-dispatch")
@@ -247,7 +241,7 @@ class Dispatcher:
         await self._recorder.stop(self._stop_grace_s)
         await self._give_back(unsent)
         if self._own_client and self._client is not None:
-            await self._client.aclose()
+            await self._client.close()
             self._client = None
 
     async def _give_back(self, jobs: list[Job]) -> None:

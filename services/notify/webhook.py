@@ -37,8 +37,6 @@ import asyncio
 import email.utils
 import hashlib
 import hmac
-import importlib.util
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,7 +44,8 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 from uuid import UUID
 
-import httpx
+import aiohttp
+from yarl import URL
 
 from schemas.envelope import SPECVERSION, Envelope, format_time
 from services.notify.domain.delivery import Outcome
@@ -60,12 +59,9 @@ USER_AGENT = "thidua-notify/1"
 DEFAULT_TOLERANCE_S = 300
 
 _KEEP_ALIVE_BODY_LIMIT = 64 * 1024
-
-# httpcore asks sniffio which event loop runs on every lock, event and response close; without
-# sniffio installed each ask searches sys.path for it again (a tenth of notify's CPU while
-# delivering). Recorded as absent, the failing import is immediate and httpcore assumes asyncio.
-if importlib.util.find_spec("sniffio") is None:
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
+# aiohttp would add Accept-Encoding (we never read the answer, so no compression is invited) and
+# a Content-Type of its own for a body without one (ours is always set explicitly).
+_SKIP_AUTO_HEADERS = frozenset({"Accept-Encoding", "Content-Type"})
 
 # CloudEvents HTTP binding 3.1.3.2: printable ASCII is sent as is, except space, '"' and '%'.
 _CE_SAFE = "".join(c for c in map(chr, range(0x21, 0x7F)) if c not in ' "%')
@@ -148,54 +144,81 @@ def build_request(
     return WebhookRequest(headers=headers, body=body, event_id=envelope.id)
 
 
+def new_session(max_in_flight: int) -> aiohttp.ClientSession:
+    """The HTTP client session `send` expects, shared by all subscribers: close it when done."""
+    connector = aiohttp.TCPConnector(
+        # Counts connections in use only (the dispatcher has at most max_in_flight calls out);
+        # idle ones are closed after keepalive_timeout.
+        limit=max_in_flight + 8,
+        # Idle connections go before common servers' 5 s idle limit closes them under a request
+        # (a POST is not retried on a connection the server dropped).
+        keepalive_timeout=4.0,
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        # No proxy from the environment: it would stand between notify and the subscriber and
+        # undo the address pinning of the SSRF guard.
+        trust_env=False,
+        # A subscriber's cookies must not reach another subscriber (nor itself: calls are
+        # independent and signed).
+        cookie_jar=aiohttp.DummyCookieJar(),
+        # `send` bounds each attempt itself.
+        timeout=aiohttp.ClientTimeout(),
+    )
+
+
 async def send(
-    client: httpx.AsyncClient,
+    session: aiohttp.ClientSession,
     url: str,
     request: WebhookRequest,
-    timeout: float,  # noqa: ASYNC109 - also sets httpx's own limits and the error text
+    timeout: float,  # noqa: ASYNC109 - also in the error text
     *,
     connect_to: IPAddress | None = None,
 ) -> Outcome:
-    """POST the request; never raises for what the network or the receiver does.
+    """POST the request through a session made by `new_session`; never raises for what the
+    network or the receiver does.
 
     `timeout` bounds the whole attempt, so a receiver that trickles its answer cannot hold it
     longer. Redirects are not followed (one could lead to an address the SSRF check refused).
     With `connect_to` (an address `ssrf.check_url` passed) the connection goes to that address
-    while Host and TLS name stay the URL's, so DNS cannot change between check and connection.
+    while Host and TLS name (SNI and certificate check) stay the URL's, so DNS cannot change
+    between check and connection.
     """
-    target = httpx.URL(url)
-    headers = dict(request.headers)
-    extensions: dict[str, object] = {}
+    target = URL(url)
+    headers = request.headers
+    server_hostname = None
     if connect_to is not None:
-        headers["Host"] = target.netloc.decode("ascii")
-        extensions["sni_hostname"] = target.raw_host.decode("ascii")
-        target = target.copy_with(host=str(connect_to))
+        # yarl brackets an IPv6 host; Host keeps the URL's host (IDNA) and non-default port.
+        headers = {**headers, "Host": target.host_port_subcomponent or ""}
+        server_hostname = target.raw_host
+        target = target.with_host(str(connect_to))
     started = time.perf_counter()
     try:
         async with asyncio.timeout(timeout):
-            async with client.stream(
-                "POST",
+            async with session.post(
                 target,
-                content=request.body,
+                data=request.body,
                 headers=headers,
-                timeout=httpx.Timeout(timeout),
-                follow_redirects=False,
-                extensions=extensions,
+                skip_auto_headers=_SKIP_AUTO_HEADERS,
+                allow_redirects=False,
+                auto_decompress=False,
+                server_hostname=server_hostname,
             ) as response:
-                status, reason = response.status_code, response.reason_phrase
+                status, reason = response.status, response.reason or ""
                 retry_after = _retry_after(response.headers)
                 # Only the status counts, but a connection is kept alive for the next call only
                 # when the body was read to its end: read a short one, drop a long one.
                 read = 0
-                async for chunk in response.aiter_raw():
+                async for chunk in response.content.iter_any():
                     read += len(chunk)
                     if read > _KEEP_ALIVE_BODY_LIMIT:
+                        response.close()
                         break
-    except (TimeoutError, httpx.TimeoutException):
+    except TimeoutError:  # aiohttp's own timeouts are TimeoutErrors too
         return Outcome(None, f"timed out after {timeout:g} s", time.perf_counter() - started)
-    except httpx.ConnectError:
+    except aiohttp.ClientConnectorError:  # refused, unreachable, DNS, TLS handshake
         return Outcome(None, "connection failed", time.perf_counter() - started)
-    except httpx.HTTPError as e:
+    except aiohttp.ClientError as e:
         # Only the class: exception texts can carry the URL, which must not reach events.
         return Outcome(None, f"transport error ({type(e).__name__})", time.perf_counter() - started)
     duration = time.perf_counter() - started
