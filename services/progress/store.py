@@ -870,6 +870,13 @@ class BlocYear:
 async def get_bloc_year(
     con: asyncpg.Connection, bloc_id: UUID, year: int, *, lock: bool = False
 ) -> BlocYear | None:
+    """The bloc's year; with `lock`, locked until commit, then read in a statement of its own
+    (see `lock_targets`: a locking read that waited would join the named scheme and the members
+    of its own older snapshot)."""
+    if lock:
+        await con.execute(
+            "SELECT 1 FROM blocs WHERE bloc_id = $1 AND year = $2 FOR UPDATE", bloc_id, year
+        )
     row = await con.fetchrow(
         """
         SELECT b.*, s.scheme AS named,
@@ -877,8 +884,7 @@ async def get_bloc_year(
                      WHERE m.bloc_id = b.bloc_id AND m.year = b.year ORDER BY unit_id) AS members
         FROM blocs b LEFT JOIN scoring_schemes s ON s.ref = b.scheme_ref
         WHERE b.bloc_id = $1 AND b.year = $2
-        """
-        + (" FOR UPDATE OF b" if lock else ""),
+        """,
         bloc_id,
         year,
     )

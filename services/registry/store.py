@@ -857,9 +857,12 @@ FROM targets t
 async def get_target(
     con: asyncpg.Connection, target_id: UUID, *, lock: bool = False
 ) -> c.Target | None:
-    r = await con.fetchrow(
-        TARGET_SELECT + " WHERE t.id = $1" + (" FOR UPDATE OF t" if lock else ""), target_id
-    )
+    """With `lock`: locked until commit, then read in a statement of its own. A locking read
+    that waited for another transaction's change sees that change in the target's row but
+    evaluates the revision's reason in its own older snapshot, where the new revision is not."""
+    if lock:
+        await con.execute("SELECT 1 FROM targets WHERE id = $1 FOR UPDATE", target_id)
+    r = await con.fetchrow(TARGET_SELECT + " WHERE t.id = $1", target_id)
     return _target(r) if r else None
 
 

@@ -1,28 +1,23 @@
-"""Two reports on one target in concurrent requests: the second waits for the first's lock and
-then sees what the first committed (its report and its achievement), on the real database."""
+"""Locking reads that wait for another transaction see what it committed, on the real database:
+two reports on one target in concurrent requests (the second sees the first's report and
+achievement), and a bloc whose named scheme changed while it was locked."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import date
 
 import pytest
 
 from servicekit.unit_of_work import UnitOfWork
 from services.progress import reporting, store
+from services.progress.config import DEFAULT_SCHEME
 from services.progress.events import SOURCE
+from tests.locks import wait_until_blocked
 from tests.progress.seed import ID
 
 pytestmark = pytest.mark.infra
-
-
-async def _waiting_for_a_lock(pool) -> bool:
-    return bool(
-        await pool.fetchval(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-    )
 
 
 async def test_a_report_waiting_for_the_lock_sees_what_the_first_committed(seeded):
@@ -42,11 +37,7 @@ async def test_a_report_waiting_for_the_lock_sees_what_the_first_committed(seede
         first = await submit(first_uow, 5400, date(2020, 6, 10))  # meets the 5,250 target
         assert first.achieved is not None
         waiting = asyncio.create_task(second())
-        for _ in range(200):
-            if await _waiting_for_a_lock(pool):
-                break
-            await asyncio.sleep(0.01)
-        assert await _waiting_for_a_lock(pool), "the second request never waited for the lock"
+        await wait_until_blocked(pool, "the second request")
     later = await waiting
 
     # the target was achieved once, by the first report; the second is older by its day, so the
@@ -57,3 +48,25 @@ async def test_a_report_waiting_for_the_lock_sees_what_the_first_committed(seede
     assert len(await seeded.outbox("TargetReported")) == 2
     (x,) = await store.load_targets(pool, target_id=ID.t_thu)
     assert x.state.current is not None and x.state.current.id == first.report.id
+
+
+async def test_a_bloc_read_waiting_for_the_lock_sees_the_scheme_named_meanwhile(seeded):
+    pool = seeded.pool
+
+    async def locked_read() -> store.BlocYear | None:
+        async with pool.acquire() as con, con.transaction():
+            return await store.get_bloc_year(con, ID.bloc, 2020, lock=True)
+
+    async with pool.acquire() as con, con.transaction():
+        scheme = {**DEFAULT_SCHEME, "ref": "tinh-2020"}
+        await con.execute(
+            "INSERT INTO scoring_schemes (ref, scheme) VALUES ('tinh-2020', $1)", json.dumps(scheme)
+        )
+        await con.execute(
+            "UPDATE blocs SET scheme_ref = 'tinh-2020' WHERE bloc_id = $1 AND year = 2020", ID.bloc
+        )
+        read = asyncio.create_task(locked_read())
+        await wait_until_blocked(pool, "the read")
+    bloc = await read
+    assert bloc is not None and bloc.scheme_ref == "tinh-2020"
+    assert bloc.named_scheme is not None and bloc.named_scheme.ref == "tinh-2020"
