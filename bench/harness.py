@@ -179,35 +179,39 @@ def _cmdline(pid: str) -> str:
 class CpuMeter:
     """CPU time spent between `start()` and `stop()` by named parts of the machine: the given
     processes, and every PostgreSQL backend and Kafka broker process (found by command line). A
-    figure per unit of work says which part a rate is limited by."""
+    figure per unit of work says which part a rate is limited by. Counted per process: one that
+    started meanwhile counts from zero, one that exited meanwhile is lost (a backend's last
+    moments), never subtracted from the others."""
 
     def __init__(self, pids: dict[str, int]) -> None:
         self.pids = pids
-        self._start: dict[str, float] = {}
+        self._start: dict[int, tuple[str, float]] = {}
         self.used: dict[str, float] = {}
 
-    def _now(self) -> dict[str, float]:
-        out = dict.fromkeys([*self.pids, "postgres", "kafka"], 0.0)
-        for name, pid in self.pids.items():
-            with contextlib.suppress(OSError):
-                out[name] = cpu_seconds(pid)
+    def _now(self) -> dict[int, tuple[str, float]]:
+        """pid → (part, CPU seconds so far) of every process measured."""
+        parts = {pid: name for name, pid in self.pids.items()}
         for pid in filter(str.isdigit, os.listdir("/proc")):
             command = _cmdline(pid)
-            part = "postgres" if command.startswith("postgres") else None
-            if "kafka.Kafka" in command or "kafka_2.13" in command:
-                part = "kafka"
-            if part:
-                with contextlib.suppress(OSError):
-                    out[part] += cpu_seconds(int(pid))
+            if command.startswith("postgres"):
+                parts.setdefault(int(pid), "postgres")
+            elif "kafka.Kafka" in command or "kafka_2.13" in command:
+                parts.setdefault(int(pid), "kafka")
+        out = {}
+        for pid, part in parts.items():
+            with contextlib.suppress(OSError):
+                out[pid] = (part, cpu_seconds(pid))
         return out
 
     def start(self) -> None:
         self._start = self._now()
 
     def stop(self) -> dict[str, float]:
-        """Seconds of CPU per part since `start()` (a backend that exited meanwhile is lost)."""
-        now = self._now()
-        self.used = {k: max(0.0, now[k] - self._start.get(k, 0.0)) for k in now}
+        """Seconds of CPU per part since `start()`."""
+        self.used = dict.fromkeys([*self.pids, "postgres", "kafka"], 0.0)
+        for pid, (part, seconds) in self._now().items():
+            before = self._start.get(pid)
+            self.used[part] += seconds - (before[1] if before and before[0] == part else 0.0)
         return self.used
 
 
