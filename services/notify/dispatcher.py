@@ -21,8 +21,11 @@ The loop
    rows, next states (delivered / retry after backoff with jitter / parked), subscriber health
    (suspension) and outcome events through the outbox.
 4. **Wait** for a NOTIFY on `notify_deliveries` (new deliveries, redeliveries, resumptions), a
-   batch of attempts recorded, or the next delivery coming due, with
-   `dispatch_poll_interval_s` as fallback.
+   batch of attempts recorded that frees a subscriber's or a channel's room or schedules a
+   retry, or the next delivery coming due, with `dispatch_poll_interval_s` as fallback. A claim
+   that filled all its room is followed by another at once; any other claim is not (what was
+   announced meanwhile has woken the loop already): at low rates each delivery costs one claim,
+   not three.
 
 What can repeat: a send that succeeded but whose recording did not commit (crash, database
 gone) is sent again when its lease expires. Receivers deduplicate on the `Idempotency-Key`
@@ -276,11 +279,14 @@ class Dispatcher:
         while not self._stopping:
             self._wake.clear()
             try:
-                claimed = await self._claim_all()
+                claimed, full = await self._claim_all()
                 failures = 0
                 if claimed:
                     due_now_without_claim = False
+                if full:  # took all the room a channel had: there may be more right away
                     continue
+                # Anything announced meanwhile has set the wake-up; what comes due later (a
+                # retry) is timed by the next due time.
                 delay = await self._next_due()
             except asyncio.CancelledError:
                 raise
@@ -333,11 +339,14 @@ class Dispatcher:
             timeout = max(timeout, self.runtime.smtp.timeout)
         return timeout
 
-    async def _claim_all(self) -> int:
-        total = 0
+    async def _claim_all(self) -> tuple[int, bool]:
+        """(deliveries claimed, whether a channel's claim filled all the room it had)."""
+        total, full = 0, False
         for channel, room in self._channels_with_room():
-            total += await self._claim(channel, room)
-        return total
+            claimed = await self._claim(channel, room)
+            total += claimed
+            full |= claimed == room
+        return total, full
 
     async def _claim(self, channel: str, room: int) -> int:
         claim = uuid4()
@@ -492,8 +501,20 @@ class Dispatcher:
                 del self._sending[sid]
 
     def _recorded(self, batch: list[Ended]) -> None:
+        # Wake the loop only if this batch frees what held claims back (a subscriber's batch,
+        # a channel's room) or schedules a retry (whose due time the next round reads): after
+        # deliveries that simply went out there is nothing new to claim, and an empty claim is
+        # four statements.
+        room = self.runtime.settings.dispatch_max_claimed
+        wake = any(
+            not e.outcome.ok
+            or self._per_subscriber.get(e.job.subscription_id, 0) >= self._batch
+            or self._claimed[e.job.channel] >= room
+            for e in batch
+        )
         self._settled([e.job for e in batch])
-        self._wake.set()
+        if wake:
+            self._wake.set()
 
     def _settled(self, jobs: list[Job]) -> None:
         """Claimed deliveries that left this dispatcher's hands (recorded, or not sent)."""
