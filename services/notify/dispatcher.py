@@ -41,6 +41,7 @@ import json
 import logging
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -69,6 +70,8 @@ CHANNELS = ("webhook", "email")
 _CLAIM_LOCK = advisory_key("notify.dispatcher.claim")
 
 # $6: this dispatcher's live claims. A subscriber with live leases of other claims is skipped.
+# Returns each claimed delivery with its event and its subscription (webhook; NULLs if gone) or
+# its contact's address (email): what sending needs, in the claim's round trip.
 _CLAIM = """
 WITH live AS (
     SELECT subscription_id,
@@ -97,11 +100,19 @@ WITH live AS (
     WHERE d.id IN (SELECT id FROM eligible)
       AND d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until <= now())
     FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE deliveries d SET claim = $4, claimed_until = now() + make_interval(secs => $5)
+    FROM locked WHERE d.id = locked.id
+    RETURNING d.id, d.event_id, d.channel, d.subscription_id, d.subject AS mail_subject,
+              d.text_body, d.html_body, d.trace, d.attempts
 )
-UPDATE deliveries d SET claim = $4, claimed_until = now() + make_interval(secs => $5)
-FROM locked WHERE d.id = locked.id
-RETURNING d.id, d.event_id, d.channel, d.subscription_id, d.subject, d.text_body, d.html_body,
-          d.trace, d.attempts
+SELECT c.*, e.type, e.source, e.subject, e.time, e.dataschema, e.payload,
+       s.id AS s_id, s.url, s.secret, s.previous_secret, s.previous_secret_until,
+       s.deleted_at, now() AS now, ct.email
+FROM claimed c
+JOIN notify_events e ON e.event_id = c.event_id
+LEFT JOIN webhook_subscriptions s ON c.channel = 'webhook' AND s.id = c.subscription_id
+LEFT JOIN contacts ct ON c.channel = 'email' AND ct.id = c.subscription_id
 """
 
 # Seconds until the next delivery this process could claim comes due (negative: already due),
@@ -135,8 +146,9 @@ class Job:
     subject: str | None
     text: str | None
     html: str | None
-    subscription: asyncpg.Record | None = None
-    """Webhook: the subscription row (None if gone)."""
+    subscription: Mapping[str, Any] | None = None
+    """Webhook: the subscription's id, url, secrets, deleted_at and the database's now (None if
+    the row is gone)."""
     email: str | None = None
     """Email: the recipient's current address (None if they removed it)."""
     lease_end: float = 0.0
@@ -165,6 +177,32 @@ def envelope_of(row: asyncpg.Record) -> Envelope:
         subject=row["subject"],
         dataschema=row["dataschema"],
         data=cls.from_json(row["payload"]),
+    )
+
+
+def _job(row: asyncpg.Record, claim: UUID, lease_end: float) -> Job:
+    """A claimed delivery as `_CLAIM` returns it."""
+    subscription = None
+    if row["s_id"] is not None:
+        subscription = {
+            "id": row["s_id"],
+            **{k: row[k] for k in ("url", "secret", "previous_secret", "previous_secret_until")},
+            "deleted_at": row["deleted_at"],
+            "now": row["now"],
+        }
+    return Job(
+        id=row["id"],
+        claim=claim,
+        channel=row["channel"],
+        subscription_id=row["subscription_id"],
+        envelope=envelope_of(row),
+        trace=_json(row["trace"]),
+        subject=row["mail_subject"],
+        text=row["text_body"],
+        html=row["html_body"],
+        subscription=subscription,
+        email=row["email"],
+        lease_end=lease_end,
     )
 
 
@@ -352,67 +390,18 @@ class Dispatcher:
         claim = uuid4()
         lease_s = self._lease_s(channel)
         lease_end = time.monotonic() + lease_s
-        async with self._pool.acquire() as con:
-            async with con.transaction():
-                await con.execute("SELECT pg_advisory_xact_lock($1)", _CLAIM_LOCK)
-                rows = await con.fetch(
-                    _CLAIM, channel, self._batch, room, claim, lease_s, list(self._claims)
-                )
-            if not rows:
-                return 0
-            jobs = await self._jobs(con, channel, claim, rows)
-        self.stats.claimed += len(jobs)
-        self._claims[claim] = len(jobs)
-        for job in jobs:
-            self._begin(replace(job, lease_end=lease_end))
-        return len(jobs)
-
-    async def _jobs(
-        self, con: asyncpg.Connection, channel: str, claim: UUID, rows: list[asyncpg.Record]
-    ) -> list[Job]:
-        events = {
-            r["event_id"]: envelope_of(r)
-            for r in await con.fetch(
-                "SELECT * FROM notify_events WHERE event_id = ANY($1::uuid[])",
-                list({r["event_id"] for r in rows}),
+        async with self._pool.acquire() as con, con.transaction():
+            await con.execute("SELECT pg_advisory_xact_lock($1)", _CLAIM_LOCK)
+            rows = await con.fetch(
+                _CLAIM, channel, self._batch, room, claim, lease_s, list(self._claims)
             )
-        }
-        subscription_ids = list({r["subscription_id"] for r in rows})
-        subscriptions: dict[UUID, asyncpg.Record] = {}
-        emails: dict[UUID, str] = {}
-        if channel == "webhook":
-            subscriptions = {
-                s["id"]: s
-                for s in await con.fetch(
-                    "SELECT id, client_id, url, secret, previous_secret, previous_secret_until,"
-                    " deleted_at, now() AS now FROM webhook_subscriptions"
-                    " WHERE id = ANY($1::uuid[])",
-                    subscription_ids,
-                )
-            }
-        else:
-            emails = {
-                c["id"]: c["email"]
-                for c in await con.fetch(
-                    "SELECT id, email FROM contacts WHERE id = ANY($1::uuid[])", subscription_ids
-                )
-            }
-        return [
-            Job(
-                id=r["id"],
-                claim=claim,
-                channel=channel,
-                subscription_id=r["subscription_id"],
-                envelope=events[r["event_id"]],
-                trace=_json(r["trace"]),
-                subject=r["subject"],
-                text=r["text_body"],
-                html=r["html_body"],
-                subscription=subscriptions.get(r["subscription_id"]),
-                email=emails.get(r["subscription_id"]),
-            )
-            for r in rows
-        ]
+        if not rows:
+            return 0
+        self.stats.claimed += len(rows)
+        self._claims[claim] = len(rows)
+        for row in rows:
+            self._begin(_job(row, claim, lease_end))
+        return len(rows)
 
     async def _next_due(self) -> float | None:
         channels = [c for c, _ in self._channels_with_room()]
