@@ -36,7 +36,8 @@ from bench.ingest import CONSUMED, PARTITIONS, REPORTS, prefill, progress_env
 from infra.profile import ROOT
 
 # BENCH_LATENCY_RATES="200" for one rate while experimenting
-RATES = tuple(int(r) for r in os.environ.get("BENCH_LATENCY_RATES", "50,200,500").split(","))
+_RATES = os.environ.get("BENCH_LATENCY_RATES", "50,100,150,200,500")
+RATES = tuple(int(r) for r in _RATES.split(","))
 SECONDS = 10.0
 
 
