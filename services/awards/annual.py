@@ -5,18 +5,23 @@ their reasons with COPY.
 
 Reasons are stored deduplicated: candidates share most rule results (R14 passed on the same
 day, R01 passed on the same rating, …), so each distinct result is stored once per run
-(`annual_reasons`) and a candidate lists its results' numbers in rule order. The API puts them
-back together; nothing is recomputed when read.
+(`annual_reasons`) and a candidate lists its results' numbers in rule order. The domain builds
+each shared result once, so it is numbered and serialised once too. The API puts them back
+together; nothing is recomputed when read.
 
 The domain's work is CPU-bound and runs in a worker thread so the event loop keeps answering
-between its bytecodes.
+between its bytecodes; the candidates are explained chunk by chunk while PostgreSQL takes in the
+previous chunk (COPY text, see `_explain_and_store`).
 The cyclic garbage collector is paused during the run (see `run`). What each stage took is stored
 with the run (`timings`, milliseconds).
 
-Measured on the test stack (2 vCPUs): 100,000 people, five years of ratings, ~90,000 candidates,
-every reason stored: about 8 s — loading 2 s, screening 2 s, explaining 3 s, storing the rest.
-Explaining (the domain's `Candidate.result`, one full screening per candidate) dominates;
-forking processes to explain in parallel was tried and gained little on two vCPUs.
+Measured by `./thidua bench annual` on the test stack (2 vCPUs, shared with other work): 100,000
+people, five years of ratings, 88,450 candidates, every reason stored: 5.8–7.0 s (8.4 s while the
+machine was busier) — loading 1.6–2.0 s, screening 1.5–2.2 s, explaining and storing 2.3–2.6 s
+(4.2–5.3 s in runs of the same hour when every candidate built, numbered and serialised all its
+results and the COPY waited for the last one). Explaining (the domain's `Candidate.explain`: one
+fresh screening per candidate, about 17 µs of CPU each) is most of that stage; forking processes
+to explain in parallel was tried and gained little on two vCPUs.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import asyncio
 import gc
 import json
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID, uuid4
@@ -39,10 +45,11 @@ from services.awards.domain import (
     AnnualScreening,
     Candidate,
     Facts,
-    ScreeningResult,
+    RuleResult,
     regime_for,
     screen_year,
 )
+from services.awards.domain.vocabulary import ELIGIBLE
 from services.awards.handlers import Runtime
 
 CANDIDATE_COLUMNS = (
@@ -77,34 +84,45 @@ class RunSummary:
 
 
 class Reasons:
-    """Numbers the distinct rule results of a run; `fresh` holds those not stored yet."""
+    """Numbers the distinct rule results of a run; `fresh` holds those not stored yet.
+
+    Candidates of a run share their common results as one object each (`Evaluation.rule_results`),
+    so a result met before is found by identity, before its content is looked at. The objects
+    are kept here, so an identity cannot be reused by another result during the run."""
 
     def __init__(self, run_id: UUID) -> None:
         self.run_id = run_id
         self._numbers: dict[tuple, int] = {}
+        self._seen: dict[int, tuple[RuleResult, int]] = {}
         self.fresh: list[tuple] = []
 
-    def __call__(self, result: ScreeningResult) -> list[int]:
-        numbers, out = self._numbers, []
-        for r in result.results:
-            key = (r.rule_id, r.passed, r.citation, r.reason, tuple(r.facts.items()))
-            n = numbers.get(key)
-            if n is None:
-                n = numbers[key] = len(numbers) + 1
-                text = json.dumps(
-                    {
-                        "rule_id": r.rule_id,
-                        "passed": r.passed,
-                        "citation": r.citation,
-                        "facts": r.facts,
-                        "reason": r.reason,
-                    },
-                    ensure_ascii=False,
-                    separators=(",", ":"),
-                )
-                self.fresh.append((self.run_id, n, text))
-            out.append(n)
+    def __call__(self, results: tuple[RuleResult, ...]) -> list[int]:
+        seen, out = self._seen, []
+        for r in results:
+            known = seen.get(id(r))
+            if known is None:
+                known = seen[id(r)] = (r, self._number(r))
+            out.append(known[1])
         return out
+
+    def _number(self, r: RuleResult) -> int:
+        key = (r.rule_id, r.passed, r.citation, r.reason, tuple(r.facts.items()))
+        n = self._numbers.get(key)
+        if n is None:
+            n = self._numbers[key] = len(self._numbers) + 1
+            text = json.dumps(
+                {
+                    "rule_id": r.rule_id,
+                    "passed": r.passed,
+                    "citation": r.citation,
+                    "facts": r.facts,
+                    "reason": r.reason,
+                },
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+            self.fresh.append((self.run_id, n, text))
+        return n
 
     def take(self) -> list[tuple]:
         fresh, self.fresh = self.fresh, []
@@ -126,38 +144,39 @@ def items(result: AnnualScreening) -> list[Item]:
     return out
 
 
-def rows(
-    run_id: UUID, facts: Facts, chunk: list[Item], explain: bool, reasons: Reasons
-) -> tuple[list[tuple], list[tuple]]:
-    """COPY records of candidates, and of the reasons first met among them. `explain`: with
-    every rule's result (each candidate explains itself: most of the cost); over-quota candidates
-    are always explained, their failing quota rule is the point."""
-    out: list[tuple] = []
+_NULL = "\\N"
+CHUNK = 5_000
+"""Candidates explained per turn of the worker thread; PostgreSQL takes in one chunk while the
+next is explained."""
+
+
+def lines(run_id: UUID, facts: Facts, chunk: list[Item], explain: bool, reasons: Reasons) -> bytes:
+    """The candidates as COPY text (tab-separated, `\\N` for null), numbering the reasons first
+    met among them. No field needs escaping: each is a uuid, a number, a boolean or a code of the
+    vocabulary. `explain`: with every rule's result (each candidate explains itself: most of the
+    cost); over-quota candidates are always explained, their failing quota rule is the point."""
+    run = str(run_id)
     persons = facts.persons
+    out: list[str] = []
     for code, position, c, over in chunk:
         subject = c.subject_id
         if c.kind == "person":
             p = persons.get(subject)
-            unit = p.unit_id if p is not None else None
+            unit = p.unit_id if p is not None else _NULL
         else:
             unit = subject
-        explained = c.result if explain or over else None
+        rank = c.quota_rank
+        if explain or over:
+            verdict, results = c.explain()
+            numbers = "{" + ",".join(map(str, reasons(results))) + "}"
+        else:
+            verdict, numbers = ELIGIBLE, _NULL
         out.append(
-            (
-                run_id,
-                code,
-                position,
-                c.kind,
-                subject,
-                unit,
-                over,
-                c.quota_rank,
-                explained.verdict if explained is not None else "eligible",
-                list(c.initiative_ids),
-                reasons(explained) if explained is not None else None,
-            )
+            f"{run}\t{code}\t{position}\t{c.kind}\t{subject}\t{unit}\t{'t' if over else 'f'}\t"
+            f"{_NULL if rank is None else rank}\t{verdict}\t{{{','.join(c.initiative_ids)}}}\t"
+            f"{numbers}\n"
         )
-    return out, reasons.take()
+    return "".join(out).encode()
 
 
 async def run(
@@ -208,17 +227,34 @@ async def run(
         stored = await _explain_and_store(con, run_id, facts, items(result), explain, reasons)
         timings["explain_and_store_ms"] = _ms(started)
         timings["distinct_reasons"] = stored
+
+        if scope is None:
+            people = len(facts.persons)
+            collectives = len(facts.collectives)
+        else:
+            units = facts.units_under(scope)
+            people = sum(1 for p in facts.persons.values() if p.unit_id in units)
+            collectives = len(units)
+        summary = RunSummary(
+            run_id=run_id,
+            year=year,
+            scope_unit_id=scope_unit_id,
+            regime=str(result.regime),
+            as_of=as_of,
+            people=people,
+            collectives=collectives,
+            screened=result.screened,
+            candidates={k: len(v) for k, v in result.candidates.items()},
+            over_quota={k: len(v) for k, v in result.over_quota.items()},
+            timings=timings,
+        )
+        # Freed by reference counting now: the collector, once back, would otherwise walk them
+        # all (never collected, every object of the run is still in the youngest generation).
+        del facts, result, reasons
     finally:
         if collecting:
             gc.enable()
 
-    if scope is None:
-        people = len(facts.persons)
-        collectives = len(facts.collectives)
-    else:
-        units = facts.units_under(scope)
-        people = sum(1 for p in facts.persons.values() if p.unit_id in units)
-        collectives = len(units)
     await con.execute(
         "INSERT INTO annual_runs (run_id, year, scope_unit_id, regime, as_of, campaign_id, run_by,"
         " people, collectives, screened, candidates, reasons_stored, timings)"
@@ -226,30 +262,18 @@ async def run(
         run_id,
         year,
         scope_unit_id,
-        str(result.regime),
+        summary.regime,
         as_of,
         campaign_id,
         who.sub,
-        people,
-        collectives,
-        result.screened,
-        sum(len(v) for v in result.candidates.values()),
+        summary.people,
+        summary.collectives,
+        summary.screened,
+        sum(summary.candidates.values()),
         explain,
         json.dumps(timings),
     )
-    return RunSummary(
-        run_id=run_id,
-        year=year,
-        scope_unit_id=scope_unit_id,
-        regime=str(result.regime),
-        as_of=as_of,
-        people=people,
-        collectives=collectives,
-        screened=result.screened,
-        candidates={k: len(v) for k, v in result.candidates.items()},
-        over_quota={k: len(v) for k, v in result.over_quota.items()},
-        timings=timings,
-    )
+    return summary
 
 
 async def _explain_and_store(
@@ -260,16 +284,24 @@ async def _explain_and_store(
     explain: bool,
     reasons: Reasons,
 ) -> int:
-    """Explain every candidate in one worker thread, then COPY the reasons and the candidates.
-    (Explaining chunks while COPYing the previous one was measured slower: the worker and the
-    event loop then take turns at the interpreter lock.) Returns the distinct reasons stored."""
-    candidates, fresh = await asyncio.to_thread(rows, run_id, facts, todo, explain, reasons)
+    """COPY the candidates while a worker thread explains them chunk by chunk: PostgreSQL takes
+    in one chunk while the next is explained. The worker writes COPY text, so the event loop
+    only passes bytes on (binary COPY would encode every value on the loop, taking turns with
+    the worker at the interpreter lock: measured slower). Then the reasons first met. Returns
+    the distinct reasons stored."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(todo), CHUNK):
+            part = todo[start : start + CHUNK]
+            yield await asyncio.to_thread(lines, run_id, facts, part, explain, reasons)
+
+    if todo:
+        await con.copy_to_table(
+            "annual_candidates", source=chunks(), columns=CANDIDATE_COLUMNS, format="text"
+        )
+    fresh = reasons.take()
     if fresh:
         await con.copy_records_to_table("annual_reasons", records=fresh, columns=REASON_COLUMNS)
-    if candidates:
-        await con.copy_records_to_table(
-            "annual_candidates", records=candidates, columns=CANDIDATE_COLUMNS
-        )
     return len(fresh)
 
 

@@ -19,7 +19,7 @@ national → national). `used_by` is the nomination an initiative supports (R11)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from uuid import UUID
 
@@ -206,8 +206,9 @@ async def for_scope(
 ) -> Facts:
     """Everything annual screening reads for `year` in `scope` (None: the whole province).
     With `pool`, the five big reads run at once on connections of their own (PostgreSQL works on
-    one while this process decodes another); they then see the read model as of slightly
-    different moments, which a screening of a year's closed records can live with."""
+    one while this process decodes another, and turns each into the domain's records as soon as
+    it arrives); they then see the read model as of slightly different moments, which a
+    screening of a year's closed records can live with."""
     units = await scope_units(con, scope, year)
     unit_ids = [r[0] for r in units]
     since = year - RATING_LOOKBACK
@@ -279,25 +280,37 @@ async def for_scope(
             ),
         ]
 
-    async def fetch(query: tuple) -> list[asyncpg.Record]:
-        if pool is None:
-            return await con.fetch(*query)
-        async with pool.acquire() as other:
-            return await other.fetch(*query)
+    converters = (
+        lambda rows: [Person(r[0], r[1], r[2]) for r in rows],
+        lambda rows: [RatingRecord(r[0], r[1], r[2], r[3]) for r in rows],
+        _awards,
+        lambda rows: [StatusPeriod(*r) for r in rows],
+        _initiatives,
+    )
 
+    async def fetch(query: tuple, convert: Callable[[list[asyncpg.Record]], list]) -> list:
+        # Each result becomes the domain's records as soon as it arrives, while PostgreSQL
+        # still works on the others.
+        if pool is None:
+            return convert(await con.fetch(*query))
+        async with pool.acquire() as other:
+            rows = await other.fetch(*query)
+        return convert(rows)
+
+    pairs = list(zip(queries, converters, strict=True))
     if pool is None:
-        results = [await fetch(q) for q in queries]
+        results = [await fetch(q, c) for q, c in pairs]
     else:
-        results = await asyncio.gather(*(fetch(q) for q in queries))
-    people, ratings, awards, statuses, initiatives = results
+        results = await asyncio.gather(*(fetch(q, c) for q, c in pairs))
+    persons, ratings, awards, statuses, initiatives = results
     leaders, counts = await _common(con)
     return Facts(
-        persons=[Person(r[0], r[1], r[2]) for r in people],
+        persons=persons,
         collectives=[Collective(r[0], r[1]) for r in units],
-        ratings=[RatingRecord(r[0], r[1], r[2], r[3]) for r in ratings],
-        awards=_awards(awards),
-        initiatives=_initiatives(initiatives),
-        statuses=[StatusPeriod(*r) for r in statuses],
+        ratings=ratings,
+        awards=awards,
+        initiatives=initiatives,
+        statuses=statuses,
         bloc_leaders=leaders,
         bloc_leader_counts=counts,
     )

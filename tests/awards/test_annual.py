@@ -4,12 +4,15 @@ and a province of 100,000 people within 10 seconds with the reasons stored."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import date
 
 import pytest
 
 from bench.annual import province_sql
+from services.awards import factstore
+from services.awards.domain import screen_year
 from tests.awards.conftest import Awards
 from tests.awards.world import build, history_csv
 
@@ -99,6 +102,71 @@ async def test_annual_screening_under_a_campaign_regime(awards: Awards) -> None:
         )
     ).json()
     assert forced["regime"] == "2022"
+
+
+@pytest.mark.parametrize("year", [2020, 2024])  # regime 2013 (CSTĐCS capped) and regime 2022
+async def test_stored_candidates_are_the_domains_candidates_with_their_results(
+    awards: Awards, year: int
+) -> None:
+    """What a run stores (candidates, their places, verdicts, initiatives and every rule's
+    result, put back together from the deduplicated reasons) is exactly what the domain's
+    `screen_year` proposes on the same facts, each candidate with its own `result`."""
+    awards.today(date(year + 1, 1, 15))
+    await awards.pool.execute(province_sql(3_000, year))
+    # a unit whose people all have an initiative of the year: under regime 2013, more proposals
+    # for CSTĐCS than its cap allows (over-quota candidates, explained by their quota rule)
+    await awards.pool.execute(
+        "INSERT INTO rm_initiatives (initiative_id, title, level, recognised_on, author_ids,"
+        " unit_id) SELECT gen_random_uuid(), 'Sáng kiến', 'grassroots', $1, ARRAY[person_id],"
+        " unit_id FROM rm_people"
+        " WHERE unit_id = (SELECT unit_id FROM rm_people ORDER BY unit_id LIMIT 1)",
+        date(year, 3, 1),
+    )
+    run = (await awards.post("/annual-screenings", {"year": year}, expect=201)).json()
+    stored: dict[tuple[str, int], dict] = {}
+    cursor = None
+    while True:
+        params = {"limit": 1000} | ({"cursor": cursor} if cursor else {})
+        page = (
+            await awards.get(f"/annual-screenings/{run['run_id']}/candidates", params=params)
+        ).json()
+        for c in page["items"]:
+            key = (c.pop("award_code"), c.pop("position"))
+            del c["name"]
+            stored[key] = c
+        if (cursor := page["next_cursor"]) is None:
+            break
+
+    async with awards.pool.acquire() as con:
+        facts = await factstore.for_scope(con, year, None)
+    domain = screen_year(
+        facts,
+        year,
+        None,
+        awards.app.state.awards.cfg.screening,
+        as_of=date.fromisoformat(run["as_of"]),
+    )
+    expected: dict[tuple[str, int], dict] = {}
+    for code, won in domain.candidates.items():
+        ranked = [(c, False) for c in won] + [(c, True) for c in domain.over_quota.get(code, ())]
+        for position, (c, over) in enumerate(ranked, 1):
+            result = c.result.as_dict()
+            expected[(code, position)] = {
+                "subject_kind": c.kind,
+                "subject_id": c.subject_id,
+                "unit_id": facts.persons[c.subject_id].unit_id
+                if c.kind == "person"
+                else c.subject_id,
+                "over_quota": over,
+                "quota_rank": c.quota_rank,
+                "verdict": result["verdict"],
+                "initiative_ids": list(c.initiative_ids),
+                "rule_results": result["rule_results"],
+            }
+    assert any(e["over_quota"] for e in expected.values()) == (year == 2020)
+    total = sum(run["candidates"].values()) + sum(run["over_quota"].values())
+    assert len(stored) == len(expected) == total
+    assert stored == {k: json.loads(json.dumps(v)) for k, v in expected.items()}
 
 
 @pytest.mark.timeout(600)

@@ -9,7 +9,9 @@ subject order). Rules stop at the first failure: only candidates carry full resu
 about anyone else to see why not. The dossier rule (R13) is skipped: proposals have no dossier yet.
 
 Cost: one context per subject, rebound per award; every rule reads dicts keyed by subject, then
-year or code. Linear in subjects x awards.
+year or code. Linear in subjects x awards. Explaining a candidate (`Candidate.explain`) screens
+its proposal again, about 17 µs each (measured: 1.5–1.7 s of CPU for the 88,450 candidates of
+a province of 100,000 people); identical rule results are built once per run and shared.
 """
 
 from __future__ import annotations
@@ -23,8 +25,14 @@ from services.awards.domain.context import Context, Proposals
 from services.awards.domain.facts import Facts
 from services.awards.domain.nomination import Nomination
 from services.awards.domain.regime import Regime, regime_for
-from services.awards.domain.rules import Rule, rules_for
-from services.awards.domain.screening import Evaluation, ScreeningResult, rank_quotas
+from services.awards.domain.rules import Outcome, Rule, rules_for
+from services.awards.domain.screening import (
+    Evaluation,
+    RuleResult,
+    ScreeningResult,
+    rank_quotas,
+    verdict_of,
+)
 from services.awards.domain.vocabulary import (
     BK_TINH,
     BK_TTG,
@@ -39,6 +47,7 @@ from services.awards.domain.vocabulary import (
     TTLDTT,
     TTLDXS,
     WINDOW_YEARS,
+    Verdict,
 )
 
 PERSON_CASCADE = (LDTT, CSTDCS, CSTD_TINH, CSTD_TQ, BK_TINH, BK_TTG)
@@ -57,6 +66,8 @@ class _Run:
     proposed: Proposals
     explained: dict[tuple[str, str], tuple[Rule, ...]]
     """Per (kind, code): the rules a candidate's result lists (all but the dossier's)."""
+    shared: dict[tuple, RuleResult]
+    """The rule results candidates have in common, each built once (`Evaluation.rule_results`)."""
 
 
 class Candidate(Evaluation):
@@ -66,7 +77,8 @@ class Candidate(Evaluation):
     for, by screening the proposal as if it had been submitted claiming exactly the initiatives
     the run picked for it, with the run's proposals counted as held. The run itself keeps no
     per-rule outcomes: at 100,000 people that is millions of objects the garbage collector would
-    walk again and again."""
+    walk again and again. Rule results identical across candidates (R14 passed on the same day,
+    R01 on the same rating, …) are one shared, read-only object each."""
 
     __slots__ = ("_result", "_run")
 
@@ -88,10 +100,36 @@ class Candidate(Evaluation):
     @property
     def result(self) -> ScreeningResult:
         if self._result is None:
-            self._result = self._explain()
+            self._result = self.evaluation().to_result(self._run.shared)
         return self._result
 
-    def _explain(self) -> ScreeningResult:
+    def explain(self) -> tuple[Verdict, tuple[RuleResult, ...]]:
+        """`result`'s verdict and rule results, without building (or keeping) a
+        `ScreeningResult` around them: what storing a run's tens of thousands of candidates
+        needs. The rule results are shared with other candidates: read-only."""
+        if self._result is not None:
+            return self._result.verdict, self._result.results
+        _, rules, outcomes = self._screen_again()
+        results = self.results_of(rules, outcomes, self._run.shared)
+        return verdict_of(results), results
+
+    def evaluation(self) -> Evaluation:
+        """The proposal screened afresh, as an evaluation of its own with this run's quota
+        places."""
+        ctx, rules, outcomes = self._screen_again()
+        full = Evaluation(
+            ctx,
+            rules,
+            outcomes,
+            nomination_id=self.nomination_id,
+            order=self.order,
+            initiative_ids=self.initiative_ids,
+        )
+        full.quotas, full.ranks, full.preferred = self.quotas, self.ranks, self.preferred
+        return full
+
+    def _screen_again(self) -> tuple[Context, tuple[Rule, ...], list[Outcome]]:
+        """Every rule of the result on the proposal as an explicit nomination."""
         run = self._run
         rules = run.explained[(self.kind, self.code)]
         nomination = Nomination(
@@ -105,18 +143,12 @@ class Candidate(Evaluation):
         )
         ctx = Context(run.facts, run.config, self.kind, self.subject_id, proposed=run.proposed)
         ctx.bind(self.code, self.year, run.regime, run.as_of, nomination)
-        full = Evaluation(
-            ctx,
-            rules,
-            [r.check(ctx) for r in rules],
-            nomination_id=self.nomination_id,
-            order=self.order,
-            initiative_ids=self.initiative_ids,
-        )
-        full.quotas, full.ranks, full.preferred = self.quotas, self.ranks, self.preferred
-        return full.to_result()
+        return ctx, rules, [r.check(ctx) for r in rules]
 
-    def to_result(self) -> ScreeningResult:
+    def rule_results(self, shared: dict[tuple, RuleResult] | None = None) -> tuple[RuleResult, ...]:
+        return self.explain()[1]  # shared with the run's other candidates in any case
+
+    def to_result(self, shared: dict[tuple, RuleResult] | None = None) -> ScreeningResult:
         return self.result
 
     def __repr__(self) -> str:
@@ -163,7 +195,7 @@ def screen_year(
 
     proposed: Proposals = {}
     consumed: set[str] = set()
-    run = _Run(facts, config, chosen, regime is not None, as_of, proposed, {})
+    run = _Run(facts, config, chosen, regime is not None, as_of, proposed, {}, {})
     candidates: dict[str, tuple[Candidate, ...]] = {}
     over_quota: dict[str, tuple[Candidate, ...]] = {}
     screened = 0

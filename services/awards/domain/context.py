@@ -149,12 +149,13 @@ class Context:
         return False
 
     def meets_ldtt(self, person_id: str, year: int) -> bool:
-        if self.facts.meets_ldtt(person_id, year):
-            return True
+        # The run's proposals first: most people meeting LDTT were just proposed for it, and a
+        # set lookup is cheaper than the facts' checks (members are counted by the hundred).
         if self.proposed:
             by_year = self.proposed.get(LDTT)
-            return by_year is not None and person_id in by_year.get(year, _NO_SUBJECTS)
-        return False
+            if by_year is not None and person_id in by_year.get(year, _NO_SUBJECTS):
+                return True
+        return self.facts.meets_ldtt(person_id, year)
 
     def records(self, code: str) -> Mapping[int, AwardRecord]:
         """The subject's awards of `code`, by the year their achievement period ends."""

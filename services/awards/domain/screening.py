@@ -163,34 +163,8 @@ class Evaluation:
         ranks = self.ranks or {}
         return all(ranks.get(rid, q.used + 1) <= q.limit for rid, q in self.quotas.items())
 
-    def to_result(self) -> ScreeningResult:
-        start = self.year if self.window_start is None else self.window_start
-        window = str(self.year) if start == self.year else f"{start}–{self.year}"
-        quotas = self.quotas or {}
-        ranks = self.ranks or {}
-        rank_facts = {"quota_rank": self.quota_rank} if ranks else {}
-        results = []
-        for rule, outcome in zip(self.rules, self.outcomes, strict=True):
-            passed = outcome.passed
-            facts = dict(outcome.facts)
-            reason = outcome.reason.format(y=self.year, window=window)
-            q = quotas.get(rule.id)
-            if q is not None:
-                rank = ranks.get(rule.id)
-                position = q.used + 1 if rank is None else rank
-                facts |= q.basis | {"quota": q.limit, "quota_used": q.used, "quota_rank": rank}
-                if passed and position > q.limit:
-                    passed = False
-                    reason = (
-                        f"Vượt hạn mức: {q.limit} suất, đã có {q.used} trên hồ sơ, "
-                        f"thứ tự xét {position}."
-                    )
-                elif passed:
-                    reason = f"{reason} Trong hạn mức ({position}/{q.limit})."
-            elif rule.id == "R16":
-                facts |= rank_facts
-            effect = None if passed else (outcome.effect or rule.effect)
-            results.append(RuleResult(rule.id, passed, rule.citation.label, facts, reason, effect))
+    def to_result(self, shared: dict[tuple, RuleResult] | None = None) -> ScreeningResult:
+        results = self.rule_results(shared)
         return ScreeningResult(
             self.nomination_id,
             self.kind,
@@ -199,9 +173,79 @@ class Evaluation:
             self.year,
             self.regime,
             verdict_of(results),
-            tuple(results),
+            results,
             self.initiative_ids,
         )
+
+    def rule_results(self, shared: dict[tuple, RuleResult] | None = None) -> tuple[RuleResult, ...]:
+        """Every rule's result, quota places applied. `shared`: results already made for other
+        evaluations, by what they are made of (annual screening explains tens of thousands of
+        candidates whose results mostly coincide: each distinct one is then built once and
+        shared, read-only). Results that carry a quota place or rank are the evaluation's own."""
+        return self.results_of(self.rules, self.outcomes, shared)
+
+    def results_of(
+        self,
+        rules: tuple[Rule, ...],
+        outcomes: Sequence[Outcome],
+        shared: dict[tuple, RuleResult] | None = None,
+    ) -> tuple[RuleResult, ...]:
+        """`rule_results` of these rules' outcomes for this evaluation's nominee, year and quota
+        places (annual screening's candidates: of their proposal screened again)."""
+        start = self.year if self.window_start is None else self.window_start
+        window = str(self.year) if start == self.year else f"{start}–{self.year}"
+        quotas = self.quotas or {}
+        ranks = self.ranks or {}
+        rank_facts = {"quota_rank": self.quota_rank} if ranks else {}
+        results = []
+        for rule, outcome in zip(rules, outcomes, strict=True):
+            if shared is None or rule.id in quotas or (rank_facts and rule.id == "R16"):
+                results.append(self._rule_result(rule, outcome, window, quotas, ranks, rank_facts))
+                continue
+            key = (
+                rule.id,
+                self.year,
+                window,
+                outcome.passed,
+                outcome.reason,
+                outcome.effect,
+                tuple(outcome.facts.items()),
+            )
+            r = shared.get(key)
+            if r is None:
+                r = shared[key] = self._rule_result(rule, outcome, window, quotas, ranks, {})
+            results.append(r)
+        return tuple(results)
+
+    def _rule_result(
+        self,
+        rule: Rule,
+        outcome: Outcome,
+        window: str,
+        quotas: dict[str, Quota],
+        ranks: dict[str, int],
+        rank_facts: dict[str, Scalar],
+    ) -> RuleResult:
+        passed = outcome.passed
+        facts = dict(outcome.facts)
+        reason = outcome.reason.format(y=self.year, window=window)
+        q = quotas.get(rule.id)
+        if q is not None:
+            rank = ranks.get(rule.id)
+            position = q.used + 1 if rank is None else rank
+            facts |= q.basis | {"quota": q.limit, "quota_used": q.used, "quota_rank": rank}
+            if passed and position > q.limit:
+                passed = False
+                reason = (
+                    f"Vượt hạn mức: {q.limit} suất, đã có {q.used} trên hồ sơ, "
+                    f"thứ tự xét {position}."
+                )
+            elif passed:
+                reason = f"{reason} Trong hạn mức ({position}/{q.limit})."
+        elif rule.id == "R16":
+            facts |= rank_facts
+        effect = None if passed else (outcome.effect or rule.effect)
+        return RuleResult(rule.id, passed, rule.citation.label, facts, reason, effect)
 
 
 def rank_quotas(evaluations: Iterable[Evaluation]) -> None:

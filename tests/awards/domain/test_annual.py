@@ -125,6 +125,25 @@ def test_cstdcs_2013_cap_in_bulk_prefers_women():
     assert result.over_quota["CSTDCS"][0].initiative_ids == ("i-m1",)
 
 
+@pytest.mark.parametrize("year", [2023, 2024])  # regime 2013 (CSTĐCS capped: quota ranks) and 2022
+def test_candidates_share_results_without_changing_any(year):
+    """Candidates of a run share their identical rule results (built once); each candidate's
+    results are still exactly those of its own proposal screened afresh, unshared."""
+    result = screen_year(province(4_000, range(2020, 2025)), year, as_of=date(year + 1, 1, 15))
+    everyone = [c for cs in (*result.candidates.values(), *result.over_quota.values()) for c in cs]
+    assert result.over_quota if year == 2023 else everyone
+    shared = 0
+    seen: set[int] = set()
+    for c in everyone:
+        alone = c.evaluation().to_result()  # no sharing: every result built for this candidate
+        verdict, results = c.explain()
+        assert (verdict, results) == (alone.verdict, alone.results)
+        assert c.result == alone
+        shared += sum(1 for r in results if id(r) in seen)
+        seen.update(id(r) for r in results)
+    assert shared > len(everyone)  # most candidates do share results
+
+
 def province(people: int, years: range, seed: int = 2024) -> Facts:
     """A synthetic province: units of 20 people, `years` of ratings and award history."""
     rnd = random.Random(seed)
