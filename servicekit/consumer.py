@@ -43,14 +43,6 @@ task run every few records: PostgreSQL executes one batch's statements while Pyt
 next. Batches are still applied one at a time, in order, each after the previous one's offsets
 are committed; when nothing is fetched yet, the handler returns and FastStream polls as usual.
 
-Lanes (`lanes` > 1): a batch whose records all come from topics declared
-`independent_partitions` (their handlers' effects for different partitions touch different rows:
-the topic is keyed by what they write) is applied as up to `lanes` transactions at once, its
-partitions shared out between them; each goes through steps 2 and 3 on its own, and step 5 waits
-for all. While one transaction's statements run in PostgreSQL, Python prepares the other's. A
-batch holding any other topic stays one transaction: an event of one topic may depend on one of
-another (a target and its reports) that a concurrent transaction has not committed yet.
-
 Database or broker unavailable (connection errors, failed DLQ publish, failed offset commit), or
 `max_failed_per_batch` events of one batch failing (a bad deploy, not bad events): nothing is
 dead-lettered for that; the consumer rewinds its position to the batch's first offsets
@@ -83,7 +75,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -132,7 +124,6 @@ class SystemicFailure(Exception):
 class _Route:
     batch_handlers: list[BatchHandler] = field(default_factory=list)
     event_handlers: list[tuple[type[Event], EventHandler]] = field(default_factory=list)
-    independent_partitions: bool = False
 
 
 @dataclass
@@ -166,7 +157,6 @@ class Consumer:
         group_id: str | None = None,
         max_records: int = 1000,
         batch_timeout_ms: int = 200,
-        lanes: int = 1,
         max_attempts: int = 5,
         retry_backoff: float = 0.1,
         retry_backoff_max: float = 5.0,
@@ -178,14 +168,11 @@ class Consumer:
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        if lanes < 1:
-            raise ValueError("lanes must be at least 1")
         self.name = name
         self.group_id = group_id or name
         self.source = source
         self.max_records = max_records
         self.batch_timeout_ms = batch_timeout_ms
-        self.lanes = lanes
         self.max_attempts = max_attempts
         self.retry_backoff = retry_backoff
         self.retry_backoff_max = retry_backoff_max
@@ -210,21 +197,11 @@ class Consumer:
     def topics(self) -> list[str]:
         return list(self._routes)
 
-    def batch_handler(
-        self, topic: str, *, independent_partitions: bool = False
-    ) -> Callable[[BatchHandler], BatchHandler]:
-        """Decorator: `handler(uow, envelopes)` gets the new events of `topic` in each batch.
-        `independent_partitions`: what it writes for one partition's events no other partition's
-        touch, so partitions may be applied in concurrent transactions (see "Lanes"); every
-        handler of the topic must say so."""
+    def batch_handler(self, topic: str) -> Callable[[BatchHandler], BatchHandler]:
+        """Decorator: `handler(uow, envelopes)` gets the new events of `topic` in each batch."""
 
         def register(fn: BatchHandler) -> BatchHandler:
-            route = self._route(topic)
-            first = not route.batch_handlers and not route.event_handlers
-            route.independent_partitions = independent_partitions and (
-                first or route.independent_partitions
-            )
-            route.batch_handlers.append(fn)
+            self._route(topic).batch_handlers.append(fn)
             return fn
 
         return register
@@ -238,9 +215,7 @@ class Consumer:
         name = topic or topic_for(event_type).name
 
         def register(fn: EventHandler) -> EventHandler:
-            route = self._route(name)
-            route.independent_partitions = False
-            route.event_handlers.append((event_type, fn))
+            self._route(name).event_handlers.append((event_type, fn))
             return fn
 
         return register
@@ -403,11 +378,7 @@ class Consumer:
     ) -> None:
         """Apply a decoded batch, publish its dead letters, commit its offsets."""
         self._failed_in_batch = 0
-        lanes = self._lanes(items)
-        if len(lanes) == 1:
-            await self._apply_isolating(items, dead, first=True)
-        else:
-            await _together(self._apply_isolating(lane, dead, first=True) for lane in lanes)
+        await self._apply_isolating(items, dead, first=True)
         if dead:
             assert self._producer is not None, "not started"
             await dlq.send_dead_letters(self._producer, dead, consumer=self.name)
@@ -415,26 +386,6 @@ class Consumer:
         await self._call_hook("before_offset_commit", records)
         await self._commit(kafka, records)
         await self._call_hook("after_offset_commit", records)
-
-    def _lanes(self, items: list[Item]) -> list[list[Item]]:
-        """The batch split for concurrent transactions (see "Lanes"): whole partitions, in
-        their order, shared out by size; the whole batch when it cannot be split."""
-        if self.lanes == 1 or len(items) < 2:
-            return [items]
-        parts: dict[tuple[str, int], list[Item]] = {}
-        for item in items:
-            record = item[0]
-            parts.setdefault((record.topic, record.partition), []).append(item)
-        routes = self._routes
-        if len(parts) == 1 or not all(
-            (route := routes.get(topic)) is not None and route.independent_partitions
-            for topic, _ in parts
-        ):
-            return [items]
-        lanes: list[list[Item]] = [[] for _ in range(min(self.lanes, len(parts)))]
-        for part in sorted(parts.values(), key=len, reverse=True):
-            min(lanes, key=len).extend(part)
-        return lanes
 
     async def _apply_isolating(
         self, items: list[Item], dead: list[DeadLetter], first: bool
@@ -591,21 +542,6 @@ async def _poll_ready(kafka: AIOKafkaConsumer, max_records: int) -> list[Consume
     except ConsumerStoppedError:  # stopping: FastStream's loop ends too
         return []
     return [r for rs in batch.values() for r in rs]
-
-
-async def _together(applying: Iterable[Coroutine[Any, Any, None]]) -> None:
-    """Await them all at once. The first failure cancels the others, waits for them to end (a
-    transaction they committed stays committed: the inbox skips it when the batch is read
-    again) and is raised as itself, so callers tell a connection error from a bug as usual."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            for aw in applying:
-                group.create_task(aw)
-    except BaseExceptionGroup as failed:
-        first, *others = failed.exceptions
-        for other in others:
-            log.warning("another lane of the batch failed too: %s: %s", type(other).__name__, other)
-        raise first from None
 
 
 async def _cancel(task: asyncio.Task[None] | None) -> None:

@@ -39,12 +39,10 @@ def subscriber(config: ProgressConfig, bus: Bus):
     def subscribe(consumer: Consumer) -> None:
         # Set before start, which reads it (the benchmark takes bigger batches).
         consumer.max_records = config.batch_size
-        consumer.lanes = config.consumer_lanes
         for topic, handler in readmodel.handlers(bus).items():
             if topic.startswith(f"{NAME}.") and not config.read_own_topics:
                 continue
-            independent = topic in readmodel.INDEPENDENT_PARTITIONS
-            consumer.batch_handler(config.topic(topic), independent_partitions=independent)(handler)
+            consumer.batch_handler(config.topic(topic))(handler)
 
     return subscribe
 

@@ -39,11 +39,7 @@ class ProgressConfig(BaseSettings):
     leaves it off: every event it published is already in its database, and reading each back
     doubled the database work per report (measured by bench/latency.py)."""
     batch_size: int = Field(default=2000, ge=1)
-    """Records per consumed batch (one transaction each, or one per lane)."""
-    consumer_lanes: int = Field(default=2, ge=1)
-    """Transactions a batch of reports may be applied in at once, its partitions shared out
-    between them: one's statements run in PostgreSQL while Python prepares the other's
-    (measured by bench/ingest.py). 1: one transaction per batch."""
+    """Records per consumed batch (one transaction each)."""
     topic_map: dict[str, str] = Field(default_factory=dict)
     """Catalog topic name → topic actually used, for consuming and publishing (tests, or a rebuild
     side by side with the live service). Empty in production."""

@@ -303,13 +303,6 @@ async def on_initiatives(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     await store.save_initiatives(uow.con, items)
 
 
-# Topics whose handler writes, for the events of one partition, only rows no other partition's
-# events touch: progress.reports.v1 is keyed by target, and `reporting.ingest` writes that
-# target's reports, state, achievement and notices (and appends standings marks). Their
-# partitions may be applied in concurrent transactions (servicekit.consumer, "Lanes").
-INDEPENDENT_PARTITIONS = frozenset({"progress.reports.v1"})
-
-
 def handlers(bus: events.Bus) -> dict[str, BatchHandler]:
     """Catalog topic → batch handler."""
     return {
