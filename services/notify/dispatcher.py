@@ -180,16 +180,17 @@ def envelope_of(row: asyncpg.Record) -> Envelope:
     )
 
 
+# What sending a webhook reads of its subscription (`Job.subscription`, with "id").
+_SUBSCRIPTION_FIELDS = (
+    "url", "secret", "previous_secret", "previous_secret_until", "deleted_at", "now",
+)  # fmt: skip
+
+
 def _job(row: asyncpg.Record, claim: UUID, lease_end: float) -> Job:
     """A claimed delivery as `_CLAIM` returns it."""
     subscription = None
     if row["s_id"] is not None:
-        subscription = {
-            "id": row["s_id"],
-            **{k: row[k] for k in ("url", "secret", "previous_secret", "previous_secret_until")},
-            "deleted_at": row["deleted_at"],
-            "now": row["now"],
-        }
+        subscription = {"id": row["s_id"]} | {k: row[k] for k in _SUBSCRIPTION_FIELDS}
     return Job(
         id=row["id"],
         claim=claim,
