@@ -202,8 +202,10 @@ class Evaluation:
             if shared is None or rule.id in quotas or (rank_facts and rule.id == "R16"):
                 results.append(self._rule_result(rule, outcome, window, quotas, ranks, rank_facts))
                 continue
-            key = (
+            key = (  # everything the result is made of (two rules may share an id across laws)
                 rule.id,
+                rule.citation.label,
+                rule.effect,
                 self.year,
                 window,
                 outcome.passed,
