@@ -14,6 +14,7 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 from uuid import uuid4
 
 import aiohttp
@@ -106,12 +107,16 @@ async def _read_request(reader: asyncio.StreamReader) -> Received | None:
 
 
 @pytest.fixture
-async def serve() -> AsyncIterator:
+async def listening() -> AsyncIterator[Callable[..., Awaitable[Any]]]:
+    """`await listening(receiver, host=..., tls=...)`: serves a receiver (its `handle`) on a free
+    port, which it notes in `receiver.port`; every server is closed after the test."""
     servers = []
 
-    async def start(**kwargs) -> Receiver:
-        receiver = Receiver(**kwargs)
-        server = await asyncio.start_server(receiver.handle, "127.0.0.1", 0)
+    async def start(receiver: Any, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None):
+        try:
+            server = await asyncio.start_server(receiver.handle, host, 0, ssl=tls)
+        except OSError as e:
+            pytest.skip(f"cannot listen on {host}: {e}")
         receiver.port = server.sockets[0].getsockname()[1]
         servers.append(server)
         return receiver
@@ -120,6 +125,14 @@ async def serve() -> AsyncIterator:
     for server in servers:
         server.close()
         await server.wait_closed()
+
+
+@pytest.fixture
+def serve(listening) -> Callable[..., Awaitable[Receiver]]:
+    async def start(**kwargs) -> Receiver:
+        return await listening(Receiver(**kwargs))
+
+    return start
 
 
 @pytest.fixture
@@ -286,25 +299,13 @@ class KeepAlive:
 
 
 @pytest.fixture
-async def listen() -> AsyncIterator[Callable[..., Awaitable[KeepAlive]]]:
-    servers = []
-
+def listen(listening) -> Callable[..., Awaitable[KeepAlive]]:
     async def start(
         answer: Answer, *, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None
     ) -> KeepAlive:
-        receiver = KeepAlive(answer, host=host)
-        try:
-            server = await asyncio.start_server(receiver.handle, host, 0, ssl=tls)
-        except OSError as e:
-            pytest.skip(f"cannot listen on {host}: {e}")
-        receiver.port = server.sockets[0].getsockname()[1]
-        servers.append(server)
-        return receiver
+        return await listening(KeepAlive(answer, host=host), host, tls)
 
-    yield start
-    for server in servers:
-        server.close()
-        await server.wait_closed()
+    return start
 
 
 def _short_answer(extra_headers: str = "") -> Answer:
