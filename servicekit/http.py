@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, TypeVar
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from servicekit import problems
+from servicekit import auth, problems, text
 from servicekit.audit import AuditMiddleware
 from servicekit.idempotency import IdempotencyMiddleware
 from servicekit.settings import ServiceSettings
@@ -113,6 +115,47 @@ class BodySizeLimitMiddleware:
         await response(scope, receive, send)
 
 
+class UrlTextMiddleware:
+    """Answers 422 to a request whose path or query holds a forbidden character
+    (`servicekit.text`), naming the parameter: a NUL in `?q=` would otherwise reach PostgreSQL,
+    which refuses it with an error the client saw as 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = self._offending(scope) if scope["type"] == "http" else None
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        where, name, char = found
+        response = problems.problem_response(
+            422,
+            text.refusal(f"{where} {name}".strip(), char),
+            instance=text.FORBIDDEN.sub("", scope["path"])[:200],
+            title="Invalid request",
+            type="validation",
+            errors=[{"in": where, "name": name, "detail": text.refusal("Giá trị", char)}],
+        )
+        await response(scope, receive, send)
+
+    @staticmethod
+    def _offending(scope: Scope) -> tuple[str, str, str] | None:
+        """(where, parameter name, character) of the first forbidden character, or None."""
+        char = text.forbidden_char(scope["path"])
+        if char is not None:
+            return "path", "", char
+        query: bytes = scope.get("query_string", b"")
+        if not query or not text.has_forbidden_bytes(unquote_to_bytes(query)):
+            return None
+        pairs = parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True)
+        for name, value in pairs:
+            char = text.forbidden_char(name) or text.forbidden_char(value)
+            if char is not None:
+                return "query", text.FORBIDDEN.sub("", name)[:64], char
+        return None
+
+
 def create_app(
     *,
     title: str,
@@ -132,9 +175,14 @@ def create_app(
         docs_url="/docs",
     )
     problems.install(app)
+    app.add_exception_handler(
+        RequestValidationError,
+        auth.token_first(problems.validation_handler),  # type: ignore[arg-type]
+    )
     # Added innermost first: audit sees every answer, including the 413 and the replays.
     app.add_middleware(IdempotencyMiddleware, ttl_seconds=idempotency_ttl_seconds)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_request_bytes)
+    app.add_middleware(UrlTextMiddleware)
     app.add_middleware(AuditMiddleware)
 
     @app.get("/health", tags=["operations"], summary="The process is alive")

@@ -16,6 +16,7 @@ import asyncpg
 from jinja2 import Environment, select_autoescape
 
 from servicekit.errors import NotFound
+from servicekit.text import xlsx_row
 from services.awards import labels, store
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -122,8 +123,10 @@ def to_xlsx(view: DecisionView) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Danh sách khen thưởng"
-    ws.append([f"DANH SÁCH KHEN THƯỞNG KÈM THEO QUYẾT ĐỊNH SỐ {view.number}"])
-    ws.append([f"({labels.day(view.signed_on).capitalize()} của {view.signer_title})"])
+    ws.append(xlsx_row(ws, [f"DANH SÁCH KHEN THƯỞNG KÈM THEO QUYẾT ĐỊNH SỐ {view.number}"]))
+    ws.append(
+        xlsx_row(ws, [f"({labels.day(view.signed_on).capitalize()} của {view.signer_title})"])
+    )
     ws.append([f"Mức lương cơ sở: {labels.money(view.base_salary_vnd)} đồng"])
     ws.append([])
     header = [
@@ -144,20 +147,19 @@ def to_xlsx(view: DecisionView) -> bytes:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     ws["A1"].font = Font(bold=True, size=13)
     for i, ln in enumerate(view.lines, 1):
-        ws.append(
-            [
-                i,
-                labels.KIND_NAMES[ln.kind],
-                ln.name,
-                ln.position_title or "",
-                ln.unit_name or "",
-                ln.award_name,
-                ln.achievement,
-                float(ln.multiplier),
-                ln.amount_vnd,
-                f"Đã thu hồi ngày {ln.revoked_on.strftime('%d/%m/%Y')}" if ln.revoked_on else "",
-            ]
-        )
+        row = [
+            i,
+            labels.KIND_NAMES[ln.kind],
+            ln.name,
+            ln.position_title or "",
+            ln.unit_name or "",
+            ln.award_name,
+            ln.achievement,
+            float(ln.multiplier),
+            ln.amount_vnd,
+            f"Đã thu hồi ngày {ln.revoked_on.strftime('%d/%m/%Y')}" if ln.revoked_on else "",
+        ]
+        ws.append(xlsx_row(ws, row))
         ws.cell(row=ws.max_row, column=9).number_format = "#,##0"
     ws.append([])
     ws.append(["", "", "Tổng cộng", "", "", "", "", "", view.total_vnd, ""])

@@ -37,6 +37,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from servicekit.text import forbidden_char, refusal
 from services.awards.domain.vocabulary import AWARD_KINDS
 from services.awards.labels import AWARD_NAMES
 
@@ -214,6 +215,12 @@ def check_row(
 
     def err(column: str | None, problem: str) -> None:
         errors.append(RowError(number, column, problem))
+
+    for column, value in row.items():
+        if isinstance(value, str) and (char := forbidden_char(value)):
+            err(column, refusal("Ô", char))
+    if len(errors) > bad:
+        return None
 
     kind = _KINDS.get(_header(row.get("subject_kind") or ""))
     if kind is None:

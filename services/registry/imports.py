@@ -43,6 +43,7 @@ from schemas.types import (
     UnitLevel,
 )
 from servicekit.errors import DomainError
+from servicekit.text import check_text, xlsx_row
 from servicekit.unit_of_work import UnitOfWork
 from servicekit.vietnamese import fold
 from services.registry import events, store
@@ -159,7 +160,7 @@ def _blank_to_none(v: Any) -> Any:
     if v is None:
         return None
     if isinstance(v, str):
-        v = unicodedata.normalize("NFC", v).strip()
+        v = unicodedata.normalize("NFC", check_text(v)).strip()
         return v or None
     return v
 
@@ -1025,7 +1026,7 @@ def to_xlsx(kind: str, rows: list[list[Any]]) -> bytes:
     ws = wb.create_sheet(kind)
     ws.append(EXPORT_COLUMNS[kind])
     for row in rows:
-        ws.append(row)
+        ws.append(xlsx_row(ws, row))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

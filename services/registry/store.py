@@ -76,13 +76,15 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         s, key, id_ = json.loads(raw)
-        if s != sort:
+        if s != sort or not isinstance(key, str | int) or isinstance(key, bool):
             raise ValueError
         return key, UUID(id_)
     except (ValueError, TypeError, json.JSONDecodeError):
-        raise Invalid.param(
-            "cursor", "not a cursor of this list and sort order", "cursor"
-        ) from None
+        raise _bad_cursor() from None
+
+
+def _bad_cursor() -> Invalid:
+    return Invalid.param("cursor", "not a cursor of this list and sort order", "cursor")
 
 
 async def page(
@@ -114,7 +116,14 @@ async def page(
         f"{select} WHERE {q.clause} ORDER BY {sort_column} {direction}, {id_column} {direction} "
         f"LIMIT {q.arg(limit + 1)}"
     )
-    rows = await con.fetch(sql, *q.args)
+    try:
+        rows = await con.fetch(sql, *q.args)
+    except asyncpg.DataError:
+        # A cursor decoded well but its key does not fit the column (a text where a year goes,
+        # a number past int64): asyncpg refuses the argument before anything is sent.
+        if cursor:
+            raise _bad_cursor() from None
+        raise
     more = len(rows) > limit
     rows = rows[:limit]
     nxt = None

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from schemas.types import (
     AwardCode,
@@ -20,11 +20,7 @@ from schemas.types import (
     Verdict,
     Year,
 )
-
-
-class In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+from servicekit.text import In
 
 # ---- nominations ------------------------------------------------------------------------------
 

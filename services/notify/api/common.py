@@ -33,7 +33,8 @@ ReadCon = ReadConnection
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 Cursor = Annotated[
-    int | None, Query(ge=1, description="`next_cursor` of the previous page (newest first)")
+    int | None,
+    Query(ge=1, le=2**63 - 1, description="`next_cursor` of the previous page (newest first)"),
 ]
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from servicekit.auth import Principal, Role
 from servicekit.idempotency import Transaction
+from servicekit.text import In
 from services.notify.api.common import (
     PROBLEMS,
     Caller,
@@ -50,7 +51,7 @@ def email_address(value: str) -> str:
 Email = Annotated[str, Field(max_length=320), AfterValidator(email_address)]
 
 
-class ContactIn(BaseModel):
+class ContactIn(In):
     email: Email
 
 

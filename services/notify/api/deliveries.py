@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from servicekit.audit import audit_object
 from servicekit.idempotency import Transaction
 from servicekit.problems import Problem
+from servicekit.text import In
 from services.notify.api.common import (
     PROBLEMS,
     Cursor,
@@ -73,7 +74,7 @@ class DeliveryDetail(DeliveryOut):
     attempt_log: list[AttemptOut]
 
 
-class RedeliverIn(BaseModel):
+class RedeliverIn(In):
     """Which parked deliveries to send again; every given field must match. Empty: all."""
 
     subscription_id: UUID | None = None

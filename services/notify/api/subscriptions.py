@@ -31,6 +31,7 @@ from servicekit.audit import audit_object
 from servicekit.auth import Principal, Role
 from servicekit.idempotency import Transaction
 from servicekit.problems import Problem
+from servicekit.text import In
 from services.notify.api.common import (
     PROBLEMS,
     Client,
@@ -76,7 +77,7 @@ def _own_events_refused(f: SubscriptionFilter) -> SubscriptionFilter:
     return f
 
 
-class SubscriptionIn(BaseModel):
+class SubscriptionIn(In):
     url: str = Field(max_length=MAX_URL_LENGTH, description="http or https URL to POST to")
     filter: SubscriptionFilter = Field(default_factory=SubscriptionFilter)
     description: str | None = Field(default=None, max_length=500)
@@ -92,7 +93,7 @@ class SubscriptionIn(BaseModel):
         return value
 
 
-class SubscriptionPatch(BaseModel):
+class SubscriptionPatch(In):
     url: str | None = Field(default=None, max_length=MAX_URL_LENGTH)
     filter: SubscriptionFilter | None = None
     description: str | None = Field(default=None, max_length=500)
@@ -103,7 +104,7 @@ class SubscriptionPatch(BaseModel):
         return None if value is None else _own_events_refused(value)
 
 
-class RotateIn(BaseModel):
+class RotateIn(In):
     secret: Secret = None
 
     @field_validator("secret")

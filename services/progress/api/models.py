@@ -14,16 +14,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from servicekit.text import In
 from services.progress import store
 from services.progress.domain import Achievement, Completion, Report, Target, TargetState
 from services.progress.domain.aggregate import reported_on_time
 from services.progress.domain.dashboard import UnitRow
 
 Number = Annotated[float, Field(allow_inf_nan=False, strict=True)]
-
-
-class In(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
 class Out(BaseModel):

@@ -25,6 +25,7 @@ from schemas.types import (
     UnitKind,
     UnitLevel,
 )
+from servicekit.text import In
 
 StrictYear = Annotated[int, Field(ge=1945, le=2100, strict=True)]
 BirthYear = Annotated[int, Field(ge=1900, le=2100, strict=True)]
@@ -32,10 +33,6 @@ Number = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 Weight = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
 CitizenId = Annotated[str, StringConstraints(pattern=r"^\d{9}(\d{3})?$")]
 Ids = Annotated[list[UUID], Field(max_length=5000)]
-
-
-class In(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
 class Out(BaseModel):

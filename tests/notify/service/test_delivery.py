@@ -207,3 +207,12 @@ async def test_redelivering_a_delivered_notification_repeats_its_idempotency_key
     assert first.headers["idempotency-key"] == second.headers["idempotency-key"]
     assert first.headers["thidua-delivery"] == second.headers["thidua-delivery"]
     assert first.verified and second.verified
+
+
+async def test_a_cursor_past_int64_is_refused_not_a_server_error(notify: Notify) -> None:
+    for cursor in ("9223372036854775808", "99999999999999999999999", "0", "x"):
+        r = await notify.client.get(
+            "/deliveries", params={"cursor": cursor}, headers=notify.operator
+        )
+        assert r.status_code == 422, (cursor, r.text)
+        assert r.json()["errors"][0]["name"] == "cursor"
