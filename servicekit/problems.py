@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -122,7 +123,7 @@ def _where(entry: dict[str, Any]) -> str:
     return entry.get("pointer") or f"{entry['in']} {entry.get('name', '')}".strip()
 
 
-async def _validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = field_errors(list(exc.errors()))
     summary = "; ".join(f"{_where(e)}: {e['detail']}" for e in errors[:5])
     if len(errors) > 5:
@@ -165,7 +166,51 @@ async def _http_handler(request: Request, exc: StarletteHTTPException) -> JSONRe
     return Problem(exc.status_code, None, detail, headers=exc.headers).response(request.url.path)
 
 
+OUTAGE_RETRY_AFTER_S = 5
+
+_OUTAGES: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, unreachable, the socket gone (ConnectionError is one)
+    TimeoutError,  # no connection from the pool in time
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08
+    asyncpg.CannotConnectNowError,  # the server is starting or shutting down
+    asyncpg.TooManyConnectionsError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin or crash shutdown of the backend
+    asyncpg.ConnectionDoesNotExistError,  # the connection was lost mid-query
+)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The error means a dependency is unreachable, not that the request or the code is wrong:
+    the client should try again later. Looks through the exceptions that caused it too."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, _OUTAGES):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def outage_response(instance: str) -> JSONResponse:
+    return Problem(
+        503,
+        "Service Unavailable",
+        "A service this request needs is unreachable; try again later.",
+        type="unavailable",
+        headers={"Retry-After": str(OUTAGE_RETRY_AFTER_S)},
+    ).response(instance)
+
+
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
+    if is_outage(exc):
+        log.warning(
+            "%s %s: dependency unreachable (%s), answered 503",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+        )
+        return outage_response(request.url.path)
     # The cause goes to the log (with the trace), never to the client.
     log.error(
         "unhandled %s in %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc
@@ -177,7 +222,7 @@ async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     """Make every error answer of `app` a problem document."""
-    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(Problem, _problem_handler)
     app.add_exception_handler(DomainError, _domain_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
