@@ -31,6 +31,7 @@ import jwt
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jwt import PyJWK, PyJWKClient, PyJWKSet
+from starlette.responses import Response
 
 from servicekit.problems import Problem
 from servicekit.settings import ServiceSettings
@@ -178,8 +179,10 @@ class TokenVerifier:
         audience: str,
         algorithms: Iterable[str] = SAFE_ALGORITHMS,
         leeway: float = 30,
+        max_lifetime: float = 12 * 3600,
     ) -> None:
         self.keys = keys
+        self.max_lifetime = max_lifetime
         self.issuer = issuer
         self.audience = audience
         self.algorithms = frozenset(algorithms) & SAFE_ALGORITHMS
@@ -205,6 +208,7 @@ class TokenVerifier:
             audience=s.jwt_audience,
             algorithms=s.jwt_algorithms,
             leeway=s.jwt_leeway_seconds,
+            max_lifetime=s.jwt_max_lifetime_seconds,
         )
 
     async def verify(self, token: str) -> Principal:
@@ -238,7 +242,7 @@ class TokenVerifier:
                 audience=self.audience,
                 issuer=self.issuer,
                 leeway=self.leeway,
-                options={"require": ["exp", "iss", "aud", "sub"]},
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
         except jwt.MissingRequiredClaimError as exc:
             raise InvalidToken("claims", f"token lacks the {exc.claim!r} claim") from exc
@@ -247,6 +251,11 @@ class TokenVerifier:
                 if isinstance(exc, kind):
                     raise InvalidToken(reason, description) from exc
             raise InvalidToken("invalid", "token not accepted") from exc
+        lifetime = claims["exp"] - claims["iat"]
+        if not isinstance(lifetime, int | float) or lifetime > self.max_lifetime:
+            raise InvalidToken(
+                "lifetime", f"token lives longer than the {int(self.max_lifetime)} s allowed"
+            )
         principal = principal_from_claims(claims)
         if len(self._verified) >= _VERIFIED_MAX:
             self._verified.clear()  # bounded; the tokens in use come back at once
@@ -370,3 +379,39 @@ def forbidden(detail: str, **extra: Any) -> Problem:
     """A 403 to raise from an object-level check, e.g.
     `if not p.may_act_for_unit(u): raise forbidden("not your unit")`."""
     return Problem(403, "Forbidden", detail, type="forbidden", **extra)
+
+
+def token_first(
+    handler: Callable[[Request, Exception], Awaitable[Response]],
+) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """Wraps the handler of invalid requests so that a route needing a token answers 401 to a
+    caller without a valid one before saying anything about the body: FastAPI parses the body
+    before it runs the route's dependencies, so an anonymous caller could otherwise probe what
+    the API accepts."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        if _needs_token(request.scope.get("route")):
+            try:
+                await principal_of(request)
+            except Problem as refused:
+                return refused.response(request.url.path)
+        return await handler(request, exc)
+
+    return handle
+
+
+_TOKEN_ROUTES: dict[int, bool] = {}
+
+
+def _needs_token(route: Any) -> bool:
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return False
+    known = _TOKEN_ROUTES.get(id(route))
+    if known is None:
+        known = _TOKEN_ROUTES[id(route)] = _uses_bearer(dependant)
+    return known
+
+
+def _uses_bearer(dependant: Any) -> bool:
+    return any(d.call is _bearer or _uses_bearer(d) for d in dependant.dependencies)

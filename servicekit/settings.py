@@ -44,5 +44,8 @@ class ServiceSettings(BaseSettings):
     # Only asymmetric algorithms: `none` and HS* are refused whatever is configured here.
     jwt_algorithms: list[str] = ["RS256", "ES256", "EdDSA"]
     jwt_leeway_seconds: int = 30
+    jwt_max_lifetime_seconds: int = 12 * 3600
+    """Tokens must say when they were issued (`iat`) and live at most this long (`exp - iat`): a
+    leaked token is useful for a bounded time whatever its issuer set."""
     # How long an Idempotency-Key's first answer is replayed (servicekit.idempotency).
     idempotency_ttl_seconds: int = 24 * 3600

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 
 import jwt
 import pytest
@@ -86,10 +87,14 @@ def _hs256_with_public_key(signer: Signer) -> str:
     return f"{head}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
 
 
-def _without_exp(signer: Signer) -> str:
-    claims = signer.claims()
-    del claims["exp"]
-    return jwt.encode(claims, signer.keys["EdDSA"][1], algorithm="EdDSA", headers={"kid": "ed-1"})
+def _without(claim: str) -> Callable[[Signer], str]:
+    def make(signer: Signer) -> str:
+        claims = signer.claims()
+        del claims[claim]
+        key = signer.keys["EdDSA"][1]
+        return jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": "ed-1"})
+
+    return make
 
 
 def _tampered(signer: Signer) -> str:
@@ -113,7 +118,16 @@ REFUSED = {
     "right kid, other key": (lambda s: s.token(key=Ed25519PrivateKey.generate()), "signature"),
     "tampered payload": (_tampered, "signature"),
     "kid of another key type": (lambda s: s.token("ES256", kid="ed-1"), "algorithm"),
-    "no exp": (_without_exp, "claims"),
+    "no exp": (_without("exp"), "claims"),
+    "no iat": (_without("iat"), "claims"),
+    "lives longer than 12 h": (
+        lambda s: s.token(iat=int(time.time()), exp=int(time.time()) + 12 * 3600 + 1),
+        "lifetime",
+    ),
+    "issued a year ago, still valid": (
+        lambda s: s.token(iat=int(time.time()) - 365 * 86400, exp=int(time.time()) + 60),
+        "lifetime",
+    ),
     "unknown role": (lambda s: s.token(roles=["emperor"]), "claims"),
     "unit officer without unit": (lambda s: s.token(roles=["unit_officer"]), "claims"),
     "garbage": (lambda s: "not.a.jwt", "malformed"),
