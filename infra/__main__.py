@@ -236,7 +236,8 @@ def _print_status(p) -> bool:
         table.add_column(col)
     ok = True
     for c in stack.status(p):
-        colour = "green" if c.state == "ready" else "red"
+        # degraded: serving, a dependency it can wait for is down (exit 1 all the same)
+        colour = {"ready": "green", "degraded": "yellow"}.get(c.state.split(" ")[0], "red")
         ok &= c.state == "ready"
         table.add_row(c.name, f"[{colour}]{c.state}[/]", c.detail)
     console.print(table)

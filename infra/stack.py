@@ -174,7 +174,7 @@ def remove(p: Profile) -> None:
 @dataclass
 class ComponentState:
     name: str
-    state: str  # ready, running, not ready, stopped
+    state: str  # ready, degraded (…), running, not ready, stopped
     detail: str
 
 
@@ -185,7 +185,10 @@ def service_state(p: Profile, service: str) -> str:
         r = httpx.get(f"{p.service_url(service)}/ready", timeout=2)
     except httpx.HTTPError:
         return "starting"
-    return "ready" if r.status_code == 200 else "not ready"
+    if r.status_code != 200:
+        return "not ready"
+    degraded = r.json().get("degraded") or []
+    return f"degraded ({', '.join(degraded)})" if degraded else "ready"
 
 
 def status(p: Profile) -> list[ComponentState]:

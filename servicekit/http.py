@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from servicekit import auth, problems, text
+from servicekit import auth, metrics, problems, text
 from servicekit.audit import AuditMiddleware
 from servicekit.idempotency import IdempotencyMiddleware
 from servicekit.settings import ServiceSettings
@@ -162,6 +162,7 @@ def create_app(
     description: str,
     lifespan: Callable[[FastAPI], AsyncIterator[None]],
     ready_checks: dict[str, ReadyCheck],
+    degraded_checks: dict[str, ReadyCheck] | None = None,
     routers: Sequence[APIRouter] = (),
     max_request_bytes: int | None = None,
     idempotency_ttl_seconds: int | None = None,
@@ -189,24 +190,42 @@ def create_app(
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/ready", tags=["operations"], summary="Database and broker are reachable")
+    optional = degraded_checks or {}
+
+    @app.get(
+        "/ready",
+        tags=["operations"],
+        summary="Can this instance serve its API (200), and which dependencies are degraded",
+    )
     async def ready() -> JSONResponse:
+        """503 only when the API cannot serve (its database is unreachable). A dependency the API
+        can do without for a while (the broker: writes wait in the outbox) is reported as
+        `degraded`, in the body and in the `thidua_dependency_up` metric, with 200: a load
+        balancer must not take away an instance that still accepts work."""
         checks: dict[str, str] = {}
-        for name, check in ready_checks.items():
+        for name, check in {**ready_checks, **optional}.items():
             try:
                 await check()
                 checks[name] = "ok"
             except Exception as exc:  # a probe reports, it does not raise
                 checks[name] = f"failed: {type(exc).__name__}: {exc}"
-        ok = all(v == "ok" for v in checks.values())
+            metrics.DEPENDENCY_UP.labels(_service_name(app), name).set(checks[name] == "ok")
+        ok = all(checks[name] == "ok" for name in ready_checks)
+        degraded = sorted(name for name in optional if checks[name] != "ok")
+        status = "not ready" if not ok else "degraded" if degraded else "ready"
         return JSONResponse(
-            {"status": "ready" if ok else "not ready", "checks": checks},
+            {"status": status, "checks": checks, "degraded": degraded},
             status_code=200 if ok else 503,
         )
 
     for router in routers:
         app.include_router(router)
     return app
+
+
+def _service_name(app: FastAPI) -> str:
+    settings = getattr(getattr(app.state, "service", None), "settings", None)
+    return settings.service if settings is not None else app.title
 
 
 async def _read_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:

@@ -6,7 +6,14 @@ from __future__ import annotations
 import time
 
 from fastapi import FastAPI, Response
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,6 +22,11 @@ REQUESTS = Counter(
 )
 LATENCY = Histogram(
     "thidua_http_request_seconds", "HTTP request duration", ["service", "method", "route"]
+)
+DEPENDENCY_UP = Gauge(
+    "thidua_dependency_up",
+    "1 when the dependency answered the last readiness probe (/ready), else 0",
+    ["service", "dependency"],
 )
 _NOT_COUNTED = {"/metrics", "/health", "/ready"}
 

@@ -1,5 +1,6 @@
 """A database outage answers 503 with Retry-After on reads and writes, never 500, and the service
-serves again once the database is back.
+serves again once the database is back; readiness says whether the instance can serve (its
+database) apart from what is degraded (the broker, which writes can wait for in the outbox).
 
 The outage is real: the service reaches PostgreSQL through a Unix-socket relay of the test's own,
 which the test closes (every connection cut, the socket removed) and opens again.
@@ -85,7 +86,11 @@ async def test_database_outage_is_503_with_retry_after_then_service_resumes(
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://registry") as client:
             assert (await client.get("/units", headers=admin)).status_code == 200
+            ready = await client.get("/ready")
+            assert ready.status_code == 200 and ready.json()["status"] == "ready"
             await relay.cut()
+            ready = await client.get("/ready")
+            assert ready.status_code == 503 and ready.json()["status"] == "not ready"
             for _ in range(3):  # the pool's broken connections, then refused new ones
                 read = await client.get("/units", headers=admin)
                 write = await client.post("/units", json=unit, headers=admin)
@@ -99,3 +104,21 @@ async def test_database_outage_is_503_with_retry_after_then_service_resumes(
             assert r.status_code == 201, r.text
             assert (await client.get("/units", headers=admin)).json()["items"][0]["code"] == "P"
     await relay.cut()
+
+
+async def test_a_broker_outage_degrades_readiness_but_writes_go_on(registry) -> None:
+    """The broker's probe fails (its client finds no broker to ask); the instance stays ready
+    for a load balancer, says it is degraded, and a write lands in the outbox."""
+    service = registry.app.state.service
+    await service.producer.stop()  # a real client that can no longer reach any broker
+    ready = await registry.client.get("/ready")
+    assert ready.status_code == 200, ready.text
+    body = ready.json()
+    assert body["status"] == "degraded" and body["degraded"] == ["broker"]
+    assert body["checks"]["database"] == "ok" and body["checks"]["broker"].startswith("failed")
+    metrics = (await registry.client.get("/metrics")).text
+    assert 'thidua_dependency_up{dependency="broker",service="registry"} 0.0' in metrics
+    unit = {"code": "P", "name": "Tỉnh", "kind": "provincial_committee", "level": "province",
+            "valid_from": "2000-01-01"}  # fmt: skip
+    await registry.post("/units", unit, expect=201)
+    assert await registry.count("outbox") == 1
