@@ -120,7 +120,10 @@ def build_app(
     # one SERVER span per request; no INTERNAL span per ASGI send/receive message (two or three
     # a request, telling nothing the server span does not)
     FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="health,ready,metrics", exclude_spans=["receive", "send"]
+        app,
+        excluded_urls="health,ready,metrics",
+        exclude_spans=["receive", "send"],
+        server_request_hook=telemetry.redact_server_span,
     )
     return app
 

@@ -127,3 +127,16 @@ async def test_a_tampered_cursor_is_refused_naming_it(registry, path, cursor):
     await unit(registry, "P", "Ủy ban nhân dân tỉnh", "provincial_committee", "province")
     r = await registry.get(path, params={"cursor": cursor}, expect=422)
     assert r.json()["errors"][0]["name"] == "cursor"
+
+
+async def test_query_values_naming_people_are_redacted_in_spans(registry, spans):
+    await registry.get("/people", params={"q": "Nguyễn Văn Bí Mật", "limit": 5})
+    server = [
+        s
+        for s in spans.get_finished_spans()
+        if s.kind.name == "SERVER" and "/people" in str(s.attributes.get("http.target", ""))
+    ]
+    assert server, "no server span for the request"
+    values = " ".join(str(v) for s in server for v in s.attributes.values())
+    assert "Mật" not in values and "M%E1%BA%ADt" not in values
+    assert "q=REDACTED" in values and "limit=5" in values
