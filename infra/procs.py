@@ -44,10 +44,17 @@ def start(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> int:
-    """Start `argv` detached in its own session, output appended to logs/<name>.log."""
+    """Start `argv` detached in its own session, output appended to logs/<name>.log.
+
+    Logs and whatever the process writes (the sinks' mails and webhooks, a service's files) may
+    hold personal data: the log folder is 0700, the log 0600, and the process runs with umask
+    077 so that what it creates is its owner's alone."""
     pids.mkdir(parents=True, exist_ok=True)
-    logs.mkdir(parents=True, exist_ok=True)
-    with open(logs / f"{name}.log", "ab") as log:
+    logs.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(logs, 0o700)
+    fd = os.open(logs / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(fd, 0o600)
+    with open(fd, "ab") as log:
         proc = subprocess.Popen(
             list(argv),
             stdout=log,
@@ -56,6 +63,7 @@ def start(
             env={**os.environ, **(env or {})},
             cwd=cwd,
             start_new_session=True,
+            umask=0o077,
         )
     _pidfile(pids, name).write_text(f"{proc.pid}\n{marker}")
     # A launcher may re-exec itself (the java launcher does): wait until the process shows the

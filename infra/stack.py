@@ -4,6 +4,7 @@ webhook receiver, OTLP receiver) and the four services."""
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import shutil
 import sys
@@ -26,7 +27,6 @@ def service_env(p: Profile, service: str) -> dict[str, str]:
         "THIDUA_KAFKA_BOOTSTRAP": p.kafka_bootstrap,
         "THIDUA_PROFILE": p.name,
         "THIDUA_JWKS_FILE": str(tokens.jwks_file(p.state)),
-        "THIDUA_REGISTRY_CITIZEN_ID_KEY": local_secret(p, "registry-citizen-id-key"),
         "OTEL_SERVICE_NAME": f"thidua-{service}",
         # traces go to the traces sink (within a second, for ./thidua trace); metrics are
         # scraped from /metrics, not pushed
@@ -35,6 +35,12 @@ def service_env(p: Profile, service: str) -> dict[str, str]:
         "OTEL_METRICS_EXPORTER": "none",
         "OTEL_LOGS_EXPORTER": "none",
         **(notify_env(p) if service == "notify" else {}),
+        # the key that makes citizen ids recognisable: the registry's alone
+        **(
+            {"THIDUA_REGISTRY_CITIZEN_ID_KEY": local_secret(p, "registry-citizen-id-key")}
+            if service == "registry"
+            else {}
+        ),
         **(PROGRESS_ENV if service == "progress" else {}),
     }
 
@@ -84,7 +90,10 @@ def sink_argv(p: Profile, sink: str) -> list[str]:
 
 
 def start_sinks(p: Profile, timeout: float = 30.0) -> list[str]:
-    """The sinks not running yet; waits until each listens."""
+    """The sinks not running yet; waits until each listens. What they receive (mails, webhooks,
+    spans) is personal data: their folder is the owner's alone."""
+    p.sinks_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(p.sinks_dir, 0o700)
     started = []
     for sink in SINKS:
         if procs.running_pid(p.pids, sink) is None:

@@ -130,3 +130,21 @@ async def test_traces_sink_decodes_gzipped_exports_and_refuses_what_is_not_one(p
 
 def kv(key: str, value: AnyValue) -> KeyValue:
     return KeyValue(key=key, value=value)
+
+
+async def test_logs_and_what_the_sinks_received_are_the_owners_alone(platform: Profile):
+    """Logs, mails, webhooks and spans hold personal data: folders 0700, files 0600."""
+    p = platform
+    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=p.smtp_port) as smtp:
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = "a@example.invalid", "b@example.invalid", "x"
+        msg.set_content("Nguyễn Văn A")
+        await smtp.send_message(msg)
+    checked = 0
+    for folder in (p.logs, p.sinks_dir):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+        for path in folder.rglob("*"):
+            expected = 0o700 if path.is_dir() else 0o600
+            assert path.stat().st_mode & 0o777 == expected, path
+            checked += 1
+    assert checked >= 5

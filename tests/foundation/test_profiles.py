@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from infra import stack
 from infra.profile import E2E_OFFSET, load
 
 OVERRIDES = {
@@ -53,3 +54,13 @@ def test_e2e_state_is_never_the_test_profiles(monkeypatch, tmp_path):
 def test_an_unknown_profile_is_named_in_the_error():
     with pytest.raises(SystemExit, match="unknown profile 'prod'"):
         load("prod")
+
+
+def test_only_the_registry_is_given_the_citizen_id_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("THIDUA_STATE", str(tmp_path))
+    monkeypatch.setattr(stack.postgres, "dsn", lambda p, service: f"postgresql:///{service}")
+    p = load("test")
+    envs = {s: stack.service_env(p, s) for s in ("registry", "progress", "awards", "notify")}
+    assert envs["registry"]["THIDUA_REGISTRY_CITIZEN_ID_KEY"]
+    for service in ("progress", "awards", "notify"):
+        assert not any("CITIZEN" in name for name in envs[service]), service
