@@ -161,9 +161,15 @@ def _check_address(ip: IPAddress, policy: TargetPolicy, host: str | None) -> Non
     if any(ip in net for net in policy.allowed_networks):
         return
     problem = address_problem(ip)
-    if problem is not None:
-        shown = f"the host {host!r} resolves to {ip}, which" if host else f"the address {ip}"
-        raise UnsafeUrl(f"{shown} {problem}", "address")
+    if problem is None:
+        return
+    if host is None:  # the caller wrote the address: naming it tells them nothing new
+        raise UnsafeUrl(f"the address {ip} {problem}", "address")
+    # Never echo what a name resolved to: the answer would map the province's inner network
+    # for whoever registers names pointing into it.
+    if problem.startswith("embeds "):
+        problem = "embeds an IPv4 address that " + problem.split(", which ", 1)[1]
+    raise UnsafeUrl(f"the host {host!r} resolves to an address that {problem}", "address")
 
 
 def _literal_ip(host: str) -> IPAddress | None:

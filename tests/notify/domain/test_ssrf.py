@@ -72,19 +72,22 @@ async def test_non_public_literal_addresses_are_refused(url, problem):
 @pytest.mark.parametrize(
     ("host", "problem"),
     [
-        ("intranet.example.vn", "resolves to 10.20.30.40, which is a private address"),
-        ("mixed.example.vn", "resolves to 192.168.1.10, which is a private address"),
+        ("intranet.example.vn", "resolves to an address that is a private address"),
+        ("mixed.example.vn", "resolves to an address that is a private address"),
         (
             "rebind.example.vn",
-            "resolves to ::ffff:7f00:1, which embeds 127.0.0.1, which is a loopback address",
+            "resolves to an address that embeds an IPv4 address that is a loopback address",
         ),
-        ("metadata.example.vn", "resolves to 169.254.169.254, which is a link-local address"),
+        ("metadata.example.vn", "resolves to an address that is a link-local address"),
     ],
 )
 async def test_hosts_resolving_to_non_public_addresses_are_refused(host, problem):
     err = await refused(f"https://{host}/hook")
     assert err.reason == "address"
     assert f"the host '{host}' {problem}" == str(err)
+    # what the name resolved to is never echoed: it would map the inner network
+    for address in ("10.20.30.40", "192.168.1.10", "7f00", "127.0.0.1", "169.254"):
+        assert address not in str(err)
 
 
 async def test_public_hosts_and_addresses_pass_with_their_addresses():
