@@ -6,11 +6,14 @@ e.g. `POST /units/{unit_id}`, plus the object), how it ended and the trace id. N
 the query string or any other personal data: the route template rather than the raw path, and the
 object is the route's path parameters (ids) unless the handler names it with `audit_object()`.
 
-The row is written after the answer was produced, on its own connection: an audit failure is
-logged and never turns a completed write into an error. Rows of requests ending at the same time
-are written together (`AuditTrail`: one INSERT for all that wait while the previous one runs), so
-under load the trail costs a round trip per group, not per request; each request still waits for
-its row before it ends.
+A write that commits writes its row in its own transaction (`record_in`, called by the request's
+transaction and unit of work in `servicekit.idempotency`): the effects and their audit row exist
+together or not at all, so a crash after the commit cannot lose the row. Every other request's
+row (refused, invalid, failed, or a write without the request's transaction) is written after
+the answer, on its own connection: an audit failure there is logged and never turns an answer
+into an error. Those rows are written together (`AuditTrail`: one INSERT for all that wait while
+the previous one runs), so under load they cost a round trip per group, not per request; each
+request still waits for its row before it ends.
 """
 
 from __future__ import annotations
@@ -112,33 +115,63 @@ class AuditMiddleware:
         method = scope["method"]
         if method not in WRITES and status not in (401, 403):
             return
+        # Written with the effects; a 5xx after that means the commit may have failed with it.
+        if scope.get("state", {}).get(_RECORDED) and status < 500:
+            return
         service = getattr(scope["app"].state, "service", None)
         pool = getattr(service, "pool", None)
         if pool is None:
             log.warning("no database pool: audit row for %s not written", method)
             return
-        state: dict[str, Any] = scope.get("state", {})
-        principal = state.get("principal")
-        template, params = _route(scope)
-        obj = state.get("audit_object")
-        if obj is None and params:
-            obj = ",".join(f"{k}={v}" for k, v in sorted(params.items()))
         trail = getattr(scope["app"].state, "audit_trail", None)
         if trail is None or trail.pool is not pool:
             trail = scope["app"].state.audit_trail = AuditTrail(pool)
-        row = (
-            principal.sub if principal else "anonymous",
-            sorted(principal.roles) if principal else [],
-            f"{method} {template}",
-            obj,
-            outcome(status),
-            status,
-            trace_id,
-        )
+        row = _row(scope, status, trace_id)
         try:
             await trail.write(row)
         except Exception:
-            log.exception("audit row for %s %s not written", method, template)
+            log.exception("audit row for %s %s not written", method, row[2])
+
+
+_RECORDED = "audit_recorded"  # key in scope["state"]: the row went in with the effects
+
+
+def _row(scope: Scope, status: int, trace_id: str | None) -> tuple:
+    state: dict[str, Any] = scope.get("state", {})
+    principal = state.get("principal")
+    template, params = _route(scope)
+    obj = state.get("audit_object")
+    if obj is None and params:
+        obj = ",".join(f"{k}={v}" for k, v in sorted(params.items()))
+    return (
+        principal.sub if principal else "anonymous",
+        sorted(principal.roles) if principal else [],
+        f"{scope['method']} {template}",
+        obj,
+        outcome(status),
+        status,
+        trace_id,
+    )
+
+
+async def record_in(con: asyncpg.Connection, scope: Scope, status: int | None = None) -> None:
+    """Write the request's audit row on `con`, inside the transaction that holds its effects,
+    and mark the request so the middleware does not write it again. `status`: the answer's, when
+    known (an Idempotency-Key's captured answer); else the route's declared success status, as a
+    handler that returned normally answers with it."""
+    if scope["method"] not in WRITES:
+        return
+    if status is None:
+        status = getattr(scope.get("route"), "status_code", None) or 200
+    await con.execute(_INSERT, *_columns([_row(scope, status, _trace_id(scope))]))
+    scope.setdefault("state", {})[_RECORDED] = True
+
+
+def _columns(rows: list[tuple]) -> list[list]:
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    # roles are role names (no spaces): one text per row, split in SQL
+    columns[1] = [" ".join(roles) for roles in columns[1]]
+    return columns
 
 
 _INSERT = """
@@ -170,9 +203,7 @@ class AuditTrail:
     async def _write_waiting(self) -> None:
         while self._waiting:
             group, self._waiting = self._waiting, []
-            columns = [list(c) for c in zip(*(row for row, _ in group), strict=True)]
-            # roles are role names (no spaces): one text per row, split in SQL
-            columns[1] = [" ".join(roles) for roles in columns[1]]
+            columns = _columns([row for row, _ in group])
             try:
                 async with self.pool.acquire() as con:
                     await con.execute(_INSERT, *columns)

@@ -47,7 +47,7 @@ from fastapi import Depends, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from schemas.envelope import source_for
-from servicekit import auth
+from servicekit import audit, auth
 from servicekit.problems import problem_response
 from servicekit.unit_of_work import UnitOfWork
 
@@ -70,6 +70,7 @@ async def request_transaction(request: Request) -> AsyncIterator[asyncpg.Connect
         return
     async with request.app.state.service.pool.acquire() as con, con.transaction():
         yield con
+        await audit.record_in(con, request.scope)  # the handler returned: its row, same commit
 
 
 async def request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
@@ -81,11 +82,12 @@ async def request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     con = request.scope.get("state", {}).get(_CONNECTION)
     source = source_for(service.settings.service)
     if con is not None:
-        uow = UnitOfWork(connection=con, source=source)
-    else:
-        uow = UnitOfWork(service.pool, source=source)
-    async with uow:
+        async with UnitOfWork(connection=con, source=source) as uow:
+            yield uow
+        return
+    async with UnitOfWork(service.pool, source=source) as uow:
         yield uow
+        await audit.record_in(uow.con, request.scope)  # the handler returned: its row, same commit
 
 
 # `scope="function"`: commit before the answer is sent, not after.
@@ -235,6 +237,7 @@ class IdempotencyMiddleware:
                 answer = await self._run_handler(con, scope, receive)
                 if answer.status >= 500 or answer.status in _NOT_STORED:
                     raise _Rollback(answer)
+                await audit.record_in(con, scope, answer.status)
                 await con.execute(
                     "INSERT INTO idempotency_keys (key, principal, method, path, request_hash,"
                     " status, response_body, response_headers)"

@@ -441,3 +441,26 @@ async def test_writes_and_oversize_requests_are_audited(service):
         ("alice", "POST /items", "ok", 201),  # the replay is a request too
         ("anonymous", "POST /upload", "invalid", 413),  # refused before any token was read
     ]
+
+
+async def test_a_committed_write_and_its_audit_row_share_one_transaction(service):
+    """The row goes in with the effects (a crash after the commit cannot lose it): it carries the
+    transaction id of the item it audits, or, under an Idempotency-Key (whose handler runs in a
+    savepoint, a subtransaction of its own), that of the stored answer committed with it."""
+    client, pool = service
+    r = await client.post("/items", json={"name": "a", "amount": 1})
+    assert r.status_code == 201
+    r = await client.post(
+        "/items", json={"name": "b", "amount": 1}, headers={"Idempotency-Key": "t"}
+    )
+    assert r.status_code == 201
+    item = await pool.fetchval("SELECT xmin::text FROM items WHERE name = 'a'")
+    answer = await pool.fetchval("SELECT xmin::text FROM idempotency_keys")
+    audited = await pool.fetch(
+        "SELECT xmin::text, status FROM audit_log WHERE action = 'POST /items' ORDER BY id"
+    )
+    assert [(r["xmin"], r["status"]) for r in audited] == [(item, 201), (answer, 201)]
+    # a refused write keeps no effect; its row is still written, once
+    assert (await client.post("/items/refused", json={"name": "c", "amount": 1})).status_code == 409
+    rows = await pool.fetch("SELECT status FROM audit_log WHERE action = 'POST /items/refused'")
+    assert [r["status"] for r in rows] == [409]
