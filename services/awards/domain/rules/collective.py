@@ -12,18 +12,16 @@ from collections.abc import Collection
 
 from services.awards.domain.context import Context
 from services.awards.domain.facts import Facts
+from services.awards.domain.legal import CONFIGURED, LUAT_2003_25, cite
 from services.awards.domain.rules.base import (
-    HD_1479,
-    LUAT_2013,
-    LUAT_2022,
     ONLY_2013,
     ONLY_2022,
     REGIME_2013_UNTIL,
     REGIME_2022_FROM,
-    Citation,
     Outcome,
     Quota,
     Rule,
+    cited,
     targets,
 )
 from services.awards.domain.vocabulary import (
@@ -193,23 +191,25 @@ _2022 = {"regimes": ONLY_2022, "effective_from": REGIME_2022_FROM}
 _2013 = {"regimes": ONLY_2013, "effective_to": REGIME_2013_UNTIL}
 _TTLDXS_STANDARD = targets(_C, TTLDXS, CO_TINH, CO_CP)
 
+# No article of the collective titles (Luật 06/2022 Điều 25–28; the 2003 law's Điều 26–28) nor
+# Hướng dẫn 1479/HD-BTĐKT was confirmed in a published copy, except the 2003 law's Điều 25 (Cờ
+# thi đua của Chính phủ), whose 20 % cap's source is not: those bases are the province's.
 COLLECTIVE_RULES: tuple[Rule, ...] = (
-    Rule("R05", "Tập thể lao động xuất sắc", Citation(LUAT_2022, "27"), _TTLDXS_STANDARD,
+    Rule("R05", "Tập thể lao động xuất sắc", cited(), _TTLDXS_STANDARD,
          check=_ttldxs(discipline_clause=False), **_2022),
-    Rule("R05-2013", "Tập thể lao động xuất sắc", Citation(LUAT_2013, "27"), _TTLDXS_STANDARD,
+    Rule("R05-2013", "Tập thể lao động xuất sắc", cited(p2013=CONFIGURED), _TTLDXS_STANDARD,
          check=_ttldxs(discipline_clause=True), **_2013),
-    Rule("R06", "Tập thể lao động tiên tiến", Citation(LUAT_2022, "28"), targets(_C, TTLDTT),
+    Rule("R06", "Tập thể lao động tiên tiến", cited(), targets(_C, TTLDTT),
          check=_ttldtt(fixed_share=None), **_2022),
-    Rule("R06-2013", "Tập thể lao động tiên tiến", Citation(LUAT_2013, "28"),
+    Rule("R06-2013", "Tập thể lao động tiên tiến", cited(p2013=CONFIGURED),
          targets(_C, TTLDTT), check=_ttldtt(fixed_share=0.5), **_2013),
-    Rule("R09", "Cờ thi đua của UBND tỉnh: dẫn đầu khối, cụm",
-         Citation(LUAT_2022, "26", HD_1479), targets(_C, CO_TINH, CO_CP), check=_r09,
-         gate=_gate_r09, **_2022),
-    Rule("R09-2013", "Cờ thi đua của UBND tỉnh: dẫn đầu khối, cụm", Citation(LUAT_2013, "26"),
+    Rule("R09", "Cờ thi đua của UBND tỉnh: dẫn đầu khối, cụm", cited(),
+         targets(_C, CO_TINH, CO_CP), check=_r09, gate=_gate_r09, **_2022),
+    Rule("R09-2013", "Cờ thi đua của UBND tỉnh: dẫn đầu khối, cụm", cited(p2013=CONFIGURED),
          targets(_C, CO_TINH, CO_CP), check=_r09, gate=_gate_r09, **_2013),
-    Rule("R10", "Cờ thi đua của Chính phủ: không quá 20% đơn vị dẫn đầu",
-         Citation(LUAT_2022, "25"), targets(_C, CO_CP), check=_r10, quota=_co_cp_quota, **_2022),
+    Rule("R10", "Cờ thi đua của Chính phủ: không quá 20% đơn vị dẫn đầu", cited(),
+         targets(_C, CO_CP), check=_r10, quota=_co_cp_quota, **_2022),
     Rule("R10-2013", "Cờ thi đua của Chính phủ: không quá 20% đơn vị dẫn đầu",
-         Citation(LUAT_2013, "25"), targets(_C, CO_CP), check=_r10, quota=_co_cp_quota,
-         **_2013),
+         cited(p2013=cite(LUAT_2003_25, configured=True)), targets(_C, CO_CP), check=_r10,
+         quota=_co_cp_quota, **_2013),
 )  # fmt: skip
