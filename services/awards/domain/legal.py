@@ -253,6 +253,23 @@ _THUVIENNHADAT = (
 _LANGSON = "http://thiduakhenthuong.langson.gov.vn/en/hinhthucs/chien-si-thi-dua-co-so"
 _TOAAN_CSTD = "http://tdkt.toaan.gov.vn/portal/page/portal/tdkt/Gioithieu/67987125/67987711"
 _TOAAN_CO_CP = "http://tdkt.toaan.gov.vn/portal/page/portal/tdkt/Gioithieu/67987125"
+_HUST_TTLDXS = (
+    "https://sbft.hust.edu.vn/hai-vien-thuoc-truong-hoa-va-khoa-hoc-su-song-nhan-danh-hieu-tap-the"
+    "-lao-dong-xuat-sac.html"
+)
+_DULIEUPHAPLY_TTLDXS = (
+    "https://dulieuphaply.vn/plvn-1/quan-ly-nha-nuoc-ve-thi-dua-khen-thuong/36-tang-danh-hieu-tap"
+    "-the-lao-dong-xuat-sac"
+)
+_LANGSON_TTLDTT = "http://thiduakhenthuong.langson.gov.vn/en/hinhthucs/tap-lao-dong-tien-tien"
+_HTPL_TT29_2023 = (
+    "http://hethongphapluat.vn/thong-tu-29-2023-tt-bgddt-huong-dan-luat-thi-dua-khen-thuong-doi"
+    "-voi-nganh-giao-duc-do-bo-truong-bo-giao-duc-va-dao-tao-ban-hanh/dieu-4"
+)
+_TVPL_CO_CP_2017 = (
+    "https://thuvienphapluat.vn/hoi-dap-phap-luat/3D849-hd-tieu-chuan-xet-tang-danh-hieu-thi-dua"
+    "-doi-voi-tap-the-trong-nganh-cong-thuong.html"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,9 +306,19 @@ LUAT_2003_24 = Provision("LUAT_15_2003", 24, source=_THUVIENNHADAT)
 """Lao động tiên tiến (as amended in 2013)."""
 LUAT_2003_25 = Provision("LUAT_15_2003", 25, source=_TOAAN_CO_CP)
 """Cờ thi đua của Chính phủ."""
+LUAT_2003_27_1 = Provision("LUAT_15_2003", 27, 1, source=_DULIEUPHAPLY_TTLDXS)
+"""Tập thể lao động xuất sắc (as amended in 2013), with its no-discipline clause."""
+LUAT_2003_28_1 = Provision("LUAT_15_2003", 28, 1, source=_LANGSON_TTLDTT)
+"""Tập thể lao động tiên tiến: more than 50 % of members LĐTT, no discipline from warning up."""
+ND_91_2017_11 = Provision("ND_91_2017", 11, source=_TVPL_CO_CP_2017)
+"""Cờ thi đua của Chính phủ (the decree's standard)."""
 LUAT_2003_84 = Provision("LUAT_15_2003", 84, source=_THUVIENNHADAT)
 """The dossier of an emulation-title nomination."""
 LUAT_2022_22_1 = Provision("LUAT_06_2022", 22, 1, source=_CHINHPHU_CSTD_TINH)
+LUAT_2022_26 = Provision("LUAT_06_2022", 26, source=_HTPL_TT29_2023)
+"""Cờ thi đua of a ministry or province: the bloc or cluster leaders (khoản 1, 2)."""
+LUAT_2022_27 = Provision("LUAT_06_2022", 27, source=_HUST_TTLDXS)
+"""Tập thể lao động xuất sắc (no discipline clause any more)."""
 LUAT_2022_24_1 = Provision("LUAT_06_2022", 24, 1, source=_LAOCAI)
 LUAT_2022_73_1_B = Provision("LUAT_06_2022", 73, 1, "b", source=_BAOMOI_BK_TTG)
 LUAT_2022_74_1_D = Provision("LUAT_06_2022", 74, 1, "d", source=_LUATVN_BK_TINH)

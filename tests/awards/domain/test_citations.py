@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,11 @@ def test_a_regime_2013_achievement_considered_in_2024_is_cited_to_the_2022_law()
 def test_unknown_period_or_rule_in_the_province_citations_is_refused():
     with pytest.raises(ValueError, match="2030"):
         ScreeningConfig(rule_citations={"2030": {"R14": "x"}})
+
+
+def test_docs_legal_lists_every_rule_and_every_period():
+    page = (Path(__file__).parents[3] / "docs" / "legal.md").read_text(encoding="utf-8")
+    missing = [r.id for r in RULEBOOK if re.search(rf"\| {re.escape(r.id)}\b", page) is None]
+    assert not missing, f"docs/legal.md does not list {missing}"
+    assert all(f"| `{p.key}` |" in page for p in PERIODS)
+    assert all(t.number in page for t in TEXTS.values())
