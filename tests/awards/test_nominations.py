@@ -205,8 +205,7 @@ async def test_screening_under_regime_2013_explains_each_verdict(awards: Awards)
     r02 = rules(hoa)["R02-2013"]
     assert r02["passed"] is False
     assert r02["citation"] == (
-        "Luật Thi đua, khen thưởng 15/2003/QH11, Điều 23; Nghị định 91/2017/NĐ-CP, "
-        "Điều 9 khoản 3; căn cứ do tỉnh cấu hình"
+        "Luật Thi đua, khen thưởng 15/2003/QH11, Điều 23; Nghị định 91/2017/NĐ-CP, Điều 9 khoản 3"
     )
     assert r02["facts"]["rating_2020"] == "HTXSNV"
     assert "sáng kiến" in r02["reason"]

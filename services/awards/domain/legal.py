@@ -261,7 +261,10 @@ _DULIEUPHAPLY_TTLDXS = (
     "https://dulieuphaply.vn/plvn-1/quan-ly-nha-nuoc-ve-thi-dua-khen-thuong/36-tang-danh-hieu-tap"
     "-the-lao-dong-xuat-sac"
 )
-_BTDKT_CSTDCS_2017 = "http://banthiduakhenthuongtw.gov.vn/traloi/460b8a748639415f8b9c28ccfe707fcd"
+_TVPL_CSTDCS_2017 = (
+    "https://thuvienphapluat.vn/hoi-dap-phap-luat/45A9C-hd-tieu-chuan-de-xet-tang-danh-hieu-chien"
+    "-si-thi-dua-co-so.html"
+)
 _LANGSON_TTLDTT = "http://thiduakhenthuong.langson.gov.vn/en/hinhthucs/tap-lao-dong-tien-tien"
 _HTPL_TT29_2023 = (
     "http://hethongphapluat.vn/thong-tu-29-2023-tt-bgddt-huong-dan-luat-thi-dua-khen-thuong-doi"
@@ -311,8 +314,9 @@ LUAT_2003_27_1 = Provision("LUAT_15_2003", 27, 1, source=_DULIEUPHAPLY_TTLDXS)
 """Tập thể lao động xuất sắc (as amended in 2013), with its no-discipline clause."""
 LUAT_2003_28_1 = Provision("LUAT_15_2003", 28, 1, source=_LANGSON_TTLDTT)
 """Tập thể lao động tiên tiến: more than 50 % of members LĐTT, no discipline from warning up."""
-ND_91_2017_9_3 = Provision("ND_91_2017", 9, 3, source=_BTDKT_CSTDCS_2017)
-"""Chiến sĩ thi đua cơ sở: LĐTT and an initiative (HTXSNV alone is not enough)."""
+ND_91_2017_9_3 = Provision("ND_91_2017", 9, 3, source=_TVPL_CSTDCS_2017)
+"""Chiến sĩ thi đua cơ sở: LĐTT and an initiative (HTXSNV alone is not enough); at most 15 % of
+the LĐTT, or less if the ministry or province says so."""
 ND_91_2017_11 = Provision("ND_91_2017", 11, source=_TVPL_CO_CP_2017)
 """Cờ thi đua của Chính phủ (the decree's standard)."""
 LUAT_2003_84 = Provision("LUAT_15_2003", 84, source=_THUVIENNHADAT)

@@ -335,9 +335,8 @@ PERSON_RULES: tuple[Rule, ...] = (
     # Luật 06/2022 Điều 23 (CSTĐCS) is not confirmed in a published copy: configured.
     Rule("R02", "Chiến sĩ thi đua cơ sở", cited(), targets(_P, CSTDCS),
          check=_r02_2022, quota=_quota_2022, **_2022),
-    # Where the 15 % cap is written was not confirmed: that part is configured.
     Rule("R02-2013", "Chiến sĩ thi đua cơ sở (tỷ lệ 15%)",
-         cited(p2013=cite(LUAT_2003_23, ND_91_2017_9_3, configured=True)),
+         cited(p2013=cite(LUAT_2003_23, ND_91_2017_9_3)),
          targets(_P, CSTDCS), check=_r02_2013, quota=_quota_2013, **_2013),
     Rule("R03", "Chiến sĩ thi đua cấp tỉnh", cited(p2024=_CSTD_TINH, p2025=_CSTD_TINH),
          targets(_P, CSTD_TINH), check=_r03, gate=_gate_r03, **_2022),
