@@ -46,8 +46,8 @@ class AwardsConfig(BaseSettings):
     rule_citations: dict[str, dict[str, str]] = Field(default_factory=dict)
     """Per period of legal texts ("2013", "2024", "2025") and rule id: the citation the province
     supplies where no published text confirmed one (docs/legal.md lists them), e.g.
-    {"2013": {"R14": "Thông tư 12/2019/TT-BNV, Điều …"}}. The screening prints it after "căn cứ
-    do tỉnh cấu hình"."""
+    {"2013": {"R14": "Thông tư 12/2019/TT-BNV, Điều …"}}; "MANUAL/GIAY_KHEN" for one award. The
+    screening prints it after "căn cứ do tỉnh cấu hình"."""
 
     # ---- procedure
     notice_working_days: int = Field(default=10, ge=1)
@@ -77,6 +77,7 @@ class AwardsConfig(BaseSettings):
     @classmethod
     def _known_rules(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
         known = {r.id for r in RULEBOOK}
+        known |= {f"{r.id}/{code}" for r in RULEBOOK for _, code in r.targets}
         for period, by_rule in value.items():
             if period not in PERIOD_KEYS:
                 raise ValueError(

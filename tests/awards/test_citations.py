@@ -71,6 +71,10 @@ async def test_a_2024_campaign_cites_decree_98_before_july_2025_and_not_after(
 def test_the_province_citations_name_known_periods_and_rules() -> None:
     given = AwardsConfig(rule_citations={"2013": {"R14": "Thông tư 12/2019/TT-BNV, Điều 2"}})
     assert given.screening.rule_citations["2013"]["R14"] == "Thông tư 12/2019/TT-BNV, Điều 2"
+    per_award = AwardsConfig(rule_citations={"2024": {"MANUAL/GIAY_KHEN": "QĐ 11/2024, Điều 9"}})
+    assert per_award.screening.rule_citations["2024"]["MANUAL/GIAY_KHEN"] == "QĐ 11/2024, Điều 9"
+    with pytest.raises(ValidationError, match="unknown rules"):
+        AwardsConfig(rule_citations={"2024": {"MANUAL/LDTT": "x"}})
     with pytest.raises(ValidationError, match="unknown rules"):
         AwardsConfig(rule_citations={"2013": {"R99": "x"}})
     with pytest.raises(ValidationError, match="unknown period"):

@@ -94,6 +94,16 @@ _BACNINH_01_2024 = (
     "-bien-phap-thi-hanh-luat-thi-ua-khen-thuong-62283616"
 )
 
+_CHINHPHU_GIAY_KHEN = "https://baochinhphu.vn/tieu-chuan-xet-tang-giay-khen-102241213091854171.htm"
+_NGOISAO_152_2025 = (
+    "https://ngoisao.vn/theo-dong-su-kien/tin-nong-trong-ngay/tin-vui-cong-chuc-vien-chuc-se-duoc"
+    "-thuong-hon-8000000-dong-neu-dat-duoc-thanh-tich-nay-463849.htm"
+)
+_HTPL_12_2019 = (
+    "https://hethongphapluat.com/thong-tu-12-2019-tt-bnv-huong-dan-nghi-dinh-91-2017-nd-cp-huong"
+    "-dan-luat-thi-dua-khen-thuong-do-bo-truong-bo-noi-vu-ban-hanh/dieu-9"
+)
+
 _TEXTS = (
     LegalText(
         "LUAT_15_2003", "Luật", "15/2003/QH11", "Luật Thi đua, khen thưởng", "Quốc hội",
@@ -146,8 +156,8 @@ _TEXTS = (
     LegalText(
         "TT_12_2019_BNV", "Thông tư", "12/2019/TT-BNV",
         "Quy định chi tiết thi hành một số điều của Nghị định số 91/2017/NĐ-CP", "Bộ Nội vụ",
-        _d("2019-11-04"), None, None, None, (_PHU_YEN_31_2020,),
-        ("in_force_from", "in_force_until", "replaced_by"),
+        _d("2019-11-04"), _d("2020-01-01"), None, None, (_PHU_YEN_31_2020, _HTPL_12_2019),
+        ("in_force_until", "replaced_by"),
     ),
     LegalText(
         "ND_98_2023", "Nghị định", "98/2023/NĐ-CP",
@@ -164,9 +174,10 @@ _TEXTS = (
     ),
     LegalText(
         "ND_152_2025", "Nghị định", "152/2025/NĐ-CP",
-        "Quy định chi tiết một số điều của Luật Thi đua, khen thưởng", "Chính phủ",
-        None, _d("2025-07-01"), None, None, (),
-        ("signed", "in_force_from", "title"),
+        "Phân cấp, phân quyền trong lĩnh vực thi đua, khen thưởng; quy định chi tiết một số điều "
+        "của Luật Thi đua, khen thưởng", "Chính phủ",
+        None, _d("2025-07-01"), None, None, (_NGOISAO_152_2025,),
+        ("signed",),
     ),
     LegalText(
         "ND_129_2025", "Nghị định", "129/2025/NĐ-CP",
@@ -181,9 +192,9 @@ _TEXTS = (
         ("signed", "in_force_from", "in_force_until", "title"),
     ),
 )  # fmt: skip
-"""In-force dates of ND_98_2023's end and ND_152_2025's start (2025-07-01) are the domain
-brief's: no published copy of Nghị định 152/2025 could be read for this review. No rule cites an
-article of a text whose dates are unconfirmed."""
+"""Nghị định 152/2025 is in force from 2025-07-01 (a press report); that it replaced Nghị định
+98/2023 on that day is the domain brief's, not read in either text. No rule cites an article of a
+text whose dates are unconfirmed."""
 
 TEXTS: Mapping[str, LegalText] = MappingProxyType({t.id: t for t in _TEXTS})
 
@@ -327,6 +338,8 @@ LUAT_2022_26 = Provision("LUAT_06_2022", 26, source=_HTPL_TT29_2023)
 LUAT_2022_27 = Provision("LUAT_06_2022", 27, source=_HUST_TTLDXS)
 """Tập thể lao động xuất sắc (no discipline clause any more)."""
 LUAT_2022_24_1 = Provision("LUAT_06_2022", 24, 1, source=_LAOCAI)
+LUAT_2022_75_2 = Provision("LUAT_06_2022", 75, 2, source=_CHINHPHU_GIAY_KHEN)
+"""Giấy khen: each ministry or province sets the detailed standards it is given under."""
 LUAT_2022_73_1_B = Provision("LUAT_06_2022", 73, 1, "b", source=_BAOMOI_BK_TTG)
 LUAT_2022_74_1_D = Provision("LUAT_06_2022", 74, 1, "d", source=_LUATVN_BK_TINH)
 ND_98_2023_30_9 = Provision("ND_98_2023", 30, 9, source=_BAOMOI_BK_TTG)
@@ -363,9 +376,14 @@ def cite(*provisions: Provision, configured: bool = False) -> Basis:
 
 
 def supplied_citation(
-    supplied: Mapping[str, Mapping[str, str]], period: str, rule_id: str
+    supplied: Mapping[str, Mapping[str, str]], period: str, rule_id: str, code: str | None = None
 ) -> str | None:
-    return supplied.get(period, {}).get(rule_id)
+    """The province's citation for a rule in a period: for one award ("MANUAL/GIAY_KHEN") if
+    given, else for the rule."""
+    by_rule = supplied.get(period, {})
+    if code is not None and (given := by_rule.get(f"{rule_id}/{code}")) is not None:
+        return given
+    return by_rule.get(rule_id)
 
 
 __all__ = [

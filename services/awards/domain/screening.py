@@ -204,7 +204,7 @@ class Evaluation:
         rank_facts = {"quota_rank": self.quota_rank} if ranks else {}
         results = []
         for rule, outcome in zip(rules, outcomes, strict=True):
-            citation = rule.citation.label_on(rule.id, self.as_of, self.citations)
+            citation = rule.citation.label_on(rule.id, self.as_of, self.citations, self.code)
             if shared is None or rule.id in quotas or (rank_facts and rule.id == "R16"):
                 results.append(
                     self._rule_result(rule, citation, outcome, window, quotas, ranks, rank_facts)

@@ -61,7 +61,8 @@ def test_each_citation_is_in_force_on_the_consideration_date_and_has_an_article(
 
 def test_every_provision_is_in_force_over_the_whole_period_it_is_cited_for():
     for rule in RULEBOOK:
-        for key, basis in rule.citation.by_period:
+        citations = [rule.citation, *(c for _, c in rule.citation.for_codes)]
+        for key, basis in (entry for c in citations for entry in c.by_period):
             period = next(p for p in PERIODS if p.key == key)
             last = period.end or date(2030, 12, 31)
             for provision in basis.provisions:
@@ -85,6 +86,24 @@ def test_the_province_supplies_what_no_text_confirmed_and_the_screening_says_so(
         "R01-2013"
     ).citation == ("Luật Thi đua, khen thưởng 15/2003/QH11, Điều 24")
     assert period_on(date(2017, 9, 30)) is None
+
+
+def test_giay_khen_cites_the_article_that_leaves_its_standards_to_the_province():
+    nomination = Nomination("n1", "person", "p1", "GIAY_KHEN", year=2024)
+    facts = person_facts(ratings={2024: "HTTNV"})
+    assert screen(nomination, facts).result("MANUAL").citation == (
+        "Luật Thi đua, khen thưởng 06/2022/QH15, Điều 75 khoản 2; căn cứ do tỉnh cấu hình"
+    )
+    config = ScreeningConfig(
+        rule_citations={"2024": {"MANUAL/GIAY_KHEN": "Quyết định 11/2024/QĐ-UBND, Điều 9"}}
+    )
+    assert screen(nomination, facts, config).result("MANUAL").citation == (
+        "Luật Thi đua, khen thưởng 06/2022/QH15, Điều 75 khoản 2; "
+        "căn cứ do tỉnh cấu hình: Quyết định 11/2024/QĐ-UBND, Điều 9"
+    )
+    # a collective's Bằng khen: no article confirmed, whatever Giấy khen cites
+    flag = Nomination("n2", "collective", "u1", "BK_TINH", year=2024)
+    assert screen(flag, facts, config).result("MANUAL").citation == "Căn cứ do tỉnh cấu hình"
 
 
 def test_a_regime_2013_achievement_considered_in_2024_is_cited_to_the_2022_law():

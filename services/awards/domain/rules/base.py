@@ -41,36 +41,52 @@ class Citation:
     """What a rule rests on, per period of legal texts (`legal.PERIODS`): the consideration date
     picks the period, so a rule cites only texts in force on that date. A period without a basis
     here, or a basis that is partly configured, prints "căn cứ do tỉnh cấu hình" with the
-    citation the province supplies (`ScreeningConfig.rule_citations`), if any."""
+    citation the province supplies (`ScreeningConfig.rule_citations`), if any. `for_codes`: a
+    citation of its own for some awards the rule checks (MANUAL: Giấy khen, a collective's Bằng
+    khen)."""
 
     by_period: tuple[tuple[str, Basis], ...]
+    for_codes: tuple[tuple[str, Citation], ...] = ()
 
     def __post_init__(self) -> None:
         unknown = {k for k, _ in self.by_period} - PERIOD_KEYS
         if unknown:
             raise ValueError(f"unknown periods {sorted(unknown)}")
 
-    def basis(self, period: str | None) -> Basis:
+    def basis(self, period: str | None, code: str | None = None) -> Basis:
+        for award, citation in self.for_codes:
+            if award == code:
+                return citation.basis(period)
         for key, basis in self.by_period:
             if key == period:
                 return basis
         return CONFIGURED
 
-    def label_on(self, rule_id: str, day: date, supplied: Mapping[str, Mapping[str, str]]) -> str:
+    def label_on(
+        self,
+        rule_id: str,
+        day: date,
+        supplied: Mapping[str, Mapping[str, str]],
+        code: str | None = None,
+    ) -> str:
         period = period_on(day)
         key = None if period is None else period.key
-        given = None if key is None else supplied_citation(supplied, key, rule_id)
-        return _label(self, key, given)
+        given = None if key is None else supplied_citation(supplied, key, rule_id, code)
+        return _label(self, key, code, given)
 
 
 @lru_cache(maxsize=4096)
-def _label(citation: Citation, period: str | None, given: str | None) -> str:
-    return citation.basis(period).label(given)
+def _label(citation: Citation, period: str | None, code: str | None, given: str | None) -> str:
+    return citation.basis(period, code).label(given)
 
 
-def cited(**by_period: Basis) -> Citation:
-    """`cited(p2013=..., p2024=..., p2025=...)`: a rule's basis in each period."""
-    return Citation(tuple((k.removeprefix("p"), b) for k, b in by_period.items()))
+def cited(codes: Mapping[str, Citation] | None = None, **by_period: Basis) -> Citation:
+    """`cited(p2013=..., p2024=..., p2025=...)`: a rule's basis in each period; `codes`: the
+    citations of some of its awards, when they differ."""
+    return Citation(
+        tuple((k.removeprefix("p"), b) for k, b in by_period.items()),
+        tuple((codes or {}).items()),
+    )
 
 
 class Outcome(NamedTuple):

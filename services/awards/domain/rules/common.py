@@ -11,7 +11,7 @@ from datetime import date
 from functools import lru_cache
 
 from services.awards.domain.context import Context
-from services.awards.domain.legal import LUAT_2003_84, ND_98_2023_30_9, cite
+from services.awards.domain.legal import LUAT_2003_84, LUAT_2022_75_2, ND_98_2023_30_9, cite
 from services.awards.domain.rules.base import (
     BOTH,
     ONLY_2013,
@@ -214,12 +214,17 @@ def _manual(ctx: Context) -> Outcome:
 # Confirmed: the 2003 law's Điều 84 (dossier) and Nghị định 98/2023 Điều 30 khoản 9 (periods).
 # Not confirmed in a published copy, so the province's: single use of initiatives (R11), the
 # blocking statuses (R14), the 2013 and 2025 bases of the periods rule (R15), the tie-breaks
-# (R16), the 2022 dossier article (R13), and the articles on Giấy khen and a collective's Bằng
-# khen that leave the achievement to the council (MANUAL).
+# (R16), the 2022 dossier article (R13), and the articles on a collective's Bằng khen and on
+# Giấy khen before 2024 that leave the achievement to the council (MANUAL).
+# Giấy khen from 2024: Luật 06/2022 Điều 75 khoản 2 leaves its standards to the province, whose
+# own regulation is the configured part.
+_GIAY_KHEN_2022 = cite(LUAT_2022_75_2, configured=True)
+_MANUAL = {GIAY_KHEN: cited(p2024=_GIAY_KHEN_2022, p2025=_GIAY_KHEN_2022)}
+
 COMMON_RULES: tuple[Rule, ...] = (
-    Rule("MANUAL", "Xét thành tích", cited(), MANUAL_TARGETS, ONLY_2022,
+    Rule("MANUAL", "Xét thành tích", cited(_MANUAL), MANUAL_TARGETS, ONLY_2022,
          check=_manual, confirmed=False),
-    Rule("MANUAL-2013", "Xét thành tích", cited(), MANUAL_TARGETS, ONLY_2013,
+    Rule("MANUAL-2013", "Xét thành tích", cited(_MANUAL), MANUAL_TARGETS, ONLY_2013,
          check=_manual, confirmed=False),
     Rule("R11", "Mỗi sáng kiến chỉ dùng cho một lần khen thưởng", cited(), ALL_TARGETS, BOTH,
          check=_r11, bulk="explain", confirmed=False),
