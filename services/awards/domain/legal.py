@@ -69,6 +69,10 @@ _VBHN_05_2012 = (
     "-phong-quoc-hoi-ban-hanh.html"
 )
 _ONIP_2013 = "https://onip.vn/luat-thi-dua-khen-thuong-2013/"
+_VBHN_16_2013 = (
+    "https://thuviennhadat.vn/vbpl/van-ban-hop-nhat-16-vbhn-vpqh-nam-2013-hop-nhat-luat-thi-dua"
+    "-khen-thuong-219918.html"
+)
 _PHU_YEN_31_2020 = (
     "https://phapluatcongdong.vn/van-ban/quyet-dinh-31-2020-qd-ubnd-ban-hanh-tinh-phu-yen-nam"
     "-2020-p43558.htm"
@@ -117,11 +121,16 @@ _TEXTS = (
         (_VBHN_05_2012, _WIKISOURCE_2022_VIII),
     ),
     LegalText(
+        "LUAT_32_2009", "Luật", "32/2009/QH12",
+        "Luật sửa đổi, bổ sung một số điều của Luật Di sản văn hóa (also amending the 2003 law)",
+        "Quốc hội", _d("2009-06-18"), _d("2010-01-01"), _d("2023-12-31"), "LUAT_06_2022",
+        (_VBHN_16_2013, _WIKISOURCE_2022_VIII),
+    ),
+    LegalText(
         "LUAT_39_2013", "Luật", "39/2013/QH13",
         "Luật sửa đổi, bổ sung một số điều của Luật Thi đua, khen thưởng", "Quốc hội",
-        _d("2013-11-16"), None, _d("2023-12-31"), "LUAT_06_2022",
-        (_ONIP_2013, _PHU_YEN_31_2020, _WIKISOURCE_2022_VIII),
-        ("in_force_from",),
+        _d("2013-11-16"), _d("2014-06-01"), _d("2023-12-31"), "LUAT_06_2022",
+        (_ONIP_2013, _VBHN_16_2013, _WIKISOURCE_2022_VIII),
     ),
     LegalText(
         "LUAT_06_2022", "Luật", "06/2022/QH15", "Luật Thi đua, khen thưởng", "Quốc hội",
