@@ -14,10 +14,11 @@ from types import MappingProxyType
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.awards.domain import DEFAULT_CONFIG, ScreeningConfig
+from services.awards.domain import DEFAULT_CONFIG, RULEBOOK, ScreeningConfig
+from services.awards.domain.legal import PERIOD_KEYS
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -41,6 +42,12 @@ class AwardsConfig(BaseSettings):
     cstdcs_cap_2022: float | None = Field(default=None, ge=0, le=1)
     """R02 under regime 2022: a province cap on CSTĐCS per unit (share of LĐTT); none by
     default."""
+
+    rule_citations: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Per period of legal texts ("2013", "2024", "2025") and rule id: the citation the province
+    supplies where no published text confirmed one (docs/legal.md lists them), e.g.
+    {"2013": {"R14": "Thông tư 12/2019/TT-BNV, Điều …"}}; "MANUAL/GIAY_KHEN" for one award. The
+    screening prints it after "căn cứ do tỉnh cấu hình"."""
 
     # ---- procedure
     notice_working_days: int = Field(default=10, ge=1)
@@ -66,6 +73,23 @@ class AwardsConfig(BaseSettings):
     """Store every candidate's rule results with the run (the reasons). Off: only the
     candidates, their initiatives and quota ranks (and the reasons of those over a quota)."""
 
+    @field_validator("rule_citations")
+    @classmethod
+    def _known_rules(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        known = {r.id for r in RULEBOOK}
+        known |= {f"{r.id}/{code}" for r in RULEBOOK for _, code in r.targets}
+        for period, by_rule in value.items():
+            if period not in PERIOD_KEYS:
+                raise ValueError(
+                    f"unknown period {period!r}, expected one of {sorted(PERIOD_KEYS)}"
+                )
+            unknown = set(by_rule) - known
+            if unknown:
+                raise ValueError(f"unknown rules {sorted(unknown)} in period {period}")
+            if any(not text.strip() for text in by_rule.values()):
+                raise ValueError(f"an empty citation in period {period}")
+        return value
+
     def topic(self, name: str) -> str:
         return self.topic_map.get(name, name)
 
@@ -88,6 +112,9 @@ class AwardsConfig(BaseSettings):
             notice_working_days=self.notice_working_days,
             extra_days_off=frozenset(self.extra_days_off),
             extra_workdays=frozenset(self.extra_workdays),
+            rule_citations=MappingProxyType(
+                {p: MappingProxyType(dict(c)) for p, c in self.rule_citations.items()}
+            ),
         )
 
     def council_threshold(self, code: str, regime: str) -> float:

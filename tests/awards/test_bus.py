@@ -99,7 +99,10 @@ async def test_procedure_on_the_bus(
         assert hoa.verdict == "ineligible"
         (failed,) = [r for r in hoa.rule_results if not r.passed]
         assert failed.rule_id == "R02-2013"
-        assert failed.citation == "Nghị định 91/2017/NĐ-CP, Điều 9.3"
+        assert failed.citation == (
+            "Luật Thi đua, khen thưởng 15/2003/QH11, Điều 23; Nghị định 91/2017/NĐ-CP, "
+            "Điều 9 khoản 3"
+        )
     else:
         assert hoa.verdict == "eligible"
         assert "R02" in [r.rule_id for r in hoa.rule_results]

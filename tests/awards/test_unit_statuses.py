@@ -83,7 +83,8 @@ async def test_a_collective_under_inspection_is_blocked_via_the_bus(
         (r14,) = [x for x in stc["rule_results"] if x["rule_id"] == "R14"]
         assert r14["facts"]["pending"] == "inspection:2020-11-02"
         assert r14["facts"]["considered_on"] == "2020-12-10"
-        assert r14["effect"] == "blocked" and "98/2023" in r14["citation"]
+        # considered in 2020: no 2023 decree; the basis is the province's (docs/legal.md)
+        assert r14["effect"] == "blocked" and r14["citation"] == "Căn cứ do tỉnh cấu hình"
         # the unit's status is the collective's, not its people's
         assert screened["minh_cstdcs"]["verdict"] == "eligible"
 

@@ -14,6 +14,9 @@ Defaults and their status:
   forms is an assumption [unsure].
 - base_salary: the decreed figures; configuration because a decree changes them.
 - award_money: dated multiplier tables; see the notes on each table for what is unsure.
+- rule_citations: per period of legal texts ("2013", "2024", "2025", see `legal.PERIODS`) and
+  rule id, the citation the province supplies where no published text confirmed one; empty by
+  default (the screening then says "căn cứ do tỉnh cấu hình").
 - money_round_up_to: 10,000 đồng, rounded up. Regime 2013 confirmed (Nghị định 91/2017 Điều 68.2);
   assumed the same afterwards [unsure].
 """
@@ -26,6 +29,7 @@ from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 
+from services.awards.domain.legal import PERIOD_KEYS
 from services.awards.domain.vocabulary import (
     BK_TINH,
     BK_TTG,
@@ -168,8 +172,19 @@ class ScreeningConfig:
     base_salary: tuple[BaseSalary, ...] = BASE_SALARY
     award_money: tuple[MoneyTable, ...] = (MONEY_2013, MONEY_2022)
     money_round_up_to: int = 10_000
+    rule_citations: Mapping[str, Mapping[str, str]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """Per period ("2013", "2024", "2025") and rule id: the citation the province supplies for a
+    rule whose basis in that period is configured (`legal`); printed after "căn cứ do tỉnh cấu
+    hình"."""
 
     def __post_init__(self) -> None:
+        unknown = set(self.rule_citations) - PERIOD_KEYS
+        if unknown:
+            raise ValueError(
+                f"rule_citations: unknown periods {sorted(unknown)}, expected {sorted(PERIOD_KEYS)}"
+            )
         if not 0 <= self.ttldtt_ldtt_share_2022 < 1:
             raise ValueError("ttldtt_ldtt_share_2022 must be in [0, 1)")
         if self.cstdcs_cap_2022 is not None and not 0 <= self.cstdcs_cap_2022 <= 1:

@@ -94,6 +94,8 @@ class Evaluation:
     from the context, which annual screening rebinds to the next award straight after."""
 
     __slots__ = (
+        "as_of",
+        "citations",
         "code",
         "initiative_ids",
         "kind",
@@ -130,6 +132,9 @@ class Evaluation:
         self.year = ctx.year
         self.regime = ctx.regime
         self.window_start = ctx.window_start
+        self.as_of = ctx.as_of
+        """The consideration date: it picks each rule's citation (texts in force that day)."""
+        self.citations = ctx.config.rule_citations
         self.rules = rules
         self.outcomes = outcomes
         self.score = score
@@ -199,12 +204,15 @@ class Evaluation:
         rank_facts = {"quota_rank": self.quota_rank} if ranks else {}
         results = []
         for rule, outcome in zip(rules, outcomes, strict=True):
+            citation = rule.citation.label_on(rule.id, self.as_of, self.citations, self.code)
             if shared is None or rule.id in quotas or (rank_facts and rule.id == "R16"):
-                results.append(self._rule_result(rule, outcome, window, quotas, ranks, rank_facts))
+                results.append(
+                    self._rule_result(rule, citation, outcome, window, quotas, ranks, rank_facts)
+                )
                 continue
             key = (  # everything the result is made of (two rules may share an id across laws)
                 rule.id,
-                rule.citation.label,
+                citation,
                 rule.effect,
                 self.year,
                 window,
@@ -215,13 +223,16 @@ class Evaluation:
             )
             r = shared.get(key)
             if r is None:
-                r = shared[key] = self._rule_result(rule, outcome, window, quotas, ranks, {})
+                r = shared[key] = self._rule_result(
+                    rule, citation, outcome, window, quotas, ranks, {}
+                )
             results.append(r)
         return tuple(results)
 
     def _rule_result(
         self,
         rule: Rule,
+        citation: str,
         outcome: Outcome,
         window: str,
         quotas: dict[str, Quota],
@@ -247,7 +258,7 @@ class Evaluation:
         elif rule.id == "R16":
             facts |= rank_facts
         effect = None if passed else (outcome.effect or rule.effect)
-        return RuleResult(rule.id, passed, rule.citation.label, facts, reason, effect)
+        return RuleResult(rule.id, passed, citation, facts, reason, effect)
 
 
 def rank_quotas(evaluations: Iterable[Evaluation]) -> None:

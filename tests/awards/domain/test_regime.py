@@ -66,4 +66,5 @@ def test_campaign_override_screens_a_2023_achievement_under_2022():
         nominate("LDTT", 2023, docs=BASE_DOCS, regime="2022"), person_facts(ratings={2023: "HTTNV"})
     )
     assert (result.regime, result.verdict) == ("2022", "eligible")
-    assert result.results[0].citation == "Luật Thi đua, khen thưởng 06/2022/QH15, Điều 24.1"
+    # considered on the period's last day, 2023-12-31, when Luật 06/2022 was not yet in force
+    assert result.results[0].citation == "Căn cứ do tỉnh cấu hình"

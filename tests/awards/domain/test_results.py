@@ -56,5 +56,7 @@ def test_rulebook_texts_are_nfc_and_every_rule_is_reachable():
     assert reachable == {r.id for r in RULEBOOK}
     assert "R12" not in reachable
     for r in RULEBOOK:
-        for text in (r.title, r.citation.label):
+        citations = [r.citation, *(c for _, c in r.citation.for_codes)]
+        labels = [basis.label(None) for c in citations for _, basis in c.by_period]
+        for text in (r.title, *labels):
             assert text == unicodedata.normalize("NFC", text)

@@ -4,10 +4,10 @@ There is no R12: DOMAIN.md numbers its rules R01–R11 then R13–R16, and the i
 numbering so a council secretary can look a rule up there.
 
 Ids: "R02" is the rule under regime 2022, "R02-2013" its regime-2013 counterpart (same substance
-where DOMAIN says so, each with its own citation). Cross-cutting rules (R11, R13–R16) carry one
-citation for both regimes, as DOMAIN gives them. "MANUAL" stands in where DOMAIN has no checkable
-standard (Giấy khen; a collective's Bằng khen): it passes and says the council weighs the
-achievement.
+where DOMAIN says so). Every rule's citation is given per period of legal texts and chosen by the
+consideration date (`legal`, `base.Citation`); cross-cutting rules (R11, R13–R16) apply under both
+regimes. "MANUAL" stands in where DOMAIN has no checkable standard (Giấy khen; a collective's Bằng
+khen): it passes and says the council weighs the achievement.
 
 Order matters twice: results are listed in this order (the award's own standard first, then the
 cross-cutting checks), and annual bulk screening stops at the first failure.

@@ -1,5 +1,5 @@
-"""What a rule is: an id, the awards and regimes it belongs to, its citation, its effective dates
-and a predicate over the read model.
+"""What a rule is: an id, the awards and regimes it belongs to, its citation per period of legal
+texts, its effective dates and a predicate over the read model.
 
 A predicate returns an `Outcome`: passed or not, the facts it looked at (plain JSON scalars, so
 they go onto the bus as `schemas.awards.RuleResult.facts`), and a reason in Vietnamese for the
@@ -9,22 +9,23 @@ years ("2024" or "2022–2024"); they are filled in only when a result is shown.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
 from services.awards.domain.context import Context
 from services.awards.domain.facts import Facts
+from services.awards.domain.legal import (
+    CONFIGURED,
+    PERIOD_KEYS,
+    Basis,
+    period_on,
+    supplied_citation,
+)
 from services.awards.domain.regime import Regime
 from services.awards.domain.vocabulary import BLOCKED, INCOMPLETE, INELIGIBLE, Verdict
-
-LUAT_2022 = "Luật Thi đua, khen thưởng 06/2022/QH15"
-LUAT_2013 = "Luật Thi đua, khen thưởng 2003 (sửa đổi, bổ sung 2013)"
-ND_91_2017 = "Nghị định 91/2017/NĐ-CP"
-ND_98_2023 = "Nghị định 98/2023/NĐ-CP"
-ND_152_2025 = "Nghị định 152/2025/NĐ-CP"
-HD_1479 = "Hướng dẫn 1479/HD-BTĐKT"
 
 REGIME_2022_FROM = date(2024, 1, 1)
 REGIME_2013_UNTIL = date(2023, 12, 31)
@@ -37,22 +38,55 @@ Scalar = str | int | float | bool | None
 
 @dataclass(frozen=True, slots=True)
 class Citation:
-    """Where a rule comes from. `article` like "24.1" (Điều 24 khoản 1) or "74.1.d"; None when
-    the article is not known, which `note` then says."""
+    """What a rule rests on, per period of legal texts (`legal.PERIODS`): the consideration date
+    picks the period, so a rule cites only texts in force on that date. A period without a basis
+    here, or a basis that is partly configured, prints "căn cứ do tỉnh cấu hình" with the
+    citation the province supplies (`ScreeningConfig.rule_citations`), if any. `for_codes`: a
+    citation of its own for some awards the rule checks (MANUAL: Giấy khen, a collective's Bằng
+    khen)."""
 
-    document: str
-    article: str | None = None
-    note: str | None = None
-    label: str = field(init=False)
+    by_period: tuple[tuple[str, Basis], ...]
+    for_codes: tuple[tuple[str, Citation], ...] = ()
 
     def __post_init__(self) -> None:
-        text = self.document if self.article is None else f"{self.document}, Điều {self.article}"
-        if self.note:
-            text = f"{text} ({self.note})"
-        object.__setattr__(self, "label", text)
+        unknown = {k for k, _ in self.by_period} - PERIOD_KEYS
+        if unknown:
+            raise ValueError(f"unknown periods {sorted(unknown)}")
 
-    def __str__(self) -> str:
-        return self.label
+    def basis(self, period: str | None, code: str | None = None) -> Basis:
+        for award, citation in self.for_codes:
+            if award == code:
+                return citation.basis(period)
+        for key, basis in self.by_period:
+            if key == period:
+                return basis
+        return CONFIGURED
+
+    def label_on(
+        self,
+        rule_id: str,
+        day: date,
+        supplied: Mapping[str, Mapping[str, str]],
+        code: str | None = None,
+    ) -> str:
+        period = period_on(day)
+        key = None if period is None else period.key
+        given = None if key is None else supplied_citation(supplied, key, rule_id, code)
+        return _label(self, key, code, given)
+
+
+@lru_cache(maxsize=4096)
+def _label(citation: Citation, period: str | None, code: str | None, given: str | None) -> str:
+    return citation.basis(period, code).label(given)
+
+
+def cited(codes: Mapping[str, Citation] | None = None, **by_period: Basis) -> Citation:
+    """`cited(p2013=..., p2024=..., p2025=...)`: a rule's basis in each period; `codes`: the
+    citations of some of its awards, when they differ."""
+    return Citation(
+        tuple((k.removeprefix("p"), b) for k, b in by_period.items()),
+        tuple((codes or {}).items()),
+    )
 
 
 class Outcome(NamedTuple):
@@ -100,7 +134,8 @@ class Rule:
     unused initiatives only; R16: a ranking, it never fails); "skip" leaves it out, as for the
     dossier (R13), which a proposal does not have yet."""
     confirmed: bool = True
-    """False when the criterion or its citation is not confirmed by DOMAIN.md."""
+    """False when the criterion itself is not confirmed by a published text (the citation's
+    status is the `Citation`'s: a configured basis)."""
 
     def __post_init__(self) -> None:
         if self.effect not in (INELIGIBLE, INCOMPLETE, BLOCKED):

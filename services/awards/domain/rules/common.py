@@ -1,7 +1,8 @@
 """Cross-cutting rules: R11 single use of initiatives, R13 dossier, R14 blocked, R15 periods,
 R16 ties, and the stand-in for awards without a checkable standard.
 
-DOMAIN gives these one citation for both regimes; they are applied to both with that citation.
+They apply under both regimes; their citation follows the consideration date (see
+`legal.PERIODS`), so a 2020 achievement decided in 2021 cites the texts of 2021.
 """
 
 from __future__ import annotations
@@ -10,17 +11,14 @@ from datetime import date
 from functools import lru_cache
 
 from services.awards.domain.context import Context
+from services.awards.domain.legal import LUAT_2003_84, LUAT_2022_75_2, ND_98_2023_30_9, cite
 from services.awards.domain.rules.base import (
     BOTH,
-    LUAT_2013,
-    LUAT_2022,
-    ND_98_2023,
-    ND_152_2025,
     ONLY_2013,
     ONLY_2022,
-    Citation,
     Outcome,
     Rule,
+    cited,
 )
 from services.awards.domain.vocabulary import (
     AWARD_KINDS,
@@ -212,20 +210,30 @@ def _manual(ctx: Context) -> Outcome:
     )
 
 
+# One basis per period, whatever the regime: the texts in force on the consideration date.
+# Confirmed: the 2003 law's Điều 84 (dossier) and Nghị định 98/2023 Điều 30 khoản 9 (periods).
+# Not confirmed in a published copy, so the province's: single use of initiatives (R11), the
+# blocking statuses (R14), the 2013 and 2025 bases of the periods rule (R15), the tie-breaks
+# (R16), the 2022 dossier article (R13), and the articles on a collective's Bằng khen and on
+# Giấy khen before 2024 that leave the achievement to the council (MANUAL).
+# Giấy khen from 2024: Luật 06/2022 Điều 75 khoản 2 leaves its standards to the province, whose
+# own regulation is the configured part.
+_GIAY_KHEN_2022 = cite(LUAT_2022_75_2, configured=True)
+_MANUAL = {GIAY_KHEN: cited(p2024=_GIAY_KHEN_2022, p2025=_GIAY_KHEN_2022)}
+
 COMMON_RULES: tuple[Rule, ...] = (
-    Rule("MANUAL", "Xét thành tích", Citation(LUAT_2022), MANUAL_TARGETS, ONLY_2022,
+    Rule("MANUAL", "Xét thành tích", cited(_MANUAL), MANUAL_TARGETS, ONLY_2022,
          check=_manual, confirmed=False),
-    Rule("MANUAL-2013", "Xét thành tích", Citation(LUAT_2013), MANUAL_TARGETS, ONLY_2013,
+    Rule("MANUAL-2013", "Xét thành tích", cited(_MANUAL), MANUAL_TARGETS, ONLY_2013,
          check=_manual, confirmed=False),
-    Rule("R11", "Mỗi sáng kiến chỉ dùng cho một lần khen thưởng",
-         Citation(ND_98_2023, note="điều khoản cần xác nhận"), ALL_TARGETS, BOTH, check=_r11,
-         bulk="explain", confirmed=False),
-    Rule("R13", "Thành phần hồ sơ", Citation(LUAT_2022, "84.1"), ALL_TARGETS, BOTH,
+    Rule("R11", "Mỗi sáng kiến chỉ dùng cho một lần khen thưởng", cited(), ALL_TARGETS, BOTH,
+         check=_r11, bulk="explain", confirmed=False),
+    Rule("R13", "Thành phần hồ sơ", cited(p2013=cite(LUAT_2003_84)), ALL_TARGETS, BOTH,
          check=_r13, effect=INCOMPLETE, bulk="skip"),
-    Rule("R14", "Đang bị xem xét kỷ luật, điều tra, thanh tra, khiếu nại",
-         Citation(ND_98_2023, "4"), ALL_TARGETS, BOTH, check=_r14, effect=BLOCKED),
-    Rule("R15", "Thời gian tính thành tích", Citation(ND_152_2025, "33.7"), WINDOWED, BOTH,
+    Rule("R14", "Đang bị xem xét kỷ luật, điều tra, thanh tra, khiếu nại", cited(),
+         ALL_TARGETS, BOTH, check=_r14, effect=BLOCKED),
+    Rule("R15", "Thời gian tính thành tích", cited(p2024=cite(ND_98_2023_30_9)), WINDOWED, BOTH,
          check=_r15),
-    Rule("R16", "Ưu tiên khi bằng nhau", Citation(ND_98_2023, "4.6"), QUOTA_TARGETS, BOTH,
-         check=_r16, bulk="explain"),
+    Rule("R16", "Ưu tiên khi bằng nhau", cited(), QUOTA_TARGETS, BOTH, check=_r16,
+         bulk="explain"),
 )  # fmt: skip

@@ -13,18 +13,27 @@ from fractions import Fraction
 
 from services.awards.domain.context import Context
 from services.awards.domain.facts import Facts
+from services.awards.domain.legal import (
+    CONFIGURED,
+    LUAT_2003_22,
+    LUAT_2003_23,
+    LUAT_2003_24,
+    LUAT_2022_22_1,
+    LUAT_2022_24_1,
+    LUAT_2022_73_1_B,
+    LUAT_2022_74_1_D,
+    ND_91_2017_9_3,
+    cite,
+)
 from services.awards.domain.rules.base import (
-    LUAT_2013,
-    LUAT_2022,
-    ND_91_2017,
     ONLY_2013,
     ONLY_2022,
     REGIME_2013_UNTIL,
     REGIME_2022_FROM,
-    Citation,
     Outcome,
     Quota,
     Rule,
+    cited,
     targets,
 )
 from services.awards.domain.vocabulary import (
@@ -308,32 +317,46 @@ _P = PERSON
 _2022 = {"regimes": ONLY_2022, "effective_from": REGIME_2022_FROM}
 _2013 = {"regimes": ONLY_2013, "effective_to": REGIME_2013_UNTIL}
 
+# Citations per period (2013: to 2023-12-31; 2024: Nghị định 98/2023; 2025: Nghị định 152/2025),
+# confirmed articles only (`legal`); a period left out is the province's to supply. A regime-2013
+# rule considered from 2024 cites the 2022 law where its check is the 2022 one's (Luật 06/2022
+# Điều 94–95: the 2003 law is no longer in force and nothing keeps it for later considerations).
+_LDTT = cite(LUAT_2022_24_1)
+_CSTD_TINH = cite(LUAT_2022_22_1)
+_BK_TINH = cite(LUAT_2022_74_1_D)
+_BK_TTG = cite(LUAT_2022_73_1_B)
+
 PERSON_RULES: tuple[Rule, ...] = (
-    Rule("R01", "Lao động tiên tiến", Citation(LUAT_2022, "24.1"), targets(_P, LDTT),
+    Rule("R01", "Lao động tiên tiến", cited(p2024=_LDTT, p2025=_LDTT), targets(_P, LDTT),
          check=_r01, **_2022),
-    Rule("R01-2013", "Lao động tiên tiến", Citation(LUAT_2013, "24"), targets(_P, LDTT),
+    Rule("R01-2013", "Lao động tiên tiến",
+         cited(p2013=cite(LUAT_2003_24), p2024=_LDTT, p2025=_LDTT), targets(_P, LDTT),
          check=_r01, **_2013),
-    Rule("R02", "Chiến sĩ thi đua cơ sở", Citation(LUAT_2022, "23"), targets(_P, CSTDCS),
+    # Luật 06/2022 Điều 23 (CSTĐCS) is not confirmed in a published copy: configured.
+    Rule("R02", "Chiến sĩ thi đua cơ sở", cited(), targets(_P, CSTDCS),
          check=_r02_2022, quota=_quota_2022, **_2022),
-    Rule("R02-2013", "Chiến sĩ thi đua cơ sở (tỷ lệ 15%)", Citation(ND_91_2017, "9.3"),
+    Rule("R02-2013", "Chiến sĩ thi đua cơ sở (tỷ lệ 15%)",
+         cited(p2013=cite(LUAT_2003_23, ND_91_2017_9_3)),
          targets(_P, CSTDCS), check=_r02_2013, quota=_quota_2013, **_2013),
-    Rule("R03", "Chiến sĩ thi đua cấp tỉnh", Citation(LUAT_2022, "22"), targets(_P, CSTD_TINH),
-         check=_r03, gate=_gate_r03, **_2022),
-    Rule("R03-2013", "Chiến sĩ thi đua cấp tỉnh", Citation(LUAT_2013, "22"),
+    Rule("R03", "Chiến sĩ thi đua cấp tỉnh", cited(p2024=_CSTD_TINH, p2025=_CSTD_TINH),
+         targets(_P, CSTD_TINH), check=_r03, gate=_gate_r03, **_2022),
+    Rule("R03-2013", "Chiến sĩ thi đua cấp tỉnh",
+         cited(p2013=cite(LUAT_2003_22), p2024=_CSTD_TINH, p2025=_CSTD_TINH),
          targets(_P, CSTD_TINH), check=_r03, gate=_gate_r03, **_2013),
-    Rule("R04", "Chiến sĩ thi đua toàn quốc", Citation(LUAT_2022, "21"), targets(_P, CSTD_TQ),
+    Rule("R04", "Chiến sĩ thi đua toàn quốc", cited(), targets(_P, CSTD_TQ),
          check=_r04, gate=_gate_r04, **_2022),
-    Rule("R04-2013", "Chiến sĩ thi đua toàn quốc", Citation(LUAT_2013, "21"),
+    Rule("R04-2013", "Chiến sĩ thi đua toàn quốc", cited(p2013=CONFIGURED),
          targets(_P, CSTD_TQ), check=_r04, gate=_gate_r04, **_2013),
-    Rule("R07", "Bằng khen của Chủ tịch UBND tỉnh", Citation(LUAT_2022, "74.1.d"),
+    Rule("R07", "Bằng khen của Chủ tịch UBND tỉnh", cited(p2024=_BK_TINH, p2025=_BK_TINH),
          targets(_P, BK_TINH), check=_r07, **_2022),
-    # Regime 2013: DOMAIN gives no criterion; the 2022 one is assumed, cited to the 2013 decree.
+    # Regime 2013: the check is the 2022 criterion; no published 2013 criterion was confirmed,
+    # so the province supplies the basis (and decides whether the criterion holds).
     Rule("R07-2013", "Bằng khen của Chủ tịch UBND tỉnh",
-         Citation(ND_91_2017, "39", "tiêu chuẩn giả định như chế độ 2022, cần xác nhận"),
+         cited(p2013=CONFIGURED, p2024=_BK_TINH, p2025=_BK_TINH),
          targets(_P, BK_TINH), check=_r07, confirmed=False, **_2013),
-    Rule("R08", "Bằng khen của Thủ tướng Chính phủ", Citation(LUAT_2022, "73.1.b"),
+    Rule("R08", "Bằng khen của Thủ tướng Chính phủ", cited(p2024=_BK_TTG, p2025=_BK_TTG),
          targets(_P, BK_TTG), check=_r08, gate=_gate_r08, **_2022),
     Rule("R08-2013", "Bằng khen của Thủ tướng Chính phủ",
-         Citation(ND_91_2017, "38", "tiêu chuẩn giả định như chế độ 2022, cần xác nhận"),
+         cited(p2013=CONFIGURED, p2024=_BK_TTG, p2025=_BK_TTG),
          targets(_P, BK_TTG), check=_r08, gate=_gate_r08, confirmed=False, **_2013),
 )  # fmt: skip
