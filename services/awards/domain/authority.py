@@ -64,18 +64,29 @@ LABELS: dict[str, str] = {
 CENTRAL = frozenset({Authority.PRIME_MINISTER, Authority.PRESIDENT})
 """Decide above the province: the province submits a proposal, it does not decide."""
 
-HEADS_A_UNIT = frozenset(
-    {Authority.UNIT_HEAD, Authority.DISTRICT_CHAIRMAN, Authority.COMMUNE_CHAIRMAN}
-)
-"""Competent only for the unit they head (and the units below it)."""
+LOCALITY_KINDS = frozenset({"provincial_committee", "district", "commune"})
+HEADED_KIND = {Authority.DISTRICT_CHAIRMAN: "district", Authority.COMMUNE_CHAIRMAN: "commune"}
+"""A locality's chairman heads a unit of that kind; a unit's head heads any other kind. Both
+are competent only for the unit they head and those below it."""
+
+
+def heads(signer: Authority, unit_kind: str | None) -> bool:
+    """Whether a signer of `signer`'s authority can head a unit of `unit_kind`."""
+    if signer in HEADED_KIND:
+        return unit_kind == HEADED_KIND[signer]
+    if signer == Authority.UNIT_HEAD:
+        return unit_kind is not None and unit_kind not in LOCALITY_KINDS
+    return True
 
 
 class Setting(StrEnum):
-    """Where a nominee works, as the authority rules tell them apart."""
+    """Where the unit answerable for a nominee stands (a person's own unit; the unit above a
+    collective: nobody confers a title on the unit they head), as the rules tell them apart."""
 
     AGENCY = "agency"  # a department, organisation, central agency, college or enterprise
-    DISTRICT = "district"  # a district or a unit under it (not a commune)
-    COMMUNE = "commune"  # a commune or a unit under it
+    DISTRICT = "district"  # a district's committee or a unit of district level
+    COMMUNE = "commune"  # a commune's committee or a unit of commune level
+    PROVINCE = "province"  # the provincial committee itself (e.g. a department as a collective)
 
 
 ANY = "*"
@@ -117,6 +128,7 @@ def _rules() -> tuple[AuthorityRule, ...]:
            "2003 (sửa đổi, bổ sung 2005, 2013)"}  # fmt: skip
     nd91 = "Nghị định 91/2017/NĐ-CP, Điều 43 khoản 2"
     nd129 = "Nghị định 129/2025/NĐ-CP (chính quyền địa phương hai cấp, từ 01/07/2025)"
+    above = "cấp trên trực tiếp của tập thể, cá nhân trực thuộc UBND tỉnh (tỉnh cấu hình)"
     two_level = TWO_LEVEL_GOVERNMENT_FROM
     out: list[AuthorityRule] = []
     for regime in ("2013", "2022"):
@@ -136,6 +148,9 @@ def _rules() -> tuple[AuthorityRule, ...]:
             out.append(
                 AuthorityRule(code, head, grassroots[Setting.AGENCY], regime, Setting.AGENCY)
             )
+            # a department's (or a district's) own collective title, the provincial committee's
+            # staff: the province's chairman, the level above their own head
+            out.append(AuthorityRule(code, chair, above, regime, Setting.PROVINCE))
             before = {"valid_to": two_level}
             out.append(
                 AuthorityRule(
@@ -169,14 +184,14 @@ def deciding(
     return max(found, key=lambda r: r.specificity) if found else None
 
 
-def setting_of(kinds_up: Iterable[tuple[str, str]]) -> Setting:
-    """The setting from the nominee's unit and its parents, (kind, level) from the unit upwards:
-    under a commune → COMMUNE; under a district → DISTRICT; otherwise AGENCY."""
-    for kind, level in kinds_up:
-        if kind == "commune" or level == "commune":
-            return Setting.COMMUNE
-        if kind == "district" or level == "district":
-            return Setting.DISTRICT
+def setting_of(kind: str | None, level: str | None) -> Setting:
+    """The setting of the unit answerable for the nominee, from its kind and level."""
+    if kind == "provincial_committee":
+        return Setting.PROVINCE
+    if "commune" in (kind, level):
+        return Setting.COMMUNE
+    if "district" in (kind, level):
+        return Setting.DISTRICT
     return Setting.AGENCY
 
 
@@ -210,8 +225,9 @@ def check_signer(
     rules: Sequence[AuthorityRule] = DEFAULT_RULES,
 ) -> Incompetent | None:
     """None when `signer` may decide the award on `on`; otherwise why not, naming the award and
-    who is competent. `heads_nominee_unit`: the signer's unit is the nominee's or above it (read
-    only for authorities that head a unit)."""
+    who is competent. `heads_nominee_unit`: the unit the signer heads is the one answerable for
+    the nominee or above it, and of a kind the signer heads (read only for a unit's head and a
+    locality's chairman)."""
     rule = deciding(code, regime, setting, on, rules)
     if rule is None:
         return Incompetent(
@@ -235,11 +251,11 @@ def check_signer(
             f"{competent}.",
             "not_competent",
         )
-    if signer in HEADS_A_UNIT and not heads_nominee_unit:
+    if signer in (Authority.UNIT_HEAD, *HEADED_KIND) and not heads_nominee_unit:
         return Incompetent(
             rule,
-            f"Người ký không đứng đầu đơn vị của người được đề nghị: “{award_name}” do "
-            f"{competent} của chính đơn vị đó quyết định.",
+            f"Người ký không đứng đầu đơn vị của người (tập thể) được đề nghị: “{award_name}” "
+            f"do {competent} của chính đơn vị đó quyết định.",
             "not_their_unit",
         )
     return None

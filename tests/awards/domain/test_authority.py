@@ -14,6 +14,7 @@ from services.awards.domain.authority import (
     Setting,
     check_signer,
     deciding,
+    heads,
     setting_of,
 )
 
@@ -55,12 +56,29 @@ def test_who_decides(regime, code, setting, on, who):
         assert "129/2025" in rule.basis
 
 
-def test_setting_from_the_unit_upwards():
-    assert setting_of([("department", "province"), ("provincial_committee", "province")]) == (
-        Setting.AGENCY
-    )
-    assert setting_of([("department", "district"), ("district", "district")]) == Setting.DISTRICT
-    assert setting_of([("commune", "commune"), ("district", "district")]) == Setting.COMMUNE
+def test_setting_of_the_unit_answerable_for_the_nominee():
+    assert setting_of("department", "province") == Setting.AGENCY
+    assert setting_of("enterprise", "province") == Setting.AGENCY
+    assert setting_of("department", "district") == Setting.DISTRICT
+    assert setting_of("district", "district") == Setting.DISTRICT
+    assert setting_of("commune", "commune") == Setting.COMMUNE
+    # a department as a collective: the unit above it is the provincial committee
+    assert setting_of("provincial_committee", "province") == Setting.PROVINCE
+
+
+@pytest.mark.parametrize("regime", ["2013", "2022"])
+@pytest.mark.parametrize("code", ["TTLDTT", "GIAY_KHEN", "LDTT", "CSTDCS"])
+def test_a_departments_own_collective_title_is_the_provinces(regime, code):
+    rule = deciding(code, regime, Setting.PROVINCE, date(2024, 5, 1))
+    assert rule is not None and rule.authorities == {A.PROVINCE_CHAIRMAN}
+    assert "tỉnh cấu hình" in rule.basis
+
+
+def test_who_heads_what():
+    assert heads(A.UNIT_HEAD, "department") and heads(A.UNIT_HEAD, "enterprise")
+    assert not heads(A.UNIT_HEAD, "provincial_committee") and not heads(A.UNIT_HEAD, "district")
+    assert heads(A.DISTRICT_CHAIRMAN, "district") and not heads(A.DISTRICT_CHAIRMAN, "commune")
+    assert heads(A.COMMUNE_CHAIRMAN, "commune") and not heads(A.COMMUNE_CHAIRMAN, "department")
 
 
 def test_a_provincial_signer_cannot_decide_a_central_award_it_proposes_it():
