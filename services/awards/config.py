@@ -18,6 +18,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.awards.domain import DEFAULT_CONFIG, ScreeningConfig
+from services.awards.domain.authority import DEFAULT_RULES, Authority, AuthorityRule
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -59,6 +60,11 @@ class AwardsConfig(BaseSettings):
     """If set, closing a vote needs ballots from at least this share of all members; otherwise
     the count is reported only (the thresholds are of all members anyway)."""
 
+    authorities: list[dict] = Field(default_factory=list)
+    """The province's own entries of who decides an award, before the law's defaults
+    (`domain/authority.py`): {"award_code", "authorities": [...], "basis", optional "regime",
+    "setting" (agency, district, commune), "valid_from", "valid_to"}. A more specific entry wins."""
+
     timezone: str = "Asia/Ho_Chi_Minh"
 
     # ---- annual bulk screening
@@ -89,6 +95,22 @@ class AwardsConfig(BaseSettings):
             extra_days_off=frozenset(self.extra_days_off),
             extra_workdays=frozenset(self.extra_workdays),
         )
+
+    @cached_property
+    def authority_rules(self) -> tuple[AuthorityRule, ...]:
+        mine = tuple(
+            AuthorityRule(
+                award_code=e["award_code"],
+                authorities=frozenset(Authority(a) for a in e["authorities"]),
+                basis=e["basis"],
+                regime=e.get("regime", "*"),
+                setting=e.get("setting", "*"),
+                valid_from=date.fromisoformat(e["valid_from"]) if e.get("valid_from") else None,
+                valid_to=date.fromisoformat(e["valid_to"]) if e.get("valid_to") else None,
+            )
+            for e in self.authorities
+        )
+        return (*mine, *DEFAULT_RULES)
 
     def council_threshold(self, code: str, regime: str) -> float:
         found = self.screening.council_threshold(code, regime)
