@@ -13,6 +13,7 @@ from schemas.types import (
     AwardCode,
     Code,
     DatePeriod,
+    DecidingAuthority,
     DocumentRef,
     DocumentType,
     LongText,
@@ -137,6 +138,34 @@ class NominationWithdrawn(Event, owner="awards", key="nomination_id"):
     """True when the province withdrew it, false when its proposing unit did."""
 
 
+class NominationProposed(Event, owner="awards", key="nomination_id"):
+    """The province submitted a nomination its council approved to the central level (tờ trình
+    đề nghị): the award is decided there (Thủ tướng Chính phủ, Chủ tịch nước), not by the
+    province, and is not conferred yet."""
+
+    nomination_id: UUID
+    proposal_id: UUID
+    number: Text
+    """The submission's number, e.g. "45/TTr-UBND"."""
+    submitted_on: date
+    to_authority: DecidingAuthority
+    """Who decides it: "prime_minister" or "president"."""
+    signer_name: Text
+    signer_title: Text
+
+
+class NominationCentrallyDecided(Event, owner="awards", key="nomination_id"):
+    """The central level's answer to a proposal, as the province recorded it: conferred by its
+    decision (number and date), or not."""
+
+    nomination_id: UUID
+    proposal_id: UUID
+    conferred: bool
+    decision_number: Text | None = None
+    decided_on: date
+    """The central decision's date, or the day the province learnt of the refusal."""
+
+
 # Decisions (awards.decisions.v1, key decision_id)
 
 
@@ -158,6 +187,8 @@ class AwardDecisionIssued(Event, owner="awards", key="decision_id"):
     signer_name: Text
     signer_title: Text
     """E.g. "Chủ tịch UBND tỉnh"."""
+    signer_authority: DecidingAuthority | None = None
+    """The authority the signer decided as (checked line by line against who is competent)."""
     base_salary_vnd: MoneyVnd | None = None
     """The base salary (lương cơ sở) the amounts were computed from."""
     awards: list[AwardLine] = Field(min_length=1)
@@ -189,6 +220,8 @@ EVENTS: tuple[type[Event], ...] = (
     NominationApproved,
     NominationRejected,
     NominationWithdrawn,
+    NominationProposed,
+    NominationCentrallyDecided,
     AwardDecisionIssued,
     AwardRevoked,
 )

@@ -132,9 +132,12 @@ TOPICS: tuple[Topic, ...] = (
             a.NominationApproved,
             a.NominationRejected,
             a.NominationWithdrawn,
+            a.NominationProposed,
+            a.NominationCentrallyDecided,
         ),
         description="Nominations for awards: submission, eligibility screening with per-rule "
-        "reasons, the council's approval or rejection, withdrawal before the vote.",
+        "reasons, the council's approval or rejection, withdrawal before the vote, the "
+        "province's proposal of an award decided centrally and the central level's answer.",
     ),
     Topic(
         "awards.decisions.v1",

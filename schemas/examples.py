@@ -336,6 +336,22 @@ EXAMPLES: tuple[Event, ...] = (
         withdrawn_on=date(2020, 12, 20),
         reason="Đơn vị rút hồ sơ để bổ sung thành tích",
     ),
+    a.NominationProposed(
+        nomination_id=NOMINATION,
+        proposal_id=UUID("6f1c2d3e-4b5a-4c6d-9e8f-0a1b2c3d4e5f"),
+        number="45/TTr-UBND",
+        submitted_on=date(2021, 1, 25),
+        to_authority="prime_minister",
+        signer_name="Nguyễn Văn A",
+        signer_title="Chủ tịch Ủy ban nhân dân tỉnh",
+    ),
+    a.NominationCentrallyDecided(
+        nomination_id=NOMINATION,
+        proposal_id=UUID("6f1c2d3e-4b5a-4c6d-9e8f-0a1b2c3d4e5f"),
+        conferred=True,
+        decision_number="512/QĐ-TTg",
+        decided_on=date(2021, 4, 12),
+    ),
     a.AwardDecisionIssued(
         decision_id=DECISION,
         number="1234/QĐ-UBND",

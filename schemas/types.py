@@ -98,6 +98,14 @@ AwardCode = Literal[
     "BK_TTG",
 ]
 Verdict = Literal["eligible", "ineligible", "incomplete", "blocked"]
+DecidingAuthority = Literal[
+    "unit_head",  # thủ trưởng cơ quan, đơn vị; giám đốc doanh nghiệp
+    "commune_chairman",  # Chủ tịch UBND cấp xã
+    "district_chairman",  # Chủ tịch UBND cấp huyện (until 2025-07-01)
+    "province_chairman",  # Chủ tịch UBND tỉnh
+    "prime_minister",  # Thủ tướng Chính phủ
+    "president",  # Chủ tịch nước
+]
 DocumentType = Literal[
     "submission",  # tờ trình
     "achievement_report",  # báo cáo thành tích

@@ -81,8 +81,11 @@ def _ratings_missing(result: dict) -> bool:
 def screen(pf: Platform, s: Story, w: World, say, console) -> None:
     ids = list(w.nominations.values())
 
+    on = s.council["screening"]["screened_on"].isoformat()
+
     def once():
-        out = pf.post("awards", "/screenings", {"nomination_ids": ids}, pf.admin)
+        body = {"nomination_ids": ids, "screened_on": on}
+        out = pf.post("awards", "/screenings", body, pf.admin)
         return None if any(_ratings_missing(r) for r in out["results"]) else out
 
     out = poll("awards to know the ratings", once, timeout=60, every=1)
@@ -145,7 +148,8 @@ def notice_and_vote(pf: Platform, s: Story, w: World, say) -> list[str]:
     )
     w.session_id = session["session_id"]
     pf.post("awards", f"/sessions/{w.session_id}/agenda", {"nomination_ids": ids}, sec)
-    pf.post("awards", f"/sessions/{w.session_id}/open", None, sec)
+    held_on = c["session"]["held_on"].isoformat()  # the vote is on the session's day
+    pf.post("awards", f"/sessions/{w.session_id}/open", {"on": held_on}, sec)
     for sub, m in members.items():
         choices = []
         for key in eligible:
@@ -156,10 +160,10 @@ def notice_and_vote(pf: Platform, s: Story, w: World, say) -> list[str]:
         pf.put(
             "awards",
             f"/sessions/{w.session_id}/ballot",
-            {"choices": choices},
+            {"choices": choices, "cast_on": held_on},
             member_token(pf, w, sub, m),
         )
-    closed = pf.post("awards", f"/sessions/{w.session_id}/close", None, sec)
+    closed = pf.post("awards", f"/sessions/{w.session_id}/close", {"on": held_on}, sec)
     key_of = {v: k for k, v in w.nominations.items()}
     approved = []
     for item in closed["agenda"]:
@@ -186,6 +190,7 @@ def decide(pf: Platform, s: Story, w: World, approved: list[str], say, console) 
         "signed_on": d["signed_on"].isoformat(),
         "signer_name": d["signer_name"],
         "signer_title": d["signer_title"],
+        "signer_authority": d["signer_authority"],
         "nomination_ids": [w.nominations[k] for k in approved],
     }
     w.decision = pf.post("awards", "/decisions", body, pf.admin)

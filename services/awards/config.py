@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.awards.domain import DEFAULT_CONFIG, RULEBOOK, ScreeningConfig
+from services.awards.domain.authority import DEFAULT_RULES, Authority, AuthorityRule
 from services.awards.domain.legal import PERIOD_KEYS
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -65,6 +66,11 @@ class AwardsConfig(BaseSettings):
     council_quorum: float | None = Field(default=None, gt=0, le=1)
     """If set, closing a vote needs ballots from at least this share of all members; otherwise
     the count is reported only (the thresholds are of all members anyway)."""
+
+    authorities: list[dict] = Field(default_factory=list)
+    """The province's own entries of who decides an award, before the law's defaults
+    (`domain/authority.py`): {"award_code", "authorities": [...], "basis", optional "regime",
+    "setting" (agency, district, commune), "valid_from", "valid_to"}. A more specific entry wins."""
 
     timezone: str = "Asia/Ho_Chi_Minh"
 
@@ -116,6 +122,22 @@ class AwardsConfig(BaseSettings):
                 {p: MappingProxyType(dict(c)) for p, c in self.rule_citations.items()}
             ),
         )
+
+    @cached_property
+    def authority_rules(self) -> tuple[AuthorityRule, ...]:
+        mine = tuple(
+            AuthorityRule(
+                award_code=e["award_code"],
+                authorities=frozenset(Authority(a) for a in e["authorities"]),
+                basis=e["basis"],
+                regime=e.get("regime", "*"),
+                setting=e.get("setting", "*"),
+                valid_from=date.fromisoformat(e["valid_from"]) if e.get("valid_from") else None,
+                valid_to=date.fromisoformat(e["valid_to"]) if e.get("valid_to") else None,
+            )
+            for e in self.authorities
+        )
+        return (*mine, *DEFAULT_RULES)
 
     def council_threshold(self, code: str, regime: str) -> float:
         found = self.screening.council_threshold(code, regime)

@@ -57,6 +57,8 @@ class DecisionView:
     signed_on: date
     signer_name: str
     signer_title: str
+    signer_authority: str
+    signer_unit_id: UUID | None
     base_salary_vnd: int
     total_vnd: int
     lines: list[Line] = field(default_factory=list)
@@ -88,6 +90,8 @@ async def decision_view(con: asyncpg.Connection, decision_id: UUID) -> DecisionV
         signed_on=d["signed_on"],
         signer_name=d["signer_name"],
         signer_title=d["signer_title"],
+        signer_authority=d["signer_authority"],
+        signer_unit_id=d["signer_unit_id"],
         base_salary_vnd=d["base_salary_vnd"],
         total_vnd=d["total_vnd"],
     )

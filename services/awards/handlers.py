@@ -28,7 +28,7 @@ from servicekit.db import advisory_key
 from servicekit.errors import Conflict, Invalid, NotFound, Violation
 from servicekit.unit_of_work import UnitOfWork
 from services.awards import bus as events
-from services.awards import factstore, store
+from services.awards import factstore, signing, store
 from services.awards.bus import Bus
 from services.awards.config import AwardsConfig, Clock, today
 from services.awards.domain import (
@@ -36,10 +36,12 @@ from services.awards.domain import (
     Nomination,
     award_money,
     notice_end_for,
+    order,
     regime_for,
     screen_batch,
 )
 from services.awards.domain import tally as count_votes
+from services.awards.domain.authority import Authority
 from services.awards.domain.vocabulary import AWARD_KINDS, WINDOW_YEARS
 
 SCREENING_LOCK = advisory_key("awards.screening")
@@ -63,6 +65,21 @@ class Runtime:
 
     def today(self) -> date:
         return today(self.clock, self.cfg.timezone)
+
+
+def _in_order(field: str, bad: order.OutOfOrder | None) -> None:
+    """An act dated out of the procedure's order: 422 naming both dates; nothing is stored."""
+    if bad is not None:
+        raise Invalid.at(field, bad.detail, "out_of_order", dates=bad.dates())
+
+
+def _act_date(rt: Runtime, field: str, act: str, given: date | None) -> date:
+    """The date of an act: the one the caller gives (an act entered after the fact), else
+    today in Vietnam; never in the future."""
+    now = rt.today()
+    on = given or now
+    _in_order(field, order.not_in_future(act, on, now))
+    return on
 
 
 # ---- who may act ------------------------------------------------------------------------------
@@ -324,12 +341,15 @@ async def screen(
     *,
     nomination_ids: Sequence[UUID] | None = None,
     year: int | None = None,
+    screened_on: date | None = None,
 ) -> list[tuple[UUID, Any]]:
     """Screen nominations together: the given ones, or every nomination of `year` awaiting
     screening (or screened and not yet on notice). One batch: quotas are shared, and an
     initiative supports the first nomination (in submission order) that passes. Returns
-    (nomination id, ScreeningResult) in submission order."""
+    (nomination id, ScreeningResult) in submission order. `screened_on`: the screening's date
+    when it is entered after the fact (the notice cannot start before it)."""
     con, now = uow.con, rt.today()
+    on = _act_date(rt, "#/screened_on", "screening", screened_on)
     await con.execute("SELECT pg_advisory_xact_lock($1)", SCREENING_LOCK)
     if nomination_ids is not None:
         rows = await store.nominations(con, nomination_ids, lock=True)
@@ -395,7 +415,7 @@ async def screen(
     for r, result in zip(rows, results, strict=True):
         nid = r["nomination_id"]
         screening_id = uuid4()
-        await store.insert_screening(con, screening_id, nid, batch_id, now, who.sub, result)
+        await store.insert_screening(con, screening_id, nid, batch_id, on, who.sub, result)
         if result.verdict == "eligible":
             await store.take_initiatives(con, nid, claimed[nid])
         await store.set_status(
@@ -439,6 +459,13 @@ async def post_notice(
         )
     rows = await store.nominations(con, nomination_ids, lock=True)
     by_id = {r["nomination_id"]: r for r in rows}
+    screened = dict(
+        await con.fetch(
+            "SELECT nomination_id, screened_on FROM screenings"
+            " WHERE screening_id = ANY($1::uuid[])",
+            [r["screening_id"] for r in rows if r["screening_id"] is not None],
+        )
+    )
     bad = []
     for i, nid in enumerate(nomination_ids):
         r = by_id.get(nid)
@@ -453,6 +480,8 @@ async def post_notice(
                     "not_eligible",
                 )
             )
+        elif early := order.notice_after_screening(screened[nid], start):
+            bad.append(Violation(f"#/nomination_ids/{i}", early.detail, "out_of_order"))
     if bad:
         raise Invalid.many(bad, code=bad[0].code)
     end = notice_end_for(start, cfg)
@@ -652,22 +681,35 @@ async def _session(con: asyncpg.Connection, session_id: UUID, lock: str = "") ->
 
 
 async def plan_session(
-    uow: UnitOfWork, who: Principal, *, council_id: UUID, title: str, held_on: date
+    uow: UnitOfWork,
+    who: Principal,
+    *,
+    council_id: UUID,
+    title: str,
+    held_on: date,
+    ends_on: date | None = None,
 ) -> UUID:
+    """A session on `held_on`, or over the days `held_on` to `ends_on`: the council's vote is
+    opened, cast and closed on those days."""
     _admin_or_secretary(who, council_id)
     council = await uow.con.fetchrow("SELECT * FROM councils WHERE council_id = $1", council_id)
     if council is None:
         raise NotFound(f"no council {council_id}", code="not_found")
     if not council["term_start"] <= held_on <= council["term_end"]:
         raise Invalid.at("#/held_on", "the session falls outside the council's term", "term")
+    if ends_on is not None and not held_on <= ends_on <= council["term_end"]:
+        raise Invalid.at(
+            "#/ends_on", "the session ends before it starts or after the council's term", "term"
+        )
     session_id = uuid4()
     await uow.con.execute(
-        "INSERT INTO council_sessions (session_id, council_id, title, held_on, status,"
-        " created_by) VALUES ($1, $2, $3, $4, 'planned', $5)",
+        "INSERT INTO council_sessions (session_id, council_id, title, held_on, ends_on, status,"
+        " created_by) VALUES ($1, $2, $3, $4, $5, 'planned', $6)",
         session_id,
         council_id,
         title,
         held_on,
+        ends_on,
         who.sub,
     )
     return session_id
@@ -712,6 +754,8 @@ async def add_to_agenda(
             bad.append(
                 Violation(where, f"its public notice runs until {ends[nid]}", "notice_running")
             )
+        elif early := order.session_after_notice(ends[nid], s["held_on"]):
+            bad.append(Violation(where, early.detail, "out_of_order"))
         elif nid in open_objections:
             bad.append(Violation(where, "an objection to it is still open", "open_objection"))
     if bad:
@@ -741,16 +785,20 @@ async def add_to_agenda(
     )  # fmt: skip
 
 
-async def open_vote(uow: UnitOfWork, rt: Runtime, who: Principal, session_id: UUID) -> int:
-    """The secretary opens the vote: the agenda is fixed, and so is the number of members the
-    thresholds are counted on."""
+async def open_vote(
+    uow: UnitOfWork, rt: Runtime, who: Principal, session_id: UUID, opened_on: date | None = None
+) -> int:
+    """The secretary opens the vote, on a day of the session (`opened_on`, default today): the
+    agenda is fixed, and so is the number of members the thresholds are counted on."""
     con = uow.con
     s = await _session(con, session_id, lock="update")
     _secretary(who, s["council_id"])
     if s["status"] != "planned":
         raise Conflict(f"the session is {s['status']}", code="session_not_planned")
-    if rt.today() < s["held_on"]:
+    if opened_on is None and rt.today() < s["held_on"]:
         raise Conflict(f"the session is held on {s['held_on']}", code="too_early")
+    on = _act_date(rt, "#/opened_on", "vote_opened", opened_on)
+    _in_order("#/opened_on", order.within_session("vote_opened", on, s["held_on"], s["ends_on"]))
     items = await con.fetchval(
         "SELECT count(*) FROM session_agenda WHERE session_id = $1", session_id
     )
@@ -761,24 +809,28 @@ async def open_vote(uow: UnitOfWork, rt: Runtime, who: Principal, session_id: UU
     )
     await con.execute(
         "UPDATE council_sessions SET status = 'voting', members_total = $2, opened_by = $3,"
-        " opened_at = now() WHERE session_id = $1",
+        " opened_at = now(), opened_on = $4 WHERE session_id = $1",
         session_id,
         members,
         who.sub,
+        on,
     )
     return members
 
 
 async def cast_ballot(
     uow: UnitOfWork,
+    rt: Runtime,
     who: Principal,
     session_id: UUID,
     choices: dict[UUID, str],
     *,
     member_id: UUID | None = None,
+    cast_on: date | None = None,
 ) -> None:
     """A member's secret ballot on the whole agenda. `member_id` set: the secretary records the
-    written ballot of an absent member.
+    written ballot of an absent member. `cast_on` (default today) must be a day of the session;
+    it is checked and not kept: a date would order ballots.
 
     Who voted goes to session_voters; what was chosen is added to the running totals of
     ballot_counts by one statement whose text does not depend on the choices. Nothing written
@@ -811,6 +863,8 @@ async def cast_ballot(
         mode = "written"
     if s["status"] != "voting":
         raise Conflict("the vote of this session is not open", code="vote_not_open")
+    on = _act_date(rt, "#/cast_on", "ballot", cast_on)
+    _in_order("#/cast_on", order.within_session("ballot", on, s["held_on"], s["ends_on"]))
     agenda = {
         r[0]
         for r in await con.fetch(
@@ -844,15 +898,19 @@ async def cast_ballot(
 
 
 async def close_vote(
-    uow: UnitOfWork, rt: Runtime, who: Principal, session_id: UUID
+    uow: UnitOfWork, rt: Runtime, who: Principal, session_id: UUID, closed_on: date | None = None
 ) -> list[dict[str, Any]]:
-    """The secretary closes the vote: each item's tally against its threshold of ALL members →
-    NominationApproved or NominationRejected."""
-    con, now = uow.con, rt.today()
+    """The secretary closes the vote, on a day of the session (`closed_on`, default today):
+    each item's tally against its threshold of ALL members → NominationApproved or
+    NominationRejected, dated by the day the council voted, not the day it was entered."""
+    con = uow.con
     s = await _session(con, session_id, lock="update")
     _secretary(who, s["council_id"])
     if s["status"] != "voting":
         raise Conflict(f"the session is {s['status']}, not voting", code="vote_not_open")
+    on = _act_date(rt, "#/closed_on", "vote_closed", closed_on)
+    _in_order("#/closed_on", order.within_session("vote_closed", on, s["held_on"], s["ends_on"]))
+    _in_order("#/closed_on", order.closed_after_opened(s["opened_on"] or on, on))
     members = s["members_total"]
     voted = await con.fetchval(
         "SELECT count(*) FROM session_voters WHERE session_id = $1", session_id
@@ -891,11 +949,11 @@ async def close_vote(
         detail = f"{it['yes']}/{members} in favour, {t.required} required"
         if t.approved:
             await store.set_status(con, [nid], "approved", who.sub, "vote_closed", detail)
-            await rt.bus.publish(uow, events.approved(nid, now, vote))
+            await rt.bus.publish(uow, events.approved(nid, on, vote))
         else:
             await store.release_initiatives(con, [nid])
             await store.set_status(con, [nid], "rejected", who.sub, "vote_closed", detail)
-            await rt.bus.publish(uow, events.rejected(nid, now, VOTE_FAILED, vote))
+            await rt.bus.publish(uow, events.rejected(nid, on, VOTE_FAILED, vote))
         results.append(
             {
                 "nomination_id": nid,
@@ -908,10 +966,11 @@ async def close_vote(
             }
         )
     await con.execute(
-        "UPDATE council_sessions SET status = 'closed', closed_by = $2, closed_at = now()"
-        " WHERE session_id = $1",
+        "UPDATE council_sessions SET status = 'closed', closed_by = $2, closed_at = now(),"
+        " closed_on = $3 WHERE session_id = $1",
         session_id,
         who.sub,
+        on,
     )
     return results
 
@@ -929,9 +988,14 @@ async def issue_decision(
     signer_name: str,
     signer_title: str,
     nomination_ids: Sequence[UUID],
+    signer_authority: Authority = Authority.PROVINCE_CHAIRMAN,
+    signer_unit_id: UUID | None = None,
 ) -> UUID:
-    """A signed decision conferring approved nominations: award money from the base salary in
-    force on the signing date, the award history updated, AwardDecisionIssued."""
+    """A signed decision conferring approved nominations: signed on or after the council's
+    vote, by someone competent for every line (`signer_authority`, and for a unit's head or a
+    locality's chairman the unit they head); award money from the base salary in force on the
+    signing date, the award history updated, AwardDecisionIssued. Awards decided above the
+    province are refused here: the province proposes them (`proposals.submit`)."""
     con, now = uow.con, rt.today()
     if signed_on > now:
         raise Invalid.at("#/signed_on", "a decision cannot be signed in the future", "future")
@@ -939,17 +1003,17 @@ async def issue_decision(
         raise Invalid.at("#/nomination_ids", "a nomination is listed twice", "duplicate")
     if await con.fetchval("SELECT EXISTS (SELECT 1 FROM decisions WHERE number = $1)", number):
         raise Conflict(f"a decision numbered {number} exists", code="duplicate_number")
-    rows = await store.nominations(con, nomination_ids, lock=True)
-    by_id = {r["nomination_id"]: r for r in rows}
+    approved, bad = await signing.approved(con, nomination_ids, signed_on, "decision")
+    signer_unit = await store.unit(con, signer_unit_id) if signer_unit_id else None
+    if signer_unit_id is not None and signer_unit is None:
+        raise Invalid.at("#/signer_unit_id", "no such unit", "unknown_unit")
     cfg = rt.cfg.screening
-    bad, lines = [], []
-    for i, nid in enumerate(nomination_ids):
-        r, where = by_id.get(nid), f"#/nomination_ids/{i}"
-        if r is None:
-            bad.append(Violation(where, "no such nomination", "unknown"))
-            continue
-        if r["status"] != "approved":
-            bad.append(Violation(where, f"the nomination is {r['status']}", "not_approved"))
+    lines = []
+    for line in approved:
+        r, where = line.row, line.where
+        refused = line.competence(signer_authority, signer_unit, signed_on, rt.cfg.authority_rules)
+        if refused is not None:
+            bad.append(Violation(where, refused.detail, refused.code))
             continue
         try:
             amount = award_money(r["award_code"], r["nominee_kind"], signed_on, cfg)
@@ -969,7 +1033,8 @@ async def issue_decision(
     decision_id = uuid4()
     await con.execute(
         "INSERT INTO decisions (decision_id, number, signed_on, signer_name, signer_title,"
-        " base_salary_vnd, total_vnd, issued_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        " base_salary_vnd, total_vnd, issued_by, signer_authority, signer_unit_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         decision_id,
         number,
         signed_on,
@@ -978,6 +1043,8 @@ async def issue_decision(
         base,
         sum(amount for _, _, amount in lines),
         who.sub,
+        str(signer_authority),
+        signer_unit_id,
     )
     await con.execute(
         "INSERT INTO decision_lines (decision_id, position, nomination_id, nominee_kind,"
@@ -1005,7 +1072,7 @@ async def issue_decision(
         [r["nominee_kind"] for r, _, _ in lines],
         [r["nominee_id"] for r, _, _ in lines],
         [r["award_code"] for r, _, _ in lines],
-        [_period_start(r) for r, _, _ in lines],
+        [period_start_of(r) for r, _, _ in lines],
         [r["period_end"] or date(r["year"], 12, 31) for r, _, _ in lines],
         [r["nomination_id"] for r, _, _ in lines],
     )
@@ -1023,6 +1090,7 @@ async def issue_decision(
             signed_on=signed_on,
             signer_name=signer_name,
             signer_title=signer_title,
+            signer_authority=str(signer_authority),
             base_salary_vnd=base,
             awards=[
                 a.AwardLine(
@@ -1038,7 +1106,7 @@ async def issue_decision(
     return decision_id
 
 
-def _period_start(n: asyncpg.Record) -> date:
+def period_start_of(n: asyncpg.Record) -> date:
     """The achievement period's start as the decision states it: the nomination's period, or
     the years the award counts (three for CSTĐ cấp tỉnh, two for a person's Bằng khen…)."""
     if n["period_start"] is not None:

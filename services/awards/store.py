@@ -48,6 +48,48 @@ async def unit_contains(con: asyncpg.Connection, ancestor: UUID, unit_id: UUID) 
     )
 
 
+async def nominee_units(
+    con: asyncpg.Connection, nominations: Sequence[asyncpg.Record]
+) -> dict[UUID, UUID]:
+    """Nomination id → the nominee's unit: a person's unit, or the collective itself."""
+    people = [n["nominee_id"] for n in nominations if n["nominee_kind"] == "person"]
+    unit_of = dict(
+        await con.fetch(
+            "SELECT person_id, unit_id FROM rm_people WHERE person_id = ANY($1::uuid[])", people
+        )
+    )
+    out = {}
+    for n in nominations:
+        unit = (
+            n["nominee_id"] if n["nominee_kind"] == "collective" else unit_of.get(n["nominee_id"])
+        )
+        if unit is not None:
+            out[n["nomination_id"]] = unit
+    return out
+
+
+async def units_up(
+    con: asyncpg.Connection, unit_ids: Iterable[UUID]
+) -> dict[UUID, list[asyncpg.Record]]:
+    """Each unit and the units above it, nearest first: unit_id, kind, level."""
+    out: dict[UUID, list[asyncpg.Record]] = {}
+    for r in await con.fetch(
+        """
+        WITH RECURSIVE up(start, unit_id, depth) AS (
+            SELECT s, s, 0 FROM unnest($1::uuid[]) AS s
+            UNION ALL
+            SELECT up.start, u.parent_id, up.depth + 1 FROM rm_units u JOIN up USING (unit_id)
+             WHERE u.parent_id IS NOT NULL AND up.depth < 64
+        )
+        SELECT up.start, u.unit_id, u.kind, u.level FROM up JOIN rm_units u USING (unit_id)
+         ORDER BY up.start, up.depth
+        """,
+        list(unit_ids),
+    ):
+        out.setdefault(r["start"], []).append(r)
+    return out
+
+
 async def initiatives(con: asyncpg.Connection, ids: Sequence[UUID]) -> dict[UUID, asyncpg.Record]:
     rows = await con.fetch(
         "SELECT * FROM rm_initiatives WHERE initiative_id = ANY($1::uuid[])", list(ids)

@@ -33,6 +33,9 @@ class Flow:
     council_id: str = ""
     session_id: str = ""
     decision: dict[str, Any] = field(default_factory=dict)
+    """The province's decision (chairman of the provincial committee)."""
+    unit_decision: dict[str, Any] = field(default_factory=dict)
+    """Sở Tài chính's decision (its director): the grassroots titles of its people."""
     approved: set[str] = field(default_factory=set)
     rejected: set[str] = field(default_factory=set)
 
@@ -141,9 +144,12 @@ async def run(awards: Awards, w: World) -> Flow:
     for item in res.json()["agenda"]:
         (f.approved if item["approved"] else f.rejected).add(item["nomination_id"])
 
-    # 6. the decision for the approved ones, signed a few days later
+    # 6. the decisions, signed a few days later, each by whoever decides its awards (Luật
+    #    06/2022 Điều 79–80): the province's chairman the provincial titles, the department's
+    #    director the grassroots titles of its people
     signed = after + timedelta(days=5)
     awards.today(signed)
+    grassroots = {f.ids[k] for k in ("hoa_cstdcs", "minh_cstdcs")} & f.approved
     res = await awards.post(
         "/decisions",
         {
@@ -151,9 +157,24 @@ async def run(awards: Awards, w: World) -> Flow:
             "signed_on": signed.isoformat(),
             "signer_name": "Nguyễn Văn Chủ",
             "signer_title": "Chủ tịch Ủy ban nhân dân tỉnh",
-            "nomination_ids": sorted(f.approved),
+            "signer_authority": "province_chairman",
+            "nomination_ids": sorted(f.approved - grassroots),
         },
         expect=201,
     )
     f.decision = res.json()
+    res = await awards.post(
+        "/decisions",
+        {
+            "number": f"{200 + y % 100}/QĐ-STC",
+            "signed_on": signed.isoformat(),
+            "signer_name": "Trần Văn Tài",
+            "signer_title": "Giám đốc Sở Tài chính",
+            "signer_authority": "unit_head",
+            "signer_unit_id": str(w.stc),
+            "nomination_ids": sorted(grassroots),
+        },
+        expect=201,
+    )
+    f.unit_decision = res.json()
     return f

@@ -31,10 +31,12 @@ async def test_submission_to_decision(awards: Awards, year: int, regime: str) ->
     # CSTĐ cấp tỉnh needs 90 % of all five members: four in favour is not enough
     assert f.rejected == {ids["an_cstd_tinh"]}
     money = procedure.MONEY[regime]
-    d = f.decision
+    d, unit = f.decision, f.unit_decision
     assert d["base_salary_vnd"] == money["base"]
+    assert (d["signer_authority"], unit["signer_authority"]) == ("province_chairman", "unit_head")
     amounts = {ln["nomination_id"]: ln["amount_vnd"] for ln in d["lines"]}
-    assert amounts[ids["minh_cstdcs"]] == money["CSTDCS"]
+    unit_amounts = {ln["nomination_id"]: ln["amount_vnd"] for ln in unit["lines"]}
+    assert unit_amounts[ids["minh_cstdcs"]] == money["CSTDCS"]
     assert amounts[ids["stc_ttldxs"]] == money["TTLDXS"]
     assert amounts[ids["stc_co_tinh"]] == money["CO_TINH"]
     assert d["total_vnd"] == sum(amounts.values())
@@ -56,9 +58,11 @@ async def test_submission_to_decision(awards: Awards, year: int, regime: str) ->
         "threshold": 0.9,
         "secret_ballot": True,
     }
-    (issued,) = await awards.outbox("AwardDecisionIssued")
+    issued, by_unit = await awards.outbox("AwardDecisionIssued")
     assert issued["topic"] == "awards.decisions.v1"
     assert {a["nomination_id"]: a["amount_vnd"] for a in issued["awards"]} == amounts
+    assert {a["nomination_id"]: a["amount_vnd"] for a in by_unit["awards"]} == unit_amounts
+    assert by_unit["signer_authority"] == "unit_head"
 
     # the award history now holds the decision's awards
     history = (await awards.get("/award-history", params={"subject_id": str(w.stc)})).json()
@@ -85,7 +89,7 @@ async def test_exports_and_revocation(awards: Awards) -> None:
     w = build(2020, "2013")
     await awards.feed(e for _, e in w.all_events())
     f = await procedure.run(awards, w)
-    d = f.decision
+    d, unit = f.decision, f.unit_decision
     officer = awards.officer(w.stc)
     res = await awards.get(f"/decisions/{d['decision_id']}/awardees.xlsx", headers=officer)
     assert res.headers["content-type"].startswith("application/vnd.openxmlformats")
@@ -94,10 +98,9 @@ async def test_exports_and_revocation(awards: Awards) -> None:
     assert cells[0][0] == f"DANH SÁCH KHEN THƯỞNG KÈM THEO QUYẾT ĐỊNH SỐ {d['number']}"
     assert cells[4][:3] == ("STT", "Loại", "Họ và tên / Tên tập thể")
     # by award, the highest first
-    assert [(row[2], row[5], row[8]) for row in cells[5:8]] == [
+    assert [(row[2], row[5], row[8]) for row in cells[5:7]] == [
         ("Sở Tài chính", "Cờ thi đua của Ủy ban nhân dân tỉnh", 11_920_000),
         ("Sở Tài chính", "Tập thể lao động xuất sắc", 2_240_000),
-        ("Trần Văn Minh", "Chiến sĩ thi đua cơ sở", 1_490_000),
     ]
     assert cells[-1][8] == d["total_vnd"]
 
@@ -106,11 +109,16 @@ async def test_exports_and_revocation(awards: Awards) -> None:
     assert res.headers["content-type"].startswith("text/html")
     assert "Cộng hòa xã hội chủ nghĩa Việt Nam" in page
     assert f"Kèm theo Quyết định số {d['number']}" in page
-    assert "Ông Trần Văn Minh" in page and "Chiến sĩ thi đua cơ sở" in page
     assert "Cờ thi đua của Ủy ban nhân dân tỉnh" in page
     assert "11.920.000" in page and "Chủ tịch Ủy ban nhân dân tỉnh" in page
 
+    # the department's own decision lists its people's CSTĐCS, signed by its director
+    res = await awards.get(f"/decisions/{unit['decision_id']}/awardees.html", headers=officer)
+    assert "Ông Trần Văn Minh" in res.text and "Chiến sĩ thi đua cơ sở" in res.text
+    assert "Giám đốc Sở Tài chính" in res.text
+
     # revocation: only the administrators; the money to recover; the history marks it
+    d = unit
     minh = f.ids["minh_cstdcs"]
     body = {
         "reason": "Hồ sơ sáng kiến không trung thực.",
@@ -400,10 +408,12 @@ async def test_decision_rules(awards: Awards) -> None:
         )
     await awards.post(f"/sessions/{f.session_id}/close", headers=secretary, expect=200)
     body = {
-        "number": "12/QĐ-UBND",
+        "number": "12/QĐ-STC",
         "signed_on": "2020-12-28",
-        "signer_name": "Nguyễn Văn Chủ",
-        "signer_title": "Chủ tịch UBND tỉnh",
+        "signer_name": "Trần Văn Tài",
+        "signer_title": "Giám đốc Sở Tài chính",
+        "signer_authority": "unit_head",
+        "signer_unit_id": str(f.world.stc),
         "nomination_ids": ids[:2],
     }
     # a rejected nomination is not decided; nor a future date; only administrators decide
@@ -420,7 +430,7 @@ async def test_decision_rules(awards: Awards) -> None:
     # LĐTT, person, 0.3 x 1,490,000 = 447,000, rounded up to 450,000
     assert [ln["amount_vnd"] for ln in d["lines"]] == [450_000, 450_000]
     await awards.post("/decisions", body, expect=409)  # the number is taken
-    res = await awards.post("/decisions", {**body, "number": "13/QĐ-UBND"}, expect=422)
+    res = await awards.post("/decisions", {**body, "number": "13/QĐ-STC"}, expect=422)
     assert res.json()["errors"][0]["type"] == "not_approved"  # already decided
     assert await awards.count("decisions") == 1
     assert await awards.count("award_history", "WHERE source = 'decision'") == 2
@@ -451,7 +461,7 @@ async def test_a_notice_that_already_ran_is_recorded_but_a_running_one_cannot_st
         ],
     }
     lan = (await awards.post("/nominations", body, expect=201)).json()["nomination_id"]
-    await awards.post("/screenings", {"year": 2020}, expect=200)
+    await awards.post("/screenings", {"year": 2020, "screened_on": "2020-10-30"}, expect=200)
     running = {"title": "Công khai", "nomination_ids": [lan], "start_on": "2020-12-01"}
     res = await awards.post("/notices", running)
     assert res.status_code == 422 and res.json()["errors"][0]["pointer"] == "#/start_on"

@@ -1,11 +1,12 @@
 """The awards service's HTTP API."""
 
-from services.awards.api import annual, decisions, history, nominations, procedure
+from services.awards.api import annual, decisions, history, nominations, procedure, proposals
 
 ROUTERS = (
     nominations.router,
     annual.router,
     procedure.router,
     decisions.router,
+    proposals.router,
     history.router,
 )

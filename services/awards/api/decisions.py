@@ -20,6 +20,7 @@ from services.awards.api.models import (
     RevocationIn,
     RevocationOut,
 )
+from services.awards.domain.authority import Authority
 from services.awards.history import fold
 
 router = APIRouter(tags=["decisions"], responses=PROBLEMS)
@@ -32,6 +33,8 @@ def decision_out(view: exports.DecisionView) -> DecisionOut:
         signed_on=view.signed_on,
         signer_name=view.signer_name,
         signer_title=view.signer_title,
+        signer_authority=view.signer_authority,
+        signer_unit_id=view.signer_unit_id,
         base_salary_vnd=view.base_salary_vnd,
         total_vnd=view.total_vnd,
         lines=[
@@ -61,7 +64,9 @@ def decision_out(view: exports.DecisionView) -> DecisionOut:
     summary="Issue a decision for approved nominations (AwardDecisionIssued)",
     description="Award money is the multiplier of each award times the base salary (lương cơ sở) "
     "in force on the signing date, rounded up to the configured step; the award history is "
-    "updated.",
+    "updated. The decision is signed on or after the council's vote, and every line must be the "
+    "signer's to decide (Luật 06/2022 Điều 78–80): awards decided by the Prime Minister are "
+    "proposed (`POST /proposals`), not decided.",
 )
 async def issue(
     body: DecisionIn, uow: Uow, rt: Rt, who: Admin, request: Request, response: Response
@@ -75,6 +80,8 @@ async def issue(
         signer_name=body.signer_name,
         signer_title=body.signer_title,
         nomination_ids=body.nomination_ids,
+        signer_authority=Authority(body.signer_authority),
+        signer_unit_id=body.signer_unit_id,
     )
     audit_object(request, f"decision:{decision_id}")
     response.headers["Location"] = f"/decisions/{decision_id}"

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from schemas.types import (
     AwardCode,
+    DecidingAuthority,
     DocumentRef,
     DocumentType,
     LongText,
@@ -124,6 +125,7 @@ class NominationOut(BaseModel):
     notice_id: UUID | None = None
     session_id: UUID | None = None
     decision_id: UUID | None = None
+    proposal_id: UUID | None = None
     submitted_on: date
 
 
@@ -154,6 +156,9 @@ class ScreeningIn(In):
     nomination_ids: list[UUID] | None = Field(default=None, min_length=1, max_length=5000)
     """Screen these together; or give `year`."""
     year: Year | None = None
+    screened_on: date | None = None
+    """The screening's date when it is entered after the fact (default today); a notice
+    cannot start before it."""
     """Screen every nomination of the year that awaits screening (or was screened and is not
     yet on notice), together."""
 
@@ -306,6 +311,8 @@ class CouncilOut(BaseModel):
 class SessionIn(In):
     title: Text
     held_on: date
+    ends_on: date | None = None
+    """The last day of a session held over several days (default: one day)."""
 
 
 class AgendaIn(In):
@@ -319,6 +326,13 @@ class Choice(In):
 
 class BallotIn(In):
     choices: list[Choice] = Field(min_length=1, max_length=1000)
+    cast_on: date | None = None
+    """The day the ballot was cast, a day of the session (default today); checked, not kept."""
+
+
+class VoteDayIn(In):
+    on: date | None = None
+    """The day the vote was opened or closed, a day of the session (default today)."""
 
 
 class AgendaItemOut(BaseModel):
@@ -345,6 +359,10 @@ class SessionOut(BaseModel):
     council_id: UUID
     title: str
     held_on: date
+    ends_on: date | None = None
+    opened_on: date | None = None
+    closed_on: date | None = None
+    """The day of the session the vote closed: the date of the council's approval."""
     status: Literal["planned", "voting", "closed"]
     members_total: int | None = None
     voted: int
@@ -362,6 +380,12 @@ class DecisionIn(In):
     signed_on: date
     signer_name: Text
     signer_title: Text
+    signer_authority: DecidingAuthority = "province_chairman"
+    """Who the signer decides as; every line must be theirs to decide (by award, regime, date
+    and the nominee's unit)."""
+    signer_unit_id: UUID | None = None
+    """The unit the signer heads: required for a unit's head or a locality's chairman, who
+    decide only for their own unit and those below it."""
     nomination_ids: list[UUID] = Field(min_length=1, max_length=5000)
 
 
@@ -384,9 +408,51 @@ class DecisionOut(BaseModel):
     signed_on: date
     signer_name: str
     signer_title: str
+    signer_authority: DecidingAuthority
+    signer_unit_id: UUID | None = None
     base_salary_vnd: int
     total_vnd: int
     lines: list[DecisionLineOut]
+
+
+class ProposalIn(In):
+    number: Text
+    """The submission's number, e.g. "45/TTr-UBND"."""
+    submitted_on: date
+    signer_name: Text
+    signer_title: Text
+    nomination_ids: list[UUID] = Field(min_length=1, max_length=5000)
+
+
+class ProposalLineOut(BaseModel):
+    position: int
+    nomination_id: UUID
+    nominee: NomineeOut
+    award_code: AwardCode
+    award_name: str
+    to_authority: DecidingAuthority
+    conferred: bool | None = None
+    """None until the central level's answer is recorded."""
+    decision_number: str | None = None
+    decided_on: date | None = None
+
+
+class ProposalOut(BaseModel):
+    proposal_id: UUID
+    number: str
+    submitted_on: date
+    signer_name: str
+    signer_title: str
+    lines: list[ProposalLineOut]
+
+
+class OutcomeIn(In):
+    nomination_id: UUID
+    conferred: bool
+    decided_on: date
+    """The central decision's date (or the day the refusal was learnt)."""
+    decision_number: Text | None = None
+    """The central decision's number, e.g. "123/QĐ-TTg"; required when conferred."""
 
 
 class RevocationIn(In):
@@ -417,7 +483,8 @@ class AwardRecordOut(BaseModel):
     period_end: date
     decided_on: date | None = None
     decision_number: str | None = None
-    source: Literal["decision", "import"]
+    source: Literal["decision", "import", "central"]
+    """central: conferred by the central level on the province's proposal."""
     revoked_on: date | None = None
 
 

@@ -70,6 +70,7 @@ def nomination_out(r: asyncpg.Record, names: dict[UUID, dict[str, Any]]) -> Nomi
         notice_id=r["notice_id"],
         session_id=r["session_id"],
         decision_id=r["decision_id"],
+        proposal_id=r["proposal_id"],
         submitted_on=r["submitted_on"],
     )
 
@@ -239,7 +240,12 @@ async def withdraw(
 )
 async def screen(body: ScreeningIn, uow: Uow, rt: Rt, who: Admin) -> ScreeningBatchOut:
     results = await handlers.screen(
-        uow, rt, who, nomination_ids=body.nomination_ids, year=body.year
+        uow,
+        rt,
+        who,
+        nomination_ids=body.nomination_ids,
+        year=body.year,
+        screened_on=body.screened_on,
     )
     if body.nomination_ids is None and not results:
         raise Problem(

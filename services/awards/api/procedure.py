@@ -42,6 +42,7 @@ from services.awards.api.models import (
     ResolutionIn,
     SessionIn,
     SessionOut,
+    VoteDayIn,
     VoterOut,
 )
 
@@ -223,7 +224,12 @@ async def plan_session(
     council_id: UUID, body: SessionIn, uow: Uow, who: CouncilUser, request: Request
 ) -> SessionOut:
     session_id = await handlers.plan_session(
-        uow, who, council_id=council_id, title=body.title, held_on=body.held_on
+        uow,
+        who,
+        council_id=council_id,
+        title=body.title,
+        held_on=body.held_on,
+        ends_on=body.ends_on,
     )
     audit_object(request, f"session:{session_id}")
     return await session_out(uow.con, session_id)
@@ -273,6 +279,9 @@ async def session_out(con: asyncpg.Connection, session_id: UUID) -> SessionOut:
         council_id=s["council_id"],
         title=s["title"],
         held_on=s["held_on"],
+        ends_on=s["ends_on"],
+        opened_on=s["opened_on"],
+        closed_on=s["closed_on"],
         status=s["status"],
         members_total=s["members_total"],
         voted=len(voters),
@@ -306,10 +315,14 @@ async def add_to_agenda(
 
 
 @router.post(
-    "/sessions/{session_id}/open", response_model=SessionOut, summary="Open the vote (secretary)"
+    "/sessions/{session_id}/open",
+    response_model=SessionOut,
+    summary="Open the vote (secretary), on a day of the session",
 )
-async def open_vote(session_id: UUID, uow: Uow, rt: Rt, who: Secretary) -> SessionOut:
-    await handlers.open_vote(uow, rt, who, session_id)
+async def open_vote(
+    session_id: UUID, uow: Uow, rt: Rt, who: Secretary, body: VoteDayIn | None = None
+) -> SessionOut:
+    await handlers.open_vote(uow, rt, who, session_id, body.on if body else None)
     return await session_out(uow.con, session_id)
 
 
@@ -329,8 +342,8 @@ def _choices(body: BallotIn) -> dict[UUID, str]:
     description="The choices are added to the running totals and are linked to nobody; the "
     "member is recorded as having voted. The answer carries nothing.",
 )
-async def cast_ballot(session_id: UUID, body: BallotIn, uow: Uow, who: Voter) -> Response:
-    await handlers.cast_ballot(uow, who, session_id, _choices(body))
+async def cast_ballot(session_id: UUID, body: BallotIn, uow: Uow, rt: Rt, who: Voter) -> Response:
+    await handlers.cast_ballot(uow, rt, who, session_id, _choices(body), cast_on=body.cast_on)
     return Response(status_code=204)
 
 
@@ -340,17 +353,22 @@ async def cast_ballot(session_id: UUID, body: BallotIn, uow: Uow, who: Voter) ->
     summary="Record the written ballot of an absent member (secretary)",
 )
 async def written_ballot(
-    session_id: UUID, member_id: UUID, body: BallotIn, uow: Uow, who: Secretary
+    session_id: UUID, member_id: UUID, body: BallotIn, uow: Uow, rt: Rt, who: Secretary
 ) -> Response:
-    await handlers.cast_ballot(uow, who, session_id, _choices(body), member_id=member_id)
+    await handlers.cast_ballot(
+        uow, rt, who, session_id, _choices(body), member_id=member_id, cast_on=body.cast_on
+    )
     return Response(status_code=204)
 
 
 @router.post(
     "/sessions/{session_id}/close",
     response_model=SessionOut,
-    summary="Close the vote (secretary): NominationApproved or NominationRejected for each item",
+    summary="Close the vote (secretary), on a day of the session: NominationApproved or "
+    "NominationRejected for each item, dated by that day",
 )
-async def close_vote(session_id: UUID, uow: Uow, rt: Rt, who: Secretary) -> SessionOut:
-    await handlers.close_vote(uow, rt, who, session_id)
+async def close_vote(
+    session_id: UUID, uow: Uow, rt: Rt, who: Secretary, body: VoteDayIn | None = None
+) -> SessionOut:
+    await handlers.close_vote(uow, rt, who, session_id, body.on if body else None)
     return await session_out(uow.con, session_id)

@@ -6,7 +6,8 @@ Entry points:
 - `screen_year(facts, year, scope, config, as_of=..., regime=...)`
 - `notice_end(start, working_days)`, `tally(ballot, council_size, threshold)`,
   `award_money(code, kind, decided_on, config)`
-- `regime_for(period_end, override)`, `deciding_authority(code, on, locality=...)`
+- `regime_for(period_end, override)`; `authority.deciding(code, regime, setting, on)`,
+  `authority.check_signer(...)`; `order` (the procedure's dates)
 """
 
 from services.awards.domain.annual import AnnualScreening, Candidate, screen_year
@@ -33,8 +34,6 @@ from services.awards.domain.procedure import (
 )
 from services.awards.domain.regime import (
     Regime,
-    deciding_authority,
-    local_decider,
     regime_for,
     two_level_government,
 )
@@ -63,9 +62,7 @@ __all__ = [
     "StatusPeriod",
     "Tally",
     "award_money",
-    "deciding_authority",
     "is_working_day",
-    "local_decider",
     "notice_end",
     "notice_end_for",
     "regime_for",

@@ -1,27 +1,17 @@
-"""Which law governs an achievement, and who decides locally.
+"""Which law governs an achievement; who decides it is `authority.py`.
 
 The regime follows the end of the achievement period (DOMAIN section 2): achievements up to 2023
 fall under the 2013 law (Luật 2003, amended 2005 and 2013; Nghị định 91/2017), achievements from
 2024 under Luật 06/2022/QH15 (in force 2024-01-01). A campaign may override it.
 
 From 2025-07-01 districts are gone (two-level local government, Nghị định 129/2025): the commune
-chairman takes over the district chairman's award powers.
+chairman takes over the district chairman's award powers (`authority.py`).
 """
 
 from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-
-from services.awards.domain.vocabulary import (
-    BK_TINH,
-    BK_TTG,
-    CO_CP,
-    CO_TINH,
-    CSTD_TINH,
-    CSTD_TQ,
-    TTLDXS,
-)
 
 
 class Regime(StrEnum):
@@ -45,22 +35,3 @@ def regime_for(period_end: date, override: Regime | str | None = None) -> Regime
 def two_level_government(on: date) -> bool:
     """True from 2025-07-01, when districts were abolished."""
     return on >= TWO_LEVEL_GOVERNMENT_FROM
-
-
-def local_decider(on: date) -> str:
-    """Who signs the locality's unit-level awards (LDTT, CSTDCS, TTLDTT, Giấy khen) on `on`."""
-    return "Chủ tịch UBND cấp xã" if two_level_government(on) else "Chủ tịch UBND cấp huyện"
-
-
-_PROVINCE = frozenset({CSTD_TINH, TTLDXS, CO_TINH, BK_TINH})
-_CENTRAL = frozenset({CSTD_TQ, CO_CP, BK_TTG})
-
-
-def deciding_authority(code: str, on: date, *, locality: bool) -> str:
-    """Who decides an award signed on `on` (DOMAIN section 3). `locality`: the proposing unit is a
-    district or commune (not a department, organisation or enterprise)."""
-    if code in _CENTRAL:
-        return "Thủ tướng Chính phủ"
-    if code in _PROVINCE:
-        return "Chủ tịch UBND tỉnh"
-    return local_decider(on) if locality else "Thủ trưởng cơ quan, đơn vị"

@@ -34,6 +34,11 @@ CAMPAIGN_KINDS = {
     "thematic": "thi đua theo chuyên đề",
 }
 
+AUTHORITIES = {
+    "prime_minister": "Thủ tướng Chính phủ",
+    "president": "Chủ tịch nước",
+}
+
 EVENTS = {
     "ReportDueSoon": "Sắp đến hạn báo cáo",
     "ReportOverdue": "Quá hạn báo cáo",
@@ -42,6 +47,8 @@ EVENTS = {
     "NominationApproved": "Đề nghị khen thưởng được thông qua",
     "NominationRejected": "Đề nghị khen thưởng không được chấp thuận",
     "NominationWithdrawn": "Đề nghị khen thưởng đã được rút",
+    "NominationProposed": "Trình cấp Trung ương đề nghị khen thưởng",
+    "NominationCentrallyDecided": "Kết quả đề nghị khen thưởng cấp Trung ương",
     "AwardDecisionIssued": "Quyết định khen thưởng",
     "AwardRevoked": "Hủy bỏ quyết định khen thưởng",
     "CampaignLaunched": "Phát động phong trào thi đua",

@@ -111,6 +111,7 @@ def environment() -> Environment:
         verdict=lambda v: labels.label(labels.VERDICTS, v),
         regime=lambda r: labels.label(labels.REGIMES, r),
         campaign_kind=lambda k: labels.label(labels.CAMPAIGN_KINDS, k),
+        authority=lambda a: labels.label(labels.AUTHORITIES, a),
     )
     return env
 

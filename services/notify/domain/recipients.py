@@ -4,6 +4,9 @@
 - NominationScreened, NominationApproved, NominationRejected, NominationWithdrawn: the nominee (a
   person, or a unit for a collective) and the proposing unit, as NominationSubmitted named them
   (from the directory).
+- NominationProposed, NominationCentrallyDecided (an award the central level decides): the
+  nominee, the unit a nominated person works in on the submission's or the decision's day, and
+  the proposing unit.
 - AwardDecisionIssued: every awardee, the unit each person worked in on the signing day, and the
   proposing unit of each nomination.
 - CampaignLaunched: each participating unit, and any unit given a target at launch.
@@ -31,6 +34,7 @@ Why = Literal[
     "target_unit",  # the unit a target is assigned to
     "nominee",  # the person or collective nominated
     "proposer",  # the unit that proposed the nomination
+    "nominee_unit",  # the unit a nominated person works in
     "awardee",  # named in a decision
     "awardee_unit",  # the unit an awarded person works in
     "participant",  # a unit taking part in a campaign
@@ -75,6 +79,16 @@ def _candidates(event: Event, directory: Directory) -> Iterator[Recipient]:
             facts = directory.nomination(event.nomination_id)
             if facts is not None:
                 yield nominee_recipient(facts.nominee, "nominee")
+                yield Recipient("unit", facts.proposer_unit_id, "proposer")
+        case awards.NominationProposed() | awards.NominationCentrallyDecided():
+            facts = directory.nomination(event.nomination_id)
+            if facts is not None:
+                yield nominee_recipient(facts.nominee, "nominee")
+                if facts.nominee.kind == "person":
+                    on = getattr(event, "submitted_on", None) or event.decided_on
+                    unit = directory.unit_of_person(facts.nominee.id, on)
+                    if unit is not None:
+                        yield Recipient("unit", unit, "nominee_unit")
                 yield Recipient("unit", facts.proposer_unit_id, "proposer")
         case awards.AwardDecisionIssued():
             for line in event.awards:

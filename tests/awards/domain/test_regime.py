@@ -8,8 +8,6 @@ import pytest
 
 from services.awards.domain import (
     Regime,
-    deciding_authority,
-    local_decider,
     regime_for,
     rules_for,
     screen,
@@ -34,17 +32,9 @@ def test_regime_follows_period_end_unless_overridden(period_end, override, regim
     assert regime_for(period_end, override) is regime
 
 
-def test_commune_chairman_replaces_district_chairman_from_2025_07_01():
+def test_two_level_government_from_2025_07_01():
     assert not two_level_government(date(2025, 6, 30))
     assert two_level_government(date(2025, 7, 1))
-    assert local_decider(date(2025, 6, 30)) == "Chủ tịch UBND cấp huyện"
-    assert local_decider(date(2025, 7, 1)) == "Chủ tịch UBND cấp xã"
-    assert deciding_authority("LDTT", date(2025, 7, 1), locality=True) == "Chủ tịch UBND cấp xã"
-    assert deciding_authority("LDTT", date(2025, 7, 1), locality=False) == (
-        "Thủ trưởng cơ quan, đơn vị"
-    )
-    assert deciding_authority("CSTD_TINH", date(2020, 5, 1), locality=True) == "Chủ tịch UBND tỉnh"
-    assert deciding_authority("CO_CP", date(2025, 8, 1), locality=False) == "Thủ tướng Chính phủ"
 
 
 def test_rules_follow_the_regime():

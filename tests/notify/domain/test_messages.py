@@ -25,6 +25,8 @@ OWN_SETS = [
     "NominationApproved",
     "NominationRejected",
     "NominationWithdrawn",
+    "NominationProposed",
+    "NominationCentrallyDecided",
     "AwardDecisionIssued",
     "CampaignLaunched",
 ]
@@ -129,6 +131,18 @@ def test_approval_reports_the_vote():
     m = render(example(a.NominationApproved), directory=seeded_directory())
     assert "Ngày 15/01/2021, Hội đồng Thi đua – Khen thưởng đã thông qua" in m.body
     assert "11/11 thành viên đồng ý (bỏ phiếu kín)" in m.body
+
+
+def test_a_proposal_tells_who_decides_and_the_submissions_date():
+    m = render(example(a.NominationProposed), directory=seeded_directory())
+    assert m.title == "Đề nghị Thủ tướng Chính phủ xét tặng khen thưởng"
+    assert m.body.startswith(
+        "Ngày 25/01/2021, Chủ tịch Ủy ban nhân dân tỉnh Nguyễn Văn A đã ký Tờ trình số "
+        "45/TTr-UBND đề nghị Thủ tướng Chính phủ xét tặng “Chiến sĩ thi đua cơ sở” cho "
+        "Nguyễn Thị Hoa."
+    )
+    done = render(example(a.NominationCentrallyDecided), directory=seeded_directory())
+    assert "Ngày 12/04/2021, Quyết định số 512/QĐ-TTg" in done.body
 
 
 def test_decision_shows_money_with_vietnamese_grouping():

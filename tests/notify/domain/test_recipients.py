@@ -44,6 +44,25 @@ def test_nomination_outcomes_go_to_the_nominee_and_the_proposer(cls):
     ]
 
 
+@pytest.mark.parametrize("cls", [a.NominationProposed, a.NominationCentrallyDecided])
+def test_a_proposal_goes_to_the_nominee_their_unit_and_the_proposer(cls):
+    d = seeded_directory()
+    assert recipients(example(cls), d) == [
+        Recipient("person", PERSON, "nominee"),
+        Recipient("unit", SO_NOI_VU, "nominee_unit"),  # also the proposer: told once
+    ]
+    d.nominations[NOMINATION] = NominationFacts(
+        nominee=a.Nominee(kind="person", id=PERSON),
+        proposer_unit_id=SO_TAI_CHINH,
+        award_code="CSTD_TQ",
+    )
+    assert recipients(example(cls), d) == [
+        Recipient("person", PERSON, "nominee"),
+        Recipient("unit", SO_NOI_VU, "nominee_unit"),
+        Recipient("unit", SO_TAI_CHINH, "proposer"),
+    ]
+
+
 def test_a_collective_nominee_is_a_unit():
     d = MemoryDirectory()
     d.nominations[NOMINATION] = NominationFacts(

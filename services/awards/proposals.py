@@ -1,0 +1,180 @@
+"""Awards decided above the province (Chiến sĩ thi đua toàn quốc, Cờ thi đua của Chính phủ,
+Bằng khen của Thủ tướng Chính phủ: Luật 06/2022 Điều 78): the province does not decide them, it
+submits them (tờ trình đề nghị) once its council approved them, and later records what the
+central level decided.
+
+    approved → proposed (NominationProposed) → conferred | not_conferred
+                                               (NominationCentrallyDecided)
+
+A conferred award enters the award history with the central decision's number and date (source
+"central"); no award money is computed here: the central decision sets and pays it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from uuid import UUID, uuid4
+
+from schemas import awards as a
+from servicekit.auth import Principal
+from servicekit.errors import Conflict, Invalid, NotFound, Violation
+from servicekit.unit_of_work import UnitOfWork
+from services.awards import signing, store
+from services.awards.domain import order
+from services.awards.domain.authority import CENTRAL, who
+from services.awards.handlers import Runtime, period_start_of
+
+
+async def submit(
+    uow: UnitOfWork,
+    rt: Runtime,
+    actor: Principal,
+    *,
+    number: str,
+    submitted_on: date,
+    signer_name: str,
+    signer_title: str,
+    nomination_ids: Sequence[UUID],
+) -> UUID:
+    """The province's submission to the central level of nominations its council approved,
+    each for an award decided there; signed on or after the council's vote."""
+    con, now = uow.con, rt.today()
+    if bad_day := order.not_in_future("proposal", submitted_on, now):
+        raise Invalid.at("#/submitted_on", bad_day.detail, "future")
+    if len(set(nomination_ids)) != len(nomination_ids):
+        raise Invalid.at("#/nomination_ids", "a nomination is listed twice", "duplicate")
+    if await con.fetchval("SELECT EXISTS (SELECT 1 FROM proposals WHERE number = $1)", number):
+        raise Conflict(f"a submission numbered {number} exists", code="duplicate_number")
+    lines, bad = await signing.approved(con, nomination_ids, submitted_on, "proposal")
+    deciders = []
+    for line in lines:
+        rule = line.decider(submitted_on, rt.cfg.authority_rules)
+        central = sorted(rule.authorities & CENTRAL) if rule is not None else []
+        if not central:
+            competent = who(rule.authorities) if rule is not None else "không cấp nào"
+            bad.append(
+                Violation(
+                    line.where,
+                    f"“{line.award_name}” do {competent} quyết định, không trình cấp Trung "
+                    "ương: ban hành quyết định khen thưởng.",
+                    "not_central",
+                )
+            )
+        deciders.append(central[0] if central else None)
+    if bad:
+        raise Invalid.many(bad, code=bad[0].code)
+
+    proposal_id = uuid4()
+    await con.execute(
+        "INSERT INTO proposals (proposal_id, number, submitted_on, signer_name, signer_title,"
+        " submitted_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        proposal_id, number, submitted_on, signer_name, signer_title, actor.sub,
+    )  # fmt: skip
+    ids = [line.row["nomination_id"] for line in lines]
+    await con.execute(
+        "INSERT INTO proposal_lines (proposal_id, position, nomination_id, award_code, authority)"
+        " SELECT $1, p, n, c, x FROM unnest($2::int[], $3::uuid[], $4::text[], $5::text[])"
+        " AS t(p, n, c, x)",
+        proposal_id,
+        list(range(1, len(lines) + 1)),
+        ids,
+        [line.row["award_code"] for line in lines],
+        [str(d) for d in deciders],
+    )
+    await store.set_status(
+        con, ids, "proposed", actor.sub, "proposed", f"submission {number}",
+        proposal_id=proposal_id,
+    )  # fmt: skip
+    for nid, decider in zip(ids, deciders, strict=True):
+        await rt.bus.publish(
+            uow,
+            a.NominationProposed(
+                nomination_id=nid,
+                proposal_id=proposal_id,
+                number=number,
+                submitted_on=submitted_on,
+                to_authority=str(decider),
+                signer_name=signer_name,
+                signer_title=signer_title,
+            ),
+        )
+    return proposal_id
+
+
+async def record_outcome(
+    uow: UnitOfWork,
+    rt: Runtime,
+    actor: Principal,
+    proposal_id: UUID,
+    nomination_id: UUID,
+    *,
+    conferred: bool,
+    decided_on: date,
+    decision_number: str | None,
+) -> None:
+    """What the central level decided on one proposed nomination: conferred (its decision's
+    number and date go into the award history) or not."""
+    con, now = uow.con, rt.today()
+    p = await con.fetchrow("SELECT * FROM proposals WHERE proposal_id = $1", proposal_id)
+    if p is None:
+        raise NotFound(f"no proposal {proposal_id}", code="not_found")
+    line = await con.fetchrow(
+        "SELECT * FROM proposal_lines WHERE proposal_id = $1 AND nomination_id = $2 FOR UPDATE",
+        proposal_id,
+        nomination_id,
+    )
+    if line is None:
+        raise NotFound(f"nomination {nomination_id} is not in this proposal", code="not_found")
+    if line["conferred"] is not None:
+        raise Conflict("the central level's answer is already recorded", code="already_recorded")
+    if bad_day := order.not_in_future("central_decision", decided_on, now):
+        raise Invalid.at("#/decided_on", bad_day.detail, "future")
+    if decided_on < p["submitted_on"]:
+        raise Invalid.at(
+            "#/decided_on",
+            f"Ngày quyết định của cấp Trung ương {order.vn(decided_on)} trước ngày tờ trình "
+            f"{order.vn(p['submitted_on'])}.",
+            "out_of_order",
+            dates={"central_decision": decided_on.isoformat(),
+                   "proposal": p["submitted_on"].isoformat()},
+        )  # fmt: skip
+    if conferred and not decision_number:
+        raise Invalid.at(
+            "#/decision_number", "a conferred award needs the central decision's number",
+            "required",
+        )  # fmt: skip
+    await con.execute(
+        "UPDATE proposal_lines SET conferred = $3, decision_number = $4, decided_on = $5,"
+        " recorded_by = $6 WHERE proposal_id = $1 AND nomination_id = $2",
+        proposal_id, nomination_id, conferred, decision_number, decided_on, actor.sub,
+    )  # fmt: skip
+    n = await store.nomination(con, nomination_id, lock=True)
+    assert n is not None
+    if conferred:
+        await con.execute(
+            "INSERT INTO award_history (award_id, subject_kind, subject_id, award_code,"
+            " period_start, period_end, decided_on, decision_number, source, nomination_id)"
+            " VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, 'central', $8)",
+            n["nominee_kind"], n["nominee_id"], n["award_code"], period_start_of(n),
+            n["period_end"] or date(n["year"], 12, 31), decided_on, decision_number,
+            nomination_id,
+        )  # fmt: skip
+        await store.finalise_initiatives(con, [nomination_id])
+    else:
+        await store.release_initiatives(con, [nomination_id])
+    status = "conferred" if conferred else "not_conferred"
+    await store.set_status(
+        con, [nomination_id], status, actor.sub, "central_decision",
+        decision_number or "không được tặng",
+    )  # fmt: skip
+    await rt.bus.publish(
+        uow,
+        a.NominationCentrallyDecided(
+            nomination_id=nomination_id,
+            proposal_id=proposal_id,
+            conferred=conferred,
+            decision_number=decision_number,
+            decided_on=decided_on,
+        ),
+    )
