@@ -13,8 +13,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.progress.domain import ScoringScheme
-from services.progress.domain.aggregate import VIETNAM
 from services.progress.domain.deadlines import DEFAULT_LEAD_DAYS
+from services.progress.domain.model import VIETNAM
 
 DEFAULT_SCHEME: dict[str, Any] = {
     "ref": "default",

@@ -44,6 +44,10 @@ class ReportIn(In):
     """References (document ids or URLs) of the supporting documents; at most 50."""
     supersedes: UUID | None = None
     """The report this one corrects (the latest of its chain)."""
+    submitted_on: date | None = None
+    """A past record entered after the fact: the day it was originally submitted (not in the
+    future, not before `as_of`); timeliness reads it against the deadline. Province
+    administrators and integration clients only; by default the day of arrival."""
 
 
 class BatchIn(In):
@@ -75,7 +79,8 @@ class ProgressOut(Out):
     met_now: bool
     achieved: AchievementOut | None
     reported_on_time: bool | None
-    """Whether the first report came by the deadline; none while not reported."""
+    """Whether the first report was submitted by the deadline (a past record's `submitted_on`,
+    else its day of arrival); none while not reported."""
 
 
 class ReportOut(Out):
@@ -89,6 +94,9 @@ class ReportOut(Out):
     note: str | None
     evidence: list[str]
     supersedes: UUID | None
+    submitted_on: date
+    """The day it counts as submitted: the one given for a past record, else the day of
+    arrival."""
 
 
 class ReportAccepted(Out):
@@ -96,6 +104,9 @@ class ReportAccepted(Out):
     progress: ProgressOut
     achieved_now: bool
     """True when this report achieved the target (TargetAchieved was published)."""
+    retracted_now: bool = False
+    """True when this correction took the target's achievement back
+    (TargetAchievementRetracted was published)."""
 
 
 class ItemResult(Out):
@@ -365,6 +376,7 @@ def report_out(r: Report, campaign_id: UUID) -> ReportOut:
         note=r.note,
         evidence=list(r.evidence),
         supersedes=r.supersedes,
+        submitted_on=r.submitted_day,
     )
 
 
