@@ -158,8 +158,19 @@ class TargetProgress(Out):
     progress: ProgressOut
 
 
+class UnitRef(Out):
+    """A unit as people know it: its id, code and name (the registry's, as in the standings)."""
+
+    unit_id: UUID
+    code: str
+    name: str
+    """Empty when the registry's unit is not known here yet."""
+
+
 class UnitFigures(Out):
     unit_id: UUID
+    code: str
+    name: str
     completion: CompletionOut | None
     """Weighted over the unit's targets; an unreported target counts as 0."""
     targets: int
@@ -184,7 +195,10 @@ class UnitCompletionOut(Out):
 class OverdueOut(Out):
     target_id: UUID
     unit_id: UUID
+    unit_code: str
+    unit_name: str
     name: str
+    """The target's."""
     deadline: date
     days_overdue: int
 
@@ -194,7 +208,7 @@ class DashboardOut(Out):
     campaign_state: str
     today: date
     units: list[UnitFigures]
-    early_finishers: list[UUID]
+    early_finishers: list[UnitRef]
     overdue: list[OverdueOut]
     """Targets past their deadline without any report, most overdue first."""
 
@@ -396,9 +410,18 @@ def target_out(t: Target) -> TargetOut:
     )
 
 
-def figures(row: UnitRow) -> dict[str, Any]:
+Names = dict[UUID, tuple[str, str]]
+"""Unit id → (name, code), as `store.unit_names` reads them."""
+
+
+def unit_ref(unit_id: UUID, names: Names) -> UnitRef:
+    name, code = names.get(unit_id, ("", ""))
+    return UnitRef(unit_id=unit_id, code=code, name=name)
+
+
+def figures(row: UnitRow, names: Names) -> dict[str, Any]:
     return {
-        "unit_id": row.unit_id,
+        **unit_ref(row.unit_id, names).model_dump(),
         "completion": completion_out(row.completion),
         "targets": row.targets,
         "met_now": row.met_now,
