@@ -22,7 +22,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
@@ -349,6 +349,16 @@ async def answer(
     return JSONResponse(body)
 
 
+Mode = Annotated[
+    str,
+    Query(
+        pattern="^(all|valid)$",
+        description="all: nothing is imported if any row is bad; valid: the valid rows are",
+    ),
+]
+DryRun = Annotated[bool, Query(description="Validate only")]
+"""The import endpoint's query parameters (defaults "all" and False)."""
+
 FILE_BODY = {
     "requestBody": {
         "required": True,
@@ -361,3 +371,11 @@ FILE_BODY = {
     }
 }
 """The OpenAPI request body of an import endpoint (`openapi_extra`)."""
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The report (also for a dry run or mode=valid)"},
+    422: {
+        "description": "mode=all and some rows are bad: nothing imported; the problem's `errors` "
+        "list each row, column and problem"
+    },
+}
+"""An import endpoint's answers besides the service's common problems."""

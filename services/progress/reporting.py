@@ -57,6 +57,14 @@ from services.progress.domain import (
 NOBODY = UUID(int=0)
 
 
+BACKDATE_REFUSED = FieldProblem(
+    "submitted_on",
+    "not_allowed",
+    "only a province administrator or an integration client enters a past submission date",
+)
+"""A past submission day given by a caller who may not (api.common.may_backdate)."""
+
+
 @dataclass(frozen=True)
 class ReportInput:
     target_id: UUID
@@ -96,7 +104,31 @@ async def submit(
     given as a list of problems (it did not even parse) is refused as such. `acting_unit`: the
     officer's unit, or None for a role that reports for any unit (integration client,
     province administrator)."""
-    con = uow.con
+    checked = await check(uow.con, clock, items, acting_unit=acting_unit)
+    await record(uow, bus, checked)
+    return checked.outcomes
+
+
+@dataclass
+class Checked:
+    """Items checked and applied to their targets' states in memory; nothing stored yet."""
+
+    outcomes: list[Outcome]
+    loaded: dict[UUID, store.Loaded]
+    """The targets as they were, locked until the transaction ends."""
+    states: dict[UUID, TargetState]
+    """Their states after the accepted items."""
+
+
+async def check(
+    con: asyncpg.Connection,
+    clock: Clock,
+    items: Sequence[ReportInput | list[FieldProblem]],
+    *,
+    acting_unit: UUID | None,
+) -> Checked:
+    """`submit`'s first half: lock the targets, check each item and apply it (see `submit`).
+    An import checks a whole file this way before deciding whether to `record` it."""
     inputs = [i for i in items if isinstance(i, ReportInput)]
     loaded = await store.lock_targets(con, (i.target_id for i in inputs), last=True)
     now, day = clock.now(), today(clock)  # after the locks: see the module's docstring
@@ -146,8 +178,16 @@ async def submit(
         last_at[target.id] = report.reported_at
         accepted.append((report, target.campaign_id))
         outcomes.append(Outcome(report, step.state, step.achieved, step.retracted))
+    return Checked(outcomes, loaded, states)
+
+
+async def record(uow: UnitOfWork, bus: events.Bus, checked: Checked) -> None:
+    """`submit`'s second half: store the accepted items, their targets' new states and
+    achievements, and publish their events."""
+    outcomes, loaded, states = checked.outcomes, checked.loaded, checked.states
+    accepted = [(o.report, o.state.target.campaign_id) for o in outcomes if o.report and o.state]
     if not accepted:
-        return outcomes
+        return
     changed = [states[t] for t in sorted({r.target_id for r, _ in accepted})]
     # what the request's steps left: each changed target's final achievement, or none
     before = {t: x.state.achievement for t, x in loaded.items()}
@@ -155,7 +195,7 @@ async def submit(
         s.achievement for s in changed if s.achievement and s.achievement != before[s.target.id]
     ]
     retracted = [s.target.id for s in changed if not s.achievement and before[s.target.id]]
-    await store.save_submitted(con, accepted, changed, achieved, retracted)
+    await store.save_submitted(uow.con, accepted, changed, achieved, retracted)
     for o in outcomes:
         if o.report is None:
             continue
@@ -168,7 +208,6 @@ async def submit(
         if o.achieved:
             event, eid = events.target_achieved(o.achieved)
             await bus.publish(uow, event, event_id=eid)
-    return outcomes
 
 
 def _arrival(now: datetime, n: int, last: dict[UUID, datetime], target_id: UUID) -> datetime:

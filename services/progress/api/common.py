@@ -75,16 +75,9 @@ def acting_unit(p: Principal) -> UUID | None:
 # province's emulation office and the data-sharing platform's imports, which hold the original
 # submissions (dispatch dates, the old system's records). A unit officer reports now: the day of
 # arrival is the submission day, so timeliness cannot be claimed after the fact by the unit
-# itself. The audit log records who entered each report.
+# itself. The audit log records who entered each report. (Refused: reporting.BACKDATE_REFUSED.)
 def may_backdate(p: Principal) -> bool:
     return p.has_role(Role.PROVINCE_ADMIN, Role.INTEGRATION_CLIENT)
-
-
-BACKDATE_REFUSED = FieldProblem(
-    "submitted_on",
-    "not_allowed",
-    "only a province administrator or an integration client enters a past submission date",
-)
 
 
 def own_unit_only(p: Principal, unit_id: UUID, what: str) -> None:

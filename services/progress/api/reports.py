@@ -14,7 +14,6 @@ from servicekit.idempotency import RequestUnitOfWork
 from servicekit.problems import field_errors as validation_errors
 from services.progress import reporting, store
 from services.progress.api.common import (
-    BACKDATE_REFUSED,
     PROBLEMS,
     ReadCon,
     Reader,
@@ -47,7 +46,7 @@ router = APIRouter(tags=["reports"], responses=PROBLEMS)
 
 def _input(body: ReportIn, p: Principal) -> reporting.ReportInput | list[FieldProblem]:
     if body.submitted_on is not None and not may_backdate(p):
-        return [BACKDATE_REFUSED]
+        return [reporting.BACKDATE_REFUSED]
     return reporting.ReportInput(
         target_id=body.target_id,
         value=body.value,

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from servicekit.imports import FILE_BODY, answer
+from servicekit.imports import FILE_BODY, RESPONSES, DryRun, Mode, answer
 from services.registry import imports
 from services.registry.api.common import PROBLEMS, Admin, Config, ReadCon, Today, Uow
 
@@ -27,13 +27,7 @@ Kind = Annotated[
     "/imports/{kind}",
     summary="Import a file: every row validated, a row-by-row report",
     openapi_extra=FILE_BODY,
-    responses={
-        200: {"description": "The report (also for a dry run or mode=valid)"},
-        422: {
-            "description": "mode=all and some rows are bad: nothing imported; the "
-            "problem's `errors` list each row, column and problem"
-        },
-    },
+    responses=RESPONSES,
 )
 async def import_file(
     kind: Kind,
@@ -41,14 +35,8 @@ async def import_file(
     uow: Uow,
     cfg: Config,
     _: Admin,
-    mode: Annotated[
-        str,
-        Query(
-            pattern="^(all|valid)$",
-            description="all: nothing is imported if any row is bad; valid: the valid rows are",
-        ),
-    ] = "all",
-    dry_run: Annotated[bool, Query(description="Validate only")] = False,
+    mode: Mode = "all",
+    dry_run: DryRun = False,
 ) -> Any:
     return await answer(
         request,
