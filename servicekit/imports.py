@@ -363,7 +363,7 @@ FILE_BODY = {
     "requestBody": {
         "required": True,
         "description": "The file itself (not multipart): an .xlsx workbook (first sheet) or a "
-        "UTF-8 .csv, first row the column names.",
+        "UTF-8 .csv, first row the column names (the endpoint's description lists them).",
         "content": {
             XLSX: {"schema": {"type": "string", "format": "binary"}},
             "text/csv": {"schema": {"type": "string", "format": "binary"}},

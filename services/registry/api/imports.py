@@ -26,6 +26,7 @@ Kind = Annotated[
 @router.post(
     "/imports/{kind}",
     summary="Import a file: every row validated, a row-by-row report",
+    description="The columns are those of the export (GET /exports/{kind}).",
     openapi_extra=FILE_BODY,
     responses=RESPONSES,
 )
