@@ -20,6 +20,7 @@ async def test_a_unit_s_weighted_completion(seeded):
     out = (await seeded.get(f"/units/{ID.stc}/completion", headers=officer)).json()
     (c,) = out["campaigns"]
     assert c["campaign_id"] == str(ID.campaign) and c["targets"] == 2
+    assert (c["code"], c["name"]) == ("000.00.05.H12", "Sở Tài chính")
     # weights 2 and 1: capped (2 × 0.5 + 1 × 1) / 3, uncapped (2 × 0.5 + 1 × 1.3) / 3
     assert c["completion"] == {"capped": 0.666667, "uncapped": 0.766667}
     assert (c["achieved"], c["achieved_early"], c["finished_early"]) == (1, 1, False)
