@@ -1,14 +1,15 @@
 """`./thidua import KIND FILE`: send a units, people, bloc-memberships or targets file (.xlsx or
-.csv) to the registry's import API (`POST /imports/{kind}`) as a province administrator, with a
-progress bar for the upload, and print the row-by-row report.
+.csv) to the registry's import API, or a reports file to progress's (`POST /imports/{kind}` of
+the service that owns the kind, `SERVICE`), as a province administrator, with a progress bar for
+the upload, and print the row-by-row report.
 
-The registry imports a file in one request and one transaction (all or nothing, idempotent by
-the file's hash), so only the upload has measurable progress; while the registry validates and
+The service imports a file in one request and one transaction (all or nothing, idempotent by
+the file's hash), so only the upload has measurable progress; while the service validates and
 writes, the second bar shows the time spent, not a share: it reports nothing until it answers.
 Splitting the file into chunks would have broken all-or-nothing and the re-import guarantee.
 
 Exit code 0 when the file was imported (or, with --dry-run, would be), 1 when rows or the file
-were refused (the report lists each row, column and problem), 2 when the registry cannot be
+were refused (the report lists each row, column and problem), 2 when the service cannot be
 reached or refuses the call.
 """
 
@@ -37,7 +38,15 @@ from rich.table import Table
 from infra import tokens
 from infra.profile import load
 
-KINDS = ("units", "people", "bloc-memberships", "targets")
+SERVICE = {
+    "units": "registry",
+    "people": "registry",
+    "bloc-memberships": "registry",
+    "targets": "registry",
+    "reports": "progress",
+}
+"""Which service imports each kind of file."""
+KINDS = tuple(SERVICE)
 CHUNK = 64 * 1024
 CONTENT_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 console = Console()
@@ -45,7 +54,7 @@ console = Console()
 
 @dataclass
 class Outcome:
-    """What the registry answered: its status and JSON body, and what the caller should print."""
+    """What the service answered: its status and JSON body, and what the caller should print."""
 
     status: int
     body: dict[str, Any]
@@ -81,8 +90,9 @@ async def upload(
     sent: Callable[[int], None] = lambda n: None,
     uploaded: Callable[[], None] = lambda: None,
 ) -> Outcome:
-    """POST the file `name` (its content `data`) to `/imports/{kind}` of the registry `client`
-    points at. `sent(n)` is called as each chunk goes out, `uploaded()` once all is sent."""
+    """POST the file `name` (its content `data`) to `/imports/{kind}` of the service `client`
+    points at (`SERVICE[kind]`'s). `sent(n)` is called as each chunk goes out, `uploaded()`
+    once all is sent."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
 
@@ -166,7 +176,9 @@ async def run(
     )
     with Progress(*columns, console=out, transient=False) as progress:
         sending = progress.add_task(f"uploading {name}", total=size)
-        working = progress.add_task("registry validating and importing", total=None, start=False)
+        working = progress.add_task(
+            f"{SERVICE[kind]} validating and importing", total=None, start=False
+        )
 
         def uploaded() -> None:
             progress.update(sending, completed=size)
@@ -193,7 +205,9 @@ async def run(
 
 
 def import_(
-    kind: str = typer.Argument(..., help="units, people, bloc-memberships or targets"),
+    kind: str = typer.Argument(
+        ..., help="units, people, bloc-memberships, targets (the registry) or reports (progress)"
+    ),
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
     valid_only: bool = typer.Option(
         False, "--valid-only", help="import the valid rows even if some are bad"
@@ -201,18 +215,27 @@ def import_(
     dry_run: bool = typer.Option(False, "--dry-run", help="validate only, write nothing"),
     profile: str = typer.Option(None, "--profile", help="dev (default), test or e2e"),
 ) -> None:
-    """Import a .xlsx or .csv file into the registry, with progress and the row-by-row report."""
+    """Import a .xlsx or .csv file into the registry (units, people, bloc-memberships, targets) or
+    progress (reports), with progress and the row-by-row report.
+
+    Reports: one per row; the target by target_id, or campaign_code, unit_code and target_name
+    (or indicator_code); value; as_of (the day the value describes); optional submitted_on (the
+    day a past record was submitted: timeliness is judged on it), note, evidence (references
+    separated by spaces or ';') and report_ref (the row's key: a row imported again with the
+    same data is unchanged). Vietnamese headers are understood too (Mã đơn vị, Tên chỉ tiêu,
+    Giá trị, Đến ngày, Ngày gửi, Ghi chú, Số hiệu báo cáo…): see services/progress/README.md."""
     if kind not in KINDS:
         raise typer.BadParameter(f"one of {', '.join(KINDS)}", param_hint="KIND")
     p = load(profile)
     token = tokens.mint(p.state, sub="thidua-import", roles=["province_admin"], ttl=3600)
+    url = p.service_url(SERVICE[kind])
     try:
         outcome = asyncio.run(
-            run(p.service_url("registry"), token, kind, file.name, file.read_bytes(),
+            run(url, token, kind, file.name, file.read_bytes(),
                 valid_only=valid_only, dry_run=dry_run)
         )  # fmt: skip
     except httpx.HTTPError as e:
-        console.print(f"[red]cannot reach the registry at {p.service_url('registry')}: {e}[/]")
+        console.print(f"[red]cannot reach the {SERVICE[kind]} service at {url}: {e}[/]")
         raise typer.Exit(2) from None
     if outcome.status not in (200, 422):
         raise typer.Exit(2)

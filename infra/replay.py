@@ -94,7 +94,9 @@ PLANS: dict[str, Plan] = {
             "initiatives",
         ),
         not_restored="the audit log and idempotency keys, which stay with the live service; "
-        "rankings are recomputed as of today (a live ranking is as of its last change)",
+        "the record of imported report files and rows (import_files, report_imports: a file "
+        "imported again into the rebuilt database is not recognised); rankings are recomputed "
+        "as of today (a live ranking is as of its last change)",
         env={
             "THIDUA_PROGRESS_CONSUME": "true",
             "THIDUA_PROGRESS_READ_OWN_TOPICS": "true",

@@ -80,9 +80,15 @@ TOPICS: tuple[Topic, ...] = (
         "progress.reports.v1",
         "progress",
         "target_id",
-        (p.TargetReported, p.TargetAchieved, p.ReportDueSoon, p.ReportOverdue),
-        description="Progress reported against each target, targets reached (and how early), "
-        "reports coming due or overdue.",
+        (
+            p.TargetReported,
+            p.TargetAchieved,
+            p.ReportDueSoon,
+            p.ReportOverdue,
+            p.TargetAchievementRetracted,
+        ),
+        description="Progress reported against each target, targets reached (and how early) "
+        "and achievements a correction took back, reports coming due or overdue.",
     ),
     Topic(
         "progress.standings.v1",

@@ -192,6 +192,7 @@ EXAMPLES: tuple[Event, ...] = (
         reported_at=datetime(2020, 12, 1, 2, 15, tzinfo=UTC),
         note="Vượt dự toán nhờ thu từ đất",
         evidence=["docs/2020/bc-thu-ngan-sach-t11.pdf"],
+        submitted_on=date(2020, 12, 1),
     ),
     p.TargetAchieved(
         target_id=TARGET,
@@ -219,6 +220,16 @@ EXAMPLES: tuple[Event, ...] = (
         deadline=date(2020, 10, 5),
         period="2020-Q3",
         days_overdue=2,
+    ),
+    p.TargetAchievementRetracted(
+        target_id=TARGET,
+        campaign_id=CAMPAIGN,
+        unit_id=SO_TAI_CHINH,
+        report_id=REPORT,
+        corrected_by=_id("report:thu-ngan-sach-2020-09-dinh-chinh"),
+        achieved_on=date(2020, 11, 30),
+        deadline=date(2020, 12, 31),
+        finished_early=True,
     ),
     p.StandingsChanged(
         bloc_id=BLOC,

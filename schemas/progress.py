@@ -46,6 +46,10 @@ class TargetReported(Event, owner="progress", key="target_id"):
     """References to the supporting documents."""
     supersedes: UUID | None = None
     """The report this one corrects."""
+    submitted_on: date | None = None
+    """The day the unit submitted the report (Vietnam's date), given when it was entered later
+    than that: a past record entered after the fact by the province or an import. Timeliness is
+    judged on it. Missing: the day of `reported_at`."""
 
 
 class TargetAchieved(Event, owner="progress", key="target_id"):
@@ -64,6 +68,9 @@ class TargetAchieved(Event, owner="progress", key="target_id"):
     completion: NonNegativeMeasure
     """Reported value relative to the target (1.0 = exactly reached; for lower-is-better targets,
     target / value)."""
+    # At most one achievement of a target holds: a later TargetAchieved for the same target (a
+    # correction of the achieving report moved it to another report) replaces the earlier one,
+    # and TargetAchievementRetracted takes it back.
 
     @model_validator(mode="after")
     def _check(self) -> TargetAchieved:
@@ -72,6 +79,27 @@ class TargetAchieved(Event, owner="progress", key="target_id"):
         if self.finished_early != (self.early_by_days > 0):
             raise ValueError("finished_early must be true exactly when early_by_days > 0")
         return self
+
+
+class TargetAchievementRetracted(Event, owner="progress", key="target_id"):
+    """A correction took back a target's achievement: the report that achieved it was superseded
+    and no report that stands meets the target any more. The TargetAchieved naming `report_id`
+    no longer holds (nor its early finish); a later TargetAchieved for the target, if any, holds
+    instead. (When another standing report still meets the target, a new TargetAchieved naming
+    that report is published instead of this event: it replaces the earlier one.)"""
+
+    target_id: UUID
+    campaign_id: UUID
+    unit_id: UUID
+    report_id: UUID
+    """The report of the achievement retracted (now superseded)."""
+    corrected_by: UUID
+    """The correction whose arrival retracted it."""
+    achieved_on: date
+    """As the retracted achievement stated it."""
+    deadline: date
+    finished_early: bool
+    """Whether the retracted achievement was an early finish (về đích sớm)."""
 
 
 class ReportDueSoon(Event, owner="progress", key="target_id"):
@@ -295,4 +323,5 @@ EVENTS: tuple[type[Event], ...] = (
     BlocScoreAdjusted,
     BlocVotesRecorded,
     ScoringSchemeDefined,
+    TargetAchievementRetracted,
 )

@@ -31,7 +31,7 @@ def dashboard(pf: Platform, s: Story, w: World, console) -> dict:
             "[green]✔[/]" if u["finished_early"] else "",
         )
     console.print(t)
-    early = [s.unit_name(w.code_of(u)) for u in dash["early_finishers"]]
+    early = [s.unit_name(w.code_of(u["unit_id"])) for u in dash["early_finishers"]]
     console.print(f"[bold]về đích sớm[/] ({len(early)}): {', '.join(early)}")
     overdue = Counter(s.unit_name(w.code_of(o["unit_id"])) for o in dash["overdue"])
     late = [name if n == 1 else f"{name} ({n})" for name, n in sorted(overdue.items())]

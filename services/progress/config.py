@@ -13,8 +13,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.progress.domain import ScoringScheme
-from services.progress.domain.aggregate import VIETNAM
 from services.progress.domain.deadlines import DEFAULT_LEAD_DAYS
+from services.progress.domain.model import VIETNAM
 
 DEFAULT_SCHEME: dict[str, Any] = {
     "ref": "default",
@@ -62,6 +62,9 @@ class ProgressConfig(BaseSettings):
     default_scheme: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_SCHEME))
     """The scoring scheme of a bloc that has none of its own and no named one."""
     max_batch_reports: int = Field(default=5000, ge=1)
+    import_max_rows: int = Field(default=10_000, ge=1)
+    """Rows of one imported reports file (`POST /imports/reports`), as the registry's imports;
+    the file's bytes are bounded by servicekit's `max_upload_bytes`."""
 
     def topic(self, name: str) -> str:
         return self.topic_map.get(name, name)

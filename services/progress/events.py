@@ -2,7 +2,9 @@
 through the unit of work's outbox.
 
 Event ids of derived facts are deterministic (uuid5 of what the fact is about): TargetAchieved is
-one per target, a reminder one per (target, kind, period), a leader one per bloc and year, a
+one per (target, achieving report) — a correction may move or retract a target's achievement, so
+a target can be achieved again by another report —, its retraction one per (target, report), a
+reminder one per (target, kind, period), a leader one per bloc and year, a
 standings change one per (bloc, year, version). So when the same fact is derived twice — by the
 HTTP path and by a consumer, or again by a rebuild replaying the topics into an empty database —
 both copies carry the same ce_id and every consumer's inbox (ours included) applies it once.
@@ -75,6 +77,7 @@ def target_reported(report: Report, campaign_id: UUID) -> tuple[p.TargetReported
         note=report.note,
         evidence=list(report.evidence),
         supersedes=report.supersedes,
+        submitted_on=report.submitted_on,
     )
     return event, event_id("TargetReported", report.id)
 
@@ -91,7 +94,23 @@ def target_achieved(a: Achievement) -> tuple[p.TargetAchieved, UUID]:
         finished_early=a.finished_early,
         completion=float(a.completion),
     )
-    return event, event_id("TargetAchieved", a.target_id)
+    return event, event_id("TargetAchieved", a.target_id, a.report_id)
+
+
+def achievement_retracted(
+    a: Achievement, corrected_by: UUID
+) -> tuple[p.TargetAchievementRetracted, UUID]:
+    event = p.TargetAchievementRetracted(
+        target_id=a.target_id,
+        campaign_id=a.campaign_id,
+        unit_id=a.unit_id,
+        report_id=a.report_id,
+        corrected_by=corrected_by,
+        achieved_on=a.achieved_on,
+        deadline=a.deadline,
+        finished_early=a.finished_early,
+    )
+    return event, event_id("TargetAchievementRetracted", a.target_id, a.report_id)
 
 
 def notice(n: DueNotice) -> tuple[p.ReportDueSoon | p.ReportOverdue, UUID]:

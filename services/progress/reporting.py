@@ -5,20 +5,22 @@ Two ways in, one state:
 
 - **HTTP** (`submit`): each item is checked by the domain (`new_report`) and applied to its
   target's state (`apply_report`); the report row, the new state, the achievement when the report
-  first meets the target, and the events TargetReported and TargetAchieved are written in one
-  transaction (the outbox's).
-- **Bus** (`ingest`): TargetReported, TargetAchieved and the reminders consumed from
+  first meets the target (or when a correction of the achieving report moves it to another), its
+  deletion when a correction retracts it, and the events TargetReported, TargetAchieved and
+  TargetAchievementRetracted are written in one transaction (the outbox's).
+- **Bus** (`ingest`): TargetReported, TargetAchieved, its retraction and the reminders consumed from
   progress.reports.v1 — our own log, read back by a rebuild (or a benchmark) from offset zero.
   Reports are inserted by `report_id` (`ON CONFLICT DO NOTHING`): the live service consuming what
   its HTTP path already stored changes nothing, and only new reports move a target's state. This
   path derives no achievement of its own: every TargetReported on that topic was published with
-  its TargetAchieved, if any, right behind it on the same key, so the log's TargetAchieved is
-  recorded as it is (`overwrite`) and a rebuild ends with exactly the live service's achievements,
-  whatever order its topics are read in. It publishes nothing. Throughput: a batch is a few
-  statements whatever its size — lock the targets, then insert the reports and advance the
-  states of targets without a correction in one set-based statement (`store.insert_and_advance`,
-  the SQL form of the domain's rule, held equal to it by a test); only targets whose batch holds
-  a correction go through `apply_report` one report at a time.
+  its TargetAchieved or TargetAchievementRetracted, if any, right behind it on the same key, so
+  the log's are recorded as they are, in the log's order (an achievement replaces the target's
+  stored one, a retraction deletes it), and a rebuild ends with exactly the live service's
+  achievements, whatever order its topics are read in. It publishes nothing. Throughput: a
+  batch is a few statements whatever its size — lock the targets, then insert the reports and
+  advance the states of targets without a correction in one set-based statement
+  (`store.insert_and_advance`, the SQL form of the domain's rule, held equal to it by a test);
+  only targets whose batch holds a correction go through `apply_report` one report at a time.
 
 Order: `submit` takes the time of the reports after locking their targets, spaces the items of one
 request a microsecond apart and keeps each after its target's previous report, so per target the
@@ -55,6 +57,14 @@ from services.progress.domain import (
 NOBODY = UUID(int=0)
 
 
+BACKDATE_REFUSED = FieldProblem(
+    "submitted_on",
+    "not_allowed",
+    "only a province administrator or an integration client enters a past submission date",
+)
+"""A past submission day given by a caller who may not (api.common.may_backdate)."""
+
+
 @dataclass(frozen=True)
 class ReportInput:
     target_id: UUID
@@ -63,6 +73,8 @@ class ReportInput:
     note: str | None = None
     evidence: Sequence[str] = ()
     supersedes: UUID | None = None
+    submitted_on: date | None = None
+    """A past record's submission date (who may give one: the API's `may_backdate`)."""
 
 
 @dataclass
@@ -72,6 +84,7 @@ class Outcome:
     report: Report | None = None
     state: TargetState | None = None
     achieved: Achievement | None = None
+    retracted: Achievement | None = None
     problems: list[FieldProblem] = field(default_factory=list)
 
     @property
@@ -91,7 +104,31 @@ async def submit(
     given as a list of problems (it did not even parse) is refused as such. `acting_unit`: the
     officer's unit, or None for a role that reports for any unit (integration client,
     province administrator)."""
-    con = uow.con
+    checked = await check(uow.con, clock, items, acting_unit=acting_unit)
+    await record(uow, bus, checked)
+    return checked.outcomes
+
+
+@dataclass
+class Checked:
+    """Items checked and applied to their targets' states in memory; nothing stored yet."""
+
+    outcomes: list[Outcome]
+    loaded: dict[UUID, store.Loaded]
+    """The targets as they were, locked until the transaction ends."""
+    states: dict[UUID, TargetState]
+    """Their states after the accepted items."""
+
+
+async def check(
+    con: asyncpg.Connection,
+    clock: Clock,
+    items: Sequence[ReportInput | list[FieldProblem]],
+    *,
+    acting_unit: UUID | None,
+) -> Checked:
+    """`submit`'s first half: lock the targets, check each item and apply it (see `submit`).
+    An import checks a whole file this way before deciding whether to `record` it."""
     inputs = [i for i in items if isinstance(i, ReportInput)]
     loaded = await store.lock_targets(con, (i.target_id for i in inputs), last=True)
     now, day = clock.now(), today(clock)  # after the locks: see the module's docstring
@@ -101,7 +138,6 @@ async def submit(
     superseded = await store.superseded(con, corrected) if corrected else set()
     states = {tid: x.state for tid, x in loaded.items()}
     accepted: list[tuple[Report, UUID]] = []
-    achieved: list[Achievement] = []
     outcomes: list[Outcome] = []
     for n, item in enumerate(items):
         if not isinstance(item, ReportInput):
@@ -122,6 +158,7 @@ async def submit(
                 note=item.note,
                 evidence=item.evidence,
                 supersedes=item.supersedes,
+                submitted_on=item.submitted_on,
                 original=originals.get(item.supersedes) if item.supersedes else None,
                 already_superseded=item.supersedes in superseded,
             )
@@ -140,21 +177,37 @@ async def submit(
             superseded.add(report.supersedes)
         last_at[target.id] = report.reported_at
         accepted.append((report, target.campaign_id))
-        if step.achieved:
-            achieved.append(step.achieved)
-        outcomes.append(Outcome(report, step.state, step.achieved))
+        outcomes.append(Outcome(report, step.state, step.achieved, step.retracted))
+    return Checked(outcomes, loaded, states)
+
+
+async def record(uow: UnitOfWork, bus: events.Bus, checked: Checked) -> None:
+    """`submit`'s second half: store the accepted items, their targets' new states and
+    achievements, and publish their events."""
+    outcomes, loaded, states = checked.outcomes, checked.loaded, checked.states
+    accepted = [(o.report, o.state.target.campaign_id) for o in outcomes if o.report and o.state]
     if not accepted:
-        return outcomes
-    changed = sorted({r.target_id for r, _ in accepted})
-    await store.save_submitted(con, accepted, [states[t] for t in changed], achieved)
-    by_report = {a.report_id: a for a in achieved}
-    for report, campaign_id in accepted:
-        event, eid = events.target_reported(report, campaign_id)
+        return
+    changed = [states[t] for t in sorted({r.target_id for r, _ in accepted})]
+    # what the request's steps left: each changed target's final achievement, or none
+    before = {t: x.state.achievement for t, x in loaded.items()}
+    achieved = [
+        s.achievement for s in changed if s.achievement and s.achievement != before[s.target.id]
+    ]
+    retracted = [s.target.id for s in changed if not s.achievement and before[s.target.id]]
+    await store.save_submitted(uow.con, accepted, changed, achieved, retracted)
+    for o in outcomes:
+        if o.report is None:
+            continue
+        assert o.state is not None
+        event, eid = events.target_reported(o.report, o.state.target.campaign_id)
         await bus.publish(uow, event, event_id=eid)
-        if report.id in by_report:
-            event, eid = events.target_achieved(by_report[report.id])
+        if o.retracted:
+            event, eid = events.achievement_retracted(o.retracted, o.report.id)
             await bus.publish(uow, event, event_id=eid)
-    return outcomes
+        if o.achieved:
+            event, eid = events.target_achieved(o.achieved)
+            await bus.publish(uow, event, event_id=eid)
 
 
 def _arrival(now: datetime, n: int, last: dict[UUID, datetime], target_id: UUID) -> datetime:
@@ -177,10 +230,14 @@ def report_from_event(e: p.TargetReported) -> Report:
         note=e.note,
         evidence=tuple(e.evidence),
         supersedes=e.supersedes,
+        submitted_on=e.submitted_on,
     )
 
 
-def achievement_from_event(e: p.TargetAchieved) -> Achievement:
+def achievement_from_event(e: p.TargetAchieved | p.TargetAchievementRetracted) -> Achievement:
+    """The achievement an event states, or the one a retraction names (a retraction carries no
+    completion: deleting the achievement needs its target and report only)."""
+    done = e.completion if isinstance(e, p.TargetAchieved) else 0
     return Achievement(
         target_id=e.target_id,
         campaign_id=e.campaign_id,
@@ -188,7 +245,7 @@ def achievement_from_event(e: p.TargetAchieved) -> Achievement:
         report_id=e.report_id,
         achieved_on=e.achieved_on,
         deadline=e.deadline,
-        completion=as_decimal(e.completion),
+        completion=as_decimal(done),
     )
 
 
@@ -196,14 +253,17 @@ async def ingest(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     """Batch handler of progress.reports.v1 (see the module's docstring)."""
     con = uow.con
     reports: list[tuple[Report, UUID]] = []
-    achieved: list[Achievement] = []
+    # per target, the log's last word: an achievement (stands) or a retraction (deleted)
+    last_word: dict[UUID, tuple[bool, Achievement]] = {}
     notices: list[tuple[UUID, str, str]] = []
     for envelope in envelopes:
         e = envelope.data
         if isinstance(e, p.TargetReported):
             reports.append((report_from_event(e), e.campaign_id))
         elif isinstance(e, p.TargetAchieved):
-            achieved.append(achievement_from_event(e))
+            last_word[e.target_id] = (True, achievement_from_event(e))
+        elif isinstance(e, p.TargetAchievementRetracted):
+            last_word[e.target_id] = (False, achievement_from_event(e))
         elif isinstance(e, p.ReportDueSoon):
             notices.append((e.target_id, "due_soon", e.period))
         elif isinstance(e, p.ReportOverdue):
@@ -215,9 +275,11 @@ async def ingest(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     if corrected:
         fresh = [r for r, _ in reports if r.id in done.new and r.target_id in corrected]
         dirty |= await _apply_one_by_one(con, fresh)
-    if achieved:
-        await store.save_achievements(con, achieved, overwrite=True)
-        dirty |= {(a.unit_id, a.deadline.year) for a in achieved}
+    if last_word:
+        words = last_word.values()
+        await store.save_achievements(con, [a for stands, a in words if stands], overwrite=True)
+        await store.delete_achievements(con, [a for stands, a in words if not stands])
+        dirty |= {(a.unit_id, a.deadline.year) for _, a in words}
     await store.mark_units_dirty(con, dirty)
     await store.record_notices(con, notices)
 

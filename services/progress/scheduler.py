@@ -41,7 +41,7 @@ from servicekit.unit_of_work import UnitOfWork
 from services.progress import events, ranking, store
 from services.progress.config import Clock, ProgressConfig, today
 from services.progress.domain import due_notices
-from services.progress.domain.aggregate import VIETNAM
+from services.progress.domain.model import VIETNAM
 
 log = logging.getLogger("services.progress.scheduler")
 

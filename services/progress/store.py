@@ -43,6 +43,7 @@ _REPORT_COLUMNS = (
     "note",
     "evidence",
     "supersedes",
+    "submitted_on",
 )
 
 
@@ -117,6 +118,7 @@ def report_of(r: asyncpg.Record, prefix: str = "") -> Report | None:
         note=r[f"{prefix}note"],
         evidence=tuple(r[f"{prefix}evidence"] or ()),
         supersedes=r[f"{prefix}supersedes"],
+        submitted_on=r[f"{prefix}submitted_on"],
     )
 
 
@@ -164,7 +166,7 @@ def _report_at(v: tuple, i: int) -> Report | None:
     evidence = v[i + 7]
     return Report(
         v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6],
-        tuple(evidence) if evidence else (), v[i + 8],
+        tuple(evidence) if evidence else (), v[i + 8], v[i + 9],
     )  # fmt: skip
 
 
@@ -290,34 +292,39 @@ async def lock_for_update(con: asyncpg.Connection, target_ids: Iterable[UUID]) -
 # The bus path's bulk step: insert a batch of reports (new ones only, by report_id) and, for the
 # targets whose batch corrects nothing, advance their state in the same statement. This is the
 # set-based form of what `domain.apply_report` and `domain.rebuild` do in that case: the current
-# report is the latest by (as_of, reported_at, report_id) (`Report.sort_key`); the first report,
-# once set, stays, else it is the earliest to arrive (by reported_at then report_id, the order
-# `rebuild` replays). Targets with a correction in the batch, which may need their history, go
-# through the domain one report at a time. tests/progress/test_ingest_equivalence.py holds the
-# two to the same results. The caller locks the targets first (`lock_for_update`), so the
-# statement sees the current report another transaction may just have committed.
-_INGEST = """
+# report is the latest by (as_of, reported_at, report_id) (`Report.sort_key`); the first report
+# is the earliest submitted, by (submitted day, reported_at, report_id) (`Report.first_key`).
+# Targets with a correction in the batch, which may need their history, go through the domain one
+# report at a time. tests/progress/test_ingest_equivalence.py holds the two to the same results.
+# The caller locks the targets first (`lock_for_update`), so the statement sees the current
+# report another transaction may just have committed.
+# `_SUBMITTED_DAY`: `Report.submitted_day` in SQL, of the row in scope.
+_SUBMITTED_DAY = "COALESCE(submitted_on, (reported_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)"
+_INGEST = f"""
 WITH x AS (
     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::numeric[],
-                         $6::date[], $7::timestamptz[], $8::text[], $9::text[], $10::uuid[])
+                         $6::date[], $7::timestamptz[], $8::text[], $9::text[], $10::uuid[],
+                         $12::date[])
          WITH ORDINALITY AS x(report_id, target_id, campaign_id, unit_id, value, as_of,
-                              reported_at, note, evidence, supersedes, n)
+                              reported_at, note, evidence, supersedes, submitted_on, n)
 ), inserted AS (
     INSERT INTO reports (report_id, target_id, campaign_id, unit_id, value, as_of, reported_at,
-                         note, evidence, supersedes)
+                         note, evidence, supersedes, submitted_on)
     SELECT report_id, target_id, campaign_id, unit_id, value, as_of, reported_at, note,
-           string_to_array(evidence, ' '), supersedes
+           string_to_array(evidence, ' '), supersedes, submitted_on
     FROM x ORDER BY n
     ON CONFLICT (report_id) DO NOTHING
-    RETURNING report_id, target_id, as_of, reported_at
+    RETURNING report_id, target_id, as_of, reported_at, submitted_on
 ), simple AS (
     SELECT * FROM inserted WHERE target_id <> ALL($11::uuid[])
 ), latest AS (
     SELECT DISTINCT ON (target_id) target_id, report_id, as_of, reported_at FROM simple
     ORDER BY target_id, as_of DESC, reported_at DESC, report_id DESC
 ), earliest AS (
-    SELECT DISTINCT ON (target_id) target_id, report_id FROM simple
-    ORDER BY target_id, reported_at, report_id
+    SELECT DISTINCT ON (target_id) target_id, report_id, reported_at,
+           {_SUBMITTED_DAY} AS submitted_day
+    FROM simple
+    ORDER BY target_id, submitted_day, reported_at, report_id
 ), advanced AS (
     UPDATE targets t SET
         current_report_id = CASE
@@ -326,7 +333,12 @@ WITH x AS (
                 SELECT c.as_of, c.reported_at, c.report_id FROM reports c
                 WHERE c.report_id = t.current_report_id) THEN l.report_id
             ELSE t.current_report_id END,
-        first_report_id = COALESCE(t.first_report_id, e.report_id)
+        first_report_id = CASE
+            WHEN t.first_report_id IS NULL THEN e.report_id
+            WHEN (e.submitted_day, e.reported_at, e.report_id) < (
+                SELECT {_SUBMITTED_DAY}, f.reported_at, f.report_id FROM reports f
+                WHERE f.report_id = t.first_report_id) THEN e.report_id
+            ELSE t.first_report_id END
     FROM latest l JOIN earliest e ON e.target_id = l.target_id
     WHERE t.target_id = l.target_id
     RETURNING t.unit_id, t.deadline
@@ -377,6 +389,7 @@ async def insert_and_advance(
         _INGEST,
         *_report_columns(reports),
         list(held_back),
+        [r.submitted_on for r, _ in reports],
     )
     new = {r["report_id"] for r in rows if r["report_id"] is not None}
     dirty = {(r["unit_id"], r["deadline"].year) for r in rows if r["unit_id"] is not None}
@@ -408,18 +421,20 @@ async def save_states(con: asyncpg.Connection, states: Iterable[TargetState]) ->
 
 
 # One HTTP request's accepted reports in one statement (a round trip, where five were): the report
-# rows, their targets' new state as the domain decided it, the achievements, and the marks of the
-# blocs to re-rank (those the reporting units belong to in their targets' deadline years).
+# rows, their targets' new state as the domain decided it, the achievements (new ones, and those a
+# correction moved to another report, replace the stored one; those it retracted are deleted), and
+# the marks of the blocs to re-rank (those the reporting units belong to in their targets'
+# deadline years).
 _SUBMITTED = """
 WITH new_reports AS (
     INSERT INTO reports (report_id, target_id, campaign_id, unit_id, value, as_of, reported_at,
-                         note, evidence, supersedes)
+                         note, evidence, supersedes, submitted_on)
     SELECT report_id, target_id, campaign_id, unit_id, value, as_of, reported_at, note,
-           string_to_array(evidence, ' '), supersedes
+           string_to_array(evidence, ' '), supersedes, submitted_on
     FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::numeric[], $6::date[],
-                $7::timestamptz[], $8::text[], $9::text[], $10::uuid[])
+                $7::timestamptz[], $8::text[], $9::text[], $10::uuid[], $23::date[])
          WITH ORDINALITY AS x(report_id, target_id, campaign_id, unit_id, value, as_of,
-                              reported_at, note, evidence, supersedes, n)
+                              reported_at, note, evidence, supersedes, submitted_on, n)
     ORDER BY n
 ), new_states AS (
     UPDATE targets t SET current_report_id = s.current_id, first_report_id = s.first_id
@@ -430,7 +445,11 @@ WITH new_reports AS (
                               completion)
     SELECT * FROM unnest($14::uuid[], $15::uuid[], $16::uuid[], $17::uuid[], $18::date[],
                          $19::date[], $20::numeric[])
-    ON CONFLICT (target_id) DO NOTHING
+    ON CONFLICT (target_id) DO UPDATE SET report_id = EXCLUDED.report_id,
+        achieved_on = EXCLUDED.achieved_on, deadline = EXCLUDED.deadline,
+        completion = EXCLUDED.completion
+), retracted AS (
+    DELETE FROM achievements WHERE target_id = ANY($24::uuid[])
 )
 INSERT INTO standings_dirty (bloc_id, year)
 SELECT DISTINCT m.bloc_id, m.year
@@ -444,9 +463,11 @@ async def save_submitted(
     reports: Sequence[tuple[Report, UUID]],
     states: Sequence[TargetState],
     achieved: Sequence[Achievement],
+    retracted: Sequence[UUID] = (),
 ) -> None:
     """Store what `reporting.submit` accepted: (report, campaign id) pairs, the new states of
-    their targets and the achievements they reached; mark the standings to recompute."""
+    their targets, the achievements they reached (replacing a target's earlier one) and the
+    targets whose achievement they retracted; mark the standings to recompute."""
     dirty = sorted({(s.target.unit_id, s.target.deadline.year) for s in states})
     await con.execute(
         _SUBMITTED,
@@ -463,6 +484,8 @@ async def save_submitted(
         [a.completion for a in achieved],
         [u for u, _ in dirty],
         [y for _, y in dirty],
+        [r.submitted_on for r, _ in reports],
+        list(retracted),
     )
 
 
@@ -506,6 +529,20 @@ async def superseded(con: asyncpg.Connection, report_ids: Sequence[UUID]) -> set
 
 
 # ---- achievements ------------------------------------------------------------------------------
+
+
+async def delete_achievements(con: asyncpg.Connection, retracted: Sequence[Achievement]) -> None:
+    """Delete each target's achievement if it is still the one retracted (by its report)."""
+    if retracted:
+        await con.execute(
+            """
+            DELETE FROM achievements a
+            USING unnest($1::uuid[], $2::uuid[]) AS x(target_id, report_id)
+            WHERE a.target_id = x.target_id AND a.report_id = x.report_id
+            """,
+            [a.target_id for a in retracted],
+            [a.report_id for a in retracted],
+        )
 
 
 async def save_achievements(
@@ -1353,3 +1390,47 @@ async def list_initiatives(
 
 def _columns(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> list[list[Any]]:
     return [[r[n] for r in rows] for n in names]
+
+
+# ---- imported reports --------------------------------------------------------------------------
+
+
+async def targets_by_code(
+    con: asyncpg.Connection, campaign_codes: Sequence[str]
+) -> list[asyncpg.Record]:
+    """The targets of the campaigns with these codes, with what an imported row names them by:
+    campaign code, unit code, target name, indicator code."""
+    return await con.fetch(
+        """
+        SELECT t.target_id, c.code AS campaign_code, u.code AS unit_code, t.name,
+               t.indicator_code
+        FROM targets t
+        JOIN campaigns c ON c.campaign_id = t.campaign_id
+        JOIN units u ON u.unit_id = t.unit_id
+        WHERE c.code = ANY($1::text[])
+        """,
+        list(campaign_codes),
+    )
+
+
+async def imported_keys(con: asyncpg.Connection, keys: Sequence[str]) -> dict[str, str]:
+    """Natural key → digest of the rows imported before under these keys."""
+    rows = await con.fetch(
+        "SELECT import_key, digest FROM report_imports WHERE import_key = ANY($1::text[])",
+        list(keys),
+    )
+    return {r["import_key"]: r["digest"] for r in rows}
+
+
+async def save_imported_keys(
+    con: asyncpg.Connection, rows: Sequence[tuple[str, UUID, str]]
+) -> None:
+    """(natural key, report id, digest) of the rows imported now."""
+    if rows:
+        await con.execute(
+            """
+            INSERT INTO report_imports (import_key, report_id, digest)
+            SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])
+            """,
+            *map(list, zip(*rows, strict=True)),
+        )

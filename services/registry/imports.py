@@ -14,24 +14,20 @@ the API to change a record: a change is dated, an import row is not).
 
 The columns are those of the export, so an exported file imports back as "unchanged". Headers are
 matched without accents, case or spacing, and a few Vietnamese headers are understood too
-("Mã đơn vị", "Tên đơn vị", "Họ và tên", …).
+("Mã đơn vị", "Tên đơn vị", "Họ và tên", …). Reading files, parsing cells, the report and the
+run are servicekit/imports.py's, shared with progress's import of reports.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import io
 import re
-import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BeforeValidator, Field
 
 from schemas.types import (
     BlocKind,
@@ -42,10 +38,25 @@ from schemas.types import (
     UnitKind,
     UnitLevel,
 )
+from servicekit import imports
 from servicekit.errors import DomainError
-from servicekit.text import check_text, xlsx_row
+from servicekit.imports import (
+    XLSX,
+    DateCell,
+    ImportFileError,
+    OptDateCell,
+    Report,
+    Row,
+    RowError,
+    blank_to_none,
+    choice,
+    may_write,
+    to_bool,
+    to_float,
+    to_int,
+)
+from servicekit.text import xlsx_row
 from servicekit.unit_of_work import UnitOfWork
-from servicekit.vietnamese import fold
 from services.registry import events, store
 from services.registry.config import RegistryConfig
 from services.registry.domain import blocs as b
@@ -55,178 +66,7 @@ from services.registry.domain.units import UnitSpec
 from services.registry.handlers import elsewhere_check
 
 KINDS = ("units", "people", "bloc-memberships", "targets")
-MODES = ("all", "valid")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_ERRORS = 1000
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (not CSV/XLSX, no header, missing columns…)."""
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str | None
-    problem: str
-
-
-@dataclass
-class Report:
-    kind: str
-    sha256: str
-    mode: str
-    dry_run: bool
-    rows: int = 0
-    valid: int = 0
-    invalid: int = 0
-    imported: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    replayed: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["errors"] = d["errors"][:MAX_ERRORS]
-        d["errors_truncated"] = len(self.errors) > MAX_ERRORS
-        return d
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-# ---- reading files ---------------------------------------------------------------------------
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _header_key(h: Any) -> str:
-    text = fold(str(h or "")).replace("-", " ").replace(".", " ")
-    return "_".join(text.split())
-
-
-def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    """(normalised headers, [(row number, {header: value})]) of the first sheet of an .xlsx or of
-    a .csv (UTF-8, with or without BOM; comma, semicolon or tab separated). Blank rows are
-    skipped."""
-    raw = iter(_xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data))
-    try:
-        number, header = next(raw)
-    except StopIteration:
-        raise ImportFileError("the file is empty") from None
-    headers = [_header_key(h) for h in header]
-    if not any(headers):
-        raise ImportFileError("the first row must name the columns")
-    rows = []
-    for number, values in raw:
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue
-        rows.append((number, {h: v for h, v in zip(headers, values, strict=False) if h}))
-    return headers, rows
-
-
-def _csv_rows(data: bytes) -> Iterable[tuple[int, list[Any]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFileError("a .csv file must be UTF-8 encoded") from None
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count)
-    yield from enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1)
-
-
-def _xlsx_rows(data: bytes) -> Iterable[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many kinds on a broken zip or workbook
-        raise ImportFileError(f"not a readable .xlsx workbook ({type(e).__name__})") from None
-    try:
-        ws = wb.worksheets[0]
-        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield i, list(row)
-    finally:
-        wb.close()
-
-
-# ---- cell parsing ----------------------------------------------------------------------------
-
-
-def _blank_to_none(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, str):
-        v = unicodedata.normalize("NFC", check_text(v)).strip()
-        return v or None
-    return v
-
-
-def _to_date(v: Any) -> Any:
-    v = _blank_to_none(v)
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, str) and "/" in v:  # dd/mm/yyyy, as Vietnamese write dates
-        try:
-            d, m, y = (int(x) for x in v.split("/"))
-            return date(y, m, d)
-        except ValueError:
-            raise ValueError("a date is written YYYY-MM-DD or DD/MM/YYYY") from None
-    return v
-
-
-def _to_int(v: Any) -> Any:
-    v = _blank_to_none(v)
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    return v
-
-
-def _to_float(v: Any) -> Any:
-    v = _blank_to_none(v)
-    if isinstance(v, str):
-        s = v.replace(" ", "")
-        if "," in s and "." not in s:  # Vietnamese decimal comma: "92,5"
-            s = s.replace(",", ".")
-        return s
-    return v
-
-
-def _choice(aliases: dict[str, str]) -> Callable[[Any], Any]:
-    def parse(v: Any) -> Any:
-        v = _blank_to_none(v)
-        if isinstance(v, str):
-            return aliases.get(_header_key(v), v)
-        return v
-
-    return parse
-
-
-_YES = {"true", "yes", "1", "x", "co", "dung"}
-_NO = {"false", "no", "0", "khong", "sai"}
-
-
-def _to_bool(v: Any) -> Any:
-    """A yes/no cell: .xlsx booleans, true/false, có/không, 1/0, x; blank is no."""
-    v = _blank_to_none(v)
-    if v is None:
-        return False
-    if isinstance(v, bool):
-        return v
-    key = _header_key(int(v) if isinstance(v, float) and v.is_integer() else v)
-    if key in _YES:
-        return True
-    if key in _NO:
-        return False
-    raise ValueError("a yes/no column is written true or false (có or không, 1 or 0)")
-
-
-Cell = Annotated[str | None, BeforeValidator(_blank_to_none)]
-DateCell = Annotated[date, BeforeValidator(_to_date)]
-OptDateCell = Annotated[date | None, BeforeValidator(_to_date)]
+__all__ = ["KINDS", "XLSX", "ImportFileError", "export_rows", "run", "to_xlsx"]
 _GENDERS = {"nu": "female", "nam": "male", "female": "female", "male": "male"}
 _BLOC_KINDS = {"khoi": "bloc", "cum": "cluster", "bloc": "bloc", "cluster": "cluster"}
 _ROLES = {
@@ -249,66 +89,62 @@ _DIRECTIONS = {
 }
 
 
-class Row(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
 class UnitRow(Row):
-    code: Annotated[Code, BeforeValidator(_blank_to_none)]
-    name: Annotated[Text, BeforeValidator(_blank_to_none)]
-    kind: Annotated[UnitKind, BeforeValidator(_blank_to_none)]
-    level: Annotated[UnitLevel, BeforeValidator(_blank_to_none)]
-    parent_code: Annotated[Code | None, BeforeValidator(_blank_to_none)] = None
+    code: Annotated[Code, BeforeValidator(blank_to_none)]
+    name: Annotated[Text, BeforeValidator(blank_to_none)]
+    kind: Annotated[UnitKind, BeforeValidator(blank_to_none)]
+    level: Annotated[UnitLevel, BeforeValidator(blank_to_none)]
+    parent_code: Annotated[Code | None, BeforeValidator(blank_to_none)] = None
     valid_from: DateCell
     valid_to: OptDateCell = None
 
 
 class PersonRow(Row):
-    code: Annotated[Code | None, BeforeValidator(_blank_to_none)] = None
-    full_name: Annotated[Text, BeforeValidator(_blank_to_none)]
-    gender: Annotated[Gender, BeforeValidator(_choice(_GENDERS))]
-    birth_year: Annotated[int, Field(ge=1900, le=2100), BeforeValidator(_to_int)]
-    unit_code: Annotated[Code, BeforeValidator(_blank_to_none)]
-    position: Annotated[Text, BeforeValidator(_blank_to_none)]
+    code: Annotated[Code | None, BeforeValidator(blank_to_none)] = None
+    full_name: Annotated[Text, BeforeValidator(blank_to_none)]
+    gender: Annotated[Gender, BeforeValidator(choice(_GENDERS))]
+    birth_year: Annotated[int, Field(ge=1900, le=2100), BeforeValidator(to_int)]
+    unit_code: Annotated[Code, BeforeValidator(blank_to_none)]
+    position: Annotated[Text, BeforeValidator(blank_to_none)]
     valid_from: DateCell
     citizen_id: Annotated[
         str | None,
         Field(pattern=r"^\d{9}(\d{3})?$"),
-        BeforeValidator(lambda v: None if _blank_to_none(v) is None else str(_to_int(v))),
+        BeforeValidator(lambda v: None if blank_to_none(v) is None else str(to_int(v))),
     ] = None
 
 
 class MembershipRow(Row):
-    bloc_code: Annotated[Code, BeforeValidator(_blank_to_none)]
-    bloc_name: Annotated[Text, BeforeValidator(_blank_to_none)]
-    bloc_kind: Annotated[BlocKind, BeforeValidator(_choice(_BLOC_KINDS))]
-    year: Annotated[int, Field(ge=1945, le=2100), BeforeValidator(_to_int)]
-    unit_code: Annotated[Code, BeforeValidator(_blank_to_none)]
+    bloc_code: Annotated[Code, BeforeValidator(blank_to_none)]
+    bloc_name: Annotated[Text, BeforeValidator(blank_to_none)]
+    bloc_kind: Annotated[BlocKind, BeforeValidator(choice(_BLOC_KINDS))]
+    year: Annotated[int, Field(ge=1945, le=2100), BeforeValidator(to_int)]
+    unit_code: Annotated[Code, BeforeValidator(blank_to_none)]
     role: Annotated[
         str,
         Field(pattern="^(member|head|deputy)$"),
-        BeforeValidator(lambda v: _choice(_ROLES)(v) or "member"),
+        BeforeValidator(lambda v: choice(_ROLES)(v) or "member"),
     ] = "member"
     joined_on: OptDateCell = None
-    scoring_scheme_ref: Annotated[Code | None, BeforeValidator(_blank_to_none)] = None
+    scoring_scheme_ref: Annotated[Code | None, BeforeValidator(blank_to_none)] = None
 
 
 class TargetRow(Row):
-    campaign_code: Annotated[Code, BeforeValidator(_blank_to_none)]
-    unit_code: Annotated[Code, BeforeValidator(_blank_to_none)]
-    name: Annotated[Text, BeforeValidator(_blank_to_none)]
-    metric: Annotated[Text, BeforeValidator(_blank_to_none)]
-    unit_of_measure: Annotated[Text, BeforeValidator(_blank_to_none)]
-    target_value: Annotated[float, Field(allow_inf_nan=False), BeforeValidator(_to_float)]
-    direction: Annotated[Direction, BeforeValidator(_choice(_DIRECTIONS))]
+    campaign_code: Annotated[Code, BeforeValidator(blank_to_none)]
+    unit_code: Annotated[Code, BeforeValidator(blank_to_none)]
+    name: Annotated[Text, BeforeValidator(blank_to_none)]
+    metric: Annotated[Text, BeforeValidator(blank_to_none)]
+    unit_of_measure: Annotated[Text, BeforeValidator(blank_to_none)]
+    target_value: Annotated[float, Field(allow_inf_nan=False), BeforeValidator(to_float)]
+    direction: Annotated[Direction, BeforeValidator(choice(_DIRECTIONS))]
     weight: Annotated[
         float,
         Field(ge=0, allow_inf_nan=False),
-        BeforeValidator(lambda v: _to_float(v) if _blank_to_none(v) is not None else 1.0),
+        BeforeValidator(lambda v: to_float(v) if blank_to_none(v) is not None else 1.0),
     ] = 1.0
     deadline: DateCell
-    indicator_code: Annotated[Code | None, BeforeValidator(_blank_to_none)] = None
-    allow_negative: Annotated[bool, Field(strict=True), BeforeValidator(_to_bool)] = False
+    indicator_code: Annotated[Code | None, BeforeValidator(blank_to_none)] = None
+    allow_negative: Annotated[bool, Field(strict=True), BeforeValidator(to_bool)] = False
     """Reported values may be below zero (growth rates); a negative target_value needs it."""
 
 
@@ -369,29 +205,9 @@ ALIASES: dict[str, dict[str, str]] = {
 }
 
 
-def parse(kind: str, data: bytes) -> tuple[list[tuple[int, Any]], list[RowError], int]:
+def parse(kind: str, data: bytes) -> imports.Parsed:
     """Rows parsed into the kind's row model: ([(row number, row)], errors, number of rows)."""
-    model = ROW_MODELS[kind]
-    headers, raw = read_rows(data)
-    aliases = ALIASES[kind]
-    mapped = [aliases.get(h, h) for h in headers]
-    required = [n for n, f in model.model_fields.items() if f.is_required()]
-    missing = [n for n in required if n not in mapped]
-    if missing:
-        raise ImportFileError(f"missing column(s): {', '.join(missing)}")
-    good, errors = [], []
-    for number, values in raw:
-        row = {aliases.get(k, k): v for k, v in values.items()}
-        try:
-            good.append((number, model.model_validate(row)))
-        except ValidationError as e:
-            for err in e.errors(include_url=False):
-                column = str(err["loc"][0]) if err["loc"] else None
-                problem = err["msg"]
-                if err["type"] == "missing":
-                    problem = "required, but empty"
-                errors.append(RowError(number, column, problem))
-    return good, errors, len(raw)
+    return imports.parse(ROW_MODELS[kind], ALIASES[kind], data)
 
 
 # ---- importing -------------------------------------------------------------------------------
@@ -443,45 +259,26 @@ async def run(
 ) -> Report:
     """Validate and (unless `dry_run`, or `mode="all"` with a bad row) import a file. The caller
     owns the transaction; its events are published through `uow`."""
-    digest = sha256(data)
-    if not dry_run:
-        previous = await store.import_record(uow.con, kind, digest, mode)
-        if previous is not None:
-            previous["replayed"] = True
-            previous["errors"] = [RowError(**e) for e in previous["errors"]]
-            previous.pop("errors_truncated", None)
-            return Report(**previous)
-    report = Report(kind, digest, mode, dry_run)
-    rows, errors, report.rows = parse(kind, data)
-    if report.rows > config.import_max_rows:
-        raise ImportFileError(
-            f"the file has {report.rows} rows; at most "
-            f"{config.import_max_rows} are imported at once"
-        )
-    report.errors.extend(errors)
     importer = {
         "units": _units,
         "people": _people,
         "bloc-memberships": _memberships,
         "targets": _targets,
     }[kind]
-    bad = {e.row for e in errors}
-    write = not dry_run
-    # all-or-nothing: a bad row anywhere means nothing is written, but every row is still checked
-    await importer(uow, config, [(n, r) for n, r in rows if n not in bad], report, write, mode)
-    report.errors.sort(key=lambda e: (e.row, e.column or ""))
-    bad = {e.row for e in report.errors}
-    report.invalid = len(bad)
-    report.valid = report.rows - report.invalid
-    if not write or (mode == "all" and report.errors):
-        report.imported = 0
-    if write and (mode == "valid" or not report.errors):
-        await store.save_import_record(uow.con, kind, digest, mode, report.as_dict())
-    return report
 
+    async def rows(good: list[tuple[int, Any]], report: Report, write: bool) -> None:
+        await importer(uow, config, good, report, write, mode)
 
-def _may_write(report: Report, write: bool, mode: str) -> bool:
-    return write and (mode == "valid" or not report.errors)
+    return await imports.run(
+        uow.con,
+        kind,
+        data,
+        parse=lambda d: parse(kind, d),
+        importer=rows,
+        max_rows=config.import_max_rows,
+        mode=mode,
+        dry_run=dry_run,
+    )
 
 
 async def _units(
@@ -573,7 +370,7 @@ async def _units(
             continue
         done[r.code] = True
         report.imported += 1
-    if _may_write(report, write, mode):
+    if may_write(report, write, mode):
         await store.save_tree(uow.con, tree)
         await uow.publish_all(events.unit_events(tree.log))
 
@@ -688,7 +485,7 @@ async def _people(
         new.append(person)
         hashes.append(digest)
         report.imported += 1
-    if _may_write(report, write, mode):
+    if may_write(report, write, mode):
         await store.save_people(uow.con, new, hashes)
         await uow.publish_all(events.person_registered(x) for x in new)
 
@@ -820,7 +617,7 @@ async def _memberships(
                 (bloc, code, first, year, by, members, head, deputy, formed_on, rows_ok, group),
             )
         )
-    if not _may_write(report, write, mode):
+    if not may_write(report, write, mode):
         return
     for _, (
         bloc,
@@ -956,7 +753,7 @@ async def _targets(
         existing.append(t)
         new.setdefault(x.campaign_id, []).append(t)
         report.imported += 1
-    if _may_write(report, write, mode):
+    if may_write(report, write, mode):
         for cid, targets in new.items():
             x = next(e[0] for e in campaigns.values() if e and e[0].campaign_id == cid)
             await store.save_targets(uow.con, targets, record_revision=x.state == "launched")

@@ -947,29 +947,3 @@ async def save_targets(
 
 async def delete_target(con: asyncpg.Connection, target_id: UUID) -> None:
     await con.execute("DELETE FROM targets WHERE id = $1", target_id)
-
-
-# ---- imports ---------------------------------------------------------------------------------
-
-
-async def import_record(con: asyncpg.Connection, kind: str, sha256: str, mode: str) -> Any:
-    raw = await con.fetchval(
-        "SELECT report FROM import_files WHERE kind = $1 AND sha256 = $2 AND mode = $3",
-        kind,
-        sha256,
-        mode,
-    )
-    return json.loads(raw) if raw is not None else None
-
-
-async def save_import_record(
-    con: asyncpg.Connection, kind: str, sha256: str, mode: str, report: dict[str, Any]
-) -> None:
-    await con.execute(
-        "INSERT INTO import_files (kind, sha256, mode, report) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT DO NOTHING",
-        kind,
-        sha256,
-        mode,
-        json.dumps(report, ensure_ascii=False, default=str),
-    )

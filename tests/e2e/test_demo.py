@@ -103,7 +103,11 @@ def test_every_unit_target_and_report_is_registered(played) -> None:
 def test_early_finishers_achievements_and_the_never_reported(played) -> None:
     pf, w, _ = played
     dash = pf.get("progress", f"/campaigns/{w.campaign_id}/dashboard", pf.admin)
-    assert {w.code_of(u) for u in dash["early_finishers"]} == EARLY
+    assert {w.code_of(u["unit_id"]) for u in dash["early_finishers"]} == EARLY
+    # the dashboard names every unit it lists, by the registry's code and name
+    listed = [*dash["early_finishers"], *dash["units"]]
+    assert all(u["code"] == w.code_of(u["unit_id"]) and u["name"] for u in listed)
+    assert all(o["unit_code"] == w.code_of(o["unit_id"]) for o in dash["overdue"])
     achieved = {w.code_of(u["unit_id"]): u["achieved"] for u in dash["units"]}
     assert achieved == ACHIEVED
     assert Counter(w.code_of(o["unit_id"]) for o in dash["overdue"]) == NEVER_REPORTED

@@ -1,7 +1,8 @@
 """The bus path's set-based step (store.insert_and_advance) gives each target the state the domain
 gives it (`rebuild`, i.e. `apply_report` report by report): the same current report and the same
-first report, for reports in any order of days, corrections (backwards in time too), batches cut
-anywhere and batches delivered twice."""
+first report (the first submitted: some are past records with their submission day), for reports
+in any order of days, corrections (backwards in time too), batches cut anywhere and batches
+delivered twice."""
 
 from __future__ import annotations
 
@@ -37,11 +38,13 @@ def history(seed: int, n: int = 120) -> list[p.TargetReported]:
         live[target].append(report_id)
         # per target, arrival order = reported_at order: what the HTTP path guarantees
         at += timedelta(microseconds=rnd.choice([1, 2, 500]))
+        as_of = date(2020, 1, 1) + timedelta(days=rnd.randint(0, 160))
+        # a past record entered late: submitted some day after the one it describes
+        submitted_on = as_of + timedelta(days=rnd.randint(0, 9)) if rnd.random() < 0.3 else None
         out.append(p.TargetReported(
             report_id=report_id, target_id=target, campaign_id=ID.campaign,
-            unit_id=TARGETS[target], value=float(rnd.randint(0, 6000)),
-            as_of=date(2020, 1, 1) + timedelta(days=rnd.randint(0, 160)),
-            reported_at=at, supersedes=supersedes,
+            unit_id=TARGETS[target], value=float(rnd.randint(0, 6000)), as_of=as_of,
+            reported_at=at, supersedes=supersedes, submitted_on=submitted_on,
         ))  # fmt: skip
     return out
 

@@ -20,6 +20,7 @@ async def test_a_unit_s_weighted_completion(seeded):
     out = (await seeded.get(f"/units/{ID.stc}/completion", headers=officer)).json()
     (c,) = out["campaigns"]
     assert c["campaign_id"] == str(ID.campaign) and c["targets"] == 2
+    assert (c["code"], c["name"]) == ("000.00.05.H12", "Sở Tài chính")
     # weights 2 and 1: capped (2 × 0.5 + 1 × 1) / 3, uncapped (2 × 0.5 + 1 × 1.3) / 3
     assert c["completion"] == {"capped": 0.666667, "uncapped": 0.766667}
     assert (c["achieved"], c["achieved_early"], c["finished_early"]) == (1, 1, False)
@@ -47,8 +48,18 @@ async def test_the_dashboard_flags_early_finishers_and_lists_overdue_targets(see
     assert rows[str(ID.stc)]["completion"]["capped"] == 1.0
     assert rows[str(ID.syt)]["completion"] == {"capped": 0.833333, "uncapped": 0.833333}
     assert rows[str(ID.sxd)]["completion"] == {"capped": 0.0, "uncapped": 0.0}
-    assert out["early_finishers"] == [str(ID.stc)]
+    # every unit listed comes with its code and name, as in the standings
+    assert out["early_finishers"] == [
+        {"unit_id": str(ID.stc), "code": "000.00.05.H12", "name": "Sở Tài chính"}
+    ]
+    assert {(u["code"], u["name"]) for u in out["units"]} == {
+        ("000.00.05.H12", "Sở Tài chính"),
+        ("000.00.09.H12", "Sở Y tế"),
+        ("000.00.11.H12", "Sở Xây dựng"),
+    }
     assert [(o["target_id"], o["days_overdue"]) for o in out["overdue"]] == [(str(ID.t_nha_o), 3)]
+    (late,) = out["overdue"]
+    assert (late["unit_code"], late["unit_name"]) == ("000.00.11.H12", "Sở Xây dựng")
 
     mine = (
         await seeded.get(f"/campaigns/{ID.campaign}/dashboard", headers=seeded.officer(ID.sxd))

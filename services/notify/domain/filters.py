@@ -4,7 +4,9 @@ A filter has three lists; an empty list means any. An event matches when it matc
 non-empty list:
 
 - `event_types`: exact CloudEvents types ("vn.thidua.progress.TargetAchieved.v1") or short names
-  ("TargetAchieved", any major version).
+  ("TargetAchieved", any major version). An event that takes back another (FOLLOWS) goes to
+  whoever takes the one it takes back: a subscriber told of an achievement is told of its
+  retraction without having named it.
 - `campaign_ids`: the event concerns one of these campaigns.
 - `unit_ids`: the event concerns one of these units.
 
@@ -23,7 +25,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from schemas import awards
+from schemas import awards, progress
 from schemas.base import Event
 from schemas.envelope import Envelope
 from schemas.events import ALL_EVENTS
@@ -68,9 +70,7 @@ def matches(
         event, ce_type = envelope_or_event.data, envelope_or_event.type
     else:
         event, ce_type = envelope_or_event, envelope_or_event.ce_type()
-    if filter.event_types and not (
-        ce_type in filter.event_types or event.event_name in filter.event_types
-    ):
+    if filter.event_types and not _type_matches(filter.event_types, ce_type, event):
         return False
     if not (filter.campaign_ids or filter.unit_ids):
         return True
@@ -78,6 +78,21 @@ def matches(
     if filter.campaign_ids and c.campaign_ids.isdisjoint(filter.campaign_ids):
         return False
     return not (filter.unit_ids and c.unit_ids.isdisjoint(filter.unit_ids))
+
+
+FOLLOWS: dict[type[Event], type[Event]] = {
+    progress.TargetAchievementRetracted: progress.TargetAchieved,
+}
+"""An event type → the one it takes back."""
+
+
+def _type_matches(event_types: list[str], ce_type: str, event: Event) -> bool:
+    if ce_type in event_types or event.event_name in event_types:
+        return True
+    followed = FOLLOWS.get(type(event))
+    return followed is not None and (
+        followed.ce_type() in event_types or followed.event_name in event_types
+    )
 
 
 def concerned(event: Event, directory: Directory = NOTHING_KNOWN) -> Concerned:

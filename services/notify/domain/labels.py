@@ -43,6 +43,7 @@ EVENTS = {
     "ReportDueSoon": "Sắp đến hạn báo cáo",
     "ReportOverdue": "Quá hạn báo cáo",
     "TargetAchieved": "Hoàn thành chỉ tiêu",
+    "TargetAchievementRetracted": "Thu hồi kết quả hoàn thành chỉ tiêu",
     "NominationScreened": "Kết quả thẩm định hồ sơ khen thưởng",
     "NominationApproved": "Đề nghị khen thưởng được thông qua",
     "NominationRejected": "Đề nghị khen thưởng không được chấp thuận",

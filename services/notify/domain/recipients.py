@@ -1,6 +1,7 @@
 """Who an event concerns: the people and units whose inbox (and mailbox) it goes to.
 
-- ReportDueSoon, ReportOverdue, TargetAchieved: the target's unit.
+- ReportDueSoon, ReportOverdue, TargetAchieved, TargetAchievementRetracted: the target's unit
+  (the retraction goes to whoever the achievement went to).
 - NominationScreened, NominationApproved, NominationRejected, NominationWithdrawn: the nominee (a
   person, or a unit for a collective) and the proposing unit, as NominationSubmitted named them
   (from the directory).
@@ -68,7 +69,12 @@ def nominee_recipient(nominee: awards.Nominee, why: Why) -> Recipient:
 
 def _candidates(event: Event, directory: Directory) -> Iterator[Recipient]:
     match event:
-        case progress.ReportDueSoon() | progress.ReportOverdue() | progress.TargetAchieved():
+        case (
+            progress.ReportDueSoon()
+            | progress.ReportOverdue()
+            | progress.TargetAchieved()
+            | progress.TargetAchievementRetracted()
+        ):
             yield Recipient("unit", event.unit_id, "target_unit")
         case (
             awards.NominationScreened()

@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.progress.api import blocs, ratings, reports, views
+from services.progress.api import blocs, imports, ratings, reports, views
 
-ROUTERS: list[APIRouter] = [reports.router, views.router, blocs.router, ratings.router]
+ROUTERS: list[APIRouter] = [
+    reports.router,
+    views.router,
+    blocs.router,
+    ratings.router,
+    imports.router,
+]

@@ -71,6 +71,15 @@ def acting_unit(p: Principal) -> UUID | None:
     return officer_unit(p)
 
 
+# Who may give a report's `submitted_on` (enter a past record with the day it was submitted): the
+# province's emulation office and the data-sharing platform's imports, which hold the original
+# submissions (dispatch dates, the old system's records). A unit officer reports now: the day of
+# arrival is the submission day, so timeliness cannot be claimed after the fact by the unit
+# itself. The audit log records who entered each report. (Refused: reporting.BACKDATE_REFUSED.)
+def may_backdate(p: Principal) -> bool:
+    return p.has_role(Role.PROVINCE_ADMIN, Role.INTEGRATION_CLIENT)
+
+
 def own_unit_only(p: Principal, unit_id: UUID, what: str) -> None:
     if is_officer_only(p) and officer_unit(p) != unit_id:
         raise forbidden(f"a unit officer sees only their own unit's {what}")

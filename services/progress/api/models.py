@@ -41,6 +41,10 @@ class ReportIn(In):
     """References (document ids or URLs) of the supporting documents; at most 50."""
     supersedes: UUID | None = None
     """The report this one corrects (the latest of its chain)."""
+    submitted_on: date | None = None
+    """A past record entered after the fact: the day it was originally submitted (not in the
+    future, not before `as_of`); timeliness reads it against the deadline. Province
+    administrators and integration clients only; by default the day of arrival."""
 
 
 class BatchIn(In):
@@ -72,7 +76,8 @@ class ProgressOut(Out):
     met_now: bool
     achieved: AchievementOut | None
     reported_on_time: bool | None
-    """Whether the first report came by the deadline; none while not reported."""
+    """Whether the first report was submitted by the deadline (a past record's `submitted_on`,
+    else its day of arrival); none while not reported."""
 
 
 class ReportOut(Out):
@@ -86,6 +91,9 @@ class ReportOut(Out):
     note: str | None
     evidence: list[str]
     supersedes: UUID | None
+    submitted_on: date
+    """The day it counts as submitted: the one given for a past record, else the day of
+    arrival."""
 
 
 class ReportAccepted(Out):
@@ -93,6 +101,9 @@ class ReportAccepted(Out):
     progress: ProgressOut
     achieved_now: bool
     """True when this report achieved the target (TargetAchieved was published)."""
+    retracted_now: bool = False
+    """True when this correction took the target's achievement back
+    (TargetAchievementRetracted was published)."""
 
 
 class ItemResult(Out):
@@ -144,8 +155,19 @@ class TargetProgress(Out):
     progress: ProgressOut
 
 
+class UnitRef(Out):
+    """A unit as people know it: its id, code and name (the registry's, as in the standings)."""
+
+    unit_id: UUID
+    code: str
+    name: str
+    """Empty when the registry's unit is not known here yet."""
+
+
 class UnitFigures(Out):
     unit_id: UUID
+    code: str
+    name: str
     completion: CompletionOut | None
     """Weighted over the unit's targets; an unreported target counts as 0."""
     targets: int
@@ -170,7 +192,10 @@ class UnitCompletionOut(Out):
 class OverdueOut(Out):
     target_id: UUID
     unit_id: UUID
+    unit_code: str
+    unit_name: str
     name: str
+    """The target's."""
     deadline: date
     days_overdue: int
 
@@ -180,7 +205,7 @@ class DashboardOut(Out):
     campaign_state: str
     today: date
     units: list[UnitFigures]
-    early_finishers: list[UUID]
+    early_finishers: list[UnitRef]
     overdue: list[OverdueOut]
     """Targets past their deadline without any report, most overdue first."""
 
@@ -362,6 +387,7 @@ def report_out(r: Report, campaign_id: UUID) -> ReportOut:
         note=r.note,
         evidence=list(r.evidence),
         supersedes=r.supersedes,
+        submitted_on=r.submitted_day,
     )
 
 
@@ -381,9 +407,18 @@ def target_out(t: Target) -> TargetOut:
     )
 
 
-def figures(row: UnitRow) -> dict[str, Any]:
+Names = dict[UUID, tuple[str, str]]
+"""Unit id → (name, code), as `store.unit_names` reads them."""
+
+
+def unit_ref(unit_id: UUID, names: Names) -> UnitRef:
+    name, code = names.get(unit_id, ("", ""))
+    return UnitRef(unit_id=unit_id, code=code, name=name)
+
+
+def figures(row: UnitRow, names: Names) -> dict[str, Any]:
     return {
-        "unit_id": row.unit_id,
+        **unit_ref(row.unit_id, names).model_dump(),
         "completion": completion_out(row.completion),
         "targets": row.targets,
         "met_now": row.met_now,

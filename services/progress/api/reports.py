@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from servicekit.audit import audit_object
+from servicekit.auth import Principal
 from servicekit.idempotency import RequestUnitOfWork
 from servicekit.problems import field_errors as validation_errors
 from services.progress import reporting, store
@@ -21,6 +22,7 @@ from services.progress.api.common import (
     acting_unit,
     field_errors,
     is_officer_only,
+    may_backdate,
     not_found,
     officer_unit,
     rejected,
@@ -42,7 +44,9 @@ from services.progress.domain import FieldProblem
 router = APIRouter(tags=["reports"], responses=PROBLEMS)
 
 
-def _input(body: ReportIn) -> reporting.ReportInput:
+def _input(body: ReportIn, p: Principal) -> reporting.ReportInput | list[FieldProblem]:
+    if body.submitted_on is not None and not may_backdate(p):
+        return [reporting.BACKDATE_REFUSED]
     return reporting.ReportInput(
         target_id=body.target_id,
         value=body.value,
@@ -50,6 +54,7 @@ def _input(body: ReportIn) -> reporting.ReportInput:
         note=body.note,
         evidence=body.evidence,
         supersedes=body.supersedes,
+        submitted_on=body.submitted_on,
     )
 
 
@@ -60,7 +65,10 @@ def _input(body: ReportIn) -> reporting.ReportInput:
     summary="Report a target's value as of a day",
     description="A unit officer reports for their own unit's targets; an integration client or a "
     "province administrator for any. A correction names the report it `supersedes`. Publishes "
-    "TargetReported, and TargetAchieved when the report first meets the target. Refused "
+    "TargetReported, and TargetAchieved when the report first meets the target; a correction of "
+    "the achieving report re-judges it (TargetAchieved anew, or TargetAchievementRetracted when "
+    "no standing report meets the target). A province administrator or an integration client "
+    "entering a past record gives its `submitted_on`. Refused "
     "reports (422 naming each field) store nothing and publish nothing. Send an "
     "`Idempotency-Key` to retry safely.",
 )
@@ -73,7 +81,7 @@ async def post_report(
     response: Response,
 ) -> ReportAccepted:
     (outcome,) = await reporting.submit(
-        uow, rt.bus, rt.clock, [_input(body)], acting_unit=acting_unit(p)
+        uow, rt.bus, rt.clock, [_input(body, p)], acting_unit=acting_unit(p)
     )
     if not outcome.accepted:
         raise rejected(outcome.problems)
@@ -84,6 +92,7 @@ async def post_report(
         report=report_out(outcome.report, outcome.state.target.campaign_id),
         progress=progress_out(outcome.state),
         achieved_now=outcome.achieved is not None,
+        retracted_now=outcome.retracted is not None,
     )
 
 
@@ -109,7 +118,7 @@ async def post_batch(body: BatchIn, uow: RequestUnitOfWork, p: Reporter, rt: Rt)
             items.append([])
             continue
         try:
-            items.append(_input(ReportIn.model_validate(raw)))
+            items.append(_input(ReportIn.model_validate(raw), p))
         except ValidationError as e:
             errors = validation_errors(list(e.errors(include_url=False)))
             for err in errors:

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from services.progress import views
+from services.progress import store, views
 from services.progress.api.common import (
     PROBLEMS,
     ReadCon,
@@ -26,6 +26,7 @@ from services.progress.api.models import (
     UnitFigures,
     figures,
     target_progress,
+    unit_ref,
 )
 
 router = APIRouter(tags=["completion"], responses=PROBLEMS)
@@ -44,11 +45,12 @@ async def unit_completion(
 ) -> UnitCompletionOut:
     own_unit_only(p, unit_id, "completion")
     rows = await views.unit_progress(con, unit_id, campaign_id)
+    names = await store.unit_names(con, [unit_id])
     return UnitCompletionOut(
         unit_id=unit_id,
         campaigns=[
             CampaignProgress(
-                **figures(row),
+                **figures(row, names),
                 campaign_id=c["campaign_id"],
                 campaign_state=c["state"],
                 items=[target_progress(x) for x in items],
@@ -62,7 +64,8 @@ async def unit_completion(
     "/campaigns/{campaign_id}/dashboard",
     response_model=DashboardOut,
     summary="A campaign's dashboard: completion by unit, early finishers, overdue targets",
-    description="A unit officer sees their own unit's row and overdue targets only.",
+    description="Every unit listed comes with its code and name. A unit officer sees their own "
+    "unit's row and overdue targets only.",
 )
 async def dashboard(campaign_id: UUID, con: ReadCon, p: Reader, today: Today) -> DashboardOut:
     found = await views.campaign_dashboard(con, campaign_id, today)
@@ -74,16 +77,20 @@ async def dashboard(campaign_id: UUID, con: ReadCon, p: Reader, today: Today) ->
     def shown(unit_id: UUID) -> bool:
         return mine is None or unit_id == mine
 
+    listed = {r.unit_id for r in d.units} | {o.target.unit_id for o in d.overdue}
+    names = await store.unit_names(con, [u for u in listed if shown(u)])
     return DashboardOut(
         campaign_id=campaign_id,
         campaign_state=row["state"],
         today=today,
-        units=[UnitFigures(**figures(r)) for r in d.units if shown(r.unit_id)],
-        early_finishers=[u for u in d.early_finishers if shown(u)],
+        units=[UnitFigures(**figures(r, names)) for r in d.units if shown(r.unit_id)],
+        early_finishers=[unit_ref(u, names) for u in d.early_finishers if shown(u)],
         overdue=[
             OverdueOut(
                 target_id=o.target.id,
                 unit_id=o.target.unit_id,
+                unit_code=unit_ref(o.target.unit_id, names).code,
+                unit_name=unit_ref(o.target.unit_id, names).name,
                 name=o.target.name,
                 deadline=o.target.deadline,
                 days_overdue=o.days_overdue,

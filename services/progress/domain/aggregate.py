@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta, timezone
+from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
@@ -17,9 +17,6 @@ from services.progress.domain.completion import NONE_DONE, Completion, mean, wei
 from services.progress.domain.decimals import ONE, ZERO, ratio
 from services.progress.domain.scoring import UnitStats
 from services.progress.domain.tracking import TargetState
-
-VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
-"""Fixed UTC+7: Vietnam has kept no daylight saving time since 1975, so no tz database needed."""
 
 
 def unit_completion(states: Iterable[TargetState]) -> Completion | None:
@@ -36,12 +33,13 @@ def finished_early(states: Iterable[TargetState]) -> bool:
 
 
 def reported_on_time(state: TargetState) -> bool | None:
-    """True when the first report came by the deadline (Vietnam's calendar day), False when it
-    came later or the deadline passed without one, None while not due and not reported."""
+    """True when the first report was submitted by the deadline (Vietnam's calendar day; the
+    submission date a past record entered later carries, else the day it arrived), False when
+    later, None while not reported."""
     first = state.first_reported
     if first is None:
         return None
-    return first.reported_at.astimezone(VIETNAM).date() <= state.target.deadline
+    return first.submitted_day <= state.target.deadline
 
 
 def unit_stats(

@@ -8,12 +8,15 @@ or by `reports.check_report`. `__post_init__` still refuses values no computatio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Literal, get_args
 from uuid import UUID
 
 from schemas.types import Direction
+
+VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
+"""Fixed UTC+7: Vietnam has kept no daylight saving time since 1975, so no tz database needed."""
 
 CampaignState = Literal["draft", "launched", "closed"]
 DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
@@ -80,10 +83,25 @@ class Report:
     note: str | None = None
     evidence: tuple[str, ...] = field(default=())
     supersedes: UUID | None = None
+    submitted_on: date | None = None
+    """The day the unit submitted it, when entered later than that (a past record entered after
+    the fact); None: the day it arrived (`reported_at`)."""
 
     def __post_init__(self) -> None:
         if self.reported_at.tzinfo is None:  # naive and aware datetimes cannot be ordered together
             raise ValueError("reported_at must carry a time zone")
+
+    @property
+    def submitted_day(self) -> date:
+        """The day timeliness reads: the submission date given, else the day of arrival
+        (Vietnam's calendar)."""
+        return self.submitted_on or self.reported_at.astimezone(VIETNAM).date()
+
+    @property
+    def first_key(self) -> tuple[date, datetime, UUID]:
+        """The first report (for timeliness) is the one submitted first; arrival orders those
+        submitted the same day."""
+        return (self.submitted_day, self.reported_at, self.id)
 
     @property
     def sort_key(self) -> tuple[date, datetime, UUID]:

@@ -92,6 +92,7 @@ def new_report(
     note: str | None = None,
     evidence: Sequence[str] = (),
     supersedes: UUID | None = None,
+    submitted_on: date | None = None,
     original: Report | None = None,
     already_superseded: bool = False,
 ) -> Report:
@@ -101,6 +102,7 @@ def new_report(
     )
     if supersedes is not None and target is not None and target.unit_id == reporter_unit:
         problems += check_correction(target, supersedes, original, already_superseded)
+    problems += check_submitted_on(submitted_on, as_of, today)
     reject_if(problems)
     assert target is not None  # for the type checker: check_report refused None
     return Report(
@@ -113,7 +115,24 @@ def new_report(
         note=_clean(note) or None,
         evidence=tuple(_clean(e) for e in evidence),
         supersedes=supersedes,
+        submitted_on=submitted_on,
     )
+
+
+def check_submitted_on(submitted_on: date | None, as_of: date, today: date) -> list[FieldProblem]:
+    """A past record's submission date: a day, not after today (it was submitted already) and
+    not before the day the report describes (a value is reported after it is known)."""
+    if submitted_on is None:
+        return []
+    if isinstance(submitted_on, datetime) or not isinstance(submitted_on, date):
+        return [FieldProblem("submitted_on", "wrong_type", "submitted_on must be a date")]
+    if submitted_on > today:
+        return [FieldProblem("submitted_on", "future_date", "submitted_on is in the future")]
+    if isinstance(as_of, date) and submitted_on < as_of:
+        return [
+            FieldProblem("submitted_on", "before_as_of", "submitted_on is before the day reported")
+        ]
+    return []
 
 
 def _campaign_ok(target: Target | None, campaign: Campaign | None) -> bool:

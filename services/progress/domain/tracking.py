@@ -7,12 +7,14 @@ moves it back in time, after which an older live report may be the latest again.
 
 Semantics:
 - current value = the latest live (not superseded) report, by as_of, then reported_at.
-- achievement: the first report, in arrival order, whose value meets the target — the current one
-  or a late report about an earlier day alike — achieves it, on that report's as_of. Once
-  published it stands: a later correction that un-meets the target changes the current completion
-  (dashboards, standings) but does not retract TargetAchieved, which others (awards) may already
-  have acted on; a backdated report arriving afterwards does not move achieved_on. Replaying the
-  same reports in the same order gives the same achievement, so rebuilding is deterministic.
+- achievement: the first live report (not superseded), in arrival order, whose value meets the
+  target — the current one or a late report about an earlier day alike — achieves it, on that
+  report's as_of. A later report that does not meet the target leaves it standing (a cumulative
+  figure may dip; awards may have acted on it), and a backdated report arriving afterwards does
+  not move achieved_on. A correction of the achieving report re-judges it from the reports that
+  stand (`judge`): another live report that meets the target achieves it in its place, else the
+  achievement is retracted. A correction that meets an unachieved target achieves it. Replaying
+  the same reports in the same order gives the same achievement, so rebuilding is deterministic.
 - a revised target (registry's TargetRevised) is re-checked against the current value; an older or
   repeated revision is ignored.
 """
@@ -63,7 +65,8 @@ class TargetState:
     current: Report | None = None
     achievement: Achievement | None = None
     first_reported: Report | None = None
-    """The first report to arrive (for timeliness): reported_at tells whether it came in time."""
+    """The first report submitted (for timeliness, `Report.first_key`): its submission day tells
+    whether it came in time."""
     completion: Completion | None = field(init=False, compare=False)
     """Of the current report; None before any report. Derived once here, read many times."""
 
@@ -82,6 +85,9 @@ class Applied(NamedTuple):
     state: TargetState
     achieved: Achievement | None
     """Set only when this step achieved the target: publish TargetAchieved."""
+    retracted: Achievement | None = None
+    """Set only when this step's correction left no report meeting the target: the achievement
+    published before, to retract (TargetAchievementRetracted)."""
 
 
 class HistoryRequired(Exception):
@@ -89,12 +95,16 @@ class HistoryRequired(Exception):
 
 
 def needs_history(state: TargetState, report: Report) -> bool:
-    current = state.current
+    """A correction that moves the current report back in time (an older live report may be the
+    latest again), or one of the report that achieved the target (re-judged from the others)."""
+    if report.supersedes is None:
+        return False
+    current, achieved = state.current, state.achievement
     return (
         current is not None
         and report.supersedes == current.id
         and report.sort_key < current.sort_key
-    )
+    ) or (achieved is not None and report.supersedes == achieved.report_id)
 
 
 def apply_report(
@@ -109,19 +119,27 @@ def apply_report(
         return Applied(state, None)  # redelivered; the inbox should have caught it
     if needs_history(state, report):
         if history is None:
-            raise HistoryRequired(f"correction {report.id} moves the current report back in time")
-        current = current_report([*history, report])
-    elif current is None or report.sort_key > current.sort_key:
-        current = report
-    achieved = None
-    if state.achievement is None and is_met(
+            raise HistoryRequired(f"correction {report.id} needs the target's earlier reports")
+        history = [*history, report]
+        current = current_report(history)
+    else:
+        history = None
+        if current is None or report.sort_key > current.sort_key:
+            current = report
+    achievement, achieved, retracted = state.achievement, None, None
+    if achievement is not None and report.supersedes == achievement.report_id:
+        assert history is not None  # needs_history said so
+        achievement = achieved = judge(state.target, history)
+        retracted = state.achievement if achievement is None else None
+    elif achievement is None and is_met(
         state.target.direction, state.target.target_value, report.value
     ):
-        achieved = _achievement(state.target, report)
-    new = TargetState(
-        state.target, current, achieved or state.achievement, state.first_reported or report
-    )
-    return Applied(new, achieved)
+        achievement = achieved = _achievement(state.target, report)
+    first = state.first_reported
+    if first is None or report.first_key < first.first_key:
+        first = report
+    new = TargetState(state.target, current, achievement, first)
+    return Applied(new, achieved, retracted)
 
 
 def revise_target(state: TargetState, target: Target) -> Applied:
@@ -148,12 +166,25 @@ def rebuild(target: Target, reports: Iterable[Report]) -> TargetState:
     return state
 
 
-def current_report(reports: Iterable[Report]) -> Report | None:
-    """The latest live report of one target's history."""
+def live_reports(reports: Iterable[Report]) -> list[Report]:
+    """The reports of one target's history that no correction superseded, in the given order."""
     history = list(reports)
     superseded = {r.supersedes for r in history if r.supersedes is not None}
-    live = [r for r in history if r.id not in superseded]
-    return max(live, key=lambda r: r.sort_key, default=None)
+    return [r for r in history if r.id not in superseded]
+
+
+def current_report(reports: Iterable[Report]) -> Report | None:
+    """The latest live report of one target's history."""
+    return max(live_reports(reports), key=lambda r: r.sort_key, default=None)
+
+
+def judge(target: Target, reports: Iterable[Report]) -> Achievement | None:
+    """The achievement the reports that stand give: the first live report, in arrival order
+    (reported_at), that meets the target; None when none does."""
+    live = sorted(live_reports(reports), key=lambda r: (r.reported_at, r.id))
+    met = (r for r in live if is_met(target.direction, target.target_value, r.value))
+    first = next(met, None)
+    return None if first is None else _achievement(target, first)
 
 
 def _achievement(target: Target, report: Report) -> Achievement:

@@ -7,9 +7,8 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
-from servicekit.problems import Problem
+from servicekit.imports import FILE_BODY, RESPONSES, DryRun, Mode, answer
 from services.registry import imports
 from services.registry.api.common import PROBLEMS, Admin, Config, ReadCon, Today, Uow
 
@@ -23,30 +22,13 @@ Kind = Annotated[
     ),
 ]
 
-_BODY = {
-    "requestBody": {
-        "required": True,
-        "description": "The file itself (not multipart): an .xlsx workbook (first sheet) or a "
-        "UTF-8 .csv, first row the column names (those of the export).",
-        "content": {
-            imports.XLSX: {"schema": {"type": "string", "format": "binary"}},
-            "text/csv": {"schema": {"type": "string", "format": "binary"}},
-        },
-    }
-}
-
 
 @router.post(
     "/imports/{kind}",
     summary="Import a file: every row validated, a row-by-row report",
-    openapi_extra=_BODY,
-    responses={
-        200: {"description": "The report (also for a dry run or mode=valid)"},
-        422: {
-            "description": "mode=all and some rows are bad: nothing imported; the "
-            "problem's `errors` list each row, column and problem"
-        },
-    },
+    description="The columns are those of the export (GET /exports/{kind}).",
+    openapi_extra=FILE_BODY,
+    responses=RESPONSES,
 )
 async def import_file(
     kind: Kind,
@@ -54,38 +36,14 @@ async def import_file(
     uow: Uow,
     cfg: Config,
     _: Admin,
-    mode: Annotated[
-        str,
-        Query(
-            pattern="^(all|valid)$",
-            description="all: nothing is imported if any row is bad; valid: the valid rows are",
-        ),
-    ] = "all",
-    dry_run: Annotated[bool, Query(description="Validate only")] = False,
+    mode: Mode = "all",
+    dry_run: DryRun = False,
 ) -> Any:
-    data = await request.body()
-    if not data:
-        raise Problem(
-            422, "Invalid request", "the body must be the file to import", type="validation"
-        )
-    try:
-        report = await imports.run(uow, cfg, kind, data, mode=mode, dry_run=dry_run)
-    except imports.ImportFileError as e:
-        raise Problem(422, "Unreadable file", str(e), type="import-file") from None
-    body = report.as_dict()
-    if mode == "all" and not report.ok:
-        raise Problem(
-            422,
-            "Invalid rows",
-            f"{report.invalid} of {report.rows} rows have errors; nothing was imported",
-            type="import-rows",
-            errors=[
-                {"in": "body", "row": e["row"], "column": e["column"], "detail": e["problem"]}
-                for e in body["errors"]
-            ],
-            report=body,
-        )
-    return JSONResponse(body)
+    return await answer(
+        request,
+        mode,
+        lambda data: imports.run(uow, cfg, kind, data, mode=mode, dry_run=dry_run),
+    )
 
 
 @router.get(

@@ -28,6 +28,15 @@ from tests.notify import envelope, seeded_directory
 ACHIEVED = example(p.TargetAchieved)
 
 
+def test_a_retraction_follows_the_achievement_it_takes_back():
+    retracted = envelope(example(p.TargetAchievementRetracted))
+    for t in ("TargetAchieved", "vn.thidua.progress.TargetAchieved.v1"):
+        assert matches(SubscriptionFilter(event_types=[t]), retracted)
+    assert matches(SubscriptionFilter(event_types=["TargetAchievementRetracted"]), retracted)
+    assert not matches(SubscriptionFilter(event_types=["TargetAchievementRetracted"]), ACHIEVED)
+    assert not matches(SubscriptionFilter(event_types=["ReportOverdue"]), retracted)
+
+
 def test_an_empty_filter_matches_everything():
     assert matches(SubscriptionFilter(), envelope(example(r.UnitRegistered)))
     assert matches(SubscriptionFilter(), ACHIEVED)

@@ -25,7 +25,9 @@ from services.notify.domain.recipients import Recipient, recipients
 from tests.notify import envelope, seeded_directory
 
 
-@pytest.mark.parametrize("cls", [p.ReportDueSoon, p.ReportOverdue, p.TargetAchieved])
+@pytest.mark.parametrize(
+    "cls", [p.ReportDueSoon, p.ReportOverdue, p.TargetAchieved, p.TargetAchievementRetracted]
+)
 def test_target_events_go_to_the_targets_unit(cls):
     assert recipients(example(cls)) == [Recipient("unit", SO_TAI_CHINH, "target_unit")]
 

@@ -234,3 +234,32 @@ async def test_the_webhook_call_continues_the_events_trace(notify, receivers, sp
     assert json.loads(headers["headers"])["traceparent"].split("-")[1] == trace_id
     names = {s.name for s in spans.get_finished_spans() if f"{s.context.trace_id:032x}" == trace_id}
     assert {"deliver webhook"} <= names
+
+
+async def test_a_retracted_achievement_reaches_whoever_was_told_of_it(notify, receivers, smtp):
+    """The unit's inbox and mailbox, and a webhook subscriber that asked for TargetAchieved only:
+    the retraction follows the achievement it takes back."""
+    world = World()
+    receiver = await receivers(secrets=[SECRET])
+    await notify.call("PUT", f"/units/{world.unit}/contact", notify.admin, {"email": SNV})
+    await notify.subscribe(
+        "csdl", receiver.url, secret=SECRET, filter={"event_types": ["TargetAchieved"]}
+    )
+    report, correction = uuid.uuid4(), uuid.uuid4()
+    achieved = await notify.publish(world.achieved(report))
+    retracted = await notify.publish(world.retracted(report, correction))
+    await eventually(lambda: asyncio.sleep(0, len(receiver.delivered) == 2), what="both hooks")
+    await eventually(lambda: asyncio.sleep(0, len(smtp.received()) == 2), what="both emails")
+
+    page = await notify.call("GET", f"/units/{world.unit}/inbox", notify.officer(world.unit))
+    titles = {i["event_id"]: i["title"] for i in page["items"]}
+    assert titles[str(retracted.event_id)] == (
+        "Thu hồi kết quả về đích sớm: báo cáo hoàn thành chỉ tiêu đã được đính chính"
+    )
+    assert str(achieved.event_id) in titles
+    assert [r.headers["ce-type"] for r in receiver.received] == [
+        "vn.thidua.progress.TargetAchieved.v1",
+        "vn.thidua.progress.TargetAchievementRetracted.v1",
+    ]
+    mail = next(m for m in smtp.to(SNV) if "Thu hồi" in m["Subject"])
+    assert "không còn giá trị" in mail.get_body(("plain",)).get_content()

@@ -92,6 +92,31 @@ class World:
             days_overdue=days,
         )
 
+    def achieved(self, report: UUID) -> p.TargetAchieved:
+        return p.TargetAchieved(
+            target_id=self.target,
+            campaign_id=self.campaign,
+            unit_id=self.unit,
+            report_id=report,
+            achieved_on=date(2020, 9, 20),
+            deadline=date(2020, 9, 30),
+            early_by_days=10,
+            finished_early=True,
+            completion=1.02,
+        )
+
+    def retracted(self, report: UUID, correction: UUID) -> p.TargetAchievementRetracted:
+        return p.TargetAchievementRetracted(
+            target_id=self.target,
+            campaign_id=self.campaign,
+            unit_id=self.unit,
+            report_id=report,
+            corrected_by=correction,
+            achieved_on=date(2020, 9, 20),
+            deadline=date(2020, 9, 30),
+            finished_early=True,
+        )
+
     def launched(self) -> r.CampaignLaunched:
         return r.CampaignLaunched(
             campaign_id=self.campaign,

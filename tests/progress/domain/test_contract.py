@@ -19,7 +19,7 @@ from tests.progress.domain.factories import CAMPAIGN, report, target, uid
 def test_achievement_maps_onto_target_achieved():
     for as_of in (date(2020, 11, 30), date(2020, 12, 31), date(2021, 1, 4)):
         t = target(deadline=date(2020, 12, 31))
-        _, a = apply_report(TargetState(t), report(t, 101, as_of))
+        a = apply_report(TargetState(t), report(t, 101, as_of)).achieved
         event = events.TargetAchieved(  # its validator re-derives early_by_days and the flag
             target_id=a.target_id,
             campaign_id=a.campaign_id,

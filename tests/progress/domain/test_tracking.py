@@ -17,10 +17,13 @@ from tests.progress.domain.factories import report, target
 
 
 def run(state, *reports):
-    events = []
+    """Apply reports one by one (with the history a correction needs); the achievements."""
+    events, seen = [], []
     for r in reports:
-        state, achieved = apply_report(state, r)
-        events.append(achieved)
+        step = apply_report(state, r, seen if needs_history(state, r) else None)
+        state = step.state
+        seen.append(r)
+        events.append(step.achieved)
     return state, events
 
 
@@ -112,15 +115,52 @@ def test_correction_replaces_current_value_and_keeps_the_original_in_history():
     assert current_report([wrong, fixed]) == fixed
 
 
-def test_correction_that_unmeets_keeps_the_published_achievement_but_shows_current_completion():
+def test_correction_that_unmeets_retracts_the_achievement():
     t = target(value=100)
     wrong = report(t, 1000, date(2020, 6, 30))  # a typo: 1000 for 100.0
     fixed = report(t, 90, date(2020, 6, 30), supersedes=wrong)
-    state, events = run(TargetState(t), wrong, fixed)
-    assert events[0] is not None and events[1] is None
-    assert state.achievement.report_id == wrong.id  # stands: awards may have acted on it
-    assert not state.met_now
-    assert state.completion.capped == D("0.9")
+    state, _ = run(TargetState(t), wrong)
+    assert needs_history(state, fixed)
+    with pytest.raises(HistoryRequired):
+        apply_report(state, fixed)
+    step = apply_report(state, fixed, history=[wrong])
+    assert step.achieved is None and step.retracted == state.achievement
+    assert step.state.achievement is None
+    assert not step.state.met_now
+    assert step.state.completion.capped == D("0.9")
+
+
+def test_correction_of_the_achieving_report_moves_it_to_the_next_report_that_stands():
+    t = target(value=100)
+    june = report(t, 101, date(2020, 6, 30))
+    july = report(t, 104, date(2020, 7, 31))
+    fixed = report(t, 97, date(2020, 6, 30), supersedes=june)
+    state, _ = run(TargetState(t), june, july)
+    step = apply_report(state, fixed, history=[june, july])
+    assert step.retracted is None
+    assert step.achieved.report_id == july.id and step.achieved.achieved_on == date(2020, 7, 31)
+    assert step.state.achievement == step.achieved
+
+
+def test_a_chain_of_corrections_re_judges_each_time():
+    t = target(value=100)
+    first = report(t, 101, date(2020, 6, 30))
+    down = report(t, 90, date(2020, 6, 30), supersedes=first)
+    up = report(t, 100, date(2020, 6, 30), supersedes=down)
+    again = report(t, 99, date(2020, 6, 30), supersedes=up)
+    state, events = run(TargetState(t), first, down, up, again)
+    assert [e and e.report_id for e in events] == [first.id, None, up.id, None]
+    assert state.achievement is None
+    assert rebuild(t, [again, up, down, first]) == state  # arrival order is reported_at's
+
+
+def test_a_correction_of_another_report_leaves_the_achievement():
+    t = target(value=100)
+    met = report(t, 101, date(2020, 6, 30))
+    later = report(t, 95, date(2020, 7, 31))
+    fixed = report(t, 96, date(2020, 7, 31), supersedes=later)
+    state, events = run(TargetState(t), met, later, fixed)
+    assert events == [state.achievement, None, None] and state.achievement.report_id == met.id
 
 
 def test_correction_that_meets_achieves_on_its_as_of():
@@ -151,7 +191,7 @@ def test_correction_moving_current_back_in_time_needs_the_history():
     assert needs_history(state, fixed)
     with pytest.raises(HistoryRequired):
         apply_report(state, fixed)
-    state, _ = apply_report(state, fixed, history=[march, june])
+    state = apply_report(state, fixed, history=[march, june]).state
     assert state.current == march  # March is the latest live report now
 
 
@@ -198,7 +238,7 @@ def test_lowered_target_achieves_on_the_current_report():
     t = target(value=100)
     state, _ = run(TargetState(t), report(t, 90, date(2020, 8, 31)))
     lowered = target(value=90, revision=2)
-    state, achieved = revise_target(state, lowered)
+    state, achieved, _ = revise_target(state, lowered)
     assert achieved.achieved_on == date(2020, 8, 31)
     assert state.target.target_value == D(90)
 
@@ -212,7 +252,7 @@ def test_stale_revision_is_ignored():
 def test_raised_target_after_achievement_keeps_it_but_completion_follows_new_terms():
     t = target(value=100)
     state, _ = run(TargetState(t), report(t, 100, date(2020, 8, 31)))
-    state, achieved = revise_target(state, target(value=200, revision=2))
+    state, achieved, _ = revise_target(state, target(value=200, revision=2))
     assert achieved is None and state.achievement is not None
     assert state.completion.capped == D("0.5")
 
