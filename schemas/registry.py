@@ -15,6 +15,7 @@ from schemas.base import Event
 from schemas.types import (
     BlocKind,
     CampaignKind,
+    ClosureKind,
     Code,
     CollectiveDisciplineLevel,
     Direction,
@@ -114,6 +115,18 @@ class UnitClosed(Event, owner="registry", key="unit_id"):
     closed_on: date
     """The first day the unit no longer exists (the end of its validity, exclusive)."""
     reason: Text | None = None
+    closure_kind: ClosureKind | None = None
+    """closed (dissolved or abolished), merged or split; absent in events published before it
+    was carried."""
+    successor_unit_ids: list[UUID] = Field(default_factory=list)
+    """The unit(s) that took over: the merge's successor, or the split's successors."""
+
+    @model_validator(mode="after")
+    def _check(self) -> UnitClosed:
+        _unique(self.successor_unit_ids, "successor_unit_ids")
+        if self.unit_id in self.successor_unit_ids:
+            raise ValueError("a unit cannot succeed itself")
+        return self
 
 
 class UnitStatusChanged(Event, owner="registry", key="unit_id"):

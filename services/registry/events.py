@@ -56,6 +56,8 @@ def unit_events(facts: list[u.Fact]) -> list[Event]:
                     unit_id=f.closure.unit_id,
                     closed_on=f.closure.closed_on,
                     reason=f.closure.reason,
+                    closure_kind=f.closure.kind,
+                    successor_unit_ids=list(f.closure.successor_ids),
                 )
             )
         elif isinstance(f, u.Merged):

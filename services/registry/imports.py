@@ -889,6 +889,7 @@ async def _targets(
 ) -> None:
     # no tree lock: campaign rows are locked first, as the launch does (one lock order)
     tree = await store.load_tree(uow.con)
+    ends = await store.unit_ends(uow.con, tree.closures)
     campaigns: dict[str, tuple[c.Campaign, set[UUID], list[c.Target]] | None] = {}
     new: dict[UUID, list[c.Target]] = {}
     for n, r in rows:
@@ -945,7 +946,7 @@ async def _targets(
                 )
             continue
         try:
-            t = c.assign(x, t, participants, existing)
+            t = c.assign(x, t, participants, existing, ends)
         except DomainError as e:
             if e.code == "duplicate":
                 report.errors.append(RowError(n, "name", "the same target is on another row"))
