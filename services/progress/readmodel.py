@@ -41,6 +41,7 @@ BatchHandler = Callable[[UnitOfWork, list[Envelope]], Awaitable[None]]
 async def on_units(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     versions: dict[UUID, dict[str, Any]] = {}
     closures: list[tuple[UUID, date]] = []
+    successors: list[tuple[UUID, str | None, list[UUID]]] = []
     merges: list[tuple[UUID, UUID]] = []
     for envelope in envelopes:
         e = envelope.data
@@ -59,11 +60,13 @@ async def on_units(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
             )
         elif isinstance(e, r.UnitClosed):
             closures.append((e.unit_id, e.closed_on))
+            successors.append((e.unit_id, e.closure_kind, list(e.successor_unit_ids)))
         elif isinstance(e, r.UnitMerged):
             merges.extend((m, e.unit_id) for m in e.merged_unit_ids)
     await store.upsert_units(uow.con, list(versions.values()))
     await store.close_units(uow.con, closures)
     await store.merge_units(uow.con, merges)
+    await store.record_closures(uow.con, successors)
     # names and codes order tied units: a renamed member's blocs rank again
     await store.mark_units_dirty_all_years(uow.con, versions)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from operator import attrgetter
@@ -19,6 +19,7 @@ from uuid import UUID
 
 import asyncpg
 
+from servicekit.closures import UnitEnd
 from services.progress.domain import (
     Achievement,
     Adjustment,
@@ -585,6 +586,89 @@ async def merge_units(con: asyncpg.Connection, merges: Sequence[tuple[UUID, UUID
             """,
             [m for m, _ in merges],
             [s for _, s in merges],
+        )
+
+
+async def record_closures(
+    con: asyncpg.Connection, rows: Sequence[tuple[UUID, str | None, list[UUID]]]
+) -> None:
+    """(unit, closure kind, successors) of UnitClosed; older events carry neither."""
+    if rows:
+        await con.execute(
+            """
+            UPDATE units u SET closure_kind = x.kind,
+                successor_ids = ARRAY(SELECT jsonb_array_elements_text(x.successors)::uuid)
+            FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS x(unit_id, kind, successors)
+            WHERE u.unit_id = x.unit_id AND x.kind IS NOT NULL
+            """,
+            [u for u, _, _ in rows],
+            [k for _, k, _ in rows],
+            [json.dumps([str(s) for s in succ]) for _, _, succ in rows],
+        )
+
+
+async def unit_ends(
+    con: asyncpg.Connection, unit_ids: Iterable[UUID]
+) -> dict[UUID, tuple[UnitEnd, str]]:
+    """The closed units among `unit_ids`: their closure (a merger's successor from UnitMerged
+    when UnitClosed did not name it) and their name."""
+    rows = await con.fetch(
+        """
+        SELECT u.unit_id, u.name, u.valid_to, coalesce(u.closure_kind,
+                   CASE WHEN u.merged_into IS NULL THEN 'closed' ELSE 'merged' END) AS kind,
+               s.successor_id, s.name AS successor_name
+        FROM units u
+        LEFT JOIN LATERAL (
+            SELECT x.successor_id, x.n, su.name FROM unnest(
+                CASE WHEN cardinality(u.successor_ids) > 0 THEN u.successor_ids
+                     ELSE array_remove(ARRAY[u.merged_into], NULL) END
+            ) WITH ORDINALITY AS x(successor_id, n)
+            LEFT JOIN units su ON su.unit_id = x.successor_id
+        ) s ON true
+        WHERE u.unit_id = ANY($1::uuid[]) AND u.valid_to IS NOT NULL
+        ORDER BY u.unit_id, s.n
+        """,
+        list(set(unit_ids)),
+    )
+    out: dict[UUID, tuple[UnitEnd, str]] = {}
+    for r in rows:
+        end, name = out.get(r["unit_id"]) or (UnitEnd(r["valid_to"], r["kind"]), r["name"])
+        if r["successor_id"] is not None:
+            successor = (r["successor_id"], r["successor_name"] or str(r["successor_id"]))
+            end = replace(end, successors=(*end.successors, successor))
+        out[r["unit_id"]] = (end, name)
+    return out
+
+
+async def save_refused_reports(
+    con: asyncpg.Connection, rows: Sequence[tuple[Report, UUID, str, str]]
+) -> None:
+    """(report, campaign, reason, detail): reports of the log kept aside, never applied."""
+    if rows:
+        await con.executemany(
+            """
+            INSERT INTO refused_reports (report_id, target_id, campaign_id, unit_id, value, as_of,
+                                         reported_at, note, evidence, supersedes, reason, detail)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            ON CONFLICT (report_id) DO NOTHING
+            """,
+            [
+                (
+                    r.id,
+                    r.target_id,
+                    c,
+                    r.unit_id,
+                    r.value,
+                    r.as_of,
+                    r.reported_at,
+                    r.note,
+                    list(r.evidence),
+                    r.supersedes,
+                    why,
+                    detail,
+                )
+                for r, c, why, detail in rows
+            ],
         )
 
 

@@ -18,6 +18,7 @@ from uuid import UUID
 
 import asyncpg
 
+from servicekit.closures import UnitEnd
 from servicekit.db import advisory_key
 from servicekit.errors import Invalid
 from servicekit.vietnamese import fold, person_name_key, sort_key
@@ -805,7 +806,7 @@ async def list_campaigns(
 
 async def unit_ends(
     con: asyncpg.Connection, unit_ids: Iterable[UUID]
-) -> dict[UUID, tuple[c.UnitEnd, str]]:
+) -> dict[UUID, tuple[UnitEnd, str]]:
     """The closures of the given units, each with the unit's last name and its successors'."""
     rows = await con.fetch(
         f"""
@@ -818,7 +819,7 @@ async def unit_ends(
     )
     return {
         r["unit_id"]: (
-            c.UnitEnd(
+            UnitEnd(
                 r["closed_on"],
                 r["kind"],
                 tuple(zip(r["successor_ids"], r["successor_names"], strict=True)),

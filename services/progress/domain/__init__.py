@@ -25,7 +25,12 @@ from services.progress.domain.ratings import (
     check_rating,
     current_ratings,
 )
-from services.progress.domain.reports import check_correction, check_report, new_report
+from services.progress.domain.reports import (
+    check_correction,
+    check_report,
+    check_unit_open,
+    new_report,
+)
 from services.progress.domain.scoring import (
     Adjustment,
     Criterion,
@@ -89,6 +94,7 @@ __all__ = [
     "check_initiative",
     "check_rating",
     "check_report",
+    "check_unit_open",
     "completion",
     "current_ratings",
     "current_report",

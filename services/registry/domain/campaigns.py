@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID
 
+from servicekit.closures import UnitEnd, closed_unit_problem
 from servicekit.errors import Conflict, Invalid, Violation
 
 REGIME_2022_FROM = date(2024, 1, 1)
@@ -160,32 +161,10 @@ class Target:
         )
 
 
-@dataclass(frozen=True)
-class UnitEnd:
-    """A participating unit's closure as a target needs it: the first day it no longer exists,
-    how it ended (closed, merged, split) and who took over (id, name)."""
-
-    closed_on: date
-    kind: str = "closed"
-    successors: tuple[tuple[UUID, str], ...] = ()
-
-
-_ENDED = {"closed": "giải thể", "merged": "sáp nhập", "split": "chia tách"}
-
-
-def closed_unit_problem(end: UnitEnd, name: str, what: str) -> str:
-    """The Vietnamese sentence refusing `what` (a target, a report) of a closed unit: it names
-    the closure and who took over, so the user knows where to go instead."""
-    text = f"Đơn vị {name} đã {_ENDED.get(end.kind, 'giải thể')} từ ngày {end.closed_on:%d/%m/%Y}"
-    if end.successors:
-        text += "; đơn vị kế thừa: " + ", ".join(n for _, n in end.successors)
-    return f"{text}. Không nhận {what} từ ngày đó."
-
-
 def check_unit_open(target: Target, end: UnitEnd | None, unit_name: str) -> None:
     """A unit closed on D (its first day of not existing) takes no target due on or after D:
     its successors carry the commitments from then on."""
-    if end is None or target.deadline < end.closed_on:
+    if end is None or not end.covers(target.deadline):
         return
     detail = closed_unit_problem(end, unit_name, "chỉ tiêu có hạn")
     raise Conflict(
@@ -193,7 +172,7 @@ def check_unit_open(target: Target, end: UnitEnd | None, unit_name: str) -> None
         code="unit_closed",
         violations=[Violation("#/deadline", detail, "unit_closed")],
         closed_on=end.closed_on.isoformat(),
-        successor_unit_ids=[str(u) for u, _ in end.successors],
+        successor_unit_ids=end.successor_ids,
     )
 
 
