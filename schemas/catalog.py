@@ -91,6 +91,7 @@ TOPICS: tuple[Topic, ...] = (
         (
             p.StandingsChanged,
             p.BlocLeaderDetermined,
+            p.BlocLeaderReopened,
             p.BlocSchemeSet,
             p.BlocScoreAdjusted,
             p.BlocVotesRecorded,

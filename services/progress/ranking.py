@@ -130,7 +130,12 @@ async def determine(
     )
     if saved:
         event, eid = events.leader_determined(
-            bloc_id, year, decision.leader_unit_id, float(decision.score), decision.by_vote
+            bloc_id,
+            year,
+            decision.leader_unit_id,
+            float(decision.score),
+            decision.by_vote,
+            await store.reopenings(con, bloc_id, year),
         )
         await bus.publish(uow, event, event_id=eid)
     return decision, bool(saved)

@@ -12,7 +12,7 @@ event.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -92,6 +92,7 @@ async def on_blocs(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     formed: dict[tuple[UUID, int], dict[str, Any]] = {}
     members: dict[tuple[UUID, int], list[UUID]] = {}
     heads: dict[tuple[UUID, int], tuple[UUID, int, UUID, UUID | None]] = {}
+    formed_at: list[tuple[UUID, int, datetime]] = []
     for envelope in envelopes:
         e = envelope.data
         key = (e.bloc_id, e.year)
@@ -105,11 +106,13 @@ async def on_blocs(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
                 "scheme_ref": e.scoring_scheme_ref,
             }
             members[key] = list(e.member_unit_ids)
+            formed_at.append((e.bloc_id, e.year, envelope.time))
         elif isinstance(e, r.BlocMembershipChanged):
             members[key] = list(e.member_unit_ids)
         elif isinstance(e, r.BlocHeadElected):
             heads[key] = (e.bloc_id, e.year, e.head_unit_id, e.deputy_unit_id)
     await store.upsert_blocs(uow.con, list(formed.values()))
+    await store.set_formed_at(uow.con, formed_at)
     await store.replace_members(uow.con, members)
     await store.set_heads(uow.con, list(heads.values()))
     await store.mark_blocs_dirty(uow.con, members)
@@ -201,7 +204,8 @@ def campaigns_handler(bus: events.Bus) -> BatchHandler:
 
 async def on_standings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     """BlocLeaderDetermined is recorded as the log says (a rebuild may have determined the leader
-    itself before reading it: the log wins). Rankings are recomputed, not read back.
+    itself before reading it: the log wins), BlocLeaderReopened removes it again (the latest of
+    the two in the partition stands). Rankings are recomputed, not read back.
 
     The bloc head's entries are applied as the log has them, whether or not the year's leader
     is recorded (the entries came first): a scheme or a vote record replaces an older one only
@@ -209,16 +213,20 @@ async def on_standings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     its id. Blocs whose inputs changed are marked for recomputation."""
     con = uow.con
     leaders = {}
+    reopened = []
     schemes: dict[tuple[UUID, int], tuple] = {}
     adjustments = []
     votes: dict[tuple[UUID, int], p.BlocVotesRecorded] = {}
     for envelope in envelopes:
         e = envelope.data
         if isinstance(e, p.BlocLeaderDetermined):
-            leaders.setdefault(
-                (e.bloc_id, e.year),
-                (e.bloc_id, e.year, e.leader_unit_id, as_decimal(e.score), e.by_vote),
-            )
+            # a second determination of a year follows a reopening (the first record stands)
+            leaders[(e.bloc_id, e.year)] = (
+                e.bloc_id, e.year, e.leader_unit_id, as_decimal(e.score), e.by_vote
+            )  # fmt: skip
+        elif isinstance(e, p.BlocLeaderReopened):
+            leaders.pop((e.bloc_id, e.year), None)
+            reopened.append((e.bloc_id, e.year, e.reopened_at, e.previous_leader_unit_id, e.reason))
         elif isinstance(e, p.BlocSchemeSet):
             schemes[(e.bloc_id, e.year)] = (
                 e.bloc_id, e.year, events.scheme_of(e.scheme), e.set_at
@@ -228,6 +236,7 @@ async def on_standings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
             adjustments.append((e.adjustment_id, e.bloc_id, e.year, adjustment, e.entered_at))
         elif isinstance(e, p.BlocVotesRecorded):
             votes[(e.bloc_id, e.year)] = e  # within a partition, the later record
+    await store.reopen_leaders(con, reopened)  # before the determinations that followed them
     await store.save_leaders(con, list(leaders.values()), overwrite=True)
     dirty = await store.set_bloc_schemes(con, list(schemes.values()))
     dirty += await store.add_adjustments(con, adjustments)

@@ -1219,19 +1219,71 @@ async def save_leaders(
     return {(r["bloc_id"], r["year"]) for r in rows}
 
 
-async def undetermined_blocs(con: asyncpg.Connection, year: int) -> list[tuple[UUID, int]]:
-    """The blocs formed for `year` whose leader is not recorded yet."""
+async def set_formed_at(
+    con: asyncpg.Connection, rows: Sequence[tuple[UUID, int, datetime]]
+) -> None:
+    """(bloc, year, BlocFormed's time): the earliest stands (a re-formed year keeps its first)."""
+    if rows:
+        await con.execute(
+            """
+            UPDATE blocs b SET formed_at = least(b.formed_at, x.at)
+            FROM unnest($1::uuid[], $2::int[], $3::timestamptz[]) AS x(bloc_id, year, at)
+            WHERE b.bloc_id = x.bloc_id AND b.year = x.year
+            """,
+            *map(list, zip(*rows, strict=True)),
+        )
+
+
+async def blocs_awaiting_leader(
+    con: asyncpg.Connection, before_year: int
+) -> list[tuple[UUID, int, datetime | None]]:
+    """Blocs of years before `before_year` with no leader recorded and never reopened, with when
+    they were formed."""
     rows = await con.fetch(
         """
-        SELECT b.bloc_id, b.year FROM blocs b
-        WHERE b.year = $1 AND b.code <> ''
+        SELECT b.bloc_id, b.year, b.formed_at FROM blocs b
+        WHERE b.year < $1 AND b.code <> ''
           AND NOT EXISTS (SELECT 1 FROM bloc_leaders l
                           WHERE l.bloc_id = b.bloc_id AND l.year = b.year)
-        ORDER BY b.bloc_id
+          AND NOT EXISTS (SELECT 1 FROM bloc_leader_reopenings o
+                          WHERE o.bloc_id = b.bloc_id AND o.year = b.year)
+        ORDER BY b.year, b.bloc_id
         """,
+        before_year,
+    )
+    return [(r["bloc_id"], r["year"], r["formed_at"]) for r in rows]
+
+
+async def reopen_leaders(
+    con: asyncpg.Connection, rows: Sequence[tuple[UUID, int, datetime, UUID, str]]
+) -> None:
+    """(bloc, year, reopened_at, previous leader, reason): the leader no longer stands."""
+    if rows:
+        await con.executemany(
+            """
+            INSERT INTO bloc_leader_reopenings
+                (bloc_id, year, reopened_at, previous_leader_unit_id, reason)
+            VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
+            """,
+            rows,
+        )
+        await con.execute(
+            """
+            DELETE FROM bloc_leaders l USING unnest($1::uuid[], $2::int[]) AS x(bloc_id, year)
+            WHERE l.bloc_id = x.bloc_id AND l.year = x.year
+            """,
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+        )
+
+
+async def reopenings(con: asyncpg.Connection, bloc_id: UUID, year: int) -> int:
+    """How many times the bloc's leader for the year was reopened."""
+    return await con.fetchval(
+        "SELECT count(*) FROM bloc_leader_reopenings WHERE bloc_id = $1 AND year = $2",
+        bloc_id,
         year,
     )
-    return [(r["bloc_id"], r["year"]) for r in rows]
 
 
 # ---- reminders ---------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ from services.progress.api.models import (
     AdjustmentOut,
     CriterionOut,
     LeaderOut,
+    ReopenIn,
+    ReopenOut,
     StandingOut,
     StandingsOut,
     VotesIn,
@@ -204,8 +206,11 @@ async def put_votes(
     "/blocs/{bloc_id}/years/{year}/leader",
     response_model=LeaderOut,
     summary="Determine the year's leading unit (score, then vote) and publish it",
-    description="From the year-end review on. 409 when the score ties and no recorded vote "
-    "decides. Once determined, the leader stands and the bloc's scoring for the year closes.",
+    description="An act of the bloc head (or a province admin), from the year-end review on; "
+    "reports arriving never determine it (the scheduler does, for a year assessed live, once "
+    "its assessment closes). 409 when the score ties and no recorded vote decides. Once "
+    "determined, the leader stands and the bloc's scoring for the year closes until the province "
+    "reopens it.",
 )
 async def post_leader(
     bloc_id: UUID, year: Year, uow: RequestUnitOfWork, p: Officer, rt: Rt
@@ -217,4 +222,32 @@ async def post_leader(
         score=float(d.score) if d.score is not None else None,
         by_vote=d.by_vote,
         reason=d.reason,
+    )
+
+
+@router.post(
+    "/blocs/{bloc_id}/years/{year}/leader/reopen",
+    response_model=ReopenOut,
+    summary="Reopen a determined leader (province admin), with the reason",
+    description="The determination no longer stands (BlocLeaderReopened is published), the "
+    "bloc's scoring for the year opens again, and the leader is determined anew by an explicit "
+    "act. 409 `leader_not_determined` when there is none.",
+)
+async def reopen_leader(
+    bloc_id: UUID,
+    year: Year,
+    body: ReopenIn,
+    uow: RequestUnitOfWork,
+    _: Admin,
+    rt: Rt,
+    request: Request,
+) -> ReopenOut:
+    previous = await handlers.reopen_leader(uow, rt.bus, rt.clock, bloc_id, year, body.reason)
+    audit_object(request, f"bloc:{bloc_id}:{year}")
+    return ReopenOut(
+        bloc_id=bloc_id,
+        year=year,
+        previous_leader_unit_id=previous,
+        reason=body.reason.strip(),
+        reopened_at=rt.clock.now(),
     )

@@ -237,6 +237,19 @@ class VotesIn(In):
     """Votes (suy tôn) per member unit, as counted at the year-end review."""
 
 
+class ReopenIn(In):
+    reason: str = Field(min_length=1, max_length=1000)
+    """Why the province reopens the determined leader (a mistake found, results added late)."""
+
+
+class ReopenOut(Out):
+    bloc_id: UUID
+    year: int
+    previous_leader_unit_id: UUID
+    reason: str
+    reopened_at: datetime
+
+
 class LeaderOut(Out):
     leader_unit_id: UUID | None
     score: float | None
