@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.progress.domain import ScoringScheme
+from services.progress.domain import MergedResults, ScoringScheme
 from services.progress.domain.aggregate import VIETNAM
 from services.progress.domain.deadlines import DEFAULT_LEAD_DAYS
 
@@ -65,6 +65,10 @@ class ProgressConfig(BaseSettings):
     that day (assessed live). Before it, and for a year recorded after the fact, the leader is
     determined by an act of the bloc head or the province (POST …/leader), never by reports
     arriving."""
+    merged_results: MergedResults = "carry_over"
+    """What a bloc's year does with units merged during it (the 2025 reform): "carry_over" ranks
+    the successor with the merged units' targets and points (they are shown as merged into it),
+    "separate" ranks each on its own until the year's end. Stated in the standings."""
     default_scheme: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_SCHEME))
     """The scoring scheme of a bloc that has none of its own and no named one."""
     max_batch_reports: int = Field(default=5000, ge=1)

@@ -89,9 +89,15 @@ async def on_people(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
 
 
 async def on_blocs(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+    """Blocs, their members and heads. `bloc_members` lists every unit that was a member during
+    the year (BlocFormed sets it, joining adds to it); the dated memberships and head terms
+    (`bloc_memberships`, `bloc_heads`) follow the events in order."""
+    con = uow.con
     formed: dict[tuple[UUID, int], dict[str, Any]] = {}
     members: dict[tuple[UUID, int], list[UUID]] = {}
+    joined: list[tuple[UUID, int, UUID]] = []
     heads: dict[tuple[UUID, int], tuple[UUID, int, UUID, UUID | None]] = {}
+    terms: list[tuple[UUID, int, date, UUID, UUID | None]] = []
     formed_at: list[tuple[UUID, int, datetime]] = []
     for envelope in envelopes:
         e = envelope.data
@@ -106,16 +112,26 @@ async def on_blocs(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
                 "scheme_ref": e.scoring_scheme_ref,
             }
             members[key] = list(e.member_unit_ids)
+            joined = [j for j in joined if (j[0], j[1]) != key]
             formed_at.append((e.bloc_id, e.year, envelope.time))
+            start = e.formed_on or date(e.year, 1, 1)
+            await store.form_memberships(con, e.bloc_id, e.year, e.member_unit_ids, start)
         elif isinstance(e, r.BlocMembershipChanged):
-            members[key] = list(e.member_unit_ids)
+            joined += [(e.bloc_id, e.year, u) for u in e.member_unit_ids]
+            await store.change_memberships(
+                con, e.bloc_id, e.year, e.added_unit_ids, e.removed_unit_ids, e.effective_on
+            )
         elif isinstance(e, r.BlocHeadElected):
             heads[key] = (e.bloc_id, e.year, e.head_unit_id, e.deputy_unit_id)
-    await store.upsert_blocs(uow.con, list(formed.values()))
-    await store.set_formed_at(uow.con, formed_at)
-    await store.replace_members(uow.con, members)
-    await store.set_heads(uow.con, list(heads.values()))
-    await store.mark_blocs_dirty(uow.con, members)
+            start = e.effective_on or date(e.year, 1, 1)
+            terms.append((e.bloc_id, e.year, start, e.head_unit_id, e.deputy_unit_id))
+    await store.upsert_blocs(con, list(formed.values()))
+    await store.set_formed_at(con, formed_at)
+    await store.replace_members(con, members)
+    await store.add_members(con, joined)
+    await store.set_heads(con, list(heads.values()))
+    await store.record_heads(con, terms)
+    await store.mark_blocs_dirty(con, [*members, *{(b, y) for b, y, _ in joined}])
 
 
 # ---- registry.campaigns.v1 ---------------------------------------------------------------------

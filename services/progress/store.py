@@ -25,6 +25,7 @@ from services.progress.domain import (
     Adjustment,
     Campaign,
     Initiative,
+    Membership,
     RatingEntry,
     Report,
     ScoringScheme,
@@ -742,6 +743,108 @@ async def replace_members(
         ON CONFLICT DO NOTHING
         """,
         *map(list, zip(*rows, strict=True)),
+    )
+
+
+async def add_members(con: asyncpg.Connection, rows: Sequence[tuple[UUID, int, UUID]]) -> None:
+    """(bloc, year, unit): a unit that joined during the year; those who left stay listed (they
+    rank for the period they were members)."""
+    if rows:
+        await con.execute(
+            """
+            INSERT INTO bloc_members (bloc_id, year, unit_id)
+            SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[]) ON CONFLICT DO NOTHING
+            """,
+            *map(list, zip(*rows, strict=True)),
+        )
+
+
+async def form_memberships(
+    con: asyncpg.Connection, bloc_id: UUID, year: int, members: Sequence[UUID], formed_on: date
+) -> None:
+    """BlocFormed: the year's dated memberships start again from its members."""
+    await con.execute(
+        "DELETE FROM bloc_memberships WHERE bloc_id = $1 AND year = $2", bloc_id, year
+    )
+    await con.executemany(
+        "INSERT INTO bloc_memberships (bloc_id, year, unit_id, joined_on) VALUES ($1, $2, $3, $4)",
+        [(bloc_id, year, u, formed_on) for u in members],
+    )
+
+
+async def change_memberships(
+    con: asyncpg.Connection,
+    bloc_id: UUID,
+    year: int,
+    added: Sequence[UUID],
+    removed: Sequence[UUID],
+    day: date,
+) -> None:
+    """BlocMembershipChanged: the removed units' open memberships end on `day` (one that began
+    that day never was), the added units' begin."""
+    await con.execute(
+        """
+        DELETE FROM bloc_memberships WHERE bloc_id = $1 AND year = $2
+          AND unit_id = ANY($3::uuid[]) AND left_on IS NULL AND joined_on >= $4
+        """,
+        bloc_id, year, list(removed), day,
+    )  # fmt: skip
+    await con.execute(
+        """
+        UPDATE bloc_memberships SET left_on = $4 WHERE bloc_id = $1 AND year = $2
+          AND unit_id = ANY($3::uuid[]) AND left_on IS NULL
+        """,
+        bloc_id, year, list(removed), day,
+    )  # fmt: skip
+    await con.executemany(
+        """
+        INSERT INTO bloc_memberships (bloc_id, year, unit_id, joined_on) VALUES ($1, $2, $3, $4)
+        ON CONFLICT DO NOTHING
+        """,
+        [(bloc_id, year, u, day) for u in added],
+    )
+
+
+async def memberships(con: asyncpg.Connection, bloc_id: UUID, year: int) -> list[Membership]:
+    """The year's dated memberships; a bloc known only by its members (no dated row) has them
+    for the whole year."""
+    rows = await con.fetch(
+        """
+        SELECT unit_id, joined_on, left_on FROM bloc_memberships
+        WHERE bloc_id = $1 AND year = $2 ORDER BY joined_on, unit_id
+        """,
+        bloc_id,
+        year,
+    )
+    return [Membership(r["unit_id"], r["joined_on"], r["left_on"]) for r in rows]
+
+
+async def record_heads(
+    con: asyncpg.Connection, rows: Sequence[tuple[UUID, int, date, UUID, UUID | None]]
+) -> None:
+    """(bloc, year, first day, head, deputy): a head's term, until the next one's first day."""
+    if rows:
+        await con.executemany(
+            """
+            INSERT INTO bloc_heads (bloc_id, year, from_on, head_unit_id, deputy_unit_id)
+            VALUES ($1, $2, $3, $4, $5) ON CONFLICT (bloc_id, year, from_on) DO UPDATE
+            SET head_unit_id = EXCLUDED.head_unit_id, deputy_unit_id = EXCLUDED.deputy_unit_id
+            """,
+            rows,
+        )
+
+
+async def head_on(con: asyncpg.Connection, bloc_id: UUID, year: int, day: date) -> UUID | None:
+    """The bloc's head in office on `day` (the year's first head before any term began)."""
+    return await con.fetchval(
+        """
+        SELECT head_unit_id FROM bloc_heads WHERE bloc_id = $1 AND year = $2
+        ORDER BY (from_on <= $3) DESC, CASE WHEN from_on <= $3 THEN from_on END DESC, from_on
+        LIMIT 1
+        """,
+        bloc_id,
+        year,
+        day,
     )
 
 

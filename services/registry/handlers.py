@@ -298,13 +298,18 @@ async def change_bloc_members(
 
 
 async def elect_bloc_head(
-    uow: UnitOfWork, bloc_id: UUID, year: int, head: UUID, deputy: UUID | None
+    uow: UnitOfWork,
+    bloc_id: UUID,
+    year: int,
+    head: UUID,
+    deputy: UUID | None,
+    effective_on: date | None = None,
 ) -> b.BlocYear:
     _, by = await load_bloc_year(uow, bloc_id, year)
-    new = b.elect(by, head, deputy)
+    new = b.elect(by, head, deputy, effective_on)
     if (new.head_unit_id, new.deputy_unit_id) != (by.head_unit_id, by.deputy_unit_id):
         await store.save_bloc_year(uow.con, new)
-        await uow.publish(events.head_elected(new))
+        await uow.publish(events.head_elected(new, effective_on))
     return new
 
 

@@ -18,6 +18,7 @@ from services.progress.domain.deadlines import DueNotice, due_notices, period_of
 from services.progress.domain.decimals import as_decimal
 from services.progress.domain.errors import FieldProblem, Rejected
 from services.progress.domain.initiatives import SCOPE_OF_LEVEL, Initiative, check_initiative
+from services.progress.domain.members import Membership, MergedResults, Plan, plan_rows
 from services.progress.domain.model import Campaign, Report, Target
 from services.progress.domain.ratings import (
     RatingEntry,
@@ -74,6 +75,9 @@ __all__ = [
     "HistoryRequired",
     "Initiative",
     "LeaderDecision",
+    "Membership",
+    "MergedResults",
+    "Plan",
     "RankChange",
     "RatingEntry",
     "Rejected",
@@ -105,6 +109,7 @@ __all__ = [
     "needs_history",
     "new_report",
     "period_of",
+    "plan_rows",
     "ranking_changes",
     "rebuild",
     "reported_on_time",
