@@ -36,6 +36,7 @@ from services.progress.domain import (
     ScoringScheme,
     Standing,
     TargetState,
+    UnitStats,
     determine_leader,
     plan_rows,
     ranking_changes,
@@ -79,25 +80,30 @@ async def compute(
     for state in await store.states_of_units(con, units, bloc.year):
         by_unit[state.target.unit_id].append(state)
     names = await store.unit_names(con, units)
-    stats = []
+
+    def of(part: Part) -> UnitStats:
+        name, code = names.get(part.unit_id, (str(part.unit_id), ""))
+        counted = [s for s in by_unit.get(part.unit_id, ()) if part.counts(s.target.deadline)]
+        return unit_stats(part.unit_id, name, counted, day, code)
+
+    stats, extras = [], {}
     for row in plan.rows:
-        name, code = names.get(row.unit_id, (str(row.unit_id), ""))
-        counted = [
-            s
-            for part in row.parts
-            for s in by_unit.get(part.unit_id, ())
-            if part.counts(s.target.deadline)
-        ]
-        stats.append(unit_stats(row.unit_id, name, counted, day, code))
+        own = of(row.own)
+        counted = [s for part in row.parts for s in by_unit.get(part.unit_id, ())
+                   if part.counts(s.target.deadline)]  # fmt: skip
+        stats.append(unit_stats(row.unit_id, own.name, counted, day, own.code))
+        extras[row.unit_id] = membership_json(row, [of(part) for part in row.merged])
     adjustments = [
         replace(a, unit_id=plan.row_of.get(a.unit_id, a.unit_id))
         for a in await store.adjustments(con, bloc.bloc_id, bloc.year)
     ]
-    extras = {row.unit_id: membership_json(row, names) for row in plan.rows}
     return scheme, standings(scheme, stats, adjustments), extras
 
 
-def membership_json(row: Row, names: dict[UUID, tuple]) -> dict[str, Any]:
+def membership_json(row: Row, merged: list[UnitStats]) -> dict[str, Any]:
+    """A row's membership, and the merged units it counts with their own results (their
+    reports' completion, early finish and timeliness over their membership)."""
+
     def period(part: Part) -> dict[str, Any]:
         until = part.member_until
         return {
@@ -105,11 +111,21 @@ def membership_json(row: Row, names: dict[UUID, tuple]) -> dict[str, Any]:
             "member_until": until.isoformat() if until else None,
         }
 
-    merged = []
-    for part in row.merged:
-        name, code = names.get(part.unit_id, (str(part.unit_id), ""))
-        merged.append({"unit_id": str(part.unit_id), "name": name, "code": code, **period(part)})
-    return {**period(row.own), "merged_from": merged}
+    return {
+        **period(row.own),
+        "merged_from": [
+            {
+                "unit_id": str(part.unit_id),
+                "name": x.name,
+                "code": x.code,
+                **period(part),
+                "completion": str(x.completion),
+                "early_finish": str(x.early_finish),
+                "timeliness": str(x.timeliness),
+            }
+            for part, x in zip(row.merged, merged, strict=True)
+        ],
+    }
 
 
 async def recompute(

@@ -131,6 +131,9 @@ async def test_merged_units_are_carried_over_to_their_successor_by_default(progr
         "2025-07-01",
     )
     assert merged[str(A)]["name"] == "Xã Tân Hưng"
+    # each with its own reports' results
+    assert (merged[str(A)]["completion"], merged[str(B)]["completion"]) == (1.0, 0.5)
+    assert merged[str(A)]["early_finish"] == 1.0
     # N's row counts A's and B's reports: three targets, one at half
     completion = {c["name"]: c["value"] for c in n["criteria"]}["completion"]
     assert completion == pytest.approx(2.5 / 3, abs=1e-4)

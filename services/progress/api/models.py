@@ -208,6 +208,10 @@ class MergedUnitOut(Out):
     member_from: date
     member_until: date | None
     """Exclusive: the first day it was no longer a member."""
+    completion: float | None = None
+    early_finish: float | None = None
+    timeliness: float | None = None
+    """Its own results over its membership (shares in [0, 1]), counted in the successor's row."""
 
 
 class StandingOut(Out):
