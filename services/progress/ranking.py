@@ -73,7 +73,8 @@ async def compute(
         for u, (end, _) in ends.items()
         if end.kind == "merged" and len(end.successors) == 1
     }
-    plan = plan_rows(dated, successor_of, merged_results)
+    closed_on = {u: end.closed_on for u, (end, _) in ends.items()}
+    plan = plan_rows(dated, successor_of, merged_results, closed_on)
     if not plan.rows:
         return scheme, [], {}
     by_unit: dict[UUID, list[TargetState]] = defaultdict(list)

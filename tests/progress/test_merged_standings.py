@@ -18,6 +18,7 @@ pytestmark = pytest.mark.infra
 A, B, N, C = uid("unit:xa-a"), uid("unit:xa-b"), uid("unit:xa-n"), uid("unit:xa-c")
 BLOC, CAMPAIGN = uid("bloc:cum-1"), uid("campaign:2025")
 T_A, T_B, T_N, T_C = uid("t:a"), uid("t:b"), uid("t:n"), uid("t:c")
+T_A_YEAR = uid("t:a-year")  # set in January for the whole year, before the merger was known
 PATH = f"/blocs/{BLOC}/years/2025"
 JULY = date(2025, 7, 1)
 
@@ -71,6 +72,7 @@ def the_year() -> list:
             participating_unit_ids=[A, B, C, N],
             targets=[
                 spec(T_A, A, "Thu ngân sách 6 tháng", 100, date(2025, 6, 30)),
+                spec(T_A_YEAR, A, "Xây dựng nông thôn mới", 100, date(2025, 12, 31)),
                 spec(T_B, B, "Thu ngân sách 6 tháng", 100, date(2025, 6, 30)),
                 spec(T_C, C, "Thu ngân sách", 100, date(2025, 12, 31)),
                 spec(T_N, N, "Thu ngân sách 6 tháng cuối", 100, date(2025, 12, 31)),
@@ -103,6 +105,7 @@ async def _played(progress) -> None:
     await progress.feed(*the_year())
     for target, value, as_of in [
         (T_A, 100, "2025-05-20"),  # A met its half-year target early
+        (T_A_YEAR, 50, "2025-06-20"),  # half of its year's target before the merger
         (T_B, 50, "2025-06-30"),
         (T_C, 100, "2025-12-10"),
         (T_N, 100, "2025-11-30"),
@@ -132,11 +135,12 @@ async def test_merged_units_are_carried_over_to_their_successor_by_default(progr
     )
     assert merged[str(A)]["name"] == "Xã Tân Hưng"
     # each with its own reports' results
-    assert (merged[str(A)]["completion"], merged[str(B)]["completion"]) == (1.0, 0.5)
-    assert merged[str(A)]["early_finish"] == 1.0
-    # N's row counts A's and B's reports: three targets, one at half
+    assert (merged[str(A)]["completion"], merged[str(B)]["completion"]) == (0.75, 0.5)
+    assert merged[str(A)]["early_finish"] == 0.5
+    # N's row counts A's and B's targets and reports (A's year target, due after the merger,
+    # carried too): four targets, two at half
     completion = {c["name"]: c["value"] for c in n["criteria"]}["completion"]
-    assert completion == pytest.approx(2.5 / 3, abs=1e-4)
+    assert completion == pytest.approx(0.75, abs=1e-4)
     c = ranked[str(C)]
     assert {x["name"]: x["value"] for x in c["criteria"]}["completion"] == 1
 
@@ -154,6 +158,7 @@ async def test_merged_units_rank_separately_when_the_province_chooses_so(progres
     )
     assert all(not s["merged_from"] for s in body["ranking"])
     assert {x["name"]: x["value"] for x in ranked[str(B)]["criteria"]}["completion"] == 0.5
+    assert {x["name"]: x["value"] for x in ranked[str(A)]["criteria"]}["completion"] == 0.75
 
 
 async def test_the_bloc_head_is_dated(progress):

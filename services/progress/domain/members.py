@@ -41,6 +41,10 @@ class Part:
 
     unit_id: UUID
     periods: tuple[Membership, ...]
+    closed_while_member: bool = False
+    """The unit left the bloc because it ceased to exist (merged, split, dissolved): its targets
+    due later in the year, set before the closure, still count here (its row, or the row it is
+    carried to)."""
 
     @property
     def member_from(self) -> date:
@@ -53,6 +57,8 @@ class Part:
 
     def counts(self, deadline: date) -> bool:
         """Whether a target due on `deadline` belongs to the bloc's year through this unit."""
+        if self.closed_while_member and deadline >= self.member_from:
+            return True
         return any(m.holds(deadline) for m in self.periods)
 
 
@@ -83,12 +89,18 @@ def plan_rows(
     memberships: Sequence[Membership],
     successor_of: Mapping[UUID, UUID],
     merged_results: MergedResults = "carry_over",
+    closed_on: Mapping[UUID, date] | None = None,
 ) -> Plan:
-    """`successor_of`: the single successor of each member merged away (a merger's)."""
+    """`successor_of`: the single successor of each member merged away (a merger's);
+    `closed_on`: the closure of each member that ceased to exist."""
     periods: dict[UUID, list[Membership]] = {}
     for m in memberships:
         periods.setdefault(m.unit_id, []).append(m)
-    parts = {u: Part(u, tuple(sorted(ms, key=lambda m: m.joined_on))) for u, ms in periods.items()}
+    parts = {}
+    for u, ms in periods.items():
+        ms.sort(key=lambda m: m.joined_on)
+        last, end = ms[-1].left_on, (closed_on or {}).get(u)
+        parts[u] = Part(u, tuple(ms), last is not None and end is not None and last >= end)
     carried: dict[UUID, list[Part]] = {}
     row_of = {u: u for u in parts}
     if merged_results == "carry_over":

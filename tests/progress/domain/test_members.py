@@ -35,3 +35,12 @@ def test_separate_or_a_successor_outside_the_bloc_ranks_each_on_its_own():
     assert len(plan_rows(dated, {a: outside}).rows) == 2
     # a chain a → outside → n still reaches the member
     assert len(plan_rows(dated, {a: outside, outside: n}).rows) == 1
+
+
+def test_a_unit_closed_while_a_member_keeps_its_year_s_later_targets():
+    a, n, moved = uuid4(), uuid4(), uuid4()
+    dated = [Membership(a, JAN, JUL), Membership(moved, JAN, JUL), Membership(n, JUL)]
+    plan = plan_rows(dated, {a: n}, "separate", {a: JUL})
+    parts = {r.unit_id: r.own for r in plan.rows}
+    assert parts[a].counts(date(2025, 12, 31))  # merged away: its year's target still counts
+    assert not parts[moved].counts(date(2025, 12, 31))  # left for another bloc: not here
