@@ -236,7 +236,7 @@ async def on_standings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     for envelope in envelopes:
         e = envelope.data
         if isinstance(e, p.BlocLeaderDetermined):
-            # a second determination of a year follows a reopening (the first record stands)
+            # a later determination of the year follows a reopening: it replaces the first
             leaders[(e.bloc_id, e.year)] = (
                 e.bloc_id, e.year, e.leader_unit_id, as_decimal(e.score), e.by_vote
             )  # fmt: skip
