@@ -97,6 +97,7 @@ TOPICS: tuple[Topic, ...] = (
         (
             p.StandingsChanged,
             p.BlocLeaderDetermined,
+            p.BlocLeaderReopened,
             p.BlocSchemeSet,
             p.BlocScoreAdjusted,
             p.BlocVotesRecorded,

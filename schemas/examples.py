@@ -243,6 +243,13 @@ EXAMPLES: tuple[Event, ...] = (
     p.BlocLeaderDetermined(
         bloc_id=BLOC, year=2020, leader_unit_id=SO_TAI_CHINH, score=96.5, by_vote=True
     ),
+    p.BlocLeaderReopened(
+        bloc_id=BLOC,
+        year=2020,
+        previous_leader_unit_id=SO_TAI_CHINH,
+        reason="Kết quả của Sở Y tế được bổ sung sau khi xác định",
+        reopened_at=datetime(2021, 1, 20, 2, 0, tzinfo=UTC),
+    ),
     p.PerformanceRated(
         subject_id=PERSON,
         subject_kind="person",

@@ -166,6 +166,18 @@ class BlocLeaderDetermined(Event, owner="progress", key="bloc_id"):
     """True when the members' vote decided it (suy tôn), false when the score alone did."""
 
 
+class BlocLeaderReopened(Event, owner="progress", key="bloc_id"):
+    """The province reopened a bloc's determined leader for the year (a mistake found, late
+    results): the determination no longer stands, the bloc's scoring for the year is open again,
+    and a new BlocLeaderDetermined follows when the leader is determined anew."""
+
+    bloc_id: UUID
+    year: Year
+    previous_leader_unit_id: UUID
+    reason: Text
+    reopened_at: AwareDatetime
+
+
 # The bloc head's entries (progress.standings.v1, key bloc_id): the inputs of a bloc's ranking,
 # in the same partition as the rankings and the leader they lead to.
 
@@ -317,6 +329,7 @@ EVENTS: tuple[type[Event], ...] = (
     ReportOverdue,
     StandingsChanged,
     BlocLeaderDetermined,
+    BlocLeaderReopened,
     PerformanceRated,
     InitiativeRecognized,
     BlocSchemeSet,

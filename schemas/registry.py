@@ -15,6 +15,7 @@ from schemas.base import Event
 from schemas.types import (
     BlocKind,
     CampaignKind,
+    ClosureKind,
     Code,
     CollectiveDisciplineLevel,
     Direction,
@@ -114,6 +115,18 @@ class UnitClosed(Event, owner="registry", key="unit_id"):
     closed_on: date
     """The first day the unit no longer exists (the end of its validity, exclusive)."""
     reason: Text | None = None
+    closure_kind: ClosureKind | None = None
+    """closed (dissolved or abolished), merged or split; absent in events published before it
+    was carried."""
+    successor_unit_ids: list[UUID] = Field(default_factory=list)
+    """The unit(s) that took over: the merge's successor, or the split's successors."""
+
+    @model_validator(mode="after")
+    def _check(self) -> UnitClosed:
+        _unique(self.successor_unit_ids, "successor_unit_ids")
+        if self.unit_id in self.successor_unit_ids:
+            raise ValueError("a unit cannot succeed itself")
+        return self
 
 
 class UnitStatusChanged(Event, owner="registry", key="unit_id"):
@@ -200,10 +213,15 @@ class BlocFormed(Event, owner="registry", key="bloc_id"):
     member_unit_ids: list[UUID] = Field(min_length=1)
     scoring_scheme_ref: Code | None = None
     """The scoring scheme (thang điểm) the bloc adopted; its content is data kept by progress."""
+    formed_on: date | None = None
+    """The day the members' membership starts (within `year`); absent in events published
+    before it was carried: 1 January."""
 
     @model_validator(mode="after")
     def _check(self) -> BlocFormed:
         _unique(self.member_unit_ids, "member_unit_ids")
+        if self.formed_on is not None and self.formed_on.year != self.year:
+            raise ValueError("formed_on lies outside the bloc's year")
         return self
 
 
@@ -234,11 +252,16 @@ class BlocHeadElected(Event, owner="registry", key="bloc_id"):
     year: Year
     head_unit_id: UUID
     deputy_unit_id: UUID | None = None
+    effective_on: date | None = None
+    """The first day of this head's term within `year`; the previous head's term ends the day
+    before. Absent in events published before it was carried: the whole year."""
 
     @model_validator(mode="after")
     def _check(self) -> BlocHeadElected:
         if self.head_unit_id == self.deputy_unit_id:
             raise ValueError("the head cannot also be the deputy")
+        if self.effective_on is not None and self.effective_on.year != self.year:
+            raise ValueError("effective_on lies outside the bloc's year")
         return self
 
 

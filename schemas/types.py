@@ -76,6 +76,7 @@ DisciplineLevel = Literal[
 ]
 CollectiveDisciplineLevel = Literal["reprimand", "warning"]  # a unit's: no demotion or dismissal
 BlocKind = Literal["bloc", "cluster"]  # khối thi đua, cụm thi đua
+ClosureKind = Literal["closed", "merged", "split"]  # giải thể, sáp nhập, chia tách
 CampaignKind = Literal["regular", "special", "thematic"]  # thường xuyên, đặc biệt, chuyên đề
 Regime = Literal["2013", "2022"]  # Luật TĐKT 2003/2013 or Luật 06/2022/QH15
 Direction = Literal["higher_is_better", "lower_is_better"]

@@ -12,7 +12,7 @@ Consumed:
 - registry.campaigns.v1: CampaignLaunched (its regime overrides the date's), CampaignClosed.
 - progress.ratings.v1: PerformanceRated.
 - progress.initiatives.v1: InitiativeRecognized.
-- progress.standings.v1: BlocLeaderDetermined.
+- progress.standings.v1: BlocLeaderDetermined, BlocLeaderReopened.
 Other events of those topics are not needed here and are skipped.
 """
 
@@ -276,13 +276,28 @@ async def on_initiatives(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
 
 
 async def on_standings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+    """The year's leader as last determined; a reopening (BlocLeaderReopened) removes it until
+    it is determined again, so R09 no longer sees a bloc leader that does not stand."""
     leaders: dict[tuple[UUID, int], tuple] = {}
+    reopened: set[tuple[UUID, int]] = set()
     for envelope in envelopes:
         e = envelope.data
         if isinstance(e, p.BlocLeaderDetermined):
             leaders[(e.bloc_id, e.year)] = (
                 e.bloc_id, e.year, e.leader_unit_id, e.score, e.by_vote
             )  # fmt: skip
+        elif isinstance(e, p.BlocLeaderReopened):
+            leaders.pop((e.bloc_id, e.year), None)
+            reopened.add((e.bloc_id, e.year))
+    if reopened:
+        await uow.con.execute(
+            """
+            DELETE FROM rm_bloc_leaders l USING unnest($1::uuid[], $2::int[]) AS x(bloc_id, year)
+            WHERE l.bloc_id = x.bloc_id AND l.year = x.year
+            """,
+            [b for b, _ in reopened],
+            [y for _, y in reopened],
+        )
     if leaders:
         await uow.con.execute(
             """

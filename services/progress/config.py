@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.progress.domain import ScoringScheme
+from services.progress.domain import MergedResults, ScoringScheme
 from services.progress.domain.deadlines import DEFAULT_LEAD_DAYS
 from services.progress.domain.model import VIETNAM
 
@@ -58,7 +58,17 @@ class ProgressConfig(BaseSettings):
     """How often blocs whose inputs changed get their standings recomputed."""
     year_end_review_from: str = "12-01"
     """Month-day from which a bloc head may have the year's leader determined (bình xét cuối
-    năm); after the year, the scheduler determines those the score alone decides."""
+    năm)."""
+    assessment_closes_on: str = "01-15"
+    """Month-day of the year after, from which the year's assessment is closed: the scheduler
+    then determines the leaders the score or a recorded vote decides, of the blocs formed before
+    that day (assessed live). Before it, and for a year recorded after the fact, the leader is
+    determined by an act of the bloc head or the province (POST …/leader), never by reports
+    arriving."""
+    merged_results: MergedResults = "carry_over"
+    """What a bloc's year does with units merged during it (the 2025 reform): "carry_over" ranks
+    the successor with the merged units' targets and points (they are shown as merged into it),
+    "separate" ranks each on its own until the year's end. Stated in the standings."""
     default_scheme: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_SCHEME))
     """The scoring scheme of a bloc that has none of its own and no named one."""
     max_batch_reports: int = Field(default=5000, ge=1)
@@ -71,6 +81,10 @@ class ProgressConfig(BaseSettings):
 
     def scheme(self) -> ScoringScheme:
         return ScoringScheme.model_validate(self.default_scheme)
+
+    def assessment_closes(self, year: int) -> date:
+        month, day = (int(part) for part in self.assessment_closes_on.split("-"))
+        return date(year + 1, month, day)
 
     def review_opens(self, year: int) -> date:
         month, day = (int(part) for part in self.year_end_review_from.split("-"))

@@ -141,12 +141,29 @@ def standings_changed(
 
 
 def leader_determined(
-    bloc_id: UUID, year: int, leader: UUID, score: float, by_vote: bool
+    bloc_id: UUID, year: int, leader: UUID, score: float, by_vote: bool, round: int = 0
 ) -> tuple[p.BlocLeaderDetermined, UUID]:
+    """`round`: how many times the year's leader was reopened before; a determination after a
+    reopening is another event (the first keeps the id it always had)."""
     event = p.BlocLeaderDetermined(
         bloc_id=bloc_id, year=year, leader_unit_id=leader, score=score, by_vote=by_vote
     )
-    return event, event_id("BlocLeaderDetermined", bloc_id, year)
+    parts = (bloc_id, year, round) if round else (bloc_id, year)
+    return event, event_id("BlocLeaderDetermined", *parts)
+
+
+def leader_reopened(
+    bloc_id: UUID, year: int, previous: UUID, reason: str, at: datetime, round: int
+) -> tuple[p.BlocLeaderReopened, UUID]:
+    """`round`: this reopening's number for the bloc and year (1, 2, …)."""
+    event = p.BlocLeaderReopened(
+        bloc_id=bloc_id,
+        year=year,
+        previous_leader_unit_id=previous,
+        reason=reason,
+        reopened_at=at,
+    )
+    return event, event_id("BlocLeaderReopened", bloc_id, year, round)
 
 
 def performance_rated(e: RatingEntry) -> tuple[p.PerformanceRated, UUID]:

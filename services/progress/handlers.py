@@ -178,6 +178,33 @@ async def determine_leader(
     return decision
 
 
+async def reopen_leader(
+    uow: UnitOfWork, bus: events.Bus, clock: Clock, bloc_id: UUID, year: int, reason: str
+) -> UUID:
+    """The province reopens a determined leader, with its reason: the determination no longer
+    stands and the year's scoring is open again until the leader is determined anew (by an act:
+    the scheduler does not determine a reopened year). Returns the previous leader."""
+    bloc = await store.get_bloc_year(uow.con, bloc_id, year, lock=True)
+    if bloc is None or not bloc.code:
+        raise NotFound(f"no bloc {bloc_id} formed for {year}")
+    reason = _nfc(reason).strip()
+    if not reason:
+        raise Rejected([FieldProblem("reason", "missing", "a reopening states its reason")])
+    leader = await store.get_leader(uow.con, bloc_id, year)
+    if leader is None:
+        raise Conflict(
+            f"the {year} leader of this bloc is not determined: nothing to reopen",
+            "leader_not_determined",
+        )
+    previous, now = leader["leader_unit_id"], clock.now()
+    await store.reopen_leaders(uow.con, [(bloc_id, year, now, previous, reason)])
+    await store.mark_blocs_dirty(uow.con, [(bloc_id, year)])
+    round = await store.reopenings(uow.con, bloc_id, year)
+    event, eid = events.leader_reopened(bloc_id, year, previous, reason, now, round)
+    await bus.publish(uow, event, event_id=eid, time=now)
+    return previous
+
+
 # ---- ratings and initiatives -------------------------------------------------------------------
 
 

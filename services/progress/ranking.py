@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -30,14 +31,19 @@ from services.progress import events, store
 from services.progress.config import Clock, ProgressConfig, today
 from services.progress.domain import (
     LeaderDecision,
+    Membership,
+    MergedResults,
     ScoringScheme,
     Standing,
     TargetState,
+    UnitStats,
     determine_leader,
+    plan_rows,
     ranking_changes,
     standings,
     unit_stats,
 )
+from services.progress.domain.members import Part, Row
 from services.progress.domain.scoring import CriterionScore, ScoreBreakdown
 
 log = logging.getLogger("services.progress.ranking")
@@ -46,21 +52,81 @@ BLOCS_PER_ROUND = 500
 
 
 async def compute(
-    con: asyncpg.Connection, bloc: store.BlocYear, default: ScoringScheme, day: date
-) -> tuple[ScoringScheme, list[Standing]]:
+    con: asyncpg.Connection,
+    bloc: store.BlocYear,
+    default: ScoringScheme,
+    day: date,
+    merged_results: MergedResults = "carry_over",
+) -> tuple[ScoringScheme, list[Standing], dict[UUID, dict[str, Any]]]:
+    """The bloc's ranking for its year: every unit for the period it was a member, with its
+    targets due in that period; merged units carried to their successor or not
+    (`domain.members`). Returns too, per row, its membership and the merged units it counts
+    (stored with the ranking, shown by the standings)."""
     scheme = bloc.scheme(default)
-    if not bloc.members:
-        return scheme, []
+    dated = await store.memberships(con, bloc.bloc_id, bloc.year)
+    if not dated:  # known by its members only: the whole year
+        dated = [Membership(u, date(bloc.year, 1, 1)) for u in bloc.members]
+    units = sorted({m.unit_id for m in dated})
+    ends = await store.unit_ends(con, units)
+    successor_of = {
+        u: end.successors[0][0]
+        for u, (end, _) in ends.items()
+        if end.kind == "merged" and len(end.successors) == 1
+    }
+    closed_on = {u: end.closed_on for u, (end, _) in ends.items()}
+    plan = plan_rows(dated, successor_of, merged_results, closed_on)
+    if not plan.rows:
+        return scheme, [], {}
     by_unit: dict[UUID, list[TargetState]] = defaultdict(list)
-    for state in await store.states_of_units(con, bloc.members, bloc.year):
+    for state in await store.states_of_units(con, units, bloc.year):
         by_unit[state.target.unit_id].append(state)
-    names = await store.unit_names(con, bloc.members)
-    stats = []
-    for unit in bloc.members:
-        name, code = names.get(unit, (str(unit), ""))
-        stats.append(unit_stats(unit, name, by_unit.get(unit, []), day, code))
-    adjustments = await store.adjustments(con, bloc.bloc_id, bloc.year)
-    return scheme, standings(scheme, stats, adjustments)
+    names = await store.unit_names(con, units)
+
+    def of(part: Part) -> UnitStats:
+        name, code = names.get(part.unit_id, (str(part.unit_id), ""))
+        counted = [s for s in by_unit.get(part.unit_id, ()) if part.counts(s.target.deadline)]
+        return unit_stats(part.unit_id, name, counted, day, code)
+
+    stats, extras = [], {}
+    for row in plan.rows:
+        own = of(row.own)
+        counted = [s for part in row.parts for s in by_unit.get(part.unit_id, ())
+                   if part.counts(s.target.deadline)]  # fmt: skip
+        stats.append(unit_stats(row.unit_id, own.name, counted, day, own.code))
+        extras[row.unit_id] = membership_json(row, [of(part) for part in row.merged])
+    adjustments = [
+        replace(a, unit_id=plan.row_of.get(a.unit_id, a.unit_id))
+        for a in await store.adjustments(con, bloc.bloc_id, bloc.year)
+    ]
+    return scheme, standings(scheme, stats, adjustments), extras
+
+
+def membership_json(row: Row, merged: list[UnitStats]) -> dict[str, Any]:
+    """A row's membership, and the merged units it counts with their own results (their
+    reports' completion, early finish and timeliness over their membership)."""
+
+    def period(part: Part) -> dict[str, Any]:
+        until = part.member_until
+        return {
+            "member_from": part.member_from.isoformat(),
+            "member_until": until.isoformat() if until else None,
+        }
+
+    return {
+        **period(row.own),
+        "merged_from": [
+            {
+                "unit_id": str(part.unit_id),
+                "name": x.name,
+                "code": x.code,
+                **period(part),
+                "completion": str(x.completion),
+                "early_finish": str(x.early_finish),
+                "timeliness": str(x.timeliness),
+            }
+            for part, x in zip(row.merged, merged, strict=True)
+        ],
+    }
 
 
 async def recompute(
@@ -71,12 +137,14 @@ async def recompute(
     row = await store.lock_standings(con, bloc_id, year)
     bloc = await store.get_bloc_year(con, bloc_id, year)
     new: list[Standing] = []
+    extras: dict[UUID, dict[str, Any]] = {}
     if bloc is not None and bloc.code:
-        _, new = await compute(con, bloc, config.scheme(), day)
+        _, new, extras = await compute(con, bloc, config.scheme(), day, config.merged_results)
     old = [standing_from_json(x) for x in store.ranking_json(row["ranking"])]
     changed = bool(ranking_changes(old, new))
     version = row["version"] + 1 if changed else row["version"]
-    await store.save_standings(con, bloc_id, year, version, [to_json(s) for s in new], day)
+    rows = [to_json(s) | extras.get(s.unit_id, {}) for s in new]
+    await store.save_standings(con, bloc_id, year, version, rows, day)
     if changed:
         event, eid = events.standings_changed(bloc_id, year, version, new)
         await bus.publish(uow, event, event_id=eid)
@@ -120,7 +188,7 @@ async def determine(
             (),
             "already determined",
         ), False
-    _, ranking = await compute(con, bloc, config.scheme(), day)
+    _, ranking, _ = await compute(con, bloc, config.scheme(), day, config.merged_results)
     decision = determine_leader(ranking, await store.votes(con, bloc_id, year))
     if not decision.determined:
         return decision, False
@@ -130,7 +198,12 @@ async def determine(
     )
     if saved:
         event, eid = events.leader_determined(
-            bloc_id, year, decision.leader_unit_id, float(decision.score), decision.by_vote
+            bloc_id,
+            year,
+            decision.leader_unit_id,
+            float(decision.score),
+            decision.by_vote,
+            await store.reopenings(con, bloc_id, year),
         )
         await bus.publish(uow, event, event_id=eid)
     return decision, bool(saved)

@@ -12,7 +12,7 @@ event.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -41,6 +41,7 @@ BatchHandler = Callable[[UnitOfWork, list[Envelope]], Awaitable[None]]
 async def on_units(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     versions: dict[UUID, dict[str, Any]] = {}
     closures: list[tuple[UUID, date]] = []
+    successors: list[tuple[UUID, str | None, list[UUID]]] = []
     merges: list[tuple[UUID, UUID]] = []
     for envelope in envelopes:
         e = envelope.data
@@ -59,11 +60,13 @@ async def on_units(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
             )
         elif isinstance(e, r.UnitClosed):
             closures.append((e.unit_id, e.closed_on))
+            successors.append((e.unit_id, e.closure_kind, list(e.successor_unit_ids)))
         elif isinstance(e, r.UnitMerged):
             merges.extend((m, e.unit_id) for m in e.merged_unit_ids)
     await store.upsert_units(uow.con, list(versions.values()))
     await store.close_units(uow.con, closures)
     await store.merge_units(uow.con, merges)
+    await store.record_closures(uow.con, successors)
     # names and codes order tied units: a renamed member's blocs rank again
     await store.mark_units_dirty_all_years(uow.con, versions)
 
@@ -86,9 +89,16 @@ async def on_people(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
 
 
 async def on_blocs(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+    """Blocs, their members and heads. `bloc_members` lists every unit that was a member during
+    the year (BlocFormed sets it, joining adds to it); the dated memberships and head terms
+    (`bloc_memberships`, `bloc_heads`) follow the events in order."""
+    con = uow.con
     formed: dict[tuple[UUID, int], dict[str, Any]] = {}
     members: dict[tuple[UUID, int], list[UUID]] = {}
+    joined: list[tuple[UUID, int, UUID]] = []
     heads: dict[tuple[UUID, int], tuple[UUID, int, UUID, UUID | None]] = {}
+    terms: list[tuple[UUID, int, date, UUID, UUID | None]] = []
+    formed_at: list[tuple[UUID, int, datetime]] = []
     for envelope in envelopes:
         e = envelope.data
         key = (e.bloc_id, e.year)
@@ -102,14 +112,26 @@ async def on_blocs(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
                 "scheme_ref": e.scoring_scheme_ref,
             }
             members[key] = list(e.member_unit_ids)
+            joined = [j for j in joined if (j[0], j[1]) != key]
+            formed_at.append((e.bloc_id, e.year, envelope.time))
+            start = e.formed_on or date(e.year, 1, 1)
+            await store.form_memberships(con, e.bloc_id, e.year, e.member_unit_ids, start)
         elif isinstance(e, r.BlocMembershipChanged):
-            members[key] = list(e.member_unit_ids)
+            joined += [(e.bloc_id, e.year, u) for u in e.member_unit_ids]
+            await store.change_memberships(
+                con, e.bloc_id, e.year, e.added_unit_ids, e.removed_unit_ids, e.effective_on
+            )
         elif isinstance(e, r.BlocHeadElected):
             heads[key] = (e.bloc_id, e.year, e.head_unit_id, e.deputy_unit_id)
-    await store.upsert_blocs(uow.con, list(formed.values()))
-    await store.replace_members(uow.con, members)
-    await store.set_heads(uow.con, list(heads.values()))
-    await store.mark_blocs_dirty(uow.con, members)
+            start = e.effective_on or date(e.year, 1, 1)
+            terms.append((e.bloc_id, e.year, start, e.head_unit_id, e.deputy_unit_id))
+    await store.upsert_blocs(con, list(formed.values()))
+    await store.set_formed_at(con, formed_at)
+    await store.replace_members(con, members)
+    await store.add_members(con, joined)
+    await store.set_heads(con, list(heads.values()))
+    await store.record_heads(con, terms)
+    await store.mark_blocs_dirty(con, [*members, *{(b, y) for b, y, _ in joined}])
 
 
 # ---- registry.campaigns.v1 ---------------------------------------------------------------------
@@ -198,7 +220,8 @@ def campaigns_handler(bus: events.Bus) -> BatchHandler:
 
 async def on_standings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     """BlocLeaderDetermined is recorded as the log says (a rebuild may have determined the leader
-    itself before reading it: the log wins). Rankings are recomputed, not read back.
+    itself before reading it: the log wins), BlocLeaderReopened removes it again (the latest of
+    the two in the partition stands). Rankings are recomputed, not read back.
 
     The bloc head's entries are applied as the log has them, whether or not the year's leader
     is recorded (the entries came first): a scheme or a vote record replaces an older one only
@@ -206,16 +229,20 @@ async def on_standings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     its id. Blocs whose inputs changed are marked for recomputation."""
     con = uow.con
     leaders = {}
+    reopened = []
     schemes: dict[tuple[UUID, int], tuple] = {}
     adjustments = []
     votes: dict[tuple[UUID, int], p.BlocVotesRecorded] = {}
     for envelope in envelopes:
         e = envelope.data
         if isinstance(e, p.BlocLeaderDetermined):
-            leaders.setdefault(
-                (e.bloc_id, e.year),
-                (e.bloc_id, e.year, e.leader_unit_id, as_decimal(e.score), e.by_vote),
-            )
+            # a later determination of the year follows a reopening: it replaces the first
+            leaders[(e.bloc_id, e.year)] = (
+                e.bloc_id, e.year, e.leader_unit_id, as_decimal(e.score), e.by_vote
+            )  # fmt: skip
+        elif isinstance(e, p.BlocLeaderReopened):
+            leaders.pop((e.bloc_id, e.year), None)
+            reopened.append((e.bloc_id, e.year, e.reopened_at, e.previous_leader_unit_id, e.reason))
         elif isinstance(e, p.BlocSchemeSet):
             schemes[(e.bloc_id, e.year)] = (
                 e.bloc_id, e.year, events.scheme_of(e.scheme), e.set_at
@@ -225,6 +252,7 @@ async def on_standings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
             adjustments.append((e.adjustment_id, e.bloc_id, e.year, adjustment, e.entered_at))
         elif isinstance(e, p.BlocVotesRecorded):
             votes[(e.bloc_id, e.year)] = e  # within a partition, the later record
+    await store.reopen_leaders(con, reopened)  # before the determinations that followed them
     await store.save_leaders(con, list(leaders.values()), overwrite=True)
     dirty = await store.set_bloc_schemes(con, list(schemes.values()))
     dirty += await store.add_adjustments(con, adjustments)

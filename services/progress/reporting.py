@@ -50,6 +50,7 @@ from services.progress.domain import (
     TargetState,
     apply_report,
     as_decimal,
+    check_unit_open,
     needs_history,
     new_report,
 )
@@ -136,6 +137,7 @@ async def check(
     corrected = [i.supersedes for i in inputs if i.supersedes is not None]
     originals = {r: await store.get_report(con, r) for r in set(corrected)}
     superseded = await store.superseded(con, corrected) if corrected else set()
+    ends = await store.unit_ends(con, {x.target.unit_id for x in loaded.values()})
     states = {tid: x.state for tid, x in loaded.items()}
     accepted: list[tuple[Report, UUID]] = []
     outcomes: list[Outcome] = []
@@ -161,6 +163,7 @@ async def check(
                 submitted_on=item.submitted_on,
                 original=originals.get(item.supersedes) if item.supersedes else None,
                 already_superseded=item.supersedes in superseded,
+                unit_end=ends.get(target.unit_id) if target else None,
             )
         except Rejected as e:
             outcomes.append(Outcome(problems=e.problems))
@@ -268,6 +271,14 @@ async def ingest(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
             notices.append((e.target_id, "due_soon", e.period))
         elif isinstance(e, p.ReportOverdue):
             notices.append((e.target_id, "overdue", e.period))
+    if reports:
+        reports, refused = await _set_aside_closed(con, reports)
+        # an achievement by a report set aside never stands (its retraction changes nothing)
+        last_word = {
+            t: (stands, a)
+            for t, (stands, a) in last_word.items()
+            if not (stands and a.report_id in refused)
+        }
     await store.lock_for_update(con, (r.target_id for r, _ in reports))  # in id order
     corrected = {r.target_id for r, _ in reports if r.supersedes is not None}
     done = await store.insert_and_advance(con, reports, held_back=corrected)
@@ -282,6 +293,29 @@ async def ingest(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
         dirty |= {(a.unit_id, a.deadline.year) for _, a in words}
     await store.mark_units_dirty(con, dirty)
     await store.record_notices(con, notices)
+
+
+async def _set_aside_closed(
+    con: asyncpg.Connection, reports: list[tuple[Report, UUID]]
+) -> tuple[list[tuple[Report, UUID]], set[UUID]]:
+    """Reports of the log dated on or after their unit's closure are stored as refused
+    (`refused_reports`, with the reason) and applied to nothing: no completion, no early finish.
+    The HTTP path refuses them outright; the log holds one only when the registry recorded the
+    closure after the report was accepted (closures are often recorded after the fact). Not
+    dead-lettered: the event is valid and the log's own, and a rebuild keeps it the same way.
+    Returns the others and the ids set aside."""
+    ends = await store.unit_ends(con, {r.unit_id for r, _ in reports})
+    if not ends:
+        return reports, set()
+    kept, refused = [], []
+    for report, campaign_id in reports:
+        problems = check_unit_open(report.as_of, ends.get(report.unit_id))
+        if problems:
+            refused.append((report, campaign_id, problems[0].code, problems[0].message))
+        else:
+            kept.append((report, campaign_id))
+    await store.save_refused_reports(con, refused)
+    return kept, {r.id for r, *_ in refused}
 
 
 async def _apply_one_by_one(con: asyncpg.Connection, fresh: list[Report]) -> set[tuple[UUID, int]]:

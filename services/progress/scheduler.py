@@ -7,9 +7,12 @@
   published, so two instances running at once send each notice once.
 - **the day's standings**: when the day changes, every bloc of this year and last is marked for
   recomputing (timeliness counts deadlines passed).
-- **year-end leaders**: once a year is over, each bloc of that year (the year just ended only)
-  whose leader is decided — by the score alone, or by the vote the bloc head recorded — gets its
-  BlocLeaderDetermined. A tie without a deciding vote waits for the bloc head.
+- **leaders at the close of the year's assessment** (`assessment_closes_on`, default 15 January
+  of the year after): each bloc of such a year formed before that day, not reopened, whose
+  leader is decided — by the score alone, or by the vote the bloc head recorded — gets its
+  BlocLeaderDetermined. A tie without a deciding vote, a year recorded after the fact (its bloc
+  formed after the closing day) and a reopened year wait for the bloc head's or the province's
+  act; reports arriving never determine a leader.
 - **standings** (every `standings_interval_seconds`): `ranking.recompute_dirty`.
 
 "Today" comes from the injected clock. A target is overdue when no report dated on or before its
@@ -90,9 +93,17 @@ async def send_reminders(
 async def determine_year_end_leaders(
     pool: asyncpg.Pool, bus: events.Bus, config: ProgressConfig, day: date
 ) -> int:
-    """Leaders of last year's blocs that the score or a recorded vote decides."""
+    """Leaders the score or a recorded vote decides, of the blocs whose year's assessment has
+    closed (`assessment_closes`) and that were formed before it closed: assessed live. A year
+    recorded after the fact, or reopened, waits for an explicit act."""
     async with UnitOfWork(pool, source=events.SOURCE) as uow:
-        pending = await store.undetermined_blocs(uow.con, year=day.year - 1)
+        pending = [
+            (bloc_id, year)
+            for bloc_id, year, formed_at in await store.blocs_awaiting_leader(uow.con, day.year)
+            if day >= config.assessment_closes(year)
+            and formed_at is not None
+            and formed_at.astimezone(VIETNAM).date() < config.assessment_closes(year)
+        ]
         done = 0
         for bloc_id, year in pending:
             decision, recorded = await ranking.determine(uow, bus, config, bloc_id, year, day)

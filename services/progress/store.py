@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from operator import attrgetter
@@ -19,11 +19,13 @@ from uuid import UUID
 
 import asyncpg
 
+from servicekit.closures import UnitEnd
 from services.progress.domain import (
     Achievement,
     Adjustment,
     Campaign,
     Initiative,
+    Membership,
     RatingEntry,
     Report,
     ScoringScheme,
@@ -625,6 +627,89 @@ async def merge_units(con: asyncpg.Connection, merges: Sequence[tuple[UUID, UUID
         )
 
 
+async def record_closures(
+    con: asyncpg.Connection, rows: Sequence[tuple[UUID, str | None, list[UUID]]]
+) -> None:
+    """(unit, closure kind, successors) of UnitClosed; older events carry neither."""
+    if rows:
+        await con.execute(
+            """
+            UPDATE units u SET closure_kind = x.kind,
+                successor_ids = ARRAY(SELECT jsonb_array_elements_text(x.successors)::uuid)
+            FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS x(unit_id, kind, successors)
+            WHERE u.unit_id = x.unit_id AND x.kind IS NOT NULL
+            """,
+            [u for u, _, _ in rows],
+            [k for _, k, _ in rows],
+            [json.dumps([str(s) for s in succ]) for _, _, succ in rows],
+        )
+
+
+async def unit_ends(
+    con: asyncpg.Connection, unit_ids: Iterable[UUID]
+) -> dict[UUID, tuple[UnitEnd, str]]:
+    """The closed units among `unit_ids`: their closure (a merger's successor from UnitMerged
+    when UnitClosed did not name it) and their name."""
+    rows = await con.fetch(
+        """
+        SELECT u.unit_id, u.name, u.valid_to, coalesce(u.closure_kind,
+                   CASE WHEN u.merged_into IS NULL THEN 'closed' ELSE 'merged' END) AS kind,
+               s.successor_id, s.name AS successor_name
+        FROM units u
+        LEFT JOIN LATERAL (
+            SELECT x.successor_id, x.n, su.name FROM unnest(
+                CASE WHEN cardinality(u.successor_ids) > 0 THEN u.successor_ids
+                     ELSE array_remove(ARRAY[u.merged_into], NULL) END
+            ) WITH ORDINALITY AS x(successor_id, n)
+            LEFT JOIN units su ON su.unit_id = x.successor_id
+        ) s ON true
+        WHERE u.unit_id = ANY($1::uuid[]) AND u.valid_to IS NOT NULL
+        ORDER BY u.unit_id, s.n
+        """,
+        list(set(unit_ids)),
+    )
+    out: dict[UUID, tuple[UnitEnd, str]] = {}
+    for r in rows:
+        end, name = out.get(r["unit_id"]) or (UnitEnd(r["valid_to"], r["kind"]), r["name"])
+        if r["successor_id"] is not None:
+            successor = (r["successor_id"], r["successor_name"] or str(r["successor_id"]))
+            end = replace(end, successors=(*end.successors, successor))
+        out[r["unit_id"]] = (end, name)
+    return out
+
+
+async def save_refused_reports(
+    con: asyncpg.Connection, rows: Sequence[tuple[Report, UUID, str, str]]
+) -> None:
+    """(report, campaign, reason, detail): reports of the log kept aside, never applied."""
+    if rows:
+        await con.executemany(
+            """
+            INSERT INTO refused_reports (report_id, target_id, campaign_id, unit_id, value, as_of,
+                                         reported_at, note, evidence, supersedes, reason, detail)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            ON CONFLICT (report_id) DO NOTHING
+            """,
+            [
+                (
+                    r.id,
+                    r.target_id,
+                    c,
+                    r.unit_id,
+                    r.value,
+                    r.as_of,
+                    r.reported_at,
+                    r.note,
+                    list(r.evidence),
+                    r.supersedes,
+                    why,
+                    detail,
+                )
+                for r, c, why, detail in rows
+            ],
+        )
+
+
 async def upsert_people(con: asyncpg.Connection, rows: Sequence[tuple[UUID, UUID, date]]) -> None:
     """(person, unit, valid_from): the version in force from the latest valid_from wins."""
     if rows:
@@ -695,6 +780,108 @@ async def replace_members(
         ON CONFLICT DO NOTHING
         """,
         *map(list, zip(*rows, strict=True)),
+    )
+
+
+async def add_members(con: asyncpg.Connection, rows: Sequence[tuple[UUID, int, UUID]]) -> None:
+    """(bloc, year, unit): a unit that joined during the year; those who left stay listed (they
+    rank for the period they were members)."""
+    if rows:
+        await con.execute(
+            """
+            INSERT INTO bloc_members (bloc_id, year, unit_id)
+            SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[]) ON CONFLICT DO NOTHING
+            """,
+            *map(list, zip(*rows, strict=True)),
+        )
+
+
+async def form_memberships(
+    con: asyncpg.Connection, bloc_id: UUID, year: int, members: Sequence[UUID], formed_on: date
+) -> None:
+    """BlocFormed: the year's dated memberships start again from its members."""
+    await con.execute(
+        "DELETE FROM bloc_memberships WHERE bloc_id = $1 AND year = $2", bloc_id, year
+    )
+    await con.executemany(
+        "INSERT INTO bloc_memberships (bloc_id, year, unit_id, joined_on) VALUES ($1, $2, $3, $4)",
+        [(bloc_id, year, u, formed_on) for u in members],
+    )
+
+
+async def change_memberships(
+    con: asyncpg.Connection,
+    bloc_id: UUID,
+    year: int,
+    added: Sequence[UUID],
+    removed: Sequence[UUID],
+    day: date,
+) -> None:
+    """BlocMembershipChanged: the removed units' open memberships end on `day` (one that began
+    that day never was), the added units' begin."""
+    await con.execute(
+        """
+        DELETE FROM bloc_memberships WHERE bloc_id = $1 AND year = $2
+          AND unit_id = ANY($3::uuid[]) AND left_on IS NULL AND joined_on >= $4
+        """,
+        bloc_id, year, list(removed), day,
+    )  # fmt: skip
+    await con.execute(
+        """
+        UPDATE bloc_memberships SET left_on = $4 WHERE bloc_id = $1 AND year = $2
+          AND unit_id = ANY($3::uuid[]) AND left_on IS NULL
+        """,
+        bloc_id, year, list(removed), day,
+    )  # fmt: skip
+    await con.executemany(
+        """
+        INSERT INTO bloc_memberships (bloc_id, year, unit_id, joined_on) VALUES ($1, $2, $3, $4)
+        ON CONFLICT DO NOTHING
+        """,
+        [(bloc_id, year, u, day) for u in added],
+    )
+
+
+async def memberships(con: asyncpg.Connection, bloc_id: UUID, year: int) -> list[Membership]:
+    """The year's dated memberships; a bloc known only by its members (no dated row) has them
+    for the whole year."""
+    rows = await con.fetch(
+        """
+        SELECT unit_id, joined_on, left_on FROM bloc_memberships
+        WHERE bloc_id = $1 AND year = $2 ORDER BY joined_on, unit_id
+        """,
+        bloc_id,
+        year,
+    )
+    return [Membership(r["unit_id"], r["joined_on"], r["left_on"]) for r in rows]
+
+
+async def record_heads(
+    con: asyncpg.Connection, rows: Sequence[tuple[UUID, int, date, UUID, UUID | None]]
+) -> None:
+    """(bloc, year, first day, head, deputy): a head's term, until the next one's first day."""
+    if rows:
+        await con.executemany(
+            """
+            INSERT INTO bloc_heads (bloc_id, year, from_on, head_unit_id, deputy_unit_id)
+            VALUES ($1, $2, $3, $4, $5) ON CONFLICT (bloc_id, year, from_on) DO UPDATE
+            SET head_unit_id = EXCLUDED.head_unit_id, deputy_unit_id = EXCLUDED.deputy_unit_id
+            """,
+            rows,
+        )
+
+
+async def head_on(con: asyncpg.Connection, bloc_id: UUID, year: int, day: date) -> UUID | None:
+    """The bloc's head in office on `day` (the year's first head before any term began)."""
+    return await con.fetchval(
+        """
+        SELECT head_unit_id FROM bloc_heads WHERE bloc_id = $1 AND year = $2
+        ORDER BY (from_on <= $3) DESC, CASE WHEN from_on <= $3 THEN from_on END DESC, from_on
+        LIMIT 1
+        """,
+        bloc_id,
+        year,
+        day,
     )
 
 
@@ -1172,19 +1359,71 @@ async def save_leaders(
     return {(r["bloc_id"], r["year"]) for r in rows}
 
 
-async def undetermined_blocs(con: asyncpg.Connection, year: int) -> list[tuple[UUID, int]]:
-    """The blocs formed for `year` whose leader is not recorded yet."""
+async def set_formed_at(
+    con: asyncpg.Connection, rows: Sequence[tuple[UUID, int, datetime]]
+) -> None:
+    """(bloc, year, BlocFormed's time): the earliest stands (a re-formed year keeps its first)."""
+    if rows:
+        await con.execute(
+            """
+            UPDATE blocs b SET formed_at = least(b.formed_at, x.at)
+            FROM unnest($1::uuid[], $2::int[], $3::timestamptz[]) AS x(bloc_id, year, at)
+            WHERE b.bloc_id = x.bloc_id AND b.year = x.year
+            """,
+            *map(list, zip(*rows, strict=True)),
+        )
+
+
+async def blocs_awaiting_leader(
+    con: asyncpg.Connection, before_year: int
+) -> list[tuple[UUID, int, datetime | None]]:
+    """Blocs of years before `before_year` with no leader recorded and never reopened, with when
+    they were formed."""
     rows = await con.fetch(
         """
-        SELECT b.bloc_id, b.year FROM blocs b
-        WHERE b.year = $1 AND b.code <> ''
+        SELECT b.bloc_id, b.year, b.formed_at FROM blocs b
+        WHERE b.year < $1 AND b.code <> ''
           AND NOT EXISTS (SELECT 1 FROM bloc_leaders l
                           WHERE l.bloc_id = b.bloc_id AND l.year = b.year)
-        ORDER BY b.bloc_id
+          AND NOT EXISTS (SELECT 1 FROM bloc_leader_reopenings o
+                          WHERE o.bloc_id = b.bloc_id AND o.year = b.year)
+        ORDER BY b.year, b.bloc_id
         """,
+        before_year,
+    )
+    return [(r["bloc_id"], r["year"], r["formed_at"]) for r in rows]
+
+
+async def reopen_leaders(
+    con: asyncpg.Connection, rows: Sequence[tuple[UUID, int, datetime, UUID, str]]
+) -> None:
+    """(bloc, year, reopened_at, previous leader, reason): the leader no longer stands."""
+    if rows:
+        await con.executemany(
+            """
+            INSERT INTO bloc_leader_reopenings
+                (bloc_id, year, reopened_at, previous_leader_unit_id, reason)
+            VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
+            """,
+            rows,
+        )
+        await con.execute(
+            """
+            DELETE FROM bloc_leaders l USING unnest($1::uuid[], $2::int[]) AS x(bloc_id, year)
+            WHERE l.bloc_id = x.bloc_id AND l.year = x.year
+            """,
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+        )
+
+
+async def reopenings(con: asyncpg.Connection, bloc_id: UUID, year: int) -> int:
+    """How many times the bloc's leader for the year was reopened."""
+    return await con.fetchval(
+        "SELECT count(*) FROM bloc_leader_reopenings WHERE bloc_id = $1 AND year = $2",
+        bloc_id,
         year,
     )
-    return [(r["bloc_id"], r["year"]) for r in rows]
 
 
 # ---- reminders ---------------------------------------------------------------------------------

@@ -56,6 +56,8 @@ def unit_events(facts: list[u.Fact]) -> list[Event]:
                     unit_id=f.closure.unit_id,
                     closed_on=f.closure.closed_on,
                     reason=f.closure.reason,
+                    closure_kind=f.closure.kind,
+                    successor_unit_ids=list(f.closure.successor_ids),
                 )
             )
         elif isinstance(f, u.Merged):
@@ -118,6 +120,7 @@ def bloc_formed(bloc: b.Bloc, by: b.BlocYear) -> r.BlocFormed:
         kind=bloc.kind,
         member_unit_ids=by.members_on(by.formed_on),
         scoring_scheme_ref=by.scoring_scheme_ref,
+        formed_on=by.formed_on,
     )
 
 
@@ -134,13 +137,15 @@ def membership_changed(
     )
 
 
-def head_elected(by: b.BlocYear) -> r.BlocHeadElected:
+def head_elected(by: b.BlocYear, effective_on: date | None = None) -> r.BlocHeadElected:
+    """`effective_on`: the first day of the term; the bloc's formation when not given."""
     assert by.head_unit_id is not None
     return r.BlocHeadElected(
         bloc_id=by.bloc_id,
         year=by.year,
         head_unit_id=by.head_unit_id,
         deputy_unit_id=by.deputy_unit_id,
+        effective_on=effective_on or by.formed_on,
     )
 
 

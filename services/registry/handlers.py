@@ -298,13 +298,18 @@ async def change_bloc_members(
 
 
 async def elect_bloc_head(
-    uow: UnitOfWork, bloc_id: UUID, year: int, head: UUID, deputy: UUID | None
+    uow: UnitOfWork,
+    bloc_id: UUID,
+    year: int,
+    head: UUID,
+    deputy: UUID | None,
+    effective_on: date | None = None,
 ) -> b.BlocYear:
     _, by = await load_bloc_year(uow, bloc_id, year)
-    new = b.elect(by, head, deputy)
+    new = b.elect(by, head, deputy, effective_on)
     if (new.head_unit_id, new.deputy_unit_id) != (by.head_unit_id, by.deputy_unit_id):
         await store.save_bloc_year(uow.con, new)
-        await uow.publish(events.head_elected(new))
+        await uow.publish(events.head_elected(new, effective_on))
     return new
 
 
@@ -381,6 +386,12 @@ async def readiness(uow: UnitOfWork, x: c.Campaign) -> tuple[list[Violation], di
                     "not_participant",
                 )
             )
+    ends = await store.unit_ends(uow.con, (t.unit_id for t in targets))
+    for t in (t for t in targets if t.unit_id in ends):
+        try:
+            c.check_unit_open(t, *ends[t.unit_id])
+        except Conflict as e:
+            problems.append(Violation("#/targets", e.detail, e.code))
     return problems, participants
 
 
@@ -412,9 +423,10 @@ async def assign_targets(
     x = await load_campaign(uow, campaign_id, lock=True)
     participants, _ = await store.participants(uow.con, x)
     existing = await store.targets_of(uow.con, campaign_id)
+    ends = await store.unit_ends(uow.con, (t.unit_id for t in targets))
     out = []
     for t in targets:
-        t = c.assign(x, replace(t, campaign_id=campaign_id), set(participants), existing)
+        t = c.assign(x, replace(t, campaign_id=campaign_id), set(participants), existing, ends)
         existing.append(t)
         out.append(t)
     await store.save_targets(uow.con, out, record_revision=x.state == "launched")
@@ -434,7 +446,8 @@ async def revise_target(
     assert t is not None
     participants, _ = await store.participants(uow.con, x)
     existing = await store.targets_of(uow.con, x.campaign_id, t.unit_id)
-    new = c.revise(x, t, set(participants), existing, reason=reason, **changes)
+    ends = await store.unit_ends(uow.con, [t.unit_id])
+    new = c.revise(x, t, set(participants), existing, reason=reason, ends=ends, **changes)
     if new is None:
         return t, False
     await store.save_targets(uow.con, [new], record_revision=x.state == "launched")

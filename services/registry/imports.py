@@ -126,6 +126,9 @@ class MembershipRow(Row):
         BeforeValidator(lambda v: choice(_ROLES)(v) or "member"),
     ] = "member"
     joined_on: OptDateCell = None
+    left_on: OptDateCell = None
+    """Exclusive: the first day no longer a member. Exported for the members who left during
+    the year; on import only as exported (unchanged), a leaving is recorded through the API."""
     scoring_scheme_ref: Annotated[Code | None, BeforeValidator(blank_to_none)] = None
 
 
@@ -187,6 +190,7 @@ ALIASES: dict[str, dict[str, str]] = {
         "ma_don_vi": "unit_code",
         "vai_tro": "role",
         "ngay_tham_gia": "joined_on",
+        "ngay_roi_khoi": "left_on",
     },
     "targets": {
         "ma_dot_thi_dua": "campaign_code",
@@ -556,6 +560,22 @@ async def _memberships(
                 )
                 continue
             seen[unit_id] = n
+            if r.left_on is not None:
+                if by is not None and any(
+                    (m.unit_id, m.joined_on, m.left_on) == (unit_id, day, r.left_on)
+                    for m in by.memberships
+                ):
+                    report.unchanged += 1
+                else:
+                    report.errors.append(
+                        RowError(
+                            n,
+                            "left_on",
+                            "a unit leaving a bloc is recorded through the API "
+                            "(the bloc's members), not imported",
+                        )
+                    )
+                continue
             if unit_id in current:
                 held = {
                     "member": True,
@@ -687,6 +707,7 @@ async def _targets(
 ) -> None:
     # no tree lock: campaign rows are locked first, as the launch does (one lock order)
     tree = await store.load_tree(uow.con)
+    ends = await store.unit_ends(uow.con, tree.closures)
     campaigns: dict[str, tuple[c.Campaign, set[UUID], list[c.Target]] | None] = {}
     new: dict[UUID, list[c.Target]] = {}
     for n, r in rows:
@@ -743,7 +764,7 @@ async def _targets(
                 )
             continue
         try:
-            t = c.assign(x, t, participants, existing)
+            t = c.assign(x, t, participants, existing, ends)
         except DomainError as e:
             if e.code == "duplicate":
                 report.errors.append(RowError(n, "name", "the same target is on another row"))
@@ -795,14 +816,16 @@ async def export_rows(
         )
         return [list(r.values()) for r in rows]
     if kind == "bloc-memberships":
+        # every member of the year, with the dates of its membership (those who left too)
         rows = await con.fetch(
             "SELECT bl.code, bl.name, bl.kind, y.year, u.code AS unit_code,"
-            " CASE WHEN y.head_unit_id = m.unit_id THEN 'head'"
+            " CASE WHEN m.left_on IS NOT NULL THEN 'member'"
+            " WHEN y.head_unit_id = m.unit_id THEN 'head'"
             " WHEN y.deputy_unit_id = m.unit_id THEN 'deputy' ELSE 'member' END,"
-            " m.joined_on, y.scoring_scheme_ref FROM bloc_members m"
+            " m.joined_on, m.left_on, y.scoring_scheme_ref FROM bloc_members m"
             " JOIN bloc_years y ON y.bloc_id = m.bloc_id AND y.year = m.year"
             " JOIN blocs bl ON bl.id = m.bloc_id JOIN units u ON u.id = m.unit_id"
-            " WHERE m.year = $1 AND m.left_on IS NULL ORDER BY bl.code, m.joined_on, u.code",
+            " WHERE m.year = $1 ORDER BY bl.code, m.joined_on, u.code",
             year or as_of.year,
         )
         return [list(r.values()) for r in rows]

@@ -18,6 +18,7 @@ from uuid import UUID
 
 import asyncpg
 
+from servicekit.closures import UnitEnd
 from servicekit.db import advisory_key
 from servicekit.errors import Invalid
 from servicekit.vietnamese import fold, person_name_key, sort_key
@@ -810,6 +811,37 @@ async def list_campaigns(
         cursor=cursor,
         dates=sort.lstrip("-") == "start",
     )
+
+
+async def unit_ends(
+    con: asyncpg.Connection, unit_ids: Iterable[UUID]
+) -> dict[UUID, tuple[UnitEnd, str]]:
+    """The closures of the given units, each with the unit's last name and its successors'."""
+    rows = await con.fetch(
+        f"""
+        SELECT c.unit_id, c.closed_on, c.kind, c.successor_ids,
+               ({_LAST_NAME % "c.unit_id"}) AS name,
+               ARRAY(SELECT ({_LAST_NAME % "s"}) FROM unnest(c.successor_ids) s) AS successor_names
+        FROM unit_closures c WHERE c.unit_id = ANY($1::uuid[])
+        """,
+        sorted(set(unit_ids)),
+    )
+    return {
+        r["unit_id"]: (
+            UnitEnd(
+                r["closed_on"],
+                r["kind"],
+                tuple(zip(r["successor_ids"], r["successor_names"], strict=True)),
+            ),
+            r["name"],
+        )
+        for r in rows
+    }
+
+
+_LAST_NAME = (
+    "SELECT v.name FROM unit_versions v WHERE v.unit_id = %s ORDER BY v.valid_from DESC LIMIT 1"
+)
 
 
 async def participants(

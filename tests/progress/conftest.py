@@ -86,6 +86,15 @@ class Progress:
             for topic, envelopes in by_topic.items():
                 await handlers[topic](uow, envelopes)
 
+    async def feed_at(self, time: datetime, *events: Event) -> None:
+        """`feed`, the events published at `time` (what a bloc's formation time is read from)."""
+        await self.feed_envelopes(
+            [
+                from_message(m.value, m.headers)
+                for m in (to_message(e, source=f"/thidua/{e.owner}", time=time) for e in events)
+            ]
+        )
+
     async def feed_envelopes(self, envelopes: list[Envelope]) -> None:
         handlers = readmodel.handlers(self.app.state.progress.bus)
         by_topic: dict[str, list[Envelope]] = {}

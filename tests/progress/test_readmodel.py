@@ -72,7 +72,12 @@ async def test_registry_events_build_the_read_model(progress):
     )
     name = await progress.pool.fetchval("SELECT name FROM units WHERE unit_id = $1", ID.syt)
     assert name == "Sở Y tế tỉnh Cà Mau"
-    assert await progress.count("bloc_members") == 2
+    # a unit that left still counts for the months it was a member
+    assert await progress.count("bloc_members") == 3
+    left = await progress.pool.fetchrow(
+        "SELECT joined_on, left_on FROM bloc_memberships WHERE unit_id = $1", ID.sxd
+    )
+    assert (left["joined_on"], left["left_on"]) == (date(2020, 1, 1), date(2020, 4, 1))
     row = await progress.pool.fetchrow(
         "SELECT target_value, revision FROM targets WHERE target_id = $1", ID.t_thu
     )

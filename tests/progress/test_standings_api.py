@@ -176,17 +176,6 @@ async def test_a_tie_on_score_is_broken_by_the_members_vote(seeded):
     assert event["by_vote"] is True and event["score"] == 10.0
 
 
-async def test_the_scheduler_determines_last_year_s_leaders(seeded):
-    await _reports(seeded)
-    seeded.clock.set(datetime(2021, 1, 4, 3, tzinfo=UTC))
-    await seeded.feed(*[])  # nothing new from the registry
-    await seeded.scheduler.tick()
-    (event,) = await seeded.outbox("BlocLeaderDetermined")
-    assert event["leader_unit_id"] == str(ID.stc)
-    await seeded.scheduler.tick()
-    assert len(await seeded.outbox("BlocLeaderDetermined")) == 1
-
-
 async def test_a_named_scheme_applies_to_the_blocs_that_refer_to_it(seeded):
     from schemas import registry as r
 

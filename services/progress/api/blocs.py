@@ -3,6 +3,7 @@ and penalty points, the members' vote — and the year's leader."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -20,6 +21,7 @@ from services.progress.api.common import (
     ReadCon,
     Reader,
     Rt,
+    Runtime,
     is_officer_only,
     not_found,
     officer_unit,
@@ -29,10 +31,13 @@ from services.progress.api.models import (
     AdjustmentOut,
     CriterionOut,
     LeaderOut,
+    ReopenIn,
+    ReopenOut,
     StandingOut,
     StandingsOut,
     VotesIn,
 )
+from services.progress.config import today
 from services.progress.domain import Adjustment, FieldProblem, Rejected, ScoringScheme, as_decimal
 
 router = APIRouter(tags=["blocs"], responses=PROBLEMS)
@@ -40,15 +45,23 @@ router = APIRouter(tags=["blocs"], responses=PROBLEMS)
 Year = Annotated[int, Path(ge=1945, le=2100)]
 
 
-async def _as_bloc_head(uow: UnitOfWork, p: Principal, bloc_id: UUID, year: int) -> None:
-    """A province administrator, or a unit officer of the bloc's head unit for that year."""
+async def _as_bloc_head(
+    uow: UnitOfWork, p: Principal, bloc_id: UUID, year: int, rt: Runtime
+) -> None:
+    """A province administrator, or a unit officer of the bloc's head unit on the act's date:
+    today, within the year (a past year's acts are its last head's). A head who left in July
+    was head January–June."""
     if p.has_role(Role.PROVINCE_ADMIN):
         return
     bloc = await store.get_bloc_year(uow.con, bloc_id, year)
     if bloc is None:
         raise not_found(f"no bloc {bloc_id} formed for {year}")
-    if bloc.head_unit_id is None or officer_unit(p) != bloc.head_unit_id:
-        raise forbidden(f"only the bloc's head unit for {year} (or a province administrator)")
+    day = min(max(today(rt.clock), date(year, 1, 1)), date(year, 12, 31))
+    head = await store.head_on(uow.con, bloc_id, year, day) or bloc.head_unit_id
+    if head is None or officer_unit(p) != head:
+        raise forbidden(
+            f"only the bloc's head unit on {day:%d/%m/%Y} (or a province administrator)"
+        )
 
 
 @router.get(
@@ -74,7 +87,8 @@ async def get_standings(bloc_id: UUID, year: Year, con: ReadCon, p: Reader, rt: 
         version=row["version"] if row else 0,
         computed_on=row["computed_on"] if row else None,
         scheme=bloc.scheme(rt.config.scheme()).model_dump(mode="json"),
-        ranking=[_standing(ranking.standing_from_json(s)) for s in ranking_rows],
+        ranking=[_standing(ranking.standing_from_json(s), s) for s in ranking_rows],
+        merged_results=rt.config.merged_results,
         adjustments=[
             AdjustmentOut(
                 adjustment_id=a["adjustment_id"],
@@ -98,9 +112,14 @@ async def get_standings(bloc_id: UUID, year: Year, con: ReadCon, p: Reader, rt: 
     )
 
 
-def _standing(s) -> StandingOut:
+def _standing(s, stored: dict) -> StandingOut:
+    """`stored`: the ranking's row as saved, with the unit's membership (rows saved before it
+    was kept have none)."""
     b = s.breakdown
     return StandingOut(
+        member_from=stored.get("member_from"),
+        member_until=stored.get("member_until"),
+        merged_from=stored.get("merged_from", []),
         rank=s.rank,
         unit_id=s.unit_id,
         name=s.name,
@@ -131,7 +150,7 @@ def _standing(s) -> StandingOut:
 async def put_scheme(
     bloc_id: UUID, year: Year, body: ScoringScheme, uow: RequestUnitOfWork, p: Officer, rt: Rt
 ) -> dict:
-    await _as_bloc_head(uow, p, bloc_id, year)
+    await _as_bloc_head(uow, p, bloc_id, year, rt)
     await handlers.set_scheme(uow, rt.bus, rt.clock, bloc_id, year, body)
     return body.model_dump(mode="json")
 
@@ -168,7 +187,7 @@ async def post_adjustment(
     rt: Rt,
     request: Request,
 ) -> AdjustmentOut:
-    await _as_bloc_head(uow, p, bloc_id, year)
+    await _as_bloc_head(uow, p, bloc_id, year, rt)
     adjustment = Adjustment(body.unit_id, body.kind, as_decimal(body.points), body.reason)  # type: ignore[arg-type]
     adjustment_id = await handlers.add_adjustment(
         uow, rt.bus, rt.config, rt.clock, bloc_id, year, adjustment
@@ -193,7 +212,7 @@ async def post_adjustment(
 async def put_votes(
     bloc_id: UUID, year: Year, body: VotesIn, uow: RequestUnitOfWork, p: Officer, rt: Rt
 ) -> dict[str, int]:
-    await _as_bloc_head(uow, p, bloc_id, year)
+    await _as_bloc_head(uow, p, bloc_id, year, rt)
     counts = await handlers.record_votes(
         uow, rt.bus, rt.clock, bloc_id, year, [(v.unit_id, v.votes) for v in body.votes]
     )
@@ -204,17 +223,48 @@ async def put_votes(
     "/blocs/{bloc_id}/years/{year}/leader",
     response_model=LeaderOut,
     summary="Determine the year's leading unit (score, then vote) and publish it",
-    description="From the year-end review on. 409 when the score ties and no recorded vote "
-    "decides. Once determined, the leader stands and the bloc's scoring for the year closes.",
+    description="An act of the bloc head (or a province admin), from the year-end review on; "
+    "reports arriving never determine it (the scheduler does, for a year assessed live, once "
+    "its assessment closes). 409 when the score ties and no recorded vote decides. Once "
+    "determined, the leader stands and the bloc's scoring for the year closes until the province "
+    "reopens it.",
 )
 async def post_leader(
     bloc_id: UUID, year: Year, uow: RequestUnitOfWork, p: Officer, rt: Rt
 ) -> LeaderOut:
-    await _as_bloc_head(uow, p, bloc_id, year)
+    await _as_bloc_head(uow, p, bloc_id, year, rt)
     d = await handlers.determine_leader(uow, rt.bus, rt.config, rt.clock, bloc_id, year)
     return LeaderOut(
         leader_unit_id=d.leader_unit_id,
         score=float(d.score) if d.score is not None else None,
         by_vote=d.by_vote,
         reason=d.reason,
+    )
+
+
+@router.post(
+    "/blocs/{bloc_id}/years/{year}/leader/reopen",
+    response_model=ReopenOut,
+    summary="Reopen a determined leader (province admin), with the reason",
+    description="The determination no longer stands (BlocLeaderReopened is published), the "
+    "bloc's scoring for the year opens again, and the leader is determined anew by an explicit "
+    "act. 409 `leader_not_determined` when there is none.",
+)
+async def reopen_leader(
+    bloc_id: UUID,
+    year: Year,
+    body: ReopenIn,
+    uow: RequestUnitOfWork,
+    _: Admin,
+    rt: Rt,
+    request: Request,
+) -> ReopenOut:
+    previous = await handlers.reopen_leader(uow, rt.bus, rt.clock, bloc_id, year, body.reason)
+    audit_object(request, f"bloc:{bloc_id}:{year}")
+    return ReopenOut(
+        bloc_id=bloc_id,
+        year=year,
+        previous_leader_unit_id=previous,
+        reason=body.reason.strip(),
+        reopened_at=rt.clock.now(),
     )

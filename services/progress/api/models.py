@@ -221,6 +221,21 @@ class CriterionOut(Out):
     points: float
 
 
+class MergedUnitOut(Out):
+    """A unit merged during the year whose targets and points its successor's row counts."""
+
+    unit_id: UUID
+    name: str
+    code: str
+    member_from: date
+    member_until: date | None
+    """Exclusive: the first day it was no longer a member."""
+    completion: float | None = None
+    early_finish: float | None = None
+    timeliness: float | None = None
+    """Its own results over its membership (shares in [0, 1]), counted in the successor's row."""
+
+
 class StandingOut(Out):
     rank: int
     unit_id: UUID
@@ -230,6 +245,12 @@ class StandingOut(Out):
     bonus: float
     penalty: float
     criteria: list[CriterionOut]
+    member_from: date | None = None
+    """The period the unit was a member of the bloc that year (its targets due in it count)."""
+    member_until: date | None = None
+    """Exclusive; none while still a member."""
+    merged_from: list[MergedUnitOut] = []
+    """Units merged into this one during the year, carried over (`merged_results`)."""
 
 
 class AdjustmentIn(In):
@@ -259,6 +280,19 @@ class VotesIn(In):
     """Votes (suy tôn) per member unit, as counted at the year-end review."""
 
 
+class ReopenIn(In):
+    reason: str = Field(min_length=1, max_length=1000)
+    """Why the province reopens the determined leader (a mistake found, results added late)."""
+
+
+class ReopenOut(Out):
+    bloc_id: UUID
+    year: int
+    previous_leader_unit_id: UUID
+    reason: str
+    reopened_at: datetime
+
+
 class LeaderOut(Out):
     leader_unit_id: UUID | None
     score: float | None
@@ -276,6 +310,9 @@ class StandingsOut(Out):
     computed_on: date | None
     scheme: dict[str, Any]
     ranking: list[StandingOut]
+    merged_results: Literal["carry_over", "separate"]
+    """The province's choice for units merged during the year (THIDUA_PROGRESS_MERGED_RESULTS):
+    carried over to their successor's row, or ranked separately until the year's end."""
     adjustments: list[AdjustmentOut]
     votes: dict[str, int]
     leader: LeaderOut | None

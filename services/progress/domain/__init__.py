@@ -18,6 +18,7 @@ from services.progress.domain.deadlines import DueNotice, due_notices, period_of
 from services.progress.domain.decimals import as_decimal
 from services.progress.domain.errors import FieldProblem, Rejected
 from services.progress.domain.initiatives import SCOPE_OF_LEVEL, Initiative, check_initiative
+from services.progress.domain.members import Membership, MergedResults, Plan, plan_rows
 from services.progress.domain.model import Campaign, Report, Target
 from services.progress.domain.ratings import (
     RatingEntry,
@@ -25,7 +26,12 @@ from services.progress.domain.ratings import (
     check_rating,
     current_ratings,
 )
-from services.progress.domain.reports import check_correction, check_report, new_report
+from services.progress.domain.reports import (
+    check_correction,
+    check_report,
+    check_unit_open,
+    new_report,
+)
 from services.progress.domain.scoring import (
     Adjustment,
     Criterion,
@@ -70,6 +76,9 @@ __all__ = [
     "HistoryRequired",
     "Initiative",
     "LeaderDecision",
+    "Membership",
+    "MergedResults",
+    "Plan",
     "RankChange",
     "RatingEntry",
     "Rejected",
@@ -90,6 +99,7 @@ __all__ = [
     "check_initiative",
     "check_rating",
     "check_report",
+    "check_unit_open",
     "completion",
     "current_ratings",
     "current_report",
@@ -101,6 +111,7 @@ __all__ = [
     "needs_history",
     "new_report",
     "period_of",
+    "plan_rows",
     "ranking_changes",
     "rebuild",
     "reported_on_time",

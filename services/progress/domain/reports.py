@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from uuid import UUID
 
+from servicekit.closures import UnitEnd, closed_unit_problem
 from services.progress.domain.decimals import MAX_ABS_VALUE, as_decimal
 from services.progress.domain.errors import FieldProblem, reject_if
 from services.progress.domain.model import Campaign, Report, Target
@@ -32,10 +33,11 @@ def check_report(
     *,
     note: str | None = None,
     evidence: Sequence[str] = (),
+    unit_end: tuple[UnitEnd, str] | None = None,
 ) -> list[FieldProblem]:
     """`target` and `campaign` are the read model's records, None when unknown. A target of
     another unit is answered like an unknown one: an officer learns nothing about other units'
-    targets by probing ids."""
+    targets by probing ids. `unit_end`: the target's unit's closure and name, if it closed."""
     problems: list[FieldProblem] = []
     if target is None or target.unit_id != reporter_unit:
         problems.append(FieldProblem("target_id", "unknown_target", "no such target for your unit"))
@@ -56,9 +58,21 @@ def check_report(
             problems.append(
                 FieldProblem("target_id", "campaign_closed", "the campaign is closed to reports")
             )
+    if target is not None and target.unit_id == reporter_unit:
+        problems += check_unit_open(as_of, unit_end)
     problems += _check_note(note)
     problems += _check_evidence(evidence)
     return problems
+
+
+def check_unit_open(as_of: date, unit_end: tuple[UnitEnd, str] | None) -> list[FieldProblem]:
+    """A unit closed on D (its first day of not existing) reports nothing dated on or after D:
+    its successors report from then, so such a report never completes a target nor counts as
+    an early finish."""
+    if unit_end is None or not isinstance(as_of, date) or not unit_end[0].covers(as_of):
+        return []
+    end, name = unit_end
+    return [FieldProblem("as_of", "unit_closed", closed_unit_problem(end, name, "báo cáo"))]
 
 
 def check_correction(
@@ -95,10 +109,19 @@ def new_report(
     submitted_on: date | None = None,
     original: Report | None = None,
     already_superseded: bool = False,
+    unit_end: tuple[UnitEnd, str] | None = None,
 ) -> Report:
     """Check, then build the Report to store. Raises `Rejected` listing every problem."""
     problems = check_report(
-        target, campaign, reporter_unit, value, as_of, today, note=note, evidence=evidence
+        target,
+        campaign,
+        reporter_unit,
+        value,
+        as_of,
+        today,
+        note=note,
+        evidence=evidence,
+        unit_end=unit_end,
     )
     if supersedes is not None and target is not None and target.unit_id == reporter_unit:
         problems += check_correction(target, supersedes, original, already_superseded)

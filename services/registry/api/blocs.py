@@ -207,7 +207,9 @@ async def change_members(
     summary="Record the head (khối trưởng) and deputy (khối phó) the members elected",
 )
 async def elect_head(bloc_id: UUID, year: int, body: HeadIn, uow: Uow, _: Admin) -> BlocOut:
-    by = await handlers.elect_bloc_head(uow, bloc_id, year, body.head_unit_id, body.deputy_unit_id)
+    by = await handlers.elect_bloc_head(
+        uow, bloc_id, year, body.head_unit_id, body.deputy_unit_id, body.effective_on
+    )
     bloc = await store.get_bloc(uow.con, bloc_id)
     assert bloc is not None
     return bloc_out(bloc, by)

@@ -64,7 +64,10 @@ async def export_file(
     rows = await imports.export_rows(
         con, kind, as_of=as_of or today, year=year, campaign_id=campaign_id
     )
-    name = f"{kind}-{(as_of or today).isoformat()}.xlsx"
+    if kind == "bloc-memberships":  # a year's list: named by the year asked for
+        name = f"{kind}-{year or (as_of or today).year}.xlsx"
+    else:
+        name = f"{kind}-{(as_of or today).isoformat()}.xlsx"
     return Response(
         imports.to_xlsx(kind, rows),
         media_type=imports.XLSX,

@@ -266,6 +266,10 @@ class MembershipChangeIn(In):
 class HeadIn(In):
     head_unit_id: UUID
     deputy_unit_id: UUID | None = None
+    effective_on: date | None = None
+    """The first day of the new head's term (a head elected mid-year: the previous one stays
+    head before it); both units are members that day. Default: the bloc's formation for a first
+    head, else from the current members."""
 
 
 class MembershipOut(Out):

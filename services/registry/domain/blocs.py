@@ -170,8 +170,18 @@ def change_members(
     return after
 
 
-def elect(by: BlocYear, head: UUID, deputy: UUID | None) -> BlocYear:
-    members = set(by.current_members())
+def elect(
+    by: BlocYear, head: UUID, deputy: UUID | None, effective_on: date | None = None
+) -> BlocYear:
+    """`effective_on`: the first day of the new head's term (the previous head stays head
+    before it); the two are members that day. Without it, current members."""
+    if effective_on is not None and (effective_on.year != by.year or effective_on < by.formed_on):
+        raise Invalid.at(
+            "#/effective_on",
+            f"must lie in {by.year}, on or after the bloc's formation ({by.formed_on})",
+            "range",
+        )
+    members = set(by.members_on(effective_on) if effective_on else by.current_members())
     if head not in members:
         raise Invalid.at(
             "#/head_unit_id", "the head must be a current member of the bloc", "not_member"

@@ -17,11 +17,12 @@ every change is a new revision (numbered from 1) with its reason; after closing,
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID
 
+from servicekit.closures import UnitEnd, closed_unit_problem
 from servicekit.errors import Conflict, Invalid, Violation
 
 REGIME_2022_FROM = date(2024, 1, 1)
@@ -160,7 +161,28 @@ class Target:
         )
 
 
-def check_target(campaign: Campaign, target: Target, participants: set[UUID]) -> None:
+def check_unit_open(target: Target, end: UnitEnd | None, unit_name: str) -> None:
+    """A unit closed on D (its first day of not existing) takes no target due on or after D:
+    its successors carry the commitments from then on."""
+    if end is None or not end.covers(target.deadline):
+        return
+    detail = closed_unit_problem(end, unit_name, "chỉ tiêu có hạn")
+    raise Conflict(
+        detail,
+        code="unit_closed",
+        violations=[Violation("#/deadline", detail, "unit_closed")],
+        closed_on=end.closed_on.isoformat(),
+        successor_unit_ids=end.successor_ids,
+    )
+
+
+def check_target(
+    campaign: Campaign,
+    target: Target,
+    participants: set[UUID],
+    ends: Mapping[UUID, tuple[UnitEnd, str]] | None = None,
+) -> None:
+    """`ends`: the closures of the units concerned, each with the unit's name."""
     if campaign.state == "closed":
         raise Conflict(f"campaign {campaign.code} is closed", code="closed")
     if target.unit_id not in participants:
@@ -183,12 +205,18 @@ def check_target(campaign: Campaign, target: Target, participants: set[UUID]) ->
             "a negative target value needs allow_negative (values below zero reported)",
             "negative",
         )
+    if ends and target.unit_id in ends:
+        check_unit_open(target, *ends[target.unit_id])
 
 
 def assign(
-    campaign: Campaign, target: Target, participants: set[UUID], existing: list[Target]
+    campaign: Campaign,
+    target: Target,
+    participants: set[UUID],
+    existing: list[Target],
+    ends: Mapping[UUID, tuple[UnitEnd, str]] | None = None,
 ) -> Target:
-    check_target(campaign, target, participants)
+    check_target(campaign, target, participants, ends)
     for t in existing:
         if t.unit_id == target.unit_id and t.name == target.name:
             raise Conflict(
@@ -206,6 +234,7 @@ def revise(
     existing: list[Target],
     *,
     reason: str | None = None,
+    ends: Mapping[UUID, tuple[UnitEnd, str]] | None = None,
     **changes: object,
 ) -> Target | None:
     """The target as revised, or None if nothing changes. A draft's target is edited in place;
@@ -215,7 +244,7 @@ def revise(
     new = replace(target, **{k: v for k, v in changes.items() if v is not None})
     if new.terms == target.terms:
         return None
-    check_target(campaign, new, participants)
+    check_target(campaign, new, participants, ends)
     if new.name != target.name:
         for t in existing:
             if t.target_id != target.target_id and t.unit_id == new.unit_id and t.name == new.name:

@@ -137,3 +137,12 @@ def test_concerned_reads_every_unit_field():
         nomination_id=NOMINATION, decided_on=date(2021, 1, 15), reason="x"
     )
     assert concerned(rejected, seeded_directory()).unit_ids == {SO_NOI_VU}
+
+
+def test_a_reopened_bloc_leader_reaches_the_subscribers_of_bloc_leaders():
+    """BlocLeaderReopened goes where BlocLeaderDetermined goes: to the webhooks subscribed to
+    it (or to everything)."""
+    f = SubscriptionFilter(event_types=["BlocLeaderDetermined", "BlocLeaderReopened"])
+    assert matches(f, envelope(example(p.BlocLeaderReopened)))
+    assert matches(f, envelope(example(p.BlocLeaderDetermined)))
+    assert matches(SubscriptionFilter(), envelope(example(p.BlocLeaderReopened)))

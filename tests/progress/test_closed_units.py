@@ -1,0 +1,107 @@
+"""A unit closed on D (UnitClosed.closed_on, its first day of not existing) reports nothing dated
+on or after D: the HTTP path answers 422 naming the closure and the successor and stores nothing;
+a report of the log dated after D (a closure recorded after the report) is stored as refused and
+moves nothing: no completion, no early finish. Before D: as ever."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import uuid4
+
+import pytest
+
+from schemas import progress as p
+from schemas import registry as r
+from tests.progress.seed import ID, uid
+from tests.progress.test_reports_api import report
+
+pytestmark = pytest.mark.infra
+
+NEW = uid("unit:sxd-moi")
+
+
+def merger() -> list:
+    """Sở Xây dựng merged into a new department on 2020-06-01."""
+    return [
+        r.UnitRegistered(
+            unit_id=NEW,
+            code="000.00.40.H12",
+            name="Sở Xây dựng và Giao thông",
+            kind="department",
+            parent_id=ID.ubnd,
+            level="province",
+            valid_from=date(2020, 6, 1),
+        ),
+        r.UnitClosed(
+            unit_id=ID.sxd,
+            closed_on=date(2020, 6, 1),
+            reason="sáp nhập",
+            closure_kind="merged",
+            successor_unit_ids=[NEW],
+        ),
+        r.UnitMerged(unit_id=NEW, merged_unit_ids=[ID.sxd], effective_on=date(2020, 6, 1)),
+    ]
+
+
+async def test_a_merged_unit_reports_nothing_dated_after_its_merger(seeded):
+    await seeded.feed(*merger())
+    officer = seeded.officer(ID.sxd)
+    r1 = await seeded.post(
+        "/reports", report(ID.t_nha_o, 1000, "2020-06-10"), headers=officer, expect=422
+    )
+    (error,) = r1.json()["errors"]
+    assert (error["pointer"], error["type"]) == ("#/as_of", "unit_closed")
+    assert "01/06/2020" in error["detail"] and "Sở Xây dựng và Giao thông" in error["detail"]
+    assert "sáp nhập" in error["detail"]
+    # the first day of not existing is refused too; the province admin is refused the same way
+    await seeded.post("/reports", report(ID.t_nha_o, 1000, "2020-06-01"), expect=422)
+    assert await seeded.count("reports") == 0 and await seeded.outbox() == []
+    # in a batch, per item
+    r2 = await seeded.post(
+        "/reports/batch",
+        {"reports": [report(ID.t_nha_o, 1000, "2020-06-05"), report(ID.t_thu, 10, "2020-06-05")]},
+    )
+    assert [x["status"] for x in r2.json()["results"]] == ["rejected", "accepted"]
+    assert r2.json()["results"][0]["errors"][0]["pointer"] == "#/reports/0/as_of"
+    # before D: as ever
+    await seeded.post(
+        "/reports", report(ID.t_nha_o, 400, "2020-05-31"), headers=officer, expect=201
+    )
+    assert await seeded.count("reports") == 2
+
+
+async def test_a_report_of_the_log_dated_after_the_closure_is_stored_as_refused(seeded):
+    await seeded.feed(*merger())
+    report_id = uuid4()
+    at = datetime(2020, 6, 12, 3, tzinfo=UTC)
+    reported = p.TargetReported(
+        report_id=report_id,
+        target_id=ID.t_nha_o,
+        campaign_id=ID.campaign,
+        unit_id=ID.sxd,
+        value=1000,
+        as_of=date(2020, 6, 12),
+        reported_at=at,
+    )
+    achieved = p.TargetAchieved(
+        target_id=ID.t_nha_o,
+        campaign_id=ID.campaign,
+        unit_id=ID.sxd,
+        report_id=report_id,
+        achieved_on=date(2020, 6, 12),
+        deadline=date(2020, 6, 30),
+        early_by_days=18,
+        finished_early=True,
+        completion=1.0,
+    )
+    await seeded.feed(reported, achieved)
+    assert await seeded.count("reports") == 0 and await seeded.count("achievements") == 0
+    row = await seeded.pool.fetchrow("SELECT * FROM refused_reports")
+    assert row["report_id"] == report_id and row["reason"] == "unit_closed"
+    assert "01/06/2020" in row["detail"]
+    state = await seeded.pool.fetchrow(
+        "SELECT current_report_id FROM targets WHERE target_id = $1", ID.t_nha_o
+    )
+    assert state["current_report_id"] is None
+    dash = (await seeded.get(f"/campaigns/{ID.campaign}/dashboard")).json()
+    assert all(not u.get("finished_early") for u in dash["units"])
