@@ -50,7 +50,10 @@ async def test_an_imported_history_cell_with_a_forbidden_character_is_a_row_erro
 
 def test_awardee_names_that_look_like_formulas_are_written_as_text() -> None:
     names = ['=HYPERLINK("http://example.invalid","x")', "+cmd|' /C calc'!A0", "@SUM(1)"]
-    view = DecisionView(uuid4(), "=1+1", date(2021, 1, 15), "A", "Chủ tịch", 1_490_000, 0)
+    view = DecisionView(
+        uuid4(), "=1+1", date(2021, 1, 15), "A", "Chủ tịch", "province_chairman", None,
+        1_490_000, 0,
+    )  # fmt: skip
     for i, name in enumerate(names, 1):
         view.lines.append(
             Line(i, uuid4(), "person", uuid4(), name, "=A1", None, "LDTT",
