@@ -271,6 +271,10 @@ class RatingIn(In):
     """HTXSNV, HTTNV, HTNV or KHTNV."""
     unit_id: UUID | None = None
     """The rating unit; only a province administrator names it (an officer rates for theirs)."""
+    ldtt_not_conferred: str | None = None
+    """For a person rated HTXSNV or HTTNV whom the unit did not confer Lao động tiên tiến (a
+    rating is not the title), why: discipline (kỷ luật trong năm), months_worked (under 10
+    months of work in the year; maternity leave counts as worked), conduct, or other."""
 
 
 class RatingsIn(In):
@@ -284,6 +288,7 @@ class RatingOut(Out):
     rating: str
     unit_id: UUID
     entered_at: datetime
+    ldtt_not_conferred: str | None = None
 
 
 class RatingsOut(Out):
