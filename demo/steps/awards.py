@@ -80,9 +80,11 @@ def _ratings_missing(result: dict) -> bool:
 
 def screen(pf: Platform, s: Story, w: World, say, console) -> None:
     ids = list(w.nominations.values())
+    day = s.council["screening"]["considered_on"]  # the board's date, not the day played
+    body = {"nomination_ids": ids, "considered_on": day.isoformat()}
 
     def once():
-        out = pf.post("awards", "/screenings", {"nomination_ids": ids}, pf.admin)
+        out = pf.post("awards", "/screenings", body, pf.admin)
         return None if any(_ratings_missing(r) for r in out["results"]) else out
 
     out = poll("awards to know the ratings", once, timeout=60, every=1)

@@ -317,6 +317,25 @@ async def withdraw(
 SCREENABLE = ("submitted", "screened")
 
 
+def check_consideration_date(day: date, today: date, period_end: date, field: str) -> None:
+    """A consideration date the caller gives: not in the future (nothing is known of it yet),
+    and not before the achievement period ends (the achievement is not complete then)."""
+    if day > today:
+        raise Invalid.at(
+            field,
+            f"the consideration date {day} is in the future (ngày xét {day:%d/%m/%Y} chưa đến)",
+            "future",
+        )
+    if day < period_end:
+        raise Invalid.at(
+            field,
+            f"the consideration date {day} is before the achievement period ends on {period_end}"
+            f" (ngày xét {day:%d/%m/%Y} trước khi kết thúc thời gian tính thành tích"
+            f" {period_end:%d/%m/%Y})",
+            "before_period_end",
+        )
+
+
 async def screen(
     uow: UnitOfWork,
     rt: Runtime,
@@ -324,12 +343,17 @@ async def screen(
     *,
     nomination_ids: Sequence[UUID] | None = None,
     year: int | None = None,
+    considered_on: date | None = None,
 ) -> list[tuple[UUID, Any]]:
     """Screen nominations together: the given ones, or every nomination of `year` awaiting
-    screening (or screened and not yet on notice). One batch: quotas are shared, and an
-    initiative supports the first nomination (in submission order) that passes. Returns
-    (nomination id, ScreeningResult) in submission order."""
+    screening (or screened and not yet on notice). One batch: titles conferred in it count for
+    the later ones, quotas are shared, and an initiative supports the first nomination that
+    passes. Each is judged as of its consideration date (ngày xét): the date of the council
+    session whose agenda holds it, else `considered_on`, else today. Returns (nomination id,
+    ScreeningResult) in submission order."""
     con, now = uow.con, rt.today()
+    if considered_on is not None:  # not in the future, whatever is to be screened
+        check_consideration_date(considered_on, now, date.min, "#/considered_on")
     await con.execute("SELECT pg_advisory_xact_lock($1)", SCREENING_LOCK)
     if nomination_ids is not None:
         rows = await store.nominations(con, nomination_ids, lock=True)
@@ -357,6 +381,10 @@ async def screen(
         )
     if not rows:
         return []
+    if considered_on is not None:
+        for r in rows:
+            check_consideration_date(considered_on, now, _period_end(r), "#/considered_on")
+    sessions = await store.session_dates(con, [r["session_id"] for r in rows if r["session_id"]])
     ids = [r["nomination_id"] for r in rows]
     documents = await store.documents_of(con, ids)
     claimed = await store.initiatives_of(con, ids)
@@ -379,7 +407,7 @@ async def screen(
             code=r["award_code"],
             year=r["year"],
             period=(r["period_start"], r["period_end"]) if r["period_start"] else None,
-            submitted_on=now,
+            considered_on=sessions.get(r["session_id"]) or considered_on or now,
             regime_override=r["regime_override"],
             documents=frozenset(t for t, _ in documents[r["nomination_id"]]),
             initiative_ids=tuple(str(i) for i in claimed[r["nomination_id"]]),
@@ -1006,7 +1034,7 @@ async def issue_decision(
         [r["nominee_id"] for r, _, _ in lines],
         [r["award_code"] for r, _, _ in lines],
         [_period_start(r) for r, _, _ in lines],
-        [r["period_end"] or date(r["year"], 12, 31) for r, _, _ in lines],
+        [_period_end(r) for r, _, _ in lines],
         [r["nomination_id"] for r, _, _ in lines],
     )
     ids = [r["nomination_id"] for r, _, _ in lines]
@@ -1036,6 +1064,10 @@ async def issue_decision(
         ),
     )
     return decision_id
+
+
+def _period_end(n: asyncpg.Record) -> date:
+    return n["period_end"] or date(n["year"], 12, 31)
 
 
 def _period_start(n: asyncpg.Record) -> date:
