@@ -44,15 +44,13 @@ are memoised per set (`Facts.batch_unit_counts`)."""
 
 _NO_PROPOSALS: Proposals = {}
 _GOOD = RATING_RANK["HTTNV"]
+_NOTHING: tuple[str, ...] = ()
+_NO_SUBJECTS: frozenset[str] = frozenset()
 
 
 def facts_decided_by(facts: Facts, as_of: date) -> bool:
     """Every award on record was decided by `as_of`: nothing to filter."""
     return facts.last_decided is None or facts.last_decided <= as_of
-
-
-_NOTHING: tuple[str, ...] = ()
-_NO_SUBJECTS: frozenset[str] = frozenset()
 
 
 class Context:
