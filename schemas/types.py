@@ -82,7 +82,7 @@ Direction = Literal["higher_is_better", "lower_is_better"]
 Rating = Literal["HTXSNV", "HTTNV", "HTNV", "KHTNV"]
 LdttWithheld = Literal["discipline", "months_worked", "conduct", "other"]
 """Why a person rated HTTNV or better was not conferred Lao động tiên tiến: disciplined in the
-year, under 10 months of work in the year, conduct, another reason the unit records."""
+year, not long enough in service in the year, conduct, another reason the unit records."""
 SubjectKind = Literal["person", "collective"]
 InitiativeLevel = Literal["grassroots", "provincial", "national"]  # cơ sở, tỉnh, toàn quốc
 InitiativeKind = Literal["initiative", "science_work"]  # sáng kiến, đề tài khoa học

@@ -22,10 +22,13 @@ RATING_RANK: dict[str, int] = {HTXSNV: 3, HTTNV: 2, HTNV: 1, KHTNV: 0}
 
 LdttWithheld = Literal["discipline", "months_worked", "conduct", "other"]
 """Why a person rated HTTNV or better was not conferred Lao động tiên tiến by their unit: a
-rating is not the title, which also asks for conduct and a year's service."""
+rating is not the title, which also asks for conduct and service time (not for someone recruited
+less than 10 months before: Nghị định 91/2017 Điều 10; less than 6 months: Thông tư
+01/2024/TT-BNV; maternity leave counts as worked). The unit's review decides; screening honours
+what it recorded."""
 LDTT_WITHHELD_LABELS: dict[str, str] = {
     "discipline": "bị kỷ luật trong năm",
-    "months_worked": "thời gian công tác trong năm dưới 10 tháng",
+    "months_worked": "không đủ thời gian công tác trong năm để bình xét",
     "conduct": "không đạt tiêu chuẩn về phẩm chất, ý thức chấp hành",
     "other": "lý do khác do đơn vị ghi nhận",
 }

@@ -273,8 +273,10 @@ class RatingIn(In):
     """The rating unit; only a province administrator names it (an officer rates for theirs)."""
     ldtt_not_conferred: str | None = None
     """For a person rated HTXSNV or HTTNV whom the unit did not confer Lao động tiên tiến (a
-    rating is not the title), why: discipline (kỷ luật trong năm), months_worked (under 10
-    months of work in the year; maternity leave counts as worked), conduct, or other."""
+    rating is not the title), why: discipline (kỷ luật trong năm), months_worked (not long enough
+    in service in the year: recruited less than 10 months before under Nghị định 91/2017 Điều
+    10, less than 6 months under Thông tư 01/2024/TT-BNV; maternity leave counts as worked),
+    conduct, or other."""
 
 
 class RatingsIn(In):

@@ -6,7 +6,7 @@ conferred earlier in the same batch or annual run): the grassroots decisions com
 province considers the higher titles. LĐTT of a CSTĐCS nominee's year is the exception: the law
 asks that the nominee "đạt tiêu chuẩn" LĐTT, so meeting its standard is enough
 (`Context.meets_ldtt_standard`). A person the unit rated HTTNV or better but recorded as not
-conferred LĐTT (discipline, under 10 months of work, …) does not meet it.
+conferred LĐTT (discipline, not long enough in service, …) does not meet it.
 """
 
 from __future__ import annotations
