@@ -180,47 +180,67 @@ def test_annual_run_counts_ldtt_proposed_in_it_and_not_ratings_withheld():
 # R14 and the consideration date.
 
 
-def test_status_opened_after_the_consideration_date_does_not_block():
-    """A discipline imposed on 1 February 2025, after the council sat on 20 January: on that day
+REGIMES = [pytest.param(2024, id="regime-2022"), pytest.param(2023, id="regime-2013")]
+
+
+@pytest.mark.parametrize("year", REGIMES)
+def test_status_opened_after_the_consideration_date_does_not_block(year):
+    """A discipline imposed on 1 February, after the council sat on 20 January: on that day
     there was nothing pending, and no discipline whose end achievements wait for."""
-    later = Status("discipline", date(2025, 2, 1), date(2026, 2, 1), "warning")
-    facts = person_facts(ratings={2024: T}, statuses=[later])
-    result = screen(nominate("LDTT", 2024, docs=BASE_DOCS, considered_on=date(2025, 1, 20)), facts)
+    later = Status("discipline", date(year + 1, 2, 1), date(year + 2, 2, 1), "warning")
+    facts = person_facts(ratings={year: T}, statuses=[later])
+    nomination = nominate("LDTT", year, docs=BASE_DOCS, considered_on=date(year + 1, 1, 20))
+    result = screen(nomination, facts)
     assert (result.verdict, result.failing) == ("eligible", ())
     r14 = result.result("R14")
-    assert r14.facts["considered_on"] == "2025-01-20"
-    assert r14.reason.startswith("Ngày xét 20/01/2025: không đang bị xem xét kỷ luật")
+    assert r14.facts["considered_on"] == f"{year + 1}-01-20"
+    assert r14.reason.startswith(f"Ngày xét 20/01/{year + 1}: không đang bị xem xét kỷ luật")
 
 
-def test_status_pending_on_the_consideration_date_blocks_and_says_the_date():
-    pending = Status("investigation", date(2025, 1, 10), date(2025, 3, 1))
-    facts = person_facts(ratings={2024: T}, statuses=[pending])
-    on_it = screen(nominate("LDTT", 2024, docs=BASE_DOCS, considered_on=date(2025, 1, 20)), facts)
-    closed = screen(nominate("LDTT", 2024, docs=BASE_DOCS, considered_on=date(2025, 3, 2)), facts)
-    assert (on_it.verdict, on_it.failing) == ("blocked", ("R14",))
-    assert on_it.result("R14").reason.startswith("Ngày xét 20/01/2025: đang bị xem xét")
-    assert closed.verdict == "eligible"
+@pytest.mark.parametrize("year", REGIMES)
+def test_status_pending_on_the_consideration_date_blocks_and_says_the_date(year):
+    pending = Status("investigation", date(year + 1, 1, 10), date(year + 1, 3, 1))
+    facts = person_facts(ratings={year: T}, statuses=[pending])
+    on_it = nominate("LDTT", year, docs=BASE_DOCS, considered_on=date(year + 1, 1, 20))
+    closed = nominate("LDTT", year, docs=BASE_DOCS, considered_on=date(year + 1, 3, 2))
+    blocked = screen(on_it, facts)
+    assert (blocked.verdict, blocked.failing) == ("blocked", ("R14",))
+    assert blocked.result("R14").reason.startswith(f"Ngày xét 20/01/{year + 1}: đang bị xem xét")
+    assert screen(closed, facts).verdict == "eligible"
 
 
-def test_previous_award_decided_after_the_consideration_date_is_not_on_record():
-    """R15 and the titles a rule requires read only decisions made by the consideration date:
-    CSTĐ cấp tỉnh needs CSTĐCS three years running, the third decided on 1 March 2025."""
+@pytest.mark.parametrize(("y", "rule"), [(2024, "R03"), (2023, "R03-2013")])
+def test_previous_award_decided_after_the_consideration_date_is_not_on_record(y, rule):
+    """The titles a rule requires are read only from decisions made by the consideration date:
+    CSTĐ cấp tỉnh needs CSTĐCS three years running, the third decided on 1 March."""
     b = FactsBuilder().collective("u1").person("p1", unit="u1")
-    b.ratings("p1", {2022: X, 2023: X, 2024: X})
-    b.award("p1", "CSTDCS", 2022, decided_on=date(2023, 1, 10))
-    b.award("p1", "CSTDCS", 2023, decided_on=date(2024, 1, 10))
-    b.award("p1", "CSTDCS", 2024, decided_on=date(2025, 3, 1))
-    b.initiative("i1", authors=["p1"], year=2024, level="provincial", scope="province")
+    b.ratings("p1", {y - 2: X, y - 1: X, y: X})
+    b.award("p1", "CSTDCS", y - 2, decided_on=date(y - 1, 1, 10))
+    b.award("p1", "CSTDCS", y - 1, decided_on=date(y, 1, 10))
+    b.award("p1", "CSTDCS", y, decided_on=date(y + 1, 3, 1))
+    b.initiative("i1", authors=["p1"], year=y, level="provincial", scope="province")
     facts = b.build()
     early = screen(
-        nominate("CSTD_TINH", 2024, initiatives=("i1",), considered_on=date(2025, 2, 1)), facts
+        nominate("CSTD_TINH", y, initiatives=("i1",), considered_on=date(y + 1, 2, 1)), facts
     )
     late = screen(
-        nominate("CSTD_TINH", 2024, initiatives=("i1",), considered_on=date(2025, 3, 5)), facts
+        nominate("CSTD_TINH", y, initiatives=("i1",), considered_on=date(y + 1, 3, 5)), facts
     )
-    assert early.failing == ("R03",)
-    assert early.result("R03").facts["cstdcs_2024"] is False
+    assert early.failing == (rule,)
+    assert early.result(rule).facts[f"cstdcs_{y}"] is False
     assert (late.verdict, late.failing) == ("eligible", ())
+
+
+def test_r15_previous_decision_after_the_consideration_date_is_not_read():
+    """R15: an LĐTT of 2024 decided on 1 March 2025 was not on record on 20 January."""
+    b = FactsBuilder().collective("u1").person("p1", unit="u1").rating("p1", 2024, T)
+    b.award("p1", "LDTT", 2024, decided_on=date(2025, 3, 1), ref="QĐ-LDTT-2024")
+    facts = b.build()
+    early = screen(nominate("LDTT", 2024, docs=BASE_DOCS, considered_on=date(2025, 1, 20)), facts)
+    late = screen(nominate("LDTT", 2024, docs=BASE_DOCS, considered_on=date(2025, 3, 2)), facts)
+    assert early.result("R15").passed
+    assert late.failing == ("R15",)
+    assert late.result("R15").facts["previous_decision"] == "QĐ-LDTT-2024"
 
 
 def test_annual_run_reads_titles_and_statuses_as_of_its_date():
