@@ -203,15 +203,15 @@ class Context:
             return True
         return self.facts.meets_ldtt_standard(person_id, year)
 
-    def unit_ldtt_holders(self, unit_id: str, year: int) -> int:
-        """People of the unit who attained LĐTT for the year: on record by the consideration
-        date, or conferred earlier in this batch or run."""
+    def unit_ldtt_holders(self, unit_id: str, year: int) -> tuple[int, int]:
+        """People of the unit who attained LĐTT for the year: (on record by the consideration
+        date, conferred earlier in this batch or run)."""
         on_record = self.facts.unit_holders(unit_id, LDTT, year, self.as_of)
         conferred = self.proposed.get(LDTT, EMPTY).get(year) if self.proposed else None
         if not conferred:
-            return on_record
+            return on_record, 0
         batch = self.facts.batch_unit_counts(conferred, year, self.as_of)
-        return on_record + batch.get(unit_id, 0)
+        return on_record, batch.get(unit_id, 0)
 
     def records(self, code: str) -> Mapping[int, AwardRecord]:
         """The subject's awards of `code` on record on the consideration date, by the year their

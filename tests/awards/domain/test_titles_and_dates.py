@@ -151,6 +151,7 @@ def test_cstdcs_2013_cap_counts_titles_not_ratings():
     (alone,) = screen_batch([nominate("CSTDCS", 2023, initiatives=("i1",))], unit_rated_only())
     assert alone.failing == ("R02-2013",)
     assert alone.result("R02-2013").facts["ldtt_count"] == 0
+    assert "Vượt hạn mức: 0 suất" in alone.result("R02-2013").reason
 
 
 def test_cstdcs_2013_cap_counts_ldtt_conferred_in_the_batch():
@@ -160,7 +161,8 @@ def test_cstdcs_2013_cap_counts_ldtt_conferred_in_the_batch():
     cstdcs = nominate("CSTDCS", 2023, initiatives=("i1",), id="c-p1")
     results = screen_batch([cstdcs, *ldtt], unit_rated_only())
     assert (results[0].verdict, results[0].failing) == ("eligible", ())
-    assert results[0].result("R02-2013").facts["ldtt_count"] == 7
+    facts = results[0].result("R02-2013").facts
+    assert (facts["ldtt_count"], facts["ldtt_on_record"], facts["ldtt_this_batch"]) == (7, 0, 7)
 
 
 # Annual screening: LĐTT proposed in the run counts for the collectives; "not conferred" does not.

@@ -135,15 +135,22 @@ def _cstdcs_quota(ctx: Context, share_num: int, share_den: int, label: float) ->
     unit = None if person is None else person.unit_id
     y = ctx.year
     if unit is None:
-        ldtt_count = held = 0
+        on_record = this_batch = held = 0
     else:
-        ldtt_count = ctx.unit_ldtt_holders(unit, y)
+        on_record, this_batch = ctx.unit_ldtt_holders(unit, y)
         held = ctx.facts.unit_holders(unit, CSTDCS, y, ctx.as_of)
+    ldtt_count = on_record + this_batch
     return Quota(
         (CSTDCS, unit, ctx.year),
         ldtt_count * share_num // share_den,
         held,
-        {"unit": unit, "ldtt_count": ldtt_count, "cap_share": label},
+        {
+            "unit": unit,
+            "ldtt_count": ldtt_count,
+            "ldtt_on_record": on_record,
+            "ldtt_this_batch": this_batch,
+            "cap_share": label,
+        },
     )
 
 
