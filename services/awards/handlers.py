@@ -336,6 +336,10 @@ def check_consideration_date(day: date, today: date, period_end: date, field: st
         )
 
 
+def _period_end(n: asyncpg.Record) -> date:
+    return n["period_end"] or date(n["year"], 12, 31)
+
+
 async def screen(
     uow: UnitOfWork,
     rt: Runtime,
@@ -1034,7 +1038,7 @@ async def issue_decision(
         [r["nominee_id"] for r, _, _ in lines],
         [r["award_code"] for r, _, _ in lines],
         [_period_start(r) for r, _, _ in lines],
-        [_period_end(r) for r, _, _ in lines],
+        [r["period_end"] or date(r["year"], 12, 31) for r, _, _ in lines],
         [r["nomination_id"] for r, _, _ in lines],
     )
     ids = [r["nomination_id"] for r, _, _ in lines]
@@ -1064,10 +1068,6 @@ async def issue_decision(
         ),
     )
     return decision_id
-
-
-def _period_end(n: asyncpg.Record) -> date:
-    return n["period_end"] or date(n["year"], 12, 31)
 
 
 def _period_start(n: asyncpg.Record) -> date:
