@@ -176,7 +176,7 @@ async def single_nomination_seconds(pool, config) -> float:
                 nominee_id=str(subject),
                 code=code,
                 year=YEAR,
-                submitted_on=date(YEAR + 1, 1, 15),
+                considered_on=date(YEAR + 1, 1, 15),
             )
             screen(nomination, facts, config)
         return (time.perf_counter() - started) / len(sample)

@@ -107,6 +107,9 @@ class NominationScreened(Event, owner="awards", key="nomination_id"):
     verdict: Verdict
     regime: Regime
     rule_results: list[RuleResult] = Field(min_length=1)
+    considered_on: date | None = None
+    """The consideration date (ngày xét) every rule read statuses, titles and periods as of.
+    None in events from before this field."""
 
 
 class NominationApproved(Event, owner="awards", key="nomination_id"):

@@ -316,6 +316,7 @@ EXAMPLES: tuple[Event, ...] = (
         nomination_id=NOMINATION,
         verdict="eligible",
         regime="2013",
+        considered_on=date(2021, 1, 12),
         rule_results=[
             a.RuleResult(
                 rule_id="R02-2013",

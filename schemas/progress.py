@@ -16,6 +16,7 @@ from schemas.types import (
     InitiativeKind,
     InitiativeLevel,
     InitiativeScope,
+    LdttWithheld,
     LongText,
     Measure,
     NonNegativeMeasure,
@@ -292,6 +293,9 @@ class PerformanceRated(Event, owner="progress", key="subject_id"):
     rating: Rating
     unit_id: UUID
     """The unit that rated: the person's unit, or the collective itself."""
+    ldtt_not_conferred: LdttWithheld | None = None
+    """A person rated HTTNV or better whom the unit did not confer Lao động tiên tiến, and why (a
+    rating is not the title). None: not stated (as in events from before this field)."""
 
 
 # Initiatives (progress.initiatives.v1, key initiative_id)

@@ -81,6 +81,9 @@ CampaignKind = Literal["regular", "special", "thematic"]  # thường xuyên, đ
 Regime = Literal["2013", "2022"]  # Luật TĐKT 2003/2013 or Luật 06/2022/QH15
 Direction = Literal["higher_is_better", "lower_is_better"]
 Rating = Literal["HTXSNV", "HTTNV", "HTNV", "KHTNV"]
+LdttWithheld = Literal["discipline", "months_worked", "conduct", "other"]
+"""Why a person rated HTTNV or better was not conferred Lao động tiên tiến: disciplined in the
+year, not long enough in service in the year, conduct, another reason the unit records."""
 SubjectKind = Literal["person", "collective"]
 InitiativeLevel = Literal["grassroots", "provincial", "national"]  # cơ sở, tỉnh, toàn quốc
 InitiativeKind = Literal["initiative", "science_work"]  # sáng kiến, đề tài khoa học

@@ -80,11 +80,10 @@ def _ratings_missing(result: dict) -> bool:
 
 def screen(pf: Platform, s: Story, w: World, say, console) -> None:
     ids = list(w.nominations.values())
-
-    on = s.council["screening"]["screened_on"].isoformat()
+    day = s.council["screening"]["considered_on"]  # the board's date, not the day played
+    body = {"nomination_ids": ids, "considered_on": day.isoformat()}
 
     def once():
-        body = {"nomination_ids": ids, "screened_on": on}
         out = pf.post("awards", "/screenings", body, pf.admin)
         return None if any(_ratings_missing(r) for r in out["results"]) else out
 

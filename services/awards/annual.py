@@ -50,7 +50,7 @@ from services.awards.domain import (
     screen_year,
 )
 from services.awards.domain.vocabulary import ELIGIBLE
-from services.awards.handlers import Runtime
+from services.awards.handlers import Runtime, check_consideration_date
 
 CANDIDATE_COLUMNS = (
     "run_id",
@@ -201,7 +201,9 @@ async def run(
             raise Invalid.at("#/campaign_id", "no such campaign", "unknown_campaign")
         if str(regime_for(date(year, 12, 31))) != c["regime"]:
             override = c["regime"]
-    as_of = as_of or now  # pending statuses are checked on the day the proposals are made
+    if as_of is not None:
+        check_consideration_date(as_of, now, date(year, 12, 31), "#/as_of")
+    as_of = as_of or now  # the consideration date: the day the proposals are made
     timings: dict[str, int] = {}
     run_id = uuid4()
     scope = str(scope_unit_id) if scope_unit_id is not None else None

@@ -43,6 +43,7 @@ def screened(nomination_id: UUID, result: ScreeningResult) -> a.NominationScreen
         nomination_id=nomination_id,
         verdict=result.verdict,
         regime=str(result.regime),
+        considered_on=result.considered_on,
         rule_results=[
             a.RuleResult(
                 rule_id=r.rule_id,

@@ -10,6 +10,9 @@ Two shapes:
   history, initiatives, statuses (of people and of collectives), bloc leaders. Set-based: one
   query per kind of fact, ids cast to text in SQL (the domain keys its indexes by strings).
 
+Ratings carry the unit's "rated, LĐTT not conferred" reason (`ldtt_not_conferred`). Awards are
+loaded whatever their decision date: the domain reads them as of the consideration date.
+
 Initiatives: the progress event gives the level that recognised an initiative, its kind
 (initiative or science work) and how far its effect reaches; for events from before the scope was
 stated (null), the scope is taken from the level (grassroots → unit, provincial → province,
@@ -129,7 +132,7 @@ async def for_nominations(
         units,
     )
     ratings = await con.fetch(
-        "SELECT subject_kind, subject_id::text, year, rating FROM rm_ratings"
+        "SELECT subject_kind, subject_id::text, year, rating, ldtt_not_conferred FROM rm_ratings"
         " WHERE (subject_kind = 'person' AND subject_id = ANY($1::text[]::uuid[]))"
         "    OR (subject_kind = 'collective' AND subject_id = ANY($2::uuid[]))",
         person_ids,
@@ -160,7 +163,7 @@ async def for_nominations(
     return Facts(
         persons=[Person(r[0], r[1], r[2]) for r in people],
         collectives=[Collective(r[0], r[1]) for r in unit_rows],
-        ratings=[RatingRecord(r[0], r[1], r[2], r[3]) for r in ratings],
+        ratings=[RatingRecord(r[0], r[1], r[2], r[3], r[4]) for r in ratings],
         awards=_awards(awards),
         initiatives=_initiatives(initiatives),
         statuses=[StatusPeriod(*r) for r in statuses],
@@ -218,8 +221,8 @@ async def for_scope(
         queries = [
             ("SELECT person_id::text, unit_id::text, gender FROM rm_people",),
             (
-                "SELECT subject_kind, subject_id::text, year, rating FROM rm_ratings"
-                " WHERE year BETWEEN $1 AND $2",
+                "SELECT subject_kind, subject_id::text, year, rating, ldtt_not_conferred"
+                " FROM rm_ratings WHERE year BETWEEN $1 AND $2",
                 since,
                 year,
             ),
@@ -246,7 +249,8 @@ async def for_scope(
                 unit_ids,
             ),
             (
-                "SELECT r.subject_kind, r.subject_id::text, r.year, r.rating FROM rm_ratings r"
+                "SELECT r.subject_kind, r.subject_id::text, r.year, r.rating,"
+                " r.ldtt_not_conferred FROM rm_ratings r"
                 " WHERE r.year BETWEEN $2 AND $3 AND ("
                 "   (r.subject_kind = 'collective' AND r.subject_id = ANY($1::text[]::uuid[]))"
                 f"   OR (r.subject_kind = 'person' AND r.subject_id IN {in_scope}))",
@@ -282,7 +286,7 @@ async def for_scope(
 
     converters = (
         lambda rows: [Person(r[0], r[1], r[2]) for r in rows],
-        lambda rows: [RatingRecord(r[0], r[1], r[2], r[3]) for r in rows],
+        lambda rows: [RatingRecord(r[0], r[1], r[2], r[3], r[4]) for r in rows],
         _awards,
         lambda rows: [StatusPeriod(*r) for r in rows],
         _initiatives,

@@ -334,6 +334,29 @@ async def withdraw(
 SCREENABLE = ("submitted", "screened")
 
 
+def check_consideration_date(day: date, today: date, period_end: date, field: str) -> None:
+    """A consideration date the caller gives: not in the future (nothing is known of it yet),
+    and not before the achievement period ends (the achievement is not complete then)."""
+    if day > today:
+        raise Invalid.at(
+            field,
+            f"the consideration date {day} is in the future (ngày xét {day:%d/%m/%Y} chưa đến)",
+            "future",
+        )
+    if day < period_end:
+        raise Invalid.at(
+            field,
+            f"the consideration date {day} is before the achievement period ends on {period_end}"
+            f" (ngày xét {day:%d/%m/%Y} trước khi kết thúc thời gian tính thành tích"
+            f" {period_end:%d/%m/%Y})",
+            "before_period_end",
+        )
+
+
+def _period_end(n: asyncpg.Record) -> date:
+    return n["period_end"] or date(n["year"], 12, 31)
+
+
 async def screen(
     uow: UnitOfWork,
     rt: Runtime,
@@ -342,14 +365,23 @@ async def screen(
     nomination_ids: Sequence[UUID] | None = None,
     year: int | None = None,
     screened_on: date | None = None,
+    considered_on: date | None = None,
 ) -> list[tuple[UUID, Any]]:
     """Screen nominations together: the given ones, or every nomination of `year` awaiting
-    screening (or screened and not yet on notice). One batch: quotas are shared, and an
-    initiative supports the first nomination (in submission order) that passes. Returns
-    (nomination id, ScreeningResult) in submission order. `screened_on`: the screening's date
-    when it is entered after the fact (the notice cannot start before it)."""
+    screening (or screened and not yet on notice). One batch: titles conferred in it count for
+    the later ones, quotas are shared, and an initiative supports the first nomination that
+    passes. Each is judged as of its consideration date (ngày xét): the date of the council
+    session whose agenda holds it, else `considered_on`, else `screened_on`, else today.
+    `screened_on`: the screening's own date when it is entered after the fact (the notice cannot
+    start before it); by default the consideration date given, else today. Returns (nomination
+    id, ScreeningResult) in submission order."""
     con, now = uow.con, rt.today()
-    on = _act_date(rt, "#/screened_on", "screening", screened_on)
+    given, field = (
+        (considered_on, "#/considered_on") if considered_on else (screened_on, "#/screened_on")
+    )
+    if given is not None:  # not in the future, whatever is to be screened
+        check_consideration_date(given, now, date.min, field)
+    on = _act_date(rt, "#/screened_on", "screening", screened_on or considered_on)
     await con.execute("SELECT pg_advisory_xact_lock($1)", SCREENING_LOCK)
     if nomination_ids is not None:
         rows = await store.nominations(con, nomination_ids, lock=True)
@@ -377,6 +409,10 @@ async def screen(
         )
     if not rows:
         return []
+    if given is not None:
+        for r in rows:
+            check_consideration_date(given, now, _period_end(r), field)
+    sessions = await store.session_dates(con, [r["session_id"] for r in rows if r["session_id"]])
     ids = [r["nomination_id"] for r in rows]
     documents = await store.documents_of(con, ids)
     claimed = await store.initiatives_of(con, ids)
@@ -399,7 +435,7 @@ async def screen(
             code=r["award_code"],
             year=r["year"],
             period=(r["period_start"], r["period_end"]) if r["period_start"] else None,
-            submitted_on=now,
+            considered_on=sessions.get(r["session_id"]) or given or now,
             regime_override=r["regime_override"],
             documents=frozenset(t for t, _ in documents[r["nomination_id"]]),
             initiative_ids=tuple(str(i) for i in claimed[r["nomination_id"]]),

@@ -228,16 +228,21 @@ async def on_ratings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
         e = envelope.data
         if isinstance(e, p.PerformanceRated):
             key = (e.subject_kind, e.subject_id, e.year)
-            latest[key] = (e.subject_kind, e.subject_id, e.year, e.rating, e.unit_id)
+            latest[key] = (
+                e.subject_kind, e.subject_id, e.year, e.rating, e.unit_id, e.ldtt_not_conferred
+            )  # fmt: skip
     if latest:
         await uow.con.execute(
             """
-            INSERT INTO rm_ratings (subject_kind, subject_id, year, rating, unit_id)
-            SELECT * FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::uuid[])
+            INSERT INTO rm_ratings (subject_kind, subject_id, year, rating, unit_id,
+                                    ldtt_not_conferred)
+            SELECT * FROM unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::uuid[],
+                                 $6::text[])
             ON CONFLICT (subject_kind, subject_id, year) DO UPDATE SET
-                rating = EXCLUDED.rating, unit_id = EXCLUDED.unit_id
+                rating = EXCLUDED.rating, unit_id = EXCLUDED.unit_id,
+                ldtt_not_conferred = EXCLUDED.ldtt_not_conferred
             """,
-            *_columns(list(latest.values()), 5),
+            *_columns(list(latest.values()), 6),
         )
 
 

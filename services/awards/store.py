@@ -346,6 +346,17 @@ async def finalise_initiatives(con: asyncpg.Connection, ids: Sequence[UUID]) -> 
 # ---- screenings ------------------------------------------------------------------------------
 
 
+async def session_dates(con: asyncpg.Connection, session_ids: Sequence[UUID]) -> dict[UUID, date]:
+    """The day each council session is held: the consideration date of what is on its agenda."""
+    if not session_ids:
+        return {}
+    rows = await con.fetch(
+        "SELECT session_id, held_on FROM council_sessions WHERE session_id = ANY($1::uuid[])",
+        list(set(session_ids)),
+    )
+    return {r[0]: r[1] for r in rows}
+
+
 async def insert_screening(
     con: asyncpg.Connection,
     screening_id: UUID,
@@ -357,8 +368,8 @@ async def insert_screening(
 ) -> None:
     await con.execute(
         "INSERT INTO screenings (screening_id, nomination_id, batch_id, screened_on, screened_by,"
-        " regime, verdict, failing, initiative_ids)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[]::uuid[])",
+        " regime, verdict, failing, initiative_ids, considered_on)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[]::uuid[], $10)",
         screening_id,
         nomination_id,
         batch_id,
@@ -368,6 +379,7 @@ async def insert_screening(
         result.verdict,
         list(result.failing),
         list(result.initiative_ids),
+        result.considered_on,
     )
     rules = result.results
     await con.execute(
@@ -398,6 +410,7 @@ async def screening(con: asyncpg.Connection, screening_id: UUID) -> dict[str, An
     return {
         "screening_id": row["screening_id"],
         "screened_on": row["screened_on"],
+        "considered_on": row["considered_on"],
         "regime": row["regime"],
         "verdict": row["verdict"],
         "failing": list(row["failing"]),

@@ -175,6 +175,7 @@ def performance_rated(e: RatingEntry) -> tuple[p.PerformanceRated, UUID]:
         year=e.year,
         rating=e.rating,
         unit_id=e.unit_id,
+        ldtt_not_conferred=e.ldtt_not_conferred,
     )
     return event, e.id
 

@@ -216,6 +216,7 @@ class RatingInput:
     rating: object
     unit_id: UUID | None
     """The unit entering the rating: the officer's own, or the one an administrator acts for."""
+    ldtt_not_conferred: object = None
 
 
 async def enter_ratings(
@@ -247,6 +248,7 @@ async def enter_ratings(
             rating=item.rating,
             entering_unit=item.unit_id,
             today=day,
+            ldtt_not_conferred=item.ldtt_not_conferred,
         )
         problems += [FieldProblem(f"ratings[{n}].{p.field}", p.code, p.message) for p in found]
         if not found:
@@ -259,6 +261,7 @@ async def enter_ratings(
                     rating=item.rating,  # type: ignore[arg-type]
                     unit_id=item.unit_id,
                     entered_at=_spaced(now, n),
+                    ldtt_not_conferred=item.ldtt_not_conferred,  # type: ignore[arg-type]
                 )
             )
     if problems:

@@ -289,6 +289,7 @@ async def on_ratings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
             rating=e.rating,
             unit_id=e.unit_id,
             entered_at=envelope.time,
+            ldtt_not_conferred=e.ldtt_not_conferred,
         )
         for envelope in envelopes
         if isinstance(e := envelope.data, p.PerformanceRated)

@@ -1505,6 +1505,7 @@ def rating_entry_of(r: asyncpg.Record) -> RatingEntry:
         rating=r["rating"],
         unit_id=r["unit_id"],
         entered_at=r["entered_at"],
+        ldtt_not_conferred=r["ldtt_not_conferred"],
     )
 
 
@@ -1534,9 +1535,9 @@ async def save_ratings(
         await con.execute(
             """
             INSERT INTO rating_entries (entry_id, subject_kind, subject_id, year, rating, unit_id,
-                                        entered_at)
+                                        entered_at, ldtt_not_conferred)
             SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::int[], $5::text[],
-                                 $6::uuid[], $7::timestamptz[])
+                                 $6::uuid[], $7::timestamptz[], $8::text[])
             ON CONFLICT DO NOTHING
             """,
             *_entry_columns(entries),
@@ -1545,12 +1546,13 @@ async def save_ratings(
         await con.execute(
             """
             INSERT INTO ratings (entry_id, subject_kind, subject_id, year, rating, unit_id,
-                                 entered_at)
+                                 entered_at, ldtt_not_conferred)
             SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::int[], $5::text[],
-                                 $6::uuid[], $7::timestamptz[])
+                                 $6::uuid[], $7::timestamptz[], $8::text[])
             ON CONFLICT (subject_kind, subject_id, year) DO UPDATE SET
                 entry_id = EXCLUDED.entry_id, rating = EXCLUDED.rating,
-                unit_id = EXCLUDED.unit_id, entered_at = EXCLUDED.entered_at
+                unit_id = EXCLUDED.unit_id, entered_at = EXCLUDED.entered_at,
+                ldtt_not_conferred = EXCLUDED.ldtt_not_conferred
             WHERE (ratings.entered_at, ratings.entry_id) < (EXCLUDED.entered_at, EXCLUDED.entry_id)
             """,
             *_entry_columns(current),
@@ -1566,6 +1568,7 @@ def _entry_columns(entries: Sequence[RatingEntry]) -> list[list]:
         [e.rating for e in entries],
         [e.unit_id for e in entries],
         [e.entered_at for e in entries],
+        [e.ldtt_not_conferred for e in entries],
     ]
 
 

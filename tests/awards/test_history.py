@@ -96,7 +96,7 @@ async def test_xlsx_import_makes_a_multi_year_title_screenable(awards: Awards) -
     ws = wb.active
     ws.append(["Mã cá nhân", "Mã danh hiệu", "Năm", "Số quyết định", "Ngày quyết định"])
     for y in (2018, 2019, 2020):
-        ws.append([str(w.person("an")), "CSTDCS", y, f"{y}/QĐ-STC", f"20/12/{y}"])
+        ws.append([str(w.person("an")), "CSTDCS", y, f"{y}/QĐ-STC", f"05/12/{y}"])
     out = io.BytesIO()
     wb.save(out)
     status, report = await post_file(awards, out.getvalue())

@@ -110,11 +110,13 @@ async def test_annual_screening_proposes_no_title_for_a_collective_under_inspect
         unit_id=w.stc, status_id=uuid.uuid4(), kind="inspection", start=date(2020, 11, 2)
     )
     await awards.feed([*(e for _, e in w.all_events()), inspection])
-    await awards.client.post("/award-history/imports", content=history_csv(w), headers=awards.admin)
+    history = history_csv(w, ldtt=False)  # LĐTT not conferred yet: the run proposes it
+    await awards.client.post("/award-history/imports", content=history, headers=awards.admin)
+    awards.today(date(2021, 1, 12))
     for scope in ({"scope_unit_id": str(w.stc)}, {}):  # a unit's facts, and the province's
         run = (
             await awards.post(
-                "/annual-screenings", {"year": 2020, "as_of": "2020-12-10", **scope}, expect=201
+                "/annual-screenings", {"year": 2020, "as_of": "2021-01-10", **scope}, expect=201
             )
         ).json()
         assert run["collectives"] >= 1

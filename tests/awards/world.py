@@ -9,9 +9,11 @@ People of Sở Tài chính (STC), rated for year Y:
 - minh: HTTNV with a grassroots initiative of Y: CSTĐCS under both regimes.
 - an (woman): HTXSNV; CSTĐCS Y-2, Y-1, Y on record (imported history) and a provincial initiative
   of Y-1 with province-wide effect: CSTĐ cấp tỉnh.
-- lan and ten colleagues: HTTNV (LĐTT). With 15 people meeting LĐTT, regime 2013's CSTĐCS cap is
-  two places, one taken by an's. tuan: HTNV. binh: HTXSNV, under investigation since
+- lan and ten colleagues: HTTNV (LĐTT). tuan: HTNV. binh: HTXSNV, under investigation since
   Y-11-20 (blocked).
+The department conferred LĐTT of Y on the fourteen rated HTTNV or better but binh (award history,
+`history_csv`, decided on Y-12-05 before the province screens on Y-12-10): regime 2013's CSTĐCS
+cap is two places (15 % of 14), one taken by an's.
 The collective STC is rated HTXSNV and leads bloc K-KT: TTLĐXS and Cờ thi đua của UBND tỉnh.
 """
 
@@ -229,11 +231,18 @@ def build(year: int, regime: str, seed: str = "w") -> World:
     return w
 
 
-def history_csv(w: World) -> bytes:
-    """an's CSTĐCS of the three years, decided by the department before (import)."""
+LDTT_HOLDERS = [k for k, rating in RATINGS.items() if rating in ("HTXSNV", "HTTNV") and k != "binh"]
+
+
+def history_csv(w: World, *, ldtt: bool = True) -> bytes:
+    """What the department decided before (import): an's CSTĐCS of the three years, and (`ldtt`)
+    LĐTT of the year for `LDTT_HOLDERS`; without it, an annual run proposes LĐTT itself."""
     lines = ["Loại,Mã cá nhân,Mã danh hiệu,Năm,Số quyết định,Ngày quyết định"]
     for y in (w.year - 2, w.year - 1, w.year):
-        lines.append(f"Cá nhân,{w.person('an')},CSTDCS,{y},{y % 100:02d}/QĐ-STC,20/12/{y}")
+        lines.append(f"Cá nhân,{w.person('an')},CSTDCS,{y},{y % 100:02d}/QĐ-STC,05/12/{y}")
+    y = w.year
+    for key in LDTT_HOLDERS if ldtt else ():
+        lines.append(f"Cá nhân,{w.person(key)},LDTT,{y},{y % 100 + 50}/QĐ-STC,05/12/{y}")
     return ("\n".join(lines) + "\n").encode()
 
 

@@ -8,10 +8,12 @@ the sinks against what the data files were written to produce (stated here, not 
 - late (achieved after the deadline): SXD, SYT, HND, CT, CN, UM; targets never reported: TTR's
   two, SGTVT's, CTK's and NH's second or first; HCCB reported both only at the year's end. Those
   five units alone are reminded: TTR and HCCB twice, the others once;
-- screening under regime 2013: An's CSTĐ cấp tỉnh (three CSTĐCS and a provincial initiative),
-  STC's TTLĐXS and flag, SGDDT's and SYT's TTLĐTT eligible; Hoa's CSTĐCS incomplete (2013 needs
-  an initiative, and its certificate), Bình's LĐTT blocked (investigation), Trung's CSTĐCS over
-  the unit's 15 % quota; the council rejects SYT's (two for, three against);
+- screening under regime 2013 as of the board's date, 31 December 2020, the collectives counting
+  the LĐTT their departments decided (award history), not ratings: An's CSTĐ cấp tỉnh (three
+  CSTĐCS and a provincial initiative), STC's TTLĐXS and flag, SGDDT's and SYT's TTLĐTT eligible;
+  Hoa's CSTĐCS incomplete (2013 needs an initiative, and its certificate), Bình's LĐTT blocked
+  (investigation), Trung's CSTĐCS over the unit's 15 % quota; the council rejects SYT's (two
+  for, three against);
 - the decision 125/QĐ-UBND at the 2019 base salary (1,490,000 đ), regime 2013's multipliers.
 """
 
@@ -130,6 +132,14 @@ def test_screening_verdicts_are_explained(played) -> None:
         assert n["verdict"] == verdict, key
         assert {r["rule_id"] for r in rules if not r["passed"]} == failing, key
         assert all(r["citation"] and r["reason"] for r in rules), key
+        assert n["screening"]["considered_on"] == "2020-12-31", key  # the board's day, not today
+    # STC's members count by the LĐTT their department decided (award history), not by rating
+    stc = pf.get("awards", f"/nominations/{w.nominations['stc-ttldxs']}", pf.admin)
+    r05 = next(r for r in stc["screening"]["rule_results"] if r["rule_id"] == "R05-2013")
+    assert (r05["facts"]["members_ldtt_on_record"], r05["facts"]["members_ldtt_rated_only"]) == (
+        8,
+        1,  # Bình: rated HTXSNV, under investigation, no LĐTT
+    )
 
 
 def test_the_award_list_with_its_money(played) -> None:

@@ -83,6 +83,38 @@ async def test_bad_ratings_are_refused_whole(seeded):
     await seeded.post("/ratings", {"ratings": [rating()]}, headers=seeded.integration, expect=403)
 
 
+async def test_a_rating_not_conferring_ldtt_is_recorded_and_published(seeded):
+    """A rating is not the title: the unit records that a person it rated HTTNV or better was
+    not conferred Lao động tiên tiến, and why; PerformanceRated carries it to awards."""
+    stc = seeded.officer(ID.stc)
+    withheld = rating(value="HTTNV", ldtt_not_conferred="months_worked")
+    r = await seeded.post("/ratings", {"ratings": [withheld]}, headers=stc, expect=201)
+    assert r.json()["ratings"][0]["ldtt_not_conferred"] == "months_worked"
+    (event,) = await seeded.outbox("PerformanceRated")
+    assert (event["rating"], event["ldtt_not_conferred"]) == ("HTTNV", "months_worked")
+    listed = (await seeded.get("/ratings?year=2020", headers=stc)).json()["ratings"]
+    assert listed[0]["ldtt_not_conferred"] == "months_worked"
+    # the unit confers it after all: the same rating without the flag is a change, published
+    seeded.clock.set(seeded.clock.now().replace(minute=5))
+    await seeded.post("/ratings", {"ratings": [rating(value="HTTNV")]}, headers=stc, expect=201)
+    assert (await seeded.outbox("PerformanceRated"))[-1]["ldtt_not_conferred"] is None
+    # only for a person rated HTTNV or better, and with a known reason
+    bad = {
+        "ratings": [
+            rating(value="HTNV", ldtt_not_conferred="discipline"),
+            rating(ID.stc, "HTTNV", "collective", ldtt_not_conferred="discipline"),
+            rating(ldtt_not_conferred="sick"),
+        ]
+    }
+    r = await seeded.post("/ratings", bad, headers=stc, expect=422)
+    assert {(e["pointer"], e["type"]) for e in r.json()["errors"]} == {
+        ("#/ratings/0/ldtt_not_conferred", "not_applicable"),
+        ("#/ratings/1/ldtt_not_conferred", "not_applicable"),
+        ("#/ratings/2/ldtt_not_conferred", "unknown_reason"),
+    }
+    assert await seeded.count("rating_entries") == 2
+
+
 async def test_initiatives(seeded):
     stc = seeded.officer(ID.stc)
     good = {

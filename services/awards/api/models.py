@@ -95,6 +95,8 @@ class RuleResultOut(BaseModel):
 class ScreeningOut(BaseModel):
     screening_id: UUID
     screened_on: date
+    considered_on: date
+    """The consideration date (ngày xét) every rule read statuses, titles and periods as of."""
     regime: Regime
     verdict: Verdict
     failing: list[str]
@@ -161,6 +163,11 @@ class ScreeningIn(In):
     cannot start before it."""
     """Screen every nomination of the year that awaits screening (or was screened and is not
     yet on notice), together."""
+    considered_on: date | None = None
+    """The consideration date (ngày xét): the day the proposals are considered, e.g. the council
+    session's for a procedure entered after the fact. Not in the future, not before the
+    achievement period ends. A nomination on a session's agenda is considered on the session's
+    date; otherwise, without this field, today."""
 
     @model_validator(mode="after")
     def _one(self) -> ScreeningIn:
@@ -173,6 +180,7 @@ class ScreenedOut(BaseModel):
     nomination_id: UUID
     verdict: Verdict
     regime: Regime
+    considered_on: date
     failing: list[str]
     rule_results: list[RuleResultOut]
 
@@ -188,7 +196,9 @@ class AnnualIn(In):
     scope_unit_id: UUID | None = None
     """A unit and every unit below it; none: the whole province (administrators only)."""
     as_of: date | None = None
-    """The day pending statuses are checked against (R14); default today."""
+    """The consideration date (ngày xét): pending statuses are checked on it (R14) and titles
+    on record count if decided by it. Not in the future, not before the year ends; default
+    today."""
     campaign_id: UUID | None = None
     """A campaign whose regime overrides the year's."""
 

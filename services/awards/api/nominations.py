@@ -236,7 +236,10 @@ async def withdraw(
     "and reason; the verdict is eligible, ineligible, incomplete or blocked. Nominations screened "
     "together share their quotas, and an initiative supports the first nomination (in submission "
     "order) that passes. The regime follows the achievement period unless the nomination's "
-    "campaign overrides it.",
+    "campaign overrides it. Every rule reads statuses, titles and periods as of the "
+    "consideration date: the council session's date for a nomination on its agenda, else "
+    "`considered_on`, else today; titles (LĐTT, CSTĐCS) screened eligible in the batch count "
+    "for the collectives and quotas screened with them.",
 )
 async def screen(body: ScreeningIn, uow: Uow, rt: Rt, who: Admin) -> ScreeningBatchOut:
     results = await handlers.screen(
@@ -246,6 +249,7 @@ async def screen(body: ScreeningIn, uow: Uow, rt: Rt, who: Admin) -> ScreeningBa
         nomination_ids=body.nomination_ids,
         year=body.year,
         screened_on=body.screened_on,
+        considered_on=body.considered_on,
     )
     if body.nomination_ids is None and not results:
         raise Problem(
@@ -263,6 +267,7 @@ async def screen(body: ScreeningIn, uow: Uow, rt: Rt, who: Admin) -> ScreeningBa
                 nomination_id=nid,
                 verdict=result.verdict,
                 regime=str(result.regime),
+                considered_on=result.considered_on,
                 failing=list(result.failing),
                 rule_results=[
                     {

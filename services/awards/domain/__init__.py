@@ -3,7 +3,8 @@ arithmetic. Time is always a parameter; nothing here reads the clock, a database
 
 Entry points:
 - `screen(nomination, facts, config)` and `screen_batch(nominations, facts, config)`
-- `screen_year(facts, year, scope, config, as_of=..., regime=...)`
+- `screen_year(facts, year, scope, config, as_of=..., regime=...)`; `as_of`, like
+  `Nomination.considered_on`, is the consideration date every rule reads the facts as of
 - `notice_end(start, working_days)`, `tally(ballot, council_size, threshold)`,
   `award_money(code, kind, decided_on, config)`
 - `regime_for(period_end, override)`; `authority.deciding(code, regime, setting, on)`,

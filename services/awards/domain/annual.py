@@ -180,8 +180,9 @@ def screen_year(
     as_of: date | None = None,
     regime: Regime | None = None,
 ) -> AnnualScreening:
-    """`as_of`: the day pending statuses are checked against (R14), default the year's last day.
-    `regime`: a campaign's override."""
+    """`as_of`: the consideration date (ngày xét), default the year's last day: pending statuses
+    are checked on it (R14) and titles on record count if decided by it. `regime`: a campaign's
+    override."""
     period_end = date(year, 12, 31)
     chosen = regime_for(period_end, regime)
     as_of = as_of or period_end
@@ -221,7 +222,7 @@ def screen_year(
                 consumed.difference_update(c.initiative_ids)  # give them back
             if any(c.ranks for c in won):
                 won.sort(key=lambda c: c.quota_rank or 0)
-            proposed.setdefault(code, {})[year] = {c.subject_id for c in won}
+            proposed.setdefault(code, {})[year] = frozenset(c.subject_id for c in won)
             candidates[code] = tuple(won)
             if lost:
                 over_quota[code] = tuple(lost)

@@ -1,8 +1,15 @@
 """One subject's view of the facts while a rule runs.
 
-A context binds the subject's ratings, awards and statuses once, then is pointed at an award and
-year (`bind`), so a rule does plain dict lookups. Annual bulk screening keeps one context per
-subject and rebinds it for every award; explicit nominations get a fresh one each.
+A context binds the subject's ratings, awards and statuses once, then is pointed at an award,
+year and consideration date (`bind`), so a rule does plain dict lookups. Annual bulk screening
+keeps one context per subject and rebinds it for every award; explicit nominations get a fresh
+one each.
+
+The consideration date (ngày xét, `as_of`) is the day the proposal is considered: every title
+on record counts only if decided by then, and statuses are read as they stood then (R14).
+Titles conferred in the review batch being screened (`proposed`: LĐTT and CSTĐCS screened
+eligible earlier in the batch or annual run) count as held, as the unit confers them at the same
+year-end review.
 
 Two modes:
 - explicit (a submitted nomination): the initiatives a rule may count are those the dossier
@@ -21,19 +28,34 @@ from services.awards.domain.config import ScreeningConfig
 from services.awards.domain.facts import EMPTY, AwardRecord, Facts, Initiative, StatusPeriod
 from services.awards.domain.nomination import Nomination
 from services.awards.domain.regime import Regime
-from services.awards.domain.vocabulary import LDTT, RATING_RANK, WINDOW_YEARS
+from services.awards.domain.vocabulary import (
+    LDTT,
+    PERSON,
+    RATING_RANK,
+    WINDOW_YEARS,
+    LdttBasis,
+)
 
-Proposals = dict[str, dict[int, set[str]]]
-"""Subjects proposed earlier in an annual run, by award code, then year. Subject ids are strings,
-which the garbage collector does not track; (subject, code, year) tuples it would."""
+Proposals = dict[str, dict[int, frozenset[str]]]
+"""Subjects proposed (or conferred) earlier in an annual run or screening batch, by award code,
+then year. Subject ids are strings, which the garbage collector does not track; (subject, code,
+year) tuples it would. Frozen: a set is complete once its award was settled, and the quota counts
+are memoised per set (`Facts.batch_unit_counts`)."""
 
 _NO_PROPOSALS: Proposals = {}
+_GOOD = RATING_RANK["HTTNV"]
 _NOTHING: tuple[str, ...] = ()
 _NO_SUBJECTS: frozenset[str] = frozenset()
 
 
+def facts_decided_by(facts: Facts, as_of: date) -> bool:
+    """Every award on record was decided by `as_of`: nothing to filter."""
+    return facts.last_decided is None or facts.last_decided <= as_of
+
+
 class Context:
     __slots__ = (
+        "all_on_record",
         "as_of",
         "awards",
         "bulk",
@@ -70,7 +92,7 @@ class Context:
         self.subject_id = subject_id
         self.bulk = bulk
         self.proposed = proposed
-        """Proposed earlier in this run: counts as held (the bulk cascade)."""
+        """Proposed earlier in this run, or conferred earlier in this batch: counts as held."""
         self.consumed: set[str] = set() if consumed is None else consumed
         """Initiatives already taken by an earlier nomination of the batch or run (R11)."""
         self.ratings: Mapping[int, str] = facts.ratings_of(kind, subject_id)
@@ -94,6 +116,7 @@ class Context:
         self.year = year
         self.regime = regime
         self.as_of = as_of
+        self.all_on_record = facts_decided_by(self.facts, as_of)
         self.nomination = nomination
         if window_start is False:
             years = WINDOW_YEARS.get((self.kind, code))
@@ -110,13 +133,21 @@ class Context:
         config: ScreeningConfig,
         *,
         consumed: set[str] | None = None,
+        proposed: Proposals = _NO_PROPOSALS,
     ) -> Context:
-        ctx = cls(facts, config, nomination.kind, nomination.nominee_id, consumed=consumed)
+        ctx = cls(
+            facts,
+            config,
+            nomination.kind,
+            nomination.nominee_id,
+            consumed=consumed,
+            proposed=proposed,
+        )
         return ctx.bind(
             nomination.code,
             nomination.end_year,
             nomination.regime,
-            nomination.considered_on,
+            nomination.consideration_date,
             nomination,
         )
 
@@ -131,35 +162,65 @@ class Context:
         return -1 if r is None else RATING_RANK[r]
 
     def held(self, code: str, year: int) -> bool:
-        """Holds the award for the year, or was proposed for it earlier in this run."""
-        if year in self.awards.get(code, EMPTY):
+        """Holds the award for the year on the consideration date, or was proposed for it
+        earlier in this run (conferred earlier in this batch)."""
+        record = self.awards.get(code, EMPTY).get(year)
+        if record is not None and (self.all_on_record or record.decided_by(self.as_of)):
             return True
+        return self._proposed(code, year, self.subject_id)
+
+    def _proposed(self, code: str, year: int, subject_id: str) -> bool:
         if self.proposed:
             by_year = self.proposed.get(code)
-            return by_year is not None and self.subject_id in by_year.get(year, _NO_SUBJECTS)
+            return by_year is not None and subject_id in by_year.get(year, _NO_SUBJECTS)
         return False
 
     def member_holds(self, person_id: str, code: str, year: int) -> bool:
         """A member of the collective holds a personal title (or was proposed for it)."""
-        if self.facts.holds("person", person_id, code, year):
+        if self.facts.holds(PERSON, person_id, code, year, self.as_of):
             return True
-        if self.proposed:
-            by_year = self.proposed.get(code)
-            return by_year is not None and person_id in by_year.get(year, _NO_SUBJECTS)
-        return False
+        return self._proposed(code, year, person_id)
 
-    def meets_ldtt(self, person_id: str, year: int) -> bool:
-        # The run's proposals first: most people meeting LDTT were just proposed for it, and a
-        # set lookup is cheaper than the facts' checks (members are counted by the hundred).
-        if self.proposed:
-            by_year = self.proposed.get(LDTT)
-            if by_year is not None and person_id in by_year.get(year, _NO_SUBJECTS):
-                return True
-        return self.facts.meets_ldtt(person_id, year)
+    def ldtt_basis(self, person_id: str, year: int) -> LdttBasis | None:
+        """How a member stands towards LĐTT for the year (`vocabulary.LdttBasis`); None: not
+        rated HTTNV or better and no title. The run's proposals first: most people holding the
+        title in an annual run were just proposed for it, and a set lookup is the cheapest."""
+        if self._proposed(LDTT, year, person_id):
+            return "this_batch"
+        facts = self.facts
+        if facts.holds(PERSON, person_id, LDTT, year, self.as_of):
+            return "on_record"
+        rating = facts.ratings_of(PERSON, person_id).get(year)
+        if rating is None or RATING_RANK[rating] < _GOOD:
+            return None
+        return "not_conferred" if facts.ldtt_withheld(person_id, year) else "rated_only"
+
+    def meets_ldtt_standard(self, person_id: str, year: int) -> bool:
+        """Holds LĐTT, or meets its standard (what R02 asks of a CSTĐCS nominee)."""
+        if self._proposed(LDTT, year, person_id):
+            return True
+        if self.facts.holds(PERSON, person_id, LDTT, year, self.as_of):
+            return True
+        return self.facts.meets_ldtt_standard(person_id, year)
+
+    def unit_ldtt_holders(self, unit_id: str, year: int) -> tuple[int, int]:
+        """People of the unit who attained LĐTT for the year: (on record by the consideration
+        date, conferred earlier in this batch or run)."""
+        on_record = self.facts.unit_holders(unit_id, LDTT, year, self.as_of)
+        conferred = self.proposed.get(LDTT, EMPTY).get(year) if self.proposed else None
+        if not conferred:
+            return on_record, 0
+        batch = self.facts.batch_unit_counts(conferred, year, self.as_of)
+        return on_record, batch.get(unit_id, 0)
 
     def records(self, code: str) -> Mapping[int, AwardRecord]:
-        """The subject's awards of `code`, by the year their achievement period ends."""
-        return self.awards.get(code, EMPTY)
+        """The subject's awards of `code` on record on the consideration date, by the year their
+        achievement period ends."""
+        records = self.awards.get(code, EMPTY)
+        if self.all_on_record or not records:
+            return records
+        as_of = self.as_of
+        return {y: r for y, r in records.items() if r.decided_by(as_of)}
 
     # Initiatives.
 

@@ -11,6 +11,7 @@ Treat a `Facts` as read-only: its indexes are shared by every screening that run
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from services.awards.domain.vocabulary import (
     InitiativeKind,
     InitiativeLevel,
     InitiativeScope,
+    LdttWithheld,
     Rating,
     StatusKind,
     SubjectKind,
@@ -57,12 +59,14 @@ class Collective:
 
 @dataclass(frozen=True, slots=True)
 class RatingRecord:
-    """A yearly performance rating (xếp loại) of a person or a collective."""
+    """A yearly performance rating (xếp loại) of a person or a collective. `ldtt_withheld`: the
+    unit rated the person HTTNV or better but did not confer Lao động tiên tiến, and why."""
 
     kind: SubjectKind
     subject_id: str
     year: int
     rating: Rating
+    ldtt_withheld: LdttWithheld | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,11 @@ class AwardRecord:
     def year(self) -> int:
         """The year the achievement period ends: the year a yearly title is for."""
         return self.period_end.year
+
+    def decided_by(self, day: date) -> bool:
+        """On record on `day`: decided on or before it. An import without a decision date was
+        decided before the system, so before any day a screening considers."""
+        return self.decided_on is None or self.decided_on <= day
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +128,7 @@ class Facts:
 
     __slots__ = (
         "_awards",
+        "_batch_counts",
         "_bloc_counts",
         "_bloc_leaders",
         "_by_author",
@@ -127,9 +137,11 @@ class Facts:
         "_members",
         "_ratings",
         "_statuses",
-        "_unit_counts",
+        "_unit_titles",
+        "_withheld",
         "collectives",
         "initiatives",
+        "last_decided",
         "persons",
     )
 
@@ -149,19 +161,28 @@ class Facts:
         self.collectives: dict[str, Collective] = {c.id: c for c in collectives}
 
         self._ratings: dict[str, dict[str, dict[int, str]]] = {PERSON: {}, COLLECTIVE: {}}
+        self._withheld: dict[str, dict[int, str]] = {}
         for r in ratings:
             self._ratings[r.kind].setdefault(r.subject_id, {})[r.year] = r.rating
+            if r.ldtt_withheld is not None and r.kind == PERSON:
+                self._withheld.setdefault(r.subject_id, {})[r.year] = r.ldtt_withheld
 
         self._awards: dict[str, dict[str, dict[str, dict[int, AwardRecord]]]] = {
             PERSON: {},
             COLLECTIVE: {},
         }
         holders: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+        last_decided: date | None = None
         for a in awards:
             by_code = self._awards[a.kind].setdefault(a.subject_id, {})
             by_code.setdefault(a.code, {})[a.year] = a
             holders[(a.kind, a.code, a.year)].add(a.subject_id)
+            if a.decided_on is not None and (last_decided is None or a.decided_on > last_decided):
+                last_decided = a.decided_on
         self._holders = {k: frozenset(v) for k, v in holders.items()}
+        self.last_decided = last_decided
+        """The latest decision date on record: a screening considered on or after it reads
+        every award as it is, with no date to compare."""
 
         self.initiatives: dict[str, Initiative] = {i.id: i for i in initiatives}
         by_author: dict[str, list[Initiative]] = defaultdict(list)
@@ -192,7 +213,8 @@ class Facts:
             if c.parent_id is not None:
                 children[c.parent_id].append(c.id)
         self._children = {u: tuple(sorted(v)) for u, v in children.items()}
-        self._unit_counts: dict[tuple[str, int], tuple[int, int]] | None = None
+        self._unit_titles: dict[tuple[str, str, int], list[date]] | None = None
+        self._batch_counts: dict[tuple[frozenset[str], int, date], dict[str, int]] = {}
 
     # Per-subject views: bind once, then look up by year or code.
 
@@ -235,23 +257,34 @@ class Facts:
                 todo.extend(self._children.get(u, ()))
         return found
 
-    # Titles derived from ratings, and counts the quotas need.
+    # Titles on record, the LĐTT standard, and counts the quotas need.
 
-    def holds(self, kind: str, subject_id: str, code: str, year: int) -> bool:
-        return year in self._awards[kind].get(subject_id, EMPTY).get(code, EMPTY)
+    def holds(self, kind: str, subject_id: str, code: str, year: int, as_of: date) -> bool:
+        """The award for the year is on record, decided by `as_of`."""
+        record = self._awards[kind].get(subject_id, EMPTY).get(code, EMPTY).get(year)
+        if record is None:
+            return False
+        decided = record.decided_on  # `AwardRecord.decided_by`, inline: called per member
+        return decided is None or decided <= as_of
 
-    def meets_ldtt(self, person_id: str, year: int) -> bool:
-        """Holds LDTT for the year, or meets its standard (rated HTTNV or better): the unit confers
-        LDTT at the same year-end review that considers CSTDCS and the collective titles, and
-        Luật 06/2022 Điều 23 asks that the CSTDCS nominee "đạt tiêu chuẩn" LDTT."""
-        if year in self._awards[PERSON].get(person_id, EMPTY).get(LDTT, EMPTY):
-            return True
+    def ldtt_withheld(self, person_id: str, year: int) -> str | None:
+        """Why the unit did not confer LĐTT on a person it rated HTTNV or better (None: it did
+        not say so)."""
+        return self._withheld.get(person_id, EMPTY).get(year)
+
+    def meets_ldtt_standard(self, person_id: str, year: int) -> bool:
+        """Rated HTTNV or better and not recorded as "rated, LĐTT not conferred": the standard
+        R01 checks and R02 asks of a CSTĐCS nominee ("đạt tiêu chuẩn" LĐTT, Luật 06/2022 Điều
+        23.1; the 2003 law's Điều 23.1 likewise). It is not the title: the collective titles and
+        the CSTĐCS quota count members who attained it (see `Context.ldtt_basis`)."""
         rating = self._ratings[PERSON].get(person_id, EMPTY).get(year)
-        return rating is not None and RATING_RANK[rating] >= _GOOD
+        if rating is None or RATING_RANK[rating] < _GOOD:
+            return False
+        return year not in self._withheld.get(person_id, EMPTY)
 
     def holders(self, kind: str, code: str, year: int) -> frozenset[str]:
-        """Who holds the award for the year (e.g. the CO_CP already given, or who could be
-        proposed for a title that needs this one)."""
+        """Who holds the award for the year, whatever the decision's date (e.g. the CO_CP
+        already given, or who could be proposed for a title that needs this one)."""
         return self._holders.get((kind, code, year), frozenset())
 
     def holders_until(self, kind: str, code: str, last_year: int) -> frozenset[str]:
@@ -262,26 +295,44 @@ class Facts:
                 found |= ids
         return frozenset(found)
 
-    def unit_counts(self, unit_id: str, year: int) -> tuple[int, int]:
-        """(people meeting LDTT, people holding CSTDCS) in the unit for the year (R02 caps)."""
-        if self._unit_counts is None:
-            self._unit_counts = self._count_units()
-        return self._unit_counts.get((unit_id, year), (0, 0))
+    def unit_holders(self, unit_id: str, code: str, year: int, as_of: date) -> int:
+        """People of the unit holding a personal title (LDTT or CSTDCS) for the year on record
+        by `as_of`: one bisection in an index built once (R02 caps)."""
+        if self._unit_titles is None:
+            self._unit_titles = self._index_unit_titles()
+        days = self._unit_titles.get((unit_id, code, year))
+        return 0 if days is None else bisect_right(days, as_of)
 
-    def _count_units(self) -> dict[tuple[str, int], tuple[int, int]]:
-        ldtt: dict[tuple[str, int], int] = defaultdict(int)
-        cstdcs: dict[tuple[str, int], int] = defaultdict(int)
-        awards, ratings = self._awards[PERSON], self._ratings[PERSON]
+    def _index_unit_titles(self) -> dict[tuple[str, str, int], list[date]]:
+        index: dict[tuple[str, str, int], list[date]] = defaultdict(list)
+        awards = self._awards[PERSON]
         for p in self.persons.values():
-            years = set(ratings.get(p.id, EMPTY))
-            held = awards.get(p.id, EMPTY)
-            years.update(held.get(LDTT, EMPTY))
-            for y in years:
-                if self.meets_ldtt(p.id, y):
-                    ldtt[(p.unit_id, y)] += 1
-            for y in held.get(CSTDCS, EMPTY):
-                cstdcs[(p.unit_id, y)] += 1
-        return {k: (ldtt.get(k, 0), cstdcs.get(k, 0)) for k in ldtt.keys() | cstdcs.keys()}
+            held = awards.get(p.id)
+            if held is None:
+                continue
+            for code in (LDTT, CSTDCS):
+                for y, record in held.get(code, EMPTY).items():
+                    index[(p.unit_id, code, y)].append(record.decided_on or date.min)
+        for days in index.values():
+            days.sort()
+        return dict(index)
+
+    def batch_unit_counts(
+        self, conferred: frozenset[str], year: int, as_of: date
+    ) -> dict[str, int]:
+        """Per unit, the people of `conferred` (LĐTT conferred in the review batch) who do not
+        hold it on record already: counted once per batch, not once per nominee."""
+        key = (conferred, year, as_of)
+        counts = self._batch_counts.get(key)
+        if counts is None:
+            counts = defaultdict(int)
+            persons = self.persons
+            for pid in conferred:
+                person = persons.get(pid)
+                if person is not None and not self.holds(PERSON, pid, LDTT, year, as_of):
+                    counts[person.unit_id] += 1
+            self._batch_counts[key] = counts = dict(counts)
+        return counts
 
     # Blocs.
 
@@ -337,9 +388,17 @@ class FactsBuilder:
         return self
 
     def rating(
-        self, subject_id: str, year: int, rating: Rating, *, kind: SubjectKind | None = None
+        self,
+        subject_id: str,
+        year: int,
+        rating: Rating,
+        *,
+        kind: SubjectKind | None = None,
+        ldtt_withheld: LdttWithheld | None = None,
     ) -> FactsBuilder:
-        self._ratings.append(RatingRecord(self._kind(subject_id, kind), subject_id, year, rating))
+        self._ratings.append(
+            RatingRecord(self._kind(subject_id, kind), subject_id, year, rating, ldtt_withheld)
+        )
         return self
 
     def ratings(

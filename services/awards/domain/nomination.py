@@ -13,8 +13,9 @@ from services.awards.domain.vocabulary import DocumentType, SubjectKind
 @dataclass(frozen=True, slots=True)
 class Nomination:
     """`year`: the year of a yearly title, or the last year of a multi-year award; with `period`
-    instead, the year the period ends. `submitted_on`: the day the proposal is considered, against
-    which pending statuses are checked (R14); None means the end of the achievement period.
+    instead, the year the period ends. `considered_on`: the consideration date (ngày xét), the
+    day every rule reads statuses, titles and periods as of (R14's pending statuses, titles on
+    record decided by then); None means the end of the achievement period.
     `score`: what ranks nominations competing for a quota before the R16 tie-breaks (e.g. the
     bloc's score); None ranks equal."""
 
@@ -24,7 +25,7 @@ class Nomination:
     code: str
     year: int | None = None
     period: tuple[date, date] | None = None
-    submitted_on: date | None = None
+    considered_on: date | None = None
     regime_override: Regime | None = None
     documents: frozenset[DocumentType] = field(default_factory=frozenset)
     initiative_ids: tuple[str, ...] = ()
@@ -49,5 +50,5 @@ class Nomination:
         return regime_for(self.period_end, self.regime_override)
 
     @property
-    def considered_on(self) -> date:
-        return self.submitted_on or self.period_end
+    def consideration_date(self) -> date:
+        return self.considered_on or self.period_end

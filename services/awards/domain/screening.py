@@ -3,7 +3,13 @@
 Verdict precedence: blocked (R14: pending discipline, investigation, inspection or complaint) >
 incomplete (R13: dossier) > ineligible (any other failure) > eligible.
 
-A batch is screened in the order given, which callers make deterministic (submission order):
+A batch is screened in cascade order — the LĐTT nominations, then CSTĐCS, then the rest — and
+within each in the order given, which callers make deterministic (submission order); results come
+back in the order given:
+- Titles conferred in the batch: an LĐTT or CSTĐCS nomination screened eligible counts as the
+  title held for the nominations screened after it (a collective's members, a unit's CSTĐCS cap,
+  CSTĐCS of the year for the higher awards), as the unit confers them at the same year-end
+  review. A rating alone never counts as the title.
 - R11: an initiative claimed by two nominations supports the first one that passes every rule's
   own check (quotas aside); the later claim fails R11. A claim that fails leaves it available.
 - Quotas (CO_CP <= 20 % of bloc leaders; CSTDCS <= 15 % of the unit's LDTT under 2013, or the
@@ -18,9 +24,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from services.awards.domain.config import DEFAULT_CONFIG, ScreeningConfig
-from services.awards.domain.context import Context
+from services.awards.domain.context import Context, Proposals
 from services.awards.domain.facts import Facts
 from services.awards.domain.nomination import Nomination
 from services.awards.domain.regime import Regime
@@ -29,11 +36,18 @@ from services.awards.domain.rules.base import Scalar
 from services.awards.domain.vocabulary import (
     AWARD_KINDS,
     BLOCKED,
+    CSTDCS,
     ELIGIBLE,
     INCOMPLETE,
     INELIGIBLE,
+    LDTT,
+    PERSON,
     Verdict,
 )
+
+BATCH_CASCADE = (LDTT, CSTDCS)
+"""Titles a batch confers before the rest is screened, in this order (see the module
+docstring)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +73,8 @@ class ScreeningResult:
     results: tuple[RuleResult, ...]
     initiative_ids: tuple[str, ...] = ()
     """The initiatives the screening relied on (claimed, or picked by annual proposals)."""
+    considered_on: date | None = None
+    """The consideration date (ngày xét) every rule read the facts as of."""
 
     @property
     def failing(self) -> tuple[str, ...]:
@@ -76,6 +92,7 @@ class ScreeningResult:
             "nomination_id": self.nomination_id,
             "verdict": self.verdict,
             "regime": str(self.regime),
+            "considered_on": self.considered_on and self.considered_on.isoformat(),
             "rule_results": [
                 {
                     "rule_id": r.rule_id,
@@ -180,6 +197,7 @@ class Evaluation:
             verdict_of(results),
             results,
             self.initiative_ids,
+            self.as_of,
         )
 
     def rule_results(self, shared: dict[tuple, RuleResult] | None = None) -> tuple[RuleResult, ...]:
@@ -301,27 +319,48 @@ def _rules(nomination: Nomination) -> tuple[Rule, ...]:
 def screen_batch(
     nominations: Sequence[Nomination], facts: Facts, config: ScreeningConfig = DEFAULT_CONFIG
 ) -> list[ScreeningResult]:
-    """Screen nominations together (quotas, single use of initiatives); results in input order."""
+    """Screen nominations together (titles conferred in the batch, quotas, single use of
+    initiatives); results in input order."""
     consumed: set[str] = set()
-    evaluations = []
-    for order, nomination in enumerate(nominations):
-        rules = _rules(nomination)
-        ctx = Context.for_nomination(nomination, facts, config, consumed=consumed)
-        outcomes = [r.check(ctx) for r in rules]
-        ev = Evaluation(
-            ctx,
-            rules,
-            outcomes,
-            nomination_id=nomination.id,
-            order=order,
-            score=nomination.score,
-            initiative_ids=nomination.initiative_ids,
-        )
-        if ev.competes:
-            consumed.update(nomination.initiative_ids)
-        evaluations.append(ev)
-    rank_quotas(evaluations)
-    return [ev.to_result() for ev in evaluations]
+    conferred: Proposals = {}
+    results: dict[int, ScreeningResult] = {}
+    stages = [[(o, n) for o, n in enumerate(nominations) if _stage(n) == s] for s in range(3)]
+    for stage, members in enumerate(stages):
+        evaluations = []
+        for order, nomination in members:
+            rules = _rules(nomination)
+            ctx = Context.for_nomination(
+                nomination, facts, config, consumed=consumed, proposed=conferred
+            )
+            outcomes = [r.check(ctx) for r in rules]
+            ev = Evaluation(
+                ctx,
+                rules,
+                outcomes,
+                nomination_id=nomination.id,
+                order=order,
+                score=nomination.score,
+                initiative_ids=nomination.initiative_ids,
+            )
+            if ev.competes:
+                consumed.update(nomination.initiative_ids)
+            evaluations.append(ev)
+        rank_quotas(evaluations)
+        granted: dict[int, set[str]] = defaultdict(set)
+        for ev in evaluations:
+            results[ev.order] = result = ev.to_result()
+            if result.verdict == ELIGIBLE:
+                granted[ev.year].add(ev.subject_id)
+        if stage < len(BATCH_CASCADE):
+            conferred[BATCH_CASCADE[stage]] = {y: frozenset(ids) for y, ids in granted.items()}
+    return [results[o] for o in range(len(nominations))]
+
+
+def _stage(nomination: Nomination) -> int:
+    """0: LĐTT, 1: CSTĐCS (both personal, conferred at the unit's year-end review), 2: the rest."""
+    if nomination.kind == PERSON and nomination.code in BATCH_CASCADE:
+        return BATCH_CASCADE.index(nomination.code)
+    return len(BATCH_CASCADE)
 
 
 def screen(

@@ -20,6 +20,25 @@ HTXSNV, HTTNV, HTNV, KHTNV = "HTXSNV", "HTTNV", "HTNV", "KHTNV"
 RATING_RANK: dict[str, int] = {HTXSNV: 3, HTTNV: 2, HTNV: 1, KHTNV: 0}
 """Compare ratings by rank: "HTTNV or better" is rank >= 2."""
 
+LdttWithheld = Literal["discipline", "months_worked", "conduct", "other"]
+"""Why a person rated HTTNV or better was not conferred Lao động tiên tiến by their unit: a
+rating is not the title, which also asks for conduct and service time (not for someone recruited
+less than 10 months before: Nghị định 91/2017 Điều 10; less than 6 months: Thông tư
+01/2024/TT-BNV; maternity leave counts as worked). The unit's review decides; screening honours
+what it recorded."""
+LDTT_WITHHELD_LABELS: dict[str, str] = {
+    "discipline": "bị kỷ luật trong năm",
+    "months_worked": "không đủ thời gian công tác trong năm để bình xét",
+    "conduct": "không đạt tiêu chuẩn về phẩm chất, ý thức chấp hành",
+    "other": "lý do khác do đơn vị ghi nhận",
+}
+
+LdttBasis = Literal["on_record", "this_batch", "not_conferred", "rated_only"]
+"""How a person stands towards Lao động tiên tiến for a year: the title on record (a decision or
+the award history, decided by the consideration date), conferred in the review batch being
+screened, rated HTTNV or better with the title recorded as not conferred, or rated HTTNV or
+better with no title (yet): only the first two are the title."""
+
 AwardCode = Literal[
     "LDTT",
     "CSTDCS",

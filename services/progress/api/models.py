@@ -330,6 +330,12 @@ class RatingIn(In):
     """HTXSNV, HTTNV, HTNV or KHTNV."""
     unit_id: UUID | None = None
     """The rating unit; only a province administrator names it (an officer rates for theirs)."""
+    ldtt_not_conferred: str | None = None
+    """For a person rated HTXSNV or HTTNV whom the unit did not confer Lao động tiên tiến (a
+    rating is not the title), why: discipline (kỷ luật trong năm), months_worked (not long enough
+    in service in the year: recruited less than 10 months before under Nghị định 91/2017 Điều
+    10, less than 6 months under Thông tư 01/2024/TT-BNV; maternity leave counts as worked),
+    conduct, or other."""
 
 
 class RatingsIn(In):
@@ -343,6 +349,7 @@ class RatingOut(Out):
     rating: str
     unit_id: UUID
     entered_at: datetime
+    ldtt_not_conferred: str | None = None
 
 
 class RatingsOut(Out):

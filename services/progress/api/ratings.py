@@ -62,7 +62,9 @@ def _raters(p: Principal, body: RatingsIn) -> list[UUID | None]:
     summary="Enter yearly ratings (HTXSNV, HTTNV, HTNV, KHTNV) of the unit's people or itself",
     description="All or nothing: every problem of every item is answered (`#/ratings/<i>/…`). A "
     "later rating of the same subject and year replaces the earlier one (kept in history); "
-    "PerformanceRated is published for each new or changed rating.",
+    "PerformanceRated is published for each new or changed rating. A rating is not the title: "
+    "`ldtt_not_conferred` records that a person rated HTXSNV or HTTNV was not conferred Lao động "
+    "tiên tiến, and why.",
 )
 async def post_ratings(body: RatingsIn, uow: RequestUnitOfWork, p: Officer, rt: Rt) -> RatingsOut:
     items = [
@@ -72,6 +74,7 @@ async def post_ratings(body: RatingsIn, uow: RequestUnitOfWork, p: Officer, rt: 
             year=r.year,
             rating=r.rating,
             unit_id=unit,
+            ldtt_not_conferred=r.ldtt_not_conferred,
         )
         for r, unit in zip(body.ratings, _raters(p, body), strict=True)
     ]
@@ -85,6 +88,7 @@ async def post_ratings(body: RatingsIn, uow: RequestUnitOfWork, p: Officer, rt: 
                 rating=e.rating,
                 unit_id=e.unit_id,
                 entered_at=e.entered_at,
+                ldtt_not_conferred=e.ldtt_not_conferred,
             )
             for e in entries
         ]
@@ -112,6 +116,7 @@ async def get_ratings(
                 rating=r["rating"],
                 unit_id=r["unit_id"],
                 entered_at=r["entered_at"],
+                ldtt_not_conferred=r["ldtt_not_conferred"],
             )
             for r in rows
         ]

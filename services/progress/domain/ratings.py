@@ -3,6 +3,11 @@
 One rating per subject per year: a later entry replaces the earlier one, which stays in history
 (entries are stored, never edited). "Later" is by entered_at, then id, so an old entry delivered
 late does not overwrite a newer one.
+
+A rating is not the title Lao động tiên tiến, which also asks for conduct and service time: the
+unit records with a person's rating of HTTNV or better that LĐTT was not conferred, and why
+(`ldtt_not_conferred`), so that awards neither proposes it nor counts the person for a
+collective title.
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ from datetime import date, datetime
 from typing import NamedTuple, get_args
 from uuid import UUID
 
-from schemas.types import Rating, SubjectKind
+from schemas.types import LdttWithheld, Rating, SubjectKind
 from services.progress.domain.errors import FieldProblem
 
 RATINGS: tuple[Rating, ...] = get_args(Rating)
 """Best first: hoàn thành xuất sắc / tốt / hoàn thành / không hoàn thành nhiệm vụ."""
+GOOD_OR_BETTER = RATINGS[:2]
+LDTT_WITHHELD: tuple[LdttWithheld, ...] = get_args(LdttWithheld)
 FIRST_YEAR = 1945
 
 
@@ -32,6 +39,8 @@ class RatingEntry:
     unit_id: UUID
     """The unit that rated: the person's unit, or the collective itself."""
     entered_at: datetime
+    ldtt_not_conferred: LdttWithheld | None = None
+    """Rated HTTNV or better, LĐTT not conferred, and why; None: not stated."""
 
     @property
     def key(self) -> tuple[SubjectKind, UUID, int]:
@@ -47,9 +56,12 @@ def check_rating(
     rating: object,
     entering_unit: UUID,
     today: date,
+    ldtt_not_conferred: object = None,
 ) -> list[FieldProblem]:
     """`subject_unit_id`: the person's unit per the read model (None when the person is unknown);
-    for a collective, the collective itself. A unit rates only its own people and itself."""
+    for a collective, the collective itself. A unit rates only its own people and itself.
+    `ldtt_not_conferred` goes only with a person rated HTTNV or better: nobody else could have
+    been conferred LĐTT."""
     problems = []
     if subject_kind not in get_args(SubjectKind):
         problems.append(FieldProblem("subject_kind", "unknown_kind", "person or collective"))
@@ -61,6 +73,22 @@ def check_rating(
         )
     if rating not in RATINGS:
         problems.append(FieldProblem("rating", "unknown_rating", "one of " + ", ".join(RATINGS)))
+    if ldtt_not_conferred is not None:
+        if ldtt_not_conferred not in LDTT_WITHHELD:
+            problems.append(
+                FieldProblem(
+                    "ldtt_not_conferred", "unknown_reason", "one of " + ", ".join(LDTT_WITHHELD)
+                )
+            )
+        elif subject_kind != "person" or rating not in GOOD_OR_BETTER:
+            problems.append(
+                FieldProblem(
+                    "ldtt_not_conferred",
+                    "not_applicable",
+                    "only for a person rated HTXSNV or HTTNV (chỉ ghi cho cá nhân được xếp loại "
+                    "hoàn thành tốt nhiệm vụ trở lên)",
+                )
+            )
     if isinstance(year, bool) or not isinstance(year, int):
         problems.append(FieldProblem("year", "wrong_type", "the year must be a whole number"))
     elif year > today.year:
@@ -86,7 +114,11 @@ def apply_rating(current: RatingEntry | None, entry: RatingEntry) -> RatingChang
         return RatingChange(entry, None, True)
     if (entry.entered_at, entry.id) <= (current.entered_at, current.id):
         return RatingChange(current, None, False)  # older, or the same delivered twice
-    changed = (entry.rating, entry.unit_id) != (current.rating, current.unit_id)
+    changed = (entry.rating, entry.unit_id, entry.ldtt_not_conferred) != (
+        current.rating,
+        current.unit_id,
+        current.ldtt_not_conferred,
+    )
     return RatingChange(entry, current, changed)
 
 

@@ -44,8 +44,8 @@ def person_facts(
     gender: str = "male",
     colleagues: int = 9,
 ) -> Facts:
-    """p1 in u1, with `colleagues` others rated HTTNV every year p1 is rated, so a unit LDTT count
-    exists for the regime-2013 CSTDCS cap (10 LDTT -> 1 place)."""
+    """p1 in u1, with `colleagues` others rated HTTNV and holding LDTT (on record) every year p1 is
+    rated, so a unit LDTT count exists for the regime-2013 CSTDCS cap (9 LDTT -> 1 place)."""
     b = FactsBuilder().collective("u1")
     b.person("p1", unit="u1", gender=gender)
     for year, rating in (ratings or {}).items():
@@ -53,7 +53,7 @@ def person_facts(
     for i in range(colleagues):
         b.person(f"c{i}", unit="u1", gender="male")
         for year in ratings or {}:
-            b.rating(f"c{i}", year, "HTTNV")
+            b.rating(f"c{i}", year, "HTTNV").award(f"c{i}", "LDTT", year)
     for code, years in (awards or {}).items():
         for year in years:
             b.award("p1", code, year, ref=f"QĐ-{code}-{year}")
@@ -80,10 +80,13 @@ def collective_facts(
     bloc_leaders_total: int = 10,
     women: int = 0,
     statuses: Iterable[Status] = (),
+    ldtt: str = "on_record",
 ) -> Facts:
     """The collective u1 rated `rating` in `year`; `members` counts members by rating (default 10
     rated HTTNV); the first `cstdcs_members` hold CSTDCS that year; `disciplined` gives discipline
-    levels imposed on members that year; the first `women` members are women."""
+    levels imposed on members that year; the first `women` members are women. `ldtt`: members
+    rated HTTNV or better hold LĐTT of the year "on_record" (decided on 20 December), or are
+    "rated_only" (no title), or "withheld" (rated, LĐTT recorded as not conferred)."""
     b = FactsBuilder().collective("u1")
     if rating is not None:
         b.rating("u1", year, rating)
@@ -93,7 +96,11 @@ def collective_facts(
             pid = f"m{n:02d}"
             b.person(pid, unit="u1", gender="female" if n < women else "male")
             if member_rating != "unrated":
-                b.rating(pid, year, member_rating)
+                good = member_rating in ("HTXSNV", "HTTNV")
+                withheld = "months_worked" if good and ldtt == "withheld" else None
+                b.rating(pid, year, member_rating, ldtt_withheld=withheld)
+                if good and ldtt == "on_record":
+                    b.award(pid, "LDTT", year, decided_on=date(year, 12, 20))
             if n < cstdcs_members:
                 b.award(pid, "CSTDCS", year)
             n += 1
@@ -115,7 +122,7 @@ def nominate(
     docs: frozenset[str] = FULL_DOCS,
     initiatives: tuple[str, ...] = (),
     regime: str | None = None,
-    submitted_on: date | None = None,
+    considered_on: date | None = None,
     id: str = "n1",
     score: float | None = None,
 ) -> Nomination:
@@ -125,7 +132,7 @@ def nominate(
         nominee or ("p1" if kind == "person" else "u1"),
         code,
         year=year,
-        submitted_on=submitted_on,
+        considered_on=considered_on,
         regime_override=regime,
         documents=docs,
         initiative_ids=initiatives,

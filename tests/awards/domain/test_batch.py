@@ -18,7 +18,7 @@ def province_with_bloc_leaders(women_shares: dict[str, float], total: int = 10):
         b.collective(unit, women_share=share).rating(unit, 2024, X)
         for i in range(10):
             pid = f"{unit}-m{i}"
-            b.person(pid, unit=unit).rating(pid, 2024, T)
+            b.person(pid, unit=unit).rating(pid, 2024, T).award(pid, "LDTT", 2024)
         b.award(f"{unit}-m0", "CSTDCS", 2024)
     b.bloc_leaders(2024, list(women_shares), total=total)
     return b.build()
@@ -68,13 +68,14 @@ def test_co_cp_ineligible_nomination_takes_no_quota_place():
 
 
 def unit_of_ldtt(count: int, year: int, genders: dict[str, str]):
-    """u1 with `count` people rated HTTNV; the named ones also have an initiative of the year."""
+    """u1 with `count` people rated HTTNV and holding LĐTT; the named ones also hold LĐTT and
+    have an initiative of the year."""
     b = FactsBuilder().collective("u1")
     for i in range(count):
         pid = f"c{i}"
-        b.person(pid, unit="u1", gender="male").rating(pid, year, T)
+        b.person(pid, unit="u1", gender="male").rating(pid, year, T).award(pid, "LDTT", year)
     for pid, gender in genders.items():
-        b.person(pid, unit="u1", gender=gender).rating(pid, year, T)
+        b.person(pid, unit="u1", gender=gender).rating(pid, year, T).award(pid, "LDTT", year)
         b.initiative(f"i-{pid}", authors=[pid], year=year)
     return b
 

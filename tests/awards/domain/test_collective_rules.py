@@ -181,7 +181,7 @@ CASES = [
     # nomination is considered; after a discipline, achievements count from its end.
     pytest.param(
         collective_facts(statuses=[Status("inspection", date(2025, 1, 2), subject="u1")]),
-        collective("TTLDXS", submitted_on=date(2025, 1, 15)),
+        collective("TTLDXS", considered_on=date(2025, 1, 15)),
         "blocked",
         ("R14",),
         id="R14-collective-under-inspection-blocked",
@@ -190,7 +190,7 @@ CASES = [
         collective_facts(
             rating=T, statuses=[Status("complaint", date(2024, 12, 20), subject="u1")]
         ),
-        collective("TTLDTT", submitted_on=date(2025, 1, 15)),
+        collective("TTLDTT", considered_on=date(2025, 1, 15)),
         "blocked",
         ("R14",),
         id="R14-collective-pending-complaint-blocked",
@@ -202,7 +202,7 @@ CASES = [
                 Status("investigation", date(2024, 3, 1), date(2024, 8, 1), subject="u1"),
             ]
         ),
-        collective("TTLDXS", submitted_on=date(2025, 1, 15)),
+        collective("TTLDXS", considered_on=date(2025, 1, 15)),
         "blocked",
         ("R14",),
         id="R14-collective-discipline-in-force-blocked",
@@ -211,7 +211,7 @@ CASES = [
         collective_facts(
             statuses=[Status("inspection", date(2024, 3, 1), date(2024, 8, 1), subject="u1")]
         ),
-        collective("TTLDXS", submitted_on=date(2025, 1, 15)),
+        collective("TTLDXS", considered_on=date(2025, 1, 15)),
         "eligible",
         (),
         id="R14-collective-inspection-concluded-before-eligible",
@@ -222,7 +222,7 @@ CASES = [
                 Status("discipline", date(2023, 3, 1), date(2024, 2, 1), "warning", subject="u1")
             ]
         ),
-        collective("TTLDXS", submitted_on=date(2025, 1, 15)),
+        collective("TTLDXS", considered_on=date(2025, 1, 15)),
         "ineligible",
         ("R14",),
         id="R14-collective-year-its-discipline-ends-does-not-count",
@@ -232,7 +232,7 @@ CASES = [
             bloc_leader=True,
             statuses=[Status("investigation", date(2025, 1, 10), subject="u1")],
         ),
-        collective("CO_TINH", submitted_on=date(2025, 1, 15)),
+        collective("CO_TINH", considered_on=date(2025, 1, 15)),
         "blocked",
         ("R14",),
         id="R14-bloc-leader-under-investigation-blocked",
@@ -266,7 +266,7 @@ def test_co_cp_counts_flags_already_given():
     b = FactsBuilder().collective("u1").collective("u8").collective("u9")
     b.rating("u1", 2024, X)
     for i in range(10):
-        b.person(f"m{i}", unit="u1").rating(f"m{i}", 2024, T)
+        b.person(f"m{i}", unit="u1").rating(f"m{i}", 2024, T).award(f"m{i}", "LDTT", 2024)
     b.award("m0", "CSTDCS", 2024)
     b.bloc_leaders(2024, ["u1", "u8", "u9"], total=10)
     b.award("u8", "CO_CP", 2024).award("u9", "CO_CP", 2024)

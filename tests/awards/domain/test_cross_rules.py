@@ -74,7 +74,7 @@ CASES = [
     # R14 pending statuses block at the consideration date.
     pytest.param(
         person_facts(ratings={2024: T}, statuses=[Status("investigation", date(2025, 1, 5))]),
-        nominate("LDTT", 2024, docs=BASE_DOCS, submitted_on=date(2025, 1, 20)),
+        nominate("LDTT", 2024, docs=BASE_DOCS, considered_on=date(2025, 1, 20)),
         "blocked",
         ("R14",),
         id="R14-pending-investigation-blocked",
@@ -84,14 +84,14 @@ CASES = [
             ratings={2024: T},
             statuses=[Status("investigation", date(2024, 3, 1), date(2024, 9, 30))],
         ),
-        nominate("LDTT", 2024, docs=BASE_DOCS, submitted_on=date(2025, 1, 20)),
+        nominate("LDTT", 2024, docs=BASE_DOCS, considered_on=date(2025, 1, 20)),
         "eligible",
         (),
         id="R14-investigation-closed-before-eligible",
     ),
     pytest.param(
         person_facts(ratings={2024: T}, statuses=[Status("complaint", date(2025, 1, 10))]),
-        nominate("LDTT", 2024, docs=BASE_DOCS, submitted_on=date(2025, 1, 20)),
+        nominate("LDTT", 2024, docs=BASE_DOCS, considered_on=date(2025, 1, 20)),
         "blocked",
         ("R14",),
         id="R14-pending-complaint-blocked",
@@ -101,14 +101,14 @@ CASES = [
             ratings={2024: T},
             statuses=[Status("discipline", date(2024, 11, 1), date(2025, 10, 31), "warning")],
         ),
-        nominate("LDTT", 2024, docs=BASE_DOCS, submitted_on=date(2025, 1, 20)),
+        nominate("LDTT", 2024, docs=BASE_DOCS, considered_on=date(2025, 1, 20)),
         "blocked",
         ("R14",),
         id="R14-discipline-in-force-blocked",
     ),
     pytest.param(
         person_facts(ratings={2024: T}, statuses=[Status("inspection", date(2025, 1, 5))]),
-        nominate("LDTT", 2024, docs=NO_MINUTES, submitted_on=date(2025, 1, 20)),
+        nominate("LDTT", 2024, docs=NO_MINUTES, considered_on=date(2025, 1, 20)),
         "blocked",
         ("R13", "R14"),
         id="R14-blocked-outranks-incomplete",
@@ -119,7 +119,7 @@ CASES = [
             ratings={2024: T},
             statuses=[Status("discipline", date(2022, 7, 1), date(2023, 6, 30), "warning")],
         ),
-        nominate("LDTT", 2024, docs=BASE_DOCS, submitted_on=date(2025, 1, 20)),
+        nominate("LDTT", 2024, docs=BASE_DOCS, considered_on=date(2025, 1, 20)),
         "eligible",
         (),
         id="R14-year-after-discipline-counts",
@@ -129,7 +129,7 @@ CASES = [
             ratings={2023: T},
             statuses=[Status("discipline", date(2022, 7, 1), date(2023, 6, 30), "warning")],
         ),
-        nominate("LDTT", 2023, docs=BASE_DOCS, submitted_on=date(2024, 1, 20)),
+        nominate("LDTT", 2023, docs=BASE_DOCS, considered_on=date(2024, 1, 20)),
         "ineligible",
         ("R14",),
         id="R14-year-the-discipline-ends-does-not-count",
@@ -139,7 +139,7 @@ CASES = [
             **CSTD_TINH_FACTS,
             statuses=[Status("discipline", date(2022, 7, 1), date(2023, 7, 1), "reprimand")],
         ),
-        nominate("CSTD_TINH", 2024, initiatives=("i1",), submitted_on=date(2025, 1, 20)),
+        nominate("CSTD_TINH", 2024, initiatives=("i1",), considered_on=date(2025, 1, 20)),
         "ineligible",
         ("R14",),
         id="R14-consecutive-years-before-discipline-end-do-not-count",
@@ -150,7 +150,7 @@ CASES = [
             awards={"CSTDCS": [2024, 2025]},
             statuses=[Status("discipline", date(2022, 7, 1), date(2023, 6, 30), "warning")],
         ),
-        nominate("BK_TINH", 2025, docs=BASE_DOCS, submitted_on=date(2026, 1, 20)),
+        nominate("BK_TINH", 2025, docs=BASE_DOCS, considered_on=date(2026, 1, 20)),
         "eligible",
         (),
         id="R14-window-wholly-after-discipline-eligible",
@@ -227,7 +227,7 @@ def test_dossier_result_names_the_missing_documents():
 def test_blocked_result_names_the_pending_status_and_date():
     facts = person_facts(ratings={2024: T}, statuses=[Status("investigation", date(2025, 1, 5))])
     r14 = screen(
-        nominate("LDTT", 2024, docs=BASE_DOCS, submitted_on=date(2025, 1, 20)), facts
+        nominate("LDTT", 2024, docs=BASE_DOCS, considered_on=date(2025, 1, 20)), facts
     ).result("R14")
     assert r14.facts["pending"] == "investigation:2025-01-05"
     assert r14.facts["considered_on"] == "2025-01-20"
@@ -250,7 +250,7 @@ def test_status_of_the_collective_blocks_it():
         rating=T, statuses=[Status("inspection", date(2025, 1, 2), subject="u1")]
     )
     nomination = nominate(
-        "TTLDTT", 2024, kind="collective", docs=BASE_DOCS, submitted_on=date(2025, 1, 15)
+        "TTLDTT", 2024, kind="collective", docs=BASE_DOCS, considered_on=date(2025, 1, 15)
     )
     result = screen(nomination, facts)
     assert (result.verdict, result.failing) == ("blocked", ("R14",))

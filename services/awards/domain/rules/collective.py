@@ -1,14 +1,19 @@
 """Collective titles: R05 Tập thể lao động xuất sắc (also the standard behind both flags),
 R06 Tập thể lao động tiên tiến, R09 Cờ thi đua của UBND tỉnh, R10 Cờ thi đua của Chính phủ.
 
-Members' LĐTT of the year counts when held or when its standard is met (`Facts.meets_ldtt`); a
-member's CSTĐCS must be on record (or proposed earlier in the same annual run). "Disciplined at
-warning level or above" means a discipline of that level imposed during the year.
+The law counts members who attained the titles ("đạt danh hiệu Lao động tiên tiến", "có cá nhân
+đạt danh hiệu Chiến sĩ thi đua cơ sở": Luật 06/2022 Điều 27–28; the 2003 law's Điều 27–28 as
+amended in 2013). A member's LĐTT or CSTĐCS of the year counts when on record by the
+consideration date or conferred in the same review batch (screened eligible earlier in the batch
+or annual run); a rating alone never counts, and the facts list who counts on which basis
+(`Context.ldtt_basis`). "Disciplined at warning level or above" means a discipline of that level
+imposed during the year and known by the consideration date.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import NamedTuple
 
 from services.awards.domain.context import Context
 from services.awards.domain.facts import Facts
@@ -52,8 +57,9 @@ _GOOD = RATING_RANK["HTTNV"]
 
 
 def _disciplined_members(ctx: Context, members: tuple[str, ...]) -> int:
-    """Members given a discipline of warning level or above during the year."""
-    y = ctx.year
+    """Members given a discipline of warning level or above during the year, by the
+    consideration date."""
+    y, as_of = ctx.year, ctx.as_of
     statuses_of = ctx.facts.statuses_of
     count = 0
     for m in members:
@@ -61,6 +67,7 @@ def _disciplined_members(ctx: Context, members: tuple[str, ...]) -> int:
             if (
                 s.status == "discipline"
                 and s.start.year == y
+                and s.start <= as_of
                 and DISCIPLINE_RANK.get(s.level or "", WARNING_RANK) >= WARNING_RANK
             ):
                 count += 1
@@ -68,9 +75,46 @@ def _disciplined_members(ctx: Context, members: tuple[str, ...]) -> int:
     return count
 
 
-def _ldtt_members(ctx: Context, members: tuple[str, ...]) -> int:
+class _Ldtt(NamedTuple):
+    counted: int
+    facts: dict
+    summary: str
+
+
+_BASES = ("on_record", "this_batch", "rated_only", "not_conferred")
+
+
+def _ldtt_members(ctx: Context, members: tuple[str, ...]) -> _Ldtt:
+    """Members who attained LĐTT for the year (on record by the consideration date, or
+    conferred in this batch), with who counts on which basis. Bulk screening only needs the
+    count until a candidate is explained, so it skips the lists."""
     y = ctx.year
-    return sum(1 for m in members if ctx.meets_ldtt(m, y))
+    basis_of = ctx.ldtt_basis
+    if ctx.bulk:
+        counted = 0
+        for m in members:
+            b = basis_of(m, y)
+            if b == "this_batch" or b == "on_record":
+                counted += 1
+        return _Ldtt(counted, {}, "")
+    by_basis: dict[str, list[str]] = {b: [] for b in _BASES}
+    for m in members:
+        b = basis_of(m, y)
+        if b is not None:
+            by_basis[b].append(m)
+    counted = len(by_basis["on_record"]) + len(by_basis["this_batch"])
+    facts: dict = {"considered_on": ctx.as_of.isoformat()}
+    for b in _BASES:
+        facts[f"members_ldtt_{b}"] = len(by_basis[b])
+        facts[f"members_ldtt_{b}_ids"] = ",".join(by_basis[b]) or None
+    not_counted = len(by_basis["rated_only"]) + len(by_basis["not_conferred"])
+    summary = (
+        f" Tính đến ngày xét {ctx.as_of:%d/%m/%Y}: {counted}/{len(members)} thành viên đạt danh "
+        f"hiệu Lao động tiên tiến ({len(by_basis['on_record'])} đã có quyết định, "
+        f"{len(by_basis['this_batch'])} được xét tặng trong đợt này); {not_counted} thành viên "
+        "chỉ được xếp loại hoàn thành tốt nhiệm vụ trở lên, chưa được tặng danh hiệu, không tính."
+    )
+    return _Ldtt(counted, facts, summary)
 
 
 # R05 Tập thể lao động xuất sắc
@@ -93,19 +137,28 @@ def _ttldxs(discipline_clause: bool):
             1 for m in members if RATING_RANK.get(ratings_of(PERSON, m).get(y, ""), -1) >= _DONE
         )
         ldtt = _ldtt_members(ctx, members)
-        cstdcs = sum(1 for m in members if ctx.member_holds(m, CSTDCS, y))
+        cstdcs = [m for m in members if ctx.member_holds(m, CSTDCS, y)]
         facts |= {
             "members_htnv_or_better": done,
-            "members_ldtt": ldtt,
-            "ldtt_share": round(ldtt / len(members), 4),
-            "members_cstdcs": cstdcs,
+            "members_ldtt": ldtt.counted,
+            "ldtt_share": round(ldtt.counted / len(members), 4),
+            **ldtt.facts,
+            "members_cstdcs": len(cstdcs),
         }
+        if not ctx.bulk:
+            facts["members_cstdcs_ids"] = ",".join(cstdcs) or None
         if done < len(members):
             return Outcome(False, facts, "Chưa đủ 100% thành viên hoàn thành nhiệm vụ năm {y}.")
-        if ldtt * 10 < len(members) * 7:
-            return Outcome(False, facts, "Dưới 70% thành viên đạt Lao động tiên tiến năm {y}.")
-        if cstdcs < 1:
-            return Outcome(False, facts, "Không có thành viên đạt Chiến sĩ thi đua cơ sở năm {y}.")
+        if ldtt.counted * 10 < len(members) * 7:
+            return Outcome(
+                False,
+                facts,
+                "Dưới 70% thành viên đạt danh hiệu Lao động tiên tiến năm {y}." + ldtt.summary,
+            )
+        if not cstdcs:
+            return Outcome(
+                False, facts, "Không có thành viên đạt danh hiệu Chiến sĩ thi đua cơ sở năm {y}."
+            )
         if discipline_clause:
             disciplined = _disciplined_members(ctx, members)
             facts["members_disciplined_warning_or_above"] = disciplined
@@ -113,7 +166,9 @@ def _ttldxs(discipline_clause: bool):
                 return Outcome(
                     False, facts, "Có thành viên bị kỷ luật từ cảnh cáo trở lên trong năm {y}."
                 )
-        return Outcome(True, facts, "Đạt tiêu chuẩn Tập thể lao động xuất sắc năm {y}.")
+        return Outcome(
+            True, facts, "Đạt tiêu chuẩn Tập thể lao động xuất sắc năm {y}." + ldtt.summary
+        )
 
     return check
 
@@ -139,11 +194,14 @@ def _ttldtt(fixed_share: float | None):
         if not members:
             return Outcome(False, facts, "Không có dữ liệu thành viên của tập thể năm {y}.")
         ldtt = _ldtt_members(ctx, members)
-        share = ldtt / len(members)
-        facts |= {"members_ldtt": ldtt, "ldtt_share": round(share, 4)}
+        share = ldtt.counted / len(members)
+        facts |= {"members_ldtt": ldtt.counted, "ldtt_share": round(share, 4), **ldtt.facts}
         if not share > share_needed:
             return Outcome(
-                False, facts, "Tỷ lệ thành viên đạt Lao động tiên tiến năm {y} chưa vượt ngưỡng."
+                False,
+                facts,
+                "Tỷ lệ thành viên đạt danh hiệu Lao động tiên tiến năm {y} chưa vượt ngưỡng."
+                + ldtt.summary,
             )
         disciplined = _disciplined_members(ctx, members)
         facts["members_disciplined_warning_or_above"] = disciplined
@@ -151,7 +209,9 @@ def _ttldtt(fixed_share: float | None):
             return Outcome(
                 False, facts, "Có thành viên bị kỷ luật từ cảnh cáo trở lên trong năm {y}."
             )
-        return Outcome(True, facts, "Đạt tiêu chuẩn Tập thể lao động tiên tiến năm {y}.")
+        return Outcome(
+            True, facts, "Đạt tiêu chuẩn Tập thể lao động tiên tiến năm {y}." + ldtt.summary
+        )
 
     return check
 
@@ -185,14 +245,11 @@ def _r10(ctx: Context) -> Outcome:
 
 
 def _co_cp_quota(ctx: Context) -> Quota:
-    y = ctx.year
-    count = ctx.facts.bloc_leader_count(y)
-    return Quota(
-        (CO_CP, y),
-        count * 20 // 100,
-        len(ctx.facts.holders(COLLECTIVE, CO_CP, y)),
-        {"bloc_leaders": count, "cap_share": 0.2},
-    )
+    y, facts = ctx.year, ctx.facts
+    count = facts.bloc_leader_count(y)
+    holders = facts.holders(COLLECTIVE, CO_CP, y)
+    given = sum(1 for u in holders if facts.holds(COLLECTIVE, u, CO_CP, y, ctx.as_of))
+    return Quota((CO_CP, y), count * 20 // 100, given, {"bloc_leaders": count, "cap_share": 0.2})
 
 
 _C = COLLECTIVE

@@ -100,26 +100,33 @@ def _iso(day: date) -> str:
     return day.isoformat()
 
 
+@lru_cache(maxsize=64)
+def _day(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
 def _r14(ctx: Context) -> Outcome:
     """Blocked: a status (pending investigation, inspection, complaint, or a discipline being
-    considered or in force) open on the day the nomination is considered (`Nomination.
-    submitted_on`, or the date annual screening is given). Ineligible: a discipline still in force
-    on the first counted year's 1 January (its `end` is exclusive, as the registry records it),
-    because achievements count from its end, and the year it ends in is not a whole year after
-    it."""
-    statuses = ctx.statuses
-    facts: dict = {"considered_on": _iso(ctx.as_of)}
-    if not statuses:
-        return Outcome(True, facts, _NOT_PENDING)
+    considered or in force) open on the consideration date (`Nomination.considered_on`, or the
+    date annual screening is given). Ineligible: a discipline still in force on the first counted
+    year's 1 January (its `end` is exclusive, as the registry records it), because achievements
+    count from its end, and the year it ends in is not a whole year after it. A status that
+    starts after the consideration date did not exist then: it is not read."""
     as_of = ctx.as_of
+    facts: dict = {"considered_on": _iso(as_of)}
+    statuses = ctx.statuses
+    if statuses:
+        statuses = [s for s in statuses if s.start <= as_of]
+    if not statuses:
+        return Outcome(True, facts, _not_pending(as_of))
     pending = [s for s in statuses if s.open_on(as_of)]
     if pending:
         facts["pending"] = ",".join(f"{s.status}:{s.start.isoformat()}" for s in pending)
         return Outcome(
             False,
             facts,
-            "Đang bị xem xét kỷ luật, điều tra, thanh tra, kiểm tra hoặc có khiếu nại chưa "
-            "giải quyết tại thời điểm xét: chưa được đề nghị khen thưởng.",
+            f"Ngày xét {_day(as_of)}: đang bị xem xét kỷ luật, điều tra, thanh tra, kiểm tra "
+            "hoặc có khiếu nại chưa giải quyết: chưa được đề nghị khen thưởng.",
             BLOCKED,
         )
     first_year = ctx.window_start if ctx.window_start is not None else ctx.year
@@ -140,10 +147,12 @@ def _r14(ctx: Context) -> Outcome:
             "{window} bắt đầu trước đó.",
             INELIGIBLE,
         )
-    return Outcome(True, facts, _NOT_PENDING)
+    return Outcome(True, facts, _not_pending(as_of))
 
 
-_NOT_PENDING = "Không đang bị xem xét kỷ luật, điều tra, thanh tra, khiếu nại."
+@lru_cache(maxsize=64)
+def _not_pending(as_of: date) -> str:
+    return f"Ngày xét {_day(as_of)}: không đang bị xem xét kỷ luật, điều tra, thanh tra, khiếu nại."
 
 
 # R15 the next period starts after the previous decision's period
@@ -156,7 +165,7 @@ def _r15(ctx: Context) -> Outcome:
     here can hold it against anyone."""
     start = ctx.window_start
     facts: dict = {"window_start": _iso(date(start, 1, 1))}
-    records = ctx.records(ctx.code)
+    records = ctx.records(ctx.code)  # decided by the consideration date
     if records and max(records) >= start:
         last = max(records.values(), key=lambda r: r.period_end)
         facts["previous_period_end"] = last.period_end.isoformat()

@@ -1,9 +1,12 @@
 """Personal titles and forms: R01 LĐTT, R02 CSTĐCS, R03 CSTĐ cấp tỉnh, R04 CSTĐ toàn quốc,
 R07 Bằng khen tỉnh, R08 Bằng khen Thủ tướng (DOMAIN section 4).
 
-Where a title of an earlier year is required, it must be on record (or proposed earlier in the same
-annual run): the grassroots decisions come before the province considers the higher titles. LĐTT
-of the nomination's year is the exception: meeting its standard is enough (see `Facts.meets_ldtt`).
+Where a title of an earlier year is required, it must be on record by the consideration date (or
+conferred earlier in the same batch or annual run): the grassroots decisions come before the
+province considers the higher titles. LĐTT of a CSTĐCS nominee's year is the exception: the law
+asks that the nominee "đạt tiêu chuẩn" LĐTT, so meeting its standard is enough
+(`Context.meets_ldtt_standard`). A person the unit rated HTTNV or better but recorded as not
+conferred LĐTT (discipline, not long enough in service, …) does not meet it.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from services.awards.domain.vocabulary import (
     CSTDCS,
     HTXSNV,
     LDTT,
+    LDTT_WITHHELD_LABELS,
     LEVEL_RANK,
     PERSON,
     RATING_RANK,
@@ -66,10 +70,19 @@ def _ids(initiatives) -> str | None:
 def _r01(ctx: Context) -> Outcome:
     y = ctx.year
     rating = ctx.ratings.get(y)
-    facts = {f"rating_{y}": rating}
-    if rating is not None and RATING_RANK[rating] >= _GOOD:
-        return Outcome(True, facts, "Năm {y} được xếp loại hoàn thành tốt nhiệm vụ trở lên.")
-    return Outcome(False, facts, "Năm {y} không được xếp loại hoàn thành tốt nhiệm vụ trở lên.")
+    facts: dict = {f"rating_{y}": rating}
+    if rating is None or RATING_RANK[rating] < _GOOD:
+        return Outcome(False, facts, "Năm {y} không được xếp loại hoàn thành tốt nhiệm vụ trở lên.")
+    withheld = ctx.facts.ldtt_withheld(ctx.subject_id, y)
+    if withheld is not None:
+        facts["ldtt_not_conferred"] = withheld
+        return Outcome(
+            False,
+            facts,
+            "Năm {y} được xếp loại hoàn thành tốt nhiệm vụ trở lên nhưng đơn vị ghi nhận không "
+            f"đạt danh hiệu Lao động tiên tiến: {LDTT_WITHHELD_LABELS[withheld]}.",
+        )
+    return Outcome(True, facts, "Năm {y} được xếp loại hoàn thành tốt nhiệm vụ trở lên.")
 
 
 # R02 CSTĐCS
@@ -77,7 +90,7 @@ def _r01(ctx: Context) -> Outcome:
 
 def _r02_2022(ctx: Context) -> Outcome:
     y = ctx.year
-    ldtt = ctx.meets_ldtt(ctx.subject_id, y)
+    ldtt = ctx.meets_ldtt_standard(ctx.subject_id, y)
     rating = ctx.ratings.get(y)
     facts = {f"ldtt_{y}": ldtt, f"rating_{y}": rating}
     if not ldtt:
@@ -104,7 +117,7 @@ def _r02_2022(ctx: Context) -> Outcome:
 
 def _r02_2013(ctx: Context) -> Outcome:
     y = ctx.year
-    ldtt = ctx.meets_ldtt(ctx.subject_id, y)
+    ldtt = ctx.meets_ldtt_standard(ctx.subject_id, y)
     facts = {f"ldtt_{y}": ldtt, f"rating_{y}": ctx.ratings.get(y)}
     if not ldtt:
         return Outcome(False, facts, "Không đạt tiêu chuẩn Lao động tiên tiến năm {y}.")
@@ -125,14 +138,28 @@ def _r02_2013(ctx: Context) -> Outcome:
 
 
 def _cstdcs_quota(ctx: Context, share_num: int, share_den: int, label: float) -> Quota:
+    """The cap counts the unit's people who attained LĐTT ("đạt danh hiệu"): on record by the
+    consideration date or conferred earlier in this batch; a rating alone does not count."""
     person = ctx.facts.persons.get(ctx.subject_id)
     unit = None if person is None else person.unit_id
-    ldtt_count, held = ctx.facts.unit_counts(unit, ctx.year) if unit else (0, 0)
+    y = ctx.year
+    if unit is None:
+        on_record = this_batch = held = 0
+    else:
+        on_record, this_batch = ctx.unit_ldtt_holders(unit, y)
+        held = ctx.facts.unit_holders(unit, CSTDCS, y, ctx.as_of)
+    ldtt_count = on_record + this_batch
     return Quota(
         (CSTDCS, unit, ctx.year),
         ldtt_count * share_num // share_den,
         held,
-        {"unit": unit, "ldtt_count": ldtt_count, "cap_share": label},
+        {
+            "unit": unit,
+            "ldtt_count": ldtt_count,
+            "ldtt_on_record": on_record,
+            "ldtt_this_batch": this_batch,
+            "cap_share": label,
+        },
     )
 
 
