@@ -290,6 +290,11 @@ _HTPL_TT29_2023 = (
     "http://hethongphapluat.vn/thong-tu-29-2023-tt-bgddt-huong-dan-luat-thi-dua-khen-thuong-doi"
     "-voi-nganh-giao-duc-do-bo-truong-bo-giao-duc-va-dao-tao-ban-hanh/dieu-4"
 )
+_BAOHATINH_2024 = (
+    "https://baohatinh.vn/tieu-chuan-danh-hieu-chien-si-thi-dua-co-so-lao-dong-tien-tien-tu-nam"
+    "-2024-post277722.html"
+)
+_LUAT_2022_FULL_TEXT = "https://c1nguyendu.pgdcujut.edu.vn/luat-thi-dua-khen-thuong-2022.html"
 _TVPL_CO_CP_2017 = (
     "https://thuvienphapluat.vn/hoi-dap-phap-luat/3D849-hd-tieu-chuan-xet-tang-danh-hieu-thi-dua"
     "-doi-voi-tap-the-trong-nganh-cong-thuong.html"
@@ -341,12 +346,25 @@ ND_91_2017_11 = Provision("ND_91_2017", 11, source=_TVPL_CO_CP_2017)
 """Cờ thi đua của Chính phủ (the decree's standard)."""
 LUAT_2003_84 = Provision("LUAT_15_2003", 84, source=_THUVIENNHADAT)
 """The dossier of an emulation-title nomination."""
+# Luật 06/2022 gives the titles' standards in one run of articles, persons then collectives, in
+# the order of Điều 8–9's lists: Điều 21 CSTĐ toàn quốc, 22 CSTĐ cấp bộ/tỉnh, 23 CSTĐCS, 24 LĐTT;
+# 25 Cờ thi đua của Chính phủ, 26 Cờ thi đua cấp bộ/tỉnh, 27 TTLĐXS, 28 TTLĐTT. Điều 22, 24, 26
+# and 27 were read with their numbers; 21, 23, 25 and 28 are the places left between them, and
+# each one's standard (what the rules check) was read in the sources given.
+LUAT_2022_21 = Provision("LUAT_06_2022", 21, source=_BAOHATINH_2024)
+"""Chiến sĩ thi đua toàn quốc: two consecutive CSTĐ cấp tỉnh and a nationwide initiative."""
 LUAT_2022_22_1 = Provision("LUAT_06_2022", 22, 1, source=_CHINHPHU_CSTD_TINH)
+LUAT_2022_23 = Provision("LUAT_06_2022", 23, source=_BAOHATINH_2024)
+"""Chiến sĩ thi đua cơ sở: the LĐTT standard and (HTXSNV, or an initiative or science work)."""
+LUAT_2022_25 = Provision("LUAT_06_2022", 25, source=_LUAT_2022_FULL_TEXT)
+"""Cờ thi đua của Chính phủ (the 20 % cap on proposals is configured)."""
 LUAT_2022_26 = Provision("LUAT_06_2022", 26, source=_HTPL_TT29_2023)
 """Cờ thi đua of a ministry or province: the bloc or cluster leaders (khoản 1, 2)."""
 LUAT_2022_27 = Provision("LUAT_06_2022", 27, source=_HUST_TTLDXS)
 """Tập thể lao động xuất sắc (no discipline clause any more)."""
 LUAT_2022_24_1 = Provision("LUAT_06_2022", 24, 1, source=_LAOCAI)
+LUAT_2022_28 = Provision("LUAT_06_2022", 28, source=_LUAT_2022_FULL_TEXT)
+"""Tập thể lao động tiên tiến (the share of members with LĐTT is configured)."""
 LUAT_2022_75_2 = Provision("LUAT_06_2022", 75, 2, source=_CHINHPHU_GIAY_KHEN)
 """Giấy khen: each ministry or province sets the detailed standards it is given under."""
 LUAT_2022_73_1_B = Provision("LUAT_06_2022", 73, 1, "b", source=_BAOMOI_BK_TTG)

@@ -40,7 +40,7 @@ def test_each_citation_is_in_force_on_the_consideration_date_and_has_an_article(
 ):
     considered = date.fromisoformat(day)
     nomination = Nomination(
-        "n1", kind, "p1" if kind == "person" else "u1", code, year=year, submitted_on=considered
+        "n1", kind, "p1" if kind == "person" else "u1", code, year=year, considered_on=considered
     )
     result = screen(nomination, person_facts(ratings={year: "HTTNV"}))
     for r in result.results:
@@ -73,7 +73,7 @@ def test_every_provision_is_in_force_over_the_whole_period_it_is_cited_for():
 
 def test_the_province_supplies_what_no_text_confirmed_and_the_screening_says_so():
     considered = date(2021, 1, 15)
-    nomination = Nomination("n1", "person", "p1", "LDTT", year=2020, submitted_on=considered)
+    nomination = Nomination("n1", "person", "p1", "LDTT", year=2020, considered_on=considered)
     plain = screen(nomination, person_facts(ratings={2020: "HTTNV"})).result("R14").citation
     assert plain == "Căn cứ do tỉnh cấu hình"
     config = ScreeningConfig(
@@ -107,7 +107,7 @@ def test_giay_khen_cites_the_article_that_leaves_its_standards_to_the_province()
 
 
 def test_a_regime_2013_achievement_considered_in_2024_is_cited_to_the_2022_law():
-    nomination = Nomination("n1", "person", "p1", "LDTT", year=2023, submitted_on=date(2024, 3, 1))
+    nomination = Nomination("n1", "person", "p1", "LDTT", year=2023, considered_on=date(2024, 3, 1))
     r01 = screen(nomination, person_facts(ratings={2023: "HTTNV"})).result("R01-2013")
     assert r01.citation == "Luật Thi đua, khen thưởng 06/2022/QH15, Điều 24 khoản 1"
 

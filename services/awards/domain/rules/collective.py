@@ -22,8 +22,10 @@ from services.awards.domain.legal import (
     LUAT_2003_25,
     LUAT_2003_27_1,
     LUAT_2003_28_1,
+    LUAT_2022_25,
     LUAT_2022_26,
     LUAT_2022_27,
+    LUAT_2022_28,
     ND_91_2017_11,
     cite,
 )
@@ -257,20 +259,25 @@ _2022 = {"regimes": ONLY_2022, "effective_from": REGIME_2022_FROM}
 _2013 = {"regimes": ONLY_2013, "effective_to": REGIME_2013_UNTIL}
 _TTLDXS_STANDARD = targets(_C, TTLDXS, CO_TINH, CO_CP)
 
-# Confirmed: Luật 06/2022 Điều 26 and 27, the 2003 law's Điều 25, 27 khoản 1 and 28 khoản 1,
-# Nghị định 91/2017 Điều 11. Not confirmed in a published copy, so the province's: Luật 06/2022
-# Điều 25 and 28, the 2003 law's Điều 26, Hướng dẫn 1479/HD-BTĐKT, and where the 20 % cap on Cờ
-# thi đua của Chính phủ is written. The regime-2013 forms of R05 and R06 differ from the 2022 ones
-# (discipline clause, fixed 50 %): considered from 2024 their basis is the province's.
+# Confirmed: Luật 06/2022 Điều 25–28 (see `legal` on 25 and 28), the 2003 law's Điều 25, 27
+# khoản 1 and 28 khoản 1, Nghị định 91/2017 Điều 11. Not confirmed in a published copy, so the
+# province's: the 2003 law's Điều 26, Hướng dẫn 1479/HD-BTĐKT, where the 20 % cap on Cờ thi đua
+# của Chính phủ is written, and the 2022 share of members with LĐTT for TTLĐTT. The regime-2013
+# forms of R05 and R06 differ from the 2022 ones (discipline clause, fixed 50 %): considered from
+# 2024 their basis is the province's.
 _TTLDXS_2022 = cite(LUAT_2022_27)
 _CO_TINH_2022 = cite(LUAT_2022_26)
+# the article, and the province's share of members (R06) or cap on proposals (R10)
+_TTLDTT_2022 = cite(LUAT_2022_28, configured=True)
+_CO_CP_2022 = cite(LUAT_2022_25, configured=True)
 
 COLLECTIVE_RULES: tuple[Rule, ...] = (
     Rule("R05", "Tập thể lao động xuất sắc", cited(p2024=_TTLDXS_2022, p2025=_TTLDXS_2022),
          _TTLDXS_STANDARD, check=_ttldxs(discipline_clause=False), **_2022),
     Rule("R05-2013", "Tập thể lao động xuất sắc", cited(p2013=cite(LUAT_2003_27_1)),
          _TTLDXS_STANDARD, check=_ttldxs(discipline_clause=True), **_2013),
-    Rule("R06", "Tập thể lao động tiên tiến", cited(), targets(_C, TTLDTT),
+    Rule("R06", "Tập thể lao động tiên tiến", cited(p2024=_TTLDTT_2022, p2025=_TTLDTT_2022),
+         targets(_C, TTLDTT),
          check=_ttldtt(fixed_share=None), **_2022),
     Rule("R06-2013", "Tập thể lao động tiên tiến", cited(p2013=cite(LUAT_2003_28_1)),
          targets(_C, TTLDTT), check=_ttldtt(fixed_share=0.5), **_2013),
@@ -280,9 +287,11 @@ COLLECTIVE_RULES: tuple[Rule, ...] = (
     Rule("R09-2013", "Cờ thi đua của UBND tỉnh: dẫn đầu khối, cụm",
          cited(p2013=CONFIGURED, p2024=_CO_TINH_2022, p2025=_CO_TINH_2022),
          targets(_C, CO_TINH, CO_CP), check=_r09, gate=_gate_r09, **_2013),
-    Rule("R10", "Cờ thi đua của Chính phủ: không quá 20% đơn vị dẫn đầu", cited(),
+    Rule("R10", "Cờ thi đua của Chính phủ: không quá 20% đơn vị dẫn đầu",
+         cited(p2024=_CO_CP_2022, p2025=_CO_CP_2022),
          targets(_C, CO_CP), check=_r10, quota=_co_cp_quota, **_2022),
     Rule("R10-2013", "Cờ thi đua của Chính phủ: không quá 20% đơn vị dẫn đầu",
-         cited(p2013=cite(LUAT_2003_25, ND_91_2017_11, configured=True)), targets(_C, CO_CP),
+         cited(p2013=cite(LUAT_2003_25, ND_91_2017_11, configured=True), p2024=_CO_CP_2022,
+               p2025=_CO_CP_2022), targets(_C, CO_CP),
          check=_r10, quota=_co_cp_quota, **_2013),
 )  # fmt: skip

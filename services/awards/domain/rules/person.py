@@ -21,7 +21,9 @@ from services.awards.domain.legal import (
     LUAT_2003_22,
     LUAT_2003_23,
     LUAT_2003_24,
+    LUAT_2022_21,
     LUAT_2022_22_1,
+    LUAT_2022_23,
     LUAT_2022_24_1,
     LUAT_2022_73_1_B,
     LUAT_2022_74_1_D,
@@ -350,6 +352,8 @@ _2013 = {"regimes": ONLY_2013, "effective_to": REGIME_2013_UNTIL}
 # Điều 94–95: the 2003 law is no longer in force and nothing keeps it for later considerations).
 _LDTT = cite(LUAT_2022_24_1)
 _CSTD_TINH = cite(LUAT_2022_22_1)
+_CSTD_TQ = cite(LUAT_2022_21)
+_CSTDCS = cite(LUAT_2022_23)
 _BK_TINH = cite(LUAT_2022_74_1_D)
 _BK_TTG = cite(LUAT_2022_73_1_B)
 
@@ -359,8 +363,7 @@ PERSON_RULES: tuple[Rule, ...] = (
     Rule("R01-2013", "Lao động tiên tiến",
          cited(p2013=cite(LUAT_2003_24), p2024=_LDTT, p2025=_LDTT), targets(_P, LDTT),
          check=_r01, **_2013),
-    # Luật 06/2022 Điều 23 (CSTĐCS) is not confirmed in a published copy: configured.
-    Rule("R02", "Chiến sĩ thi đua cơ sở", cited(), targets(_P, CSTDCS),
+    Rule("R02", "Chiến sĩ thi đua cơ sở", cited(p2024=_CSTDCS, p2025=_CSTDCS), targets(_P, CSTDCS),
          check=_r02_2022, quota=_quota_2022, **_2022),
     Rule("R02-2013", "Chiến sĩ thi đua cơ sở (tỷ lệ 15%)",
          cited(p2013=cite(LUAT_2003_23, ND_91_2017_9_3)),
@@ -370,9 +373,11 @@ PERSON_RULES: tuple[Rule, ...] = (
     Rule("R03-2013", "Chiến sĩ thi đua cấp tỉnh",
          cited(p2013=cite(LUAT_2003_22), p2024=_CSTD_TINH, p2025=_CSTD_TINH),
          targets(_P, CSTD_TINH), check=_r03, gate=_gate_r03, **_2013),
-    Rule("R04", "Chiến sĩ thi đua toàn quốc", cited(), targets(_P, CSTD_TQ),
+    Rule("R04", "Chiến sĩ thi đua toàn quốc", cited(p2024=_CSTD_TQ, p2025=_CSTD_TQ),
+         targets(_P, CSTD_TQ),
          check=_r04, gate=_gate_r04, **_2022),
-    Rule("R04-2013", "Chiến sĩ thi đua toàn quốc", cited(p2013=CONFIGURED),
+    Rule("R04-2013", "Chiến sĩ thi đua toàn quốc",
+         cited(p2013=CONFIGURED, p2024=_CSTD_TQ, p2025=_CSTD_TQ),
          targets(_P, CSTD_TQ), check=_r04, gate=_gate_r04, **_2013),
     Rule("R07", "Bằng khen của Chủ tịch UBND tỉnh", cited(p2024=_BK_TINH, p2025=_BK_TINH),
          targets(_P, BK_TINH), check=_r07, **_2022),
