@@ -371,16 +371,14 @@ async def screen(
     screening (or screened and not yet on notice). One batch: titles conferred in it count for
     the later ones, quotas are shared, and an initiative supports the first nomination that
     passes. Each is judged as of its consideration date (ngày xét): the date of the council
-    session whose agenda holds it, else `considered_on`, else `screened_on`, else today.
-    `screened_on`: the screening's own date when it is entered after the fact (the notice cannot
-    start before it); by default the consideration date given, else today. Returns (nomination
-    id, ScreeningResult) in submission order."""
+    session whose agenda holds it, else `considered_on`, else today. `screened_on`: the
+    screening's own date when it is entered after the fact (the notice cannot start before it;
+    it may fall before the achievement period ends, as a year-end review often does); by default
+    the consideration date given, else today. Returns (nomination id, ScreeningResult) in
+    submission order."""
     con, now = uow.con, rt.today()
-    given, field = (
-        (considered_on, "#/considered_on") if considered_on else (screened_on, "#/screened_on")
-    )
-    if given is not None:  # not in the future, whatever is to be screened
-        check_consideration_date(given, now, date.min, field)
+    if considered_on is not None:  # not in the future, whatever is to be screened
+        check_consideration_date(considered_on, now, date.min, "#/considered_on")
     on = _act_date(rt, "#/screened_on", "screening", screened_on or considered_on)
     await con.execute("SELECT pg_advisory_xact_lock($1)", SCREENING_LOCK)
     if nomination_ids is not None:
@@ -409,9 +407,9 @@ async def screen(
         )
     if not rows:
         return []
-    if given is not None:
+    if considered_on is not None:
         for r in rows:
-            check_consideration_date(given, now, _period_end(r), field)
+            check_consideration_date(considered_on, now, _period_end(r), "#/considered_on")
     sessions = await store.session_dates(con, [r["session_id"] for r in rows if r["session_id"]])
     ids = [r["nomination_id"] for r in rows]
     documents = await store.documents_of(con, ids)
@@ -435,7 +433,7 @@ async def screen(
             code=r["award_code"],
             year=r["year"],
             period=(r["period_start"], r["period_end"]) if r["period_start"] else None,
-            considered_on=sessions.get(r["session_id"]) or given or now,
+            considered_on=sessions.get(r["session_id"]) or considered_on or now,
             regime_override=r["regime_override"],
             documents=frozenset(t for t, _ in documents[r["nomination_id"]]),
             initiative_ids=tuple(str(i) for i in claimed[r["nomination_id"]]),

@@ -9,7 +9,7 @@ from typing import Any
 
 from tests.awards.conftest import Awards
 from tests.awards.procedure import MEMBERS
-from tests.awards.world import BASE_DOSSIER, World
+from tests.awards.world import BASE_DOSSIER, LDTT_HOLDERS, World
 
 
 def person_nomination(w: World, key: str, code: str, proposer: object, **extra: Any) -> dict:
@@ -21,6 +21,21 @@ def person_nomination(w: World, key: str, code: str, proposer: object, **extra: 
         "documents": BASE_DOSSIER,
         **extra,
     }
+
+
+async def ldtt_on_record(awards: Awards, w: World, *, but: tuple[str, ...] = ()) -> None:
+    """The department's LĐTT of the year decided before (the collective titles and the CSTĐCS
+    cap count holders, not ratings), except for `but`, nominated for it here."""
+    y = w.year
+    lines = ["Loại,Mã cá nhân,Mã danh hiệu,Năm,Số quyết định,Ngày quyết định"]
+    lines += [
+        f"Cá nhân,{w.person(k)},LDTT,{y},{y % 100 + 50}/QĐ-STC,05/12/{y}"
+        for k in LDTT_HOLDERS
+        if k not in but
+    ]
+    data = ("\n".join(lines) + "\n").encode()
+    r = await awards.client.post("/award-history/imports", content=data, headers=awards.admin)
+    assert r.status_code == 200, r.text
 
 
 @dataclass

@@ -247,7 +247,8 @@ async def test_the_same_flow_under_regime_2022_gives_its_answers(awards: Awards)
     hoa = rules(by_id[ids["hoa_cstdcs"]])
     assert by_id[ids["hoa_cstdcs"]]["regime"] == "2022"
     # Luật 06/2022 Điều 23 was not confirmed in a published copy: the province supplies it
-    assert hoa["R02"]["passed"] and hoa["R02"]["citation"] == "Căn cứ do tỉnh cấu hình"
+    assert hoa["R02"]["passed"]
+    assert hoa["R02"]["citation"] == "Luật Thi đua, khen thưởng 06/2022/QH15, Điều 23"
     assert "R02-2013" not in hoa
     assert rules(by_id[ids["an_cstd_tinh"]])["R03"]["passed"]
     assert "R05-2013" not in rules(by_id[ids["stc_ttldxs"]])
