@@ -105,3 +105,63 @@ async def test_a_report_of_the_log_dated_after_the_closure_is_stored_as_refused(
     assert state["current_report_id"] is None
     dash = (await seeded.get(f"/campaigns/{ID.campaign}/dashboard")).json()
     assert all(not u.get("finished_early") for u in dash["units"])
+
+
+async def test_a_closure_recorded_later_sets_aside_the_reports_after_it_and_their_early_finish(
+    seeded,
+):
+    """Reports accepted over HTTP before the registry recorded a closure dated earlier: the
+    closure's arrival re-judges the unit's targets from the reports that stand, and retracts
+    the achievement that rested only on a report dated on or after it."""
+    officer = seeded.officer(ID.sxd)
+    before = await seeded.post(
+        "/reports", report(ID.t_nha_o, 400, "2020-05-20"), headers=officer, expect=201
+    )
+    after = await seeded.post(
+        "/reports", report(ID.t_nha_o, 1000, "2020-06-10"), headers=officer, expect=201
+    )
+    assert after.json()["achieved_now"] is True
+    await seeded.clear_outbox()
+
+    await seeded.feed(*merger())  # closed on 2020-06-01
+
+    history = (await seeded.get(f"/targets/{ID.t_nha_o}/reports")).json()
+    assert history["progress"]["achieved"] is None
+    assert history["progress"]["current_report_id"] == before.json()["report"]["report_id"]
+    assert [r["report_id"] for r in history["reports"]] == [before.json()["report"]["report_id"]]
+    row = await seeded.pool.fetchrow("SELECT * FROM refused_reports")
+    assert str(row["report_id"]) == after.json()["report"]["report_id"]
+    assert row["reason"] == "unit_closed" and "01/06/2020" in row["detail"]
+    (retracted,) = await seeded.outbox("TargetAchievementRetracted")
+    assert retracted["report_id"] == after.json()["report"]["report_id"]
+    assert retracted["unit_closed_on"] == "2020-06-01" and retracted["finished_early"] is True
+    dash = (await seeded.get(f"/campaigns/{ID.campaign}/dashboard")).json()
+    sxd = next(u for u in dash["units"] if u["unit_id"] == str(ID.sxd))
+    assert (sxd["achieved"], sxd["finished_early"]) == (0, False)
+    assert sxd["completion"]["capped"] == 0.4
+    # the closure read again (a redelivery) changes nothing more
+    await seeded.clear_outbox()
+    await seeded.feed(*merger())
+    assert await seeded.outbox() == []
+
+
+async def test_a_closure_moves_the_achievement_to_a_report_before_it_that_meets_the_goal(seeded):
+    officer = seeded.officer(ID.sxd)
+    after = await seeded.post(
+        "/reports", report(ID.t_nha_o, 1000, "2020-06-10"), headers=officer, expect=201
+    )
+    earlier = await seeded.post(
+        "/reports", report(ID.t_nha_o, 1000, "2020-05-25"), headers=officer, expect=201
+    )
+    assert earlier.json()["achieved_now"] is False  # the first to meet it stands
+    await seeded.clear_outbox()
+
+    await seeded.feed(*merger())
+
+    achieved = (await seeded.get(f"/targets/{ID.t_nha_o}/reports")).json()["progress"]["achieved"]
+    assert achieved["report_id"] == earlier.json()["report"]["report_id"]
+    assert achieved["achieved_on"] == "2020-05-25"
+    assert [e["_type"] for e in await seeded.outbox()] == ["TargetAchieved"]
+    assert after.json()["report"]["report_id"] not in {
+        str(r["report_id"]) for r in await seeded.pool.fetch("SELECT report_id FROM reports")
+    }
