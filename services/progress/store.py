@@ -502,6 +502,19 @@ async def history(con: asyncpg.Connection, target_id: UUID) -> list[Report]:
     return [r for r in map(report_of, rows) if r is not None]
 
 
+async def set_aside_history(
+    con: asyncpg.Connection, target_id: UUID
+) -> list[tuple[Report, str, str]]:
+    """A target's reports set aside (`refused_reports`): (report, reason, detail), in arrival
+    order."""
+    rows = await con.fetch(
+        f"SELECT {', '.join(_REPORT_COLUMNS)}, reason, detail FROM refused_reports"
+        " WHERE target_id = $1 ORDER BY reported_at, report_id",
+        target_id,
+    )
+    return [(report, r["reason"], r["detail"]) for r in rows if (report := report_of(r))]
+
+
 async def histories(
     con: asyncpg.Connection, target_ids: Sequence[UUID]
 ) -> dict[UUID, list[Report]]:

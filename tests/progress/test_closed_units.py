@@ -129,6 +129,13 @@ async def test_a_closure_recorded_later_sets_aside_the_reports_after_it_and_thei
     assert history["progress"]["achieved"] is None
     assert history["progress"]["current_report_id"] == before.json()["report"]["report_id"]
     assert [r["report_id"] for r in history["reports"]] == [before.json()["report"]["report_id"]]
+    # the unit still sees what became of its report, and why
+    (aside,) = history["set_aside"]
+    assert aside["report_id"] == after.json()["report"]["report_id"]
+    assert (aside["value"], aside["as_of"], aside["reason"]) == (1000, "2020-06-10", "unit_closed")
+    assert "01/06/2020" in aside["detail"] and "Sở Xây dựng và Giao thông" in aside["detail"]
+    mine = (await seeded.get(f"/targets/{ID.t_nha_o}/reports", headers=officer)).json()
+    assert [x["report_id"] for x in mine["set_aside"]] == [aside["report_id"]]
     row = await seeded.pool.fetchrow("SELECT * FROM refused_reports")
     assert str(row["report_id"]) == after.json()["report"]["report_id"]
     assert row["reason"] == "unit_closed" and "01/06/2020" in row["detail"]
