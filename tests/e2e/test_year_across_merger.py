@@ -198,6 +198,9 @@ def test_a_year_across_a_merger_with_corrections_and_late_entry(platform: Profil
     year_target = _history(pf, t_a2)
     assert year_target["progress"]["current_report_id"] is None
     assert august["report"]["report_id"] not in {r["report_id"] for r in year_target["reports"]}
+    (aside,) = year_target["set_aside"]  # what became of it, and why
+    assert (aside["report_id"], aside["reason"]) == (august["report"]["report_id"], "unit_closed")
+    assert "01/07/2025" in aside["detail"] and "Xã Tân Hưng mới" in aside["detail"]
     poll(
         "the retraction in A's inbox",
         lambda: "TargetAchievementRetracted" in _inbox_types(pf, a, a_officer),
