@@ -172,3 +172,37 @@ async def test_a_closure_moves_the_achievement_to_a_report_before_it_that_meets_
     assert after.json()["report"]["report_id"] not in {
         str(r["report_id"]) for r in await seeded.pool.fetch("SELECT report_id FROM reports")
     }
+
+
+async def test_a_rebuild_reading_the_reports_before_the_closure_ends_as_the_live_service(seeded):
+    """The log's report and achievement read first (a rebuild reads topics in no order across
+    them), the registry's closure after: the report is set aside and the achievement goes, as
+    the live service ended."""
+    report_id = uuid4()
+    reported = p.TargetReported(
+        report_id=report_id,
+        target_id=ID.t_nha_o,
+        campaign_id=ID.campaign,
+        unit_id=ID.sxd,
+        value=1000,
+        as_of=date(2020, 6, 12),
+        reported_at=datetime(2020, 6, 12, 3, tzinfo=UTC),
+    )
+    achieved = p.TargetAchieved(
+        target_id=ID.t_nha_o,
+        campaign_id=ID.campaign,
+        unit_id=ID.sxd,
+        report_id=report_id,
+        achieved_on=date(2020, 6, 12),
+        deadline=date(2020, 6, 30),
+        early_by_days=18,
+        finished_early=True,
+        completion=1.0,
+    )
+    await seeded.feed(reported, achieved)
+    assert await seeded.count("achievements") == 1
+    await seeded.feed(*merger())
+    assert (await seeded.count("achievements"), await seeded.count("reports")) == (0, 0)
+    history = (await seeded.get(f"/targets/{ID.t_nha_o}/reports")).json()
+    assert [x["report_id"] for x in history["set_aside"]] == [str(report_id)]
+    assert history["progress"]["current_report_id"] is None
