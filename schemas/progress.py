@@ -84,23 +84,29 @@ class TargetAchieved(Event, owner="progress", key="target_id"):
 
 class TargetAchievementRetracted(Event, owner="progress", key="target_id"):
     """A correction took back a target's achievement: the report that achieved it was superseded
-    and no report that stands meets the target any more. The TargetAchieved naming `report_id`
-    no longer holds (nor its early finish); a later TargetAchieved for the target, if any, holds
-    instead. (When another standing report still meets the target, a new TargetAchieved naming
-    that report is published instead of this event: it replaces the earlier one.)"""
+    (or, `unit_closed_on`, dated after its unit's closure) and no report that stands meets the
+    target any more. The TargetAchieved naming `report_id` no longer holds (nor its early
+    finish); a later TargetAchieved for the target, if any, holds instead. (When another
+    standing report still meets the target, a new TargetAchieved naming that report is
+    published instead of this event: it replaces the earlier one.)"""
 
     target_id: UUID
     campaign_id: UUID
     unit_id: UUID
     report_id: UUID
-    """The report of the achievement retracted (now superseded)."""
+    """The report of the achievement retracted (now superseded, or set aside)."""
     corrected_by: UUID
-    """The correction whose arrival retracted it."""
+    """The correction whose arrival retracted it; for a retraction by the unit's closure
+    (`unit_closed_on` set), the achieving report itself, set aside."""
     achieved_on: date
     """As the retracted achievement stated it."""
     deadline: date
     finished_early: bool
     """Whether the retracted achievement was an early finish (về đích sớm)."""
+    unit_closed_on: date | None = None
+    """Set when the registry recorded the unit's closure (from this day, dissolved, merged or
+    split) after the achieving report, dated on or after it, was accepted: a report of a day
+    the unit no longer existed does not stand. Absent for a correction's retraction."""
 
 
 class ReportDueSoon(Event, owner="progress", key="target_id"):

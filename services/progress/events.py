@@ -13,7 +13,7 @@ both copies carry the same ce_id and every consumer's inbox (ours included) appl
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID, uuid5
 
 from schemas import progress as p
@@ -98,8 +98,10 @@ def target_achieved(a: Achievement) -> tuple[p.TargetAchieved, UUID]:
 
 
 def achievement_retracted(
-    a: Achievement, corrected_by: UUID
+    a: Achievement, corrected_by: UUID, unit_closed_on: date | None = None
 ) -> tuple[p.TargetAchievementRetracted, UUID]:
+    """`unit_closed_on`: the unit's closure retracted it (`corrected_by` is then the achieving
+    report, set aside)."""
     event = p.TargetAchievementRetracted(
         target_id=a.target_id,
         campaign_id=a.campaign_id,
@@ -109,6 +111,7 @@ def achievement_retracted(
         achieved_on=a.achieved_on,
         deadline=a.deadline,
         finished_early=a.finished_early,
+        unit_closed_on=unit_closed_on,
     )
     return event, event_id("TargetAchievementRetracted", a.target_id, a.report_id)
 

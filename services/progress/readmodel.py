@@ -38,7 +38,21 @@ BatchHandler = Callable[[UnitOfWork, list[Envelope]], Awaitable[None]]
 # ---- registry.units.v1 -------------------------------------------------------------------------
 
 
-async def on_units(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+def units_handler(bus: events.Bus) -> BatchHandler:
+    async def on_units(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+        await apply_units(uow, envelopes)
+        # reports accepted before a closure recorded later, dated after it, stand no more
+        closures = [
+            (e.unit_id, e.closed_on)
+            for envelope in envelopes
+            if isinstance(e := envelope.data, r.UnitClosed)
+        ]
+        await reporting.set_aside_after_closures(uow, bus, closures)
+
+    return on_units
+
+
+async def apply_units(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     versions: dict[UUID, dict[str, Any]] = {}
     closures: list[tuple[UUID, date]] = []
     successors: list[tuple[UUID, str | None, list[UUID]]] = []
@@ -335,7 +349,7 @@ async def on_initiatives(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
 def handlers(bus: events.Bus) -> dict[str, BatchHandler]:
     """Catalog topic → batch handler."""
     return {
-        "registry.units.v1": on_units,
+        "registry.units.v1": units_handler(bus),
         "registry.people.v1": on_people,
         "registry.blocs.v1": on_blocs,
         "registry.campaigns.v1": campaigns_handler(bus),

@@ -51,6 +51,7 @@ from services.progress.domain import (
     apply_report,
     as_decimal,
     check_unit_open,
+    close_unit,
     needs_history,
     new_report,
 )
@@ -316,6 +317,51 @@ async def _set_aside_closed(
             kept.append((report, campaign_id))
     await store.save_refused_reports(con, refused)
     return kept, {r.id for r, *_ in refused}
+
+
+async def set_aside_after_closures(
+    uow: UnitOfWork, bus: events.Bus, closures: Sequence[tuple[UUID, date]]
+) -> None:
+    """The registry recorded (unit, closed_on) closures, often after the fact: reports of those
+    units dated on or after their closure, accepted while it was not known, no longer stand.
+    Each target holding one is re-judged from the others as a correction re-judges it
+    (`close_unit`): the reports are moved to `refused_reports` with the reason, an achievement
+    that rested only on them is retracted (TargetAchievementRetracted naming the closure's day)
+    or moved to the first standing report that meets the target (TargetAchieved). What the HTTP
+    path would have refused ends as if refused; a rebuild reading the closure first sets the
+    same reports aside on ingest."""
+    con = uow.con
+    loaded = await store.lock_targets(con, await store.targets_reported_from(con, closures))
+    if not loaded:
+        return
+    stored = await store.histories(con, list(loaded))
+    ends = await store.unit_ends(con, {x.target.unit_id for x in loaded.values()})
+    gone: list[tuple[UUID, str, str]] = []
+    states, moved, retracted = [], [], []
+    for target_id in sorted(loaded):
+        x = loaded[target_id]
+        end = ends[x.target.unit_id]
+        step, aside = close_unit(x.state, stored.get(target_id, []), end[0].closed_on)
+        for r in aside:
+            (problem,) = check_unit_open(r.as_of, end)
+            gone.append((r.id, problem.code, problem.message))
+        states.append(step.state)
+        if step.retracted:
+            retracted.append((step.retracted, end[0].closed_on))
+        if step.achieved:
+            moved.append(step.achieved)
+    await store.set_aside_reports(con, gone)
+    await store.save_states(con, states)
+    await store.save_achievements(con, moved, overwrite=True)
+    await store.delete_achievements(con, [a for a, _ in retracted])
+    await store.mark_units_dirty(con, {(s.target.unit_id, s.target.deadline.year) for s in states})
+    for a, closed_on in retracted:
+        # no correction here: the achieving report itself, set aside, stands in for one
+        event, eid = events.achievement_retracted(a, a.report_id, closed_on)
+        await bus.publish(uow, event, event_id=eid)
+    for a in moved:
+        event, eid = events.target_achieved(a)
+        await bus.publish(uow, event, event_id=eid)
 
 
 async def _apply_one_by_one(con: asyncpg.Connection, fresh: list[Report]) -> set[tuple[UUID, int]]:

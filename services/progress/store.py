@@ -502,6 +502,19 @@ async def history(con: asyncpg.Connection, target_id: UUID) -> list[Report]:
     return [r for r in map(report_of, rows) if r is not None]
 
 
+async def set_aside_history(
+    con: asyncpg.Connection, target_id: UUID
+) -> list[tuple[Report, str, str]]:
+    """A target's reports set aside (`refused_reports`): (report, reason, detail), in arrival
+    order."""
+    rows = await con.fetch(
+        f"SELECT {', '.join(_REPORT_COLUMNS)}, reason, detail FROM refused_reports"
+        " WHERE target_id = $1 ORDER BY reported_at, report_id",
+        target_id,
+    )
+    return [(report, r["reason"], r["detail"]) for r in rows if (report := report_of(r))]
+
+
 async def histories(
     con: asyncpg.Connection, target_ids: Sequence[UUID]
 ) -> dict[UUID, list[Report]]:
@@ -686,8 +699,9 @@ async def save_refused_reports(
         await con.executemany(
             """
             INSERT INTO refused_reports (report_id, target_id, campaign_id, unit_id, value, as_of,
-                                         reported_at, note, evidence, supersedes, reason, detail)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                         reported_at, note, evidence, supersedes, reason, detail,
+                                         submitted_on)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
             ON CONFLICT (report_id) DO NOTHING
             """,
             [
@@ -704,9 +718,55 @@ async def save_refused_reports(
                     r.supersedes,
                     why,
                     detail,
+                    r.submitted_on,
                 )
                 for r, c, why, detail in rows
             ],
+        )
+
+
+async def targets_reported_from(
+    con: asyncpg.Connection, closures: Sequence[tuple[UUID, date]]
+) -> list[UUID]:
+    """The targets of each (unit, closed_on) that hold reports dated on or after the closure."""
+    if not closures:
+        return []
+    rows = await con.fetch(
+        """
+        SELECT DISTINCT r.target_id
+        FROM unnest($1::uuid[], $2::date[]) AS x(unit_id, closed_on)
+        JOIN reports r ON r.unit_id = x.unit_id AND r.as_of >= x.closed_on
+        """,
+        [u for u, _ in closures],
+        [d for _, d in closures],
+    )
+    return [r["target_id"] for r in rows]
+
+
+async def set_aside_reports(con: asyncpg.Connection, rows: Sequence[tuple[UUID, str, str]]) -> None:
+    """(report, reason, detail): move stored reports to refused_reports, whole, with the reason
+    (they were accepted before the closure they fall after was known). Kept, never applied:
+    every later load of a target's history reads `reports` only."""
+    if rows:
+        await con.execute(
+            """
+            WITH moved AS (
+                DELETE FROM reports r
+                USING unnest($1::uuid[], $2::text[], $3::text[]) AS x(report_id, reason, detail)
+                WHERE r.report_id = x.report_id
+                RETURNING r.*, x.reason, x.detail
+            )
+            INSERT INTO refused_reports (report_id, target_id, campaign_id, unit_id, value, as_of,
+                                         reported_at, note, evidence, supersedes, submitted_on,
+                                         reason, detail)
+            SELECT report_id, target_id, campaign_id, unit_id, value, as_of, reported_at, note,
+                   evidence, supersedes, submitted_on, reason, detail
+            FROM moved
+            ON CONFLICT (report_id) DO NOTHING
+            """,
+            [r for r, _, _ in rows],
+            [why for _, why, _ in rows],
+            [detail for _, _, detail in rows],
         )
 
 

@@ -140,11 +140,21 @@ class HistoryItem(ReportOut):
     superseded_by: UUID | None
 
 
+class SetAsideItem(ReportOut):
+    reason: str
+    """unit_closed: dated on or after the unit's closure, recorded after it was accepted."""
+    detail: str
+    """Why, in Vietnamese (the closure's day, how the unit ended, its successors)."""
+
+
 class HistoryOut(Out):
     target: TargetOut
     progress: ProgressOut
     reports: list[HistoryItem]
-    """Every report, superseded ones included, in arrival order."""
+    """Every report that stands, superseded ones included, in arrival order."""
+    set_aside: list[SetAsideItem] = []
+    """Reports that no longer stand, in arrival order: accepted before the registry recorded
+    the unit's closure they fall after (`refused_reports`); they count for nothing."""
 
 
 # ---- views -----------------------------------------------------------------------------------

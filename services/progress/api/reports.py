@@ -35,6 +35,7 @@ from services.progress.api.models import (
     ItemResult,
     ReportAccepted,
     ReportIn,
+    SetAsideItem,
     progress_out,
     report_out,
     target_out,
@@ -169,5 +170,11 @@ async def target_history(target_id: UUID, con: ReadCon, p: Reader) -> HistoryOut
                 superseded_by=superseded_by.get(r.id),
             )
             for r in reports
+        ],
+        set_aside=[
+            SetAsideItem(
+                **report_out(r, x.target.campaign_id).model_dump(), reason=why, detail=detail
+            )
+            for r, why, detail in await store.set_aside_history(con, target_id)
         ],
     )

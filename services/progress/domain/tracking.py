@@ -166,6 +166,35 @@ def rebuild(target: Target, reports: Iterable[Report]) -> TargetState:
     return state
 
 
+def close_unit(state: TargetState, history: Iterable[Report], closed_on: date) -> SetAside:
+    """The target's unit ceased to exist on `closed_on` (a closure the registry recorded after
+    reports were accepted): its reports dated on or after that day no longer stand. The state is
+    re-judged from the others as a correction re-judges it (`judge`): an achievement resting on
+    a report set aside moves to the first standing report that meets the target, or is
+    retracted; a target without one is judged anew (a correction set aside may leave the report
+    it superseded standing again). `history`: every report of the target."""
+    reports = list(history)
+    gone = [r for r in reports if r.as_of >= closed_on]
+    if not gone:
+        return SetAside(Applied(state, None), [])
+    standing = [r for r in reports if r.as_of < closed_on]
+    before = state.achievement
+    achievement = before
+    if before is None or before.report_id in {r.id for r in gone}:
+        achievement = judge(state.target, standing)
+    first = min(standing, key=lambda r: r.first_key, default=None)
+    new = TargetState(state.target, current_report(standing), achievement, first)
+    moved = achievement if achievement != before else None
+    retracted = before if before is not None and achievement is None else None
+    return SetAside(Applied(new, moved, retracted), gone)
+
+
+class SetAside(NamedTuple):
+    applied: Applied
+    reports: list[Report]
+    """The reports that no longer stand (dated on or after the closure)."""
+
+
 def live_reports(reports: Iterable[Report]) -> list[Report]:
     """The reports of one target's history that no correction superseded, in the given order."""
     history = list(reports)

@@ -7,6 +7,7 @@ from services.progress.domain import (
     HistoryRequired,
     TargetState,
     apply_report,
+    close_unit,
     current_report,
     needs_history,
     rebuild,
@@ -287,3 +288,47 @@ def test_tally_shifted_per_report_equals_recomputation():
     assert tally.achieved == sum(s.achievement is not None for s in states.values())
     assert tally.targets == len(targets) and tally.weight == sum(t.weight for t in targets)
     assert tally.finished_early == finished_early(states.values())
+
+
+CLOSED = date(2020, 7, 1)
+
+
+def test_a_closure_retracts_an_achievement_resting_only_on_reports_dated_after_it():
+    t = target(value=100)
+    june = report(t, 60, date(2020, 6, 30))
+    august = report(t, 100, date(2020, 8, 15))
+    state, _ = run(TargetState(t), june, august)
+    step, aside = close_unit(state, [june, august], CLOSED)
+    assert aside == [august]
+    assert step.retracted == state.achievement and step.achieved is None
+    assert step.state == TargetState(t, june, None, june)
+
+
+def test_a_closure_moves_the_achievement_to_the_first_standing_report_that_meets():
+    t = target(value=100)
+    august = report(t, 100, date(2020, 8, 15))
+    late_entry = report(t, 100, date(2020, 6, 20))  # entered later, about June
+    state, _ = run(TargetState(t), august, late_entry)
+    assert state.achievement.report_id == august.id
+    step, _ = close_unit(state, [august, late_entry], CLOSED)
+    assert step.retracted is None and step.achieved.report_id == late_entry.id
+    assert step.state.achievement.achieved_on == date(2020, 6, 20)
+
+
+def test_a_closure_brings_back_the_report_a_correction_after_it_superseded():
+    t = target(value=100)
+    june = report(t, 100, date(2020, 6, 30))
+    fix = report(t, 90, date(2020, 8, 1), supersedes=june)  # a correction dated after
+    state, _ = run(TargetState(t), june, fix)
+    assert state.achievement is None
+    step, aside = close_unit(state, [june, fix], CLOSED)
+    assert aside == [fix] and step.achieved.report_id == june.id
+    assert step.state.current == june
+
+
+def test_a_closure_after_every_report_changes_nothing():
+    t = target(value=100)
+    june = report(t, 100, date(2020, 6, 30))
+    state, _ = run(TargetState(t), june)
+    step, aside = close_unit(state, [june], CLOSED)
+    assert aside == [] and step.state is state and step.achieved is step.retracted is None
