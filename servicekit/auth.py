@@ -12,7 +12,9 @@ Routes declare what they need:
 
 and check objects themselves (`p.may_act_for_unit(target.unit_id)`, `forbidden(...)`).
 A refused token answers 401 with `WWW-Authenticate: Bearer error="invalid_token"` and a problem
-whose `reason` says why; a missing role answers 403.
+whose `reason` says why; a missing role answers 403. A token that only reads
+(`Principal.read_only`: a supervisor, a client whose scopes grant no write) is refused every
+write here, before the body is read, unless the route admits it (`require(..., read_only=True)`).
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ class Role(StrEnum):
 # `read` reads what the role reads; `subscriptions` manages its own webhook subscriptions;
 # `reports:<unit_id>` writes reports for that unit (`reports:*` for any). A client token without a
 # `scope` claim keeps the role's old reach (reads, subscriptions, reports for any unit): that is
-# deprecated, and a scoped token is what `./thidua token --scope` mints.
+# deprecated; `./thidua token --read --subscriptions --reports-for U` mints scoped ones. Every
+# client token reads (`read` marks one that only reads).
 SCOPE_READ = "read"
 SCOPE_SUBSCRIPTIONS = "subscriptions"
 SCOPE_REPORTS = "reports:"
@@ -93,13 +96,9 @@ class Principal:
         a supervisor without a writing role, or a client whose scopes grant no write."""
         if not self.roles or self.roles - {Role.SUPERVISOR, Role.INTEGRATION_CLIENT}:
             return False  # a person (no role) or a writing role
-        if Role.INTEGRATION_CLIENT in self.roles:
-            if self.scopes is None:
-                return Role.SUPERVISOR in self.roles
-            return not any(
-                s == SCOPE_SUBSCRIPTIONS or s.startswith(SCOPE_REPORTS) for s in self.scopes
-            )
-        return True
+        if Role.SUPERVISOR in self.roles or self.scopes is None:
+            return Role.SUPERVISOR in self.roles  # an unscoped client writes (deprecated)
+        return not any(s == SCOPE_SUBSCRIPTIONS or s.startswith(SCOPE_REPORTS) for s in self.scopes)
 
     def may_manage_subscriptions(self) -> bool:
         return Role.INTEGRATION_CLIENT in self.roles and (

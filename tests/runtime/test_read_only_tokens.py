@@ -20,6 +20,8 @@ def test_who_only_reads():
     assert not p(["integration_client"], scope="read reports:U1").read_only
     assert not p(["integration_client"], scope="subscriptions").read_only
     assert not p(["supervisor", "province_admin"], unit_id="F").read_only
+    # a supervisor stays read-only whatever client scopes its token carries
+    assert p(["supervisor", "integration_client"], unit_id="F", scope="reports:*").read_only
     assert not p([]).read_only
 
 
