@@ -13,7 +13,7 @@ from rich.rule import Rule
 
 from demo import story
 from demo.client import Platform
-from demo.steps import awards, notify, progress, registry, summary
+from demo.steps import awards, notify, progress, registry, summary, supervision
 from demo.world import World
 from infra.profile import Profile
 
@@ -50,12 +50,13 @@ def play(p: Profile, console: Console | None = None, data=story.DATA) -> World:
     step("3. Bloc standings and leaders; ratings and initiatives")
     progress.leaders(pf, s, w, say)
     progress.ratings_and_initiatives(pf, s, w, say)
-    step("4. Nominations, screening, public notice, council vote, decision")
+    step("4. Nominations, screening, public notice, council vote, decision; the Front's finding")
     awards.import_history(pf, s, say)
     awards.nominate(pf, s, w, say)
     awards.screen(pf, s, w, say, console)
     approved = awards.notice_and_vote(pf, s, w, say)
     awards.decide(pf, s, w, approved, say, console)
+    supervision.raise_and_answer(pf, s, w, say)
     step("5. Notifications: inboxes, emails, the subscribed system")
     notify.wait_for_decision(pf, w, s)
     notify.report(pf, s, w, say)

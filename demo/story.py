@@ -46,6 +46,8 @@ class Story:
     nominations: list[dict[str, Any]]
     council: dict[str, Any]
     subscriber: dict[str, Any]
+    supervision: dict[str, Any]
+    """The Front's finding and the province's answer (supervision.yaml; empty: none)."""
     raw: dict[str, bytes] = field(default_factory=dict)
     """The import files (registry's, and the award history) as they are on disk."""
 
@@ -113,6 +115,9 @@ def load(folder: Path = DATA) -> Story:
         nominations=_yaml(folder, "nominations.yaml").get("nominations", []),
         council=_yaml(folder, "council.yaml"),
         subscriber=_yaml(folder, "subscriber.yaml"),
+        supervision=_yaml(folder, "supervision.yaml")
+        if (folder / "supervision.yaml").exists()
+        else {},
         raw={
             kind: (folder / f"{kind}.csv").read_bytes()
             for kind in ("units", "bloc-memberships", "people", "targets", "award-history")
@@ -176,6 +181,14 @@ def check(s: Story) -> None:
         need(bloc in s.bloc_codes, "review.yaml", f"unknown bloc {bloc}")
         for u in votes:
             need(u in units, "review.yaml", f"unknown unit {u}")
+    if s.supervision:
+        front = s.supervision.get("front")
+        need(front in units, "supervision.yaml", f"unknown unit {front}")
+        need(
+            s.supervision.get("finding", {}).get("subject") == "decision",
+            "supervision.yaml",
+            "the demo's finding is on the decision (subject: decision)",
+        )
     t = s.traced
     need((t["unit"], t["target"]) in targets, "campaign.yaml traced_report", "no such target")
     if problems:

@@ -19,6 +19,7 @@ class World:
     council_id: str = ""
     session_id: str = ""
     decision: dict = field(default_factory=dict)
+    finding: dict = field(default_factory=dict)  # the Front's finding, answered
     trace_id: str = ""
 
     def code_of(self, unit_id: str) -> str:

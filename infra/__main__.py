@@ -134,12 +134,22 @@ def token(
     unit: str = typer.Option(None, "--unit", help="unit id (required for unit_officer)"),
     council: str = typer.Option(None, "--council", help="council id"),
     client: str = typer.Option(None, "--client", help="client id of an integration client"),
+    read: bool = typer.Option(False, "--read", help="scope `read` (a read-only client)"),
+    subscriptions: bool = typer.Option(
+        False, "--subscriptions", help="scope `subscriptions` (its own webhooks)"
+    ),
+    reports_for: list[str] = typer.Option(
+        [], "--reports-for", help="repeatable: scope `reports:<unit id>` (`*`: any unit)"
+    ),
     ttl: int = typer.Option(3600, "--ttl", help="seconds until it expires"),
     profile: str = Profile,
 ) -> None:
-    """Print a bearer token signed with the profile's development key (made on first use)."""
+    """Print a bearer token signed with the profile's development key (made on first use).
+    An integration client's token with --read, --subscriptions or --reports-for is scoped; one
+    without keeps the old, deprecated reach (reports for any unit)."""
     from infra import tokens
 
+    scopes = tokens.client_scopes(read=read, subscriptions=subscriptions, reports_for=reports_for)
     try:
         jwt = tokens.mint(
             load(profile).state,
@@ -148,6 +158,7 @@ def token(
             unit_id=unit,
             council_id=council,
             client_id=client,
+            scopes=scopes,
             ttl=ttl,
         )
     except ValueError as exc:

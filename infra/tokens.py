@@ -5,6 +5,8 @@ against (THIDUA_JWKS_FILE). Tokens carry the default issuer and audience of Serv
 service with default settings accepts them.
 
     ./thidua token --role unit_officer --unit U1 --sub alice [--ttl 3600] [--profile test]
+    ./thidua token --role integration_client --sub stats --read --reports-for U1
+    ./thidua token --role supervisor --unit MTTQ --sub mttq-1
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from servicekit.auth import Role
+from servicekit.auth import SCOPE_READ, SCOPE_REPORTS, SCOPE_SUBSCRIPTIONS, Role
 from servicekit.settings import ServiceSettings
 
 ALGORITHM = "EdDSA"
@@ -100,6 +102,7 @@ def mint(
     unit_id: str | None = None,
     council_id: str | None = None,
     client_id: str | None = None,
+    scopes: Iterable[str] | None = None,
     ttl: int = 3600,
     issuer: str = ISSUER,
     audience: str = AUDIENCE,
@@ -108,6 +111,8 @@ def mint(
     roles = [Role(r).value for r in roles]  # an unknown role fails here, not at the service
     if Role.UNIT_OFFICER in roles and not unit_id:
         raise ValueError("a unit_officer token needs a unit id")
+    if Role.SUPERVISOR in roles and not unit_id:
+        raise ValueError("a supervisor token needs the unit id of the Front body it speaks for")
     key = ensure_keys(state)
     now = int(time.time())
     claims = {
@@ -123,4 +128,17 @@ def mint(
     for name, value in (("unit_id", unit_id), ("council_id", council_id), ("client_id", client_id)):
         if value is not None:
             claims[name] = value
+    if scopes is not None:
+        claims["scope"] = " ".join(scopes)
     return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": public_jwk(key)["kid"]})
+
+
+def client_scopes(
+    *, read: bool = False, subscriptions: bool = False, reports_for: Iterable[str] = ()
+) -> list[str] | None:
+    """The `scope` of a client token from the CLI's options; None (unscoped) when none given."""
+    scopes = [SCOPE_READ] if read else []
+    if subscriptions:
+        scopes.append(SCOPE_SUBSCRIPTIONS)
+    scopes += [f"{SCOPE_REPORTS}{unit}" for unit in reports_for]
+    return scopes or None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import Field, StringConstraints, model_validator
@@ -217,6 +217,51 @@ class AwardRevoked(Event, owner="awards", key="decision_id"):
     amount_to_recover_vnd: MoneyVnd = 0
 
 
+# ---- supervision by the Fatherland Front -------------------------------------------------------
+
+FindingSubject = Literal["campaign", "unit", "nomination", "decision"]
+
+
+class SupervisionFindingRaised(Event, owner="awards", key="finding_id"):
+    """The Fatherland Front (Ủy ban MTTQ tỉnh or a member organisation) raised a supervision
+    finding (kiến nghị giám sát) on the emulation and commendation work: against a campaign, a
+    unit, a nomination or a decision. The unit concerned and the province answer it."""
+
+    finding_id: UUID
+    subject_kind: FindingSubject
+    subject_id: UUID
+    raised_on: date
+    supervisor_unit_id: UUID
+    """The Front body that raised it (a unit of the registry)."""
+    unit_id: UUID | None = None
+    """The unit concerned, which may answer it (a campaign's or a decision's: none, the
+    province answers)."""
+    province_unit_id: UUID | None = None
+    """The province's own unit (Ủy ban nhân dân tỉnh) as the read model knows it, told too."""
+    content: LongText
+    documents: list[DocumentRef] = Field(default_factory=list, max_length=50)
+    """References of the Front's documents (its letter, minutes of the supervision)."""
+    objection_id: UUID | None = None
+    """Raised against a nomination on public notice: the objection it became, which the board
+    resolves before the council takes the nomination up."""
+
+
+class SupervisionFindingAnswered(Event, owner="awards", key="finding_id"):
+    """The unit concerned or the province answered a supervision finding."""
+
+    finding_id: UUID
+    subject_kind: FindingSubject
+    subject_id: UUID
+    answered_on: date
+    supervisor_unit_id: UUID
+    """The Front body that raised it, told of the answer."""
+    unit_id: UUID | None = None
+    by_province: bool
+    """True when the province answered, false when the unit concerned did."""
+    answer: LongText
+    documents: list[DocumentRef] = Field(default_factory=list, max_length=50)
+
+
 EVENTS: tuple[type[Event], ...] = (
     NominationSubmitted,
     NominationScreened,
@@ -227,4 +272,6 @@ EVENTS: tuple[type[Event], ...] = (
     NominationCentrallyDecided,
     AwardDecisionIssued,
     AwardRevoked,
+    SupervisionFindingRaised,
+    SupervisionFindingAnswered,
 )

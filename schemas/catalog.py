@@ -154,6 +154,15 @@ TOPICS: tuple[Topic, ...] = (
         description="Signed award decisions with their awardees and money, and revocations.",
     ),
     Topic(
+        "awards.findings.v1",
+        "awards",
+        "finding_id",
+        (a.SupervisionFindingRaised, a.SupervisionFindingAnswered),
+        partitions=1,
+        description="Supervision findings (kiến nghị giám sát) the Fatherland Front raised on the "
+        "emulation and commendation work, and their answers by the unit concerned or the province.",
+    ),
+    Topic(
         "notify.deliveries.v1",
         "notify",
         "delivery_id",

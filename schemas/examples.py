@@ -38,6 +38,8 @@ NOMINATION = _id("nomination:cstdcs-2020-nguyen-thi-hoa")
 DECISION = _id("decision:1234-qd-ubnd")
 COUNCIL = _id("council:hdtdkt-tinh")
 DELIVERY = _id("delivery:1")
+MTTQ = _id("unit:ubmttq-tinh")
+FINDING = _id("finding:1")
 SUBSCRIPTION = _id("subscription:1")
 SOME_EVENT = _id("event:1")
 
@@ -354,6 +356,29 @@ EXAMPLES: tuple[Event, ...] = (
         nomination_id=NOMINATION,
         withdrawn_on=date(2020, 12, 20),
         reason="Đơn vị rút hồ sơ để bổ sung thành tích",
+    ),
+    a.SupervisionFindingRaised(
+        finding_id=FINDING,
+        subject_kind="nomination",
+        subject_id=NOMINATION,
+        raised_on=date(2020, 12, 16),
+        supervisor_unit_id=MTTQ,
+        unit_id=SO_NOI_VU,
+        province_unit_id=PROVINCE,
+        content="Đề nghị làm rõ thành tích sáng kiến nêu trong hồ sơ",
+        documents=["vb/mttq/12-mttq-btt.pdf"],
+        objection_id=_id("objection:1"),
+    ),
+    a.SupervisionFindingAnswered(
+        finding_id=FINDING,
+        subject_kind="nomination",
+        subject_id=NOMINATION,
+        answered_on=date(2020, 12, 18),
+        supervisor_unit_id=MTTQ,
+        unit_id=SO_NOI_VU,
+        by_province=True,
+        answer="Hội đồng sáng kiến cơ sở đã công nhận sáng kiến; biên bản kèm theo",
+        documents=["vb/snv/bien-ban-sang-kien.pdf"],
     ),
     a.NominationProposed(
         nomination_id=NOMINATION,

@@ -12,7 +12,9 @@ Routes declare what they need:
 
 and check objects themselves (`p.may_act_for_unit(target.unit_id)`, `forbidden(...)`).
 A refused token answers 401 with `WWW-Authenticate: Bearer error="invalid_token"` and a problem
-whose `reason` says why; a missing role answers 403.
+whose `reason` says why; a missing role answers 403. A token that only reads
+(`Principal.read_only`: a supervisor, a client whose scopes grant no write) is refused every
+write here, before the body is read, unless the route admits it (`require(..., read_only=True)`).
 """
 
 from __future__ import annotations
@@ -49,6 +51,22 @@ class Role(StrEnum):
     COUNCIL_SECRETARY = "council_secretary"
     INTEGRATION_CLIENT = "integration_client"
     OPERATOR = "operator"
+    # The Fatherland Front (Ủy ban MTTQ tỉnh) and its member organisations, who take part in
+    # supervising the emulation and commendation work (Luật Thi đua, khen thưởng 2022, Điều 8):
+    # they read what the council reads across the province and write nothing but their own
+    # supervision findings (services/awards/findings.py).
+    SUPERVISOR = "supervisor"
+
+
+# Scopes of an integration client's token (the `scope` claim, space-separated as in RFC 8693):
+# `read` reads what the role reads; `subscriptions` manages its own webhook subscriptions;
+# `reports:<unit_id>` writes reports for that unit (`reports:*` for any). A client token without a
+# `scope` claim keeps the role's old reach (reads, subscriptions, reports for any unit): that is
+# deprecated; `./thidua token --read --subscriptions --reports-for U` mints scoped ones. Every
+# client token reads (`read` marks one that only reads).
+SCOPE_READ = "read"
+SCOPE_SUBSCRIPTIONS = "subscriptions"
+SCOPE_REPORTS = "reports:"
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,8 @@ class Principal:
     unit_id: str | None = None
     council_id: str | None = None
     client_id: str | None = None
+    scopes: frozenset[str] | None = None
+    """The token's scopes; None when it has no `scope` claim (an unscoped, deprecated client)."""
 
     def has_role(self, *roles: Role | str) -> bool:
         return any(Role(r) in self.roles for r in roles)
@@ -69,6 +89,32 @@ class Principal:
         if Role.PROVINCE_ADMIN in self.roles:
             return True
         return Role.UNIT_OFFICER in self.roles and self.unit_id == str(unit_id)
+
+    @property
+    def read_only(self) -> bool:
+        """Writes nothing but what a route admits explicitly (`require(..., read_only=True)`):
+        a supervisor without a writing role, or a client whose scopes grant no write."""
+        if not self.roles or self.roles - {Role.SUPERVISOR, Role.INTEGRATION_CLIENT}:
+            return False  # a person (no role) or a writing role
+        if Role.SUPERVISOR in self.roles or self.scopes is None:
+            return Role.SUPERVISOR in self.roles  # an unscoped client writes (deprecated)
+        return not any(s == SCOPE_SUBSCRIPTIONS or s.startswith(SCOPE_REPORTS) for s in self.scopes)
+
+    def may_manage_subscriptions(self) -> bool:
+        return Role.INTEGRATION_CLIENT in self.roles and (
+            self.scopes is None or SCOPE_SUBSCRIPTIONS in self.scopes
+        )
+
+    def may_report_for(self, unit_id: object) -> bool:
+        """Reports for a unit: an administrator, the unit's officer, an unscoped client (old
+        tokens), or a client whose scopes name the unit (or `reports:*`)."""
+        if self.may_act_for_unit(str(unit_id)):
+            return True
+        if Role.INTEGRATION_CLIENT not in self.roles:
+            return False
+        if self.scopes is None:
+            return True
+        return f"{SCOPE_REPORTS}{unit_id}" in self.scopes or f"{SCOPE_REPORTS}*" in self.scopes
 
     def sits_on_council(self, council_id: str) -> bool:
         """Members and the secretary act only in their own council (no administrator bypass:
@@ -85,6 +131,7 @@ WIDER_THAN_A_UNIT = (
     Role.COUNCIL_SECRETARY,
     Role.COUNCIL_MEMBER,
     Role.OPERATOR,
+    Role.SUPERVISOR,
 )
 
 
@@ -283,12 +330,16 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
             raise InvalidToken("claims", f"token '{name}' must be a string")
         return None if value is None else str(value)
 
+    scope = claims.get("scope")
+    if scope is not None and not isinstance(scope, str):
+        raise InvalidToken("claims", "token 'scope' must be a space-separated string")
     principal = Principal(
         sub=sub,
         roles=frozenset(Role(r) for r in roles),
         unit_id=text("unit_id"),
         council_id=text("council_id"),
         client_id=text("client_id"),
+        scopes=None if scope is None else frozenset(scope.split()),
     )
     if Role.UNIT_OFFICER in principal.roles and not principal.unit_id:
         raise InvalidToken("claims", "a unit officer's token must name its 'unit_id'")
@@ -346,28 +397,52 @@ async def principal_of(request: Request) -> Principal:
         raise Problem(
             503, None, "token verification is unavailable", type="keys-unavailable"
         ) from exc
+    # checked here, before the body is read: a supervisor or a read-only client learns nothing
+    # about what a write route accepts (see token_first)
+    writes = request.method not in SAFE_METHODS
+    if principal.read_only and writes and not _admits_read_only(request.scope.get("route")):
+        raise forbidden(
+            "this token only reads: a supervisor writes nothing but its findings, a client"
+            " only what its scopes name",
+            reason="read_only",
+        )
     request.state.principal = principal
     return principal
 
 
-def authenticated() -> Callable[..., Awaitable[Principal]]:
-    """Dependency: any valid token. `p: Principal = Depends(authenticated())`."""
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READ_ONLY_ROUTES: dict[int, bool] = {}
+
+
+def _admits_read_only(route: Any) -> bool:
+    return _route_depends(
+        route, _READ_ONLY_ROUTES, lambda call: getattr(call, "admits_read_only", False)
+    )
+
+
+def authenticated(*, read_only: bool = False) -> Callable[..., Awaitable[Principal]]:
+    """Dependency: any valid token. `p: Principal = Depends(authenticated())`.
+    `read_only=True`: a read-only token (Principal.read_only) may call the route even if it
+    writes (a supervisor raising a finding, anyone marking their own inbox read)."""
 
     async def dependency(
         request: Request, _: HTTPAuthorizationCredentials | None = Depends(_bearer)
     ) -> Principal:
         return await principal_of(request)
 
+    dependency.admits_read_only = read_only  # type: ignore[attr-defined]
     return dependency
 
 
-def require(*roles: Role | str) -> Callable[..., Awaitable[Principal]]:
+def require(*roles: Role | str, read_only: bool = False) -> Callable[..., Awaitable[Principal]]:
     """Dependency: a valid token holding at least one of `roles` (403 otherwise)."""
     wanted = [Role(r) for r in roles]
     if not wanted:
         raise ValueError("require() needs at least one role; use authenticated() for any caller")
 
-    async def dependency(principal: Principal = Depends(authenticated())) -> Principal:
+    async def dependency(
+        principal: Principal = Depends(authenticated(read_only=read_only)),
+    ) -> Principal:
         if not principal.has_role(*wanted):
             raise forbidden(f"requires the role {' or '.join(wanted)}", required_roles=list(wanted))
         return principal
@@ -404,14 +479,19 @@ _TOKEN_ROUTES: dict[int, bool] = {}
 
 
 def _needs_token(route: Any) -> bool:
+    return _route_depends(route, _TOKEN_ROUTES, lambda call: call is _bearer)
+
+
+def _route_depends(route: Any, cache: dict[int, bool], test: Callable[[Any], bool]) -> bool:
+    """Whether any dependency of the route, at any depth, passes `test` (cached per route)."""
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return False
-    known = _TOKEN_ROUTES.get(id(route))
+    known = cache.get(id(route))
     if known is None:
-        known = _TOKEN_ROUTES[id(route)] = _uses_bearer(dependant)
+        known = cache[id(route)] = _any_dependency(dependant, test)
     return known
 
 
-def _uses_bearer(dependant: Any) -> bool:
-    return any(d.call is _bearer or _uses_bearer(d) for d in dependant.dependencies)
+def _any_dependency(dependant: Any, test: Callable[[Any], bool]) -> bool:
+    return any(test(d.call) or _any_dependency(d, test) for d in dependant.dependencies)

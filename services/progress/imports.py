@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
@@ -105,6 +105,7 @@ async def run(
     *,
     acting_unit: UUID | None,
     may_backdate: bool,
+    may_report_for: Callable[[UUID], bool] | None = None,
     mode: str = "all",
     dry_run: bool = False,
 ) -> Report:
@@ -124,7 +125,9 @@ async def run(
                 continue
             items.append(_input(r, target_id))
             numbers.append((n, r, key, digest))
-        checked = await reporting.check(uow.con, clock, items, acting_unit=acting_unit)
+        checked = await reporting.check(
+            uow.con, clock, items, acting_unit=acting_unit, may_report_for=may_report_for
+        )
         accepted = []
         for (n, r, key, digest), outcome in zip(numbers, checked.outcomes, strict=True):
             if outcome.report is None:

@@ -30,7 +30,7 @@ the topic holds) are the same.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
@@ -47,6 +47,7 @@ from services.progress.domain import (
     FieldProblem,
     Rejected,
     Report,
+    Target,
     TargetState,
     apply_report,
     as_decimal,
@@ -101,14 +102,25 @@ async def submit(
     items: Sequence[ReportInput | list[FieldProblem]],
     *,
     acting_unit: UUID | None,
+    may_report_for: Callable[[UUID], bool] | None = None,
 ) -> list[Outcome]:
     """Check and store each item on its own: one refused item does not stop the others. An item
     given as a list of problems (it did not even parse) is refused as such. `acting_unit`: the
     officer's unit, or None for a role that reports for any unit (integration client,
-    province administrator)."""
-    checked = await check(uow.con, clock, items, acting_unit=acting_unit)
+    province administrator). `may_report_for`: for a scoped client, the units its scopes name
+    (a target of another unit is answered as unknown, as for an officer)."""
+    checked = await check(
+        uow.con, clock, items, acting_unit=acting_unit, may_report_for=may_report_for
+    )
     await record(uow, bus, checked)
     return checked.outcomes
+
+
+def _reporter(target: Target | None, may_report_for: Callable[[UUID], bool] | None) -> UUID:
+    """The unit a province-wide caller reports for: the target's, if its scopes allow it."""
+    if target is None or (may_report_for is not None and not may_report_for(target.unit_id)):
+        return NOBODY
+    return target.unit_id
 
 
 @dataclass
@@ -128,6 +140,7 @@ async def check(
     items: Sequence[ReportInput | list[FieldProblem]],
     *,
     acting_unit: UUID | None,
+    may_report_for: Callable[[UUID], bool] | None = None,
 ) -> Checked:
     """`submit`'s first half: lock the targets, check each item and apply it (see `submit`).
     An import checks a whole file this way before deciding whether to `record` it."""
@@ -153,7 +166,7 @@ async def check(
                 id=uuid4(),
                 target=target,
                 campaign=x.campaign if x else None,
-                reporter_unit=acting_unit or (target.unit_id if target else NOBODY),
+                reporter_unit=acting_unit or _reporter(target, may_report_for),
                 value=item.value,
                 as_of=item.as_of,
                 reported_at=_arrival(now, n, last_at, item.target_id),

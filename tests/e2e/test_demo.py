@@ -14,7 +14,9 @@ the sinks against what the data files were written to produce (stated here, not 
   Hoa's CSTĐCS incomplete (2013 needs an initiative, and its certificate), Bình's LĐTT blocked
   (investigation), Trung's CSTĐCS over the unit's 15 % quota; the council rejects SYT's (two
   for, three against);
-- the decision 125/QĐ-UBND at the 2019 base salary (1,490,000 đ), regime 2013's multipliers.
+- the decision 125/QĐ-UBND at the 2019 base salary (1,490,000 đ), regime 2013's multipliers;
+- Ủy ban MTTQ tỉnh raises one supervision finding on that decision, the province answers it, and
+  the answer reaches the Front's inbox and mailbox (one item more for CM-MTTQ).
 """
 
 from __future__ import annotations
@@ -78,9 +80,14 @@ NOMINATING = {
 WEBHOOKS = {"CampaignLaunched": 1, "TargetAchieved": 71, "AwardDecisionIssued": 1}
 
 
+# The province's answer to the Front's finding (the finding itself goes to the province's unit).
+ANSWERED = {"CM-MTTQ": 1}
+
+
 def expected_inbox(code: str) -> int:
     screened, voted, decided = NOMINATING.get(code, (0, 0, 0))
-    return 1 + ACHIEVED[code] + REMINDED.get(code, 0) + screened + voted + decided
+    answers = ANSWERED.get(code, 0)
+    return 1 + ACHIEVED[code] + REMINDED.get(code, 0) + screened + voted + decided + answers
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +162,38 @@ def test_the_award_list_with_its_money(played) -> None:
     assert d["total_vnd"] == 19_830_000
     syt = pf.get("awards", f"/nominations/{w.nominations['syt-ttldtt']}", pf.admin)
     assert syt["status"] == "rejected"
+
+
+def test_the_front_s_finding_and_the_province_s_answer(played) -> None:
+    pf, w, printed = played
+    front = pf.token("mttq-giam-sat", "supervisor", unit_id=w.units["CM-MTTQ"])
+    (finding,) = pf.get("awards", "/findings", front)["items"]
+    assert finding == w.finding
+    assert (finding["subject_kind"], finding["subject_id"]) == (
+        "decision",
+        w.decision["decision_id"],
+    )
+    assert finding["supervisor_unit_id"] == w.units["CM-MTTQ"]
+    assert finding["unit_id"] is None  # a decision is the province's act: the province answers
+    assert (finding["status"], finding["answered_by_province"]) == ("answered", True)
+    assert finding["content"].startswith("Đề nghị Ủy ban nhân dân tỉnh công khai")
+    assert finding["documents"] == ["vb/mttq/2021/05-MTTQ-BTT.pdf"]
+    assert finding["answer_documents"] == ["vb/ubnd/2021/12-UBND-VP.pdf"]
+    assert "raises a supervision finding on 125/QĐ-UBND" in printed
+    # the supervisor read what the council read, and wrote nothing else
+    assert pf.get("awards", f"/sessions/{w.session_id}", front)["status"] == "closed"
+    r = pf.call("awards", "POST", "/decisions", who=front, json={}, ok=(403,))
+    assert r.json()["reason"] == "read_only"
+    # notify: the finding to the province's unit, the answer to the Front's
+    (raised,) = [
+        i for i in notify.inbox(pf, w, "CM-UBND") if event_name(i) == "SupervisionFindingRaised"
+    ]
+    assert raised["why"] == "province"
+    (answered,) = [
+        i for i in notify.inbox(pf, w, "CM-MTTQ") if event_name(i) == "SupervisionFindingAnswered"
+    ]
+    assert answered["title"] == "Trả lời kiến nghị giám sát về quyết định khen thưởng"
+    assert "Ủy ban nhân dân tỉnh đã trả lời" in answered["body"]
 
 
 def test_inboxes_and_emails(played) -> None:

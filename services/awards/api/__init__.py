@@ -1,6 +1,14 @@
 """The awards service's HTTP API."""
 
-from services.awards.api import annual, decisions, history, nominations, procedure, proposals
+from services.awards.api import (
+    annual,
+    decisions,
+    findings,
+    history,
+    nominations,
+    procedure,
+    proposals,
+)
 
 ROUTERS = (
     nominations.router,
@@ -9,4 +17,5 @@ ROUTERS = (
     decisions.router,
     proposals.router,
     history.router,
+    findings.router,
 )

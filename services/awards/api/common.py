@@ -14,19 +14,30 @@ from servicekit.idempotency import RequestUnitOfWork
 from services.awards.handlers import Runtime
 
 ADMIN = require(Role.PROVINCE_ADMIN)
-# Nominations and their screening: the board, the council, integration clients; a unit officer
-# for their own unit's nominations only (checked per route).
+# Nominations and their screening: the board, the council, integration clients, the Front's
+# supervisors (across the province, as a council sees them); a unit officer for their own unit's
+# nominations only (checked per route).
 NOMINATION_READER = require(
     Role.PROVINCE_ADMIN,
     Role.INTEGRATION_CLIENT,
     Role.COUNCIL_SECRETARY,
     Role.COUNCIL_MEMBER,
     Role.UNIT_OFFICER,
+    Role.SUPERVISOR,
 )
 PROPOSER = require(Role.PROVINCE_ADMIN, Role.UNIT_OFFICER)
 COUNCIL = require(Role.PROVINCE_ADMIN, Role.COUNCIL_SECRETARY, Role.COUNCIL_MEMBER)
+# A council's composition: its own members, administrators, and the Front's supervisors.
+COUNCIL_READER = require(
+    Role.PROVINCE_ADMIN, Role.COUNCIL_SECRETARY, Role.COUNCIL_MEMBER, Role.SUPERVISOR
+)
 SECRETARY = require(Role.COUNCIL_SECRETARY)
 VOTER = require(Role.COUNCIL_MEMBER, Role.COUNCIL_SECRETARY)
+# Supervision findings: raised by the Front's supervisors (their one write: see servicekit.auth),
+# answered by the unit concerned or the province, read by those three.
+FINDING_RAISER = require(Role.SUPERVISOR, read_only=True)
+FINDING_ANSWERER = require(Role.PROVINCE_ADMIN, Role.UNIT_OFFICER)
+FINDING_READER = require(Role.PROVINCE_ADMIN, Role.SUPERVISOR, Role.UNIT_OFFICER)
 # Decisions are public acts: everyone authenticated reads them.
 ANYONE = require(*Role)
 
@@ -34,9 +45,13 @@ Admin = Annotated[Principal, Depends(ADMIN)]
 NominationReader = Annotated[Principal, Depends(NOMINATION_READER)]
 Proposer = Annotated[Principal, Depends(PROPOSER)]
 CouncilUser = Annotated[Principal, Depends(COUNCIL)]
+CouncilReader = Annotated[Principal, Depends(COUNCIL_READER)]
 Secretary = Annotated[Principal, Depends(SECRETARY)]
 Voter = Annotated[Principal, Depends(VOTER)]
 Anyone = Annotated[Principal, Depends(ANYONE)]
+FindingRaiser = Annotated[Principal, Depends(FINDING_RAISER)]
+FindingAnswerer = Annotated[Principal, Depends(FINDING_ANSWERER)]
+FindingReader = Annotated[Principal, Depends(FINDING_READER)]
 
 Uow = RequestUnitOfWork
 

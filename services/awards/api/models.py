@@ -265,6 +265,8 @@ class ObjectionOut(BaseModel):
     status: str
     resolution: str | None = None
     resolved_on: date | None = None
+    finding_id: UUID | None = None
+    """Raised by the Fatherland Front as a supervision finding (GET /findings/{id})."""
 
 
 class NoticeOut(BaseModel):
@@ -351,6 +353,8 @@ class AgendaItemOut(BaseModel):
     award_code: str
     nominee: NomineeOut
     threshold: float
+    objections: list[ObjectionOut] = Field(default_factory=list)
+    """Objections received during its public notice, with the board's resolution."""
     # only once the vote is closed
     approved: bool | None = None
     votes_for: int | None = None
@@ -500,3 +504,44 @@ class AwardRecordOut(BaseModel):
 
 class Created(BaseModel):
     id: UUID
+
+
+# ---- supervision findings -------------------------------------------------------------------
+
+
+class FindingIn(In):
+    subject_kind: Literal["campaign", "unit", "nomination", "decision"]
+    subject_id: UUID
+    content: LongText
+    """What the Front found and recommends (kiến nghị)."""
+    documents: list[DocumentRef] = Field(default_factory=list, max_length=50)
+    """References of its documents (a letter's storage key, the supervision's minutes)."""
+
+
+class FindingAnswerIn(In):
+    answer: LongText
+    documents: list[DocumentRef] = Field(default_factory=list, max_length=50)
+
+
+class FindingOut(BaseModel):
+    finding_id: UUID
+    subject_kind: str
+    subject_id: UUID
+    unit_id: UUID | None
+    """The unit concerned, which may answer; none: the province answers."""
+    supervisor_unit_id: UUID
+    raised_on: date
+    content: str
+    documents: list[str]
+    objection_id: UUID | None
+    """Raised during the nomination's public notice: the objection it became."""
+    status: Literal["open", "answered"]
+    answer: str | None = None
+    answer_documents: list[str] = Field(default_factory=list)
+    answered_by_province: bool | None = None
+    answered_on: date | None = None
+
+
+class FindingPage(BaseModel):
+    items: list[FindingOut]
+    """Newest first, at most `limit`."""

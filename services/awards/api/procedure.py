@@ -15,6 +15,7 @@ from services.awards import handlers, store
 from services.awards.api.common import (
     PROBLEMS,
     Admin,
+    CouncilReader,
     CouncilUser,
     NominationReader,
     ReadCon,
@@ -71,18 +72,20 @@ async def notice_out(con: asyncpg.Connection, notice_id: UUID, today) -> NoticeO
         working_days=n["working_days"],
         running=n["start_on"] <= today <= n["end_on"],
         nomination_ids=[i[0] for i in items],
-        objections=[
-            ObjectionOut(
-                objection_id=o["objection_id"],
-                nomination_id=o["nomination_id"],
-                received_on=o["received_on"],
-                content=o["content"],
-                status=o["status"],
-                resolution=o["resolution"],
-                resolved_on=o["resolved_on"],
-            )
-            for o in objections
-        ],
+        objections=[objection_out(o) for o in objections],
+    )
+
+
+def objection_out(o: asyncpg.Record) -> ObjectionOut:
+    return ObjectionOut(
+        objection_id=o["objection_id"],
+        nomination_id=o["nomination_id"],
+        received_on=o["received_on"],
+        content=o["content"],
+        status=o["status"],
+        resolution=o["resolution"],
+        resolved_on=o["resolved_on"],
+        finding_id=o["finding_id"],
     )
 
 
@@ -204,12 +207,14 @@ async def add_members(council_id: UUID, body: MembersIn, uow: Uow, who: Admin) -
 
 
 def _in_council(who: Principal, council_id: UUID) -> None:
-    if not who.has_role(Role.PROVINCE_ADMIN) and not who.sits_on_council(str(council_id)):
+    if who.has_role(Role.PROVINCE_ADMIN, Role.SUPERVISOR):
+        return
+    if not who.sits_on_council(str(council_id)):
         raise forbidden("only this council's members and secretary, or administrators")
 
 
 @router.get("/councils/{council_id}", response_model=CouncilOut, summary="A council")
-async def get_council(council_id: UUID, con: ReadCon, who: CouncilUser) -> CouncilOut:
+async def get_council(council_id: UUID, con: ReadCon, who: CouncilReader) -> CouncilOut:
     _in_council(who, council_id)
     return await council_out(con, council_id)
 
@@ -246,6 +251,14 @@ async def session_out(con: asyncpg.Connection, session_id: UUID) -> SessionOut:
         session_id,
     )
     names = await store.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in agenda])
+    # the objections received during each nomination's notice (the Front's findings among them)
+    # and how the board resolved them: what the council weighs before it votes
+    objections: dict[UUID, list[ObjectionOut]] = {}
+    for o in await con.fetch(
+        "SELECT * FROM objections WHERE nomination_id = ANY($1::uuid[]) ORDER BY recorded_at",
+        [r["nomination_id"] for r in agenda],
+    ):
+        objections.setdefault(o["nomination_id"], []).append(objection_out(o))
     # who voted: members and how; listed in member order, which says nothing of when
     voters = await con.fetch(
         "SELECT member_id, mode FROM session_voters WHERE session_id = $1 ORDER BY member_id",
@@ -266,6 +279,7 @@ async def session_out(con: asyncpg.Connection, session_id: UUID) -> SessionOut:
                 unit_name=info.get("unit_name"),
             ),
             threshold=r["threshold"],
+            objections=objections.get(r["nomination_id"], []),
         )
         if closed:  # totals are shown only once the vote is closed
             item.approved = r["approved"]

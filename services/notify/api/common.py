@@ -8,7 +8,10 @@ Identities (see services/notify/README.md):
 - an **integration client** is a token with the `integration_client` role; its `client_id`
   claim (or, without one, its `sub`) owns the subscriptions it creates;
 - **operators** (`operator`) see every delivery and subscription, redeliver and resume;
-- a **province administrator** may set or remove anyone's email address, nothing more here.
+- a **province administrator** may set or remove anyone's email address, nothing more here;
+- a **supervisor** (the Fatherland Front, `supervisor` with the `unit_id` of the Front body it
+  speaks for) reads and marks that unit's inbox, where the answers to its findings land; it
+  reads no email address and no subscription.
 """
 
 from __future__ import annotations
@@ -24,7 +27,19 @@ from servicekit.http import ReadConnection
 from servicekit.problems import Problem
 
 Caller = Annotated[Principal, Depends(authenticated())]
-Client = Annotated[Principal, Depends(require(Role.INTEGRATION_CLIENT))]
+# Marking one's own inbox read changes no record of the platform: a read-only token (a
+# supervisor) may do it.
+InboxOwner = Annotated[Principal, Depends(authenticated(read_only=True))]
+
+
+async def _subscriber(p: Principal = Depends(require(Role.INTEGRATION_CLIENT))) -> Principal:
+    """An integration client managing its subscriptions: a scoped token needs `subscriptions`."""
+    if not p.may_manage_subscriptions():
+        raise forbidden("this client's token does not hold the 'subscriptions' scope")
+    return p
+
+
+Client = Annotated[Principal, Depends(_subscriber)]
 Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
 ClientOrOperator = Annotated[Principal, Depends(require(Role.INTEGRATION_CLIENT, Role.OPERATOR))]
 
@@ -57,6 +72,10 @@ def is_person(p: Principal, person_id: object) -> bool:
 
 def is_unit_officer_of(p: Principal, unit_id: object) -> bool:
     return p.has_role(Role.UNIT_OFFICER) and p.unit_id == str(unit_id)
+
+
+def is_unit_supervisor(p: Principal, unit_id: object) -> bool:
+    return p.has_role(Role.SUPERVISOR) and p.unit_id == str(unit_id)
 
 
 def is_client(p: Principal, client_id: str) -> bool:

@@ -16,11 +16,13 @@ from services.notify.api.common import (
     PROBLEMS,
     Caller,
     Cursor,
+    InboxOwner,
     Limit,
     ReadCon,
     is_client,
     is_person,
     is_unit_officer_of,
+    is_unit_supervisor,
     not_found,
     require_that,
 )
@@ -122,7 +124,7 @@ def _routes(
         return UnreadCount(unread=await _unread(con, kind, check(p, owner)))
 
     @router.post(f"{base}/{{item_id}}/read", tags=tags, summary="Mark one item read")
-    async def mark_read(owner: Owner, item_id: UUID, p: Caller, tx: Transaction) -> InboxItem:
+    async def mark_read(owner: Owner, item_id: UUID, p: InboxOwner, tx: Transaction) -> InboxItem:
         o = check(p, owner)
         row = await tx.fetchrow(
             "UPDATE inbox_items SET read_at = coalesce(read_at, now())"
@@ -137,7 +139,7 @@ def _routes(
         return _item(row)
 
     @router.post(f"{base}/read-all", tags=tags, summary="Mark every item read")
-    async def mark_all_read(owner: Owner, p: Caller, tx: Transaction) -> Marked:
+    async def mark_all_read(owner: Owner, p: InboxOwner, tx: Transaction) -> Marked:
         o = check(p, owner)
         status = await tx.execute(
             "UPDATE inbox_items SET read_at = now()"
@@ -152,6 +154,7 @@ router = APIRouter(responses=PROBLEMS)
 _routes(router, "person", "/people", "person_id", UUID,
         is_person, "the person themselves")  # fmt: skip
 _routes(router, "unit", "/units", "unit_id", UUID,
-        is_unit_officer_of, "an officer of the unit")  # fmt: skip
+        lambda p, u: is_unit_officer_of(p, u) or is_unit_supervisor(p, u),
+        "an officer of the unit (or its supervisor: the Front's findings)")  # fmt: skip
 _routes(router, "client", "/clients", "client_id", str,
         is_client, "the integration client itself", min_length=1, max_length=200)  # fmt: skip

@@ -53,6 +53,15 @@ EVENTS = {
     "AwardDecisionIssued": "Quyết định khen thưởng",
     "AwardRevoked": "Hủy bỏ quyết định khen thưởng",
     "CampaignLaunched": "Phát động phong trào thi đua",
+    "SupervisionFindingRaised": "Kiến nghị giám sát của Mặt trận Tổ quốc",
+    "SupervisionFindingAnswered": "Trả lời kiến nghị giám sát",
+}
+
+FINDING_SUBJECTS = {
+    "campaign": "phong trào thi đua",
+    "unit": "đơn vị",
+    "nomination": "hồ sơ đề nghị khen thưởng",
+    "decision": "quyết định khen thưởng",
 }
 
 

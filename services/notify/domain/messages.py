@@ -112,6 +112,7 @@ def environment() -> Environment:
         regime=lambda r: labels.label(labels.REGIMES, r),
         campaign_kind=lambda k: labels.label(labels.CAMPAIGN_KINDS, k),
         authority=lambda a: labels.label(labels.AUTHORITIES, a),
+        finding_subject=lambda k: labels.label(labels.FINDING_SUBJECTS, k),
     )
     return env
 

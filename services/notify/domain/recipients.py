@@ -11,6 +11,8 @@
 - AwardDecisionIssued: every awardee, the unit each person worked in on the signing day, and the
   proposing unit of each nomination.
 - CampaignLaunched: each participating unit, and any unit given a target at launch.
+- SupervisionFindingRaised: the unit concerned (which may answer) and the province's unit.
+- SupervisionFindingAnswered: the Front body that raised the finding.
 - Anything else: nobody. Among them PersonStatusChanged and UnitStatusChanged: a pending
   investigation, inspection or complaint is the authorities' business, and the awards procedure
   tells the nominee what it blocks (NominationScreened, with R14).
@@ -39,6 +41,9 @@ Why = Literal[
     "awardee",  # named in a decision
     "awardee_unit",  # the unit an awarded person works in
     "participant",  # a unit taking part in a campaign
+    "finding_unit",  # the unit a supervision finding concerns
+    "province",  # the province's own unit, which answers for the province
+    "supervisor",  # the Fatherland Front body that raised a finding
 ]
 
 
@@ -112,5 +117,12 @@ def _candidates(event: Event, directory: Directory) -> Iterator[Recipient]:
                 yield Recipient("unit", unit, "participant")
             for target in event.targets:
                 yield Recipient("unit", target.unit_id, "target_unit")
+        case awards.SupervisionFindingRaised():
+            if event.unit_id is not None:
+                yield Recipient("unit", event.unit_id, "finding_unit")
+            if event.province_unit_id is not None:
+                yield Recipient("unit", event.province_unit_id, "province")
+        case awards.SupervisionFindingAnswered():
+            yield Recipient("unit", event.supervisor_unit_id, "supervisor")
         case _:
             return

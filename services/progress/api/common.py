@@ -3,7 +3,7 @@ object-level checks, and the domain-problem → problem-details mapping."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -51,6 +51,17 @@ Reader = Annotated[Principal, Depends(require(*Role))]
 Reporter = Annotated[
     Principal, Depends(require(Role.UNIT_OFFICER, Role.INTEGRATION_CLIENT, Role.PROVINCE_ADMIN))
 ]
+# A client whose token is scoped reports only for the units its `reports:` scopes name; a client
+# token without scopes (deprecated) still reports for any unit. See servicekit.auth.
+
+
+def report_scope(p: Principal) -> Callable[[UUID], bool] | None:
+    """For a scoped client, which units it may report for (None: no restriction beyond roles)."""
+    if p.has_role(Role.PROVINCE_ADMIN) or p.scopes is None:
+        return None
+    return lambda unit_id: p.may_report_for(unit_id)
+
+
 # Ratings, initiatives and the bloc head's entries: unit officers (their unit; the bloc head's
 # unit for bloc entries) and province administrators.
 Officer = Annotated[Principal, Depends(require(Role.UNIT_OFFICER, Role.PROVINCE_ADMIN))]

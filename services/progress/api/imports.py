@@ -10,7 +10,14 @@ from fastapi import APIRouter, Request
 from servicekit.idempotency import RequestUnitOfWork
 from servicekit.imports import FILE_BODY, RESPONSES, DryRun, Mode, answer
 from services.progress import imports
-from services.progress.api.common import PROBLEMS, Reporter, Rt, acting_unit, may_backdate
+from services.progress.api.common import (
+    PROBLEMS,
+    Reporter,
+    Rt,
+    acting_unit,
+    may_backdate,
+    report_scope,
+)
 
 router = APIRouter(tags=["import"], responses=PROBLEMS)
 
@@ -50,6 +57,7 @@ async def import_reports(
             data,
             acting_unit=acting_unit(p),
             may_backdate=may_backdate(p),
+            may_report_for=report_scope(p),
             mode=mode,
             dry_run=dry_run,
         ),

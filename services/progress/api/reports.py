@@ -26,6 +26,7 @@ from services.progress.api.common import (
     not_found,
     officer_unit,
     rejected,
+    report_scope,
 )
 from services.progress.api.models import (
     BatchIn,
@@ -82,7 +83,12 @@ async def post_report(
     response: Response,
 ) -> ReportAccepted:
     (outcome,) = await reporting.submit(
-        uow, rt.bus, rt.clock, [_input(body, p)], acting_unit=acting_unit(p)
+        uow,
+        rt.bus,
+        rt.clock,
+        [_input(body, p)],
+        acting_unit=acting_unit(p),
+        may_report_for=report_scope(p),
     )
     if not outcome.accepted:
         raise rejected(outcome.problems)
@@ -126,7 +132,9 @@ async def post_batch(body: BatchIn, uow: RequestUnitOfWork, p: Reporter, rt: Rt)
                 err["pointer"] = f"#/reports/{i}" + err["pointer"].removeprefix("#")
             parse_errors[i] = errors
             items.append([])
-    outcomes = await reporting.submit(uow, rt.bus, rt.clock, items, acting_unit=acting_unit(p))
+    outcomes = await reporting.submit(
+        uow, rt.bus, rt.clock, items, acting_unit=acting_unit(p), may_report_for=report_scope(p)
+    )
     results = []
     for i, o in enumerate(outcomes):
         if o.accepted:

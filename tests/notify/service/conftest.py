@@ -46,6 +46,7 @@ CATALOG_TOPICS = (
     "progress.reports.v1",
     "awards.nominations.v1",
     "awards.decisions.v1",
+    "awards.findings.v1",
 )
 
 
