@@ -15,6 +15,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from email.header import Header
 from email.message import EmailMessage
 from uuid import UUID
 
@@ -64,7 +65,10 @@ def build_email(
     msg = EmailMessage(policy=email.policy.SMTP)
     msg["From"] = settings.sender
     msg["To"] = to
-    msg["Subject"] = subject
+    # Encoded here, not by the policy: Python 3.11's folding drops the space between two RFC 2047
+    # encoded words ("Kiến nghị giám sát" arrived as "Kiến nghịgiám sát"); Header keeps each space
+    # inside an encoded word and its lines within 78 characters.
+    msg.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n"))
     msg["Date"] = email.utils.format_datetime(now or datetime.now(VIETNAM))
     msg["Message-ID"] = message_id(event_id, to, _domain(settings))
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to this

@@ -75,10 +75,7 @@ async def test_a_finding_reaches_the_unit_and_the_province_its_answer_the_front(
     )
     assert [i["why"] for i in province["items"]] == ["province"]
     [to_snv] = smtp.to(SNV)
-    # (the subject's words are compared: Python's email folding of this subject loses the space
-    # between two RFC 2047 encoded words, "nghịgiám", a defect of notify's email left for itself)
-    assert to_snv["Subject"].startswith("[Thi đua – Khen thưởng] Kiến nghị")
-    assert to_snv["Subject"].endswith("giám sát về đơn vị")
+    assert to_snv["Subject"] == "[Thi đua – Khen thưởng] Kiến nghị giám sát về đơn vị"
     assert smtp.to(MTTQ) == []
 
     await notify.publish(
