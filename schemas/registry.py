@@ -310,6 +310,11 @@ class CampaignLaunched(Event, owner="registry", key="campaign_id"):
     participating_unit_ids: list[UUID] = Field(default_factory=list)
     bloc_ids: list[UUID] = Field(default_factory=list)
     targets: list[TargetSpec] = Field(default_factory=list)
+    parent_campaign_id: UUID | None = None
+    """The campaign this one answers: a unit's own movement (phong trào hưởng ứng) launched by
+    `launched_by` for itself and the units under it. Absent for the province's own campaigns."""
+    sub_themes: list[LongText] = Field(default_factory=list)
+    """Chuyên đề thi đua."""
 
     @model_validator(mode="after")
     def _check(self) -> CampaignLaunched:

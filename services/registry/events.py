@@ -182,6 +182,8 @@ def campaign_launched(
         participating_unit_ids=participants,
         bloc_ids=list(x.bloc_ids),
         targets=[_spec(t) for t in targets],
+        parent_campaign_id=x.parent_campaign_id,
+        sub_themes=list(x.sub_themes),
     )
 
 

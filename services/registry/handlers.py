@@ -332,6 +332,32 @@ async def _check_refs(uow: UnitOfWork, x: c.Campaign) -> None:
             raise Invalid.at(f"#/bloc_ids/{i}", f"no bloc {bl}", "unknown_bloc")
 
 
+async def _child_problems(
+    uow: UnitOfWork, x: c.Campaign
+) -> tuple[list[Violation], list[Violation]]:
+    """For a unit's own movement: what keeps it from answering its parent (domain.campaigns)."""
+    if x.parent_campaign_id is None:
+        return [], []
+    parent = await store.get_campaign(uow.con, x.parent_campaign_id)
+    if parent is None:
+        raise Invalid.at(
+            "#/parent_campaign_id", f"no campaign {x.parent_campaign_id}", "unknown_campaign"
+        )
+    tree = await _unit_tree_for_reading(uow)
+    parent_participants, _ = await store.participants(uow.con, parent)
+    return c.child_problems(
+        x,
+        parent,
+        parent_participants=set(parent_participants),
+        ancestors={u: tree.ancestors(u, x.start) for u in x.participating_unit_ids},
+    )
+
+
+async def _check_parent(uow: UnitOfWork, x: c.Campaign) -> None:
+    conflicts, invalid = await _child_problems(uow, x)
+    c.raise_child_problems(conflicts, invalid)
+
+
 def _day_after(d: date) -> date:
     return d + timedelta(days=1)
 
@@ -340,6 +366,7 @@ async def create_campaign(uow: UnitOfWork, x: c.Campaign) -> c.Campaign:
     if await store.campaign_id_by_code(uow.con, x.code) is not None:
         raise Conflict(f"the campaign code {x.code} is already used", code="duplicate_code")
     await _check_refs(uow, x)
+    await _check_parent(uow, x)
     await store.save_campaign(uow.con, x)
     return x
 
@@ -359,6 +386,7 @@ async def edit_campaign(
     if new.code != x.code and await store.campaign_code_taken(uow.con, new.code, campaign_id):
         raise Conflict(f"the campaign code {new.code} is already used", code="duplicate_code")
     await _check_refs(uow, new)
+    await _check_parent(uow, new)
     await store.save_campaign(uow.con, new)
     return new
 
@@ -376,6 +404,9 @@ async def readiness(uow: UnitOfWork, x: c.Campaign) -> tuple[list[Violation], di
         unit_exists_on=tree.valid_on,
         blocs_missing=missing,
     )
+    # the parent may have closed, or the tree changed, since the draft was written
+    conflicts, invalid = await _child_problems(uow, x)
+    problems += conflicts + invalid
     for t in targets:
         if t.unit_id not in participants:
             problems.append(

@@ -673,6 +673,8 @@ def _campaign(r: asyncpg.Record, units: list[UUID], blocs: list[UUID]) -> c.Camp
         r["launched_on"],
         r["closed_on"],
         r["summary"],
+        r["parent_campaign_id"],
+        tuple(r["sub_themes"]),
     )
 
 
@@ -709,15 +711,17 @@ async def save_campaign(con: asyncpg.Connection, x: c.Campaign) -> None:
     await con.execute(
         "INSERT INTO campaigns (id, code, title, title_key, title_search, theme, goals, kind,"
         " start_date, end_date, launched_by, regime, regime_overridden, state, launched_on,"
-        " closed_on, summary) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-        " $14, $15, $16, $17) ON CONFLICT (id) DO UPDATE SET code = excluded.code,"
+        " closed_on, summary, parent_campaign_id, sub_themes) VALUES ($1, $2, $3, $4, $5, $6,"
+        " $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+        " ON CONFLICT (id) DO UPDATE SET code = excluded.code,"
         " title = excluded.title, title_key = excluded.title_key,"
         " title_search = excluded.title_search, theme = excluded.theme, goals = excluded.goals,"
         " kind = excluded.kind, start_date = excluded.start_date, end_date = excluded.end_date,"
         " launched_by = excluded.launched_by, regime = excluded.regime,"
         " regime_overridden = excluded.regime_overridden, state = excluded.state,"
         " launched_on = excluded.launched_on, closed_on = excluded.closed_on,"
-        " summary = excluded.summary, updated_at = now()",
+        " summary = excluded.summary, parent_campaign_id = excluded.parent_campaign_id,"
+        " sub_themes = excluded.sub_themes, updated_at = now()",
         x.campaign_id,
         x.code,
         x.title,
@@ -735,6 +739,8 @@ async def save_campaign(con: asyncpg.Connection, x: c.Campaign) -> None:
         x.launched_on,
         x.closed_on,
         x.summary,
+        x.parent_campaign_id,
+        list(x.sub_themes),
     )
     await con.execute("DELETE FROM campaign_units WHERE campaign_id = $1", x.campaign_id)
     await con.executemany(

@@ -65,6 +65,8 @@ def campaign_out(x: c.Campaign) -> CampaignOut:
         launched_on=x.launched_on,
         closed_on=x.closed_on,
         summary=x.summary,
+        parent_campaign_id=x.parent_campaign_id,
+        sub_themes=list(x.sub_themes),
     )
 
 
@@ -115,6 +117,8 @@ async def create_campaign(
         bloc_ids=body.bloc_ids,
         regime=body.regime,
         regime_2022_from=cfg.regime_2022_from,
+        parent_campaign_id=body.parent_campaign_id,
+        sub_themes=body.sub_themes,
     )
     x = await handlers.create_campaign(uow, x)
     audit_object(request, f"campaign:{x.campaign_id}")
@@ -191,6 +195,7 @@ async def edit_campaign(
         "goals",
         "participating_unit_ids",
         "bloc_ids",
+        "sub_themes",
     ):
         if name in changes and changes[name] is None:
             raise Invalid.at(f"#/{name}", "cannot be null", "missing")
