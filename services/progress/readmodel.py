@@ -178,6 +178,8 @@ def campaigns_handler(bus: events.Bus) -> BatchHandler:
                     "end_date": e.end,
                     "units": e.participating_unit_ids,
                     "blocs": e.bloc_ids,
+                    "parent_campaign_id": e.parent_campaign_id,
+                    "launched_by": e.launched_by,
                 }
                 for spec in e.targets:
                     keep(_target(spec, e.campaign_id), spec.indicator_code)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
@@ -24,19 +25,19 @@ from services.progress.domain import (
     TargetState,
     due_notices,
     finished_early,
-    unit_completion,
 )
-from services.progress.domain.dashboard import OverdueTarget, UnitRow
+from services.progress.domain.dashboard import OverdueTarget, Totals, UnitRow, totals
 
 
 def unit_row(unit_id: UUID, states: list[TargetState]) -> UnitRow:
+    t = totals(states)
     return UnitRow(
         unit_id=unit_id,
-        completion=unit_completion(states),
-        targets=len(states),
-        met_now=sum(s.met_now for s in states),
-        achieved=sum(s.achievement is not None for s in states),
-        achieved_early=sum(bool(s.achievement and s.achievement.finished_early) for s in states),
+        completion=t.completion,
+        targets=t.targets,
+        met_now=t.met_now,
+        achieved=t.achieved,
+        achieved_early=t.achieved_early,
         finished_early=finished_early(states),
     )
 
@@ -87,6 +88,26 @@ async def campaign_dashboard(
         return None
     loaded = await store.load_targets(con, campaign_id=campaign_id)
     return row, dashboard(campaign_of(row), (x.state for x in loaded), day)
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A campaign's dashboard with the units' own movements answering it: each one's figures,
+    and the totals over the campaign's own targets and theirs."""
+
+    children: list[tuple[asyncpg.Record, Totals]]
+    own: Totals
+    total: Totals
+
+
+async def rollup(con: asyncpg.Connection, d: Dashboard) -> Rollup:
+    children = []
+    every = list(d.states.values())
+    for row in await store.descendant_campaigns(con, d.campaign_id):
+        states = [x.state for x in await store.load_targets(con, campaign_id=row["campaign_id"])]
+        children.append((row, totals(states)))
+        every += states
+    return Rollup(children, totals(d.states.values()), totals(every))
 
 
 async def unit_progress(
