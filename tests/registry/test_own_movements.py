@@ -111,3 +111,34 @@ async def test_child_campaigns_that_do_not_answer_their_parent_are_refused(regis
     r = await registry.post(f"/campaigns/{x['campaign_id']}/launch", {})
     assert r.status_code == 409 and r.json()["code"] == "incomplete"
     assert [e["type"] for e in r.json()["errors"]] == ["parent_not_launched"]
+
+
+async def test_the_launching_unit_s_officer_drafts_and_launches_its_own_movement(registry):
+    u = await province(registry)
+    parent = await launched_parent(registry, u)
+    dd, tt = registry.officer(u["dd"]), registry.officer(u["tt"])
+    # the province's own campaigns stay the province's; another unit's movement is not theirs
+    body = movement(u, parent)
+    r = await registry.post("/campaigns", {**body, "parent_campaign_id": None}, headers=dd)
+    assert r.status_code == 403 and r.json()["type"] == "urn:thidua:problem:forbidden"
+    r = await registry.post("/campaigns", body, headers=tt)
+    assert r.status_code == 403
+    x = (await registry.post("/campaigns", body, headers=dd, expect=201)).json()
+    cid = x["campaign_id"]
+    r = await registry.post(f"/campaigns/{cid}/targets", target(u["tt"]), headers=tt)
+    assert r.status_code == 403
+    for unit in ("dd", "tt"):
+        await registry.post(
+            f"/campaigns/{cid}/targets",
+            target(u[unit], deadline="2020-11-30"),
+            headers=dd,
+            expect=201,
+        )
+    ready = (await registry.get(f"/campaigns/{cid}/readiness", headers=dd)).json()
+    assert ready["complete"] is True
+    await registry.post(f"/campaigns/{cid}/launch", {}, headers=tt, expect=403)
+    r = await registry.post(f"/campaigns/{cid}/launch", {}, headers=dd, expect=200)
+    assert r.json()["state"] == "launched"
+    # the province's campaign is still not the district officer's to write
+    await registry.post(f"/campaigns/{parent}/close", {"closed_on": "2020-12-31"}, headers=dd,
+                        expect=403)  # fmt: skip
