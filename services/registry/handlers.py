@@ -16,6 +16,7 @@ from services.registry import events, store
 from services.registry.config import RegistryConfig
 from services.registry.domain import blocs as b
 from services.registry.domain import campaigns as c
+from services.registry.domain import occasions as o
 from services.registry.domain import people as p
 from services.registry.domain import statuses as st
 from services.registry.domain.units import UnitTree
@@ -330,6 +331,7 @@ async def _check_refs(uow: UnitOfWork, x: c.Campaign) -> None:
     for i, bl in enumerate(x.bloc_ids):
         if await store.get_bloc(uow.con, bl) is None:
             raise Invalid.at(f"#/bloc_ids/{i}", f"no bloc {bl}", "unknown_bloc")
+    o.check_dedications(x.occasion_ids, await store.known_occasions(uow.con, x.occasion_ids))
 
 
 async def _child_problems(
@@ -498,3 +500,15 @@ async def delete_target(uow: UnitOfWork, target_id: UUID) -> None:
             code="not_draft",
         )
     await store.delete_target(uow.con, target_id)
+
+
+# ---- occasions -------------------------------------------------------------------------------
+
+
+async def define_occasion(uow: UnitOfWork, x: o.Occasion) -> o.Occasion:
+    x = o.define(x)
+    if await store.occasion_id_by_code(uow.con, x.code) is not None:
+        raise Conflict(f"the occasion code {x.code} is already used", code="duplicate_code")
+    await store.save_occasion(uow.con, x)
+    await uow.publish(events.occasion_defined(x))
+    return x

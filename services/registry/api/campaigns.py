@@ -67,6 +67,7 @@ def campaign_out(x: c.Campaign) -> CampaignOut:
         summary=x.summary,
         parent_campaign_id=x.parent_campaign_id,
         sub_themes=list(x.sub_themes),
+        occasion_ids=list(x.occasion_ids),
     )
 
 
@@ -143,6 +144,7 @@ async def create_campaign(
         regime_2022_from=cfg.regime_2022_from,
         parent_campaign_id=body.parent_campaign_id,
         sub_themes=body.sub_themes,
+        occasion_ids=body.occasion_ids,
     )
     may_write(p, x)
     x = await handlers.create_campaign(uow, x)
@@ -221,6 +223,7 @@ async def edit_campaign(
         "participating_unit_ids",
         "bloc_ids",
         "sub_themes",
+        "occasion_ids",
     ):
         if name in changes and changes[name] is None:
             raise Invalid.at(f"#/{name}", "cannot be null", "missing")

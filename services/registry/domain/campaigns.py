@@ -63,6 +63,8 @@ class Campaign:
     """The campaign this one answers (a unit's own movement); None for the province's own."""
     sub_themes: tuple[str, ...] = ()
     """Chuyên đề thi đua."""
+    occasion_ids: tuple[UUID, ...] = ()
+    """The occasions its achievements are dedicated to (domain.occasions)."""
 
     @property
     def years(self) -> range:
@@ -86,6 +88,7 @@ def create(
     regime_2022_from: date = REGIME_2022_FROM,
     parent_campaign_id: UUID | None = None,
     sub_themes: list[str] | tuple[str, ...] = (),
+    occasion_ids: list[UUID] | tuple[UUID, ...] = (),
 ) -> Campaign:
     c = Campaign(
         campaign_id,
@@ -103,6 +106,7 @@ def create(
         tuple(bloc_ids),
         parent_campaign_id=parent_campaign_id,
         sub_themes=tuple(sub_themes),
+        occasion_ids=tuple(occasion_ids),
     )
     _check_fields(c)
     return c
@@ -119,7 +123,7 @@ def edit(
         )
     regime_given = "regime" in changes
     regime = changes.pop("regime", None)
-    for name in ("goals", "participating_unit_ids", "bloc_ids", "sub_themes"):
+    for name in ("goals", "participating_unit_ids", "bloc_ids", "sub_themes", "occasion_ids"):
         if name in changes and changes[name] is not None:
             changes[name] = tuple(changes[name])  # type: ignore[arg-type]
     new = replace(campaign, **{k: v for k, v in changes.items() if v is not None})
