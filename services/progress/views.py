@@ -93,21 +93,33 @@ async def campaign_dashboard(
 @dataclass(frozen=True)
 class Rollup:
     """A campaign's dashboard with the units' own movements answering it: each one's figures,
-    and the totals over the campaign's own targets and theirs."""
+    and the totals over the campaign's own targets and theirs. For an occasion, only the
+    campaigns dedicated to it count: the movements listed, and the campaign's own targets when
+    it is dedicated to it too (`own_counted`)."""
 
     children: list[tuple[asyncpg.Record, Totals]]
     own: Totals
     total: Totals
+    own_counted: bool = True
 
 
-async def rollup(con: asyncpg.Connection, d: Dashboard) -> Rollup:
+def dedicated(row: asyncpg.Record, occasion_id: UUID | None) -> bool:
+    return occasion_id is None or occasion_id in row["occasion_ids"]
+
+
+async def rollup(
+    con: asyncpg.Connection, campaign: asyncpg.Record, d: Dashboard, occasion_id: UUID | None
+) -> Rollup:
     children = []
-    every = list(d.states.values())
+    own_counted = dedicated(campaign, occasion_id)
+    every = list(d.states.values()) if own_counted else []
     for row in await store.descendant_campaigns(con, d.campaign_id):
+        if not dedicated(row, occasion_id):
+            continue
         states = [x.state for x in await store.load_targets(con, campaign_id=row["campaign_id"])]
         children.append((row, totals(states)))
         every += states
-    return Rollup(children, totals(d.states.values()), totals(every))
+    return Rollup(children, totals(d.states.values()), totals(every), own_counted)
 
 
 async def unit_progress(

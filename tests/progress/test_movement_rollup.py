@@ -74,3 +74,67 @@ async def test_a_unit_s_own_movement_rolls_up_into_the_province_s_dashboard(seed
         await seeded.get(f"/campaigns/{ID.campaign}/dashboard", headers=seeded.officer(ID.syt))
     ).json()
     assert syt["children"] == [] and syt["totals"] is None
+
+
+CONGRESS = uid("occasion:dhtd-vi")
+PARTY = uid("occasion:dhdb-xvii")
+
+
+def occasions() -> list[r.OccasionDefined]:
+    return [
+        r.OccasionDefined(
+            occasion_id=CONGRESS,
+            code="DHTD-VI",
+            name="Đại hội Thi đua yêu nước tỉnh Cà Mau lần thứ VI",
+            starts_on=date(2020, 9, 10),
+            ends_on=date(2020, 9, 11),
+        ),
+        r.OccasionDefined(
+            occasion_id=PARTY,
+            code="DHDB-XVII",
+            name="Đại hội Đảng bộ tỉnh lần thứ XVII",
+            starts_on=date(2020, 10, 14),
+        ),
+    ]
+
+
+async def test_the_dashboard_filters_the_movements_by_the_occasion_they_are_dedicated_to(seeded):
+    """Sở Tài chính dedicates its movement to the provincial emulation congress, Sở Y tế its own
+    to the Party congress; the province's campaign itself names no occasion."""
+    syt_own = own_movement().model_copy(
+        update={
+            "campaign_id": uid("campaign:syt-own"),
+            "code": "SYT-HUONG-UNG-2020",
+            "launched_by": ID.syt,
+            "participating_unit_ids": [ID.syt],
+            "targets": [spec(uid("target:syt-own"), ID.syt, "Trạm y tế đạt chuẩn", 4, END)],
+            "occasion_ids": [PARTY],
+        }
+    )
+    await seeded.feed(
+        *occasions(), own_movement().model_copy(update={"occasion_ids": [CONGRESS]}), syt_own
+    )
+    await seeded.post(
+        "/reports", report(T_CHILD, 5, "2020-06-10"), headers=seeded.officer(ID.stc), expect=201
+    )
+    everything = (await seeded.get(f"/campaigns/{ID.campaign}/dashboard")).json()
+    assert [c["code"] for c in everything["children"]] == [
+        "STC-HUONG-UNG-2020",
+        "SYT-HUONG-UNG-2020",
+    ]
+    assert everything["totals"]["total"]["targets"] == 6
+
+    out = (await seeded.get(f"/campaigns/{ID.campaign}/dashboard?occasion_id={CONGRESS}")).json()
+    assert [c["code"] for c in out["children"]] == ["STC-HUONG-UNG-2020"]
+    # the province's campaign is not dedicated to the congress: only the movement counts
+    assert out["totals"]["total"]["targets"] == 1
+    assert out["totals"]["total"]["completion"] == {"capped": 0.5, "uncapped": 0.5}
+    assert not out["totals"]["includes"].startswith("the campaign's own targets")
+    party = (await seeded.get(f"/campaigns/{ID.campaign}/dashboard?occasion_id={PARTY}")).json()
+    assert [c["code"] for c in party["children"]] == ["SYT-HUONG-UNG-2020"]
+
+    r = await seeded.get(
+        f"/campaigns/{ID.campaign}/dashboard?occasion_id={uid('occasion:none')}", expect=422
+    )
+    (error,) = r.json()["errors"]
+    assert (error["name"], error["type"]) == ("occasion_id", "unknown_occasion")

@@ -19,6 +19,7 @@ from services.progress import store
 from services.progress.domain import Achievement, Completion, Report, Target, TargetState
 from services.progress.domain.aggregate import reported_on_time
 from services.progress.domain.dashboard import Totals, UnitRow
+from services.progress.views import Rollup
 
 Number = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 
@@ -226,10 +227,18 @@ class RollupOut(Out):
     own: TotalsOut
     """The campaign's own targets (the `units` above)."""
     total: TotalsOut
-    """The campaign's own targets and every target of the units' own movements in `children`."""
-    includes: str = (
-        "the campaign's own targets and those of every unit's own movement answering it,"
-        " directly or through another (the `children`), each target counted once"
+    """What `includes` says: the campaign's own targets (unless an occasion it is not dedicated
+    to is asked for) and every target of the movements in `children`."""
+    includes: str
+
+
+def rollup_out(up: Rollup) -> RollupOut:
+    own = "the campaign's own targets and " if up.own_counted else ""
+    return RollupOut(
+        own=totals_out(up.own),
+        total=totals_out(up.total),
+        includes=own + "those of every unit's own movement in `children` (answering it directly"
+        " or through another), each target counted once",
     )
 
 

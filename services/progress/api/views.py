@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from servicekit.errors import Invalid
 from services.progress import store, views
 from services.progress.api.common import (
     PROBLEMS,
@@ -23,10 +24,10 @@ from services.progress.api.models import (
     ChildCampaignOut,
     DashboardOut,
     OverdueOut,
-    RollupOut,
     UnitCompletionOut,
     UnitFigures,
     figures,
+    rollup_out,
     target_progress,
     totals_out,
     unit_ref,
@@ -72,17 +73,31 @@ async def unit_completion(
     "their targets to the campaign's own. A unit officer sees their own unit's row, overdue "
     "targets and movements only.",
 )
-async def dashboard(campaign_id: UUID, con: ReadCon, p: Reader, today: Today) -> DashboardOut:
+async def dashboard(
+    campaign_id: UUID,
+    con: ReadCon,
+    p: Reader,
+    today: Today,
+    occasion_id: Annotated[
+        UUID | None,
+        Query(
+            description="Only the movements dedicated to this occasion count in `children` and"
+            " `totals` (the campaign's own targets only if it is dedicated to it too)"
+        ),
+    ] = None,
+) -> DashboardOut:
     found = await views.campaign_dashboard(con, campaign_id, today)
     if found is None:
         raise not_found(f"no campaign {campaign_id}")
+    if occasion_id is not None and not await store.occasion_exists(con, occasion_id):
+        raise Invalid.param("occasion_id", f"no occasion {occasion_id}", "unknown_occasion")
     row, d = found
     mine = officer_unit(p) if is_officer_only(p) else None
 
     def shown(unit_id: UUID) -> bool:
         return mine is None or unit_id == mine
 
-    up = await views.rollup(con, d)
+    up = await views.rollup(con, row, d, occasion_id)
     children = [(c, t) for c, t in up.children if shown(c["launched_by"])]
     listed = {r.unit_id for r in d.units} | {o.target.unit_id for o in d.overdue}
     listed |= {c["launched_by"] for c, _ in children if c["launched_by"] is not None}
@@ -118,5 +133,5 @@ async def dashboard(campaign_id: UUID, con: ReadCon, p: Reader, today: Today) ->
             )
             for c, t in children
         ],
-        totals=None if mine else RollupOut(own=totals_out(up.own), total=totals_out(up.total)),
+        totals=None if mine else rollup_out(up),
     )
