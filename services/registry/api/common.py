@@ -27,7 +27,7 @@ PEOPLE_READER = require(
 )
 
 # Campaigns: the province drafts and launches its own; a unit officer their unit's own movements
-# (phong trào hưởng ứng: Luật 06/2022 Điều 8 khoản 2), checked per campaign in api/campaigns.
+# (phong trào hưởng ứng), checked per campaign in api/campaigns.
 CAMPAIGN_WRITER = require(Role.PROVINCE_ADMIN, Role.UNIT_OFFICER)
 
 Admin = Annotated[Principal, Depends(ADMIN)]

@@ -13,9 +13,10 @@ Targets belong to a participating unit, fall due within the campaign, weigh zero
 target is edited freely while the campaign is a draft (nothing was published); once launched,
 every change is a new revision (numbered from 1) with its reason; after closing, nothing changes.
 
-A unit's own movement (Luật 06/2022 Điều 8 khoản 2: agencies and units "tổ chức phát động phong
-trào với nội dung, chủ đề, chuyên đề thi đua cụ thể") is a campaign with a parent: the province's
-campaign it answers. `child_problems` says what keeps it from being one.
+A unit's own movement is a campaign with a parent: the province's campaign it answers (the
+province's 2020 plan asks departments, districts and enterprises to "tổ chức phát động phong
+trào với nội dung, chủ đề, chuyên đề thi đua cụ thể"). `child_problems` says what keeps it from
+being one.
 """
 
 from __future__ import annotations
