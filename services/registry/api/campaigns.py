@@ -106,7 +106,8 @@ def may_write(p, x: c.Campaign) -> None:
     if is_officer_only(p) and (x.parent_campaign_id is None or str(x.launched_by) != p.unit_id):
         raise forbidden(
             "a unit officer drafts and launches only their own unit's movements (a campaign"
-            " with parent_campaign_id, launched_by their unit)"
+            " with parent_campaign_id, launched_by their unit)",
+            required_roles=["province_admin"],  # for anything else
         )
 
 
