@@ -9,9 +9,10 @@ from uuid import uuid4
 import pytest
 
 from schemas import registry as r
+from tests.awards import procedure
 from tests.awards.conftest import Awards
 from tests.awards.test_nominations import populate
-from tests.awards.world import nominations
+from tests.awards.world import build, nominations
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -52,3 +53,22 @@ async def test_nominations_dedicated_to_an_occasion_are_listed_by_it(awards: Awa
     assert await awards.count("nominations") == before
     res = await awards.get(f"/nominations?occasion_id={uuid4()}", expect=422)
     assert res.json()["errors"][0]["name"] == "occasion_id"
+
+
+async def test_the_award_history_filters_by_the_occasion_of_the_nomination(awards: Awards) -> None:
+    """Trần Văn Minh's CSTĐCS 2020 was nominated as an achievement dedicated to the provincial
+    emulation congress; his earlier titles (imported) were not."""
+    w = build(2020, "2013")
+    await awards.feed(e for _, e in w.all_events())
+    await awards.feed([CONGRESS])
+    congress = str(CONGRESS.occasion_id)
+    f = await procedure.run(awards, w, dedications={"minh_cstdcs": congress})
+    assert f.ids["minh_cstdcs"] in f.approved
+    minh = {"subject_id": str(w.person("minh"))}
+    held = (await awards.get("/award-history", params=minh)).json()
+    dedicated = (
+        await awards.get("/award-history", params={**minh, "occasion_id": congress})
+    ).json()
+    assert [(a["award_code"], a["source"]) for a in dedicated] == [("CSTDCS", "decision")]
+    assert len(held) > len(dedicated)
+    await awards.get("/award-history", params={**minh, "occasion_id": str(uuid4())}, expect=422)
