@@ -92,6 +92,8 @@ class NominationSubmitted(Event, owner="awards", key="nomination_id"):
     documents: list[Document] = Field(default_factory=list)
     initiative_ids: list[UUID] = Field(default_factory=list)
     """The initiatives the nomination relies on; each may support one award only."""
+    occasion_id: UUID | None = None
+    """The occasion (registry OccasionDefined) the achievement is dedicated to."""
 
     @model_validator(mode="after")
     def _check(self) -> NominationSubmitted:

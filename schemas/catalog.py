@@ -77,6 +77,14 @@ TOPICS: tuple[Topic, ...] = (
         description="Emulation campaigns and the targets (chỉ tiêu) assigned to units within them.",
     ),
     Topic(
+        "registry.occasions.v1",
+        "registry",
+        "occasion_id",
+        (r.OccasionDefined,),
+        description="Occasions achievements are dedicated to (congresses, anniversaries), as the "
+        "province maintains them.",
+    ),
+    Topic(
         "progress.reports.v1",
         "progress",
         "target_id",

@@ -160,6 +160,13 @@ EXAMPLES: tuple[Event, ...] = (
         bloc_ids=[BLOC],
         targets=[r.TargetSpec(target_id=TARGET, **_TARGET_TERMS)],
     ),
+    r.OccasionDefined(
+        occasion_id=_id("occasion:dai-hoi-thi-dua-tinh-vi"),
+        code="DHTD-VI",
+        name="Đại hội Thi đua yêu nước tỉnh Cà Mau lần thứ VI",
+        starts_on=date(2025, 6, 10),
+        ends_on=date(2025, 6, 11),
+    ),
     r.CampaignClosed(
         campaign_id=CAMPAIGN,
         closed_on=date(2020, 12, 31),

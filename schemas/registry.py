@@ -310,6 +310,14 @@ class CampaignLaunched(Event, owner="registry", key="campaign_id"):
     participating_unit_ids: list[UUID] = Field(default_factory=list)
     bloc_ids: list[UUID] = Field(default_factory=list)
     targets: list[TargetSpec] = Field(default_factory=list)
+    parent_campaign_id: UUID | None = None
+    """The campaign this one answers: a unit's own movement (phong trào hưởng ứng) launched by
+    `launched_by` for itself and the units under it. Absent for the province's own campaigns."""
+    sub_themes: list[LongText] = Field(default_factory=list)
+    """Chuyên đề thi đua."""
+    occasion_ids: list[UUID] = Field(default_factory=list)
+    """The occasions (OccasionDefined) its achievements are dedicated to (lập thành tích chào
+    mừng)."""
 
     @model_validator(mode="after")
     def _check(self) -> CampaignLaunched:
@@ -317,6 +325,25 @@ class CampaignLaunched(Event, owner="registry", key="campaign_id"):
         _unique(self.participating_unit_ids, "participating_unit_ids")
         _unique(self.bloc_ids, "bloc_ids")
         _unique([t.target_id for t in self.targets], "targets")
+        _unique(self.occasion_ids, "occasion_ids")
+        return self
+
+
+class OccasionDefined(Event, owner="registry", key="occasion_id"):
+    """An occasion the province dedicates achievements to (lập thành tích chào mừng): a congress
+    (Đại hội Đảng các cấp, Đại hội Thi đua yêu nước), an anniversary. Defined again when it
+    changes; the latest stands."""
+
+    occasion_id: UUID
+    code: Code
+    name: Text
+    starts_on: date
+    ends_on: date | None = None
+    """The last day of a congress spanning days; none for a single day."""
+
+    @model_validator(mode="after")
+    def _check(self) -> OccasionDefined:
+        _ordered(self.starts_on, self.ends_on, "the occasion")
         return self
 
 
@@ -383,4 +410,5 @@ EVENTS: tuple[type[Event], ...] = (
     CampaignClosed,
     TargetAssigned,
     TargetRevised,
+    OccasionDefined,
 )

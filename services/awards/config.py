@@ -149,6 +149,7 @@ CONSUMED_TOPICS = (
     "registry.people.v1",
     "registry.blocs.v1",
     "registry.campaigns.v1",
+    "registry.occasions.v1",
     "progress.ratings.v1",
     "progress.initiatives.v1",
     "progress.standings.v1",

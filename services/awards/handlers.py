@@ -118,6 +118,7 @@ class Submission:
     campaign_id: UUID | None = None
     documents: Sequence[tuple[str, str]] = ()
     initiative_ids: Sequence[UUID] = ()
+    occasion_id: UUID | None = None
 
 
 async def submit(uow: UnitOfWork, rt: Runtime, who: Principal, s: Submission) -> UUID:
@@ -184,6 +185,9 @@ async def submit(uow: UnitOfWork, rt: Runtime, who: Principal, s: Submission) ->
             if str(regime_for(end)) != c["regime"]:
                 regime_override = c["regime"]
 
+    if s.occasion_id is not None and not await store.occasion_exists(con, s.occasion_id):
+        bad.append(Violation("#/occasion_id", "no such occasion", "unknown_occasion"))
+
     if len(set(s.initiative_ids)) != len(s.initiative_ids):
         bad.append(Violation("#/initiative_ids", "an initiative is listed twice", "duplicate"))
     known = await store.initiatives(con, s.initiative_ids)
@@ -223,6 +227,7 @@ async def submit(uow: UnitOfWork, rt: Runtime, who: Principal, s: Submission) ->
                 period_end=s.period[1] if s.period else None,
                 proposer_unit_id=s.proposer_unit_id,
                 campaign_id=s.campaign_id,
+                occasion_id=s.occasion_id,
                 regime_override=regime_override,
                 status="submitted",
                 submitted_on=now,
@@ -248,6 +253,7 @@ async def submit(uow: UnitOfWork, rt: Runtime, who: Principal, s: Submission) ->
             campaign_id=s.campaign_id,
             documents=[a.Document(type=t, ref=r) for t, r in s.documents],
             initiative_ids=list(s.initiative_ids),
+            occasion_id=s.occasion_id,
         ),
     )
     return nomination_id

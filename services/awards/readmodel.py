@@ -316,11 +316,31 @@ async def on_standings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
         )
 
 
+# ---- registry.occasions.v1 --------------------------------------------------------------------
+
+
+async def on_occasions(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+    latest = {
+        e.occasion_id: (e.occasion_id, e.code, e.name, e.starts_on, e.ends_on)
+        for envelope in envelopes
+        if isinstance(e := envelope.data, r.OccasionDefined)
+    }
+    if latest:
+        await uow.con.executemany(
+            "INSERT INTO rm_occasions (occasion_id, code, name, starts_on, ends_on)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (occasion_id) DO UPDATE SET"
+            " code = EXCLUDED.code, name = EXCLUDED.name, starts_on = EXCLUDED.starts_on,"
+            " ends_on = EXCLUDED.ends_on",
+            list(latest.values()),
+        )
+
+
 HANDLERS: dict[str, BatchHandler] = {
     "registry.units.v1": on_units,
     "registry.people.v1": on_people,
     "registry.blocs.v1": on_blocs,
     "registry.campaigns.v1": on_campaigns,
+    "registry.occasions.v1": on_occasions,
     "progress.ratings.v1": on_ratings,
     "progress.initiatives.v1": on_initiatives,
     "progress.standings.v1": on_standings,

@@ -25,6 +25,12 @@ async def unit(con: asyncpg.Connection, unit_id: UUID) -> asyncpg.Record | None:
     return await con.fetchrow("SELECT * FROM rm_units WHERE unit_id = $1", unit_id)
 
 
+async def occasion_exists(con: asyncpg.Connection, occasion_id: UUID) -> bool:
+    return bool(
+        await con.fetchval("SELECT true FROM rm_occasions WHERE occasion_id = $1", occasion_id)
+    )
+
+
 async def campaign(con: asyncpg.Connection, campaign_id: UUID) -> asyncpg.Record | None:
     return await con.fetchrow("SELECT * FROM rm_campaigns WHERE campaign_id = $1", campaign_id)
 
@@ -284,6 +290,7 @@ async def list_nominations(
     campaign_id: UUID | None,
     verdict: str | None,
     limit: int,
+    occasion_id: UUID | None = None,
     after_seq: int | None,
 ) -> list[asyncpg.Record]:
     where, values = [], []
@@ -304,6 +311,8 @@ async def list_nominations(
         cond("campaign_id = ?", campaign_id)
     if verdict is not None:
         cond("verdict = ?", verdict)
+    if occasion_id is not None:
+        cond("occasion_id = ?", occasion_id)
     if after_seq is not None:
         cond("seq > ?", after_seq)
     values.append(limit)

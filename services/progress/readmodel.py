@@ -192,6 +192,9 @@ def campaigns_handler(bus: events.Bus) -> BatchHandler:
                     "end_date": e.end,
                     "units": e.participating_unit_ids,
                     "blocs": e.bloc_ids,
+                    "parent_campaign_id": e.parent_campaign_id,
+                    "launched_by": e.launched_by,
+                    "occasion_ids": e.occasion_ids,
                 }
                 for spec in e.targets:
                     keep(_target(spec, e.campaign_id), spec.indicator_code)
@@ -227,6 +230,14 @@ def campaigns_handler(bus: events.Bus) -> BatchHandler:
         await store.mark_units_dirty(con, dirty)
 
     return on_campaigns
+
+
+# ---- registry.occasions.v1 --------------------------------------------------------------------
+
+
+async def on_occasions(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+    latest = {e.occasion_id: e for env in envelopes if isinstance(e := env.data, r.OccasionDefined)}
+    await store.upsert_occasions(uow.con, list(latest.values()))
 
 
 # ---- progress's own topics, read back --------------------------------------------------------
@@ -353,6 +364,7 @@ def handlers(bus: events.Bus) -> dict[str, BatchHandler]:
         "registry.people.v1": on_people,
         "registry.blocs.v1": on_blocs,
         "registry.campaigns.v1": campaigns_handler(bus),
+        "registry.occasions.v1": on_occasions,
         "progress.reports.v1": reporting.ingest,
         "progress.standings.v1": on_standings,
         "progress.schemes.v1": on_schemes,

@@ -969,18 +969,22 @@ async def upsert_campaigns(con: asyncpg.Connection, rows: Sequence[dict[str, Any
         await con.execute(
             """
             INSERT INTO campaigns (campaign_id, code, title, kind, regime, start_date, end_date,
-                                   state, participating_unit_ids, bloc_ids)
+                                   state, participating_unit_ids, bloc_ids, parent_campaign_id,
+                                   launched_by, occasion_ids)
             SELECT x.campaign_id, x.code, x.title, x.kind, x.regime, x.start_date, x.end_date,
                    'launched', ARRAY(SELECT json_array_elements_text(x.units)::uuid),
-                   ARRAY(SELECT json_array_elements_text(x.blocs)::uuid)
+                   ARRAY(SELECT json_array_elements_text(x.blocs)::uuid), x.parent, x.launched_by,
+                   ARRAY(SELECT json_array_elements_text(x.occasions)::uuid)
             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[],
-                        $7::date[], $8::json[], $9::json[])
-                 AS x(campaign_id, code, title, kind, regime, start_date, end_date, units, blocs)
+                        $7::date[], $8::json[], $9::json[], $10::uuid[], $11::uuid[], $12::json[])
+                 AS x(campaign_id, code, title, kind, regime, start_date, end_date, units, blocs,
+                      parent, launched_by, occasions)
             ON CONFLICT (campaign_id) DO UPDATE SET code = EXCLUDED.code,
                 title = EXCLUDED.title, kind = EXCLUDED.kind, regime = EXCLUDED.regime,
                 start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date,
                 participating_unit_ids = EXCLUDED.participating_unit_ids,
-                bloc_ids = EXCLUDED.bloc_ids
+                bloc_ids = EXCLUDED.bloc_ids, parent_campaign_id = EXCLUDED.parent_campaign_id,
+                launched_by = EXCLUDED.launched_by, occasion_ids = EXCLUDED.occasion_ids
             """,
             [r["campaign_id"] for r in rows],
             [r["code"] for r in rows],
@@ -991,7 +995,43 @@ async def upsert_campaigns(con: asyncpg.Connection, rows: Sequence[dict[str, Any
             [r["end_date"] for r in rows],
             [json.dumps([str(u) for u in r["units"]]) for r in rows],
             [json.dumps([str(b) for b in r["blocs"]]) for r in rows],
+            [r.get("parent_campaign_id") for r in rows],
+            [r.get("launched_by") for r in rows],
+            [json.dumps([str(o) for o in r.get("occasion_ids", ())]) for r in rows],
         )
+
+
+async def upsert_occasions(con: asyncpg.Connection, rows: Sequence[Any]) -> None:
+    """OccasionDefined events: the latest definition of each occasion stands."""
+    if rows:
+        await con.executemany(
+            "INSERT INTO occasions (occasion_id, code, name, starts_on, ends_on)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (occasion_id) DO UPDATE SET"
+            " code = EXCLUDED.code, name = EXCLUDED.name, starts_on = EXCLUDED.starts_on,"
+            " ends_on = EXCLUDED.ends_on",
+            [(e.occasion_id, e.code, e.name, e.starts_on, e.ends_on) for e in rows],
+        )
+
+
+async def occasion_exists(con: asyncpg.Connection, occasion_id: UUID) -> bool:
+    return bool(await con.fetchval("SELECT 1 FROM occasions WHERE occasion_id = $1", occasion_id))
+
+
+async def descendant_campaigns(con: asyncpg.Connection, campaign_id: UUID) -> list[asyncpg.Record]:
+    """The campaigns answering `campaign_id`, directly or through another (units' own movements
+    answering a district's, answering the province's), by code."""
+    return await con.fetch(
+        """
+        WITH RECURSIVE below AS (
+            SELECT c.*, 1 AS depth FROM campaigns c WHERE c.parent_campaign_id = $1
+            UNION ALL
+            SELECT c.*, b.depth + 1 FROM campaigns c JOIN below b
+                ON c.parent_campaign_id = b.campaign_id WHERE b.depth < 10
+        )
+        SELECT * FROM below ORDER BY code
+        """,
+        campaign_id,
+    )
 
 
 async def close_campaigns(con: asyncpg.Connection, rows: Sequence[tuple[UUID, date]]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
@@ -24,19 +25,19 @@ from services.progress.domain import (
     TargetState,
     due_notices,
     finished_early,
-    unit_completion,
 )
-from services.progress.domain.dashboard import OverdueTarget, UnitRow
+from services.progress.domain.dashboard import OverdueTarget, Totals, UnitRow, totals
 
 
 def unit_row(unit_id: UUID, states: list[TargetState]) -> UnitRow:
+    t = totals(states)
     return UnitRow(
         unit_id=unit_id,
-        completion=unit_completion(states),
-        targets=len(states),
-        met_now=sum(s.met_now for s in states),
-        achieved=sum(s.achievement is not None for s in states),
-        achieved_early=sum(bool(s.achievement and s.achievement.finished_early) for s in states),
+        completion=t.completion,
+        targets=t.targets,
+        met_now=t.met_now,
+        achieved=t.achieved,
+        achieved_early=t.achieved_early,
         finished_early=finished_early(states),
     )
 
@@ -87,6 +88,38 @@ async def campaign_dashboard(
         return None
     loaded = await store.load_targets(con, campaign_id=campaign_id)
     return row, dashboard(campaign_of(row), (x.state for x in loaded), day)
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A campaign's dashboard with the units' own movements answering it: each one's figures,
+    and the totals over the campaign's own targets and theirs. For an occasion, only the
+    campaigns dedicated to it count: the movements listed, and the campaign's own targets when
+    it is dedicated to it too (`own_counted`)."""
+
+    children: list[tuple[asyncpg.Record, Totals]]
+    own: Totals
+    total: Totals
+    own_counted: bool = True
+
+
+def dedicated(row: asyncpg.Record, occasion_id: UUID | None) -> bool:
+    return occasion_id is None or occasion_id in row["occasion_ids"]
+
+
+async def rollup(
+    con: asyncpg.Connection, campaign: asyncpg.Record, d: Dashboard, occasion_id: UUID | None
+) -> Rollup:
+    children = []
+    own_counted = dedicated(campaign, occasion_id)
+    every = list(d.states.values()) if own_counted else []
+    for row in await store.descendant_campaigns(con, d.campaign_id):
+        if not dedicated(row, occasion_id):
+            continue
+        states = [x.state for x in await store.load_targets(con, campaign_id=row["campaign_id"])]
+        children.append((row, totals(states)))
+        every += states
+    return Rollup(children, totals(d.states.values()), totals(every), own_counted)
 
 
 async def unit_progress(

@@ -9,6 +9,7 @@ from schemas import registry as r
 from schemas.base import Event
 from services.registry.domain import blocs as b
 from services.registry.domain import campaigns as c
+from services.registry.domain import occasions as o
 from services.registry.domain import people as p
 from services.registry.domain import statuses as st
 from services.registry.domain import units as u
@@ -182,6 +183,19 @@ def campaign_launched(
         participating_unit_ids=participants,
         bloc_ids=list(x.bloc_ids),
         targets=[_spec(t) for t in targets],
+        parent_campaign_id=x.parent_campaign_id,
+        sub_themes=list(x.sub_themes),
+        occasion_ids=list(x.occasion_ids),
+    )
+
+
+def occasion_defined(x: o.Occasion) -> r.OccasionDefined:
+    return r.OccasionDefined(
+        occasion_id=x.occasion_id,
+        code=x.code,
+        name=x.name,
+        starts_on=x.starts_on,
+        ends_on=x.ends_on,
     )
 
 

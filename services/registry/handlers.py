@@ -16,6 +16,7 @@ from services.registry import events, store
 from services.registry.config import RegistryConfig
 from services.registry.domain import blocs as b
 from services.registry.domain import campaigns as c
+from services.registry.domain import occasions as o
 from services.registry.domain import people as p
 from services.registry.domain import statuses as st
 from services.registry.domain.units import UnitTree
@@ -330,6 +331,33 @@ async def _check_refs(uow: UnitOfWork, x: c.Campaign) -> None:
     for i, bl in enumerate(x.bloc_ids):
         if await store.get_bloc(uow.con, bl) is None:
             raise Invalid.at(f"#/bloc_ids/{i}", f"no bloc {bl}", "unknown_bloc")
+    o.check_dedications(x.occasion_ids, await store.known_occasions(uow.con, x.occasion_ids))
+
+
+async def _child_problems(
+    uow: UnitOfWork, x: c.Campaign
+) -> tuple[list[Violation], list[Violation]]:
+    """For a unit's own movement: what keeps it from answering its parent (domain.campaigns)."""
+    if x.parent_campaign_id is None:
+        return [], []
+    parent = await store.get_campaign(uow.con, x.parent_campaign_id)
+    if parent is None:
+        raise Invalid.at(
+            "#/parent_campaign_id", f"no campaign {x.parent_campaign_id}", "unknown_campaign"
+        )
+    tree = await _unit_tree_for_reading(uow)
+    parent_participants, _ = await store.participants(uow.con, parent)
+    return c.child_problems(
+        x,
+        parent,
+        parent_participants=set(parent_participants),
+        ancestors={u: tree.ancestors(u, x.start) for u in x.participating_unit_ids},
+    )
+
+
+async def _check_parent(uow: UnitOfWork, x: c.Campaign) -> None:
+    conflicts, invalid = await _child_problems(uow, x)
+    c.raise_child_problems(conflicts, invalid)
 
 
 def _day_after(d: date) -> date:
@@ -340,6 +368,7 @@ async def create_campaign(uow: UnitOfWork, x: c.Campaign) -> c.Campaign:
     if await store.campaign_id_by_code(uow.con, x.code) is not None:
         raise Conflict(f"the campaign code {x.code} is already used", code="duplicate_code")
     await _check_refs(uow, x)
+    await _check_parent(uow, x)
     await store.save_campaign(uow.con, x)
     return x
 
@@ -359,6 +388,7 @@ async def edit_campaign(
     if new.code != x.code and await store.campaign_code_taken(uow.con, new.code, campaign_id):
         raise Conflict(f"the campaign code {new.code} is already used", code="duplicate_code")
     await _check_refs(uow, new)
+    await _check_parent(uow, new)
     await store.save_campaign(uow.con, new)
     return new
 
@@ -376,6 +406,9 @@ async def readiness(uow: UnitOfWork, x: c.Campaign) -> tuple[list[Violation], di
         unit_exists_on=tree.valid_on,
         blocs_missing=missing,
     )
+    # the parent may have closed, or the tree changed, since the draft was written
+    conflicts, invalid = await _child_problems(uow, x)
+    problems += conflicts + invalid
     for t in targets:
         if t.unit_id not in participants:
             problems.append(
@@ -467,3 +500,15 @@ async def delete_target(uow: UnitOfWork, target_id: UUID) -> None:
             code="not_draft",
         )
     await store.delete_target(uow.con, target_id)
+
+
+# ---- occasions -------------------------------------------------------------------------------
+
+
+async def define_occasion(uow: UnitOfWork, x: o.Occasion) -> o.Occasion:
+    x = o.define(x)
+    if await store.occasion_id_by_code(uow.con, x.code) is not None:
+        raise Conflict(f"the occasion code {x.code} is already used", code="duplicate_code")
+    await store.save_occasion(uow.con, x)
+    await uow.publish(events.occasion_defined(x))
+    return x

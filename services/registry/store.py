@@ -24,6 +24,7 @@ from servicekit.errors import Invalid
 from servicekit.vietnamese import fold, person_name_key, sort_key
 from services.registry.domain import blocs as b
 from services.registry.domain import campaigns as c
+from services.registry.domain import occasions as o
 from services.registry.domain import people as p
 from services.registry.domain import statuses as st
 from services.registry.domain.units import Closure, UnitTree, UnitVersion
@@ -673,6 +674,9 @@ def _campaign(r: asyncpg.Record, units: list[UUID], blocs: list[UUID]) -> c.Camp
         r["launched_on"],
         r["closed_on"],
         r["summary"],
+        r["parent_campaign_id"],
+        tuple(r["sub_themes"]),
+        tuple(r["occasion_ids"]),
     )
 
 
@@ -709,15 +713,18 @@ async def save_campaign(con: asyncpg.Connection, x: c.Campaign) -> None:
     await con.execute(
         "INSERT INTO campaigns (id, code, title, title_key, title_search, theme, goals, kind,"
         " start_date, end_date, launched_by, regime, regime_overridden, state, launched_on,"
-        " closed_on, summary) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-        " $14, $15, $16, $17) ON CONFLICT (id) DO UPDATE SET code = excluded.code,"
+        " closed_on, summary, parent_campaign_id, sub_themes, occasion_ids) VALUES ($1, $2, $3,"
+        " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+        " ON CONFLICT (id) DO UPDATE SET code = excluded.code,"
         " title = excluded.title, title_key = excluded.title_key,"
         " title_search = excluded.title_search, theme = excluded.theme, goals = excluded.goals,"
         " kind = excluded.kind, start_date = excluded.start_date, end_date = excluded.end_date,"
         " launched_by = excluded.launched_by, regime = excluded.regime,"
         " regime_overridden = excluded.regime_overridden, state = excluded.state,"
         " launched_on = excluded.launched_on, closed_on = excluded.closed_on,"
-        " summary = excluded.summary, updated_at = now()",
+        " summary = excluded.summary, parent_campaign_id = excluded.parent_campaign_id,"
+        " sub_themes = excluded.sub_themes, occasion_ids = excluded.occasion_ids,"
+        " updated_at = now()",
         x.campaign_id,
         x.code,
         x.title,
@@ -735,6 +742,9 @@ async def save_campaign(con: asyncpg.Connection, x: c.Campaign) -> None:
         x.launched_on,
         x.closed_on,
         x.summary,
+        x.parent_campaign_id,
+        list(x.sub_themes),
+        list(x.occasion_ids),
     )
     await con.execute("DELETE FROM campaign_units WHERE campaign_id = $1", x.campaign_id)
     await con.executemany(
@@ -979,3 +989,41 @@ async def save_targets(
 
 async def delete_target(con: asyncpg.Connection, target_id: UUID) -> None:
     await con.execute("DELETE FROM targets WHERE id = $1", target_id)
+
+
+# ---- occasions -------------------------------------------------------------------------------
+
+
+def _occasion(r: asyncpg.Record) -> o.Occasion:
+    return o.Occasion(r["id"], r["code"], r["name"], r["starts_on"], r["ends_on"])
+
+
+async def save_occasion(con: asyncpg.Connection, x: o.Occasion) -> None:
+    await con.execute(
+        "INSERT INTO occasions (id, code, name, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5)",
+        x.occasion_id,
+        x.code,
+        x.name,
+        x.starts_on,
+        x.ends_on,
+    )
+
+
+async def get_occasion(con: asyncpg.Connection, occasion_id: UUID) -> o.Occasion | None:
+    r = await con.fetchrow("SELECT * FROM occasions WHERE id = $1", occasion_id)
+    return None if r is None else _occasion(r)
+
+
+async def occasion_id_by_code(con: asyncpg.Connection, code: str) -> UUID | None:
+    return await con.fetchval("SELECT id FROM occasions WHERE code = $1", code)
+
+
+async def list_occasions(con: asyncpg.Connection) -> list[o.Occasion]:
+    """Every occasion, the latest first (the list stays short: a few a year)."""
+    rows = await con.fetch("SELECT * FROM occasions ORDER BY starts_on DESC, code")
+    return [_occasion(r) for r in rows]
+
+
+async def known_occasions(con: asyncpg.Connection, ids: Iterable[UUID]) -> set[UUID]:
+    rows = await con.fetch("SELECT id FROM occasions WHERE id = ANY($1::uuid[])", list(ids))
+    return {r["id"] for r in rows}

@@ -40,9 +40,10 @@ class Flow:
     rejected: set[str] = field(default_factory=set)
 
 
-async def run(awards: Awards, w: World) -> Flow:
+async def run(awards: Awards, w: World, dedications: dict[str, str] | None = None) -> Flow:
     """Submission → screening → public notice → council vote → decision, as the unit, the board,
-    the council and its secretary would do it. Returns what happened."""
+    the council and its secretary would do it. Returns what happened. `dedications`: the occasion
+    id some nominations (by key) are dedicated to."""
     f = Flow(w)
     y = w.year
     awards.today(date(y, 12, 10))
@@ -53,6 +54,8 @@ async def run(awards: Awards, w: World) -> Flow:
 
     # 1. the unit submits its nominations; the province proposes its bloc leader for the flag
     for key, body in nominations(w).items():
+        if dedications and key in dedications:
+            body = {**body, "occasion_id": dedications[key]}
         headers = awards.admin if key == "stc_co_tinh" else awards.officer(w.stc)
         res = await awards.post("/nominations", body, headers=headers, expect=201)
         f.ids[key] = res.json()["nomination_id"]

@@ -93,7 +93,15 @@ async def _every_kind_of_event(reg) -> dict[str, str]:
         {"head_unit_id": u["stc"], "deputy_unit_id": u["syt"]},
         expect=200,
     )
-    x = await draft(reg, u)
+    occasion = (
+        await reg.post(
+            "/occasions",
+            {"code": "DHTD-VI", "name": "Đại hội Thi đua yêu nước tỉnh lần thứ VI",
+             "starts_on": "2020-09-10"},
+            expect=201,
+        )
+    ).json()  # fmt: skip
+    x = await draft(reg, u, occasion_ids=[occasion["occasion_id"]])
     cid = x["campaign_id"]
     await reg.post(f"/campaigns/{cid}/targets", target(u["stc"]), expect=201)
     t = (await reg.post(f"/campaigns/{cid}/targets", target(u["syt"]), expect=201)).json()

@@ -65,6 +65,9 @@ class NominationIn(In):
     documents: list[DocumentIn] = Field(default_factory=list, max_length=100)
     initiative_ids: list[UUID] = Field(default_factory=list, max_length=50)
     """The initiatives (sáng kiến) the nomination relies on; each supports one award only."""
+    occasion_id: UUID | None = None
+    """The occasion the achievement is dedicated to (lập thành tích chào mừng), one the
+    registry defined."""
 
     @model_validator(mode="after")
     def _year_or_period(self) -> NominationIn:
@@ -129,6 +132,7 @@ class NominationOut(BaseModel):
     decision_id: UUID | None = None
     proposal_id: UUID | None = None
     submitted_on: date
+    occasion_id: UUID | None = None
 
 
 class LogEntryOut(BaseModel):

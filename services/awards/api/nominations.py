@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from schemas.types import AwardCode, Verdict
 from servicekit.audit import audit_object
-from servicekit.errors import NotFound
+from servicekit.errors import Invalid, NotFound
 from servicekit.problems import Problem
 from services.awards import handlers, store
 from services.awards.api.common import (
@@ -72,6 +72,7 @@ def nomination_out(r: asyncpg.Record, names: dict[UUID, dict[str, Any]]) -> Nomi
         decision_id=r["decision_id"],
         proposal_id=r["proposal_id"],
         submitted_on=r["submitted_on"],
+        occasion_id=r["occasion_id"],
     )
 
 
@@ -118,6 +119,7 @@ async def submit(
             campaign_id=body.campaign_id,
             documents=[(d.type, d.ref) for d in body.documents],
             initiative_ids=body.initiative_ids,
+            occasion_id=body.occasion_id,
         ),
     )
     audit_object(request, f"nomination:{nomination_id}")
@@ -140,12 +142,17 @@ async def list_nominations(
     verdict: Verdict | None = None,
     proposer_unit_id: UUID | None = None,
     campaign_id: UUID | None = None,
+    occasion_id: Annotated[
+        UUID | None, Query(description="Dedicated to this occasion (lập thành tích chào mừng)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(pattern=r"^\d{1,18}$")] = None,
 ) -> NominationPage:
     if is_officer_only(who):
         proposer_unit_id = proposer_unit_id or UUID(who.unit_id)  # type: ignore[arg-type]
         own_unit_only(who, proposer_unit_id, "another unit's nominations")
+    if occasion_id is not None and not await store.occasion_exists(con, occasion_id):
+        raise Invalid.param("occasion_id", "no such occasion", "unknown_occasion")
     rows = await store.list_nominations(
         con,
         year=year,
@@ -154,6 +161,7 @@ async def list_nominations(
         proposer_unit_id=proposer_unit_id,
         campaign_id=campaign_id,
         verdict=verdict,
+        occasion_id=occasion_id,
         limit=limit + 1,
         after_seq=int(cursor) if cursor else None,
     )

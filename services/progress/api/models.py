@@ -18,7 +18,8 @@ from servicekit.text import In
 from services.progress import store
 from services.progress.domain import Achievement, Completion, Report, Target, TargetState
 from services.progress.domain.aggregate import reported_on_time
-from services.progress.domain.dashboard import UnitRow
+from services.progress.domain.dashboard import Totals, UnitRow
+from services.progress.views import Rollup
 
 Number = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 
@@ -210,6 +211,47 @@ class OverdueOut(Out):
     days_overdue: int
 
 
+class TotalsOut(Out):
+    targets: int
+    met_now: int
+    achieved: int
+    achieved_early: int
+    completion: CompletionOut | None
+    """Weighted over all the targets counted; an unreported target counts as 0."""
+
+
+class ChildCampaignOut(Out):
+    """A unit's own movement answering the campaign (directly or through another)."""
+
+    campaign_id: UUID
+    code: str
+    title: str
+    campaign_state: str
+    parent_campaign_id: UUID
+    launched_by: UnitRef | None
+    """The unit that launched it; none for a campaign read before the unit was recorded."""
+    summary: TotalsOut
+
+
+class RollupOut(Out):
+    own: TotalsOut
+    """The campaign's own targets (the `units` above)."""
+    total: TotalsOut
+    """What `includes` says: the campaign's own targets (unless an occasion it is not dedicated
+    to is asked for) and every target of the movements in `children`."""
+    includes: str
+
+
+def rollup_out(up: Rollup) -> RollupOut:
+    own = "the campaign's own targets and " if up.own_counted else ""
+    return RollupOut(
+        own=totals_out(up.own),
+        total=totals_out(up.total),
+        includes=own + "those of every unit's own movement in `children` (answering it directly"
+        " or through another), each target counted once",
+    )
+
+
 class DashboardOut(Out):
     campaign_id: UUID
     campaign_state: str
@@ -218,6 +260,12 @@ class DashboardOut(Out):
     early_finishers: list[UnitRef]
     overdue: list[OverdueOut]
     """Targets past their deadline without any report, most overdue first."""
+    children: list[ChildCampaignOut] = []
+    """Units' own movements answering this campaign (phong trào hưởng ứng), by code. A unit
+    officer sees those their own unit launched."""
+    totals: RollupOut | None = None
+    """Figures over the campaign's own targets and its children's; none for a unit officer,
+    who sees their own unit's figures only."""
 
 
 # ---- blocs -----------------------------------------------------------------------------------
@@ -470,16 +518,26 @@ def unit_ref(unit_id: UUID, names: Names) -> UnitRef:
     return UnitRef(unit_id=unit_id, code=code, name=name)
 
 
+def _counts(x: UnitRow | Totals) -> dict[str, Any]:
+    return {
+        "completion": completion_out(x.completion),
+        "targets": x.targets,
+        "met_now": x.met_now,
+        "achieved": x.achieved,
+        "achieved_early": x.achieved_early,
+    }
+
+
 def figures(row: UnitRow, names: Names) -> dict[str, Any]:
     return {
         **unit_ref(row.unit_id, names).model_dump(),
-        "completion": completion_out(row.completion),
-        "targets": row.targets,
-        "met_now": row.met_now,
-        "achieved": row.achieved,
-        "achieved_early": row.achieved_early,
+        **_counts(row),
         "finished_early": row.finished_early,
     }
+
+
+def totals_out(t: Totals) -> TotalsOut:
+    return TotalsOut(**_counts(t))
 
 
 def target_progress(x: store.Loaded) -> TargetProgress:

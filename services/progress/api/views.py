@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from servicekit.errors import Invalid
 from services.progress import store, views
 from services.progress.api.common import (
     PROBLEMS,
@@ -20,12 +21,15 @@ from services.progress.api.common import (
 )
 from services.progress.api.models import (
     CampaignProgress,
+    ChildCampaignOut,
     DashboardOut,
     OverdueOut,
     UnitCompletionOut,
     UnitFigures,
     figures,
+    rollup_out,
     target_progress,
+    totals_out,
     unit_ref,
 )
 
@@ -64,20 +68,39 @@ async def unit_completion(
     "/campaigns/{campaign_id}/dashboard",
     response_model=DashboardOut,
     summary="A campaign's dashboard: completion by unit, early finishers, overdue targets",
-    description="Every unit listed comes with its code and name. A unit officer sees their own "
-    "unit's row and overdue targets only.",
+    description="Every unit listed comes with its code and name. `children` are the units' own "
+    "movements answering the campaign, each with its launching unit and figures; `totals` adds "
+    "their targets to the campaign's own. A unit officer sees their own unit's row, overdue "
+    "targets and movements only.",
 )
-async def dashboard(campaign_id: UUID, con: ReadCon, p: Reader, today: Today) -> DashboardOut:
+async def dashboard(
+    campaign_id: UUID,
+    con: ReadCon,
+    p: Reader,
+    today: Today,
+    occasion_id: Annotated[
+        UUID | None,
+        Query(
+            description="Only the movements dedicated to this occasion count in `children` and"
+            " `totals` (the campaign's own targets only if it is dedicated to it too)"
+        ),
+    ] = None,
+) -> DashboardOut:
     found = await views.campaign_dashboard(con, campaign_id, today)
     if found is None:
         raise not_found(f"no campaign {campaign_id}")
+    if occasion_id is not None and not await store.occasion_exists(con, occasion_id):
+        raise Invalid.param("occasion_id", f"no occasion {occasion_id}", "unknown_occasion")
     row, d = found
     mine = officer_unit(p) if is_officer_only(p) else None
 
     def shown(unit_id: UUID) -> bool:
         return mine is None or unit_id == mine
 
+    up = await views.rollup(con, row, d, occasion_id)
+    children = [(c, t) for c, t in up.children if shown(c["launched_by"])]
     listed = {r.unit_id for r in d.units} | {o.target.unit_id for o in d.overdue}
+    listed |= {c["launched_by"] for c, _ in children if c["launched_by"] is not None}
     names = await store.unit_names(con, [u for u in listed if shown(u)])
     return DashboardOut(
         campaign_id=campaign_id,
@@ -98,4 +121,17 @@ async def dashboard(campaign_id: UUID, con: ReadCon, p: Reader, today: Today) ->
             for o in d.overdue
             if shown(o.target.unit_id)
         ],
+        children=[
+            ChildCampaignOut(
+                campaign_id=c["campaign_id"],
+                code=c["code"],
+                title=c["title"],
+                campaign_state=c["state"],
+                parent_campaign_id=c["parent_campaign_id"],
+                launched_by=unit_ref(c["launched_by"], names) if c["launched_by"] else None,
+                summary=totals_out(t),
+            )
+            for c, t in children
+        ],
+        totals=None if mine else rollup_out(up),
     )

@@ -47,6 +47,30 @@ class Dashboard:
     states: dict[UUID, TargetState]
 
 
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """A set of targets' figures taken together (a campaign's, or a campaign's with those of the
+    units' own movements answering it): completion weighted over all of them."""
+
+    targets: int
+    met_now: int
+    achieved: int
+    achieved_early: int
+    completion: Completion | None
+    """None when there are no targets."""
+
+
+def totals(states: Iterable[TargetState]) -> Totals:
+    states = list(states)
+    return Totals(
+        targets=len(states),
+        met_now=sum(s.met_now for s in states),
+        achieved=sum(s.achievement is not None for s in states),
+        achieved_early=sum(bool(s.achievement and s.achievement.finished_early) for s in states),
+        completion=unit_completion(states),
+    )
+
+
 def campaign_dashboard(
     campaign: Campaign, targets: Iterable[Target], reports: Iterable[Report], today: date
 ) -> Dashboard:

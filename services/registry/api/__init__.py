@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.registry.api import blocs, campaigns, imports, people, units
+from services.registry.api import blocs, campaigns, imports, occasions, people, units
 
 ROUTERS: list[APIRouter] = [
     units.router,
@@ -12,4 +12,5 @@ ROUTERS: list[APIRouter] = [
     blocs.router,
     campaigns.router,
     imports.router,
+    occasions.router,
 ]

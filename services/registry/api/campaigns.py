@@ -15,7 +15,7 @@ from servicekit.unit_of_work import UnitOfWork
 from services.registry import handlers, store
 from services.registry.api.common import (
     PROBLEMS,
-    Admin,
+    CampaignWriter,
     Config,
     Cursor,
     Limit,
@@ -65,6 +65,9 @@ def campaign_out(x: c.Campaign) -> CampaignOut:
         launched_on=x.launched_on,
         closed_on=x.closed_on,
         summary=x.summary,
+        parent_campaign_id=x.parent_campaign_id,
+        sub_themes=list(x.sub_themes),
+        occasion_ids=list(x.occasion_ids),
     )
 
 
@@ -97,9 +100,34 @@ async def _visible_campaign(con, p, campaign_id: UUID) -> c.Campaign:
     return x
 
 
+def may_write(p, x: c.Campaign) -> None:
+    """A unit officer writes only their own unit's movement: a campaign answering a parent,
+    launched by their unit; the province's roles write any."""
+    if is_officer_only(p) and (x.parent_campaign_id is None or str(x.launched_by) != p.unit_id):
+        raise forbidden(
+            "a unit officer drafts and launches only their own unit's movements (a campaign"
+            " with parent_campaign_id, launched_by their unit)",
+            required_roles=["province_admin"],  # for anything else
+        )
+
+
+async def _writable_campaign(uow, p, campaign_id: UUID) -> c.Campaign:
+    x = await handlers.load_campaign(uow, campaign_id)
+    may_write(p, x)
+    return x
+
+
+async def _target_writable(uow, p, target_id: UUID) -> None:
+    if is_officer_only(p):
+        t = await store.get_target(uow.con, target_id)
+        if t is None:
+            raise NotFound(f"no target {target_id}")
+        await _writable_campaign(uow, p, t.campaign_id)
+
+
 @router.post("/campaigns", status_code=201, response_model=CampaignOut, summary="Draft a campaign")
 async def create_campaign(
-    body: CampaignIn, uow: Uow, cfg: Config, _: Admin, request: Request, response: Response
+    body: CampaignIn, uow: Uow, cfg: Config, p: CampaignWriter, request: Request, response: Response
 ) -> CampaignOut:
     x = c.create(
         uuid4(),
@@ -115,7 +143,11 @@ async def create_campaign(
         bloc_ids=body.bloc_ids,
         regime=body.regime,
         regime_2022_from=cfg.regime_2022_from,
+        parent_campaign_id=body.parent_campaign_id,
+        sub_themes=body.sub_themes,
+        occasion_ids=body.occasion_ids,
     )
+    may_write(p, x)
     x = await handlers.create_campaign(uow, x)
     audit_object(request, f"campaign:{x.campaign_id}")
     response.headers["Location"] = f"/campaigns/{x.campaign_id}"
@@ -177,7 +209,7 @@ async def get_campaign(campaign_id: UUID, con: ReadCon, p: Reader) -> CampaignOu
 
 @router.patch("/campaigns/{campaign_id}", response_model=CampaignOut, summary="Edit a draft")
 async def edit_campaign(
-    campaign_id: UUID, body: CampaignPatch, uow: Uow, cfg: Config, _: Admin
+    campaign_id: UUID, body: CampaignPatch, uow: Uow, cfg: Config, p: CampaignWriter
 ) -> CampaignOut:
     changes = {k: getattr(body, k) for k in body.model_fields_set}
     for name in (
@@ -191,10 +223,15 @@ async def edit_campaign(
         "goals",
         "participating_unit_ids",
         "bloc_ids",
+        "sub_themes",
+        "occasion_ids",
     ):
         if name in changes and changes[name] is None:
             raise Invalid.at(f"#/{name}", "cannot be null", "missing")
-    return campaign_out(await handlers.edit_campaign(uow, cfg, campaign_id, changes))
+    await _writable_campaign(uow, p, campaign_id)
+    x = await handlers.edit_campaign(uow, cfg, campaign_id, changes)
+    may_write(p, x)  # still theirs after the change (rolled back otherwise)
+    return campaign_out(x)
 
 
 @router.get(
@@ -202,10 +239,10 @@ async def edit_campaign(
     response_model=ReadinessOut,
     summary="What keeps a draft from launching",
 )
-async def readiness(campaign_id: UUID, con: ReadCon, _: Admin) -> ReadinessOut:
+async def readiness(campaign_id: UUID, con: ReadCon, p: CampaignWriter) -> ReadinessOut:
     # a transaction: the shared tree lock readiness takes is transaction-scoped
     async with UnitOfWork(connection=con) as uow:
-        x = await handlers.load_campaign(uow, campaign_id)
+        x = await _writable_campaign(uow, p, campaign_id)
         problems, participants = await handlers.readiness(uow, x)
     return ReadinessOut(
         complete=not problems,
@@ -219,12 +256,16 @@ async def readiness(campaign_id: UUID, con: ReadCon, _: Admin) -> ReadinessOut:
     response_model=CampaignOut,
     summary="Launch a complete draft: publishes the campaign with its targets",
 )
-async def launch(campaign_id: UUID, uow: Uow, _: Admin, today: Today) -> CampaignOut:
+async def launch(campaign_id: UUID, uow: Uow, p: CampaignWriter, today: Today) -> CampaignOut:
+    await _writable_campaign(uow, p, campaign_id)
     return campaign_out(await handlers.launch_campaign(uow, campaign_id, today))
 
 
 @router.post("/campaigns/{campaign_id}/close", response_model=CampaignOut)
-async def close(campaign_id: UUID, body: CampaignCloseIn, uow: Uow, _: Admin) -> CampaignOut:
+async def close(
+    campaign_id: UUID, body: CampaignCloseIn, uow: Uow, p: CampaignWriter
+) -> CampaignOut:
+    await _writable_campaign(uow, p, campaign_id)
     return campaign_out(
         await handlers.close_campaign(uow, campaign_id, body.closed_on, body.summary)
     )
@@ -237,8 +278,14 @@ async def close(campaign_id: UUID, body: CampaignCloseIn, uow: Uow, _: Admin) ->
     summary="Assign a target to a participating unit",
 )
 async def assign_target(
-    campaign_id: UUID, body: TargetIn, uow: Uow, _: Admin, request: Request, response: Response
+    campaign_id: UUID,
+    body: TargetIn,
+    uow: Uow,
+    p: CampaignWriter,
+    request: Request,
+    response: Response,
 ) -> TargetOut:
+    await _writable_campaign(uow, p, campaign_id)
     t = c.Target(
         uuid4(),
         campaign_id,
@@ -314,13 +361,17 @@ async def get_target(target_id: UUID, con: ReadCon, p: Reader) -> TargetDetail:
     response_model=TargetOut,
     summary="Revise a target (a new revision once the campaign is launched)",
 )
-async def revise_target(target_id: UUID, body: TargetRevisionIn, uow: Uow, _: Admin) -> TargetOut:
+async def revise_target(
+    target_id: UUID, body: TargetRevisionIn, uow: Uow, p: CampaignWriter
+) -> TargetOut:
+    await _target_writable(uow, p, target_id)
     changes = body.model_dump(exclude={"reason"}, exclude_none=True)
     t, _changed = await handlers.revise_target(uow, target_id, body.reason, changes)
     return target_out(t)
 
 
 @router.delete("/targets/{target_id}", status_code=204, summary="Delete a draft's target")
-async def delete_target(target_id: UUID, uow: Uow, _: Admin) -> Response:
+async def delete_target(target_id: UUID, uow: Uow, p: CampaignWriter) -> Response:
+    await _target_writable(uow, p, target_id)
     await handlers.delete_target(uow, target_id)
     return Response(status_code=204)

@@ -26,7 +26,12 @@ PEOPLE_READER = require(
     Role.PROVINCE_ADMIN, Role.INTEGRATION_CLIENT, Role.COUNCIL_SECRETARY, Role.UNIT_OFFICER
 )
 
+# Campaigns: the province drafts and launches its own; a unit officer their unit's own movements
+# (phong trào hưởng ứng), checked per campaign in api/campaigns.
+CAMPAIGN_WRITER = require(Role.PROVINCE_ADMIN, Role.UNIT_OFFICER)
+
 Admin = Annotated[Principal, Depends(ADMIN)]
+CampaignWriter = Annotated[Principal, Depends(CAMPAIGN_WRITER)]
 Reader = Annotated[Principal, Depends(READER)]
 PeopleReader = Annotated[Principal, Depends(PEOPLE_READER)]
 

@@ -317,6 +317,14 @@ class CampaignIn(In):
     "2022")."""
     participating_unit_ids: Ids = []
     bloc_ids: Annotated[list[UUID], Field(max_length=500)] = []
+    parent_campaign_id: UUID | None = None
+    """The launched campaign this one answers: a unit's own movement (phong trào hưởng ứng). Its
+    period lies within the parent's, its launching unit takes part in the parent, its units are
+    the launching unit and units under it."""
+    sub_themes: Annotated[list[LongText], Field(max_length=100)] = []
+    """Chuyên đề thi đua."""
+    occasion_ids: Annotated[list[UUID], Field(max_length=50)] = []
+    """The occasions (GET /occasions) its achievements are dedicated to."""
 
     @model_validator(mode="after")
     def _range(self) -> CampaignIn:
@@ -339,6 +347,8 @@ class CampaignPatch(In):
     regime: Regime | None = None
     participating_unit_ids: Ids | None = None
     bloc_ids: Annotated[list[UUID], Field(max_length=500)] | None = None
+    sub_themes: Annotated[list[LongText], Field(max_length=100)] | None = None
+    occasion_ids: Annotated[list[UUID], Field(max_length=50)] | None = None
 
 
 class CampaignCloseIn(In):
@@ -367,6 +377,26 @@ class CampaignOut(CampaignSummary):
     launched_on: date | None
     closed_on: date | None
     summary: str | None
+    parent_campaign_id: UUID | None = None
+    sub_themes: list[str] = []
+    occasion_ids: list[UUID] = []
+
+
+class OccasionIn(In):
+    code: Code
+    name: Text
+    """E.g. "Đại hội Thi đua yêu nước tỉnh Cà Mau lần thứ VI"."""
+    starts_on: date
+    ends_on: date | None = None
+    """The last day of a congress spanning days; none for a single day."""
+
+
+class OccasionOut(Out):
+    occasion_id: UUID
+    code: str
+    name: str
+    starts_on: date
+    ends_on: date | None
 
 
 class ProblemItem(Out):

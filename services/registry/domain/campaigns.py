@@ -12,6 +12,11 @@ publishes the campaign with its targets.
 Targets belong to a participating unit, fall due within the campaign, weigh zero or more. A
 target is edited freely while the campaign is a draft (nothing was published); once launched,
 every change is a new revision (numbered from 1) with its reason; after closing, nothing changes.
+
+A unit's own movement is a campaign with a parent: the province's campaign it answers (the
+province's 2020 plan asks departments, districts and enterprises to "tổ chức phát động phong
+trào với nội dung, chủ đề, chuyên đề thi đua cụ thể"). `child_problems` says what keeps it from
+being one.
 """
 
 from __future__ import annotations
@@ -55,6 +60,12 @@ class Campaign:
     launched_on: date | None = None
     closed_on: date | None = None
     summary: str | None = None
+    parent_campaign_id: UUID | None = None
+    """The campaign this one answers (a unit's own movement); None for the province's own."""
+    sub_themes: tuple[str, ...] = ()
+    """Chuyên đề thi đua."""
+    occasion_ids: tuple[UUID, ...] = ()
+    """The occasions its achievements are dedicated to (domain.occasions)."""
 
     @property
     def years(self) -> range:
@@ -76,6 +87,9 @@ def create(
     bloc_ids: list[UUID] | tuple[UUID, ...] = (),
     regime: str | None = None,
     regime_2022_from: date = REGIME_2022_FROM,
+    parent_campaign_id: UUID | None = None,
+    sub_themes: list[str] | tuple[str, ...] = (),
+    occasion_ids: list[UUID] | tuple[UUID, ...] = (),
 ) -> Campaign:
     c = Campaign(
         campaign_id,
@@ -91,6 +105,9 @@ def create(
         tuple(goals),
         tuple(participating_unit_ids),
         tuple(bloc_ids),
+        parent_campaign_id=parent_campaign_id,
+        sub_themes=tuple(sub_themes),
+        occasion_ids=tuple(occasion_ids),
     )
     _check_fields(c)
     return c
@@ -107,7 +124,7 @@ def edit(
         )
     regime_given = "regime" in changes
     regime = changes.pop("regime", None)
-    for name in ("goals", "participating_unit_ids", "bloc_ids"):
+    for name in ("goals", "participating_unit_ids", "bloc_ids", "sub_themes", "occasion_ids"):
         if name in changes and changes[name] is not None:
             changes[name] = tuple(changes[name])  # type: ignore[arg-type]
     new = replace(campaign, **{k: v for k, v in changes.items() if v is not None})
@@ -126,6 +143,90 @@ def _check_fields(c: Campaign) -> None:
         raise Invalid.at("#/participating_unit_ids", "a unit is listed twice", "duplicate")
     if len(set(c.bloc_ids)) != len(c.bloc_ids):
         raise Invalid.at("#/bloc_ids", "a bloc is listed twice", "duplicate")
+    if c.parent_campaign_id == c.campaign_id:
+        raise Invalid.at("#/parent_campaign_id", "a campaign cannot answer itself", "cycle")
+
+
+def child_problems(
+    child: Campaign,
+    parent: Campaign,
+    *,
+    parent_participants: set[UUID],
+    ancestors: Mapping[UUID, list[UUID]],
+) -> tuple[list[Violation], list[Violation]]:
+    """What keeps `child` from being a unit's own movement answering `parent`: the conflicts
+    with the parent's state (409) and the invalid fields (422).
+
+    The parent must be launched (a draft may still change; a closed one is over); the child runs
+    within the parent's period (its results count towards the parent's); the launching unit takes
+    part in the parent (named, or through its blocs: `parent_participants`); and the child's
+    participants are the launching unit and units under it on the child's first day
+    (`ancestors` maps each participant to its ancestors then). A child names its units, not blocs:
+    a bloc spans units of other branches of the tree."""
+    conflicts: list[Violation] = []
+    if parent.state != "launched":
+        conflicts.append(
+            Violation(
+                "#/parent_campaign_id",
+                f"the parent campaign {parent.code} is {parent.state}: a unit's own movement"
+                " answers a launched campaign",
+                "parent_not_launched",
+            )
+        )
+    invalid: list[Violation] = []
+    if child.start < parent.start:
+        invalid.append(
+            Violation(
+                "#/start",
+                f"the campaign starts on {child.start}, before its parent {parent.code}"
+                f" ({parent.start} to {parent.end})",
+                "outside_parent",
+            )
+        )
+    if child.end > parent.end:
+        invalid.append(
+            Violation(
+                "#/end",
+                f"the campaign ends on {child.end}, after its parent {parent.code}"
+                f" ({parent.start} to {parent.end})",
+                "outside_parent",
+            )
+        )
+    if child.launched_by not in parent_participants:
+        invalid.append(
+            Violation(
+                "#/launched_by",
+                f"the launching unit does not take part in the parent campaign {parent.code}",
+                "not_participant",
+            )
+        )
+    if child.bloc_ids:
+        invalid.append(
+            Violation(
+                "#/bloc_ids",
+                "a unit's own movement names its units, not blocs",
+                "not_allowed",
+            )
+        )
+    for i, u in enumerate(child.participating_unit_ids):
+        if u != child.launched_by and child.launched_by not in ancestors.get(u, []):
+            invalid.append(
+                Violation(
+                    f"#/participating_unit_ids/{i}",
+                    "the unit is neither the launching unit nor under it",
+                    "not_under_launcher",
+                )
+            )
+    return conflicts, invalid
+
+
+def raise_child_problems(conflicts: list[Violation], invalid: list[Violation]) -> None:
+    """Raise what `child_problems` found: a conflict with the parent's state first (409), else
+    the invalid fields (422)."""
+    if conflicts:
+        raise Conflict(conflicts[0].detail, code=conflicts[0].code, violations=conflicts)
+    if invalid:
+        raise Invalid.many(invalid, code=invalid[0].code)
 
 
 @dataclass(frozen=True)
