@@ -141,6 +141,10 @@ async def test_a_webhook_resent_after_a_crash_is_a_second_attempt_and_a_duplicat
         lines = received()
         assert [(h["verified"], h["duplicate"]) for h in lines] == [(True, False), (True, True)]
         assert len({h["ce-id"] for h in lines}) == 1
+
+        # Asked to stop, it stops cleanly.
+        second.signal(signal.SIGTERM)
+        assert await second.exited(30) == 0, second.tail()
     finally:
         await db.close()
         for p in (first, second, receiver):
