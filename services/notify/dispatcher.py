@@ -450,12 +450,12 @@ class Dispatcher:
             raise
         except Exception as e:
             log.warning(
-                "dispatcher: delivery %s failed unexpectedly (%s: %s); it is tried again when "
-                "its lease expires",
+                "dispatcher: delivery %s failed (%s: %s); it is tried again when its lease expires",
                 job.id,
                 type(e).__name__,
                 e,
-                exc_info=True,
+                # the database gone (its beginning not written, so nothing was sent): no trace
+                exc_info=not is_connection_error(e),
             )
         finally:
             self._waiting.pop(job.id, None)
