@@ -127,7 +127,7 @@ def show(
         table.add_row(
             str(a["number"]),
             a["started_at"],
-            str(a["duration_ms"]),
+            "" if a["duration_ms"] is None else str(a["duration_ms"]),
             str(a["status"] or "-"),
             a["result"],
             a["error"] or "",

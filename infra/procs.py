@@ -74,8 +74,10 @@ def start(
     return proc.pid
 
 
-def stop(pids: Path, name: str, timeout: float = 20.0) -> bool:
-    """SIGTERM the process group we started, SIGKILL after `timeout`. True if something stopped."""
+def stop(pids: Path, name: str, timeout: float = 30.0) -> bool:
+    """SIGTERM the process group we started, SIGKILL after `timeout`. True if something stopped.
+    The timeout is above a service's own bound (THIDUA_SHUTDOWN_TIMEOUT_S, 20 s), so a service
+    ends its stop itself (exit code 0, or 1 past its bound) before it is killed."""
     pid = running_pid(pids, name)
     _pidfile(pids, name).unlink(missing_ok=True)
     if pid is None:

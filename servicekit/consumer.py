@@ -51,6 +51,12 @@ polling (no `max_poll_interval` eviction) and resumes when the dependency is bac
 decoded behind it is dropped and read again too. Any other exception escaping the processing, even
 a BaseException, also rewinds first (to the first batch not done).
 
+Stopping: `stop()` takes no further batch and lets the one in hand finish — applied, dead
+letters published, offsets committed — within `stop_timeout_s` (FastStream's graceful timeout),
+then leaves the group. A batch already decoded behind it is not applied (the partitions' next
+owner reads it from the committed offsets); past the timeout the batch in hand is cancelled and
+read again the same way.
+
 Guarantees:
 
 - **No loss:** an offset is committed only after every record before it in the batch was applied
@@ -165,6 +171,7 @@ class Consumer:
         broker_options: dict[str, Any] | None = None,
         subscriber_options: dict[str, Any] | None = None,
         hook: ConsumerHook | None = None,
+        stop_timeout_s: float = 10.0,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -189,6 +196,8 @@ class Consumer:
         self._subscriber: Any = None
         self._producer: AIOKafkaProducer | None = None
         self._infra_failures = 0
+        self._stopping = False
+        self.stop_timeout_s = stop_timeout_s
         self.stats = ConsumerStats()
 
     # declaring handlers
@@ -245,7 +254,13 @@ class Consumer:
             client_id=f"{self.name}-dlq",
         )
         await self._producer.start()
-        options: dict[str, Any] = {"log_level": logging.DEBUG, "client_id": self.name}
+        self._stopping = False
+        options: dict[str, Any] = {
+            "log_level": logging.DEBUG,
+            "client_id": self.name,
+            # stop() waits this long for the batch in hand (FastStream holds its lock meanwhile)
+            "graceful_timeout": self.stop_timeout_s,
+        }
         options.update(self._broker_options)
         broker = KafkaBroker(self._bootstrap, **options)
         subscriber = broker.subscriber(
@@ -277,6 +292,8 @@ class Consumer:
             raise
 
     async def stop(self) -> None:
+        """Finish the batch in hand (see "Stopping"), then leave the group."""
+        self._stopping = True
         broker, self._broker = self._broker, None
         self._subscriber = None
         producer, self._producer = self._producer, None
@@ -304,10 +321,10 @@ class Consumer:
             decoded = await self._decode(records, overlapping=False)
             while True:
                 pending = asyncio.create_task(self._finish(records, *decoded, kafka))
-                following = await _poll_ready(kafka, self.max_records)
+                following = await self._poll_following(kafka)
                 while not following and not pending.done():  # fetched a moment later, often
                     await asyncio.wait([pending], timeout=_REPOLL_SECONDS)
-                    following = await _poll_ready(kafka, self.max_records)
+                    following = await self._poll_following(kafka)
                 unsettled = [*records, *following]
                 if following:
                     upcoming = await self._decode(following, overlapping=True)
@@ -315,6 +332,9 @@ class Consumer:
                 pending = None
                 self._infra_failures = 0
                 if not following:
+                    return
+                if self._stopping:  # not committed: the partitions' next owner reads it
+                    _rewind(kafka, following)
                     return
                 records, decoded = following, upcoming
         except Exception as e:
@@ -341,6 +361,12 @@ class Consumer:
             await _cancel(pending)
             _rewind(kafka, unsettled)
             raise
+
+    async def _poll_following(self, kafka: AIOKafkaConsumer) -> list[ConsumerRecord]:
+        """The next batch, unless stopping: then the batch in hand is the last."""
+        if self._stopping:
+            return []
+        return await _poll_ready(kafka, self.max_records)
 
     async def _decode(
         self, records: Sequence[ConsumerRecord], *, overlapping: bool

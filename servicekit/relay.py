@@ -22,6 +22,9 @@ How it works:
    request that caused the event.
 4. When a send fails, the rows acknowledged before the first failure (in `seq` order) are deleted,
    the rest stay, and the relay retries after a growing pause (up to `backoff_max` seconds).
+5. `stop()` lets the batch being published finish (sent, acknowledged, deleted) and takes no
+   other; only if that takes longer than its grace is the relay cancelled (what was acknowledged
+   and not deleted is then published again by the next relay).
 
 Guarantees:
 
@@ -128,6 +131,7 @@ class Relay:
         self._hook = hook
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self.is_active = False
         """True while this relay holds the lock and publishes."""
         self.published = 0
@@ -140,20 +144,28 @@ class Relay:
     def start(self) -> asyncio.Task[None]:
         """Run in the background (an asyncio task of the current loop)."""
         if self._task is None or self._task.done():
+            self._stopping.clear()
             self._task = asyncio.create_task(self.run(), name="outbox-relay")
         return self._task
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Finish the batch being published (within `grace_s`), then stop."""
         task, self._task = self._task, None
-        if task is not None:
+        if task is None:
+            return
+        self._stopping.set()
+        self._wake.set()
+        _, late = await asyncio.wait({task}, timeout=grace_s)
+        if late:
+            log.warning("outbox relay: the batch in hand took more than %.1fs; cancelled", grace_s)
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     async def run(self) -> None:
-        """Run until cancelled: stand by for the lock, then publish; reconnect after failures."""
+        """Run until stopped: stand by for the lock, then publish; reconnect after failures."""
         try:
-            while True:
+            while not self._stopping.is_set():
                 try:
                     await self._session()
                 except asyncio.CancelledError:
@@ -168,7 +180,7 @@ class Relay:
                         delay,
                         exc_info=not is_connection_error(e),
                     )
-                    await asyncio.sleep(delay)
+                    await self._pause(delay)
         finally:
             self.is_active = False
             await self._drop_producer()
@@ -178,6 +190,12 @@ class Relay:
         self._wake.set()
 
     # internals
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but not past a stop."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()
 
     def _backoff(self) -> float:
         delay = min(self.backoff_max, self.backoff_initial * 2 ** max(0, self.failures - 1))
@@ -202,12 +220,14 @@ class Relay:
         con = await asyncpg.connect(self.dsn)
         try:
             # standby: polling the lock is the point here, nothing could signal us
-            while not await con.fetchval("SELECT pg_try_advisory_lock($1)", self.lock_key):  # noqa: ASYNC110
-                await asyncio.sleep(self.standby_interval)
+            while not await con.fetchval("SELECT pg_try_advisory_lock($1)", self.lock_key):
+                if self._stopping.is_set():
+                    return
+                await self._pause(self.standby_interval)
             self.is_active = True
             log.info("outbox relay active")
             await con.add_listener("outbox", self._on_notify)
-            while True:
+            while not self._stopping.is_set():
                 self._wake.clear()
                 try:
                     producer = await self._ensure_producer()
@@ -226,7 +246,7 @@ class Relay:
                         delay,
                     )
                     await self._drop_producer()  # a fresh idempotent producer for the retry
-                    await asyncio.sleep(delay)
+                    await self._pause(delay)
                     continue
                 self.failures = 0
                 if count >= self.batch_size:

@@ -1,11 +1,31 @@
 """Assembles one service process: settings, database pool and migrations, the outbox relay, the
-event consumer (for services that consume), and the HTTP app with health and readiness probes."""
+event consumer (for services that consume), and the HTTP app with health and readiness probes.
+
+Stopping (SIGTERM or SIGINT), within `shutdown_timeout_s` (the bound; shares below):
+
+1. HTTP: the listening socket is closed at once (a new process can take the port), idle
+   connections are closed, requests in flight are finished and answered (up to `HTTP_SHARE` of
+   the bound; then they are cancelled, their transactions rolled back).
+2. The service's own background work stops (progress's scheduler, notify's dispatcher, which
+   lets attempts under way end and records them, within `WORKER_SHARE`).
+3. The consumer finishes the batch in hand and commits its offsets (`CONSUMER_SHARE`); the
+   relay finishes the batch it is publishing (`RELAY_SHARE`); the producer flushes; the pool
+   closes.
+4. The process exits with 0. If all that has not ended within the bound, a watchdog thread ends
+   the process with 1: nothing is lost either way (what was not done is done again by the next
+   process: at-least-once everywhere), only the stop was not clean.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
-from collections.abc import AsyncIterator, Callable, Sequence
+import logging
+import os
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +43,15 @@ from servicekit.relay import Relay, build_producer
 from servicekit.settings import ServiceSettings
 
 RUNTIME_MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Shares of `shutdown_timeout_s`, in the order the stop spends them (the rest is a margin for the
+# producer's flush and closing the pool).
+HTTP_SHARE = 0.4
+WORKER_SHARE = 0.2
+CONSUMER_SHARE = 0.2
+RELAY_SHARE = 0.1
+
+log = logging.getLogger("servicekit.service")
 
 
 @dataclass
@@ -55,6 +84,7 @@ class Service:
                 bootstrap_servers=s.kafka_bootstrap,
                 source=source_for(s.service),
                 group_id=s.consumer_group,
+                stop_timeout_s=s.shutdown_timeout_s * CONSUMER_SHARE,
             )
             self.subscribe(self.consumer)
             metrics.RUNTIME.consumers[s.service] = self.consumer
@@ -63,14 +93,19 @@ class Service:
         freeze_loaded_objects()
 
     async def stop(self) -> None:
+        """The consumer's batch in hand, then the relay's, then the connections (see module)."""
+        bound = self.settings.shutdown_timeout_s
         if self.consumer:
             await self.consumer.stop()
         if self.relay:
-            await self.relay.stop()
+            await self.relay.stop(grace_s=bound * RELAY_SHARE)
         if self.producer:
             await self.producer.stop()
         if self.pool:
-            await self.pool.close()
+            try:
+                await asyncio.wait_for(self.pool.close(), bound * RELAY_SHARE)
+            except TimeoutError:
+                self.pool.terminate()
 
     async def database_ready(self) -> None:
         assert self.pool is not None, "not started"
@@ -129,7 +164,57 @@ def build_app(
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")
+    """Serve until SIGTERM or SIGINT, then stop as the module says and exit with 0."""
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_level="warning",
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_s * HTTP_SHARE)),
+    )
+    _Server(config, settings.shutdown_timeout_s).run()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, whose stop is bounded and ends in exit code 0.
+
+    uvicorn raises the signal again once it has stopped, so the process would die of its SIGTERM
+    (exit code -15, 143 in a shell) after a clean stop: an orchestrator could not tell a clean
+    stop from a killed one. Here a stop that was asked for and completed returns normally."""
+
+    def __init__(self, config: uvicorn.Config, bound_s: float) -> None:
+        super().__init__(config)
+        self._bound_s = bound_s
+        self._watchdog: threading.Timer | None = None
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        signals = (signal.SIGTERM, signal.SIGINT)
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in signals}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            if self._watchdog is not None:
+                self._watchdog.cancel()
+
+    def handle_exit(self, sig: int, frame: object) -> None:
+        super().handle_exit(sig, frame)  # type: ignore[arg-type]
+        if self._watchdog is None:
+            # A thread, not a task: it fires even if the event loop is stuck.
+            self._watchdog = threading.Timer(self._bound_s, _overdue, (self._bound_s,))
+            self._watchdog.daemon = True
+            self._watchdog.start()
+
+
+def _overdue(bound_s: float) -> None:
+    log.error("the stop took more than %.0fs (THIDUA_SHUTDOWN_TIMEOUT_S): exiting now", bound_s)
+    logging.shutdown()
+    os._exit(1)
 
 
 _frozen = False

@@ -23,6 +23,9 @@ class ServiceSettings(BaseSettings):
     max_upload_bytes: int = 20_000_000
     """The limit for file uploads: requests under `/imports/` (xlsx/csv bulk imports)."""
     log_level: str = "INFO"
+    shutdown_timeout_s: float = 20.0
+    """On SIGTERM the process stops taking work, finishes what it holds and exits within this
+    many seconds (`servicekit.service.serve`); past it, it exits at once with code 1."""
 
     # What a second instance rebuilding the read model (`./thidua replay`) turns off or changes.
     consumer_group: str | None = None

@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 from fastapi import FastAPI
 
-from servicekit.service import build_app
+from servicekit.service import WORKER_SHARE, build_app
 from servicekit.settings import ServiceSettings
 from services import notify as package
 from services.notify.api import ROUTERS
@@ -52,7 +52,13 @@ def create(
         # needs the pool, and stops before it closes.
         async with servicekit_lifespan(app):
             if s.dispatch_enabled and s.background_enabled:
-                runtime.dispatcher = Dispatcher(app.state.service.pool, runtime, client=http_client)
+                runtime.dispatcher = Dispatcher(
+                    app.state.service.pool,
+                    runtime,
+                    client=http_client,
+                    # its stop waits for attempts under way, then for their recording
+                    stop_grace_s=s.shutdown_timeout_s * WORKER_SHARE / 2,
+                )
                 await runtime.dispatcher.start()
             try:
                 yield

@@ -8,15 +8,18 @@ The loop
    leases belong to another dispatcher's claims, so the per-subscriber limit below holds over
    all processes. Claims are serialised by a transaction advisory lock and take their rows
    `FOR UPDATE SKIP LOCKED`; the rows of a subscriber take turns with the other subscribers'
-   (round robin by rank), and a suspended subscriber's wait. The lease covers the batch sent
-   `concurrency_per_subscriber` at a time, each within the attempt's timeout.
-2. **Send** each claimed delivery in a task of its own, at most `concurrency_per_subscriber`
-   at once per subscriber and `dispatch_max_in_flight` (webhooks) or `smtp_concurrency`
-   (emails) at once in all, within the attempt's timeout: a slow or dead subscriber occupies
-   its own few slots only and never the others' (no head-of-line blocking across subscribers).
-   A delivery whose lease would run out before its attempt could end is not sent (another
-   claim takes it). Webhook targets are checked again (`ssrf.check_url`) and the connection
-   goes to the address that passed.
+   (round robin by rank), and a suspended subscriber's wait. The lease is one attempt's
+   timeout plus `dispatch_lease_margin_s`: after a crash, what this dispatcher held is
+   claimable again that soon. A claim never takes again what this dispatcher still holds,
+   whether or not its lease ran out while it waited for a slot.
+2. **Begin and send** each claimed delivery in a task of its own, at most
+   `concurrency_per_subscriber` at once per subscriber and `dispatch_max_in_flight` (webhooks)
+   or `smtp_concurrency` (emails) at once in all, within the attempt's timeout: a slow or dead
+   subscriber occupies its own few slots only and never the others' (no head-of-line blocking
+   across subscribers). Before the request goes out the attempt is written down and the lease
+   renewed for it (`recorder.Beginnings`); a delivery whose claim was taken over meanwhile is
+   not sent. Webhook targets are checked again (`ssrf.check_url`) and the connection goes to
+   the address that passed.
 3. **Record** the ended attempts in batches (`recorder.py`), one transaction per batch: attempt
    rows, next states (delivered / retry after backoff with jitter / parked), subscriber health
    (suspension) and outcome events through the outbox.
@@ -27,10 +30,12 @@ The loop
    announced meanwhile has woken the loop already): at low rates each delivery costs one claim,
    not three.
 
-What can repeat: a send that succeeded but whose recording did not commit (crash, database
-gone) is sent again when its lease expires. Receivers deduplicate on the `Idempotency-Key`
-header (the event id, the same on every attempt and redelivery); an email repeats with the same
-`Message-ID` (event id and address), which mail clients and operators recognise.
+What can repeat: a send whose outcome was not recorded (notify or its database died meanwhile)
+is sent again once its lease runs out; the delivery then shows the first attempt as interrupted
+(outcome unknown) and the re-send as the next one. Receivers deduplicate on the event id
+(`ce-id`, also sent as `Idempotency-Key`, the same on every attempt and redelivery); an email
+repeats with the same `Message-ID` (event id and address). docs/webhooks.md states the
+guarantee.
 """
 
 from __future__ import annotations
@@ -39,11 +44,9 @@ import asyncio
 import contextlib
 import json
 import logging
-import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -60,7 +63,7 @@ from services.notify import webhook
 from services.notify.domain import delivery as dm
 from services.notify.domain.ssrf import UnsafeUrl, check_url
 from services.notify.email import send_email
-from services.notify.recorder import Ended, Recorder
+from services.notify.recorder import Beginnings, Ended, Recorder
 from services.notify.runtime import WAKE_CHANNEL, NotifyRuntime
 
 log = logging.getLogger("notify.dispatcher")
@@ -69,16 +72,19 @@ tracer = trace.get_tracer("notify.dispatcher")
 CHANNELS = ("webhook", "email")
 _CLAIM_LOCK = advisory_key("notify.dispatcher.claim")
 
-# $6: this dispatcher's live claims. A subscriber with live leases of other claims is skipped.
+# $6: this dispatcher's claims. A subscriber with live leases of other claims is skipped; what
+# this dispatcher holds counts against its batch, and is not claimed again, even when its lease
+# ran out while it waited for a slot (its beginning renews the lease, or finds it taken over).
 # Returns each claimed delivery with its event and its subscription (webhook; NULLs if gone) or
 # its contact's address (email): what sending needs, in the claim's round trip.
 _CLAIM = """
 WITH live AS (
     SELECT subscription_id,
            count(*) FILTER (WHERE claim = ANY($6::uuid[])) AS mine,
-           count(*) FILTER (WHERE claim <> ALL($6::uuid[])) AS others
+           count(*) FILTER (WHERE claim <> ALL($6::uuid[]) AND claimed_until > now()) AS others
     FROM deliveries
-    WHERE status = 'pending' AND claimed_until > now()
+    WHERE status = 'pending' AND claimed_until IS NOT NULL
+      AND (claimed_until > now() OR claim = ANY($6::uuid[]))
     GROUP BY subscription_id
 ), ranked AS (
     SELECT d.id, d.subscription_id, d.next_attempt_at,
@@ -89,6 +95,7 @@ WITH live AS (
     WHERE d.status = 'pending' AND d.channel = $1
       AND d.next_attempt_at <= now()
       AND (d.claimed_until IS NULL OR d.claimed_until <= now())
+      AND (d.claim = ANY($6::uuid[])) IS NOT TRUE
       AND s.suspended_at IS NULL
 ), eligible AS (
     SELECT r.id FROM ranked r LEFT JOIN live l USING (subscription_id)
@@ -99,6 +106,7 @@ WITH live AS (
     SELECT d.id FROM deliveries d
     WHERE d.id IN (SELECT id FROM eligible)
       AND d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until <= now())
+      AND (d.claim = ANY($6::uuid[])) IS NOT TRUE
     FOR UPDATE SKIP LOCKED
 ), claimed AS (
     UPDATE deliveries d SET claim = $4, claimed_until = now() + make_interval(secs => $5)
@@ -121,15 +129,18 @@ LEFT JOIN contacts ct ON c.channel = 'email' AND ct.id = c.subscription_id
 _NEXT_DUE = """
 WITH busy AS (
     SELECT subscription_id FROM deliveries
-    WHERE status = 'pending' AND claimed_until > now()
+    WHERE status = 'pending' AND claimed_until IS NOT NULL
+      AND (claimed_until > now() OR claim = ANY($3::uuid[]))
     GROUP BY subscription_id
-    HAVING count(*) FILTER (WHERE claim <> ALL($3::uuid[])) > 0 OR count(*) >= $1
+    HAVING count(*) FILTER (WHERE claim <> ALL($3::uuid[]) AND claimed_until > now()) > 0
+        OR count(*) FILTER (WHERE claim = ANY($3::uuid[])) >= $1
 )
 SELECT EXTRACT(EPOCH FROM min(d.next_attempt_at) - now())::float8
 FROM deliveries d
 LEFT JOIN webhook_subscriptions s ON d.channel = 'webhook' AND s.id = d.subscription_id
 WHERE d.status = 'pending' AND d.channel = ANY($2::text[])
   AND (d.claimed_until IS NULL OR d.claimed_until <= now())
+  AND (d.claim = ANY($3::uuid[])) IS NOT TRUE
   AND s.suspended_at IS NULL
   AND d.subscription_id NOT IN (SELECT subscription_id FROM busy)
 """
@@ -151,8 +162,6 @@ class Job:
     the row is gone)."""
     email: str | None = None
     """Email: the recipient's current address (None if they removed it)."""
-    lease_end: float = 0.0
-    """`time.monotonic()` by which the lease has surely run out."""
 
 
 @dataclass
@@ -186,7 +195,7 @@ _SUBSCRIPTION_FIELDS = (
 )  # fmt: skip
 
 
-def _job(row: asyncpg.Record, claim: UUID, lease_end: float) -> Job:
+def _job(row: asyncpg.Record, claim: UUID) -> Job:
     """A claimed delivery as `_CLAIM` returns it."""
     subscription = None
     if row["s_id"] is not None:
@@ -203,7 +212,6 @@ def _job(row: asyncpg.Record, claim: UUID, lease_end: float) -> Job:
         html=row["html_body"],
         subscription=subscription,
         email=row["email"],
-        lease_end=lease_end,
     )
 
 
@@ -243,6 +251,7 @@ class Dispatcher:
         self._stopping = False
         self._listener: asyncio.Task | None = None
         self.stats = DispatchStats(max_in_flight={})
+        self._beginnings = Beginnings(pool)
         self._recorder = Recorder(
             pool, runtime, self.stats, self._recorded, batch=s.dispatch_record_batch
         )
@@ -363,9 +372,9 @@ class Dispatcher:
         return [(c, room - self._claimed[c]) for c in channels if room > self._claimed[c]]
 
     def _lease_s(self, channel: str) -> float:
-        # A subscriber's batch goes out `concurrency_per_subscriber` at a time.
-        rounds = math.ceil(self._batch / self.runtime.policy.concurrency_per_subscriber)
-        return rounds * self._timeout_s(channel) + self.runtime.settings.dispatch_lease_margin_s
+        # One attempt's: what waits for a slot stays this dispatcher's (see _CLAIM) and each
+        # beginning renews its lease, so a crash leaves nothing unclaimable for longer.
+        return self._timeout_s(channel) + self.runtime.settings.dispatch_lease_margin_s
 
     @property
     def _batch(self) -> int:
@@ -390,7 +399,6 @@ class Dispatcher:
     async def _claim(self, channel: str, room: int) -> int:
         claim = uuid4()
         lease_s = self._lease_s(channel)
-        lease_end = time.monotonic() + lease_s
         async with self._pool.acquire() as con, con.transaction():
             await con.execute("SELECT pg_advisory_xact_lock($1)", _CLAIM_LOCK)
             rows = await con.fetch(
@@ -401,7 +409,7 @@ class Dispatcher:
         self.stats.claimed += len(rows)
         self._claims[claim] = len(rows)
         for row in rows:
-            self._begin(_job(row, claim, lease_end))
+            self._begin(_job(row, claim))
         return len(rows)
 
     async def _next_due(self) -> float | None:
@@ -434,19 +442,20 @@ class Dispatcher:
             ):
                 del self._waiting[job.id]
                 asyncio.current_task().set_name(f"notify-deliver-{job.id}")  # type: ignore[union-attr]
-                if time.monotonic() + self._timeout_s(job.channel) > job.lease_end:
-                    return  # the lease would run out mid-attempt: left to the next claim
-                ended = await self._attempt_now(job)
+                attempt = await self._beginnings.begin(job, self._lease_s(job.channel))
+                if attempt is None:
+                    return  # its claim was taken over while it waited: not ours to send
+                ended = await self._attempt_now(job, attempt)
         except asyncio.CancelledError:
             raise
         except Exception as e:
             log.warning(
-                "dispatcher: delivery %s failed unexpectedly (%s: %s); it is tried again when "
-                "its lease expires",
+                "dispatcher: delivery %s failed (%s: %s); it is tried again when its lease expires",
                 job.id,
                 type(e).__name__,
                 e,
-                exc_info=True,
+                # the database gone (its beginning not written, so nothing was sent): no trace
+                exc_info=not is_connection_error(e),
             )
         finally:
             self._waiting.pop(job.id, None)
@@ -455,7 +464,7 @@ class Dispatcher:
             else:
                 self._settled([job])
 
-    async def _attempt_now(self, job: Job) -> Ended:
+    async def _attempt_now(self, job: Job, attempt: int) -> Ended:
         sid = job.subscription_id
         n = self._sending.get(sid, 0) + 1
         self._sending[sid] = n
@@ -476,13 +485,12 @@ class Dispatcher:
                     "cloudevents.event_type": job.envelope.type,
                 },
             ) as span:
-                started = datetime.now(UTC)
                 outcome = await self._send(job)
                 if outcome.status is not None:
                     span.set_attribute("notify.status", outcome.status)
                 if not outcome.ok:
                     span.set_status(Status(StatusCode.ERROR, outcome.error))
-                return Ended(job, outcome, started, outbox.current_trace_context())
+                return Ended(job, attempt, outcome, outbox.current_trace_context())
         finally:
             n = self._sending[sid] - 1
             if n:

@@ -1,9 +1,22 @@
-"""Recording attempts in batches: the dispatcher's attempts end in a queue, and each batch of
-them is recorded in one transaction with a few set-based statements instead of a transaction of
-five statements per attempt (which, with the claim, cost ~280 ms per delivery slot under load).
+"""Recording attempts: their beginnings before the requests go out (`Beginnings`), their ends in
+batches (`Recorder`).
 
-For each attempt, as before: the attempt row, the delivery's next state
-(`domain.delivery.after_attempt`), the subscriber's health (`after_subscriber_attempt`:
+An attempt is written down before its request goes out, so that nothing notify sends is
+invisible: the delivery's counts go up, its lease is renewed for the attempt (the attempt's
+timeout and a margin: after a crash it is claimable again that soon), and an attempt row says
+'sending'. A row still 'sending' when its delivery is attempted again was cut short (notify or
+its database died before the outcome was recorded): it becomes 'interrupted', its outcome
+unknown, and the new attempt is the next one. Beginnings are fenced by the claim: a delivery
+whose claim was taken over (its lease ran out and another dispatcher claimed it) is not begun,
+so two dispatchers never send it at once. Attempts beginning together are written in one
+statement (group commit), as audit rows are.
+
+The ends of attempts wait in a queue, and each batch of them is recorded in one transaction with
+a few set-based statements instead of a transaction of five statements per attempt (which, with
+the claim, cost ~280 ms per delivery slot under load).
+
+For each attempt: the attempt row completed, the delivery's next state
+(`domain.delivery.end_attempt`), the subscriber's health (`after_subscriber_attempt`:
 suspended at the threshold, its owner told through its inbox) and, for a final outcome,
 NotificationDelivered or NotificationFailed through the outbox — all of a batch commit together.
 An attempt whose delivery left its hands meanwhile (lease expired, settled otherwise) is
@@ -41,13 +54,76 @@ ATTEMPTS = Counter(
 _RETRIED = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 
 
+INTERRUPTED = "unknown: interrupted before its outcome was recorded (the receiver may have had it)"
+
+# $1 deliveries, $2 their claims, $3 their leases (s), $4 INTERRUPTED. Returns each begun
+# delivery's new attempt row; a delivery whose claim is no longer the given one is left out.
+_BEGIN = """
+WITH started AS (
+    UPDATE deliveries d
+    SET attempts = d.attempts + 1, round_attempts = d.round_attempts + 1,
+        claimed_until = now() + make_interval(secs => j.lease_s), updated_at = now()
+    FROM unnest($1::uuid[], $2::uuid[], $3::float8[]) AS j(id, claim, lease_s)
+    WHERE d.id = j.id AND d.claim = j.claim AND d.status = 'pending'
+    RETURNING d.id, d.attempts
+), interrupted AS (
+    UPDATE delivery_attempts a SET result = 'interrupted', error = $4
+    FROM started s WHERE a.delivery_id = s.id AND a.result = 'sending'
+)
+INSERT INTO delivery_attempts (delivery_id, number, started_at, result)
+SELECT id, attempts, now(), 'sending' FROM started
+RETURNING delivery_id, id
+"""
+
+
+class Beginnings:
+    """Writes attempts down before their requests go out (see the module), grouped: an attempt
+    beginning while a statement runs waits for the next, which takes every one that waited."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self._waiting: list[tuple[Job, float, asyncio.Future[int | None]]] = []
+        self._writer: asyncio.Task | None = None
+
+    async def begin(self, job: Job, lease_s: float) -> int | None:
+        """The attempt row's id, or None when the delivery is no longer this claim's."""
+        done: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((job, lease_s, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_waiting(), name="notify-begin")
+        return await done
+
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            try:
+                async with self._pool.acquire() as con:
+                    rows = await con.fetch(
+                        _BEGIN,
+                        [j.id for j, _, _ in group],
+                        [j.claim for j, _, _ in group],
+                        [lease for _, lease, _ in group],
+                        INTERRUPTED,
+                    )
+            except Exception as e:
+                for _, _, done in group:
+                    if not done.done():
+                        done.set_exception(e)
+                continue
+            begun = {r["delivery_id"]: r["id"] for r in rows}
+            for job, _, done in group:
+                if not done.done():
+                    done.set_result(begun.get(job.id))
+
+
 @dataclass(frozen=True)
 class Ended:
     """One attempt, as it ended: what the recorder needs."""
 
     job: Job
+    attempt_id: int
+    """Its row, written when it began."""
     outcome: dm.Outcome
-    started: datetime
     trace: dict[str, str]
     """The attempt span's context: the outcome event continues it."""
 
@@ -164,7 +240,7 @@ class Recorder:
                 duration_ms = round(outcome.duration * 1000)
                 if row["claim"] != job.claim or row["status"] != "pending":
                     # The lease ran out (or the delivery was settled otherwise) meanwhile.
-                    attempts.append(_attempt(job.id, row["attempts"], ended, duration_ms, "late"))
+                    attempts.append(_attempt(ended, duration_ms, "late"))
                     results.append((ended, "late", None))
                     continue
                 before = dm.Delivery(
@@ -175,7 +251,7 @@ class Recorder:
                     last_status=row["last_status"],
                     last_error=row["last_error"],
                 )
-                after = dm.after_attempt(before, outcome, now, self._runtime.policy)
+                after = dm.end_attempt(before, outcome, now, self._runtime.policy)
                 result = {
                     dm.Status.DELIVERED: "delivered",
                     dm.Status.PARKED: "parked",
@@ -195,7 +271,7 @@ class Recorder:
                         now,
                     )
                 )
-                attempts.append(_attempt(job.id, after.attempts, ended, duration_ms, result))
+                attempts.append(_attempt(ended, duration_ms, result))
                 if job.subscription_id in health:
                     await self._health(con, health[job.subscription_id], outcome, now)
                 await _publish(uow, ended, after)
@@ -211,8 +287,8 @@ class Recorder:
                     updates,
                 )
             await con.executemany(
-                "INSERT INTO delivery_attempts (delivery_id, number, started_at, duration_ms,"
-                " status, error, result) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "UPDATE delivery_attempts SET duration_ms = $2, status = $3, error = $4,"
+                " result = $5 WHERE id = $1",
                 attempts,
             )
             changed = [h for h in health.values() if h["now"] != _health_of(h["row"])]
@@ -280,9 +356,9 @@ def _health_of(sub: asyncpg.Record) -> dm.Health:
     return dm.Health(sub["consecutive_failures"], sub["suspended_at"])
 
 
-def _attempt(delivery_id: UUID, number: int, ended: Ended, duration_ms: int, result: str) -> tuple:
+def _attempt(ended: Ended, duration_ms: int, result: str) -> tuple:
     o = ended.outcome
-    return (delivery_id, number, ended.started, duration_ms, o.status, o.error, result)
+    return (ended.attempt_id, duration_ms, o.status, o.error, result)
 
 
 async def _publish(uow: UnitOfWork, ended: Ended, after: dm.Delivery) -> None:

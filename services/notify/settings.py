@@ -64,16 +64,17 @@ class NotifySettings(ServiceSettings):
     """Webhook calls in flight at once, per process, over all subscribers."""
     dispatch_claim_batch: int = 32
     """Deliveries of one subscriber claimed at once (one statement), then sent
-    `delivery_concurrency_per_subscriber` at a time; their lease covers that many rounds."""
+    `delivery_concurrency_per_subscriber` at a time."""
     dispatch_max_claimed: int = 1024
     """Claimed deliveries not yet recorded, per process and channel."""
     dispatch_record_batch: int = 256
     """Ended attempts recorded together, in one transaction."""
     dispatch_poll_interval_s: float = 1.0
     """Fallback when no notification arrives (LISTEN notify_deliveries)."""
-    dispatch_lease_margin_s: float = 30.0
-    """A claimed delivery is reserved for the attempt's timeout plus this; a dispatcher that
-    died mid-attempt leaves it to another after that."""
+    dispatch_lease_margin_s: float = 5.0
+    """A claimed delivery is reserved for one attempt's timeout plus this (renewed when its
+    attempt begins), which covers recording the outcome: a dispatcher that died leaves what it
+    held to another that soon, and a delivery it was sending is then sent again."""
 
     # Webhook secrets are kept encrypted (AES-256-GCM) with this key: 32 bytes, base64 (url-safe
     # or standard). Unset: a built-in development key, with a warning; set it in production.

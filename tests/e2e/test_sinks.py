@@ -53,6 +53,31 @@ async def test_hooks_sink_answers_401_unless_signed_with_its_secret(platform: Pr
     assert lines[-1]["traceparent"].startswith("00-" + "a" * 32)
 
 
+async def test_hooks_sink_takes_an_event_once_and_records_its_repeats_as_duplicates(
+    platform: Profile,
+):
+    p = platform
+    path = f"/hooks/e2e-dedup-{uuid4().hex[:8]}"
+    secret = stack.local_secret(p, "webhook-receiver-secret")
+    body = json.dumps({"n": 2}).encode()
+
+    def signed(ce_id: str) -> dict[str, str]:
+        return {SIGNATURE_HEADER: sign(secret, int(time.time()), body), "ce-id": ce_id}
+
+    sent = [signed("e-1"), signed("e-1"), signed("e-2"), {"ce-id": "e-2"}, signed("e-1")]
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{p.hooks_port}") as client:
+        status = [(await client.post(path, content=body, headers=h)).status_code for h in sent]
+    assert status == [204, 204, 204, 401, 204]  # a repeat is acknowledged like the first
+    lines = [h for h in sink_traces.read(p.sinks_dir / "hooks.jsonl") if h["path"] == path]
+    assert [(h["ce-id"], h["verified"], h["duplicate"]) for h in lines] == [
+        ("e-1", True, False),
+        ("e-1", True, True),
+        ("e-2", True, False),
+        ("e-2", False, False),
+        ("e-1", True, True),
+    ]
+
+
 async def test_mail_sink_stores_each_message_as_eml(platform: Profile):
     p = platform
     subject = f"Thông báo khen thưởng {uuid4().hex[:6]}"

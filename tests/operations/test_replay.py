@@ -5,7 +5,6 @@ publishes and sends nothing."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import uuid
 
@@ -16,17 +15,16 @@ from rich.console import Console
 from infra import postgres, replay_cli, tokens
 from infra import replay as rp
 from schemas.catalog import TOPICS
-from schemas.envelope import to_message
 from servicekit.settings import ServiceSettings
 from services.notify.app import create as create_notify
 from services.progress.app import create as create_progress
 from services.progress.config import ProgressConfig
 from tests.notify.service.conftest import Notify, eventually, settings_for
 from tests.notify.service.world import World
-from tests.progress.seed import ID, registry_events
+from tests.progress.seed import ID, on_fresh_topics
 from tests.progress.test_kafka_flow import running, settled, snapshot
 from tests.progress.test_reports_api import report
-from tests.runtime.helpers_runtime import end_offsets, produce
+from tests.runtime.helpers_runtime import end_offsets
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(300)]
 
@@ -79,18 +77,7 @@ async def test_a_replay_of_progress_equals_the_live_state_and_publishes_nothing(
     profile, new_database, fresh_topic, kafka_bootstrap, admin_dsn, monkeypatch
 ):
     tokens.ensure_keys(profile.state)
-    topic_map = {
-        t.name: await fresh_topic(partitions=t.partitions, prefix=t.owner)
-        for t in TOPICS
-        if t.owner in ("registry", "progress")
-    }
-    await produce(
-        kafka_bootstrap,
-        [
-            dataclasses.replace(m, topic=topic_map[m.topic])
-            for m in (to_message(e, source="/thidua/registry") for e in registry_events())
-        ],
-    )
+    topic_map = await on_fresh_topics(fresh_topic, kafka_bootstrap)
     live_dsn = await new_database()
     live = progress_service(live_dsn, kafka_bootstrap, tokens.jwks_file(profile.state), topic_map)
     async with running(live) as client:

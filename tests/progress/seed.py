@@ -3,6 +3,7 @@ head, people, and targets per unit. Ids are stable names (`ID.stc`, `ID.t_thu`, 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from uuid import UUID, uuid5
 
@@ -162,3 +163,21 @@ def closed() -> r.CampaignClosed:
 def registry_events() -> list[Event]:
     """Everything, in an order the registry could have published it."""
     return [*units(), *people(), *blocs(), launched()]
+
+
+async def on_fresh_topics(fresh_topic, bootstrap: str) -> dict[str, str]:
+    """Fresh topics standing in for the registry's and progress's catalog topics (the
+    `fresh_topic` fixture makes them), with the registry's events published on them. Returns
+    the catalog name → fresh topic map (`ProgressConfig.topic_map`)."""
+    from schemas.catalog import TOPICS
+    from schemas.envelope import to_message
+    from tests.runtime.helpers_runtime import produce
+
+    topic_map = {
+        t.name: await fresh_topic(partitions=t.partitions, prefix=t.owner)
+        for t in TOPICS
+        if t.owner in ("registry", "progress")
+    }
+    messages = [to_message(e, source="/thidua/registry") for e in registry_events()]
+    await produce(bootstrap, [dataclasses.replace(m, topic=topic_map[m.topic]) for m in messages])
+    return topic_map

@@ -10,7 +10,6 @@ exactly its own events."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 
@@ -19,17 +18,17 @@ import pytest
 from fastapi import FastAPI
 
 from infra import tokens
-from schemas.catalog import TOPICS, topic_for
-from schemas.envelope import from_message, to_message
+from schemas.catalog import topic_for
+from schemas.envelope import from_message
 from schemas.progress import StandingsChanged
 from servicekit.settings import ServiceSettings
 from services.progress.app import create
 from services.progress.config import FixedClock, ProgressConfig
 from services.progress.domain import ScoringScheme
 from tests.progress.conftest import JUNE_15
-from tests.progress.seed import ID, registry_events
+from tests.progress.seed import ID, on_fresh_topics
 from tests.progress.test_reports_api import report
-from tests.runtime.helpers_runtime import eventually, produce, read_topic
+from tests.runtime.helpers_runtime import eventually, read_topic
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(240)]
 
@@ -112,19 +111,8 @@ async def test_registry_events_reports_and_a_rebuild_from_offset_zero(
     new_database, fresh_topic, kafka_bootstrap, tmp_path
 ):
     tokens.ensure_keys(tmp_path)
-    topic_map = {
-        t.name: await fresh_topic(partitions=t.partitions, prefix=t.owner)
-        for t in TOPICS
-        if t.owner in ("registry", "progress")
-    }
     # the campaign set up in the registry: its events on the bus
-    await produce(
-        kafka_bootstrap,
-        [
-            dataclasses.replace(m, topic=topic_map[m.topic])
-            for m in (to_message(e, source="/thidua/registry") for e in registry_events())
-        ],
-    )
+    topic_map = await on_fresh_topics(fresh_topic, kafka_bootstrap)
 
     live = service(await new_database(), kafka_bootstrap, tmp_path, topic_map)
     async with running(live) as client:

@@ -431,3 +431,40 @@ async def test_the_next_batch_is_decoded_while_one_is_applied_and_a_failure_rewi
     finally:
         await consumer.stop()
         await pool.close()
+
+
+async def test_a_stop_finishes_the_batch_in_hand_commits_it_and_takes_no_other(
+    fresh_database: str, fresh_topic, kafka_bootstrap: str
+) -> None:
+    """What a rolling restart asks of the consumer: the batch being applied when the stop comes
+    is committed (database and offsets); the records fetched behind it are left to the next
+    owner."""
+    pool = await prepare_database(fresh_database)
+    topic = await fresh_topic(partitions=1)
+    await produce(kafka_bootstrap, _reports(topic, 200))
+    in_hand = asyncio.Event()
+
+    async def slow_commit(stage: str, records: Sequence[ConsumerRecord]) -> None:
+        if stage == "before_db_commit":
+            in_hand.set()
+            await asyncio.sleep(1.0)  # the stop arrives here
+
+    consumer = Consumer(
+        "stop-test",
+        pool=pool,
+        bootstrap_servers=kafka_bootstrap,
+        max_records=50,
+        hook=slow_commit,
+        subscriber_options=FAST_GROUP,
+    )
+    consumer.batch_handler(topic)(effect_writer("stop-test"))
+    try:
+        await consumer.start()
+        await asyncio.wait_for(in_hand.wait(), 60)
+        await consumer.stop()
+        applied = len(await effects(pool, "stop-test"))
+        committed = await committed_offsets(kafka_bootstrap, consumer.group_id, topic)
+        assert applied == 50 and committed == {0: 50}, (applied, committed)
+    finally:
+        await consumer.stop()
+        await pool.close()

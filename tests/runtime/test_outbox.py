@@ -249,3 +249,35 @@ async def test_one_relay_is_active_per_database_and_a_standby_takes_over(
         await first.stop()
         await second.stop()
         await pool.close()
+
+
+async def test_a_relay_stopped_mid_batch_finishes_it_so_nothing_is_published_twice(
+    fresh_database: str, fresh_topic, kafka_bootstrap: str
+) -> None:
+    """What a rolling restart asks of the relay: the batch being published when the stop comes
+    is acknowledged and deleted, not left to be published again by the next relay."""
+    pool = await prepare_database(fresh_database)
+    topic = await fresh_topic(partitions=1)
+    acked = asyncio.Event()
+
+    async def slow_after_ack(stage: str, rows) -> None:
+        if stage == "acked":
+            acked.set()
+            await asyncio.sleep(1.0)  # the stop arrives here, between the ack and the delete
+
+    relay = Relay(
+        fresh_database, bootstrap_servers=kafka_bootstrap, poll_interval=0.2, hook=slow_after_ack
+    )
+    try:
+        async with UnitOfWork(pool) as uow:
+            for seq in range(1, 6):
+                await uow.publish(report(topic, target_id=uuid4(), seq=seq))
+        relay.start()
+        await asyncio.wait_for(acked.wait(), 30)
+        await relay.stop()
+        assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
+        assert relay.published == 5
+        assert len(await read_topic(kafka_bootstrap, topic)) == 5
+    finally:
+        await relay.stop()
+        await pool.close()

@@ -64,10 +64,14 @@ class DeliveryOut(BaseModel):
 class AttemptOut(BaseModel):
     number: int
     started_at: datetime
-    duration_ms: int
+    duration_ms: int | None
+    """None while it is being sent, or when it was interrupted."""
     status: int | None
     error: str | None
-    result: Literal["delivered", "retry", "parked", "late"]
+    result: Literal["sending", "delivered", "retry", "parked", "late", "interrupted"]
+    """'sending': recorded before its request went out, no outcome yet. 'interrupted': notify
+    (or its database) stopped before the outcome was recorded; the receiver may have had it,
+    and the next attempt sends it again. 'late': ended after its delivery had left its hands."""
 
 
 class DeliveryDetail(DeliveryOut):

@@ -1,7 +1,8 @@
 """Delivery state machine and subscriber health, as pure functions of (state, outcome, clock).
 
 A delivery is one notification to one subscription (an email, a webhook call). Each attempt
-ends in an `Outcome`; `after_attempt` turns it into the next state:
+is counted when it begins (`begin_attempt`) and ends in an `Outcome`, which `end_attempt` turns
+into the next state:
 
     pending --ok--------------------------------------------> delivered
     pending --failed, retryable, attempts left--------------> pending, due at now + backoff
@@ -108,22 +109,28 @@ def backoff(attempt: int, policy: DeliveryPolicy, rand: Random = random.random) 
     return rand() * ceiling
 
 
-def after_attempt(
+def begin_attempt(delivery: Delivery) -> Delivery:
+    """An attempt counts from the moment it begins, before its request goes out: one that a
+    crash cuts short (its outcome unknown) still counts, in the total and in the round's budget.
+    (The dispatcher records the beginning set-based, `attempts + 1` in SQL, as here.)"""
+    if delivery.status is not Status.PENDING:
+        raise InvalidTransition(f"a {delivery.status} delivery is not attempted")
+    return replace(
+        delivery, attempts=delivery.attempts + 1, round_attempts=delivery.round_attempts + 1
+    )
+
+
+def end_attempt(
     delivery: Delivery,
     outcome: Outcome,
     now: datetime,
     policy: DeliveryPolicy,
     rand: Random = random.random,
 ) -> Delivery:
+    """The next state after the outcome of the attempt `begin_attempt` counted."""
     if delivery.status is not Status.PENDING:
         raise InvalidTransition(f"a {delivery.status} delivery is not attempted")
-    tried = replace(
-        delivery,
-        attempts=delivery.attempts + 1,
-        round_attempts=delivery.round_attempts + 1,
-        last_status=outcome.status,
-        last_error=outcome.error,
-    )
+    tried = replace(delivery, last_status=outcome.status, last_error=outcome.error)
     if outcome.ok:
         return replace(tried, status=Status.DELIVERED, next_attempt_at=None)
     if not outcome.retryable or tried.round_attempts >= policy.max_attempts:

@@ -14,9 +14,10 @@ from services.notify.domain.delivery import (
     InvalidTransition,
     Outcome,
     Status,
-    after_attempt,
     after_subscriber_attempt,
     backoff,
+    begin_attempt,
+    end_attempt,
     is_due,
     redeliver,
     resume,
@@ -26,6 +27,11 @@ NOW = datetime(2020, 12, 1, 2, 15, tzinfo=UTC)
 OK = Outcome(200, None, 0.05)
 FAIL = Outcome(503, "HTTP 503 Service Unavailable", 0.05)
 POLICY = DeliveryPolicy()
+
+
+def attempt(d: Delivery, outcome: Outcome, now, policy, rand=random.random) -> Delivery:
+    """One whole attempt: begun, then ended."""
+    return end_attempt(begin_attempt(d), outcome, now, policy, rand)
 
 
 def test_defaults():
@@ -79,26 +85,26 @@ def test_backoff_is_reproducible_with_a_seed():
 
 
 def test_success_delivers():
-    d = after_attempt(Delivery.new(NOW), OK, NOW, POLICY)
+    d = attempt(Delivery.new(NOW), OK, NOW, POLICY)
     assert d.status is Status.DELIVERED and d.attempts == 1 and d.next_attempt_at is None
     assert d.last_status == 200 and d.last_error is None
 
 
 def test_failure_schedules_a_retry_after_the_jittered_backoff():
-    d = after_attempt(Delivery.new(NOW), FAIL, NOW, POLICY, rand=lambda: 0.5)
+    d = attempt(Delivery.new(NOW), FAIL, NOW, POLICY, rand=lambda: 0.5)
     assert d.status is Status.PENDING
     assert d.next_attempt_at == NOW + timedelta(seconds=0.5)  # 0.5 × 1 s
-    d = after_attempt(d, FAIL, NOW, POLICY, rand=lambda: 0.5)
+    d = attempt(d, FAIL, NOW, POLICY, rand=lambda: 0.5)
     assert d.next_attempt_at == NOW + timedelta(seconds=1)  # 0.5 × 2 s
     assert d.attempts == 2 and d.last_error == "HTTP 503 Service Unavailable"
 
 
 def test_retry_after_raises_the_delay_but_not_past_the_cap():
     asked = Outcome(429, "HTTP 429", 0.01, retry_after=120)
-    d = after_attempt(Delivery.new(NOW), asked, NOW, POLICY, rand=lambda: 0.0)
+    d = attempt(Delivery.new(NOW), asked, NOW, POLICY, rand=lambda: 0.0)
     assert d.next_attempt_at == NOW + timedelta(seconds=120)
     greedy = Outcome(503, "HTTP 503", 0.01, retry_after=86_400)
-    d = after_attempt(Delivery.new(NOW), greedy, NOW, POLICY, rand=lambda: 0.0)
+    d = attempt(Delivery.new(NOW), greedy, NOW, POLICY, rand=lambda: 0.0)
     assert d.next_attempt_at == NOW + timedelta(seconds=600)
 
 
@@ -106,41 +112,41 @@ def test_parked_after_max_attempts():
     policy = DeliveryPolicy(max_attempts=3)
     d = Delivery.new(NOW)
     for _ in range(2):
-        d = after_attempt(d, FAIL, NOW, policy, rand=lambda: 0.0)
+        d = attempt(d, FAIL, NOW, policy, rand=lambda: 0.0)
         assert d.status is Status.PENDING
-    d = after_attempt(d, FAIL, NOW, policy, rand=lambda: 0.0)
+    d = attempt(d, FAIL, NOW, policy, rand=lambda: 0.0)
     assert d.status is Status.PARKED and d.attempts == 3 and d.next_attempt_at is None
     with pytest.raises(InvalidTransition):
-        after_attempt(d, OK, NOW, policy)
+        attempt(d, OK, NOW, policy)
 
 
 def test_default_policy_parks_on_the_eighth_failure():
     d = Delivery.new(NOW)
     statuses = []
     for _ in range(8):
-        d = after_attempt(d, FAIL, NOW, POLICY, rand=lambda: 0.0)
+        d = attempt(d, FAIL, NOW, POLICY, rand=lambda: 0.0)
         statuses.append(d.status)
     assert statuses == [Status.PENDING] * 7 + [Status.PARKED]
 
 
 def test_a_final_failure_parks_at_once():
     gone = Outcome(550, "SMTP 550 (recipient refused)", 0.01, retryable=False)
-    d = after_attempt(Delivery.new(NOW), gone, NOW, POLICY)
+    d = attempt(Delivery.new(NOW), gone, NOW, POLICY)
     assert d.status is Status.PARKED and d.attempts == 1
 
 
 def test_redelivery_gives_a_fresh_round_and_keeps_the_count():
     policy = DeliveryPolicy(max_attempts=2)
     d = Delivery.new(NOW)
-    d = after_attempt(after_attempt(d, FAIL, NOW, policy), FAIL, NOW, policy)
+    d = attempt(attempt(d, FAIL, NOW, policy), FAIL, NOW, policy)
     assert d.status is Status.PARKED
     later = NOW + timedelta(hours=3)
     d = redeliver(d, later)
     assert d.status is Status.PENDING and d.next_attempt_at == later
     assert d.attempts == 2 and d.round_attempts == 0
-    d = after_attempt(d, FAIL, later, policy)
+    d = attempt(d, FAIL, later, policy)
     assert d.status is Status.PENDING  # the new round has attempts left
-    d = after_attempt(d, OK, later, policy)
+    d = attempt(d, OK, later, policy)
     assert d.status is Status.DELIVERED and d.attempts == 4
     assert redeliver(d, later).status is Status.PENDING  # a receiver that lost it may ask
     with pytest.raises(InvalidTransition):
@@ -175,7 +181,7 @@ def test_default_suspends_at_twenty():
 
 def test_resume_resets_health_and_lets_waiting_deliveries_go():
     h = Health(consecutive_failures=20, suspended_at=NOW)
-    waiting = after_attempt(Delivery.new(NOW), FAIL, NOW, POLICY, rand=lambda: 0.0)
+    waiting = attempt(Delivery.new(NOW), FAIL, NOW, POLICY, rand=lambda: 0.0)
     assert not is_due(waiting, h, NOW + timedelta(hours=1))  # suspended: it waits
     h = resume(h)
     assert h == Health() and not h.suspended
@@ -183,8 +189,20 @@ def test_resume_resets_health_and_lets_waiting_deliveries_go():
 
 
 def test_is_due_respects_the_schedule_and_the_state():
-    d = after_attempt(Delivery.new(NOW), FAIL, NOW, POLICY, rand=lambda: 1.0)  # due at +1 s
+    d = attempt(Delivery.new(NOW), FAIL, NOW, POLICY, rand=lambda: 1.0)  # due at +1 s
     assert not is_due(d, Health(), NOW)
     assert is_due(d, Health(), NOW + timedelta(seconds=1))
-    done = after_attempt(d, OK, NOW, POLICY)
+    done = attempt(d, OK, NOW, POLICY)
     assert not is_due(done, Health(), NOW + timedelta(days=1))
+
+
+def test_an_attempt_counts_from_its_beginning_so_an_interrupted_one_spends_the_budget():
+    policy = DeliveryPolicy(max_attempts=3)
+    d = begin_attempt(Delivery.new(NOW))  # cut short by a crash: never ended
+    assert (d.attempts, d.round_attempts, d.status) == (1, 1, Status.PENDING)
+    d = end_attempt(begin_attempt(d), FAIL, NOW, policy, rand=lambda: 0.0)
+    assert (d.attempts, d.status) == (2, Status.PENDING)
+    d = end_attempt(begin_attempt(d), FAIL, NOW, policy, rand=lambda: 0.0)
+    assert (d.attempts, d.status) == (3, Status.PARKED)
+    with pytest.raises(InvalidTransition):
+        begin_attempt(d)
