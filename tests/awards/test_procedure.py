@@ -523,3 +523,17 @@ async def test_a_notice_that_already_ran_is_recorded_but_a_running_one_cannot_st
         "2020-11-13",
         False,
     )
+
+
+async def test_reading_a_session_and_a_persons_awards_is_audited(awards: Awards) -> None:
+    f, _, _ = await council_with_session(awards)
+    await awards.get(f"/sessions/{f.session_id}", headers=awards.secretary(f.council_id))
+    person = f.world.person("lan")
+    await awards.get("/award-history", params={"subject_id": str(person)})
+    rows = await awards.pool.fetch(
+        "SELECT actor, action, object FROM audit_log WHERE action LIKE 'GET %' ORDER BY at"
+    )
+    assert [(r["actor"], r["action"], r["object"]) for r in rows] == [
+        ("thu-ky", "GET /sessions/{session_id}", f"session_id={f.session_id}"),
+        ("admin", "GET /award-history", None),
+    ]

@@ -8,7 +8,7 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, Request, Response
 
-from servicekit.audit import audit_object
+from servicekit.audit import PersonalRead, audit_object
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.errors import Invalid, NotFound
 from services.awards import handlers, store
@@ -298,7 +298,12 @@ async def session_out(con: asyncpg.Connection, session_id: UUID) -> SessionOut:
     )
 
 
-@router.get("/sessions/{session_id}", response_model=SessionOut, summary="A council session")
+@router.get(
+    "/sessions/{session_id}",
+    response_model=SessionOut,
+    summary="A council session",
+    dependencies=[PersonalRead],  # who voted, the results on named nominees
+)
 async def get_session(session_id: UUID, con: ReadCon, who: NominationReader) -> SessionOut:
     out = await session_out(con, session_id)
     if is_officer_only(who):
@@ -329,9 +334,7 @@ async def add_to_agenda(
     description="The list replaces the previous one. Only a member marked absent may have a "
     "written ballot recorded; a member marked absent does not vote in the meeting.",
 )
-async def attendance(
-    session_id: UUID, body: AttendanceIn, uow: Uow, who: Secretary
-) -> SessionOut:
+async def attendance(session_id: UUID, body: AttendanceIn, uow: Uow, who: Secretary) -> SessionOut:
     await handlers.mark_absent(uow, who, session_id, body.absent)
     return await session_out(uow.con, session_id)
 
