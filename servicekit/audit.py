@@ -1,10 +1,15 @@
-"""Audit trail: every write (POST/PUT/PATCH/DELETE) and every refused access (401/403), whatever
-its method, becomes one `audit_log` row (migration 0001) in the service's own database.
+"""Audit trail: every write (POST/PUT/PATCH/DELETE), every refused access (401/403) whatever its
+method, and every read of personal data (a route that depends on `PersonalRead`: people, their
+statuses, a council's votes, a person's awards) becomes one `audit_log` row (migration 0001) in
+the service's own database.
 
 A row holds who (the token's `sub`, or 'anonymous', and roles), what (method and route template,
 e.g. `POST /units/{unit_id}`, plus the object), how it ended and the trace id. Never the body,
 the query string or any other personal data: the route template rather than the raw path, and the
 object is the route's path parameters (ids) unless the handler names it with `audit_object()`.
+A request answered before authentication (413, a bad URL…) that carries a valid token is
+recorded under the token's subject. What the caller chose in the path (an unknown route, a
+parameter's value) is stored with control characters escaped and cut to `MAX_TEXT` characters.
 
 A write that commits writes its row in its own transaction (`record_in`, called by the request's
 transaction and unit of work in `servicekit.idempotency`): the effects and their audit row exist
@@ -24,10 +29,14 @@ import re
 from typing import Any
 
 import asyncpg
+from fastapi import Depends
 from opentelemetry import trace
 from starlette.requests import Request
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from servicekit.auth import InvalidToken, KeysUnavailable, Principal, verifier_for
+from servicekit.text import FORBIDDEN
 
 log = logging.getLogger("servicekit.audit")
 
@@ -39,6 +48,29 @@ def audit_object(request: Request, obj: str) -> None:
     """Name the object a handler acted on, e.g. `audit_object(request, f"nomination:{nid}")`.
     An identifier only, never a person's name or other personal data."""
     request.state.audit_object = obj
+
+
+_READ = "audit_read"  # key in scope["state"]: the route reads personal data
+
+
+async def _personal_read(request: Request) -> None:
+    request.state.audit_read = True
+
+
+PersonalRead = Depends(_personal_read)
+"""`dependencies=[PersonalRead]` on a route that reads personal data: each of its answers gets
+an audit row naming the reader (never the query, which may hold a name)."""
+
+MAX_TEXT = 200
+
+
+def bounded(text: str | None) -> str | None:
+    """Caller-chosen text made safe to store: control and bidirectional characters escaped
+    (\\x00, \\u202e), at most MAX_TEXT characters (… marks a cut)."""
+    if text is None:
+        return None
+    safe = FORBIDDEN.sub(lambda m: repr(m.group())[1:-1], text)
+    return safe if len(safe) <= MAX_TEXT else safe[: MAX_TEXT - 1] + "…"
 
 
 def outcome(status: int) -> str:
@@ -113,10 +145,11 @@ class AuditMiddleware:
 
     async def _record(self, scope: Scope, status: int, trace_id: str | None) -> None:
         method = scope["method"]
-        if method not in WRITES and status not in (401, 403):
+        state = scope.get("state", {})
+        if method not in WRITES and status not in (401, 403) and not state.get(_READ):
             return
         # Written with the effects; a 5xx after that means the commit may have failed with it.
-        if scope.get("state", {}).get(_RECORDED) and status < 500:
+        if state.get(_RECORDED) and status < 500:
             return
         service = getattr(scope["app"].state, "service", None)
         pool = getattr(service, "pool", None)
@@ -126,6 +159,8 @@ class AuditMiddleware:
         trail = getattr(scope["app"].state, "audit_trail", None)
         if trail is None or trail.pool is not pool:
             trail = scope["app"].state.audit_trail = AuditTrail(pool)
+        if state.get("principal") is None and status != 401:
+            await _identify(scope)
         row = _row(scope, status, trace_id)
         try:
             await trail.write(row)
@@ -136,9 +171,31 @@ class AuditMiddleware:
 _RECORDED = "audit_recorded"  # key in scope["state"]: the row went in with the effects
 
 
+async def _identify(scope: Scope) -> None:
+    """The caller of a request answered before its token was looked at (a 413, a bad URL, an
+    unknown route): the token's subject when it is valid, so the row names who sent it. A 401
+    is not retried: its token was just refused."""
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                return
+            try:
+                principal = await verifier_for(scope["app"]).verify(token.strip())
+            except (InvalidToken, KeysUnavailable):
+                return
+            except Exception:  # the audit must not fail the answer
+                log.exception("token of an audited request not verified")
+                return
+            scope.setdefault("state", {})["principal"] = principal
+            return
+
+
 def _row(scope: Scope, status: int, trace_id: str | None) -> tuple:
     state: dict[str, Any] = scope.get("state", {})
     principal = state.get("principal")
+    if not isinstance(principal, Principal):
+        principal = None
     template, params = _route(scope)
     obj = state.get("audit_object")
     if obj is None and params:
@@ -146,8 +203,8 @@ def _row(scope: Scope, status: int, trace_id: str | None) -> tuple:
     return (
         principal.sub if principal else "anonymous",
         sorted(principal.roles) if principal else [],
-        f"{scope['method']} {template}",
-        obj,
+        bounded(f"{scope['method']} {template}"),
+        bounded(obj),
         outcome(status),
         status,
         trace_id,

@@ -11,11 +11,13 @@ spacing, and each service lists the Vietnamese headers it understands.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
 import json
 import unicodedata
+import zipfile
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -83,22 +85,37 @@ def header_key(h: Any) -> str:
     return "_".join(text.split())
 
 
-def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+MAX_INFLATED = 256 << 20
+"""Bytes an .xlsx may inflate to (all its members): a zip bomb declares gigabytes."""
+MAX_COLUMNS = 200
+"""Columns read from a sheet; an import's files have a few dozen at most."""
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384  # a sheet's bounds in the file format
+
+
+def read_rows(data: bytes, max_rows: int) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
     """(normalised headers, [(row number, {header: value})]) of the first sheet of an .xlsx or of
     a .csv (UTF-8, with or without BOM; comma, semicolon or tab separated). Blank rows are
-    skipped."""
+    skipped. Read as a stream that stops once more than `max_rows` rows (after the header) are
+    seen, so a huge file costs no more than the limit; blocking: call it off the event loop."""
     raw = iter(_xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data))
     try:
         number, header = next(raw)
     except StopIteration:
         raise ImportFileError("the file is empty") from None
     headers = [header_key(h) for h in header]
+    while headers and not headers[-1]:  # a sheet's rows come padded with empty cells
+        headers.pop()
     if not any(headers):
         raise ImportFileError("the first row must name the columns")
     rows = []
     for number, values in raw:
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
+        if len(rows) == max_rows:
+            raise ImportFileError(
+                f"the file has more than {max_rows} rows (row {number} is past the limit);"
+                f" at most {max_rows} are imported at once"
+            )
         rows.append((number, {h: v for h, v in zip(headers, values, strict=False) if h}))
     return headers, rows
 
@@ -110,22 +127,95 @@ def _csv_rows(data: bytes) -> Iterable[tuple[int, list[Any]]]:
         raise ImportFileError("a .csv file must be UTF-8 encoded") from None
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
-    yield from enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1)
+    try:
+        yield from enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1)
+    except csv.Error as e:
+        raise ImportFileError(f"not a readable .csv file: {e}") from None
 
 
 def _xlsx_rows(data: bytes) -> Iterable[tuple[int, list[Any]]]:
+    """The first sheet's rows, streamed (openpyxl's read-only mode parses the sheet's XML as it
+    goes). The sizes the file declares are checked first: what its members inflate to, and the
+    sheet's dimension, which openpyxl would otherwise pad every row to. Rows are cut at
+    MAX_COLUMNS cells, so a cell in the sheet's last column cannot make every row 16,384 wide."""
     from openpyxl import load_workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+    ReadOnlyWorksheet._get_size = _sheet_size  # once is enough; see _sheet_size
+    _check_zip(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many kinds on a broken zip or workbook
-        raise ImportFileError(f"not a readable .xlsx workbook ({type(e).__name__})") from None
-    try:
         ws = wb.worksheets[0]
-        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield i, list(row)
+    except Exception as e:  # openpyxl raises many kinds on a broken zip or workbook
+        raise ImportFileError(f"not a readable .xlsx workbook ({_why(e)})") from None
+    try:
+        rows, columns = ws.max_row or 0, ws.max_column or 0
+        if rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
+            raise ImportFileError(
+                f"the sheet declares {rows} rows and {columns} columns, beyond what a"
+                f" spreadsheet holds ({EXCEL_ROWS} × {EXCEL_COLUMNS})"
+            )
+        ws.reset_dimensions()  # do not pad rows to the declared size: read what is there
+        number = 0
+        try:
+            for number, row in enumerate(
+                ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1
+            ):
+                if number > EXCEL_ROWS:
+                    raise ImportFileError(f"the sheet has rows past row {EXCEL_ROWS}")
+                if row.count(None) < len(row):  # blank rows (and gaps) cost no more here
+                    yield number, list(row)
+        except ImportFileError:
+            raise
+        except Exception as e:  # a malformed sheet: its XML, a cell reference, a value
+            raise ImportFileError(
+                f"not a readable .xlsx workbook: the sheet is malformed past row {number}"
+                f" ({_why(e)})"
+            ) from None
     finally:
         wb.close()
+
+
+def _sheet_size(ws: Any) -> None:
+    """openpyxl's own look for a read-only sheet's <dimension> waits for <sheetData>'s *end*, so
+    a sheet without one (as the bombs are written) was parsed whole before its first row was
+    read: 300,000 rows, 8 s. This stops at <sheetData>'s start."""
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.worksheet.dimensions import SheetDimension
+    from openpyxl.xml.functions import iterparse
+
+    with ws._get_source() as src:
+        for _event, element in iterparse(src, events=("start",)):
+            if element.tag == DIMENSION_TAG:
+                bounds = SheetDimension(ref=element.get("ref")).boundaries
+                ws._min_column, ws._min_row, ws._max_column, ws._max_row = bounds
+                return
+            if element.tag == DATA_TAG:
+                return
+
+
+def _check_zip(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            members = z.infolist()
+    except (zipfile.BadZipFile, ValueError) as e:
+        raise ImportFileError(f"not a readable .xlsx workbook ({_why(e)})") from None
+    total = 0
+    for m in members:
+        total += m.file_size
+        if total > MAX_INFLATED:
+            raise ImportFileError(
+                f"not a plausible .xlsx workbook: {m.filename[:100]!r} inflates to"
+                f" {m.file_size} bytes (at most {MAX_INFLATED} for the whole file)"
+            )
+
+
+def _why(e: Exception) -> str:
+    """An exception named for the problem's detail: its kind and first words, bounded."""
+    text = " ".join(str(e).split())[:160]
+    if isinstance(e, SyntaxError) or "ParseError" in type(e).__name__:
+        return f"broken XML: {text}"
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
 # ---- cell parsing ----------------------------------------------------------------------------
@@ -209,11 +299,12 @@ class Row(BaseModel):
 
 
 def parse(
-    model: type[Row], aliases: dict[str, str], data: bytes
+    model: type[Row], aliases: dict[str, str], data: bytes, max_rows: int
 ) -> tuple[list[tuple[int, Any]], list[RowError], int]:
     """Rows parsed into `model`, headers read through `aliases` (folded Vietnamese → field):
-    ([(row number, row)], errors, number of rows)."""
-    headers, raw = read_rows(data)
+    ([(row number, row)], errors, number of rows). More than `max_rows` rows: ImportFileError.
+    Blocking (it reads the whole file): call it off the event loop."""
+    headers, raw = read_rows(data, max_rows)
     mapped = [aliases.get(h, h) for h in headers]
     required = [n for n, f in model.model_fields.items() if f.is_required()]
     missing = [n for n in required if n not in mapped]
@@ -237,6 +328,8 @@ def parse(
 # ---- running an import -----------------------------------------------------------------------
 
 Parsed = tuple[list[tuple[int, Any]], list[RowError], int]
+Parser = Callable[[bytes, int], Parsed]
+"""(file, row limit) → parsed rows: the service's `parse` over its row model."""
 Importer = Callable[[list[tuple[int, Any]], Report, bool], Awaitable[None]]
 """(good rows, the report to add errors and counts to, whether it may write) → None. It checks
 every row and, if `may_write(report, write, mode)` after checking, writes."""
@@ -247,7 +340,7 @@ async def run(
     kind: str,
     data: bytes,
     *,
-    parse: Callable[[bytes], Parsed],
+    parse: Parser,
     importer: Importer,
     max_rows: int,
     mode: str = "all",
@@ -264,11 +357,8 @@ async def run(
             previous.pop("errors_truncated", None)
             return Report(**previous)
     report = Report(kind, digest, mode, dry_run)
-    rows, errors, report.rows = parse(data)
-    if report.rows > max_rows:
-        raise ImportFileError(
-            f"the file has {report.rows} rows; at most {max_rows} are imported at once"
-        )
+    # Parsing is CPU work of up to max_rows rows: in a thread, so the service keeps answering.
+    rows, errors, report.rows = await asyncio.to_thread(parse, data, max_rows)
     report.errors.extend(errors)
     bad = {e.row for e in errors}
     write = not dry_run

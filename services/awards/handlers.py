@@ -858,6 +858,38 @@ async def open_vote(
     return members
 
 
+async def mark_absent(
+    uow: UnitOfWork, who: Principal, session_id: UUID, absent: list[UUID]
+) -> None:
+    """The secretary records who is absent (the others are present), before the vote opens:
+    only an absent member's ballot may be recorded in writing, and only a present member votes
+    in the meeting. The list replaces the previous one."""
+    con = uow.con
+    s = await _session(con, session_id, lock="update")
+    _secretary(who, s["council_id"])
+    if s["status"] != "planned":
+        raise Conflict(
+            f"the session is {s['status']}: attendance is set before the vote opens",
+            code="session_not_planned",
+        )
+    members = {
+        r[0]
+        for r in await con.fetch(
+            "SELECT member_id FROM council_members WHERE council_id = $1", s["council_id"]
+        )
+    }
+    for i, m in enumerate(absent):
+        if m not in members:
+            raise Invalid.at(f"#/absent/{i}", f"no member {m} in this council", "not_a_member")
+    await con.execute("DELETE FROM session_absences WHERE session_id = $1", session_id)
+    await con.execute(
+        "INSERT INTO session_absences (session_id, member_id) SELECT $1, unnest($2::uuid[])"
+        " ON CONFLICT DO NOTHING",
+        session_id,
+        list(absent),
+    )
+
+
 async def cast_ballot(
     uow: UnitOfWork,
     rt: Runtime,
@@ -869,7 +901,8 @@ async def cast_ballot(
     cast_on: date | None = None,
 ) -> None:
     """A member's secret ballot on the whole agenda. `member_id` set: the secretary records the
-    written ballot of an absent member. `cast_on` (default today) must be a day of the session;
+    written ballot of a member marked absent (`mark_absent`); a member marked absent has no
+    ballot in the meeting. `cast_on` (default today) must be a day of the session;
     it is checked and not kept: a date would order ballots.
 
     Who voted goes to session_voters; what was chosen is added to the running totals of
@@ -903,6 +936,21 @@ async def cast_ballot(
         mode = "written"
     if s["status"] != "voting":
         raise Conflict("the vote of this session is not open", code="vote_not_open")
+    absent = await con.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM session_absences WHERE session_id = $1 AND member_id = $2)",
+        session_id,
+        member_id,
+    )
+    if mode == "written" and not absent:
+        raise Conflict(
+            "a written ballot is recorded only for a member marked absent from the session",
+            code="member_not_absent",
+        )
+    if mode == "in_person" and absent:
+        raise Conflict(
+            "this member is marked absent: the secretary records their written ballot",
+            code="marked_absent",
+        )
     on = _act_date(rt, "#/cast_on", "ballot", cast_on)
     _in_order("#/cast_on", order.within_session("ballot", on, s["held_on"], s["ends_on"]))
     agenda = {

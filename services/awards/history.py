@@ -25,9 +25,8 @@ decision number) counts as unchanged, so importing a file twice changes nothing.
 
 from __future__ import annotations
 
-import csv
+import asyncio
 import hashlib
-import io
 import json
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -37,23 +36,15 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from servicekit import imports
+from servicekit.imports import ImportFileError, RowError
 from servicekit.text import forbidden_char, refusal
+from servicekit.vietnamese import fold
 from services.awards.domain.vocabulary import AWARD_KINDS
 from services.awards.labels import AWARD_NAMES
 
 MAX_ERRORS = 1000
 MAX_ROWS = 200_000
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read."""
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str | None
-    problem: str
 
 
 @dataclass
@@ -80,14 +71,7 @@ class Report:
         return d
 
 
-def fold(text: str) -> str:
-    """Lower case without accents (đ → d): how headers and names are compared loosely."""
-    text = unicodedata.normalize("NFD", str(text).lower().replace("đ", "d"))
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-def _header(h: Any) -> str:
-    return "_".join(fold(str(h or "")).replace("-", " ").replace(".", " ").split())
+_header = imports.header_key  # headers and award names compared without accents or case
 
 
 ALIASES = {
@@ -110,24 +94,17 @@ _AWARD_BY_NAME = {_header(name): code for code, name in AWARD_NAMES.items()}
 
 
 def read_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
-    """(row number, {column: value}) of the first sheet of an .xlsx or of a .csv (UTF-8, with or
-    without BOM; comma, semicolon or tab separated). Blank rows are skipped."""
-    raw = _xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data)
-    if not raw:
-        raise ImportFileError("the file is empty")
-    (_, header), body = raw[0], raw[1:]
-    columns = [_COLUMN_OF.get(_header(h)) for h in header]
-    if "award_code" not in columns:
+    """(row number, {column: value}) of the first sheet of an .xlsx or of a .csv, read by the
+    services' shared reader (streamed, stopped past MAX_ROWS; blocking: call it off the event
+    loop). Blank rows are skipped."""
+    headers, rows = imports.read_rows(data, MAX_ROWS)
+    columns = {h: _COLUMN_OF[h] for h in headers if h in _COLUMN_OF}
+    if "award_code" not in columns.values():
         raise ImportFileError("no award_code column (ma_danh_hieu)")
-    if len(body) > MAX_ROWS:
-        raise ImportFileError(f"more than {MAX_ROWS} rows")
-    out = []
-    for number, values in body:
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue
-        row = {c: _clean(v) for c, v in zip(columns, values, strict=False) if c is not None}
-        out.append((number, row))
-    return out
+    return [
+        (number, {columns[h]: _clean(v) for h, v in values.items() if h in columns})
+        for number, values in rows
+    ]
 
 
 def _clean(v: Any) -> Any:
@@ -135,32 +112,6 @@ def _clean(v: Any) -> Any:
         v = unicodedata.normalize("NFC", v).strip()
         return v or None
     return v
-
-
-def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFileError("a .csv file must be UTF-8") from None
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [(i, row) for i, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1)]
-
-
-def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many kinds on a broken workbook
-        raise ImportFileError(f"not a readable .xlsx workbook ({type(e).__name__})") from None
-    try:
-        ws = wb.worksheets[0]
-        return [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
-    finally:
-        wb.close()
 
 
 def _date(v: Any) -> date | None:
@@ -324,7 +275,7 @@ async def run(con: asyncpg.Connection, data: bytes, *, mode: str, dry_run: bool,
             report["errors"] = [RowError(**e) for e in report["errors"]]
             report["replayed"] = True
             return Report(**report)
-    rows = read_rows(data)
+    rows = await asyncio.to_thread(read_rows, data)  # CPU work: the service keeps answering
     report = Report(sha256=sha, mode=mode, dry_run=dry_run, rows=len(rows))
     lookups = await _lookups(con)
     records: list[Record] = []

@@ -92,8 +92,8 @@ ALIASES: dict[str, str] = {
 _COLUMNS = {"value": "value", "as_of": "as_of", "note": "note", "submitted_on": "submitted_on"}
 
 
-def parse(data: bytes) -> imports.Parsed:
-    return imports.parse(ReportRow, ALIASES, data)
+def parse(data: bytes, max_rows: int) -> imports.Parsed:
+    return imports.parse(ReportRow, ALIASES, data, max_rows)
 
 
 async def run(

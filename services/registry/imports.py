@@ -209,9 +209,9 @@ ALIASES: dict[str, dict[str, str]] = {
 }
 
 
-def parse(kind: str, data: bytes) -> imports.Parsed:
+def parse(kind: str, data: bytes, max_rows: int) -> imports.Parsed:
     """Rows parsed into the kind's row model: ([(row number, row)], errors, number of rows)."""
-    return imports.parse(ROW_MODELS[kind], ALIASES[kind], data)
+    return imports.parse(ROW_MODELS[kind], ALIASES[kind], data, max_rows)
 
 
 # ---- importing -------------------------------------------------------------------------------
@@ -277,7 +277,7 @@ async def run(
         uow.con,
         kind,
         data,
-        parse=lambda d: parse(kind, d),
+        parse=lambda d, m: parse(kind, d, m),
         importer=rows,
         max_rows=config.import_max_rows,
         mode=mode,

@@ -120,6 +120,13 @@ async def run(awards: Awards, w: World, dedications: dict[str, str] | None = Non
     )
     thresholds = {i["nomination_id"]: i["threshold"] for i in res.json()["agenda"]}
     assert thresholds[f.ids["an_cstd_tinh"]] == 0.9
+    # the second member is absent: marked so before the vote, their ballot is a written one
+    await awards.put(
+        f"/sessions/{f.session_id}/attendance",
+        {"absent": [member_ids["uy-vien-2"]]},
+        headers=secretary,
+        expect=200,
+    )
     await awards.post(f"/sessions/{f.session_id}/open", headers=secretary, expect=200)
 
     # 5. the secret ballot: one member votes against CSTĐ cấp tỉnh (4 of 5 < 90 %); the

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from tests.awards.conftest import Awards
 from tests.awards.world import build, nominations
+from tests.xlsx_bombs import cell_without_row, zip_bomb
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -105,3 +106,12 @@ async def test_xlsx_import_makes_a_multi_year_title_screenable(awards: Awards) -
     assert [h["source"] for h in history.json()] == ["import"] * 3
     res = (await awards.post("/screenings", {"nomination_ids": [n]})).json()
     assert res["results"][0]["verdict"] == "eligible"
+
+
+async def test_hostile_workbooks_are_refused_by_the_shared_reader(awards: Awards) -> None:
+    header = ["Mã cá nhân", "Mã danh hiệu", "Năm"]
+    status, problem = await post_file(awards, cell_without_row(header))
+    assert status == 422 and "past row 1" in problem["detail"], problem
+    status, problem = await post_file(awards, zip_bomb())
+    assert status == 422 and "xl/worksheets/sheet1.xml" in problem["detail"], problem
+    assert await awards.count("award_history") == 0

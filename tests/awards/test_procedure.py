@@ -233,7 +233,9 @@ async def test_notice_objections_and_their_timing(awards: Awards) -> None:
     assert [x["status"] for x in detail["objections"]] == ["upheld"]
 
 
-async def council_with_session(awards: Awards, *, open_vote: bool = True):
+async def council_with_session(
+    awards: Awards, *, open_vote: bool = True, absent: tuple[str, ...] = ()
+):
     w = build(2020, "2013")
     await awards.feed(e for _, e in w.all_events())
     f = procedure.Flow(w)
@@ -282,9 +284,16 @@ async def council_with_session(awards: Awards, *, open_vote: bool = True):
     await awards.post(
         f"/sessions/{f.session_id}/agenda", {"nomination_ids": ids}, headers=secretary, expect=200
     )
+    members = {m["subject"]: m["member_id"] for m in council["members"]}
+    if absent:
+        await awards.put(
+            f"/sessions/{f.session_id}/attendance",
+            {"absent": [members[s] for s in absent]},
+            headers=secretary,
+            expect=200,
+        )
     if open_vote:
         await awards.post(f"/sessions/{f.session_id}/open", headers=secretary, expect=200)
-    members = {m["subject"]: m["member_id"] for m in council["members"]}
     return f, ids, members
 
 
@@ -295,7 +304,7 @@ def ballot(ids: list[str], *choices: str) -> dict:
 
 
 async def test_secret_ballot_cannot_be_linked_to_members(awards: Awards) -> None:
-    f, ids, members = await council_with_session(awards)
+    f, ids, members = await council_with_session(awards, absent=("uy-vien-2",))
     path = f"/sessions/{f.session_id}/ballot"
     votes = {
         "chu-tich": ("yes", "yes", "no"),
@@ -396,6 +405,48 @@ async def test_who_may_vote_and_when(awards: Awards) -> None:
     assert len(await awards.outbox("NominationRejected")) == 3
 
 
+async def test_written_ballots_only_for_members_marked_absent(awards: Awards) -> None:
+    f, ids, members = await council_with_session(awards, open_vote=False)
+    secretary = awards.secretary(f.council_id)
+    attendance = f"/sessions/{f.session_id}/attendance"
+    absent = {"absent": [members["uy-vien-2"]]}
+    # the secretary marks who is absent, before the vote opens, among the council's members
+    await awards.put(attendance, absent, headers=awards.member(f.council_id, "chu-tich"),
+                     expect=403)  # fmt: skip
+    res = await awards.put(attendance, {"absent": [str(uuid4())]}, headers=secretary, expect=422)
+    assert res.json()["errors"][0]["pointer"] == "#/absent/0"
+    res = await awards.put(attendance, absent, headers=secretary, expect=200)
+    assert res.json()["absent"] == [members["uy-vien-2"]]
+    await awards.post(f"/sessions/{f.session_id}/open", headers=secretary, expect=200)
+    res = await awards.put(attendance, {"absent": []}, headers=secretary, expect=409)
+    assert res.json()["code"] == "session_not_planned"
+    yes = ballot(ids, "yes", "yes", "yes")
+    # a present member votes in person: the secretary cannot vote in writing for them
+    res = await awards.put(
+        f"/sessions/{f.session_id}/written-ballots/{members['chu-tich']}",
+        yes,
+        headers=secretary,
+        expect=409,
+    )
+    assert res.json()["code"] == "member_not_absent"
+    # an absent member's ballot is the written one, not one cast in the meeting
+    res = await awards.put(
+        f"/sessions/{f.session_id}/ballot",
+        yes,
+        headers=awards.member(f.council_id, "uy-vien-2"),
+        expect=409,
+    )
+    assert res.json()["code"] == "marked_absent"
+    await awards.put(
+        f"/sessions/{f.session_id}/written-ballots/{members['uy-vien-2']}",
+        yes,
+        headers=secretary,
+        expect=204,
+    )
+    session = (await awards.get(f"/sessions/{f.session_id}")).json()
+    assert session["voters"] == [{"member_id": members["uy-vien-2"], "mode": "written"}]
+
+
 async def test_decision_rules(awards: Awards) -> None:
     f, ids, _ = await council_with_session(awards)
     secretary = awards.secretary(f.council_id)
@@ -472,3 +523,17 @@ async def test_a_notice_that_already_ran_is_recorded_but_a_running_one_cannot_st
         "2020-11-13",
         False,
     )
+
+
+async def test_reading_a_session_and_a_persons_awards_is_audited(awards: Awards) -> None:
+    f, _, _ = await council_with_session(awards)
+    await awards.get(f"/sessions/{f.session_id}", headers=awards.secretary(f.council_id))
+    person = f.world.person("lan")
+    await awards.get("/award-history", params={"subject_id": str(person)})
+    rows = await awards.pool.fetch(
+        "SELECT actor, action, object FROM audit_log WHERE action LIKE 'GET %' ORDER BY at"
+    )
+    assert [(r["actor"], r["action"], r["object"]) for r in rows] == [
+        ("thu-ky", "GET /sessions/{session_id}", f"session_id={f.session_id}"),
+        ("admin", "GET /award-history", None),
+    ]

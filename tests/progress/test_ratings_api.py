@@ -43,6 +43,11 @@ async def test_a_unit_rates_its_people_and_itself(seeded):
         (str(ID.person_stc), "HTNV"),
         (str(ID.stc), "HTTNV"),
     }
+    # people's ratings are personal data: the read is audited with its reader
+    read = await seeded.pool.fetch(
+        "SELECT action, outcome FROM audit_log WHERE action LIKE 'GET %'"
+    )
+    assert [(r["action"], r["outcome"]) for r in read] == [("GET /ratings", "ok")]
 
 
 async def test_bad_ratings_are_refused_whole(seeded):

@@ -439,7 +439,7 @@ async def test_writes_and_oversize_requests_are_audited(service):
     assert [tuple(r) for r in rows] == [
         ("alice", "POST /items", "ok", 201),
         ("alice", "POST /items", "ok", 201),  # the replay is a request too
-        ("anonymous", "POST /upload", "invalid", 413),  # refused before any token was read
+        ("alice", "POST /upload", "invalid", 413),  # refused before the route: the token names
     ]
 
 

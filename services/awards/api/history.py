@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 
-from servicekit.audit import audit_object
+from servicekit.audit import PersonalRead, audit_object
 from servicekit.errors import Invalid
 from servicekit.problems import Problem
 from services.awards import history, store
@@ -24,6 +24,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     "/award-history",
     response_model=list[AwardRecordOut],
     summary="Titles and forms held by a person or a collective",
+    dependencies=[PersonalRead],
 )
 async def award_history(
     con: ReadCon,

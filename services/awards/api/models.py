@@ -346,6 +346,11 @@ class BallotIn(In):
     """The day the ballot was cast, a day of the session (default today); checked, not kept."""
 
 
+class AttendanceIn(In):
+    absent: list[UUID] = Field(max_length=1000)
+    """The council's members absent from the session; the others are present."""
+
+
 class VoteDayIn(In):
     on: date | None = None
     """The day the vote was opened or closed, a day of the session (default today)."""
@@ -386,6 +391,8 @@ class SessionOut(BaseModel):
     voted: int
     """How many members have voted (for the quorum); who, in `voters`. Never what."""
     voters: list[VoterOut]
+    absent: list[UUID] = []
+    """Members marked absent by the secretary: they vote in writing."""
     agenda: list[AgendaItemOut]
 
 

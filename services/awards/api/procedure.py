@@ -8,7 +8,7 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, Request, Response
 
-from servicekit.audit import audit_object
+from servicekit.audit import PersonalRead, audit_object
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.errors import Invalid, NotFound
 from services.awards import handlers, store
@@ -29,6 +29,7 @@ from services.awards.api.common import (
 from services.awards.api.models import (
     AgendaIn,
     AgendaItemOut,
+    AttendanceIn,
     BallotIn,
     CouncilIn,
     CouncilOut,
@@ -300,11 +301,23 @@ async def session_out(con: asyncpg.Connection, session_id: UUID) -> SessionOut:
         members_total=s["members_total"],
         voted=len(voters),
         voters=[VoterOut(member_id=v["member_id"], mode=v["mode"]) for v in voters],
+        absent=[
+            r[0]
+            for r in await con.fetch(
+                "SELECT member_id FROM session_absences WHERE session_id = $1 ORDER BY member_id",
+                session_id,
+            )
+        ],
         agenda=items,
     )
 
 
-@router.get("/sessions/{session_id}", response_model=SessionOut, summary="A council session")
+@router.get(
+    "/sessions/{session_id}",
+    response_model=SessionOut,
+    summary="A council session",
+    dependencies=[PersonalRead],  # who voted, the results on named nominees
+)
 async def get_session(session_id: UUID, con: ReadCon, who: NominationReader) -> SessionOut:
     out = await session_out(con, session_id)
     if is_officer_only(who):
@@ -325,6 +338,18 @@ async def add_to_agenda(
     session_id: UUID, body: AgendaIn, uow: Uow, rt: Rt, who: CouncilUser
 ) -> SessionOut:
     await handlers.add_to_agenda(uow, rt, who, session_id, body.nomination_ids)
+    return await session_out(uow.con, session_id)
+
+
+@router.put(
+    "/sessions/{session_id}/attendance",
+    response_model=SessionOut,
+    summary="Mark the members absent from the session (secretary), before the vote opens",
+    description="The list replaces the previous one. Only a member marked absent may have a "
+    "written ballot recorded; a member marked absent does not vote in the meeting.",
+)
+async def attendance(session_id: UUID, body: AttendanceIn, uow: Uow, who: Secretary) -> SessionOut:
+    await handlers.mark_absent(uow, who, session_id, body.absent)
     return await session_out(uow.con, session_id)
 
 
@@ -364,7 +389,7 @@ async def cast_ballot(session_id: UUID, body: BallotIn, uow: Uow, rt: Rt, who: V
 @router.put(
     "/sessions/{session_id}/written-ballots/{member_id}",
     status_code=204,
-    summary="Record the written ballot of an absent member (secretary)",
+    summary="Record the written ballot of a member marked absent (secretary)",
 )
 async def written_ballot(
     session_id: UUID, member_id: UUID, body: BallotIn, uow: Uow, rt: Rt, who: Secretary

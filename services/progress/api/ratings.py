@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 
-from servicekit.audit import audit_object
+from servicekit.audit import PersonalRead, audit_object
 from servicekit.auth import Principal, Role
 from servicekit.idempotency import RequestUnitOfWork
 from services.progress import handlers, store
@@ -95,7 +95,12 @@ async def post_ratings(body: RatingsIn, uow: RequestUnitOfWork, p: Officer, rt: 
     )
 
 
-@router.get("/ratings", response_model=RatingsOut, summary="Ratings in force")
+@router.get(
+    "/ratings",
+    response_model=RatingsOut,
+    summary="Ratings in force",
+    dependencies=[PersonalRead],  # people's performance ratings
+)
 async def get_ratings(
     con: ReadCon,
     p: Reader,

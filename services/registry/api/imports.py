@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from servicekit.audit import PersonalRead
 from servicekit.imports import FILE_BODY, RESPONSES, DryRun, Mode, answer
 from services.registry import imports
 from services.registry.api.common import PROBLEMS, Admin, Config, ReadCon, Today, Uow
@@ -51,6 +52,7 @@ async def import_file(
     summary="Export a list as .xlsx (the columns of the import)",
     response_class=Response,
     responses={200: {"content": {imports.XLSX: {}}}},
+    dependencies=[PersonalRead],  # lists of people, and the units they work in
 )
 async def export_file(
     kind: Kind,

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Query, Request, Response
 
-from servicekit.audit import audit_object
+from servicekit.audit import PersonalRead, audit_object
 from servicekit.errors import NotFound
 from services.registry import handlers, store
 from services.registry.api.common import (
@@ -91,7 +91,12 @@ async def register_person(
     return person_out(x, x.latest, False)
 
 
-@router.get("", response_model=Page[PersonOut], summary="People as of a day")
+@router.get(
+    "",
+    response_model=Page[PersonOut],
+    summary="People as of a day",
+    dependencies=[PersonalRead],
+)
 async def list_people(
     con: ReadCon,
     who: PeopleReader,
@@ -147,7 +152,12 @@ async def list_people(
     return Page[PersonOut](items=items, next_cursor=result.next_cursor)
 
 
-@router.get("/{person_id}", response_model=PersonDetail, summary="A person, history, statuses")
+@router.get(
+    "/{person_id}",
+    response_model=PersonDetail,
+    summary="A person, history, statuses",
+    dependencies=[PersonalRead],
+)
 async def get_person(
     person_id: UUID, con: ReadCon, who: PeopleReader, today: Today, as_of: AsOf = None
 ) -> PersonDetail:
@@ -187,7 +197,7 @@ async def change_person(person_id: UUID, body: PersonChangeIn, uow: Uow, _: Admi
     return person_out(x, shown, False)
 
 
-@router.get("/{person_id}/statuses", response_model=list[StatusOut])
+@router.get("/{person_id}/statuses", response_model=list[StatusOut], dependencies=[PersonalRead])
 async def list_statuses(
     person_id: UUID, con: ReadCon, who: PeopleReader, today: Today
 ) -> list[StatusOut]:
