@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from schemas.compat import against_git, breaking_changes
 from schemas import json_schema
+from schemas.compat import against_git, breaking_changes
 from schemas.json_schema import schema_for, strict_schema_for
 from schemas.progress import StandingsChanged
 
@@ -268,8 +268,7 @@ def test_a_published_schema_closed_to_additions_is_refused(tmp_path: Path, monke
     monkeypatch.setattr(json_schema, "schema_for", strict_schema_for)
     problems, _ = against_git("HEAD", tmp_path)
     assert problems == [
-        f"progress.StandingsChanged.v1: {where}: the published schema forbids additional "
-        "properties"
+        f"progress.StandingsChanged.v1: {where}: the published schema forbids additional properties"
         for where in ("/", "/definitions/Standing")
     ]
 
