@@ -30,10 +30,15 @@ PROBLEM_TYPES = {"application/problem+json"}
 METHODS = ("get", "put", "post", "delete", "patch")
 
 
-def service_document(name: str) -> dict:
+def service_app(name: str):
+    """The service's app as it is built, not started (its document needs nothing running)."""
     module = importlib.import_module(f"services.{name}.app")
     settings = ServiceSettings(service=name, database_url="postgresql://nobody@127.0.0.1/none")
-    return module.create(settings).openapi()
+    return module.create(settings)
+
+
+def service_document(name: str) -> dict:
+    return service_app(name).openapi()
 
 
 @pytest.fixture(scope="module", params=SERVICES)
