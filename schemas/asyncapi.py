@@ -4,6 +4,7 @@ messages the event types with their CloudEvents headers, payloads the committed 
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
 from schemas import deadletter
@@ -199,7 +200,13 @@ def _message(cls: type[Event]) -> dict[str, Any]:
                     "type": "object",
                     "properties": {
                         "ce_type": {"type": "string", "const": cls.ce_type()},
-                        "ce_dataschema": {"type": "string", "const": cls.dataschema()},
+                        "ce_dataschema": {
+                            "type": "string",
+                            # any revision of the major: older events name older revisions
+                            "pattern": f"^{re.escape(cls.major_dataschema())}"
+                            "(:rev:[0-9a-f]{12})?$",
+                            "description": f"Now `{cls.dataschema()}`.",
+                        },
                         "ce_subject": {"type": "string", "description": f"The {key}."},
                     },
                 },

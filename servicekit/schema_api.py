@@ -24,7 +24,8 @@ from servicekit.problems import Problem
 SCHEMA_MEDIA_TYPE = "application/schema+json"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-_NAME = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
+_SCHEMA_ID = re.compile(r"^[a-z]+\.[A-Za-z0-9]+\.v[0-9]+$")  # no path of any other file
+_REVISION = re.compile(r"^[0-9a-f]{12}$")
 
 router = APIRouter(prefix="/schemas", tags=["event schemas"])
 
@@ -75,7 +76,7 @@ async def schema_revision(schema_id: str, rev: str, request: Request) -> Respons
 
 
 def _serve(request: Request, schema_id: str, rev: str, cache_control: str) -> Response:
-    body = _file(schema_id, rev) if _NAME.match(schema_id) and _NAME.match(rev) else None
+    body = _file(schema_id, rev) if _SCHEMA_ID.match(schema_id) and _REVISION.match(rev) else None
     if body is None:
         raise Problem(404, None, f"no revision {rev} of event schema {schema_id}")
     etag = f'"{rev}"'

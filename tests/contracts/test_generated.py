@@ -172,6 +172,19 @@ def test_asyncapi_example_headers_satisfy_the_header_schema():
         jsonschema.Draft7Validator(schema).validate(msg["examples"][0]["headers"])
 
 
+def test_asyncapi_header_schema_accepts_every_revision_of_the_major_only():
+    """Events written with an older revision, or before revisions, stay valid messages."""
+    doc = yaml.safe_load((GENERATED / "asyncapi.yaml").read_text())
+    cls = ALL_EVENTS[0]
+    msg = doc["components"]["messages"][cls.schema_id()]
+    validator = jsonschema.Draft7Validator({"components": doc["components"]} | msg["headers"])
+    headers = msg["examples"][0]["headers"]
+    for urn in (cls.major_dataschema(), f"{cls.major_dataschema()}:rev:0123456789ab"):
+        validator.validate(headers | {"ce_dataschema": urn})
+    other = ALL_EVENTS[1].dataschema()
+    assert not validator.is_valid(headers | {"ce_dataschema": other})
+
+
 def test_dead_letter_headers_match_the_runtime():
     """The AsyncAPI document describes the dead-letter headers servicekit really writes."""
     dlq = pytest.importorskip("servicekit.dlq")

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from schemas.events import ALL_EVENTS
 from schemas.examples import example
-from schemas.json_schema import GENERATED, REVISIONS_DIR, file_name
+from schemas.json_schema import GENERATED, REVISIONS_DIR, file_name, revision
 from servicekit.auth import authenticated
 from servicekit.idempotency import Transaction
 from servicekit.settings import ServiceSettings
@@ -227,3 +227,6 @@ async def test_every_event_schema_revision_is_served_and_cacheable(app):
     missing = await client.get("/schemas/progress.TargetReported.v1/rev/000000000000")
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
+    schema_id, rev = ALL_EVENTS[0].schema_id(), revision(ALL_EVENTS[0])
+    for path in (f"/schemas/%2E%2E/rev/{rev}", f"/schemas/{schema_id}/rev/..%2F..%2F{rev}"):
+        assert (await client.get(path)).status_code == 404, path  # no other file is served
