@@ -45,6 +45,10 @@ def setup(service: str) -> None:
     answer carry its trace in a `traceresponse` header (W3C Trace Context Level 2): a client
     quoting it finds the request's trace."""
     set_global_response_propagator(TraceResponsePropagator())
+    # HTTP spans by the current semantic conventions (http.request.method,
+    # http.response.status_code, url.path, url.full…), the older names beside them ("dup") for
+    # tools that still read those. Read once per process, by the first instrumentation: here.
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http/dup")
     resource = Resource.create({SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME", service)})
     if not isinstance(trace.get_tracer_provider(), TracerProvider):
         provider = TracerProvider(resource=resource)
