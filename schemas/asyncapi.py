@@ -4,11 +4,13 @@ messages the event types with their CloudEvents headers, payloads the committed 
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
 from schemas import deadletter
 from schemas.base import Event
 from schemas.catalog import DLQ_CONFIG, TOPICS, Topic
+from schemas.consumers import Subscription, subscriptions
 from schemas.envelope import (
     CONTENT_TYPE,
     REQUIRED_HEADERS,
@@ -30,14 +32,39 @@ deliveries (notify).
 Envelope: CloudEvents 1.0 in Kafka binary content mode. The message value is the JSON payload
 alone; the attributes travel as `ce_*` headers, with `content-type` and the W3C trace context.
 The key is the aggregate id (UTF-8) and equals `ce_subject`, so the events of one aggregate keep
-their order. `ce_dataschema` is `urn:thidua:schema:<schema id>`, the `$id` of the payload's JSON
-Schema. Entity topics keep their events forever: a consumer can rebuild its state from offset 0.
+their order. `ce_dataschema` is `urn:thidua:schema:<schema id>:rev:<revision>`, the `$id` of the
+revision of the payload's JSON Schema it was written with; every service serves each revision at
+`/schemas/<schema id>/rev/<revision>` (events written before revisions name
+`urn:thidua:schema:<schema id>`: `/schemas/<schema id>`, the latest). Entity topics keep their
+events forever: a consumer can rebuild its state from offset 0. Delivery is at least once:
+consumers deduplicate on `ce_id`. docs/consumers.md tells how to consume.
 
 Compatibility: within a topic's major version, fields may be added as optional and enumerations
-widened, so consumers must tolerate fields and values they do not know yet. Anything else is a new
-major version, on a new topic. Each topic has a `.dlq` sibling for what its consumers could not
-process.
+widened, so consumers must tolerate fields and values they do not know yet (the published schemas
+do: they allow additional properties). Anything else is a new major version, on a new topic. Each
+topic has a `.dlq` sibling for what its consumers could not process.
 """
+
+SERVERS = {
+    "local": {
+        "host": "127.0.0.1:19092",
+        "protocol": "kafka",
+        "protocolVersion": "4.0",
+        "title": "Local platform (`./thidua up`)",
+        "description": "PLAINTEXT listener bound to loopback: reachable from this machine only, "
+        "without authentication. The test profile's broker is on 29092.",
+        "security": [],
+    },
+    "compose": {
+        "host": "kafka:9092",
+        "protocol": "kafka",
+        "protocolVersion": "4.0",
+        "title": "Container deployment (docker-compose.yml)",
+        "description": "PLAINTEXT listener reachable inside the deployment's network only, "
+        "without authentication; nothing publishes it outside that network.",
+        "security": [],
+    },
+}
 
 
 def document() -> dict[str, Any]:
@@ -61,12 +88,17 @@ def document() -> dict[str, Any]:
             "summary": f"Consumers of {t.name} park here what they could not process.",
             "messages": [{"$ref": f"#/channels/{cid}_dlq/messages/DeadLetter"}],
         }
+    for sub in subscriptions():
+        t = next(t for t in TOPICS if t.name == sub.topic)
+        cid = _channel_id(t.name)
+        operations[f"{sub.service}_receives_{cid}"] = _receive(sub, t, cid)
     messages = {cls.schema_id(): _message(cls) for cls in ALL_EVENTS}
     messages["DeadLetter"] = _dead_letter()
     return {
         "asyncapi": "3.0.0",
         "info": {"title": "thidua events", "version": "1.0.0", "description": DESCRIPTION},
         "defaultContentType": CONTENT_TYPE,
+        "servers": SERVERS,
         "channels": channels,
         "operations": operations,
         "components": {
@@ -75,6 +107,25 @@ def document() -> dict[str, Any]:
                 "CloudEventsHeaders": _ce_headers(),
                 "DeadLetterHeaders": _dlq_headers(),
             },
+        },
+    }
+
+
+def _receive(sub: Subscription, t: Topic, cid: str) -> dict[str, Any]:
+    when = " when rebuilding its read model" if sub.rebuild_only else ""
+    return {
+        "action": "receive",
+        "channel": {"$ref": f"#/channels/{cid}"},
+        "summary": f"{sub.service} consumes {t.name}{when}, group `{sub.group}`.",
+        "description": f"{sub.why[0].upper()}{sub.why[1:]}. At least once, in partition order; "
+        "deduplicated on `ce_id` in the consumer's inbox, offsets committed after the batch is "
+        f"applied; what cannot be processed goes to `{t.dlq}`.",
+        "messages": [{"$ref": f"#/channels/{cid}/messages/{cls.event_name}"} for cls in t.events],
+        "bindings": {
+            "kafka": {
+                "groupId": {"type": "string", "enum": [sub.group]},
+                "bindingVersion": KAFKA_BINDING,
+            }
         },
     }
 
@@ -149,7 +200,13 @@ def _message(cls: type[Event]) -> dict[str, Any]:
                     "type": "object",
                     "properties": {
                         "ce_type": {"type": "string", "const": cls.ce_type()},
-                        "ce_dataschema": {"type": "string", "const": cls.dataschema()},
+                        "ce_dataschema": {
+                            "type": "string",
+                            # any revision of the major: older events name older revisions
+                            "pattern": f"^{re.escape(cls.major_dataschema())}"
+                            "(:rev:[0-9a-f]{12})?$",
+                            "description": f"Now `{cls.dataschema()}`.",
+                        },
                         "ce_subject": {"type": "string", "description": f"The {key}."},
                     },
                 },
@@ -203,7 +260,9 @@ def _ce_headers() -> dict[str, Any]:
             "ce_dataschema": {
                 "type": "string",
                 "format": "uri",
-                "description": "`urn:thidua:schema:<schema id>`, the payload schema's `$id`.",
+                "description": "`urn:thidua:schema:<schema id>:rev:<revision>`, the `$id` of "
+                "the payload schema's revision; served at `/schemas/<schema id>/rev/<revision>` "
+                "by every service.",
             },
             "content-type": {
                 "type": "string",

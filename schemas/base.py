@@ -23,6 +23,8 @@ from pydantic import BaseModel, ConfigDict
 
 CE_TYPE_PREFIX = "vn.thidua"
 DATASCHEMA_PREFIX = "urn:thidua:schema:"
+REVISION_MARK = ":rev:"
+_DATASCHEMAS: dict[type, str] = {}
 
 
 class Event(BaseModel):
@@ -64,6 +66,20 @@ class Event(BaseModel):
 
     @classmethod
     def dataschema(cls) -> str:
+        """`urn:thidua:schema:<schema id>:rev:<revision>`: the `$id` of the published JSON Schema
+        revision the payload was written with (`schemas.json_schema`)."""
+        try:
+            return _DATASCHEMAS[cls]
+        except KeyError:
+            # imported here: the schema is generated with the catalog, which imports the events
+            from schemas.json_schema import schema_for
+
+            return _DATASCHEMAS.setdefault(cls, schema_for(cls)["$id"])
+
+    @classmethod
+    def major_dataschema(cls) -> str:
+        """`urn:thidua:schema:<schema id>`: the major version without a revision (what events
+        written before revisions carry); it resolves to the latest revision."""
         return DATASCHEMA_PREFIX + cls.schema_id()
 
     def to_json(self) -> bytes:

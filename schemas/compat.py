@@ -13,6 +13,11 @@ offset zero) and every field a consumer reads must still be there. So these brea
 These are fine: a new optional property, a widened enumeration, a loosened constraint, a property
 no longer required, a changed description.
 
+Both forms are checked (`schemas.json_schema`): the published schema against every published one,
+and the strict schema against every strict one (before the two were split, the published files
+were the strict ones). A published schema that forbids additional properties anywhere is a
+problem of its own: consumers validating with it would refuse the next allowed v1 change.
+
     python -m schemas.compat [--against REF]   # current models vs the schemas committed at REF
 """
 
@@ -175,10 +180,10 @@ def against_git(ref: str = "HEAD", repo: Path | None = None) -> tuple[list[str],
     Schemas new since `ref` are not compared; a schema at `ref` with no current model is a
     problem (an event type disappeared from its major version)."""
     from schemas.events import ALL_EVENTS
-    from schemas.json_schema import schema_for
+    from schemas.json_schema import closed_objects, schema_for, strict_schema_for
 
     repo = repo or Path(__file__).resolve().parent.parent
-    current = {cls.schema_id(): schema_for(cls) for cls in ALL_EVENTS}
+    current = {cls.schema_id(): cls for cls in ALL_EVENTS}
     problems, compared = [], []
     for name in _published(ref, repo):
         schema_id = name.removesuffix(".json")
@@ -187,7 +192,17 @@ def against_git(ref: str = "HEAD", repo: Path | None = None) -> tuple[list[str],
             problems.append(f"{schema_id}: event type removed")
             continue
         compared.append(schema_id)
-        problems += [f"{schema_id}: {p}" for p in breaking_changes(old, current[schema_id])]
+        published, strict = schema_for(current[schema_id]), strict_schema_for(current[schema_id])
+        problems += [f"{schema_id}: {p}" for p in breaking_changes(old, published)]
+        old_strict = _git(repo, "show", f"{ref}:{_GENERATED}/strict/{name}", missing_ok=True)
+        old_strict_schema = json.loads(old_strict) if old_strict else old
+        problems += [
+            f"{schema_id} (strict): {p}" for p in breaking_changes(old_strict_schema, strict)
+        ]
+        problems += [
+            f"{schema_id}: {where}: the published schema forbids additional properties"
+            for where in closed_objects(published)
+        ]
     return problems, compared
 
 

@@ -5,10 +5,13 @@ The Kafka value is the event's JSON payload and nothing else; the CloudEvents at
 `datacontenttype` there), and the W3C trace context as `traceparent`/`tracestate`. The key is the
 aggregate id, which is also `ce_subject`.
 
-`ce_dataschema` is a URN naming the JSON Schema of the payload, `urn:thidua:schema:<schema id>`,
-e.g. `urn:thidua:schema:progress.TargetReported.v1`; the committed file is
-`schemas/generated/jsonschema/<schema id>.json` and states that URN as its `$id`. A URN is an
-absolute URI as CloudEvents requires, and does not pretend to a server that serves it.
+`ce_dataschema` is a URN naming the revision of the JSON Schema the payload was written with,
+`urn:thidua:schema:<schema id>:rev:<revision>`, e.g.
+`urn:thidua:schema:progress.TargetReported.v1:rev:1f0c75ae567e`; the committed file
+`schemas/generated/jsonschema/rev/<schema id>/<revision>.json` states that URN as its `$id`, and
+every service serves it at `/schemas/<schema id>/rev/<revision>` (`schemas.json_schema`). A URN
+is an absolute URI as CloudEvents requires, and names no host: any service of the platform
+resolves it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""The HTTP app factory: FastAPI with health and readiness probes and OpenAPI at /docs, and the
-runtime every service's API shares: problem-details errors, a request size limit, the audit
-trail and Idempotency-Key handling.
+"""The HTTP app factory: FastAPI with health and readiness probes, the event schemas at /schemas,
+OpenAPI at /openapi.json with Swagger UI at /docs and ReDoc at /redoc (their assets served by the
+service itself: no CDN), and the runtime every service's API shares: problem-details errors, a
+request size limit, the audit trail and Idempotency-Key handling.
 
 Settings and the database pool are found at request time on `app.state.service` (what
 `servicekit.service.build_app` sets after creating the app).
@@ -17,9 +18,10 @@ import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from servicekit import auth, metrics, problems, text
+from servicekit import auth, metrics, openapi, problems, schema_api, text
 from servicekit.audit import AuditMiddleware
 from servicekit.idempotency import IdempotencyMiddleware
 from servicekit.settings import ServiceSettings
@@ -168,13 +170,17 @@ def create_app(
     idempotency_ttl_seconds: int | None = None,
 ) -> FastAPI:
     """`max_request_bytes` and `idempotency_ttl_seconds` override the service's settings."""
-    app = FastAPI(
+    app = FastAPIOffline(
         title=title,
         description=description,
         version="1",
         lifespan=asynccontextmanager(lifespan),
         docs_url="/docs",
+        redoc_url="/redoc",
+        static_url=DOCS_ASSETS,
+        swagger_ui_parameters={"validatorUrl": None},  # the badge would call an outside host
     )
+    openapi.install(app, SERVERS)
     problems.install(app)
     app.add_exception_handler(
         RequestValidationError,
@@ -218,9 +224,17 @@ def create_app(
             status_code=200 if ok else 503,
         )
 
+    app.include_router(schema_api.router)
     for router in routers:
         app.include_router(router)
     return app
+
+
+DOCS_ASSETS = "/docs-assets"  # Swagger UI's and ReDoc's scripts, from the fastapi-offline package
+
+
+# Relative: the service that served the document, wherever it is deployed.
+SERVERS = [{"url": "/", "description": "This service (where this document was fetched)"}]
 
 
 def _service_name(app: FastAPI) -> str:

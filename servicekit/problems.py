@@ -125,6 +125,16 @@ def _where(entry: dict[str, Any]) -> str:
 
 async def validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = field_errors(list(exc.errors()))
+    if any(e["type"] == "json_invalid" for e in errors):
+        # Not a request with wrong values but one that cannot be read (RFC 9110 § 15.5.1).
+        unparsable = next(e for e in errors if e["type"] == "json_invalid")
+        return Problem(
+            400,
+            "Unparsable body",
+            f"The request body is not valid JSON: {unparsable['detail']}",
+            type="unparsable-body",
+            errors=[unparsable],
+        ).response(request.url.path)
     summary = "; ".join(f"{_where(e)}: {e['detail']}" for e in errors[:5])
     if len(errors) > 5:
         summary += f"; and {len(errors) - 5} more"

@@ -20,6 +20,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from opentelemetry import metrics, trace
+from opentelemetry.instrumentation.propagators import (
+    TraceResponsePropagator,
+    set_global_response_propagator,
+)
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -37,7 +41,14 @@ def _exporting(signal: str) -> bool:
 
 
 def setup(service: str) -> None:
-    """Install the process's providers (once) and instrument asyncpg."""
+    """Install the process's providers (once), instrument asyncpg, and have every traced HTTP
+    answer carry its trace in a `traceresponse` header (W3C Trace Context Level 2): a client
+    quoting it finds the request's trace."""
+    set_global_response_propagator(TraceResponsePropagator())
+    # HTTP spans by the current semantic conventions (http.request.method,
+    # http.response.status_code, url.path, url.full…), the older names beside them ("dup") for
+    # tools that still read those. Read once per process, by the first instrumentation: here.
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http/dup")
     resource = Resource.create({SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME", service)})
     if not isinstance(trace.get_tracer_provider(), TracerProvider):
         provider = TracerProvider(resource=resource)

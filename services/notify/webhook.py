@@ -10,7 +10,7 @@ What a subscriber receives
     ce-type: vn.thidua.<service>.<EventName>.v<major>
     ce-time: <RFC 3339, UTC>
     ce-subject: <aggregate id>
-    ce-dataschema: urn:thidua:schema:<schema id>
+    ce-dataschema: urn:thidua:schema:<schema id>:rev:<revision>
     traceparent, tracestate             W3C trace context, when the event carries one
     Idempotency-Key: <event id>         deduplicate on it: a retry or redelivery repeats it
     Thidua-Delivery: <delivery id>      when given; for support requests

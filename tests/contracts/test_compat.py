@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from schemas import json_schema
 from schemas.compat import against_git, breaking_changes
-from schemas.json_schema import schema_for
+from schemas.json_schema import schema_for, strict_schema_for
 from schemas.progress import StandingsChanged
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -207,18 +208,17 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
-def test_against_git_finds_a_break_and_a_removed_type(tmp_path: Path):
-    """The git half of the check, on a throwaway repository holding an 'older' publication."""
-    published = tmp_path / "schemas" / "generated" / "jsonschema"
-    published.mkdir(parents=True)
-    old = schema_for(StandingsChanged)
-    old["properties"]["legacy_note"] = {"type": "string"}
-    (published / f"{StandingsChanged.schema_id()}.json").write_text(json.dumps(old))
-    (published / "progress.Vanished.v1.json").write_text(json.dumps({"type": "object"}))
-    _git(tmp_path, "init", "-q")
-    _git(tmp_path, "add", ".")
+def _publish(repo: Path, files: dict[str, dict]) -> None:
+    """A throwaway repository holding an 'older' publication of `files` (relative to the
+    published schemas' folder)."""
+    published = repo / "schemas" / "generated" / "jsonschema"
+    for name, schema in files.items():
+        (published / name).parent.mkdir(parents=True, exist_ok=True)
+        (published / name).write_text(json.dumps(schema))
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
     _git(
-        tmp_path,
+        repo,
         "-c",
         "user.name=t",
         "-c",
@@ -229,11 +229,47 @@ def test_against_git_finds_a_break_and_a_removed_type(tmp_path: Path):
         "-qm",
         "x",
     )
+
+
+def test_against_git_finds_a_break_and_a_removed_type(tmp_path: Path):
+    """Before the published and strict forms were split, the published files were strict: a
+    field removed since breaks both forms."""
+    old = strict_schema_for(StandingsChanged)
+    old["properties"]["legacy_note"] = {"type": "string"}
+    _publish(
+        tmp_path,
+        {f"{StandingsChanged.schema_id()}.json": old, "progress.Vanished.v1.json": {}},
+    )
     problems, compared = against_git("HEAD", tmp_path)
     assert compared == [StandingsChanged.schema_id()]
     assert problems == [
         "progress.StandingsChanged.v1: legacy_note: property removed",
+        "progress.StandingsChanged.v1 (strict): legacy_note: property removed",
         "progress.Vanished.v1: event type removed",
+    ]
+
+
+def test_against_git_checks_the_strict_form_against_the_strict_files(tmp_path: Path):
+    name = f"{StandingsChanged.schema_id()}.json"
+    strict = strict_schema_for(StandingsChanged)
+    strict["definitions"]["Standing"]["properties"]["legacy_rank"] = {"type": "integer"}
+    _publish(tmp_path, {name: schema_for(StandingsChanged), f"strict/{name}": strict})
+    problems, _ = against_git("HEAD", tmp_path)
+    assert problems == [
+        "progress.StandingsChanged.v1 (strict): ranking[].legacy_rank: property removed"
+    ]
+
+
+def test_a_published_schema_closed_to_additions_is_refused(tmp_path: Path, monkeypatch):
+    """Consumers validate with the published form: closing it breaks the compatibility policy
+    even when it was closed before (the files published before the split were)."""
+    name = f"{StandingsChanged.schema_id()}.json"
+    _publish(tmp_path, {name: strict_schema_for(StandingsChanged)})
+    monkeypatch.setattr(json_schema, "schema_for", strict_schema_for)
+    problems, _ = against_git("HEAD", tmp_path)
+    assert problems == [
+        f"progress.StandingsChanged.v1: {where}: the published schema forbids additional properties"
+        for where in ("/", "/definitions/Standing")
     ]
 
 

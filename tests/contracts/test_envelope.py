@@ -61,7 +61,7 @@ def test_message_on_the_wire():
         ("ce_type", b"vn.thidua.progress.TargetReported.v1"),
         ("ce_time", b"2020-12-01T02:15:30.123456Z"),
         ("ce_subject", str(event.target_id).encode()),
-        ("ce_dataschema", b"urn:thidua:schema:progress.TargetReported.v1"),
+        ("ce_dataschema", progress.TargetReported.dataschema().encode()),
         ("content-type", CONTENT_TYPE.encode()),
         ("traceparent", TRACE["traceparent"].encode()),
         ("tracestate", b"a=1"),
@@ -87,7 +87,7 @@ def test_round_trip():
         type="vn.thidua.progress.TargetReported.v1",
         time=TIME,
         subject=str(event.target_id),
-        dataschema="urn:thidua:schema:progress.TargetReported.v1",
+        dataschema=progress.TargetReported.dataschema(),
         data=event,
         trace=TRACE,
     )
@@ -217,7 +217,7 @@ def test_the_cloudevents_sdk_reads_our_message():
     assert ce.get_source() == "/thidua/progress"
     assert ce.get_subject() == str(event.target_id)
     assert ce.get_time() == TIME
-    assert ce.get_dataschema() == "urn:thidua:schema:progress.TargetReported.v1"
+    assert ce.get_dataschema() == progress.TargetReported.dataschema()
     assert ce.get_datacontenttype() == CONTENT_TYPE
     assert ce.get_data() == event.model_dump(mode="json")
 

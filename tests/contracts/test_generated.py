@@ -12,11 +12,19 @@ import jsonschema
 import pytest
 import yaml
 
+from schemas.base import DATASCHEMA_PREFIX
 from schemas.catalog import TOPICS
 from schemas.events import ALL_EVENTS
 from schemas.examples import example
 from schemas.generate import GENERATED, render
-from schemas.json_schema import file_name
+from schemas.json_schema import (
+    REVISIONS_DIR,
+    closed_objects,
+    file_name,
+    revision,
+    revision_of,
+    revision_path,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = [cls.__name__ for cls in ALL_EVENTS]
@@ -69,15 +77,62 @@ def test_output_is_deterministic():
 
 
 @pytest.mark.parametrize("cls", ALL_EVENTS, ids=NAMES)
-def test_schema_accepts_the_example_and_rejects_an_unknown_field(cls):
-    schema = json.loads((GENERATED / "jsonschema" / file_name(cls)).read_text())
-    jsonschema.Draft7Validator.check_schema(schema)
-    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+def test_published_schema_tolerates_additions_and_strict_one_refuses_them(cls):
+    """Consumers validate with the published schema: a field added later within v1 must pass.
+    The producers' tests validate with the strict one: it refuses what the model refuses."""
     payload = json.loads(example(cls).to_json())
-    validator.validate(payload)
-    assert not validator.is_valid(payload | {"unexpected": 1})
-    assert schema["$id"] == cls.dataschema()
-    assert schema["x-cloudevents-type"] == cls.ce_type()
+    published = json.loads((GENERATED / "jsonschema" / file_name(cls)).read_text())
+    strict = json.loads((GENERATED / "jsonschema" / "strict" / file_name(cls)).read_text())
+    for schema in (published, strict):
+        jsonschema.Draft7Validator.check_schema(schema)
+        validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+        validator.validate(payload)
+    assert closed_objects(published) == []
+    jsonschema.Draft7Validator(published).validate(_with_additions(payload))
+    assert not jsonschema.Draft7Validator(strict).is_valid(payload | {"unexpected": 1})
+    assert published["$id"] == cls.dataschema()
+    assert published["x-cloudevents-type"] == cls.ce_type()
+
+
+def _with_additions(value):
+    """`value` with an unknown member added to every object in it, however deep."""
+    if isinstance(value, dict):
+        return {k: _with_additions(v) for k, v in value.items()} | {"added_later": "x"}
+    if isinstance(value, list):
+        return [_with_additions(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("cls", ALL_EVENTS, ids=NAMES)
+def test_dataschema_names_the_current_revision_which_is_archived(cls):
+    rev = revision(cls)
+    assert cls.dataschema() == f"{DATASCHEMA_PREFIX}{cls.schema_id()}:rev:{rev}"
+    kept = GENERATED / revision_path(cls.schema_id(), rev)
+    assert kept.read_text() == (GENERATED / "jsonschema" / file_name(cls)).read_text()
+
+
+def test_every_archived_revision_is_named_by_its_content():
+    files = sorted((GENERATED / REVISIONS_DIR).glob("*/*.json"))
+    assert len(files) >= len(ALL_EVENTS)
+    for path in files:
+        schema = json.loads(path.read_text())
+        assert revision_of(schema) == path.stem, path
+        assert schema["$id"] == f"{DATASCHEMA_PREFIX}{path.parent.name}:rev:{path.stem}", path
+
+
+def test_old_revisions_are_kept_by_the_generator(tmp_path: Path):
+    """A revision no model produces any more (the schema changed since) stays published."""
+    old = tmp_path / REVISIONS_DIR / "progress.TargetReported.v1" / "0123456789ab.json"
+    old.parent.mkdir(parents=True)
+    old.write_text('{"$id": "urn:thidua:schema:progress.TargetReported.v1:rev:0123456789ab"}\n')
+    files = render(archive=tmp_path)
+    assert files[str(old.relative_to(tmp_path))] == old.read_text()
+    current = revision_path("progress.TargetReported.v1", revision(example_cls("TargetReported")))
+    assert current in files
+
+
+def example_cls(name: str):
+    return next(cls for cls in ALL_EVENTS if cls.__name__ == name)
 
 
 def test_asyncapi_describes_every_topic_dlq_and_event():
@@ -115,6 +170,19 @@ def test_asyncapi_example_headers_satisfy_the_header_schema():
         msg = doc["components"]["messages"][cls.schema_id()]
         schema = headers_schema | msg["headers"]
         jsonschema.Draft7Validator(schema).validate(msg["examples"][0]["headers"])
+
+
+def test_asyncapi_header_schema_accepts_every_revision_of_the_major_only():
+    """Events written with an older revision, or before revisions, stay valid messages."""
+    doc = yaml.safe_load((GENERATED / "asyncapi.yaml").read_text())
+    cls = ALL_EVENTS[0]
+    msg = doc["components"]["messages"][cls.schema_id()]
+    validator = jsonschema.Draft7Validator({"components": doc["components"]} | msg["headers"])
+    headers = msg["examples"][0]["headers"]
+    for urn in (cls.major_dataschema(), f"{cls.major_dataschema()}:rev:0123456789ab"):
+        validator.validate(headers | {"ce_dataschema": urn})
+    other = ALL_EVENTS[1].dataschema()
+    assert not validator.is_valid(headers | {"ce_dataschema": other})
 
 
 def test_dead_letter_headers_match_the_runtime():

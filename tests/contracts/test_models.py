@@ -48,7 +48,8 @@ def test_metadata(cls: type[Event]):
     assert cls.major == 1
     assert cls.ce_type() == f"vn.thidua.{cls.owner}.{cls.__name__}.v1"
     assert by_type(cls.ce_type()) is cls
-    assert cls.dataschema() == f"urn:thidua:schema:{cls.owner}.{cls.__name__}.v1"
+    assert cls.major_dataschema() == f"urn:thidua:schema:{cls.owner}.{cls.__name__}.v1"
+    assert re.fullmatch(re.escape(cls.major_dataschema()) + r":rev:[0-9a-f]{12}", cls.dataschema())
     e = example(cls)
     assert e.aggregate_id == str(getattr(e, cls.key_field))
 

@@ -159,7 +159,7 @@ async def test_a_signed_delivery_verifies_and_carries_cloudevents_headers(serve,
     assert h["ce-type"] == "vn.thidua.progress.TargetAchieved.v1"
     assert h["ce-subject"] == str(EVENT.target_id)
     assert h["ce-time"] == format_time(ENVELOPE.time)
-    assert h["ce-dataschema"] == "urn:thidua:schema:progress.TargetAchieved.v1"
+    assert h["ce-dataschema"] == p.TargetAchieved.dataschema()
     assert h["content-type"] == "application/json"
     assert h["user-agent"] == USER_AGENT
     assert "accept-encoding" not in h and "cookie" not in h  # nothing we did not ask for

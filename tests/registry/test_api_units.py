@@ -150,7 +150,7 @@ async def test_bad_input_is_refused_with_a_clear_problem_and_nothing_stored(regi
         content=b"{not json",
         headers={**registry.admin, "content-type": "application/json"},
     )
-    assert r.status_code == 422
+    assert r.status_code == 400 and r.json()["type"] == "urn:thidua:problem:unparsable-body"
     big = {**good, "name": "x" * 5_000_000}
     r = await registry.post("/units", big)
     assert r.status_code == 413 and r.json()["max_bytes"] == 4_000_000

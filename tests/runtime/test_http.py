@@ -186,11 +186,20 @@ async def test_constraint_and_json_errors_are_named(service):
     r = await client.post("/items", json={"name": "a", "amount": 0})
     [error] = _is_problem(r, 422)["errors"]
     assert error["pointer"] == "#/amount" and "greater than 0" in error["detail"]
+
+
+async def test_a_body_that_is_not_json_is_400_and_nothing_runs(service):
+    """It cannot be read, so it is not a request with invalid values (422): RFC 9110's 400."""
+    client, pool = service
     r = await client.post(
         "/items", content=b'{"name": "a",', headers={"content-type": "application/json"}
     )
-    [error] = _is_problem(r, 422)["errors"]
+    problem = _is_problem(r, 400)
+    assert problem["type"] == "urn:thidua:problem:unparsable-body"
+    [error] = problem["errors"]
     assert error["pointer"] == "#" and error["type"] == "json_invalid"
+    assert problem["detail"].startswith("The request body is not valid JSON")
+    assert calls["items"] == 0 and await _count(pool, "items") == 0
 
 
 async def test_query_parameter_error_is_named(service):

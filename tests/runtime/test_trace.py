@@ -108,6 +108,14 @@ async def test_http_request_to_consumer_in_another_app_is_one_trace(
             yield span
 
     assert server in ancestors(send), "the relay's send continues the request's trace"
+    # W3C Trace Context Level 2: the client learns the trace of its request
+    # the server span by the current HTTP semantic conventions
+    assert server.attributes["http.request.method"] == "POST"
+    assert server.attributes["http.response.status_code"] == 201
+    assert server.attributes["url.path"] == "/reports"
+    flags = f"{server.context.trace_flags:02x}"  # sampled, and random since Level 2
+    trace_response = f"00-{trace_id:032x}-{server.context.span_id:016x}-{flags}"
+    assert response.headers["traceresponse"] == trace_response
     assert process.parent.span_id == send.context.span_id, "the consumer is parented across Kafka"
     # a batch handler runs under one span for the batch, a root linking to each event's producer
     (batch,) = [

@@ -27,13 +27,14 @@ from services.notify.api.common import (
 
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+MAX_EMAIL = 254  # RFC 5321's path limit less its angle brackets; the document states it too
 
 
 def email_address(value: str) -> str:
     """A plain addr-spec (local@domain), ASCII, as mail servers everywhere accept it. The domain
     is lower-cased; an internationalised domain is accepted in its IDNA form."""
     value = value.strip()
-    if len(value) > 254 or value.count("@") != 1:
+    if len(value) > MAX_EMAIL or value.count("@") != 1:
         raise ValueError("must be one email address, like ten@coquan.gov.vn")
     local, domain = value.split("@")
     if not local or len(local) > 64 or not _LOCAL.match(local):
@@ -48,7 +49,7 @@ def email_address(value: str) -> str:
     return f"{local}@{domain}"
 
 
-Email = Annotated[str, Field(max_length=320), AfterValidator(email_address)]
+Email = Annotated[str, Field(max_length=MAX_EMAIL), AfterValidator(email_address)]
 
 
 class ContactIn(In):

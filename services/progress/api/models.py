@@ -19,6 +19,7 @@ from services.progress import store
 from services.progress.domain import Achievement, Completion, Report, Target, TargetState
 from services.progress.domain.aggregate import reported_on_time
 from services.progress.domain.dashboard import Totals, UnitRow
+from services.progress.domain.reports import MAX_EVIDENCE, MAX_EVIDENCE_REF, MAX_NOTE
 from services.progress.views import Rollup
 
 Number = Annotated[float, Field(allow_inf_nan=False, strict=True)]
@@ -37,9 +38,18 @@ class ReportIn(In):
     """The value reached as of `as_of`, in the target's unit of measure (a JSON number)."""
     as_of: date
     """The day the value describes: within the campaign, not in the future (Vietnam's date)."""
-    note: str | None = None
-    evidence: list[str] = Field(default_factory=list, max_length=1000)
-    """References (document ids or URLs) of the supporting documents; at most 50."""
+    # The domain checks these (`domain.reports`, the same for a batch item or an event); the
+    # schema states its limits so that the document and the server agree.
+    note: str | None = Field(None, json_schema_extra={"maxLength": MAX_NOTE})
+    evidence: list[str] = Field(
+        default_factory=list,
+        json_schema_extra={
+            "maxItems": MAX_EVIDENCE,
+            "uniqueItems": True,
+            "items": {"type": "string", "maxLength": MAX_EVIDENCE_REF, "pattern": r"^\s*\S+\s*$"},
+        },
+    )
+    """References (document ids or URLs) of the supporting documents, without spaces."""
     supersedes: UUID | None = None
     """The report this one corrects (the latest of its chain)."""
     submitted_on: date | None = None
