@@ -40,6 +40,13 @@ def subscriptions() -> tuple[Subscription, ...]:
             "campaigns and targets to report against; a closed campaign's standings are final",
         )
     )
+    progress.append(
+        Subscription(
+            "progress",
+            "registry.occasions.v1",
+            "the occasions campaigns are dedicated to (the dashboard's filter)",
+        )
+    )
     progress += [
         Subscription(
             "progress",
@@ -63,6 +70,11 @@ def subscriptions() -> tuple[Subscription, ...]:
             "progress.standings.v1",
         )
     ]
+    awards.append(
+        Subscription(
+            "awards", "registry.occasions.v1", "the occasions a nomination may be dedicated to"
+        )
+    )
     notify = [
         Subscription(
             "notify", t.name, "notifications to the people and units concerned, and webhooks"
