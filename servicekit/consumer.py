@@ -256,6 +256,9 @@ class Consumer:
         await self._producer.start()
         self._stopping = False
         options: dict[str, Any] = {
+            # FastStream's own logger writes coloured plain text beside the service's JSON lines;
+            # a logger of ours propagates to the JSON handler on the root (telemetry).
+            "logger": logging.getLogger("servicekit.faststream"),
             "log_level": logging.DEBUG,
             "client_id": self.name,
             # stop() waits this long for the batch in hand (FastStream holds its lock meanwhile)

@@ -173,3 +173,16 @@ async def test_logs_and_what_the_sinks_received_are_the_owners_alone(platform: P
             assert path.stat().st_mode & 0o777 == expected, path
             checked += 1
     assert checked >= 5
+
+
+async def test_every_line_the_services_log_is_json(platform: Profile):
+    """Operators ship these files to a log store: one JSON object a line, no coloured text
+    (FastStream's own lines were plain text with ANSI colours)."""
+    p = platform
+    for service in ("registry", "progress", "awards", "notify"):
+        lines = [ln for ln in (p.logs / f"{service}.log").read_text().splitlines() if ln.strip()]
+        assert lines, service
+        for line in lines:
+            assert "\x1b[" not in line, (service, line[:120])
+            record = json.loads(line)
+            assert record["service"] == service and record["message"], (service, line[:120])
