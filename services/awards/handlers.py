@@ -935,7 +935,7 @@ async def cast_ballot(
             raise NotFound(f"no member {member_id} in this council", code="not_found")
         mode = "written"
     if s["status"] != "voting":
-        raise Conflict("the vote of this session is not open", code="vote_not_open")
+        raise Conflict("the vote of the session is not open", code="vote_not_open")
     absent = await con.fetchval(
         "SELECT EXISTS (SELECT 1 FROM session_absences WHERE session_id = $1 AND member_id = $2)",
         session_id,
@@ -973,7 +973,7 @@ async def cast_ballot(
         mode,
     )
     if not inserted:
-        raise Conflict("this member has already voted in this session", code="already_voted")
+        raise Conflict("this member has already voted in the session", code="already_voted")
     await con.execute(
         "UPDATE ballot_counts b SET yes = b.yes + (c.choice = 'yes')::int,"
         " no = b.no + (c.choice = 'no')::int, abstain = b.abstain + (c.choice = 'abstain')::int"
