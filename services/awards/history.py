@@ -29,7 +29,7 @@ import asyncio
 import hashlib
 import json
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -37,38 +37,14 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from servicekit import imports
-from servicekit.imports import ImportFileError, RowError
+from servicekit.imports import ImportFileError, Report, RowError
 from servicekit.text import forbidden_char, refusal
 from servicekit.vietnamese import fold
 from services.awards.domain.vocabulary import AWARD_KINDS
 from services.awards.labels import AWARD_NAMES
 
-MAX_ERRORS = 1000
+KIND = "award-history"
 MAX_ROWS = 200_000
-
-
-@dataclass
-class Report:
-    sha256: str
-    mode: str
-    dry_run: bool
-    rows: int = 0
-    valid: int = 0
-    invalid: int = 0
-    imported: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    replayed: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["errors"] = d["errors"][:MAX_ERRORS]
-        d["errors_truncated"] = len(self.errors) > MAX_ERRORS
-        return d
 
 
 _header = imports.header_key  # headers and award names compared without accents or case
@@ -274,9 +250,10 @@ async def run(con: asyncpg.Connection, data: bytes, *, mode: str, dry_run: bool,
             report.pop("errors_truncated", None)
             report["errors"] = [RowError(**e) for e in report["errors"]]
             report["replayed"] = True
+            report.setdefault("kind", KIND)  # stored before the report named its kind
             return Report(**report)
     rows = await asyncio.to_thread(read_rows, data)  # CPU work: the service keeps answering
-    report = Report(sha256=sha, mode=mode, dry_run=dry_run, rows=len(rows))
+    report = Report(KIND, sha, mode, dry_run, rows=len(rows))
     lookups = await _lookups(con)
     records: list[Record] = []
     seen: set[tuple] = set()
