@@ -70,10 +70,9 @@ async def test_a_merged_unit_reports_nothing_dated_after_its_merger(seeded):
     assert await seeded.count("reports") == 2
 
 
-async def test_a_report_of_the_log_dated_after_the_closure_is_stored_as_refused(seeded):
-    await seeded.feed(*merger())
+def _june_report_and_achievement() -> tuple[p.TargetReported, p.TargetAchieved]:
+    """Sở Xây dựng's report of 12 June 2020 (after its closure) and the early finish it made."""
     report_id = uuid4()
-    at = datetime(2020, 6, 12, 3, tzinfo=UTC)
     reported = p.TargetReported(
         report_id=report_id,
         target_id=ID.t_nha_o,
@@ -81,7 +80,7 @@ async def test_a_report_of_the_log_dated_after_the_closure_is_stored_as_refused(
         unit_id=ID.sxd,
         value=1000,
         as_of=date(2020, 6, 12),
-        reported_at=at,
+        reported_at=datetime(2020, 6, 12, 3, tzinfo=UTC),
     )
     achieved = p.TargetAchieved(
         target_id=ID.t_nha_o,
@@ -94,6 +93,13 @@ async def test_a_report_of_the_log_dated_after_the_closure_is_stored_as_refused(
         finished_early=True,
         completion=1.0,
     )
+    return reported, achieved
+
+
+async def test_a_report_of_the_log_dated_after_the_closure_is_stored_as_refused(seeded):
+    await seeded.feed(*merger())
+    reported, achieved = _june_report_and_achievement()
+    report_id = reported.report_id
     await seeded.feed(reported, achieved)
     assert await seeded.count("reports") == 0 and await seeded.count("achievements") == 0
     row = await seeded.pool.fetchrow("SELECT * FROM refused_reports")
@@ -178,27 +184,8 @@ async def test_a_rebuild_reading_the_reports_before_the_closure_ends_as_the_live
     """The log's report and achievement read first (a rebuild reads topics in no order across
     them), the registry's closure after: the report is set aside and the achievement goes, as
     the live service ended."""
-    report_id = uuid4()
-    reported = p.TargetReported(
-        report_id=report_id,
-        target_id=ID.t_nha_o,
-        campaign_id=ID.campaign,
-        unit_id=ID.sxd,
-        value=1000,
-        as_of=date(2020, 6, 12),
-        reported_at=datetime(2020, 6, 12, 3, tzinfo=UTC),
-    )
-    achieved = p.TargetAchieved(
-        target_id=ID.t_nha_o,
-        campaign_id=ID.campaign,
-        unit_id=ID.sxd,
-        report_id=report_id,
-        achieved_on=date(2020, 6, 12),
-        deadline=date(2020, 6, 30),
-        early_by_days=18,
-        finished_early=True,
-        completion=1.0,
-    )
+    reported, achieved = _june_report_and_achievement()
+    report_id = reported.report_id
     await seeded.feed(reported, achieved)
     assert await seeded.count("achievements") == 1
     await seeded.feed(*merger())
