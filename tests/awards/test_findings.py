@@ -10,6 +10,7 @@ from uuid import uuid4
 
 import pytest
 
+from tests.awards import dated
 from tests.awards.conftest import Awards
 from tests.awards.world import build
 
@@ -25,16 +26,7 @@ def supervisor(awards: Awards) -> dict[str, str]:
 async def on_notice(awards: Awards):
     w = build(2020, "2013")
     await awards.feed(e for _, e in w.all_events())
-    body = {
-        "nominee": {"kind": "person", "id": str(w.person("lan"))},
-        "award_code": "LDTT",
-        "year": 2020,
-        "proposer_unit_id": str(w.stc),
-        "documents": [
-            {"type": t, "ref": "urn:x"}
-            for t in ("submission", "achievement_report", "review_minutes")
-        ],
-    }
+    body = dated.person_nomination(w, "lan", "LDTT", w.stc)
     lan = (await awards.post("/nominations", body, expect=201)).json()["nomination_id"]
     await awards.post("/screenings", {"year": 2020}, expect=200)
     notice = (
