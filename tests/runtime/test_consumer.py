@@ -207,7 +207,9 @@ async def test_each_commit_is_exactly_the_offsets_of_its_batch(
             for partition, offset in batch.items():
                 assert earlier.get(partition, 0) < offset
         assert await pool.fetchval("SELECT count(*) FROM effects") == 60
-        assert await committed() == await end_offsets(kafka_bootstrap, topic)
+        # a partition the random keys left empty has nothing to commit (1 run in 128)
+        ends = {p: o for p, o in (await end_offsets(kafka_bootstrap, topic)).items() if o}
+        assert await committed() == ends
     finally:
         await consumer.stop()
         await admin.close()
