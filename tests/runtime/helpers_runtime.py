@@ -136,6 +136,12 @@ async def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
         await reader.stop()
 
 
+async def filled_end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """The end offsets of the partitions of `topic` that hold records: what a group that read
+    everything has committed (random keys may leave a partition empty, with nothing to commit)."""
+    return {p: o for p, o in (await end_offsets(bootstrap, topic)).items() if o}
+
+
 async def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
     """The group's committed offsets on `topic`, by partition (absent: nothing committed)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
