@@ -18,11 +18,15 @@ Publishing at commit rather than at each `publish` call makes a batch of events 
 takes the outbox key locks last, after every lock the service's own statements took, so they
 cannot take part in a deadlock. Call `flush()` if a statement of the same transaction must see
 the rows.
+
+An event goes to its catalog topic (`schemas.catalog`) or to the one `topic_map` puts in its
+place: tests route a service's topics to fresh ones that way.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
@@ -55,6 +59,7 @@ class UnitOfWork:
         source: str | None = None,
         isolation: str = "read_committed",
         timeout: float | None = 30.0,
+        topic_map: Mapping[str, str] | None = None,
     ) -> None:
         if (pool is None) == (connection is None):
             raise ValueError("give either a pool or a connection")
@@ -64,6 +69,7 @@ class UnitOfWork:
         # a savepoint takes the isolation of the transaction it is in
         self._isolation = None if connection is not None else isolation
         self._timeout = timeout
+        self._topic_map = dict(topic_map or {})
         self._con: asyncpg.Connection | None = None
         self._tx: asyncpg.transaction.Transaction | None = None
         self._pending: list[Message] = []
@@ -139,6 +145,9 @@ class UnitOfWork:
             message = to_message(
                 item, source=self.source, event_id=event_id, time=time, trace=carrier
             )
+            routed = self._topic_map.get(message.topic)
+            if routed is not None:
+                message = dataclasses.replace(message, topic=routed)
         else:
             raise TypeError(f"publish takes an Event or a Message, not {type(item).__name__}")
         self._pending.append(message)

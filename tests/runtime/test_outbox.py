@@ -80,6 +80,38 @@ async def test_unit_of_work_writes_the_outbox_only_when_it_commits(fresh_databas
         await pool.close()
 
 
+async def test_unit_of_work_routes_events_through_its_topic_map(fresh_database: str) -> None:
+    pool = await prepare_database(fresh_database)
+    try:
+        routed = f"test.reports.{uuid4().hex[:8]}.v1"
+        event = TargetReported(
+            report_id=uuid4(),
+            target_id=uuid4(),
+            campaign_id=CAMPAIGN,
+            unit_id=UNIT,
+            value=2.0,
+            as_of="2020-11-30",
+            reported_at="2020-12-01T02:15:00Z",
+        )
+        async with UnitOfWork(
+            pool, source="/thidua/progress", topic_map={"progress.reports.v1": routed}
+        ) as uow:
+            message = await uow.publish(event)
+            ready = await uow.publish(report("test.left-alone.v1", target_id=uuid4(), seq=1))
+        assert message.topic == routed
+        rows = [
+            outbox.OutboxRow.from_record(r)
+            for r in await pool.fetch("SELECT * FROM outbox ORDER BY seq")
+        ]
+        # the map routes events by their catalog topic; a ready message keeps its own
+        assert [(r.id, r.topic) for r in rows] == [
+            (message.event_id, routed),
+            (ready.event_id, "test.left-alone.v1"),
+        ]
+    finally:
+        await pool.close()
+
+
 async def test_publish_captures_the_trace_and_the_relay_continues_it(
     fresh_database: str, fresh_topic, kafka_bootstrap: str, spans: InMemorySpanExporter
 ) -> None:
