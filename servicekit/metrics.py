@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import (
@@ -22,9 +23,14 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.probes import Probes
+
+if TYPE_CHECKING:
+    from servicekit.consumer import Consumer
+    from servicekit.relay import Relay
 
 access_log = logging.getLogger("servicekit.access")
 
@@ -95,7 +101,7 @@ def install(app: FastAPI, service: str) -> None:
         running = getattr(request.app.state, "service", None)
         if running is not None:
             await probes.refresh(running)
-        body = generate_latest() + generate_latest(probes)  # type: ignore[arg-type]
+        body = generate_latest() + generate_latest(probes)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
@@ -112,10 +118,10 @@ class _RuntimeCollector:
     paths only bump plain integers."""
 
     def __init__(self) -> None:
-        self.consumers: dict[str, object] = {}
-        self.relays: dict[str, object] = {}
+        self.consumers: dict[str, Consumer] = {}
+        self.relays: dict[str, Relay] = {}
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         events = CounterMetricFamily(
             "thidua_consumer_events",
             "Events consumed, by topic and outcome (applied, duplicates, dead_lettered)",

@@ -30,6 +30,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 from servicekit.dlq import DLQ_SUFFIX, dlq_topic
 from servicekit.telemetry import rate_limit
@@ -91,7 +92,7 @@ class _Kafka:
 
 
 @dataclass
-class Probes:
+class Probes(Collector):
     """The probes of one service app (`app.state.probes`, made by `servicekit.metrics.install`)."""
 
     service: str
@@ -160,6 +161,7 @@ class Probes:
 
     async def _outbox(self, pool: asyncpg.Pool) -> list[Metric]:
         row = await pool.fetchrow(_OUTBOX)
+        assert row is not None  # one row, always
         backlog = GaugeMetricFamily(
             "thidua_outbox_backlog",
             f"Outbox rows not yet published (counted up to {_BACKLOG_CAP})",
