@@ -79,8 +79,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -142,6 +144,7 @@ class ConsumerStats:
     dead_lettered: int = 0
     retries: int = 0  # failed transaction attempts
     rewinds: int = 0  # batches re-polled after an infrastructure failure
+    by_topic: Counter[tuple[str, str]] = field(default_factory=Counter)  # (topic, outcome)
     committed: dict[TopicPartition, int] = field(default_factory=dict)  # last commit per partition
 
 
@@ -412,6 +415,7 @@ class Consumer:
             assert self._producer is not None, "not started"
             await dlq.send_dead_letters(self._producer, dead, consumer=self.name)
             self.stats.dead_lettered += len(dead)
+            self.stats.by_topic.update((r.topic, "dead_lettered") for r, _, _ in dead)
         await self._call_hook("before_offset_commit", records)
         await self._commit(kafka, records)
         await self._call_hook("after_offset_commit", records)
@@ -501,12 +505,18 @@ class Consumer:
             await self._call_hook("before_db_commit", records)
         self.stats.applied += len(fresh)
         self.stats.duplicates += len(items) - len(fresh)
+        applied = Counter(r.topic for r, _ in fresh)
+        for topic, n in Counter(r.topic for r, _ in items).items():
+            self.stats.by_topic[topic, "applied"] += applied[topic]
+            self.stats.by_topic[topic, "duplicates"] += n - applied[topic]
+        _log_applied(self.name, fresh)
         await self._call_hook("after_db_commit", records)
 
     async def _dispatch(self, uow: UnitOfWork, items: list[Item]) -> None:
         by_topic: dict[str, list[Envelope]] = {}
         for record, envelope in items:
             by_topic.setdefault(record.topic, []).append(envelope)
+        _RECORDS.set({envelope.id: record for record, envelope in items})
         for topic, envelopes in by_topic.items():
             route = self._routes.get(topic)
             if route is None:  # not subscribed; cannot happen unless the broker misroutes
@@ -600,10 +610,17 @@ def _backoff(attempt: int, initial: float, maximum: float) -> float:
     return min(maximum, initial * 2 ** max(0, attempt - 1)) * random.uniform(0.8, 1.2)
 
 
-# tracing
+# tracing and the batch's log line
+
+# The records of the events being dispatched, by event id: a per-event span then names its
+# partition, offset and key, also when a batch handler opens it (`continue_trace`).
+_RECORDS: contextvars.ContextVar[dict[Any, ConsumerRecord] | None] = contextvars.ContextVar(
+    "consumer_records", default=None
+)
 
 
-def _attributes(topic: str, group: str) -> dict[str, str]:
+def _attributes(topic: str, group: str) -> dict[str, Any]:
+    """The OpenTelemetry messaging conventions' attributes of a consumer span."""
     return {
         "messaging.system": "kafka",
         "messaging.operation.name": "process",
@@ -611,6 +628,16 @@ def _attributes(topic: str, group: str) -> dict[str, str]:
         "messaging.destination.name": topic,
         "messaging.consumer.group.name": group,
     }
+
+
+def _record_attributes(record: ConsumerRecord) -> dict[str, Any]:
+    attributes: dict[str, Any] = {
+        "messaging.destination.partition.id": str(record.partition),
+        "messaging.kafka.offset": record.offset,
+    }
+    if record.key is not None:
+        attributes["messaging.kafka.message.key"] = record.key.decode("utf-8", "replace")
+    return attributes
 
 
 @contextlib.contextmanager
@@ -624,6 +651,9 @@ def continue_trace(
     attributes = _attributes(topic or "", group or "")
     attributes["messaging.message.id"] = str(envelope.id)
     attributes["cloudevents.event_type"] = envelope.type
+    record = (_RECORDS.get() or {}).get(envelope.id)
+    if record is not None:
+        attributes.update(_record_attributes(record))
     with tracer.start_as_current_span(
         f"process {topic or envelope.type}",
         context=parent,
@@ -633,6 +663,41 @@ def continue_trace(
         set_status_on_exception=True,
     ) as span:
         yield span
+
+
+_LOGGED_TRACES = 32  # trace ids named on a batch's log line, at most
+
+
+def _log_applied(consumer: str, items: list[Item]) -> None:
+    """One line per topic of a committed batch: how many events were applied, from which
+    partitions and offsets, and the traces they continue (the requests that caused them)."""
+    by_topic: dict[str, list[Item]] = {}
+    for record, envelope in items:
+        by_topic.setdefault(record.topic, []).append((record, envelope))
+    for topic, applied in by_topic.items():
+        offsets: dict[str, list[int]] = {}  # partition: [first, last]
+        traces: dict[str, None] = {}  # ordered, distinct
+        for record, envelope in applied:
+            span = offsets.setdefault(str(record.partition), [record.offset, record.offset])
+            span[:] = min(span[0], record.offset), max(span[1], record.offset)
+            context = trace.get_current_span(propagate.extract(envelope.trace)).get_span_context()
+            if context.is_valid and len(traces) < _LOGGED_TRACES:
+                traces[format(context.trace_id, "032x")] = None
+        log.info(
+            "consumer %s applied %d event(s) of %s",
+            consumer,
+            len(applied),
+            topic,
+            extra={
+                "fields": {
+                    "consumer": consumer,
+                    "topic": topic,
+                    "count": len(applied),
+                    "offsets": offsets,
+                    "trace_ids": list(traces),
+                }
+            },
+        )
 
 
 @contextlib.contextmanager

@@ -140,6 +140,7 @@ def build_app(
             yield
         finally:
             await service.stop()
+            await app.state.probes.close()
             telemetry.shutdown()
 
     app = create_app(

@@ -6,7 +6,8 @@
   off. A provider installed before (a test's in-memory one) is kept.
 - Prometheus metrics on `/metrics` (prometheus_client's default registry: HTTP and Kafka metrics
   from the middlewares, plus whatever a module registers).
-- JSON logs on stderr, each line carrying the current trace and span ids.
+- JSON logs on stderr, each line carrying the current trace and span ids and the fields a
+  record names (`extra={"fields": {...}}`); `RateLimit` holds back a message repeated too often.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import logging
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -94,6 +96,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        fields = getattr(record, "fields", None)  # log.info(..., extra={"fields": {...}})
+        if isinstance(fields, dict):
+            line.update((k, v) for k, v in fields.items() if k not in line)
         ctx = trace.get_current_span().get_span_context()
         if ctx.is_valid:
             line["trace_id"] = format(ctx.trace_id, "032x")
@@ -111,6 +116,41 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level)
     # aiokafka logs every metadata retry at ERROR while a topic is being created
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+
+
+class RateLimit(logging.Filter):
+    """Lets the same message (same logger, level and text) through once per `every_s` seconds;
+    the next one let through says how many were held back. For a line a timer repeats while
+    nothing changes (progress's scheduler, "leader not determined", every 5 s), or a probe
+    failing at every scrape: the first line tells, the repeats only filled the logs."""
+
+    def __init__(self, every_s: float = 300.0, *, clock: Any = None) -> None:
+        super().__init__()
+        self.every_s = every_s
+        self._clock = clock or time.monotonic
+        self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}  # at, held back since
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.levelno, record.getMessage())
+        now = self._clock()
+        at, held = self._seen.get(key, (float("-inf"), 0))
+        if now - at < self.every_s:
+            self._seen[key] = (at, held + 1)
+            return False
+        if len(self._seen) > 10_000:  # bounded memory: forget the old ones
+            self._seen = {k: v for k, v in self._seen.items() if now - v[0] < self.every_s}
+        self._seen[key] = (now, 0)
+        if held:
+            record.msg = f"{record.getMessage()} ({held} more like it in {now - at:.0f} s)"
+            record.args = ()
+        return True
+
+
+def rate_limit(logger: logging.Logger, every_s: float = 300.0) -> logging.Logger:
+    """`logger`, whose repeated messages go out once per `every_s` seconds (`RateLimit`)."""
+    if not any(isinstance(f, RateLimit) for f in logger.filters):
+        logger.addFilter(RateLimit(every_s))
+    return logger
 
 
 # Query parameters whose values say nothing about a person; every other value is redacted.

@@ -40,13 +40,15 @@ from datetime import time as clock_time
 
 import asyncpg
 
+from servicekit.telemetry import rate_limit
 from servicekit.unit_of_work import UnitOfWork
 from services.progress import events, ranking, store
 from services.progress.config import Clock, ProgressConfig, today
 from services.progress.domain import due_notices
 from services.progress.domain.model import VIETNAM
 
-log = logging.getLogger("services.progress.scheduler")
+# a tick every few seconds repeats "leader not determined" while nothing changes: once in 5 min
+log = rate_limit(logging.getLogger("services.progress.scheduler"))
 
 MAX_NOTICES = 10_000
 BUSY_SHARE = 0.2

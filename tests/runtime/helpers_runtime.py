@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from fastapi import APIRouter, Request
 
 import servicekit
 from schemas.envelope import Envelope, Message, to_message
@@ -223,3 +224,29 @@ async def kill(proc: asyncio.subprocess.Process) -> None:
     if proc.returncode is None:
         proc.kill()
     await asyncio.wait_for(proc.wait(), 30)
+
+
+def reporting_router(topic: str) -> APIRouter:
+    """POST /reports: records a report and publishes its TargetReported to `topic` through the
+    outbox, in one unit of work, as a service's write does; answers the event's id."""
+    router = APIRouter()
+
+    @router.post("/reports", status_code=201)
+    async def post_report(request: Request) -> dict:
+        event = TargetReported(
+            report_id=uuid4(),
+            target_id=uuid4(),
+            campaign_id=uuid4(),
+            unit_id=uuid4(),
+            value=42.0,
+            as_of=date(2020, 6, 30),
+            reported_at=datetime.now(UTC),
+        )
+        async with UnitOfWork(request.app.state.service.pool) as uow:
+            await uow.con.execute("CREATE TABLE IF NOT EXISTS reports (id uuid PRIMARY KEY)")
+            await uow.con.execute("INSERT INTO reports VALUES ($1)", event.report_id)
+            message = to_message(event, source="/thidua/progress")
+            await uow.publish(dataclasses.replace(message, topic=topic))
+        return {"event_id": str(message.event_id)}
+
+    return router

@@ -4,51 +4,40 @@ spans in the request's trace, each parented by the one before it across Kafka.""
 
 from __future__ import annotations
 
+import ast
 import asyncio
-import dataclasses
-from datetime import UTC, date, datetime
+import itertools
 from pathlib import Path
-from uuid import uuid4
 
 import httpx
 import pytest
-from fastapi import APIRouter, Request
 from opentelemetry import trace
+from opentelemetry.semconv._incubating.attributes import messaging_attributes
+from opentelemetry.semconv._incubating.attributes.messaging_attributes import (
+    MESSAGING_CONSUMER_GROUP_NAME,
+    MESSAGING_DESTINATION_NAME,
+    MESSAGING_DESTINATION_PARTITION_ID,
+    MESSAGING_KAFKA_MESSAGE_KEY,
+    MESSAGING_KAFKA_OFFSET,
+    MESSAGING_OPERATION_TYPE,
+    MESSAGING_SYSTEM,
+)
 from opentelemetry.trace import SpanKind
 from prometheus_client import REGISTRY
 
-from schemas.envelope import Envelope, to_message
+from schemas.envelope import Envelope
 from schemas.progress import TargetReported
 from servicekit.consumer import Consumer
 from servicekit.service import build_app
 from servicekit.settings import ServiceSettings
 from servicekit.unit_of_work import UnitOfWork
-from tests.runtime.helpers_runtime import eventually
+from tests.runtime.helpers_runtime import eventually, reporting_router
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(180)]
 
 
 def _reporting_app(dsn: str, bootstrap: str, topic: str, migrations: Path):
-    router = APIRouter()
-
-    @router.post("/reports", status_code=201)
-    async def report(request: Request) -> dict:
-        event = TargetReported(
-            report_id=uuid4(),
-            target_id=uuid4(),
-            campaign_id=uuid4(),
-            unit_id=uuid4(),
-            value=42.0,
-            as_of=date(2020, 6, 30),
-            reported_at=datetime.now(UTC),
-        )
-        async with UnitOfWork(request.app.state.service.pool) as uow:
-            await uow.con.execute("CREATE TABLE IF NOT EXISTS reports (id uuid PRIMARY KEY)")
-            await uow.con.execute("INSERT INTO reports VALUES ($1)", event.report_id)
-            message = to_message(event, source="/thidua/progress")
-            await uow.publish(dataclasses.replace(message, topic=topic))
-        return {"event_id": str(message.event_id)}
-
+    router = reporting_router(topic)
     settings = ServiceSettings(service="trace-writer", database_url=dsn, kafka_bootstrap=bootstrap)
     return build_app(
         settings, title="writer", description="", migrations=migrations, routers=[router]
@@ -117,6 +106,24 @@ async def test_http_request_to_consumer_in_another_app_is_one_trace(
     trace_response = f"00-{trace_id:032x}-{server.context.span_id:016x}-{flags}"
     assert response.headers["traceresponse"] == trace_response
     assert process.parent.span_id == send.context.span_id, "the consumer is parented across Kafka"
+    # both sides by the current messaging conventions, naming the record's place on the topic
+    record = {
+        MESSAGING_SYSTEM: "kafka",
+        MESSAGING_DESTINATION_NAME: topic,
+        MESSAGING_DESTINATION_PARTITION_ID: send.attributes[MESSAGING_DESTINATION_PARTITION_ID],
+        MESSAGING_KAFKA_OFFSET: send.attributes[MESSAGING_KAFKA_OFFSET],
+        MESSAGING_KAFKA_MESSAGE_KEY: send.attributes[MESSAGING_KAFKA_MESSAGE_KEY],
+    }
+    assert send.attributes[MESSAGING_DESTINATION_PARTITION_ID] in ("0", "1")
+    assert {**send.attributes, **record, MESSAGING_OPERATION_TYPE: "send"} == dict(send.attributes)
+    consumed = {
+        **record,
+        MESSAGING_OPERATION_TYPE: "process",
+        MESSAGING_CONSUMER_GROUP_NAME: "trace-reader",
+    }
+    assert {**process.attributes, **consumed} == dict(process.attributes)
+    for span in (send, process):
+        _messaging_names_are_current(span)
     # a batch handler runs under one span for the batch, a root linking to each event's producer
     (batch,) = [
         s
@@ -136,9 +143,36 @@ async def test_http_request_to_consumer_in_another_app_is_one_trace(
         "the request's database statements are in the trace"
     )
     applied = REGISTRY.get_sample_value(
-        "thidua_consumer_events_total", {"consumer": "trace-reader", "outcome": "applied"}
+        "thidua_consumer_events_total",
+        {"consumer": "trace-reader", "topic": topic, "outcome": "applied"},
     )
     assert applied == 1, "the consumer's counters are on /metrics"
     assert (
         REGISTRY.get_sample_value("thidua_outbox_published_total", {"service": "trace-writer"}) == 1
     )
+
+
+def _current_messaging_attributes() -> dict[str, bool]:
+    """Every `messaging.*` attribute the semantic conventions package names, and whether it is
+    deprecated (its docstring says so: the constants carry no other mark)."""
+    source = Path(messaging_attributes.__file__).read_text()
+    body = ast.parse(source).body
+    names: dict[str, bool] = {}
+    for node, following in itertools.pairwise(body):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            doc = following.value.value if isinstance(following, ast.Expr) else ""
+            names[node.value.value] = str(doc).strip().startswith("Deprecated")
+    return names
+
+
+def _messaging_names_are_current(span) -> None:
+    known = _current_messaging_attributes()
+    used = [name for name in span.attributes if name.startswith("messaging.")]
+    assert used, span.name
+    unknown = [name for name in used if name not in known]
+    deprecated = [name for name in used if known.get(name)]
+    assert not unknown and not deprecated, (span.name, unknown, deprecated)
