@@ -1,55 +1,34 @@
-"""Batch handlers of the consumed topics: the registry's (the read model of units, people's units,
-blocs and campaigns with their targets) and progress's own ratings, initiatives, standings with
-the bloc head's entries, and named schemes (read back by a rebuild). Each takes one batch of one
-topic in partition order and writes it with a few set-based statements; within a batch, later
-events of an aggregate win (registry events carry the whole new state).
-
-Every change that can move a bloc's ranking marks the bloc and year for recomputation
-(`standings_dirty`); the standings worker does the recomputing once per interval, not once per
-event.
-"""
+"""The registry's topics: the read model of units, people's units, blocs (members, heads) and
+campaigns with their targets and occasions. Within a batch, later events of an aggregate win
+(registry events carry the whole new state). Every change that can move a bloc's ranking marks
+the bloc and year for recomputing (`standings_dirty`), done once per interval by the standings
+worker."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from schemas import progress as p
 from schemas import registry as r
 from schemas.envelope import Envelope
 from servicekit.unit_of_work import UnitOfWork
-from services.progress import events, reporting, store
-from services.progress.domain import (
-    Adjustment,
-    Initiative,
-    RatingEntry,
-    Target,
-    apply_rating,
-    as_decimal,
-    rebuild,
-    revise_target,
-)
-
-BatchHandler = Callable[[UnitOfWork, list[Envelope]], Awaitable[None]]
-
+from services.progress import commands, events, store
+from services.progress.domain import Target, as_decimal, rebuild, revise_target
 
 # ---- registry.units.v1 -------------------------------------------------------------------------
 
 
-def units_handler(bus: events.Bus) -> BatchHandler:
-    async def on_units(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
-        await apply_units(uow, envelopes)
-        # reports accepted before a closure recorded later, dated after it, stand no more
-        closures = [
-            (e.unit_id, e.closed_on)
-            for envelope in envelopes
-            if isinstance(e := envelope.data, r.UnitClosed)
-        ]
-        await reporting.set_aside_after_closures(uow, bus, closures)
-
-    return on_units
+async def on_units(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+    await apply_units(uow, envelopes)
+    # reports accepted before a closure recorded later, dated after it, stand no more
+    closures = [
+        (e.unit_id, e.closed_on)
+        for envelope in envelopes
+        if isinstance(e := envelope.data, r.UnitClosed)
+    ]
+    await commands.closures.set_aside_after_closures(uow, closures)
 
 
 async def apply_units(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
@@ -77,12 +56,12 @@ async def apply_units(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
             successors.append((e.unit_id, e.closure_kind, list(e.successor_unit_ids)))
         elif isinstance(e, r.UnitMerged):
             merges.extend((m, e.unit_id) for m in e.merged_unit_ids)
-    await store.upsert_units(uow.con, list(versions.values()))
-    await store.close_units(uow.con, closures)
-    await store.merge_units(uow.con, merges)
-    await store.record_closures(uow.con, successors)
+    await store.units.upsert_units(uow.con, list(versions.values()))
+    await store.units.close_units(uow.con, closures)
+    await store.units.merge_units(uow.con, merges)
+    await store.units.record_closures(uow.con, successors)
     # names and codes order tied units: a renamed member's blocs rank again
-    await store.mark_units_dirty_all_years(uow.con, versions)
+    await store.standings.mark_units_dirty_all_years(uow.con, versions)
 
 
 # ---- registry.people.v1 ------------------------------------------------------------------------
@@ -96,7 +75,7 @@ async def on_people(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
             before = latest.get(e.person_id)
             if before is None or before[2] <= e.valid_from:
                 latest[e.person_id] = (e.person_id, e.unit_id, e.valid_from)
-    await store.upsert_people(uow.con, list(latest.values()))
+    await store.units.upsert_people(uow.con, list(latest.values()))
 
 
 # ---- registry.blocs.v1 -------------------------------------------------------------------------
@@ -129,23 +108,23 @@ async def on_blocs(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
             joined = [j for j in joined if (j[0], j[1]) != key]
             formed_at.append((e.bloc_id, e.year, envelope.time))
             start = e.formed_on or date(e.year, 1, 1)
-            await store.form_memberships(con, e.bloc_id, e.year, e.member_unit_ids, start)
+            await store.blocs.form_memberships(con, e.bloc_id, e.year, e.member_unit_ids, start)
         elif isinstance(e, r.BlocMembershipChanged):
             joined += [(e.bloc_id, e.year, u) for u in e.member_unit_ids]
-            await store.change_memberships(
+            await store.blocs.change_memberships(
                 con, e.bloc_id, e.year, e.added_unit_ids, e.removed_unit_ids, e.effective_on
             )
         elif isinstance(e, r.BlocHeadElected):
             heads[key] = (e.bloc_id, e.year, e.head_unit_id, e.deputy_unit_id)
             start = e.effective_on or date(e.year, 1, 1)
             terms.append((e.bloc_id, e.year, start, e.head_unit_id, e.deputy_unit_id))
-    await store.upsert_blocs(con, list(formed.values()))
-    await store.set_formed_at(con, formed_at)
-    await store.replace_members(con, members)
-    await store.add_members(con, joined)
-    await store.set_heads(con, list(heads.values()))
-    await store.record_heads(con, terms)
-    await store.mark_blocs_dirty(con, [*members, *{(b, y) for b, y, _ in joined}])
+    await store.blocs.upsert_blocs(con, list(formed.values()))
+    await store.blocs.set_formed_at(con, formed_at)
+    await store.blocs.replace_members(con, members)
+    await store.blocs.add_members(con, joined)
+    await store.blocs.set_heads(con, list(heads.values()))
+    await store.blocs.record_heads(con, terms)
+    await store.standings.mark_blocs_dirty(con, [*members, *{(b, y) for b, y, _ in joined}])
 
 
 # ---- registry.campaigns.v1 ---------------------------------------------------------------------
@@ -168,68 +147,79 @@ def _target(e: r.TargetSpec | r.TargetAssigned | r.TargetRevised, campaign_id: U
     )
 
 
-def campaigns_handler(bus: events.Bus) -> BatchHandler:
-    async def on_campaigns(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
-        con = uow.con
-        launched: dict[UUID, dict[str, Any]] = {}
-        closed: list[tuple[UUID, date]] = []
-        targets: dict[UUID, tuple[Target, str | None]] = {}
+@dataclass
+class CampaignChanges:
+    """A batch of registry.campaigns.v1, later events of a campaign or target winning."""
 
-        def keep(t: Target, code: str | None) -> None:
-            if t.id not in targets or targets[t.id][0].revision <= t.revision:
-                targets[t.id] = (t, code)
+    launched: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+    closed: list[tuple[UUID, date]] = field(default_factory=list)
+    targets: dict[UUID, tuple[Target, str | None]] = field(default_factory=dict)
+    """Target → (its latest revision, its indicator code)."""
 
-        for envelope in envelopes:
-            e = envelope.data
-            if isinstance(e, r.CampaignLaunched):
-                launched[e.campaign_id] = {
-                    "campaign_id": e.campaign_id,
-                    "code": e.code,
-                    "title": e.title,
-                    "kind": e.kind,
-                    "regime": e.regime,
-                    "start_date": e.start,
-                    "end_date": e.end,
-                    "units": e.participating_unit_ids,
-                    "blocs": e.bloc_ids,
-                    "parent_campaign_id": e.parent_campaign_id,
-                    "launched_by": e.launched_by,
-                    "occasion_ids": e.occasion_ids,
-                }
-                for spec in e.targets:
-                    keep(_target(spec, e.campaign_id), spec.indicator_code)
-            elif isinstance(e, r.CampaignClosed):
-                closed.append((e.campaign_id, e.closed_on))
-            elif isinstance(e, r.TargetAssigned | r.TargetRevised):
-                keep(_target(e, e.campaign_id), e.indicator_code)
-        await store.upsert_campaigns(con, list(launched.values()))
-        before = await store.lock_targets(con, targets)
-        written = await store.upsert_targets(con, list(targets.values()))
-        dirty: set[tuple[UUID, int]] = set()
-        new = [t for t, previous in written if previous is None]
-        # On a rebuild, reports may have been read before their target: replay them now. The
-        # achievement stays the one the log records (see reporting.ingest).
-        # (save_states keeps the current and first reports only, never an achievement)
-        stored = await store.histories(con, [t.id for t in new]) if new else {}
-        await store.save_states(con, [rebuild(t, stored[t.id]) for t in new if t.id in stored])
-        achieved = []
-        for target, previous in written:
-            dirty.add((target.unit_id, target.deadline.year))
-            old = before.get(target.id)
-            if previous is None or old is None:
-                continue
-            dirty.add((old.target.unit_id, old.target.deadline.year))
-            step = revise_target(old.state, target)
-            if step.achieved:
-                achieved.append(step.achieved)
-        await store.save_achievements(con, achieved)
-        for a in achieved:
-            event, eid = events.target_achieved(a)
-            await bus.publish(uow, event, event_id=eid)
-        await store.close_campaigns(con, closed)
-        await store.mark_units_dirty(con, dirty)
+    def keep(self, t: Target, code: str | None) -> None:
+        if t.id not in self.targets or self.targets[t.id][0].revision <= t.revision:
+            self.targets[t.id] = (t, code)
 
-    return on_campaigns
+
+def campaign_changes(envelopes: list[Envelope]) -> CampaignChanges:
+    changes = CampaignChanges()
+    for envelope in envelopes:
+        e = envelope.data
+        if isinstance(e, r.CampaignLaunched):
+            changes.launched[e.campaign_id] = {
+                "campaign_id": e.campaign_id,
+                "code": e.code,
+                "title": e.title,
+                "kind": e.kind,
+                "regime": e.regime,
+                "start_date": e.start,
+                "end_date": e.end,
+                "units": e.participating_unit_ids,
+                "blocs": e.bloc_ids,
+                "parent_campaign_id": e.parent_campaign_id,
+                "launched_by": e.launched_by,
+                "occasion_ids": e.occasion_ids,
+            }
+            for spec in e.targets:
+                changes.keep(_target(spec, e.campaign_id), spec.indicator_code)
+        elif isinstance(e, r.CampaignClosed):
+            changes.closed.append((e.campaign_id, e.closed_on))
+        elif isinstance(e, r.TargetAssigned | r.TargetRevised):
+            changes.keep(_target(e, e.campaign_id), e.indicator_code)
+    return changes
+
+
+async def on_campaigns(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+    """Campaigns and their targets. A revised target is judged again (`revise_target`): a
+    revision may achieve it (TargetAchieved is published then)."""
+    con = uow.con
+    changes = campaign_changes(envelopes)
+    await store.campaigns.upsert_campaigns(con, list(changes.launched.values()))
+    before = await store.targets.lock_targets(con, changes.targets)
+    written = await store.targets.upsert_targets(con, list(changes.targets.values()))
+    dirty: set[tuple[UUID, int]] = set()
+    new = [t for t, previous in written if previous is None]
+    # On a rebuild, reports may have been read before their target: replay them now. The
+    # achievement stays the one the log records (see consumers.reports.ingest).
+    # (save_states keeps the current and first reports only, never an achievement)
+    stored = await store.reports.histories(con, [t.id for t in new]) if new else {}
+    await store.targets.save_states(con, [rebuild(t, stored[t.id]) for t in new if t.id in stored])
+    achieved = []
+    for target, previous in written:
+        dirty.add((target.unit_id, target.deadline.year))
+        old = before.get(target.id)
+        if previous is None or old is None:
+            continue
+        dirty.add((old.target.unit_id, old.target.deadline.year))
+        step = revise_target(old.state, target)
+        if step.achieved:
+            achieved.append(step.achieved)
+    await store.achievements.save_achievements(con, achieved)
+    for a in achieved:
+        event, eid = events.target_achieved(a)
+        await uow.publish(event, event_id=eid)
+    await store.campaigns.close_campaigns(con, changes.closed)
+    await store.standings.mark_units_dirty(con, dirty)
 
 
 # ---- registry.occasions.v1 --------------------------------------------------------------------
@@ -237,137 +227,4 @@ def campaigns_handler(bus: events.Bus) -> BatchHandler:
 
 async def on_occasions(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     latest = {e.occasion_id: e for env in envelopes if isinstance(e := env.data, r.OccasionDefined)}
-    await store.upsert_occasions(uow.con, list(latest.values()))
-
-
-# ---- progress's own topics, read back --------------------------------------------------------
-
-
-async def on_standings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
-    """BlocLeaderDetermined is recorded as the log says (a rebuild may have determined the leader
-    itself before reading it: the log wins), BlocLeaderReopened removes it again (the latest of
-    the two in the partition stands). Rankings are recomputed, not read back.
-
-    The bloc head's entries are applied as the log has them, whether or not the year's leader
-    is recorded (the entries came first): a scheme or a vote record replaces an older one only
-    (so the live service reading back its own changes nothing), an adjustment is added once by
-    its id. Blocs whose inputs changed are marked for recomputation."""
-    con = uow.con
-    leaders = {}
-    reopened = []
-    schemes: dict[tuple[UUID, int], tuple] = {}
-    adjustments = []
-    votes: dict[tuple[UUID, int], p.BlocVotesRecorded] = {}
-    for envelope in envelopes:
-        e = envelope.data
-        if isinstance(e, p.BlocLeaderDetermined):
-            # a later determination of the year follows a reopening: it replaces the first
-            leaders[(e.bloc_id, e.year)] = (
-                e.bloc_id, e.year, e.leader_unit_id, as_decimal(e.score), e.by_vote
-            )  # fmt: skip
-        elif isinstance(e, p.BlocLeaderReopened):
-            leaders.pop((e.bloc_id, e.year), None)
-            reopened.append((e.bloc_id, e.year, e.reopened_at, e.previous_leader_unit_id, e.reason))
-        elif isinstance(e, p.BlocSchemeSet):
-            schemes[(e.bloc_id, e.year)] = (
-                e.bloc_id, e.year, events.scheme_of(e.scheme), e.set_at
-            )  # fmt: skip
-        elif isinstance(e, p.BlocScoreAdjusted):
-            adjustment = Adjustment(e.unit_id, e.kind, as_decimal(e.points), e.reason)
-            adjustments.append((e.adjustment_id, e.bloc_id, e.year, adjustment, e.entered_at))
-        elif isinstance(e, p.BlocVotesRecorded):
-            votes[(e.bloc_id, e.year)] = e  # within a partition, the later record
-    await store.reopen_leaders(con, reopened)  # before the determinations that followed them
-    await store.save_leaders(con, list(leaders.values()), overwrite=True)
-    dirty = await store.set_bloc_schemes(con, list(schemes.values()))
-    dirty += await store.add_adjustments(con, adjustments)
-    for (bloc_id, year), e in votes.items():
-        counts = {v.unit_id: v.votes for v in e.votes}
-        if await store.replace_votes(con, bloc_id, year, counts, e.recorded_at):
-            dirty.append((bloc_id, year))
-    await store.mark_blocs_dirty(con, dirty)
-
-
-# ---- progress.schemes.v1 -----------------------------------------------------------------------
-
-
-async def on_schemes(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
-    """Named scoring schemes; the blocs referring to a changed one rank again."""
-    latest = {
-        e.scheme_ref: (events.scheme_of(e.scheme), e.defined_at)
-        for envelope in envelopes
-        if isinstance(e := envelope.data, p.ScoringSchemeDefined)
-    }
-    changed = await store.set_named_schemes(uow.con, list(latest.values()))
-    if changed:
-        await store.mark_blocs_dirty(uow.con, await store.blocs_with_scheme_ref(uow.con, changed))
-
-
-async def on_ratings(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
-    """PerformanceRated carries the entry's id as its event id and its entry time as its time."""
-    entries = [
-        RatingEntry(
-            id=envelope.id,
-            subject_kind=e.subject_kind,
-            subject_id=e.subject_id,
-            year=e.year,
-            rating=e.rating,
-            unit_id=e.unit_id,
-            entered_at=envelope.time,
-            ldtt_not_conferred=e.ldtt_not_conferred,
-        )
-        for envelope in envelopes
-        if isinstance(e := envelope.data, p.PerformanceRated)
-    ]
-    await apply_ratings(uow, entries)
-
-
-async def apply_ratings(uow: UnitOfWork, entries: list[RatingEntry]) -> list[RatingEntry]:
-    """Store the entries and update the ratings in force (`apply_rating`); returns the entries
-    that changed a subject's rating for the year."""
-    current = await store.current_ratings_for(uow.con, sorted({e.key for e in entries}, key=str))
-    changed: dict[tuple, RatingEntry] = {}
-    moved = []
-    for entry in entries:
-        step = apply_rating(current.get(entry.key), entry)
-        current[entry.key] = step.current
-        if step.current is entry:
-            changed[entry.key] = entry
-        if step.changed:
-            moved.append(entry)
-    await store.save_ratings(uow.con, entries, list(changed.values()))
-    return moved
-
-
-async def on_initiatives(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
-    items = [
-        Initiative(
-            id=e.initiative_id,
-            title=e.title,
-            level=e.level,
-            recognised_on=e.recognised_on,
-            author_ids=tuple(e.author_ids),
-            unit_id=e.unit_id,
-            kind=e.kind,
-            scope=e.scope,
-        )
-        for envelope in envelopes
-        if isinstance(e := envelope.data, p.InitiativeRecognized)
-    ]
-    await store.save_initiatives(uow.con, items)
-
-
-def handlers(bus: events.Bus) -> dict[str, BatchHandler]:
-    """Catalog topic → batch handler."""
-    return {
-        "registry.units.v1": units_handler(bus),
-        "registry.people.v1": on_people,
-        "registry.blocs.v1": on_blocs,
-        "registry.campaigns.v1": campaigns_handler(bus),
-        "registry.occasions.v1": on_occasions,
-        "progress.reports.v1": reporting.ingest,
-        "progress.standings.v1": on_standings,
-        "progress.schemes.v1": on_schemes,
-        "progress.ratings.v1": on_ratings,
-        "progress.initiatives.v1": on_initiatives,
-    }
+    await store.occasions.upsert_occasions(uow.con, list(latest.values()))
