@@ -125,7 +125,7 @@ async def post_batch(body: BatchIn, uow: Work, p: Reporter, rt: Rt) -> BatchOut:
         try:
             items.append(_input(ReportIn.model_validate(raw), p))
         except ValidationError as e:
-            errors = validation_errors(list(e.errors(include_url=False)))
+            errors = validation_errors([dict(err) for err in e.errors(include_url=False)])
             for err in errors:
                 err["pointer"] = f"#/reports/{i}" + err["pointer"].removeprefix("#")
             parse_errors[i] = errors

@@ -55,8 +55,8 @@ async def set_aside_after_closures(uow: UnitOfWork, closures: Sequence[tuple[UUI
     )
     for a, closed_on in retracted:
         # no correction here: the achieving report itself, set aside, stands in for one
-        event, eid = events.achievement_retracted(a, a.report_id, closed_on)
-        await uow.publish(event, event_id=eid)
+        retraction, eid = events.achievement_retracted(a, a.report_id, closed_on)
+        await uow.publish(retraction, event_id=eid)
     for a in moved:
-        event, eid = events.target_achieved(a)
-        await uow.publish(event, event_id=eid)
+        achievement, eid = events.target_achieved(a)
+        await uow.publish(achievement, event_id=eid)

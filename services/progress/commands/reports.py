@@ -190,14 +190,14 @@ async def record(uow: UnitOfWork, checked: Checked) -> None:
         if o.report is None:
             continue
         assert o.state is not None
-        event, eid = events.target_reported(o.report, o.state.target.campaign_id)
-        await uow.publish(event, event_id=eid)
+        reported, eid = events.target_reported(o.report, o.state.target.campaign_id)
+        await uow.publish(reported, event_id=eid)
         if o.retracted:
-            event, eid = events.achievement_retracted(o.retracted, o.report.id)
-            await uow.publish(event, event_id=eid)
+            retraction, eid = events.achievement_retracted(o.retracted, o.report.id)
+            await uow.publish(retraction, event_id=eid)
         if o.achieved:
-            event, eid = events.target_achieved(o.achieved)
-            await uow.publish(event, event_id=eid)
+            achievement, eid = events.target_achieved(o.achieved)
+            await uow.publish(achievement, event_id=eid)
 
 
 def _arrival(now: datetime, n: int, last: dict[UUID, datetime], target_id: UUID) -> datetime:

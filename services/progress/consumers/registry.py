@@ -94,6 +94,8 @@ async def on_blocs(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     formed_at: list[tuple[UUID, int, datetime]] = []
     for envelope in envelopes:
         e = envelope.data
+        if not isinstance(e, r.BlocFormed | r.BlocMembershipChanged | r.BlocHeadElected):
+            continue
         key = (e.bloc_id, e.year)
         if isinstance(e, r.BlocFormed):
             formed[key] = {

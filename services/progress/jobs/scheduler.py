@@ -122,11 +122,9 @@ class Scheduler:
         day = today(self.clock)
         await send_reminders(self.pool, self.config, day)
         if day != self._day:
-            async with self.pool.acquire() as con:
-                await store.standings.mark_year_dirty(con, day.year)
-                await store.standings.mark_year_dirty(
-                    con, day.year - 1
-                )  # its last deadlines passed
+            await store.standings.mark_year_dirty(self.pool, day.year)
+            # and last year's: its last deadlines passed
+            await store.standings.mark_year_dirty(self.pool, day.year - 1)
             self._day = day
         await determine_year_end_leaders(self.pool, self.config, day)
 

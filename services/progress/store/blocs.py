@@ -4,7 +4,7 @@ when it was formed."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -34,7 +34,7 @@ async def upsert_blocs(con: asyncpg.Connection, rows: Sequence[dict[str, Any]]) 
 
 
 async def replace_members(
-    con: asyncpg.Connection, members: dict[tuple[UUID, int], Sequence[UUID]]
+    con: asyncpg.Connection, members: Mapping[tuple[UUID, int], Sequence[UUID]]
 ) -> None:
     if not members:
         return

@@ -51,7 +51,7 @@ async def mark_blocs_dirty(con: asyncpg.Connection, pairs: Iterable[tuple[UUID, 
         )
 
 
-async def mark_year_dirty(con: asyncpg.Connection, year: int) -> None:
+async def mark_year_dirty(con: asyncpg.Connection | asyncpg.Pool, year: int) -> None:
     await con.execute(
         "INSERT INTO standings_dirty (bloc_id, year)"
         " SELECT bloc_id, year FROM blocs WHERE year = $1",
@@ -86,9 +86,11 @@ async def lock_standings(con: asyncpg.Connection, bloc_id: UUID, year: int) -> a
         bloc_id,
         year,
     )
-    return await con.fetchrow(
+    row = await con.fetchrow(
         "SELECT * FROM standings WHERE bloc_id = $1 AND year = $2 FOR UPDATE", bloc_id, year
     )
+    assert row is not None  # inserted just above, or there already
+    return row
 
 
 async def get_standings(con: asyncpg.Connection, bloc_id: UUID, year: int) -> asyncpg.Record | None:
