@@ -1,18 +1,8 @@
-"""Bloc standings and leaders: gather a bloc's inputs, let the domain score and rank, store and
-publish.
-
-What a bloc's year ranking counts: the targets of its members for that year (deadline within the
-year), whatever campaign they belong to; the scheme the bloc uses that year (`BlocYear.scheme`);
-the bloc head's bonus and penalty points. "Today" matters for timeliness (a deadline passed
-without a report counts as late), so the scheduler marks every bloc of the year for recomputing
-when the day changes.
-
-Recomputing is asynchronous: whatever changes an input marks the bloc and year in
-`standings_dirty` in its own transaction; `recompute_dirty` (the standings worker, every
-`standings_interval_seconds`) claims the marks, recomputes each bloc once and publishes
-StandingsChanged when a rank changed (`ranking_changes`), numbering the changes of each bloc and
-year (`standings.version`, part of the event id).
-"""
+"""Bloc standings and leaders: gather a bloc's inputs (its members' targets due in the year, its
+scheme, the bloc head's points), let the domain score and rank, store, and publish
+StandingsChanged when a rank changed (numbered per bloc and year: `standings.version`, part of
+the event id). Run by the standings worker on the blocs marked in `standings_dirty`; see the
+service README, "Standings are asynchronous"."""
 
 from __future__ import annotations
 

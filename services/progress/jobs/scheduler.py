@@ -1,32 +1,9 @@
-"""The service's timed work, as asyncio tasks of the service process:
-
-- **reminders** (every `scheduler_interval_seconds`): ReportDueSoon and ReportOverdue for targets
-  of launched campaigns without any report (`due_notices` decides which). Each notice's key
-  (target, kind, period) is inserted into `notices_sent` in the transaction that writes its event
-  to the outbox, `ON CONFLICT DO NOTHING RETURNING`: only keys this transaction inserted are
-  published, so two instances running at once send each notice once.
-- **the day's standings**: when the day changes, every bloc of this year and last is marked for
-  recomputing (timeliness counts deadlines passed).
-- **leaders at the close of the year's assessment** (`assessment_closes_on`, default 15 January
-  of the year after): each bloc of such a year formed before that day, not reopened, whose
-  leader is decided — by the score alone, or by the vote the bloc head recorded — gets its
-  BlocLeaderDetermined. A tie without a deciding vote, a year recorded after the fact (its bloc
-  formed after the closing day) and a reopened year wait for the bloc head's or the province's
-  act; reports arriving never determine a leader.
-- **standings** (every `standings_interval_seconds`): `commands.standings.recompute_dirty`.
-
-"Today" comes from the injected clock. A target is overdue when no report dated on or before its
-deadline exists: a report describing a later day came too late. Which deadlines are judged:
-
-- live: deadlines at most `overdue_window_days` ago, judged against today, so a rebuild
-  replaying old campaigns does not remind anyone of 2020;
-- recorded after the fact (a past year's campaign entered now, its reports dated back then):
-  deadlines before the latest day the campaign's recent reports describe (reports made within
-  the window), judged as of that day. Reports come in date order, so every report dated on or
-  before such a deadline is already in: only the units that really missed it are reminded, and
-  not every unit between the launch and its first report. Only overdue notices: a deadline that
-  had passed before anyone could report was never "due soon".
-"""
+"""The service's timed work, as asyncio tasks of its process: reminders (ReportDueSoon,
+ReportOverdue; each (target, kind, period) recorded in `notices_sent` in the transaction that
+publishes it, so two instances send it once), the day's standings (every bloc of this year and
+last marked when the day changes), the leaders of the years whose assessment has closed, and the
+standings worker (`commands.standings.recompute_dirty`). Which deadlines are judged, and against
+which day: the service README, "Reminders" and "Leader"."""
 
 from __future__ import annotations
 
