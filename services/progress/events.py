@@ -168,7 +168,8 @@ def initiative_recognized(i: Initiative) -> tuple[p.InitiativeRecognized, UUID]:
     return event, event_id("InitiativeRecognized", i.id)
 
 
-# The bloc head's entries and named schemes: on the bus so a rebuild restores them (readmodel).
+# The bloc head's entries and named schemes: on the bus so a rebuild restores them
+# (consumers.readback).
 
 
 def scheme_spec(scheme: ScoringScheme) -> p.ScoringSchemeSpec:

@@ -39,7 +39,7 @@ async def open_bloc_year(uow: UnitOfWork, bloc_id: UUID, year: int) -> store.blo
 
 
 # The bloc head's entries go on the bus (progress.standings.v1, named schemes on
-# progress.schemes.v1) so a rebuild from the topics restores them (readmodel.on_standings).
+# progress.schemes.v1) so a rebuild from the topics restores them (consumers.readback.on_standings).
 
 
 async def set_scheme(

@@ -127,7 +127,7 @@ async def _set_aside_closed(
 async def _apply_one_by_one(con: asyncpg.Connection, fresh: list[Report]) -> set[tuple[UUID, int]]:
     """The domain's step per report, for targets whose batch holds a correction (which may need
     the target's history). Reports of targets not known yet wait for their target (see
-    readmodel: its arrival rebuilds the state from the stored reports)."""
+    consumers.registry.on_campaigns: its arrival rebuilds the state from the stored reports)."""
     loaded = await store.targets.lock_targets(con, (r.target_id for r in fresh))
     states = {tid: x.state for tid, x in loaded.items()}
     pending = {r.id for r in fresh}

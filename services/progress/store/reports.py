@@ -170,7 +170,7 @@ async def save_submitted(
     achieved: Sequence[Achievement],
     retracted: Sequence[UUID] = (),
 ) -> None:
-    """Store what `reporting.submit` accepted: (report, campaign id) pairs, the new states of
+    """Store what `commands.reports.submit` accepted: (report, campaign id) pairs, the new states of
     their targets, the achievements they reached (replacing a target's earlier one) and the
     targets whose achievement they retracted; mark the standings to recompute."""
     dirty = sorted({(s.target.unit_id, s.target.deadline.year) for s in states})
