@@ -2,8 +2,8 @@
 
 - **project**: the progress service as a process (`python -m services.progress`), its real
   consumer (servicekit.consumer: decoding, inbox, one transaction per batch, outbox, exact offset
-  commits) and its real batch handler (`reporting.ingest`), on a database holding the read model
-  (units, blocs, the campaign and its targets). The standings worker runs as in production.
+  commits) and its real batch handler (`consumers.reports.ingest`), on a database holding the read
+  model (units, blocs, the campaign and its targets). The standings worker runs as in production.
 - **baseline**: a hand-written aiokafka `getmany` + asyncpg loop making the same writes per batch
   (inbox rows, reports, the targets' current/first report, the blocs to re-rank) in one
   transaction, then one offset commit; no validation beyond `json.loads`, no framework, no spans.
@@ -36,12 +36,12 @@ from schemas.envelope import from_message, source_for, to_message
 from servicekit import db
 from servicekit.service import RUNTIME_MIGRATIONS
 from servicekit.unit_of_work import UnitOfWork
-from services.progress import readmodel
-from services.progress.events import Bus
+from services import progress
+from services.progress import consumers
 
-PROGRESS_MIGRATIONS = Path(readmodel.__file__).parent / "migrations"
+PROGRESS_MIGRATIONS = Path(progress.__file__).parent / "migrations"
 REPORTS = "progress.reports.v1"
-CONSUMED = list(readmodel.handlers(Bus()))
+CONSUMED = list(consumers.HANDLERS)
 PARTITIONS = {t.name: t.partitions for t in TOPICS}
 
 
@@ -276,7 +276,7 @@ async def _apply(con: asyncpg.Connection, records: Sequence[Any]) -> None:
 async def feed(pool: asyncpg.Pool, events: list[Event]) -> None:
     """Apply events as progress's consumer would (through the wire form, per topic, one
     transaction), without Kafka: set-up, not measured."""
-    handlers = readmodel.handlers(Bus())
+    handlers = consumers.HANDLERS
     by_topic: dict[str, list] = {}
     for event in events:
         m = to_message(event, source=source_for(event.owner))

@@ -37,12 +37,11 @@ from infra.profile import ROOT, Profile
 
 
 def _progress_topics() -> list[str]:
-    from services.progress import readmodel
     from services.progress.config import ProgressConfig
-    from services.progress.events import Bus
+    from services.progress.consumers import HANDLERS
 
     config = ProgressConfig()
-    return [config.topic(t) for t in readmodel.handlers(Bus(config.topic_map))]
+    return [config.topic(t) for t in HANDLERS]
 
 
 def _awards_topics() -> list[str]:

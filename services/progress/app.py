@@ -3,48 +3,58 @@
 - HTTP (services/progress/api): reports, completion, dashboards, standings, the bloc head's
   entries, ratings and initiatives.
 - Consumer (servicekit.consumer, one transaction per batch): the registry's topics build the read
-  model (services/progress/readmodel.py). A rebuild (`read_own_topics`: a new consumer group on
-  an empty database, as `./thidua replay` runs it) also reads progress's own topics back, and so
-  restores everything the bus carries (reporting.ingest and readmodel); a live instance does not,
+  model (`consumers/`). A rebuild (`read_own_topics`: a new consumer group on an empty database,
+  as `./thidua replay` runs it) also reads progress's own topics back; a live instance does not,
   since what it published is already in its database.
-- Background tasks (services/progress/scheduler.py): the standings worker, and the scheduler of
-  reminders, daily standings and year-end leaders.
+- Background tasks (`jobs/scheduler.py`): the standings worker, and the scheduler of reminders,
+  daily standings and year-end leaders.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from schemas.envelope import Envelope
 from servicekit.consumer import Consumer
 from servicekit.service import build_app
 from servicekit.settings import ServiceSettings
+from servicekit.unit_of_work import UnitOfWork
 from services import progress as package
-from services.progress import readmodel
 from services.progress.api import ROUTERS
-from services.progress.api.common import Runtime, install
 from services.progress.config import Clock, ProgressConfig, SystemClock
-from services.progress.events import Bus
-from services.progress.scheduler import Scheduler
+from services.progress.consumers import HANDLERS, BatchHandler
+from services.progress.jobs.scheduler import Scheduler
+from services.progress.runtime import Runtime
 
 NAME = "progress"
 
 
-def subscriber(config: ProgressConfig, bus: Bus):
+def subscriber(rt: Runtime) -> Callable[[Consumer], None]:
     """Declares the batch handlers on the service's consumer."""
+    config = rt.config
 
     def subscribe(consumer: Consumer) -> None:
         # Set before start, which reads it (the benchmark takes bigger batches).
         consumer.max_records = config.batch_size
-        for topic, handler in readmodel.handlers(bus).items():
+        for topic, handler in HANDLERS.items():
             if topic.startswith(f"{NAME}.") and not config.read_own_topics:
                 continue
-            consumer.batch_handler(config.topic(topic))(handler)
+            consumer.batch_handler(config.topic(topic))(routed(rt, handler))
 
     return subscribe
+
+
+def routed(rt: Runtime, handler: BatchHandler) -> BatchHandler:
+    """The handler, what it publishes sent through the topic map (`Runtime.routed`)."""
+
+    async def handle(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+        await handler(rt.routed(uow), envelopes)
+
+    return handle
 
 
 def create(
@@ -55,24 +65,23 @@ def create(
     settings = settings or ServiceSettings(service=NAME)
     config = config or ProgressConfig()
     clock = clock or SystemClock()
-    bus = Bus(config.topic_map)
+    rt = Runtime(config=config, clock=clock)
     app = build_app(
         settings,
         title="thidua progress",
         description=package.__doc__ or "",
         migrations=Path(__file__).parent / "migrations",
         routers=ROUTERS,
-        subscribe=subscriber(config, bus) if config.consume else None,
+        subscribe=subscriber(rt) if config.consume else None,
     )
-    install(app)
-    app.state.progress = Runtime(config=config, clock=clock, bus=bus)
+    app.state.progress = rt
     service_lifespan = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_lifespan(app):
             pool = app.state.service.pool
-            scheduler = Scheduler(pool, bus, config, clock)
+            scheduler = Scheduler(pool, config, clock)
             app.state.scheduler = scheduler
             # the standings worker stays on in a replay: rankings are recomputed, not read
             # back, and what it publishes waits in the outbox when the relay is off

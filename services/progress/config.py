@@ -1,7 +1,8 @@
 """The progress service's own settings (beside servicekit's ServiceSettings), from
 THIDUA_PROGRESS_*, and its clock.
 
-Every [unsure] parameter of the domain brief is here with its default, never a constant in code.
+Every parameter the rules leave to the province (or that the law does not settle) is here with its
+default, never a constant in code.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""From domain records to the published event payloads (schemas/progress.py), and publishing them
-through the unit of work's outbox.
+"""From domain records to the published event payloads (schemas/progress.py) and their ids; the
+commands publish them with `uow.publish(event, event_id=...)`.
 
 Event ids of derived facts are deterministic (uuid5 of what the fact is about): TargetAchieved is
 one per (target, achieving report) — a correction may move or retract a target's achievement, so
@@ -12,15 +12,11 @@ both copies carry the same ce_id and every consumer's inbox (ours included) appl
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, datetime
 from uuid import UUID, uuid5
 
 from schemas import progress as p
-from schemas.base import Event
-from schemas.catalog import topic_for
-from schemas.envelope import Message, source_for, to_message
-from servicekit.unit_of_work import UnitOfWork
+from schemas.envelope import source_for
 from services.progress.domain import (
     Achievement,
     Adjustment,
@@ -38,31 +34,6 @@ NS = UUID("8a4f3f59-2a8e-4f43-9d7c-6b1d0e5f7a21")
 
 def event_id(*parts: object) -> UUID:
     return uuid5(NS, "\x1f".join(str(x) for x in parts))
-
-
-class Bus:
-    """Publishes events into a unit of work's outbox, on the catalog's topic or the one
-    `topic_map` puts in its place."""
-
-    def __init__(self, topic_map: dict[str, str] | None = None) -> None:
-        self.topic_map = dict(topic_map or {})
-
-    def topic(self, name: str) -> str:
-        return self.topic_map.get(name, name)
-
-    async def publish(
-        self,
-        uow: UnitOfWork,
-        event: Event,
-        *,
-        event_id: UUID | None = None,
-        time: datetime | None = None,
-    ) -> Message:
-        message = to_message(event, source=uow.source or SOURCE, event_id=event_id, time=time)
-        topic = self.topic(topic_for(event).name)
-        if topic != message.topic:
-            message = dataclasses.replace(message, topic=topic)
-        return await uow.publish(message)  # adds the current trace context
 
 
 def target_reported(report: Report, campaign_id: UUID) -> tuple[p.TargetReported, UUID]:
@@ -197,7 +168,8 @@ def initiative_recognized(i: Initiative) -> tuple[p.InitiativeRecognized, UUID]:
     return event, event_id("InitiativeRecognized", i.id)
 
 
-# The bloc head's entries and named schemes: on the bus so a rebuild restores them (readmodel).
+# The bloc head's entries and named schemes: on the bus so a rebuild restores them
+# (consumers.readback).
 
 
 def scheme_spec(scheme: ScoringScheme) -> p.ScoringSchemeSpec:

@@ -22,9 +22,10 @@ from schemas.catalog import topic_for
 from schemas.envelope import Envelope, from_message, headers_from_dict, to_message
 from servicekit.settings import ServiceSettings
 from servicekit.unit_of_work import UnitOfWork
-from services.progress import ranking, readmodel
+from services.progress import commands
 from services.progress.app import create
 from services.progress.config import FixedClock, ProgressConfig
+from services.progress.consumers import HANDLERS
 from services.progress.events import SOURCE
 from tests.progress.seed import registry_events
 
@@ -77,14 +78,13 @@ class Progress:
     async def feed(self, *events: Event) -> None:
         """Apply events as the consumer would: through the wire format, per topic, one
         transaction."""
-        handlers = readmodel.handlers(self.app.state.progress.bus)
         by_topic: dict[str, list] = {}
         for event in events:
             m = to_message(event, source=f"/thidua/{event.owner}")
             by_topic.setdefault(topic_for(event).name, []).append(from_message(m.value, m.headers))
         async with UnitOfWork(self.pool, source=SOURCE) as uow:
             for topic, envelopes in by_topic.items():
-                await handlers[topic](uow, envelopes)
+                await HANDLERS[topic](uow, envelopes)
 
     async def feed_at(self, time: datetime, *events: Event) -> None:
         """`feed`, the events published at `time` (what a bloc's formation time is read from)."""
@@ -96,13 +96,12 @@ class Progress:
         )
 
     async def feed_envelopes(self, envelopes: list[Envelope]) -> None:
-        handlers = readmodel.handlers(self.app.state.progress.bus)
         by_topic: dict[str, list[Envelope]] = {}
         for e in envelopes:
             by_topic.setdefault(topic_for(type(e.data)).name, []).append(e)
         async with UnitOfWork(self.pool, source=SOURCE) as uow:
             for topic, batch in by_topic.items():
-                await handlers[topic](uow, batch)
+                await HANDLERS[topic](uow, batch)
 
     async def outbox_envelopes(self) -> list[Envelope]:
         """The outbox's messages as a consumer would decode them."""
@@ -136,7 +135,7 @@ class Progress:
 
     async def recompute(self) -> int:
         rt = self.app.state.progress
-        return await ranking.recompute_dirty(self.pool, rt.bus, rt.config, rt.clock)
+        return await commands.standings.recompute_dirty(self.pool, rt.config, rt.clock)
 
     @property
     def scheduler(self):

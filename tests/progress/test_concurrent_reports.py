@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from servicekit.unit_of_work import UnitOfWork
-from services.progress import reporting, store
+from services.progress import commands, store
 from services.progress.config import DEFAULT_SCHEME
 from services.progress.events import SOURCE
 from tests.locks import wait_until_blocked
@@ -24,12 +24,12 @@ async def test_a_report_waiting_for_the_lock_sees_what_the_first_committed(seede
     rt = seeded.app.state.progress
     pool = seeded.pool
 
-    async def submit(uow: UnitOfWork, value: float, as_of: date) -> reporting.Outcome:
-        item = reporting.ReportInput(target_id=ID.t_thu, value=value, as_of=as_of)
-        (outcome,) = await reporting.submit(uow, rt.bus, rt.clock, [item], acting_unit=None)
+    async def submit(uow: UnitOfWork, value: float, as_of: date) -> commands.reports.Outcome:
+        item = commands.reports.ReportInput(target_id=ID.t_thu, value=value, as_of=as_of)
+        (outcome,) = await commands.reports.submit(uow, rt.clock, [item], acting_unit=None)
         return outcome
 
-    async def second() -> reporting.Outcome:
+    async def second() -> commands.reports.Outcome:
         async with UnitOfWork(pool, source=SOURCE) as uow:
             return await submit(uow, 5300, date(2020, 6, 1))
 
@@ -46,16 +46,16 @@ async def test_a_report_waiting_for_the_lock_sees_what_the_first_committed(seede
     assert await seeded.count("achievements") == 1
     assert len(await seeded.outbox("TargetAchieved")) == 1
     assert len(await seeded.outbox("TargetReported")) == 2
-    (x,) = await store.load_targets(pool, target_id=ID.t_thu)
+    (x,) = await store.targets.load_targets(pool, target_id=ID.t_thu)
     assert x.state.current is not None and x.state.current.id == first.report.id
 
 
 async def test_a_bloc_read_waiting_for_the_lock_sees_the_scheme_named_meanwhile(seeded):
     pool = seeded.pool
 
-    async def locked_read() -> store.BlocYear | None:
+    async def locked_read() -> store.blocs.BlocYear | None:
         async with pool.acquire() as con, con.transaction():
-            return await store.get_bloc_year(con, ID.bloc, 2020, lock=True)
+            return await store.blocs.get_bloc_year(con, ID.bloc, 2020, lock=True)
 
     async with pool.acquire() as con, con.transaction():
         scheme = {**DEFAULT_SCHEME, "ref": "tinh-2020"}

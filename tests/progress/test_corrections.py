@@ -127,7 +127,7 @@ async def test_one_request_retracting_and_achieving_again_stores_the_last_word(s
         "TargetReported",
         "TargetAchieved",
     ]
-    (x,) = await store.load_targets(seeded.pool, target_id=ID.t_giai_ngan)
+    (x,) = await store.targets.load_targets(seeded.pool, target_id=ID.t_giai_ngan)
     assert x.state.achievement is not None
     assert str(x.state.achievement.report_id) == out["results"][1]["report"]["report_id"]
 
@@ -167,13 +167,13 @@ async def test_the_log_read_back_gives_the_same_achievements(seeded, batch):
     assert d["retracted_now"] is True
     live = await _achievements(seeded)
     assert [t for t, *_ in live] == [ID.t_giai_ngan]
-    states = {x.target.id: x.state for x in await store.load_targets(seeded.pool)}
+    states = {x.target.id: x.state for x in await store.targets.load_targets(seeded.pool)}
 
     log = await seeded.outbox_envelopes()
     await _wipe_progress(seeded)
     for i in range(0, len(log), batch):
         await seeded.feed_envelopes(log[i : i + batch])
     assert await _achievements(seeded) == live
-    for x in await store.load_targets(seeded.pool):
+    for x in await store.targets.load_targets(seeded.pool):
         assert x.state.current == states[x.target.id].current
         assert x.state.first_reported == states[x.target.id].first_reported

@@ -1,8 +1,8 @@
-"""The bus path's set-based step (store.insert_and_advance) gives each target the state the domain
-gives it (`rebuild`, i.e. `apply_report` report by report): the same current report and the same
-first report (the first submitted: some are past records with their submission day), for reports
-in any order of days, corrections (backwards in time too), batches cut anywhere and batches
-delivered twice."""
+"""The bus path's set-based step (store.reports.insert_and_advance) gives each target the state
+the domain gives it (`rebuild`, i.e. `apply_report` report by report): the same current report and
+the same first report (the first submitted: some are past records with their submission day), for
+reports in any order of days, corrections (backwards in time too), batches cut anywhere and
+batches delivered twice."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 
 from schemas import progress as p
 from services.progress import store
+from services.progress.consumers.reports import report_from_event
 from services.progress.domain import rebuild
-from services.progress.reporting import report_from_event
 from tests.progress.seed import ID
 
 pytestmark = pytest.mark.infra
@@ -62,7 +62,7 @@ async def test_set_based_ingest_equals_the_domain(seeded, seed):
             await seeded.feed(*batch)  # delivered again (a new event id each time: no inbox here)
         i += size
     assert await seeded.count("reports") == len(events)
-    for x in await store.load_targets(seeded.pool):
+    for x in await store.targets.load_targets(seeded.pool):
         expected = rebuild(x.target, [report_from_event(e) for e in events
                                       if e.target_id == x.target.id])  # fmt: skip
         got = x.state
@@ -74,7 +74,7 @@ async def test_set_based_ingest_equals_the_domain(seeded, seed):
 
 
 async def test_the_standings_worker_reads_the_states_load_targets_reads(seeded):
-    """`store.states_of_units` (rows read by position, no campaigns) against `load_targets`:
+    """`store.targets.states_of_units` (rows read by position, no campaigns) against `load_targets`:
     reports with notes and evidence, corrections, achievements."""
     events: list = history(5, n=60)
     for i in range(0, len(events), 3):
@@ -87,15 +87,15 @@ async def test_the_standings_worker_reads_the_states_load_targets_reads(seeded):
         completion=1.25,
     ))  # fmt: skip
     await seeded.feed(*events)
-    loaded = await store.load_targets(seeded.pool)
+    loaded = await store.targets.load_targets(seeded.pool)
     assert any(x.state.achievement for x in loaded)
     assert any(x.state.current and x.state.current.note for x in loaded)
     units = sorted({x.target.unit_id for x in loaded})
     async with seeded.pool.acquire() as con:
         for year in {x.target.deadline.year for x in loaded}:
             expected = [x.state for x in loaded if x.target.deadline.year == year]
-            assert await store.states_of_units(con, units, year) == expected
-            assert await store.states_of_units(con, units[:1], year) == [
+            assert await store.targets.states_of_units(con, units, year) == expected
+            assert await store.targets.states_of_units(con, units[:1], year) == [
                 s for s in expected if s.target.unit_id == units[0]
             ]
 
@@ -107,11 +107,11 @@ async def test_taking_dirty_marks_takes_every_mark_of_the_oldest_blocs(seeded):
     async with seeded.pool.acquire() as con:
         await con.execute("DELETE FROM standings_dirty")
         for bloc in (first, second, first, second, first):
-            await store.mark_blocs_dirty(con, [(bloc, 2020)])
+            await store.standings.mark_blocs_dirty(con, [(bloc, 2020)])
         async with con.transaction():
-            assert await store.take_dirty(con, 1) == [(first, 2020)]
+            assert await store.standings.take_dirty(con, 1) == [(first, 2020)]
         left = await con.fetch("SELECT bloc_id, year FROM standings_dirty")
         assert [(r["bloc_id"], r["year"]) for r in left] == [(second, 2020)] * 2
         async with con.transaction():
-            assert await store.take_dirty(con, 10) == [(second, 2020)]
+            assert await store.standings.take_dirty(con, 10) == [(second, 2020)]
         assert await con.fetchval("SELECT count(*) FROM standings_dirty") == 0

@@ -65,7 +65,7 @@ async def test_the_first_report_is_the_one_submitted_first_whatever_the_order_of
         expect=201,
     )
     assert r.json()["progress"]["reported_on_time"] is True  # deadline 30/9/2020
-    (x,) = await store.load_targets(seeded.pool, target_id=ID.t_giai_ngan)
+    (x,) = await store.targets.load_targets(seeded.pool, target_id=ID.t_giai_ngan)
     assert str(x.state.first_reported.id) == r.json()["report"]["report_id"]
 
     # read back from the log (a rebuild), the same first report
@@ -75,7 +75,7 @@ async def test_the_first_report_is_the_one_submitted_first_whatever_the_order_of
     )
     for envelope in log:
         await seeded.feed_envelopes([envelope])
-    (y,) = await store.load_targets(seeded.pool, target_id=ID.t_giai_ngan)
+    (y,) = await store.targets.load_targets(seeded.pool, target_id=ID.t_giai_ngan)
     assert y.state.first_reported == x.state.first_reported
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.progress.scheduler import Scheduler
+from services.progress.jobs.scheduler import Scheduler
 from tests.progress.seed import ID, closed
 from tests.progress.test_reports_api import report
 
@@ -68,8 +68,8 @@ async def test_closed_campaigns_and_old_deadlines_are_not_reminded(seeded):
 async def test_two_instances_send_each_notice_once(seeded):
     rt = seeded.app.state.progress
     seeded.clock.set(datetime(2020, 10, 2, 3, tzinfo=UTC))
-    a = Scheduler(seeded.pool, rt.bus, rt.config, seeded.clock)
-    b = Scheduler(seeded.pool, rt.bus, rt.config, seeded.clock)
+    a = Scheduler(seeded.pool, rt.config, seeded.clock)
+    b = Scheduler(seeded.pool, rt.config, seeded.clock)
     await asyncio.gather(a.tick(), b.tick(), a.tick(), b.tick())
     events = await seeded.outbox("ReportOverdue")
     assert [e["target_id"] for e in events] == [str(ID.t_giai_ngan)]

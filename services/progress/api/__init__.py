@@ -1,5 +1,5 @@
-"""The progress service's HTTP API: thin routers over the service layer (reporting.py,
-handlers.py, views.py)."""
+"""The progress service's HTTP API: thin routers over the commands (`commands/`) and the stored
+read models (`store/`)."""
 
 from __future__ import annotations
 

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Path, Request
 
 from servicekit.audit import audit_object
 from servicekit.auth import Principal, Role, forbidden
-from servicekit.idempotency import RequestUnitOfWork
+from servicekit.errors import NotFound
 from servicekit.unit_of_work import UnitOfWork
-from services.progress import handlers, ranking, store
+from services.progress import commands, store
 from services.progress.api.common import (
     PROBLEMS,
     Admin,
@@ -21,9 +21,8 @@ from services.progress.api.common import (
     ReadCon,
     Reader,
     Rt,
-    Runtime,
+    Work,
     is_officer_only,
-    not_found,
     officer_unit,
 )
 from services.progress.api.models import (
@@ -39,6 +38,7 @@ from services.progress.api.models import (
 )
 from services.progress.config import today
 from services.progress.domain import Adjustment, FieldProblem, Rejected, ScoringScheme, as_decimal
+from services.progress.runtime import Runtime
 
 router = APIRouter(tags=["blocs"], responses=PROBLEMS)
 
@@ -53,11 +53,11 @@ async def _as_bloc_head(
     was head January–June."""
     if p.has_role(Role.PROVINCE_ADMIN):
         return
-    bloc = await store.get_bloc_year(uow.con, bloc_id, year)
+    bloc = await store.blocs.get_bloc_year(uow.con, bloc_id, year)
     if bloc is None:
-        raise not_found(f"no bloc {bloc_id} formed for {year}")
+        raise NotFound(f"no bloc {bloc_id} formed for {year}")
     day = min(max(today(rt.clock), date(year, 1, 1)), date(year, 12, 31))
-    head = await store.head_on(uow.con, bloc_id, year, day) or bloc.head_unit_id
+    head = await store.blocs.head_on(uow.con, bloc_id, year, day) or bloc.head_unit_id
     if head is None or officer_unit(p) != head:
         raise forbidden(
             f"only the bloc's head unit on {day:%d/%m/%Y} (or a province administrator)"
@@ -71,14 +71,14 @@ async def _as_bloc_head(
     description="A unit officer sees the standings of the blocs their unit belongs to.",
 )
 async def get_standings(bloc_id: UUID, year: Year, con: ReadCon, p: Reader, rt: Rt) -> StandingsOut:
-    bloc = await store.get_bloc_year(con, bloc_id, year)
+    bloc = await store.blocs.get_bloc_year(con, bloc_id, year)
     if bloc is None or not bloc.code:
-        raise not_found(f"no bloc {bloc_id} formed for {year}")
+        raise NotFound(f"no bloc {bloc_id} formed for {year}")
     if is_officer_only(p) and officer_unit(p) not in bloc.members:
         raise forbidden("a unit officer sees the standings of their own unit's blocs only")
-    row = await store.get_standings(con, bloc_id, year)
-    ranking_rows = store.ranking_json(row["ranking"]) if row else []
-    leader = await store.get_leader(con, bloc_id, year)
+    row = await store.standings.get_standings(con, bloc_id, year)
+    ranking_rows = store.standings.ranking_json(row["ranking"]) if row else []
+    leader = await store.leaders.get_leader(con, bloc_id, year)
     return StandingsOut(
         bloc_id=bloc_id,
         year=year,
@@ -87,7 +87,7 @@ async def get_standings(bloc_id: UUID, year: Year, con: ReadCon, p: Reader, rt: 
         version=row["version"] if row else 0,
         computed_on=row["computed_on"] if row else None,
         scheme=bloc.scheme(rt.config.scheme()).model_dump(mode="json"),
-        ranking=[_standing(ranking.standing_from_json(s), s) for s in ranking_rows],
+        ranking=[_standing(commands.standings.standing_from_json(s), s) for s in ranking_rows],
         merged_results=rt.config.merged_results,
         adjustments=[
             AdjustmentOut(
@@ -98,9 +98,9 @@ async def get_standings(bloc_id: UUID, year: Year, con: ReadCon, p: Reader, rt: 
                 reason=a["reason"],
                 entered_at=a["entered_at"],
             )
-            for a in await store.adjustment_rows(con, bloc_id, year)
+            for a in await store.scoring.adjustment_rows(con, bloc_id, year)
         ],
-        votes={str(u): v for u, v in (await store.votes(con, bloc_id, year)).items()},
+        votes={str(u): v for u, v in (await store.scoring.votes(con, bloc_id, year)).items()},
         leader=None
         if leader is None
         else LeaderOut(
@@ -148,10 +148,10 @@ def _standing(s, stored: dict) -> StandingOut:
     "head's points. The standings are recomputed.",
 )
 async def put_scheme(
-    bloc_id: UUID, year: Year, body: ScoringScheme, uow: RequestUnitOfWork, p: Officer, rt: Rt
+    bloc_id: UUID, year: Year, body: ScoringScheme, uow: Work, p: Officer, rt: Rt
 ) -> dict:
     await _as_bloc_head(uow, p, bloc_id, year, rt)
-    await handlers.set_scheme(uow, rt.bus, rt.clock, bloc_id, year, body)
+    await commands.blocs.set_scheme(uow, rt.clock, bloc_id, year, body)
     return body.model_dump(mode="json")
 
 
@@ -162,13 +162,13 @@ async def put_scheme(
 async def put_named_scheme(
     ref: Annotated[str, Path(min_length=1, max_length=64)],
     body: ScoringScheme,
-    uow: RequestUnitOfWork,
+    uow: Work,
     _: Admin,
     rt: Rt,
 ) -> dict:
     if body.ref != ref:
         raise Rejected([FieldProblem("ref", "mismatch", "the body's ref must be the path's")])
-    await handlers.set_named_scheme(uow, rt.bus, rt.clock, body)
+    await commands.blocs.set_named_scheme(uow, rt.clock, body)
     return body.model_dump(mode="json")
 
 
@@ -182,15 +182,15 @@ async def post_adjustment(
     bloc_id: UUID,
     year: Year,
     body: AdjustmentIn,
-    uow: RequestUnitOfWork,
+    uow: Work,
     p: Officer,
     rt: Rt,
     request: Request,
 ) -> AdjustmentOut:
     await _as_bloc_head(uow, p, bloc_id, year, rt)
     adjustment = Adjustment(body.unit_id, body.kind, as_decimal(body.points), body.reason)  # type: ignore[arg-type]
-    adjustment_id = await handlers.add_adjustment(
-        uow, rt.bus, rt.config, rt.clock, bloc_id, year, adjustment
+    adjustment_id = await commands.blocs.add_adjustment(
+        uow, rt.config, rt.clock, bloc_id, year, adjustment
     )
     audit_object(request, f"adjustment:{adjustment_id}")
     return AdjustmentOut(
@@ -210,11 +210,11 @@ async def post_adjustment(
     "among units tied on score.",
 )
 async def put_votes(
-    bloc_id: UUID, year: Year, body: VotesIn, uow: RequestUnitOfWork, p: Officer, rt: Rt
+    bloc_id: UUID, year: Year, body: VotesIn, uow: Work, p: Officer, rt: Rt
 ) -> dict[str, int]:
     await _as_bloc_head(uow, p, bloc_id, year, rt)
-    counts = await handlers.record_votes(
-        uow, rt.bus, rt.clock, bloc_id, year, [(v.unit_id, v.votes) for v in body.votes]
+    counts = await commands.blocs.record_votes(
+        uow, rt.clock, bloc_id, year, [(v.unit_id, v.votes) for v in body.votes]
     )
     return {str(u): v for u, v in counts.items()}
 
@@ -229,11 +229,9 @@ async def put_votes(
     "determined, the leader stands and the bloc's scoring for the year closes until the province "
     "reopens it.",
 )
-async def post_leader(
-    bloc_id: UUID, year: Year, uow: RequestUnitOfWork, p: Officer, rt: Rt
-) -> LeaderOut:
+async def post_leader(bloc_id: UUID, year: Year, uow: Work, p: Officer, rt: Rt) -> LeaderOut:
     await _as_bloc_head(uow, p, bloc_id, year, rt)
-    d = await handlers.determine_leader(uow, rt.bus, rt.config, rt.clock, bloc_id, year)
+    d = await commands.blocs.determine_leader(uow, rt.config, rt.clock, bloc_id, year)
     return LeaderOut(
         leader_unit_id=d.leader_unit_id,
         score=float(d.score) if d.score is not None else None,
@@ -254,12 +252,12 @@ async def reopen_leader(
     bloc_id: UUID,
     year: Year,
     body: ReopenIn,
-    uow: RequestUnitOfWork,
+    uow: Work,
     _: Admin,
     rt: Rt,
     request: Request,
 ) -> ReopenOut:
-    previous = await handlers.reopen_leader(uow, rt.bus, rt.clock, bloc_id, year, body.reason)
+    previous = await commands.blocs.reopen_leader(uow, rt.clock, bloc_id, year, body.reason)
     audit_object(request, f"bloc:{bloc_id}:{year}")
     return ReopenOut(
         bloc_id=bloc_id,

@@ -1,31 +1,23 @@
-"""What the progress routers share: the runtime (config, clock, bus), connections, roles and
-object-level checks, and the domain-problem → problem-details mapping."""
+"""What the progress routers share: the runtime and the request's unit of work, connections, roles
+and object-level checks, and domain problems as the items of a batch's answer."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Request
 
 from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
 from servicekit.http import ReadConnection, on_loop
-from servicekit.problems import Problem
-from services.progress.config import Clock, ProgressConfig, today
-from services.progress.domain import FieldProblem, Rejected
-from services.progress.events import Bus
-from services.progress.handlers import Conflict, NotFound
-
-
-@dataclass
-class Runtime:
-    config: ProgressConfig
-    clock: Clock
-    bus: Bus
+from servicekit.idempotency import RequestUnitOfWork
+from servicekit.unit_of_work import UnitOfWork
+from services.progress.config import today
+from services.progress.domain import FieldProblem
+from services.progress.domain.errors import pointer
+from services.progress.runtime import Runtime
 
 
 def _runtime(request: Request) -> Runtime:
@@ -40,6 +32,14 @@ def _today(request: Request) -> date:
 
 
 Today = Annotated[date, Depends(on_loop(_today))]
+
+
+async def _unit_of_work(uow: RequestUnitOfWork, rt: Rt) -> UnitOfWork:
+    return rt.routed(uow)
+
+
+Work = Annotated[UnitOfWork, Depends(_unit_of_work)]
+"""The request's unit of work (see servicekit.idempotency), its events routed by the topic map."""
 
 
 ReadCon = ReadConnection
@@ -86,7 +86,8 @@ def acting_unit(p: Principal) -> UUID | None:
 # province's emulation office and the data-sharing platform's imports, which hold the original
 # submissions (dispatch dates, the old system's records). A unit officer reports now: the day of
 # arrival is the submission day, so timeliness cannot be claimed after the fact by the unit
-# itself. The audit log records who entered each report. (Refused: reporting.BACKDATE_REFUSED.)
+# itself. The audit log records who entered each report. (Refused:
+# commands.reports.BACKDATE_REFUSED.)
 def may_backdate(p: Principal) -> bool:
     return p.has_role(Role.PROVINCE_ADMIN, Role.INTEGRATION_CLIENT)
 
@@ -96,57 +97,11 @@ def own_unit_only(p: Principal, unit_id: UUID, what: str) -> None:
         raise forbidden(f"a unit officer sees only their own unit's {what}")
 
 
-def pointer(field: str, base: str = "#") -> str:
-    """A domain field name ("evidence[0]", "ratings[2].year") as a JSON pointer."""
-    path = field.replace("]", "").replace("[", ".").replace(".", "/")
-    return f"{base}/{path}" if path else base
-
-
 def field_errors(problems: Sequence[FieldProblem], base: str = "#") -> list[dict[str, Any]]:
     return [
         {"in": "body", "pointer": pointer(p.field, base), "detail": p.message, "type": p.code}
         for p in problems
     ]
-
-
-def rejected(problems: Sequence[FieldProblem], base: str = "#") -> Problem:
-    errors = field_errors(problems, base)
-    summary = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors[:5])
-    if len(errors) > 5:
-        summary += f"; and {len(errors) - 5} more"
-    return Problem(
-        422,
-        "Invalid request",
-        f"The request is invalid: {summary}",
-        type="validation",
-        errors=errors,
-    )
-
-
-def not_found(detail: str) -> Problem:
-    return Problem(404, "Not found", detail, type="not-found")
-
-
-async def _on_rejected(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, Rejected)
-    return rejected(exc.problems).response(request.url.path)
-
-
-async def _on_not_found(request: Request, exc: Exception) -> JSONResponse:
-    return not_found(str(exc)).response(request.url.path)
-
-
-async def _on_conflict(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, Conflict)
-    return Problem(
-        409, "Conflict", exc.detail, type=f"conflict-{exc.code}".replace("_", "-"), code=exc.code
-    ).response(request.url.path)
-
-
-def install(app: FastAPI) -> None:
-    app.add_exception_handler(Rejected, _on_rejected)
-    app.add_exception_handler(NotFound, _on_not_found)
-    app.add_exception_handler(Conflict, _on_conflict)
 
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {

@@ -1,5 +1,5 @@
 """Reports from a file (.xlsx, .csv): every row checked, a row-by-row report (services/progress/
-imports.py; the registry's imports work the same way)."""
+commands/imports.py; the registry's imports work the same way)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from servicekit.idempotency import RequestUnitOfWork
 from servicekit.imports import FILE_BODY, RESPONSES, DryRun, Mode, answer
-from services.progress import imports
+from services.progress import commands
 from services.progress.api.common import (
     PROBLEMS,
     Reporter,
     Rt,
+    Work,
     acting_unit,
     may_backdate,
     report_scope,
@@ -40,7 +40,7 @@ router = APIRouter(tags=["import"], responses=PROBLEMS)
 )
 async def import_reports(
     request: Request,
-    uow: RequestUnitOfWork,
+    uow: Work,
     p: Reporter,
     rt: Rt,
     mode: Mode = "all",
@@ -49,9 +49,8 @@ async def import_reports(
     return await answer(
         request,
         mode,
-        lambda data: imports.run(
+        lambda data: commands.imports.run(
             uow,
-            rt.bus,
             rt.config,
             rt.clock,
             data,

@@ -20,7 +20,7 @@ from services.progress.domain import Achievement, Completion, Report, Target, Ta
 from services.progress.domain.aggregate import reported_on_time
 from services.progress.domain.dashboard import Totals, UnitRow
 from services.progress.domain.reports import MAX_EVIDENCE, MAX_EVIDENCE_REF, MAX_NOTE
-from services.progress.views import Rollup
+from services.progress.store.dashboards import Rollup
 
 Number = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 
@@ -520,7 +520,7 @@ def target_out(t: Target) -> TargetOut:
 
 
 Names = dict[UUID, tuple[str, str]]
-"""Unit id → (name, code), as `store.unit_names` reads them."""
+"""Unit id → (name, code), as `store.units.unit_names` reads them."""
 
 
 def unit_ref(unit_id: UUID, names: Names) -> UnitRef:
@@ -550,5 +550,5 @@ def totals_out(t: Totals) -> TotalsOut:
     return TotalsOut(**_counts(t))
 
 
-def target_progress(x: store.Loaded) -> TargetProgress:
+def target_progress(x: store.targets.Loaded) -> TargetProgress:
     return TargetProgress(target=target_out(x.target), progress=progress_out(x.state))

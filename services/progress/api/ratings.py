@@ -10,19 +10,18 @@ from fastapi import APIRouter, Query, Request
 
 from servicekit.audit import PersonalRead, audit_object
 from servicekit.auth import Principal, Role
-from servicekit.idempotency import RequestUnitOfWork
-from services.progress import handlers, store
+from services.progress import commands, store
 from services.progress.api.common import (
     PROBLEMS,
     Officer,
     ReadCon,
     Reader,
     Rt,
+    Work,
     acting_unit,
     is_officer_only,
     officer_unit,
     own_unit_only,
-    rejected,
 )
 from services.progress.api.models import (
     InitiativeIn,
@@ -31,7 +30,7 @@ from services.progress.api.models import (
     RatingsIn,
     RatingsOut,
 )
-from services.progress.domain import FieldProblem
+from services.progress.domain import FieldProblem, Rejected
 
 router = APIRouter(tags=["ratings and initiatives"], responses=PROBLEMS)
 
@@ -51,7 +50,7 @@ def _raters(p: Principal, body: RatingsIn) -> list[UUID | None]:
         if r.unit_id not in (None, mine)
     ]
     if foreign:
-        raise rejected(foreign)
+        raise Rejected(foreign)
     return [mine] * len(body.ratings)
 
 
@@ -66,9 +65,9 @@ def _raters(p: Principal, body: RatingsIn) -> list[UUID | None]:
     "`ldtt_not_conferred` records that a person rated HTXSNV or HTTNV was not conferred Lao động "
     "tiên tiến, and why.",
 )
-async def post_ratings(body: RatingsIn, uow: RequestUnitOfWork, p: Officer, rt: Rt) -> RatingsOut:
+async def post_ratings(body: RatingsIn, uow: Work, p: Officer, rt: Rt) -> RatingsOut:
     items = [
-        handlers.RatingInput(
+        commands.ratings.RatingInput(
             subject_kind=r.subject_kind,
             subject_id=r.subject_id,
             year=r.year,
@@ -78,7 +77,7 @@ async def post_ratings(body: RatingsIn, uow: RequestUnitOfWork, p: Officer, rt: 
         )
         for r, unit in zip(body.ratings, _raters(p, body), strict=True)
     ]
-    entries = await handlers.enter_ratings(uow, rt.bus, rt.clock, items)
+    entries = await commands.ratings.enter_ratings(uow, rt.clock, items)
     return RatingsOut(
         ratings=[
             RatingOut(
@@ -111,7 +110,7 @@ async def get_ratings(
     if is_officer_only(p):
         unit_id = unit_id or officer_unit(p)
         own_unit_only(p, unit_id, "ratings")
-    rows = await store.list_ratings(con, unit_id, year, limit)
+    rows = await store.ratings.list_ratings(con, unit_id, year, limit)
     return RatingsOut(
         ratings=[
             RatingOut(
@@ -135,11 +134,10 @@ async def get_ratings(
     summary="Record a recognised initiative (sáng kiến) and publish InitiativeRecognized",
 )
 async def post_initiative(
-    body: InitiativeIn, uow: RequestUnitOfWork, p: Officer, rt: Rt, request: Request
+    body: InitiativeIn, uow: Work, p: Officer, rt: Rt, request: Request
 ) -> InitiativeOut:
-    i = await handlers.recognise_initiative(
+    i = await commands.ratings.recognise_initiative(
         uow,
-        rt.bus,
         rt.clock,
         title=body.title,
         level=body.level,
@@ -174,7 +172,7 @@ async def get_initiatives(
     if is_officer_only(p):
         unit_id = unit_id or officer_unit(p)
         own_unit_only(p, unit_id, "initiatives")
-    rows = await store.list_initiatives(con, unit_id, year, limit)
+    rows = await store.initiatives.list_initiatives(con, unit_id, year, limit)
     return [
         InitiativeOut(
             initiative_id=r["initiative_id"],

@@ -10,22 +10,21 @@ from pydantic import ValidationError
 
 from servicekit.audit import audit_object
 from servicekit.auth import Principal
-from servicekit.idempotency import RequestUnitOfWork
+from servicekit.errors import NotFound
 from servicekit.problems import field_errors as validation_errors
-from services.progress import reporting, store
+from services.progress import commands, store
 from services.progress.api.common import (
     PROBLEMS,
     ReadCon,
     Reader,
     Reporter,
     Rt,
+    Work,
     acting_unit,
     field_errors,
     is_officer_only,
     may_backdate,
-    not_found,
     officer_unit,
-    rejected,
     report_scope,
 )
 from services.progress.api.models import (
@@ -41,15 +40,15 @@ from services.progress.api.models import (
     report_out,
     target_out,
 )
-from services.progress.domain import FieldProblem
+from services.progress.domain import FieldProblem, Rejected
 
 router = APIRouter(tags=["reports"], responses=PROBLEMS)
 
 
-def _input(body: ReportIn, p: Principal) -> reporting.ReportInput | list[FieldProblem]:
+def _input(body: ReportIn, p: Principal) -> commands.reports.ReportInput | list[FieldProblem]:
     if body.submitted_on is not None and not may_backdate(p):
-        return [reporting.BACKDATE_REFUSED]
-    return reporting.ReportInput(
+        return [commands.reports.BACKDATE_REFUSED]
+    return commands.reports.ReportInput(
         target_id=body.target_id,
         value=body.value,
         as_of=body.as_of,
@@ -76,22 +75,21 @@ def _input(body: ReportIn, p: Principal) -> reporting.ReportInput | list[FieldPr
 )
 async def post_report(
     body: ReportIn,
-    uow: RequestUnitOfWork,
+    uow: Work,
     p: Reporter,
     rt: Rt,
     request: Request,
     response: Response,
 ) -> ReportAccepted:
-    (outcome,) = await reporting.submit(
+    (outcome,) = await commands.reports.submit(
         uow,
-        rt.bus,
         rt.clock,
         [_input(body, p)],
         acting_unit=acting_unit(p),
         may_report_for=report_scope(p),
     )
     if not outcome.accepted:
-        raise rejected(outcome.problems)
+        raise Rejected(outcome.problems)
     assert outcome.report is not None and outcome.state is not None
     audit_object(request, f"report:{outcome.report.id}")
     response.headers["Location"] = f"/targets/{outcome.report.target_id}/reports"
@@ -111,11 +109,11 @@ async def post_report(
     "accepted ones are stored and published in one transaction, the refused ones name each "
     "field at fault (`#/reports/<index>/<field>`) and store nothing.",
 )
-async def post_batch(body: BatchIn, uow: RequestUnitOfWork, p: Reporter, rt: Rt) -> BatchOut:
+async def post_batch(body: BatchIn, uow: Work, p: Reporter, rt: Rt) -> BatchOut:
     limit = rt.config.max_batch_reports
     if len(body.reports) > limit:
-        raise rejected([FieldProblem("reports", "too_many", f"at most {limit} reports a batch")])
-    items: list[reporting.ReportInput | list[FieldProblem]] = []
+        raise Rejected([FieldProblem("reports", "too_many", f"at most {limit} reports a batch")])
+    items: list[commands.reports.ReportInput | list[FieldProblem]] = []
     parse_errors: dict[int, list[dict[str, Any]]] = {}
     for i, raw in enumerate(body.reports):
         if not isinstance(raw, dict):
@@ -127,13 +125,13 @@ async def post_batch(body: BatchIn, uow: RequestUnitOfWork, p: Reporter, rt: Rt)
         try:
             items.append(_input(ReportIn.model_validate(raw), p))
         except ValidationError as e:
-            errors = validation_errors(list(e.errors(include_url=False)))
+            errors = validation_errors([dict(err) for err in e.errors(include_url=False)])
             for err in errors:
                 err["pointer"] = f"#/reports/{i}" + err["pointer"].removeprefix("#")
             parse_errors[i] = errors
             items.append([])
-    outcomes = await reporting.submit(
-        uow, rt.bus, rt.clock, items, acting_unit=acting_unit(p), may_report_for=report_scope(p)
+    outcomes = await commands.reports.submit(
+        uow, rt.clock, items, acting_unit=acting_unit(p), may_report_for=report_scope(p)
     )
     results = []
     for i, o in enumerate(outcomes):
@@ -160,12 +158,12 @@ async def post_batch(body: BatchIn, uow: RequestUnitOfWork, p: Reporter, rt: Rt)
     summary="A target's reports (corrections included) and its progress",
 )
 async def target_history(target_id: UUID, con: ReadCon, p: Reader) -> HistoryOut:
-    found = await store.load_targets(con, target_id=target_id)
+    found = await store.targets.load_targets(con, target_id=target_id)
     # another unit's target is answered like an unknown one: nothing learnt by probing ids
     if not found or (is_officer_only(p) and found[0].target.unit_id != officer_unit(p)):
-        raise not_found(f"no target {target_id}")
+        raise NotFound(f"no target {target_id}")
     x = found[0]
-    reports = await store.history(con, target_id)
+    reports = await store.reports.history(con, target_id)
     superseded_by = {r.supersedes: r.id for r in reports if r.supersedes is not None}
     current = x.state.current.id if x.state.current else None
     return HistoryOut(
@@ -183,6 +181,6 @@ async def target_history(target_id: UUID, con: ReadCon, p: Reader) -> HistoryOut
             SetAsideItem(
                 **report_out(r, x.target.campaign_id).model_dump(), reason=why, detail=detail
             )
-            for r, why, detail in await store.set_aside_history(con, target_id)
+            for r, why, detail in await store.reports.set_aside_history(con, target_id)
         ],
     )

@@ -7,15 +7,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from servicekit.errors import Invalid
-from services.progress import store, views
+from servicekit.errors import Invalid, NotFound
+from services.progress import store
 from services.progress.api.common import (
     PROBLEMS,
     ReadCon,
     Reader,
     Today,
     is_officer_only,
-    not_found,
     officer_unit,
     own_unit_only,
 )
@@ -48,8 +47,8 @@ async def unit_completion(
     campaign_id: Annotated[UUID | None, Query(description="Only this campaign")] = None,
 ) -> UnitCompletionOut:
     own_unit_only(p, unit_id, "completion")
-    rows = await views.unit_progress(con, unit_id, campaign_id)
-    names = await store.unit_names(con, [unit_id])
+    rows = await store.dashboards.unit_progress(con, unit_id, campaign_id)
+    names = await store.units.unit_names(con, [unit_id])
     return UnitCompletionOut(
         unit_id=unit_id,
         campaigns=[
@@ -86,10 +85,10 @@ async def dashboard(
         ),
     ] = None,
 ) -> DashboardOut:
-    found = await views.campaign_dashboard(con, campaign_id, today)
+    found = await store.dashboards.campaign_dashboard(con, campaign_id, today)
     if found is None:
-        raise not_found(f"no campaign {campaign_id}")
-    if occasion_id is not None and not await store.occasion_exists(con, occasion_id):
+        raise NotFound(f"no campaign {campaign_id}")
+    if occasion_id is not None and not await store.occasions.occasion_exists(con, occasion_id):
         raise Invalid.param("occasion_id", f"no occasion {occasion_id}", "unknown_occasion")
     row, d = found
     mine = officer_unit(p) if is_officer_only(p) else None
@@ -97,11 +96,11 @@ async def dashboard(
     def shown(unit_id: UUID) -> bool:
         return mine is None or unit_id == mine
 
-    up = await views.rollup(con, row, d, occasion_id)
+    up = await store.dashboards.rollup(con, row, d, occasion_id)
     children = [(c, t) for c, t in up.children if shown(c["launched_by"])]
     listed = {r.unit_id for r in d.units} | {o.target.unit_id for o in d.overdue}
     listed |= {c["launched_by"] for c, _ in children if c["launched_by"] is not None}
-    names = await store.unit_names(con, [u for u in listed if shown(u)])
+    names = await store.units.unit_names(con, [u for u in listed if shown(u)])
     return DashboardOut(
         campaign_id=campaign_id,
         campaign_state=row["state"],

@@ -1,9 +1,12 @@
 """Problems found in input: each names the field at fault, so the API answers with a clear 4xx and
-stores nothing."""
+stores nothing. `Rejected` is servicekit's `Invalid` (422 `validation`, one item of `errors` per
+problem); a batch's items keep their problems as they are and answer them one by one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from servicekit.errors import Invalid, Violation
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,14 +19,22 @@ class FieldProblem:
     """For people; never echoes the input value (it may hold personal data)."""
 
 
-class Rejected(Exception):
+def pointer(field: str, base: str = "#") -> str:
+    """A domain field name ("evidence[0]", "ratings[2].year") as a JSON pointer."""
+    path = field.replace("]", "").replace("[", ".").replace(".", "/")
+    return f"{base}/{path}" if path else base
+
+
+class Rejected(Invalid):
     """Input failed the domain's checks; `problems` lists every one found, not just the first."""
 
     def __init__(self, problems: list[FieldProblem]) -> None:
         if not problems:
             raise ValueError("Rejected needs at least one problem")
         self.problems = list(problems)
-        super().__init__("; ".join(f"{p.field}: {p.message}" for p in self.problems))
+        violations = [Violation(pointer(p.field), p.message, p.code) for p in self.problems]
+        summary = Invalid.many(violations).detail
+        super().__init__(f"The request is invalid: {summary}", violations=violations)
 
 
 def reject_if(problems: list[FieldProblem]) -> None:

@@ -1,32 +1,9 @@
-"""The service's timed work, as asyncio tasks of the service process:
-
-- **reminders** (every `scheduler_interval_seconds`): ReportDueSoon and ReportOverdue for targets
-  of launched campaigns without any report (`due_notices` decides which). Each notice's key
-  (target, kind, period) is inserted into `notices_sent` in the transaction that writes its event
-  to the outbox, `ON CONFLICT DO NOTHING RETURNING`: only keys this transaction inserted are
-  published, so two instances running at once send each notice once.
-- **the day's standings**: when the day changes, every bloc of this year and last is marked for
-  recomputing (timeliness counts deadlines passed).
-- **leaders at the close of the year's assessment** (`assessment_closes_on`, default 15 January
-  of the year after): each bloc of such a year formed before that day, not reopened, whose
-  leader is decided — by the score alone, or by the vote the bloc head recorded — gets its
-  BlocLeaderDetermined. A tie without a deciding vote, a year recorded after the fact (its bloc
-  formed after the closing day) and a reopened year wait for the bloc head's or the province's
-  act; reports arriving never determine a leader.
-- **standings** (every `standings_interval_seconds`): `ranking.recompute_dirty`.
-
-"Today" comes from the injected clock. A target is overdue when no report dated on or before its
-deadline exists: a report describing a later day came too late. Which deadlines are judged:
-
-- live: deadlines at most `overdue_window_days` ago, judged against today, so a rebuild
-  replaying old campaigns does not remind anyone of 2020;
-- recorded after the fact (a past year's campaign entered now, its reports dated back then):
-  deadlines before the latest day the campaign's recent reports describe (reports made within
-  the window), judged as of that day. Reports come in date order, so every report dated on or
-  before such a deadline is already in: only the units that really missed it are reminded, and
-  not every unit between the launch and its first report. Only overdue notices: a deadline that
-  had passed before anyone could report was never "due soon".
-"""
+"""The service's timed work, as asyncio tasks of its process: reminders (ReportDueSoon,
+ReportOverdue; each (target, kind, period) recorded in `notices_sent` in the transaction that
+publishes it, so two instances send it once), the day's standings (every bloc of this year and
+last marked when the day changes), the leaders of the years whose assessment has closed, and the
+standings worker (`commands.standings.recompute_dirty`). Which deadlines are judged, and against
+which day: the service README, "Reminders" and "Leader"."""
 
 from __future__ import annotations
 
@@ -42,7 +19,7 @@ import asyncpg
 
 from servicekit.telemetry import rate_limit
 from servicekit.unit_of_work import UnitOfWork
-from services.progress import events, ranking, store
+from services.progress import commands, events, store
 from services.progress.config import Clock, ProgressConfig, today
 from services.progress.domain import due_notices
 from services.progress.domain.model import VIETNAM
@@ -55,12 +32,10 @@ BUSY_SHARE = 0.2
 """The largest share of the event loop's time the timed work takes."""
 
 
-async def send_reminders(
-    pool: asyncpg.Pool, bus: events.Bus, config: ProgressConfig, day: date
-) -> int:
+async def send_reminders(pool: asyncpg.Pool, config: ProgressConfig, day: date) -> int:
     """Publish the reminders due on `day` not sent before. Returns how many were published."""
-    async with UnitOfWork(pool, source=events.SOURCE) as uow:
-        candidates = await store.unreported_targets(
+    async with UnitOfWork(pool, source=events.SOURCE, topic_map=config.topic_map) as uow:
+        candidates = await store.notices.unreported_targets(
             uow.con,
             due_by=day + timedelta(days=config.due_lead_days),
             since=day - timedelta(days=config.overdue_window_days),
@@ -71,7 +46,7 @@ async def send_reminders(
             [t for t, _ in candidates], (), day, config.due_lead_days, already_sent=sent
         )
         before = day - timedelta(days=config.overdue_window_days)
-        missed = await store.missed_in_the_record(
+        missed = await store.notices.missed_in_the_record(
             uow.con,
             reported_since=datetime.combine(before, clock_time.min, VIETNAM),
             before=before,
@@ -80,35 +55,35 @@ async def send_reminders(
         for target, keys, reached in missed:  # judged as of the day the record reached
             sent = {(kind, target.id, period) for kind, period in keys}
             notices += due_notices([target], (), reached, already_sent=sent)
-        recorded = await store.record_notices(
+        recorded = await store.notices.record_notices(
             uow.con, [(n.target.id, n.kind, n.period) for n in notices]
         )
         published = 0
         for n in notices:
             if (n.target.id, n.kind, n.period) in recorded:
                 event, eid = events.notice(n)
-                await bus.publish(uow, event, event_id=eid)
+                await uow.publish(event, event_id=eid)
                 published += 1
     return published
 
 
-async def determine_year_end_leaders(
-    pool: asyncpg.Pool, bus: events.Bus, config: ProgressConfig, day: date
-) -> int:
+async def determine_year_end_leaders(pool: asyncpg.Pool, config: ProgressConfig, day: date) -> int:
     """Leaders the score or a recorded vote decides, of the blocs whose year's assessment has
     closed (`assessment_closes`) and that were formed before it closed: assessed live. A year
     recorded after the fact, or reopened, waits for an explicit act."""
-    async with UnitOfWork(pool, source=events.SOURCE) as uow:
+    async with UnitOfWork(pool, source=events.SOURCE, topic_map=config.topic_map) as uow:
         pending = [
             (bloc_id, year)
-            for bloc_id, year, formed_at in await store.blocs_awaiting_leader(uow.con, day.year)
+            for bloc_id, year, formed_at in await store.leaders.blocs_awaiting_leader(
+                uow.con, day.year
+            )
             if day >= config.assessment_closes(year)
             and formed_at is not None
             and formed_at.astimezone(VIETNAM).date() < config.assessment_closes(year)
         ]
         done = 0
         for bloc_id, year in pending:
-            decision, recorded = await ranking.determine(uow, bus, config, bloc_id, year, day)
+            decision, recorded = await commands.standings.determine(uow, config, bloc_id, year, day)
             done += recorded
             if not decision.determined:
                 log.info("bloc %s %d: leader not determined: %s", bloc_id, year, decision.reason)
@@ -116,30 +91,28 @@ async def determine_year_end_leaders(
 
 
 class Scheduler:
-    def __init__(
-        self, pool: asyncpg.Pool, bus: events.Bus, config: ProgressConfig, clock: Clock
-    ) -> None:
-        self.pool, self.bus, self.config, self.clock = pool, bus, config, clock
+    def __init__(self, pool: asyncpg.Pool, config: ProgressConfig, clock: Clock) -> None:
+        self.pool, self.config, self.clock = pool, config, clock
         self._day: date | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def tick(self) -> None:
         """One round of the timed work (tests call it directly)."""
         day = today(self.clock)
-        await send_reminders(self.pool, self.bus, self.config, day)
+        await send_reminders(self.pool, self.config, day)
         if day != self._day:
-            async with self.pool.acquire() as con:
-                await store.mark_year_dirty(con, day.year)
-                await store.mark_year_dirty(con, day.year - 1)  # its last deadlines passed
+            await store.standings.mark_year_dirty(self.pool, day.year)
+            # and last year's: its last deadlines passed
+            await store.standings.mark_year_dirty(self.pool, day.year - 1)
             self._day = day
-        await determine_year_end_leaders(self.pool, self.bus, self.config, day)
+        await determine_year_end_leaders(self.pool, self.config, day)
 
     async def standings(self) -> None:
         """One round of the standings worker: every bloc marked so far, once. Marks made during
         the round wait for the next one (a round that looped until none were left never ended
         while batches kept coming, and took the process's time from them)."""
-        limit = ranking.BLOCS_PER_ROUND
-        while await ranking.recompute_dirty(self.pool, self.bus, self.config, self.clock) == limit:
+        limit = commands.standings.BLOCS_PER_ROUND
+        while await commands.standings.recompute_dirty(self.pool, self.config, self.clock) == limit:
             pass
 
     def start(self, *, timed: bool = True) -> None:

@@ -18,7 +18,6 @@ from uuid import UUID
 
 import asyncpg
 
-from services.progress import store
 from services.progress.domain import (
     Campaign,
     Dashboard,
@@ -27,6 +26,7 @@ from services.progress.domain import (
     finished_early,
 )
 from services.progress.domain.dashboard import OverdueTarget, Totals, UnitRow, totals
+from services.progress.store import campaigns, targets
 
 
 def unit_row(unit_id: UUID, states: list[TargetState]) -> UnitRow:
@@ -65,29 +65,14 @@ def dashboard(campaign: Campaign, states: Iterable[TargetState], day: date) -> D
     )
 
 
-async def campaign(con: asyncpg.Connection, campaign_id: UUID) -> asyncpg.Record | None:
-    return await con.fetchrow("SELECT * FROM campaigns WHERE campaign_id = $1", campaign_id)
-
-
-def campaign_of(row: asyncpg.Record) -> Campaign:
-    return Campaign(
-        id=row["campaign_id"],
-        state=row["state"],
-        start=row["start_date"],
-        end=row["end_date"],
-        units=frozenset(row["participating_unit_ids"]),
-        blocs=frozenset(row["bloc_ids"]),
-    )
-
-
 async def campaign_dashboard(
     con: asyncpg.Connection, campaign_id: UUID, day: date
 ) -> tuple[asyncpg.Record, Dashboard] | None:
-    row = await campaign(con, campaign_id)
+    row = await campaigns.campaign(con, campaign_id)
     if row is None:
         return None
-    loaded = await store.load_targets(con, campaign_id=campaign_id)
-    return row, dashboard(campaign_of(row), (x.state for x in loaded), day)
+    loaded = await targets.load_targets(con, campaign_id=campaign_id)
+    return row, dashboard(campaigns.campaign_of(row), (x.state for x in loaded), day)
 
 
 @dataclass(frozen=True)
@@ -113,10 +98,10 @@ async def rollup(
     children = []
     own_counted = dedicated(campaign, occasion_id)
     every = list(d.states.values()) if own_counted else []
-    for row in await store.descendant_campaigns(con, d.campaign_id):
+    for row in await campaigns.descendant_campaigns(con, d.campaign_id):
         if not dedicated(row, occasion_id):
             continue
-        states = [x.state for x in await store.load_targets(con, campaign_id=row["campaign_id"])]
+        states = [x.state for x in await targets.load_targets(con, campaign_id=row["campaign_id"])]
         children.append((row, totals(states)))
         every += states
     return Rollup(children, totals(d.states.values()), totals(every), own_counted)
@@ -124,15 +109,15 @@ async def rollup(
 
 async def unit_progress(
     con: asyncpg.Connection, unit_id: UUID, campaign_id: UUID | None
-) -> list[tuple[asyncpg.Record, UnitRow, list[store.Loaded]]]:
+) -> list[tuple[asyncpg.Record, UnitRow, list[targets.Loaded]]]:
     """Per campaign the unit has targets in: the campaign, the unit's figures, its targets."""
-    loaded = await store.load_targets(con, campaign_id=campaign_id, unit_ids=[unit_id])
-    by_campaign: dict[UUID, list[store.Loaded]] = defaultdict(list)
+    loaded = await targets.load_targets(con, campaign_id=campaign_id, unit_ids=[unit_id])
+    by_campaign: dict[UUID, list[targets.Loaded]] = defaultdict(list)
     for x in loaded:
         by_campaign[x.target.campaign_id].append(x)
     out = []
     for cid in sorted(by_campaign, key=str):
-        row = await campaign(con, cid)
+        row = await campaigns.campaign(con, cid)
         if row is None:
             continue
         items = by_campaign[cid]

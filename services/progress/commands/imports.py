@@ -1,16 +1,9 @@
-"""Reports from files (.xlsx or .csv): what units and the data-sharing platform hand in as
-spreadsheets, one report per row, checked as `POST /reports` checks each report
-(`reporting.check`) and stored as it stores them (`reporting.record`), so the achievements,
-events and standings follow the same way. Reading the file, the report, all-or-nothing,
-valid-only, dry run and the same-file replay are servicekit/imports.py's.
-
-A row names its target by `target_id`, or by `campaign_code`, `unit_code` and `target_name` (or
-`indicator_code`). Re-importing is harmless: each row has a natural key — the target and the
-row's `report_ref` (the unit's own reference of the report, e.g. its dispatch number), or without
-one the target, `as_of`, `value` and `submitted_on` — and a row whose key was imported before (by
-any file) with the same data is "unchanged"; with other data it is an error: a report is
-corrected through the API (a correction names the report it supersedes), not by importing again.
-"""
+"""Reports from files (.xlsx or .csv), one report per row: each row checked as `POST /reports`
+checks a report (`commands.reports.check`) and stored as it stores them
+(`commands.reports.record`). A row names its target by `target_id` or by campaign, unit and name
+(or indicator code), and has a natural key (`report_ref`, or the target, `as_of`, `value` and
+`submitted_on`), so a re-import stores nothing twice. Reading files and running an import are
+servicekit/imports.py's. See the service README, "Reports from files"."""
 
 from __future__ import annotations
 
@@ -38,7 +31,7 @@ from servicekit.imports import (
 )
 from servicekit.unit_of_work import UnitOfWork
 from servicekit.vietnamese import fold
-from services.progress import events, reporting, store
+from services.progress import commands, store
 from services.progress.config import Clock, ProgressConfig
 from services.progress.domain import FieldProblem, as_decimal
 
@@ -98,7 +91,6 @@ def parse(data: bytes, max_rows: int) -> imports.Parsed:
 
 async def run(
     uow: UnitOfWork,
-    bus: events.Bus,
     config: ProgressConfig,
     clock: Clock,
     data: bytes,
@@ -116,16 +108,16 @@ async def run(
     async def rows(good: list[tuple[int, Any]], report: Report, write: bool) -> None:
         found = await _targets(uow, good, report)
         keyed = await _keys(uow, found, report)
-        items: list[reporting.ReportInput | list[FieldProblem]] = []
+        items: list[commands.reports.ReportInput | list[FieldProblem]] = []
         numbers: list[tuple[int, ReportRow, str, str]] = []
-        refused = reporting.BACKDATE_REFUSED
+        refused = commands.reports.BACKDATE_REFUSED
         for n, r, target_id, key, digest in keyed:
             if r.submitted_on is not None and not may_backdate:
                 report.errors.append(RowError(n, "submitted_on", refused.message))
                 continue
             items.append(_input(r, target_id))
             numbers.append((n, r, key, digest))
-        checked = await reporting.check(
+        checked = await commands.reports.check(
             uow.con, clock, items, acting_unit=acting_unit, may_report_for=may_report_for
         )
         accepted = []
@@ -135,8 +127,8 @@ async def run(
             else:
                 accepted.append((key, outcome.report.id, digest))
         if may_write(report, write, mode):
-            await reporting.record(uow, bus, checked)
-            await store.save_imported_keys(uow.con, accepted)
+            await commands.reports.record(uow, checked)
+            await store.imports.save_imported_keys(uow.con, accepted)
             report.imported = len(accepted)
 
     return await imports.run(
@@ -151,8 +143,8 @@ async def run(
     )
 
 
-def _input(r: ReportRow, target_id: UUID) -> reporting.ReportInput:
-    return reporting.ReportInput(
+def _input(r: ReportRow, target_id: UUID) -> commands.reports.ReportInput:
+    return commands.reports.ReportInput(
         target_id=target_id,
         value=r.value,
         as_of=r.as_of,
@@ -182,7 +174,7 @@ async def _targets(
     """Each row's target: its `target_id`, or the one its campaign, unit and name (or indicator
     code) name. A row naming none, or an unknown one, is an error in the column at fault."""
     codes = sorted({r.campaign_code for _, r in rows if r.target_id is None and r.campaign_code})
-    known = await store.targets_by_code(uow.con, codes) if codes else []
+    known = await store.imports.targets_by_code(uow.con, codes) if codes else []
     campaigns = {t["campaign_code"] for t in known}
     units = {(t["campaign_code"], t["unit_code"]) for t in known}
     by_name: dict[tuple[str, str, str], list[UUID]] = {}
@@ -233,7 +225,7 @@ async def _keys(
     """The rows to import, each with its natural key and digest; rows imported before with the
     same data count as unchanged, with other data (or twice in the file) are errors."""
     keyed = [(n, r, t, _key(r, t), _digest(r, t)) for n, r, t in rows]
-    before = await store.imported_keys(uow.con, [k for *_, k, _ in keyed])
+    before = await store.imports.imported_keys(uow.con, [k for *_, k, _ in keyed])
     first_row: dict[str, int] = {}
     out = []
     for n, r, t, key, digest in keyed:

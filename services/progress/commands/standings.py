@@ -1,18 +1,8 @@
-"""Bloc standings and leaders: gather a bloc's inputs, let the domain score and rank, store and
-publish.
-
-What a bloc's year ranking counts: the targets of its members for that year (deadline within the
-year), whatever campaign they belong to; the scheme the bloc uses that year (`BlocYear.scheme`);
-the bloc head's bonus and penalty points. "Today" matters for timeliness (a deadline passed
-without a report counts as late), so the scheduler marks every bloc of the year for recomputing
-when the day changes.
-
-Recomputing is asynchronous: whatever changes an input marks the bloc and year in
-`standings_dirty` in its own transaction; `recompute_dirty` (the standings worker, every
-`standings_interval_seconds`) claims the marks, recomputes each bloc once and publishes
-StandingsChanged when a rank changed (`ranking_changes`), numbering the changes of each bloc and
-year (`standings.version`, part of the event id).
-"""
+"""Bloc standings and leaders: gather a bloc's inputs (its members' targets due in the year, its
+scheme, the bloc head's points), let the domain score and rank, store, and publish
+StandingsChanged when a rank changed (numbered per bloc and year: `standings.version`, part of
+the event id). Run by the standings worker on the blocs marked in `standings_dirty`; see the
+service README, "Standings are asynchronous"."""
 
 from __future__ import annotations
 
@@ -46,14 +36,14 @@ from services.progress.domain import (
 from services.progress.domain.members import Part, Row
 from services.progress.domain.scoring import CriterionScore, ScoreBreakdown
 
-log = logging.getLogger("services.progress.ranking")
+log = logging.getLogger("services.progress.standings")
 
 BLOCS_PER_ROUND = 500
 
 
 async def compute(
     con: asyncpg.Connection,
-    bloc: store.BlocYear,
+    bloc: store.blocs.BlocYear,
     default: ScoringScheme,
     day: date,
     merged_results: MergedResults = "carry_over",
@@ -63,11 +53,11 @@ async def compute(
     (`domain.members`). Returns too, per row, its membership and the merged units it counts
     (stored with the ranking, shown by the standings)."""
     scheme = bloc.scheme(default)
-    dated = await store.memberships(con, bloc.bloc_id, bloc.year)
+    dated = await store.blocs.memberships(con, bloc.bloc_id, bloc.year)
     if not dated:  # known by its members only: the whole year
         dated = [Membership(u, date(bloc.year, 1, 1)) for u in bloc.members]
     units = sorted({m.unit_id for m in dated})
-    ends = await store.unit_ends(con, units)
+    ends = await store.units.unit_ends(con, units)
     successor_of = {
         u: end.successors[0][0]
         for u, (end, _) in ends.items()
@@ -78,9 +68,9 @@ async def compute(
     if not plan.rows:
         return scheme, [], {}
     by_unit: dict[UUID, list[TargetState]] = defaultdict(list)
-    for state in await store.states_of_units(con, units, bloc.year):
+    for state in await store.targets.states_of_units(con, units, bloc.year):
         by_unit[state.target.unit_id].append(state)
-    names = await store.unit_names(con, units)
+    names = await store.units.unit_names(con, units)
 
     def of(part: Part) -> UnitStats:
         name, code = names.get(part.unit_id, (str(part.unit_id), ""))
@@ -96,7 +86,7 @@ async def compute(
         extras[row.unit_id] = membership_json(row, [of(part) for part in row.merged])
     adjustments = [
         replace(a, unit_id=plan.row_of.get(a.unit_id, a.unit_id))
-        for a in await store.adjustments(con, bloc.bloc_id, bloc.year)
+        for a in await store.scoring.adjustments(con, bloc.bloc_id, bloc.year)
     ]
     return scheme, standings(scheme, stats, adjustments), extras
 
@@ -130,30 +120,29 @@ def membership_json(row: Row, merged: list[UnitStats]) -> dict[str, Any]:
 
 
 async def recompute(
-    uow: UnitOfWork, bus: events.Bus, config: ProgressConfig, bloc_id: UUID, year: int, day: date
+    uow: UnitOfWork, config: ProgressConfig, bloc_id: UUID, year: int, day: date
 ) -> bool:
     """Recompute one bloc's ranking for a year, store it, publish it if a rank changed."""
     con = uow.con
-    row = await store.lock_standings(con, bloc_id, year)
-    bloc = await store.get_bloc_year(con, bloc_id, year)
+    row = await store.standings.lock_standings(con, bloc_id, year)
+    bloc = await store.blocs.get_bloc_year(con, bloc_id, year)
     new: list[Standing] = []
     extras: dict[UUID, dict[str, Any]] = {}
     if bloc is not None and bloc.code:
         _, new, extras = await compute(con, bloc, config.scheme(), day, config.merged_results)
-    old = [standing_from_json(x) for x in store.ranking_json(row["ranking"])]
+    old = [standing_from_json(x) for x in store.standings.ranking_json(row["ranking"])]
     changed = bool(ranking_changes(old, new))
     version = row["version"] + 1 if changed else row["version"]
     rows = [to_json(s) | extras.get(s.unit_id, {}) for s in new]
-    await store.save_standings(con, bloc_id, year, version, rows, day)
+    await store.standings.save_standings(con, bloc_id, year, version, rows, day)
     if changed:
         event, eid = events.standings_changed(bloc_id, year, version, new)
-        await bus.publish(uow, event, event_id=eid)
+        await uow.publish(event, event_id=eid)
     return changed
 
 
 async def recompute_dirty(
     pool: asyncpg.Pool,
-    bus: events.Bus,
     config: ProgressConfig,
     clock: Clock,
     *,
@@ -162,24 +151,24 @@ async def recompute_dirty(
     """Recompute the blocs marked since the last call, up to `limit` of them (one transaction).
     Returns how many: `limit` means more may be waiting."""
     day = today(clock)
-    async with UnitOfWork(pool, source=events.SOURCE) as uow:
-        pairs = await store.take_dirty(uow.con, limit)
+    async with UnitOfWork(pool, source=events.SOURCE, topic_map=config.topic_map) as uow:
+        pairs = await store.standings.take_dirty(uow.con, limit)
         for bloc_id, year in pairs:
-            await recompute(uow, bus, config, bloc_id, year, day)
+            await recompute(uow, config, bloc_id, year, day)
     return len(pairs)
 
 
 async def determine(
-    uow: UnitOfWork, bus: events.Bus, config: ProgressConfig, bloc_id: UUID, year: int, day: date
+    uow: UnitOfWork, config: ProgressConfig, bloc_id: UUID, year: int, day: date
 ) -> tuple[LeaderDecision, bool]:
     """Determine the bloc's leader for the year from a fresh ranking and the recorded vote.
     Returns the decision and whether it was recorded (and BlocLeaderDetermined published) now.
     A leader already recorded stands: the decision then restates it."""
     con = uow.con
-    bloc = await store.get_bloc_year(con, bloc_id, year, lock=True)
+    bloc = await store.blocs.get_bloc_year(con, bloc_id, year, lock=True)
     if bloc is None:
         raise LookupError(f"no bloc {bloc_id} in {year}")
-    recorded = await store.get_leader(con, bloc_id, year)
+    recorded = await store.leaders.get_leader(con, bloc_id, year)
     if recorded is not None:
         return LeaderDecision(
             recorded["leader_unit_id"],
@@ -189,11 +178,11 @@ async def determine(
             "already determined",
         ), False
     _, ranking, _ = await compute(con, bloc, config.scheme(), day, config.merged_results)
-    decision = determine_leader(ranking, await store.votes(con, bloc_id, year))
+    decision = determine_leader(ranking, await store.scoring.votes(con, bloc_id, year))
     if not decision.determined:
         return decision, False
     assert decision.leader_unit_id is not None and decision.score is not None
-    saved = await store.save_leaders(
+    saved = await store.leaders.save_leaders(
         con, [(bloc_id, year, decision.leader_unit_id, decision.score, decision.by_vote)]
     )
     if saved:
@@ -203,9 +192,9 @@ async def determine(
             decision.leader_unit_id,
             float(decision.score),
             decision.by_vote,
-            await store.reopenings(con, bloc_id, year),
+            await store.leaders.reopenings(con, bloc_id, year),
         )
-        await bus.publish(uow, event, event_id=eid)
+        await uow.publish(event, event_id=eid)
     return decision, bool(saved)
 
 
