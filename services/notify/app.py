@@ -1,6 +1,6 @@
 """The notify service's process: its HTTP API, its consumer (stage one: inbox items and
-deliveries, services/notify/intake.py) and its dispatcher (stage two: sending,
-services/notify/dispatcher.py)."""
+deliveries, services/notify/consumers/intake.py) and its dispatcher (stage two: sending,
+services/notify/jobs/dispatcher.py)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from servicekit.service import WORKER_SHARE, build_app
 from servicekit.settings import ServiceSettings
 from services import notify as package
 from services.notify.api import ROUTERS
-from services.notify.dispatcher import Dispatcher
+from services.notify.config import NAME, NotifySettings
+from services.notify.consumers.intake import subscriber
 from services.notify.domain.ssrf import Resolver
-from services.notify.intake import subscriber
+from services.notify.jobs.dispatcher import Dispatcher
 from services.notify.runtime import NotifyRuntime
-from services.notify.settings import NAME, NotifySettings
 
 __all__ = ["NAME", "create"]
 

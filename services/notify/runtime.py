@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from fastapi import Request
 
 from schemas.envelope import source_for
+from services.notify.adapters.email import SmtpSettings
+from services.notify.adapters.secrets import SecretBox
+from services.notify.config import NAME, NotifySettings
 from services.notify.domain.delivery import DeliveryPolicy
 from services.notify.domain.ssrf import Resolver, TargetPolicy, system_resolver
-from services.notify.email import SmtpSettings
-from services.notify.secrets import SecretBox
-from services.notify.settings import NAME, NotifySettings
 
 if TYPE_CHECKING:
-    from services.notify.dispatcher import Dispatcher
+    from services.notify.jobs.dispatcher import Dispatcher
 
 SOURCE = source_for(NAME)
 """The ce_source of what notify publishes, whatever the process's service name."""

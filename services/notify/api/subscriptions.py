@@ -2,7 +2,7 @@
 
 A client registers a URL, a filter (event types, campaigns, units; empty lists mean any) and a
 secret; notify POSTs each matching event there (CloudEvents HTTP binding, signed with
-HMAC-SHA256 over the timestamp and body: services/notify/webhook.py says how to verify).
+HMAC-SHA256 over the timestamp and body: services/notify/adapters/webhook.py says how to verify).
 
 Secrets: the client may choose the secret (`secret` in the body) or let notify generate one,
 which is then in the answer of the creation (or rotation) and never again: notify keeps it
@@ -32,6 +32,7 @@ from servicekit.auth import Principal, Role
 from servicekit.idempotency import Transaction
 from servicekit.problems import Problem
 from servicekit.text import In
+from services.notify.adapters.secrets import generate_secret, secret_problem
 from services.notify.api.common import (
     PROBLEMS,
     Client,
@@ -46,11 +47,10 @@ from services.notify.api.common import (
     wake_dispatchers,
 )
 from services.notify.api.deliveries import DeliveryOut, delivery_out, list_deliveries
+from services.notify.config import NAME
 from services.notify.domain.filters import SubscriptionFilter
 from services.notify.domain.ssrf import MAX_URL_LENGTH, UnsafeUrl, check_url
 from services.notify.runtime import runtime_of
-from services.notify.secrets import generate_secret, secret_problem
-from services.notify.settings import NAME
 
 Secret = Annotated[
     str | None,

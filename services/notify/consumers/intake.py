@@ -36,11 +36,11 @@ from schemas.envelope import Envelope
 from servicekit import outbox
 from servicekit.consumer import Consumer, continue_trace
 from servicekit.unit_of_work import UnitOfWork
-from services.notify import directory_store
 from services.notify.domain.filters import SubscriptionFilter, matches
 from services.notify.domain.messages import Rendered, render
 from services.notify.domain.recipients import Recipient, recipients
 from services.notify.runtime import NotifyRuntime
+from services.notify.store import directory as directory_store
 
 
 @dataclass(frozen=True)

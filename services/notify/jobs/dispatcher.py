@@ -59,11 +59,11 @@ from schemas.envelope import Envelope
 from schemas.events import by_type
 from servicekit import outbox
 from servicekit.db import advisory_key, is_connection_error
-from services.notify import webhook
+from services.notify.adapters import webhook
+from services.notify.adapters.email import send_email
 from services.notify.domain import delivery as dm
 from services.notify.domain.ssrf import UnsafeUrl, check_url
-from services.notify.email import send_email
-from services.notify.recorder import Beginnings, Ended, Recorder
+from services.notify.jobs.recorder import Beginnings, Ended, Recorder
 from services.notify.runtime import WAKE_CHANNEL, NotifyRuntime
 
 log = logging.getLogger("notify.dispatcher")

@@ -39,12 +39,12 @@ from prometheus_client import Counter
 from schemas.notify import NotificationDelivered, NotificationFailed
 from servicekit.db import is_connection_error
 from servicekit.unit_of_work import UnitOfWork
-from services.notify import notices
 from services.notify.domain import delivery as dm
+from services.notify.domain import notices
 from services.notify.runtime import SOURCE, NotifyRuntime
 
 if TYPE_CHECKING:
-    from services.notify.dispatcher import DispatchStats, Job
+    from services.notify.jobs.dispatcher import DispatchStats, Job
 
 log = logging.getLogger("notify.dispatcher")
 
