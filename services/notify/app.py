@@ -14,10 +14,10 @@ from fastapi import FastAPI
 from servicekit.service import WORKER_SHARE, build_app
 from servicekit.settings import ServiceSettings
 from services import notify as package
+from services.notify.adapters.targets import Resolver
 from services.notify.api import ROUTERS
 from services.notify.config import NAME, NotifySettings
 from services.notify.consumers.intake import subscriber
-from services.notify.domain.ssrf import Resolver
 from services.notify.jobs.dispatcher import Dispatcher
 from services.notify.runtime import NotifyRuntime
 

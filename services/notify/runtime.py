@@ -11,9 +11,10 @@ from fastapi import Request
 from schemas.envelope import source_for
 from services.notify.adapters.email import SmtpSettings
 from services.notify.adapters.secrets import SecretBox
+from services.notify.adapters.targets import Resolver, system_resolver
 from services.notify.config import NAME, NotifySettings
 from services.notify.domain.delivery import DeliveryPolicy
-from services.notify.domain.ssrf import Resolver, TargetPolicy, system_resolver
+from services.notify.domain.ssrf import TargetPolicy
 
 if TYPE_CHECKING:
     from services.notify.jobs.dispatcher import Dispatcher

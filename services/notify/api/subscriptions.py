@@ -33,6 +33,7 @@ from servicekit.idempotency import Transaction
 from servicekit.problems import Problem
 from servicekit.text import In
 from services.notify.adapters.secrets import generate_secret, secret_problem
+from services.notify.adapters.targets import check_url
 from services.notify.api.common import (
     PROBLEMS,
     Client,
@@ -49,7 +50,7 @@ from services.notify.api.common import (
 from services.notify.api.deliveries import DeliveryOut, delivery_out, list_deliveries
 from services.notify.config import NAME
 from services.notify.domain.filters import SubscriptionFilter
-from services.notify.domain.ssrf import MAX_URL_LENGTH, UnsafeUrl, check_url
+from services.notify.domain.ssrf import MAX_URL_LENGTH, UnsafeUrl
 from services.notify.runtime import runtime_of
 
 Secret = Annotated[

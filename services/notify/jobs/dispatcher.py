@@ -61,8 +61,9 @@ from servicekit import outbox
 from servicekit.db import advisory_key, is_connection_error
 from services.notify.adapters import webhook
 from services.notify.adapters.email import send_email
+from services.notify.adapters.targets import check_url
 from services.notify.domain import delivery as dm
-from services.notify.domain.ssrf import UnsafeUrl, check_url
+from services.notify.domain.ssrf import UnsafeUrl
 from services.notify.jobs.recorder import Beginnings, Ended, Recorder
 from services.notify.runtime import WAKE_CHANNEL, NotifyRuntime
 
