@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-import asyncpg
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from servicekit.auth import Principal, Role, authenticated, forbidden, require
@@ -108,9 +107,3 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: int | None = None
-
-
-async def wake_dispatchers(con: asyncpg.Connection, request: Request) -> None:
-    """Deliveries became due: tell every dispatcher (at commit) and this process's at once."""
-    await con.execute("SELECT pg_notify('notify_deliveries', '')")
-    request.app.state.notify.wake()
