@@ -1,6 +1,5 @@
 """The notify service's process: its HTTP API, its consumer (stage one: inbox items and
-deliveries, services/notify/consumers/intake.py) and its dispatcher (stage two: sending,
-services/notify/jobs/dispatcher.py)."""
+deliveries, consumers/intake.py) and its dispatcher (stage two: sending, jobs/dispatcher.py)."""
 
 from __future__ import annotations
 
@@ -51,20 +50,22 @@ def create(
         # build_app's lifespan starts the pool, migrations, relay and consumer; the dispatcher
         # needs the pool, and stops before it closes.
         async with servicekit_lifespan(app):
+            dispatcher = None
             if s.dispatch_enabled and s.background_enabled:
-                runtime.dispatcher = Dispatcher(
+                dispatcher = Dispatcher(
                     app.state.service.pool,
                     runtime,
                     client=http_client,
                     # its stop waits for attempts under way, then for their recording
                     stop_grace_s=s.shutdown_timeout_s * WORKER_SHARE / 2,
                 )
-                await runtime.dispatcher.start()
+                runtime.dispatcher = dispatcher
+                await dispatcher.start()
             try:
                 yield
             finally:
-                if runtime.dispatcher is not None:
-                    await runtime.dispatcher.stop()
+                if dispatcher is not None:
+                    await dispatcher.stop()
                     runtime.dispatcher = None
 
     app.router.lifespan_context = lifespan

@@ -42,178 +42,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import time
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID, uuid4
 
 import aiohttp
 import asyncpg
-from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from schemas.envelope import Envelope
-from schemas.events import by_type
-from servicekit import outbox
-from servicekit.db import advisory_key, is_connection_error
+from servicekit.db import is_connection_error
 from services.notify.adapters import webhook
-from services.notify.adapters.email import send_email
-from services.notify.adapters.targets import check_url
-from services.notify.domain import delivery as dm
-from services.notify.domain.ssrf import UnsafeUrl
-from services.notify.jobs.recorder import Beginnings, Ended, Recorder
-from services.notify.runtime import WAKE_CHANNEL, NotifyRuntime
+from services.notify.jobs import sending
+from services.notify.jobs.job import DispatchStats, Ended, Job, job_of
+from services.notify.jobs.recorder import Beginnings, Recorder
+from services.notify.runtime import NotifyRuntime
+from services.notify.store import claims
+from services.notify.store.deliveries import WAKE_CHANNEL
 
 log = logging.getLogger("notify.dispatcher")
-tracer = trace.get_tracer("notify.dispatcher")
 
 CHANNELS = ("webhook", "email")
-_CLAIM_LOCK = advisory_key("notify.dispatcher.claim")
-
-# $6: this dispatcher's claims. A subscriber with live leases of other claims is skipped; what
-# this dispatcher holds counts against its batch, and is not claimed again, even when its lease
-# ran out while it waited for a slot (its beginning renews the lease, or finds it taken over).
-# Returns each claimed delivery with its event and its subscription (webhook; NULLs if gone) or
-# its contact's address (email): what sending needs, in the claim's round trip.
-_CLAIM = """
-WITH live AS (
-    SELECT subscription_id,
-           count(*) FILTER (WHERE claim = ANY($6::uuid[])) AS mine,
-           count(*) FILTER (WHERE claim <> ALL($6::uuid[]) AND claimed_until > now()) AS others
-    FROM deliveries
-    WHERE status = 'pending' AND claimed_until IS NOT NULL
-      AND (claimed_until > now() OR claim = ANY($6::uuid[]))
-    GROUP BY subscription_id
-), ranked AS (
-    SELECT d.id, d.subscription_id, d.next_attempt_at,
-           row_number() OVER (PARTITION BY d.subscription_id
-                              ORDER BY d.next_attempt_at, d.seq) AS rn
-    FROM deliveries d
-    LEFT JOIN webhook_subscriptions s ON d.channel = 'webhook' AND s.id = d.subscription_id
-    WHERE d.status = 'pending' AND d.channel = $1
-      AND d.next_attempt_at <= now()
-      AND (d.claimed_until IS NULL OR d.claimed_until <= now())
-      AND (d.claim = ANY($6::uuid[])) IS NOT TRUE
-      AND s.suspended_at IS NULL
-), eligible AS (
-    SELECT r.id FROM ranked r LEFT JOIN live l USING (subscription_id)
-    WHERE coalesce(l.others, 0) = 0 AND r.rn <= $2 - coalesce(l.mine, 0)
-    ORDER BY r.rn, r.next_attempt_at
-    LIMIT $3
-), locked AS (
-    SELECT d.id FROM deliveries d
-    WHERE d.id IN (SELECT id FROM eligible)
-      AND d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until <= now())
-      AND (d.claim = ANY($6::uuid[])) IS NOT TRUE
-    FOR UPDATE SKIP LOCKED
-), claimed AS (
-    UPDATE deliveries d SET claim = $4, claimed_until = now() + make_interval(secs => $5)
-    FROM locked WHERE d.id = locked.id
-    RETURNING d.id, d.event_id, d.channel, d.subscription_id, d.subject AS mail_subject,
-              d.text_body, d.html_body, d.trace, d.attempts
-)
-SELECT c.*, e.type, e.source, e.subject, e.time, e.dataschema, e.payload,
-       s.id AS s_id, s.url, s.secret, s.previous_secret, s.previous_secret_until,
-       s.deleted_at, now() AS now, ct.email
-FROM claimed c
-JOIN notify_events e ON e.event_id = c.event_id
-LEFT JOIN webhook_subscriptions s ON c.channel = 'webhook' AND s.id = c.subscription_id
-LEFT JOIN contacts ct ON c.channel = 'email' AND ct.id = c.subscription_id
-"""
-
-# Seconds until the next delivery this process could claim comes due (negative: already due),
-# leaving out subscribers another dispatcher holds, those this one holds a full batch of, and
-# suspended ones.
-_NEXT_DUE = """
-WITH busy AS (
-    SELECT subscription_id FROM deliveries
-    WHERE status = 'pending' AND claimed_until IS NOT NULL
-      AND (claimed_until > now() OR claim = ANY($3::uuid[]))
-    GROUP BY subscription_id
-    HAVING count(*) FILTER (WHERE claim <> ALL($3::uuid[]) AND claimed_until > now()) > 0
-        OR count(*) FILTER (WHERE claim = ANY($3::uuid[])) >= $1
-)
-SELECT EXTRACT(EPOCH FROM min(d.next_attempt_at) - now())::float8
-FROM deliveries d
-LEFT JOIN webhook_subscriptions s ON d.channel = 'webhook' AND s.id = d.subscription_id
-WHERE d.status = 'pending' AND d.channel = ANY($2::text[])
-  AND (d.claimed_until IS NULL OR d.claimed_until <= now())
-  AND (d.claim = ANY($3::uuid[])) IS NOT TRUE
-  AND s.suspended_at IS NULL
-  AND d.subscription_id NOT IN (SELECT subscription_id FROM busy)
-"""
-
-
-@dataclass(frozen=True)
-class Job:
-    id: UUID
-    claim: UUID
-    channel: str
-    subscription_id: UUID
-    envelope: Envelope
-    trace: dict[str, str]
-    subject: str | None
-    text: str | None
-    html: str | None
-    subscription: Mapping[str, Any] | None = None
-    """Webhook: the subscription's id, url, secrets, deleted_at and the database's now (None if
-    the row is gone)."""
-    email: str | None = None
-    """Email: the recipient's current address (None if they removed it)."""
-
-
-@dataclass
-class DispatchStats:
-    claimed: int = 0
-    attempts: int = 0
-    delivered: int = 0
-    retried: int = 0
-    parked: int = 0
-    late: int = 0
-    suspended: int = 0
-    max_in_flight: dict[UUID, int] | None = None
-
-
-def envelope_of(row: asyncpg.Record) -> Envelope:
-    cls = by_type(row["type"])
-    return Envelope(
-        id=row["event_id"],
-        source=row["source"],
-        type=row["type"],
-        time=row["time"],
-        subject=row["subject"],
-        dataschema=row["dataschema"],
-        data=cls.from_json(row["payload"]),
-    )
-
-
-# What sending a webhook reads of its subscription (`Job.subscription`, with "id").
-_SUBSCRIPTION_FIELDS = (
-    "url", "secret", "previous_secret", "previous_secret_until", "deleted_at", "now",
-)  # fmt: skip
-
-
-def _job(row: asyncpg.Record, claim: UUID) -> Job:
-    """A claimed delivery as `_CLAIM` returns it."""
-    subscription = None
-    if row["s_id"] is not None:
-        subscription = {"id": row["s_id"]} | {k: row[k] for k in _SUBSCRIPTION_FIELDS}
-    return Job(
-        id=row["id"],
-        claim=claim,
-        channel=row["channel"],
-        subscription_id=row["subscription_id"],
-        envelope=envelope_of(row),
-        trace=_json(row["trace"]),
-        subject=row["mail_subject"],
-        text=row["text_body"],
-        html=row["html_body"],
-        subscription=subscription,
-        email=row["email"],
-    )
 
 
 class Dispatcher:
@@ -251,7 +98,7 @@ class Dispatcher:
         self._runner: asyncio.Task | None = None
         self._stopping = False
         self._listener: asyncio.Task | None = None
-        self.stats = DispatchStats(max_in_flight={})
+        self.stats = DispatchStats()
         self._beginnings = Beginnings(pool)
         self._recorder = Recorder(
             pool, runtime, self.stats, self._recorded, batch=s.dispatch_record_batch
@@ -302,13 +149,9 @@ class Dispatcher:
         if not jobs:
             return
         with contextlib.suppress(Exception):
-            async with asyncio.timeout(2), self._pool.acquire() as con:
-                await con.execute(
-                    "UPDATE deliveries SET claim = NULL, claimed_until = NULL"
-                    " WHERE id = ANY($1::uuid[]) AND claim = ANY($2::uuid[])"
-                    " AND status = 'pending'",
-                    [j.id for j in jobs],
-                    list({j.claim for j in jobs}),
+            async with asyncio.timeout(2):
+                await claims.give_back(
+                    self._pool, [j.id for j in jobs], list({j.claim for j in jobs})
                 )
 
     def wake(self) -> None:
@@ -373,20 +216,16 @@ class Dispatcher:
         return [(c, room - self._claimed[c]) for c in channels if room > self._claimed[c]]
 
     def _lease_s(self, channel: str) -> float:
-        # One attempt's: what waits for a slot stays this dispatcher's (see _CLAIM) and each
+        # One attempt's: what waits for a slot stays this dispatcher's (store/claims.py) and each
         # beginning renews its lease, so a crash leaves nothing unclaimable for longer.
-        return self._timeout_s(channel) + self.runtime.settings.dispatch_lease_margin_s
+        return (
+            sending.timeout_s(self.runtime, channel) + self.runtime.settings.dispatch_lease_margin_s
+        )
 
     @property
     def _batch(self) -> int:
         s = self.runtime.settings
         return max(s.dispatch_claim_batch, self.runtime.policy.concurrency_per_subscriber)
-
-    def _timeout_s(self, channel: str) -> float:
-        timeout = self.runtime.policy.timeout_s
-        if channel == "email" and self.runtime.smtp is not None:
-            timeout = max(timeout, self.runtime.smtp.timeout)
-        return timeout
 
     async def _claim_all(self) -> tuple[int, bool]:
         """(deliveries claimed, whether a channel's claim filled all the room it had)."""
@@ -399,26 +238,30 @@ class Dispatcher:
 
     async def _claim(self, channel: str, room: int) -> int:
         claim = uuid4()
-        lease_s = self._lease_s(channel)
-        async with self._pool.acquire() as con, con.transaction():
-            await con.execute("SELECT pg_advisory_xact_lock($1)", _CLAIM_LOCK)
-            rows = await con.fetch(
-                _CLAIM, channel, self._batch, room, claim, lease_s, list(self._claims)
-            )
+        rows = await claims.claim(
+            self._pool,
+            channel,
+            batch=self._batch,
+            room=room,
+            claim_id=claim,
+            lease_s=self._lease_s(channel),
+            held=list(self._claims),
+        )
         if not rows:
             return 0
         self.stats.claimed += len(rows)
         self._claims[claim] = len(rows)
         for row in rows:
-            self._begin(_job(row, claim))
+            self._begin(job_of(row, claim))
         return len(rows)
 
     async def _next_due(self) -> float | None:
         channels = [c for c, _ in self._channels_with_room()]
         if not channels:
             return None  # full: a batch of attempts recorded wakes the loop
-        async with self._pool.acquire() as con:
-            return await con.fetchval(_NEXT_DUE, self._batch, channels, list(self._claims))
+        return await claims.next_due(
+            self._pool, batch=self._batch, channels=channels, held=list(self._claims)
+        )
 
     # one attempt
 
@@ -442,7 +285,8 @@ class Dispatcher:
                 self._channel_slots[job.channel],
             ):
                 del self._waiting[job.id]
-                asyncio.current_task().set_name(f"notify-deliver-{job.id}")  # type: ignore[union-attr]
+                if (task := asyncio.current_task()) is not None:
+                    task.set_name(f"notify-deliver-{job.id}")  # begun: stop() lets it finish
                 attempt = await self._beginnings.begin(job, self._lease_s(job.channel))
                 if attempt is None:
                     return  # its claim was taken over while it waited: not ours to send
@@ -470,28 +314,10 @@ class Dispatcher:
         n = self._sending.get(sid, 0) + 1
         self._sending[sid] = n
         peaks = self.stats.max_in_flight
-        assert peaks is not None
         peaks[sid] = max(peaks.get(sid, 0), n)
         try:
-            parent = propagate.extract(job.trace)
-            with tracer.start_as_current_span(
-                f"deliver {job.channel}",
-                context=parent,
-                kind=SpanKind.CLIENT if job.channel == "webhook" else SpanKind.INTERNAL,
-                attributes={
-                    "notify.delivery_id": str(job.id),
-                    "notify.channel": job.channel,
-                    "notify.subscription_id": str(sid),
-                    "messaging.message.id": str(job.envelope.id),
-                    "cloudevents.event_type": job.envelope.type,
-                },
-            ) as span:
-                outcome = await self._send(job)
-                if outcome.status is not None:
-                    span.set_attribute("notify.status", outcome.status)
-                if not outcome.ok:
-                    span.set_status(Status(StatusCode.ERROR, outcome.error))
-                return Ended(job, attempt, outcome, outbox.current_trace_context())
+            assert self._client is not None, "not started"
+            return await sending.attempt(job, attempt, self.runtime, self._client)
         finally:
             n = self._sending[sid] - 1
             if n:
@@ -532,66 +358,6 @@ class Dispatcher:
             else:
                 del self._claims[job.claim]
 
-    async def _send(self, job: Job) -> dm.Outcome:
-        if job.channel == "webhook":
-            return await self._send_webhook(job)
-        return await self._send_email(job)
-
-    async def _send_webhook(self, job: Job) -> dm.Outcome:
-        sub = job.subscription
-        if sub is None or sub["deleted_at"] is not None:
-            return dm.Outcome(None, "the subscription was deleted", 0.0, retryable=False)
-        rt = self.runtime
-        started = time.perf_counter()
-        try:
-            target = await check_url(sub["url"], rt.targets, rt.resolver)
-        except UnsafeUrl as e:
-            # The message names hosts and addresses: it stays in the log.
-            log.warning("dispatcher: subscription %s target refused: %s", sub["id"], e)
-            if e.reason == "resolution":
-                return dm.Outcome(None, "the target host does not resolve", _since(started))
-            return dm.Outcome(
-                None, "the target is not allowed (SSRF policy)", _since(started), retryable=False
-            )
-        secret = rt.secrets.open(sub["secret"], sub["id"])
-        previous = None
-        if sub["previous_secret"] is not None and sub["previous_secret_until"] > sub["now"]:
-            previous = rt.secrets.open(sub["previous_secret"], sub["id"])
-        # The receiver's span continues this one: pass our context on, not the producer's.
-        carrier = outbox.current_trace_context() or job.envelope.trace
-        envelope = replace(job.envelope, trace=carrier)
-        request = webhook.build_request(envelope, secret, delivery_id=job.id)
-        if previous is not None:
-            t = request.headers[webhook.SIGNATURE_HEADER].split(",", 1)[0].removeprefix("t=")
-            old = webhook.sign(previous, int(t), request.body).split(",", 1)[1]
-            headers = dict(request.headers)
-            headers[webhook.SIGNATURE_HEADER] += f",{old}"
-            request = replace(request, headers=headers)
-        connect_to = target.addresses[0] if rt.targets.production and target.addresses else None
-        assert self._client is not None, "not started"
-        return await webhook.send(
-            self._client, target.url, request, rt.policy.timeout_s, connect_to=connect_to
-        )
-
-    async def _send_email(self, job: Job) -> dm.Outcome:
-        smtp = self.runtime.smtp
-        if smtp is None:
-            return dm.Outcome(None, "email is not configured", 0.0)
-        if job.email is None:
-            return dm.Outcome(
-                None, "the recipient no longer has an email address", 0.0, retryable=False
-            )
-        assert job.subject is not None and job.text is not None and job.html is not None
-        timeout = self._timeout_s("email")
-        started = time.perf_counter()
-        try:
-            async with asyncio.timeout(timeout):
-                return await send_email(
-                    smtp, job.email, job.subject, job.text, job.html, event_id=job.envelope.id
-                )
-        except TimeoutError:
-            return dm.Outcome(None, f"timed out after {timeout:g} s", _since(started))
-
     # wake-ups from other transactions and processes
 
     async def _listen(self) -> None:
@@ -621,13 +387,3 @@ class Dispatcher:
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
-
-
-def _json(value: Any) -> dict[str, str]:
-    if isinstance(value, str):
-        value = json.loads(value)
-    return dict(value or {})
-
-
-def _since(started: float) -> float:
-    return time.perf_counter() - started

@@ -28,23 +28,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 from prometheus_client import Counter
 
-from schemas.notify import NotificationDelivered, NotificationFailed
 from servicekit.db import is_connection_error
 from servicekit.unit_of_work import UnitOfWork
+from services.notify import events
 from services.notify.domain import delivery as dm
 from services.notify.domain import notices
+from services.notify.jobs.job import DispatchStats, Ended, Job
 from services.notify.runtime import SOURCE, NotifyRuntime
-
-if TYPE_CHECKING:
-    from services.notify.jobs.dispatcher import DispatchStats, Job
+from services.notify.store import attempts as store
+from services.notify.store import inbox
 
 log = logging.getLogger("notify.dispatcher")
 
@@ -52,28 +51,6 @@ ATTEMPTS = Counter(
     "thidua_notify_attempts", "Delivery attempts, by channel and result", ["channel", "result"]
 )
 _RETRIED = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
-
-
-INTERRUPTED = "unknown: interrupted before its outcome was recorded (the receiver may have had it)"
-
-# $1 deliveries, $2 their claims, $3 their leases (s), $4 INTERRUPTED. Returns each begun
-# delivery's new attempt row; a delivery whose claim is no longer the given one is left out.
-_BEGIN = """
-WITH started AS (
-    UPDATE deliveries d
-    SET attempts = d.attempts + 1, round_attempts = d.round_attempts + 1,
-        claimed_until = now() + make_interval(secs => j.lease_s), updated_at = now()
-    FROM unnest($1::uuid[], $2::uuid[], $3::float8[]) AS j(id, claim, lease_s)
-    WHERE d.id = j.id AND d.claim = j.claim AND d.status = 'pending'
-    RETURNING d.id, d.attempts
-), interrupted AS (
-    UPDATE delivery_attempts a SET result = 'interrupted', error = $4
-    FROM started s WHERE a.delivery_id = s.id AND a.result = 'sending'
-)
-INSERT INTO delivery_attempts (delivery_id, number, started_at, result)
-SELECT id, attempts, now(), 'sending' FROM started
-RETURNING delivery_id, id
-"""
 
 
 class Beginnings:
@@ -97,35 +74,20 @@ class Beginnings:
         while self._waiting:
             group, self._waiting = self._waiting, []
             try:
-                async with self._pool.acquire() as con:
-                    rows = await con.fetch(
-                        _BEGIN,
-                        [j.id for j, _, _ in group],
-                        [j.claim for j, _, _ in group],
-                        [lease for _, lease, _ in group],
-                        INTERRUPTED,
-                    )
+                begun = await store.begin(
+                    self._pool,
+                    [j.id for j, _, _ in group],
+                    [j.claim for j, _, _ in group],
+                    [lease for _, lease, _ in group],
+                )
             except Exception as e:
                 for _, _, done in group:
                     if not done.done():
                         done.set_exception(e)
                 continue
-            begun = {r["delivery_id"]: r["id"] for r in rows}
             for job, _, done in group:
                 if not done.done():
                     done.set_result(begun.get(job.id))
-
-
-@dataclass(frozen=True)
-class Ended:
-    """One attempt, as it ended: what the recorder needs."""
-
-    job: Job
-    attempt_id: int
-    """Its row, written when it began."""
-    outcome: dm.Outcome
-    trace: dict[str, str]
-    """The attempt span's context: the outcome event continues it."""
 
 
 class Recorder:
@@ -207,107 +169,57 @@ class Recorder:
             self._on_recorded(batch)
 
     async def record(self, batch: list[Ended]) -> None:
-        results: list[tuple[Ended, str, dm.Delivery | None]] = []
-        async with UnitOfWork(self._pool, source=SOURCE) as uow:
+        topic_map = self._runtime.settings.topic_names
+        async with UnitOfWork(self._pool, source=SOURCE, topic_map=topic_map) as uow:
             con = uow.con
             # Subscriptions before deliveries, as every writer of both does, each in id order.
-            webhook_subs = sorted(
-                {e.job.subscription_id for e in batch if e.job.channel == "webhook"}
-            )
+            webhook_subs = {e.job.subscription_id for e in batch if e.job.channel == "webhook"}
             health: dict[UUID, dict[str, Any]] = {}
             if webhook_subs:
-                for sub in await con.fetch(
-                    "SELECT id, client_id, consecutive_failures, suspended_at"
-                    " FROM webhook_subscriptions WHERE id = ANY($1::uuid[]) ORDER BY id"
-                    " FOR UPDATE",
-                    webhook_subs,
-                ):
+                for sub in await store.lock_subscribers(con, list(webhook_subs)):
                     health[sub["id"]] = {"row": sub, "now": _health_of(sub)}
             rows = {
                 r["id"]: dict(r)
-                for r in await con.fetch(
-                    "SELECT id, status, next_attempt_at, attempts, round_attempts, last_status,"
-                    " last_error, claim, now() AS now FROM deliveries"
-                    " WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
-                    sorted({e.job.id for e in batch}),
-                )
+                for r in await store.lock_deliveries(con, [e.job.id for e in batch])
             }
+            results: list[tuple[Ended, str, dm.Delivery | None]] = []
             updates, attempts = [], []
             for ended in batch:
-                job, outcome = ended.job, ended.outcome
-                row = rows[job.id]
-                now = row["now"]
-                duration_ms = round(outcome.duration * 1000)
-                if row["claim"] != job.claim or row["status"] != "pending":
+                row = rows[ended.job.id]
+                duration_ms = round(ended.outcome.duration * 1000)
+                after = self._next_state(row, ended)
+                if after is None:
                     # The lease ran out (or the delivery was settled otherwise) meanwhile.
                     attempts.append(_attempt(ended, duration_ms, "late"))
                     results.append((ended, "late", None))
                     continue
-                before = dm.Delivery(
-                    dm.Status(row["status"]),
-                    row["next_attempt_at"],
-                    attempts=row["attempts"],
-                    round_attempts=row["round_attempts"],
-                    last_status=row["last_status"],
-                    last_error=row["last_error"],
-                )
-                after = dm.end_attempt(before, outcome, now, self._runtime.policy)
-                result = {
-                    dm.Status.DELIVERED: "delivered",
-                    dm.Status.PARKED: "parked",
-                    dm.Status.PENDING: "retry",
-                }[after.status]
-                # A second attempt of the same delivery in this batch finds it settled.
-                row.update(claim=None, status=after.status.value, attempts=after.attempts)
-                updates.append(
-                    (
-                        job.id,
-                        after.status.value,
-                        after.next_attempt_at,
-                        after.attempts,
-                        after.round_attempts,
-                        after.last_status,
-                        after.last_error,
-                        now,
-                    )
-                )
+                result = _RESULTS[after.status]
+                updates.append((ended.job.id, *_state_columns(after), row["now"]))
                 attempts.append(_attempt(ended, duration_ms, result))
-                if job.subscription_id in health:
-                    await self._health(con, health[job.subscription_id], outcome, now)
+                if ended.job.subscription_id in health:
+                    h = health[ended.job.subscription_id]
+                    await self._health(con, h, ended.outcome, row["now"])
                 await _publish(uow, ended, after)
                 results.append((ended, result, after))
-            if updates:
-                await con.executemany(
-                    "UPDATE deliveries SET status = $2, next_attempt_at = $3, attempts = $4,"
-                    " round_attempts = $5, last_status = $6, last_error = $7, claim = NULL,"
-                    " claimed_until = NULL, updated_at = $8,"
-                    " delivered_at = CASE WHEN $2 = 'delivered' THEN $8 ELSE delivered_at END,"
-                    " parked_at = CASE WHEN $2 = 'parked' THEN $8 ELSE NULL END"
-                    " WHERE id = $1",
-                    updates,
-                )
-            await con.executemany(
-                "UPDATE delivery_attempts SET duration_ms = $2, status = $3, error = $4,"
-                " result = $5 WHERE id = $1",
-                attempts,
-            )
-            changed = [h for h in health.values() if h["now"] != _health_of(h["row"])]
-            if changed:
-                await con.executemany(
-                    "UPDATE webhook_subscriptions SET consecutive_failures = $2,"
-                    " suspended_at = $3, suspended_reason = coalesce($4, suspended_reason)"
-                    " WHERE id = $1",
-                    [
-                        (
-                            h["row"]["id"],
-                            h["now"].consecutive_failures,
-                            h["now"].suspended_at,
-                            h.get("reason"),
-                        )
-                        for h in changed
-                    ],
-                )
+            await _write(con, updates, attempts, health)
         self._count(results)
+
+    def _next_state(self, row: dict[str, Any], ended: Ended) -> dm.Delivery | None:
+        """The delivery's state after the attempt, None if it left this claim's hands. `row`
+        is updated, so a second attempt of the same delivery in the batch finds it settled."""
+        if row["claim"] != ended.job.claim or row["status"] != "pending":
+            return None
+        before = dm.Delivery(
+            dm.Status(row["status"]),
+            row["next_attempt_at"],
+            attempts=row["attempts"],
+            round_attempts=row["round_attempts"],
+            last_status=row["last_status"],
+            last_error=row["last_error"],
+        )
+        after = dm.end_attempt(before, ended.outcome, row["now"], self._runtime.policy)
+        row.update(claim=None, status=after.status.value, attempts=after.attempts)
+        return after
 
     async def _health(
         self, con: asyncpg.Connection, h: dict[str, Any], outcome: dm.Outcome, now: datetime
@@ -324,8 +236,11 @@ class Recorder:
                 sub["id"],
                 after.consecutive_failures,
             )
-            await notices.subscription_suspended(
-                con, sub["client_id"], sub["id"], after.consecutive_failures, outcome.error, now
+            notice = notices.subscription_suspended(
+                sub["id"], after.consecutive_failures, outcome.error
+            )
+            await inbox.add_client_notice(
+                con, sub["client_id"], notice.event_type, notice.title, notice.body, now
             )
 
     def _count(self, results: list[tuple[Ended, str, dm.Delivery | None]]) -> None:
@@ -352,34 +267,67 @@ class Recorder:
                 stats.retried += 1
 
 
+_RESULTS = {
+    dm.Status.DELIVERED: "delivered",
+    dm.Status.PARKED: "parked",
+    dm.Status.PENDING: "retry",
+}
+
+
 def _health_of(sub: asyncpg.Record) -> dm.Health:
     return dm.Health(sub["consecutive_failures"], sub["suspended_at"])
 
 
-def _attempt(ended: Ended, duration_ms: int, result: str) -> tuple:
+def _state_columns(after: dm.Delivery) -> tuple[Any, ...]:
+    return (
+        after.status.value,
+        after.next_attempt_at,
+        after.attempts,
+        after.round_attempts,
+        after.last_status,
+        after.last_error,
+    )
+
+
+def _attempt(ended: Ended, duration_ms: int, result: str) -> tuple[Any, ...]:
     o = ended.outcome
     return (ended.attempt_id, duration_ms, o.status, o.error, result)
 
 
+async def _write(
+    con: asyncpg.Connection,
+    updates: list[tuple[Any, ...]],
+    attempts: list[tuple[Any, ...]],
+    health: dict[UUID, dict[str, Any]],
+) -> None:
+    """A batch's new states, ended attempts and changed subscriber health."""
+    if updates:
+        await store.update_deliveries(con, updates)
+    await store.end(con, attempts)
+    changed = [h for h in health.values() if h["now"] != _health_of(h["row"])]
+    if changed:
+        await store.update_health(
+            con,
+            [
+                (
+                    h["row"]["id"],
+                    h["now"].consecutive_failures,
+                    h["now"].suspended_at,
+                    h.get("reason"),
+                )
+                for h in changed
+            ],
+        )
+
+
 async def _publish(uow: UnitOfWork, ended: Ended, after: dm.Delivery) -> None:
     job = ended.job
-    if after.status is dm.Status.DELIVERED:
-        event: NotificationDelivered | NotificationFailed = NotificationDelivered(
-            delivery_id=job.id,
-            subscription_id=job.subscription_id,
-            channel=job.channel,
-            event_id=job.envelope.id,
-            attempts=after.attempts,
-        )
-    elif after.status is dm.Status.PARKED:
-        event = NotificationFailed(
-            delivery_id=job.id,
-            subscription_id=job.subscription_id,
-            channel=job.channel,
-            event_id=job.envelope.id,
-            attempts=after.attempts,
-            error=(after.last_error or "failed")[:4000],
-        )
-    else:
-        return
-    await uow.publish(event, trace=ended.trace)
+    event = events.outcome(
+        after,
+        delivery_id=job.id,
+        subscription_id=job.subscription_id,
+        channel=job.channel,
+        event_id=job.envelope.id,
+    )
+    if event is not None:
+        await uow.publish(event, trace=ended.trace)
