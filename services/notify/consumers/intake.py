@@ -1,23 +1,7 @@
-"""Stage one: what the consumer does with each batch of events, in the batch's transaction.
-
-For each new event, in order (the servicekit consumer's inbox already dropped the events it
-processed before):
-
-1. the read model learns what the event tells (names, people's units, nominations);
-2. every person or unit it concerns (`domain.recipients`) gets an inbox item, rendered from
-   the templates, and, when they registered an email address and SMTP is configured, an email
-   delivery (the message rendered now, sent later);
-3. every live webhook subscription whose filter matches (`domain.filters`) gets a webhook
-   delivery. Suspended subscriptions get theirs too: they wait for the resumption.
-
-Nothing is sent here: deliveries are rows, committed with the inbox entry of the event, and the
-dispatcher (stage two) sends them. A trigger NOTIFYs the dispatchers at commit.
-
-Once per (event, channel, subscription) is the deliveries' unique key; once per (recipient,
-event) the inbox items'. Both hold even if the servicekit inbox were bypassed (a replay after
-`inbox.forget`). A subscription, and an email address, receive the events that happened after
-they were created: replaying old topics to rebuild the read model does not mail anyone about the
-past.
+"""Stage one: what the consumer does with each batch of events, in the batch's transaction: the
+read model learns the events, every person or unit they concern gets an inbox item (and an email
+delivery when they have an address), every matching webhook subscription a delivery. Nothing
+is sent here; services/notify/README.md ("Two stages") says what holds once and what repeats.
 """
 
 from __future__ import annotations

@@ -1,41 +1,8 @@
-"""Stage two: the dispatcher sends the deliveries stage one committed, and records every attempt.
-
-The loop
-
-1. **Claim** due deliveries in one statement, per channel, up to `dispatch_claim_batch` per
-   subscriber and `dispatch_max_claimed` in all for this process. A subscriber's leases
-   (`claimed_until`) are held by one dispatcher at a time: a claim skips subscribers whose live
-   leases belong to another dispatcher's claims, so the per-subscriber limit below holds over
-   all processes. Claims are serialised by a transaction advisory lock and take their rows
-   `FOR UPDATE SKIP LOCKED`; the rows of a subscriber take turns with the other subscribers'
-   (round robin by rank), and a suspended subscriber's wait. The lease is one attempt's
-   timeout plus `dispatch_lease_margin_s`: after a crash, what this dispatcher held is
-   claimable again that soon. A claim never takes again what this dispatcher still holds,
-   whether or not its lease ran out while it waited for a slot.
-2. **Begin and send** each claimed delivery in a task of its own, at most
-   `concurrency_per_subscriber` at once per subscriber and `dispatch_max_in_flight` (webhooks)
-   or `smtp_concurrency` (emails) at once in all, within the attempt's timeout: a slow or dead
-   subscriber occupies its own few slots only and never the others' (no head-of-line blocking
-   across subscribers). Before the request goes out the attempt is written down and the lease
-   renewed for it (`recorder.Beginnings`); a delivery whose claim was taken over meanwhile is
-   not sent. Webhook targets are checked again (`ssrf.check_url`) and the connection goes to
-   the address that passed.
-3. **Record** the ended attempts in batches (`recorder.py`), one transaction per batch: attempt
-   rows, next states (delivered / retry after backoff with jitter / parked), subscriber health
-   (suspension) and outcome events through the outbox.
-4. **Wait** for a NOTIFY on `notify_deliveries` (new deliveries, redeliveries, resumptions), a
-   batch of attempts recorded that frees a subscriber's or a channel's room or schedules a
-   retry, or the next delivery coming due, with `dispatch_poll_interval_s` as fallback. A claim
-   that filled all its room is followed by another at once; any other claim is not (what was
-   announced meanwhile has woken the loop already): at low rates each delivery costs one claim,
-   not three.
-
-What can repeat: a send whose outcome was not recorded (notify or its database died meanwhile)
-is sent again once its lease runs out; the delivery then shows the first attempt as interrupted
-(outcome unknown) and the re-send as the next one. Receivers deduplicate on the event id
-(`ce-id`, also sent as `Idempotency-Key`, the same on every attempt and redelivery); an email
-repeats with the same `Message-ID` (event id and address). docs/webhooks.md states the
-guarantee.
+"""Stage two: the dispatcher's loop. It claims due deliveries (store/claims.py), begins and
+sends each in a task of its own within the per-subscriber and per-channel limits
+(jobs/sending.py), hands the ended attempts to the recorder (jobs/recorder.py) and waits for a
+NOTIFY, a recorded batch or the next due time. The whole mechanism, and what may repeat after a
+crash, is in services/notify/README.md ("Two stages").
 """
 
 from __future__ import annotations
@@ -55,7 +22,7 @@ from services.notify.jobs import sending
 from services.notify.jobs.job import DispatchStats, Ended, Job, job_of
 from services.notify.jobs.recorder import Beginnings, Recorder
 from services.notify.runtime import NotifyRuntime
-from services.notify.store import claims
+from services.notify.store import claims, deliveries
 from services.notify.store.deliveries import WAKE_CHANNEL
 
 log = logging.getLogger("notify.dispatcher")
@@ -371,7 +338,7 @@ class Dispatcher:
                 self._wake.set()  # whatever was announced while we were not listening
                 while True:
                     await asyncio.sleep(10)
-                    await con.fetchval("SELECT 1")  # notices a connection that died
+                    await deliveries.ping(con)  # notices a connection that died
             except asyncio.CancelledError:
                 raise
             except Exception as e:

@@ -1,26 +1,7 @@
-"""Recording attempts: their beginnings before the requests go out (`Beginnings`), their ends in
-batches (`Recorder`).
-
-An attempt is written down before its request goes out, so that nothing notify sends is
-invisible: the delivery's counts go up, its lease is renewed for the attempt (the attempt's
-timeout and a margin: after a crash it is claimable again that soon), and an attempt row says
-'sending'. A row still 'sending' when its delivery is attempted again was cut short (notify or
-its database died before the outcome was recorded): it becomes 'interrupted', its outcome
-unknown, and the new attempt is the next one. Beginnings are fenced by the claim: a delivery
-whose claim was taken over (its lease ran out and another dispatcher claimed it) is not begun,
-so two dispatchers never send it at once. Attempts beginning together are written in one
-statement (group commit), as audit rows are.
-
-The ends of attempts wait in a queue, and each batch of them is recorded in one transaction with
-a few set-based statements instead of a transaction of five statements per attempt (which, with
-the claim, cost ~280 ms per delivery slot under load).
-
-For each attempt: the attempt row completed, the delivery's next state
-(`domain.delivery.end_attempt`), the subscriber's health (`after_subscriber_attempt`:
-suspended at the threshold, its owner told through its inbox) and, for a final outcome,
-NotificationDelivered or NotificationFailed through the outbox — all of a batch commit together.
-An attempt whose delivery left its hands meanwhile (lease expired, settled otherwise) is
-recorded as 'late' and changes nothing else.
+"""Recording attempts: their beginnings before the requests go out (`Beginnings`: nothing notify
+sends is invisible, and a delivery whose claim was taken over is not begun), their ends in
+batches of one transaction each (`Recorder`: attempt rows, next states, subscriber health,
+outcome events). services/notify/README.md ("Two stages") says why in full.
 """
 
 from __future__ import annotations

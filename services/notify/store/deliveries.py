@@ -27,6 +27,11 @@ async def announce(con: asyncpg.Connection) -> None:
     await con.execute(f"SELECT pg_notify('{WAKE_CHANNEL}', '')")
 
 
+async def ping(con: asyncpg.Connection) -> None:
+    """A round trip, so that a LISTEN connection that died is noticed."""
+    await con.fetchval("SELECT 1")
+
+
 async def add_events(con: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """(event_id, type, source, subject, time, dataschema, payload): the events deliveries carry,
     once each."""
