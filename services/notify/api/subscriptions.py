@@ -1,19 +1,8 @@
-"""Webhook subscriptions of integration clients (other government systems).
-
-A client registers a URL, a filter (event types, campaigns, units; empty lists mean any) and a
-secret; notify POSTs each matching event there (CloudEvents HTTP binding, signed with
-HMAC-SHA256 over the timestamp and body: services/notify/adapters/webhook.py says how to verify).
-
-Secrets: the client may choose the secret (`secret` in the body) or let notify generate one,
-which is then in the answer of the creation (or rotation) and never again: notify keeps it
-encrypted and answers no request with it. A request with an `Idempotency-Key` must bring its
-own secret, since the answer to such a request is stored for replay and a generated secret
-would be stored with it. Rotation keeps signing with the previous secret too for
-`secret_rotation_grace_s` (two `v1=` signatures), so receivers can switch without losing any.
-
-The URL is checked against the SSRF policy (services/notify/domain/ssrf.py) when it is given
-and again before every delivery. A client sees and changes only its own subscriptions (another
-client's answer 404); operators see all and may resume a suspended one.
+"""Webhook subscriptions of integration clients (other government systems): register, list,
+change, delete, rotate the secret, resume. A client sees and changes only its own (another
+client's answers 404); operators see all and may resume a suspended one. A request with an
+`Idempotency-Key` must bring its own secret: its answer is kept for replays, and a generated
+secret must not be. Secrets, URLs and suspension: services/notify/README.md.
 """
 
 from __future__ import annotations
