@@ -51,7 +51,7 @@ def _awards_topics() -> list[str]:
 
 
 def _notify_topics() -> list[str]:
-    from services.notify.settings import NotifySettings
+    from services.notify.config import NotifySettings
 
     return NotifySettings().consumed()
 

@@ -1,7 +1,7 @@
 """The demo webhook receiver: takes notify's POSTs on `/hooks` (and any path under it, so each
 subscription can have its own), verifies the `Thidua-Signature` with notify's own recipe
-(`services.notify.webhook.verify`) and the receiver's secret, answers 204 when it holds and 401
-when not, and appends one JSON line per request to the output file:
+(`services.notify.adapters.webhook.verify`) and the receiver's secret, answers 204 when it holds
+and 401 when not, and appends one JSON line per request to the output file:
 
     {"time", "path", "verified", "duplicate", "ce-type", "ce-id", "ce-subject", "traceparent",
      "body"}
@@ -36,7 +36,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from infra.sinks import append_lines
-from services.notify.webhook import SIGNATURE_HEADER, verify
+from services.notify.adapters.webhook import SIGNATURE_HEADER, verify
 
 RECORDED_HEADERS = ("ce-type", "ce-id", "ce-subject", "traceparent")
 

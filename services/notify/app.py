@@ -1,6 +1,5 @@
 """The notify service's process: its HTTP API, its consumer (stage one: inbox items and
-deliveries, services/notify/intake.py) and its dispatcher (stage two: sending,
-services/notify/dispatcher.py)."""
+deliveries, consumers/intake.py) and its dispatcher (stage two: sending, jobs/dispatcher.py)."""
 
 from __future__ import annotations
 
@@ -15,12 +14,12 @@ from servicekit import metrics
 from servicekit.service import WORKER_SHARE, build_app
 from servicekit.settings import ServiceSettings
 from services import notify as package
+from services.notify.adapters.targets import Resolver
 from services.notify.api import ROUTERS
-from services.notify.dispatcher import Dispatcher
-from services.notify.domain.ssrf import Resolver
-from services.notify.intake import subscriber
+from services.notify.config import NAME, NotifySettings
+from services.notify.consumers.intake import subscriber
+from services.notify.jobs.dispatcher import Dispatcher
 from services.notify.runtime import NotifyRuntime
-from services.notify.settings import NAME, NotifySettings
 
 __all__ = ["NAME", "create"]
 
@@ -75,20 +74,22 @@ def create(
         # build_app's lifespan starts the pool, migrations, relay and consumer; the dispatcher
         # needs the pool, and stops before it closes.
         async with servicekit_lifespan(app):
+            dispatcher = None
             if s.dispatch_enabled and s.background_enabled:
-                runtime.dispatcher = Dispatcher(
+                dispatcher = Dispatcher(
                     app.state.service.pool,
                     runtime,
                     client=http_client,
                     # its stop waits for attempts under way, then for their recording
                     stop_grace_s=s.shutdown_timeout_s * WORKER_SHARE / 2,
                 )
-                await runtime.dispatcher.start()
+                runtime.dispatcher = dispatcher
+                await dispatcher.start()
             try:
                 yield
             finally:
-                if runtime.dispatcher is not None:
-                    await runtime.dispatcher.stop()
+                if dispatcher is not None:
+                    await dispatcher.stop()
                     runtime.dispatcher = None
 
     app.router.lifespan_context = lifespan

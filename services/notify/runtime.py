@@ -1,27 +1,30 @@
-"""What notify's parts share at run time: settings, policies, the secret box, the dispatcher.
-Reached from handlers as `request.app.state.notify`."""
+"""What notify's parts share at run time: settings, policies, the secret box, the resolver, and
+a way to wake this process's dispatcher. Reached from handlers as `request.app.state.notify`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from fastapi import Request
 
 from schemas.envelope import source_for
+from services.notify.adapters.email import SmtpSettings
+from services.notify.adapters.secrets import SecretBox
+from services.notify.adapters.targets import Resolver, system_resolver
+from services.notify.config import NAME, NotifySettings
 from services.notify.domain.delivery import DeliveryPolicy
-from services.notify.domain.ssrf import Resolver, TargetPolicy, system_resolver
-from services.notify.email import SmtpSettings
-from services.notify.secrets import SecretBox
-from services.notify.settings import NAME, NotifySettings
-
-if TYPE_CHECKING:
-    from services.notify.dispatcher import Dispatcher
+from services.notify.domain.ssrf import TargetPolicy
 
 SOURCE = source_for(NAME)
 """The ce_source of what notify publishes, whatever the process's service name."""
-WAKE_CHANNEL = "notify_deliveries"
-"""PostgreSQL NOTIFY channel: deliveries became due (new, redelivered, subscriber resumed)."""
+
+
+class Waker(Protocol):
+    """The dispatcher as the rest of notify sees it (jobs/dispatcher.py depends on the runtime,
+    not the other way round)."""
+
+    def wake(self) -> None: ...
 
 
 @dataclass
@@ -32,7 +35,7 @@ class NotifyRuntime:
     secrets: SecretBox
     smtp: SmtpSettings | None
     resolver: Resolver = system_resolver
-    dispatcher: Dispatcher | None = field(default=None, repr=False)
+    dispatcher: Waker | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(

@@ -9,7 +9,7 @@ from schemas.consumers import subscriptions
 from schemas.generate import GENERATED
 from servicekit.settings import ServiceSettings
 from services.awards.readmodel import HANDLERS as AWARDS_HANDLERS
-from services.notify.settings import NotifySettings
+from services.notify.config import NotifySettings
 from services.progress.consumers import HANDLERS as PROGRESS_HANDLERS
 
 

@@ -69,7 +69,7 @@ def build(service: str, dsn: str, kafka: str, state) -> Any:
             clock=FixedClock(date(2020, 12, 10)),
         )
     from services.notify.app import create
-    from services.notify.settings import NotifySettings
+    from services.notify.config import NotifySettings
 
     return create(
         NotifySettings(

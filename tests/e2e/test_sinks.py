@@ -24,7 +24,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Sp
 from infra import stack
 from infra import traces as sink_traces
 from infra.profile import Profile
-from services.notify.webhook import SIGNATURE_HEADER, sign
+from services.notify.adapters.webhook import SIGNATURE_HEADER, sign
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(600)]
 

@@ -20,9 +20,9 @@ from aiosmtpd.controller import Controller
 
 from schemas import awards as a
 from schemas.examples import PERSON, example
+from services.notify.adapters.email import SmtpSettings, message_id, send_email
 from services.notify.domain.messages import render
 from services.notify.domain.recipients import Recipient
-from services.notify.email import SmtpSettings, message_id, send_email
 from tests.notify import envelope, seeded_directory
 
 SENDER = "Thi đua – Khen thưởng <khenthuong@camau.gov.vn>"

@@ -10,7 +10,7 @@ import httpx
 
 from infra import traces as sink_lines
 from infra.sinks.hooks import create
-from services.notify.webhook import SIGNATURE_HEADER, sign
+from services.notify.adapters.webhook import SIGNATURE_HEADER, sign
 
 SECRET = "whsec-bo-nhan-mau-2020"
 BODY = json.dumps({"n": 1}).encode()

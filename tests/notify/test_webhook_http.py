@@ -28,7 +28,7 @@ from cryptography.x509.oid import NameOID
 from schemas import progress as p
 from schemas.envelope import format_time
 from schemas.examples import EXAMPLE_TRACE, example
-from services.notify.webhook import (
+from services.notify.adapters.webhook import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
     USER_AGENT,

@@ -21,7 +21,7 @@ from servicekit.settings import ServiceSettings
 from services.awards.app import create as create_awards
 from services.awards.config import AwardsConfig
 from services.notify.app import create as create_notify
-from services.notify.settings import NotifySettings
+from services.notify.config import NotifySettings
 from services.progress.app import create as create_progress
 from services.progress.config import ProgressConfig
 from services.registry.app import create as create_registry

@@ -1,25 +1,14 @@
-"""What notify's routers share: who may act for whom, a read connection, pagination, problems.
-
-Identities (see services/notify/README.md):
-
-- a **person** acts for themselves with a token whose `sub` is their registry person id (the
-  identity provider maps the login to it); no role is needed, none grants another's inbox;
-- a **unit** is acted for by a `unit_officer` whose token names that `unit_id`;
-- an **integration client** is a token with the `integration_client` role; its `client_id`
-  claim (or, without one, its `sub`) owns the subscriptions it creates;
-- **operators** (`operator`) see every delivery and subscription, redeliver and resume;
-- a **province administrator** may set or remove anyone's email address, nothing more here;
-- a **supervisor** (the Fatherland Front, `supervisor` with the `unit_id` of the Front body it
-  speaks for) reads and marks that unit's inbox, where the answers to its findings land; it
-  reads no email address and no subscription.
+"""What notify's routers share: who may act for whom (a person by the `sub` of their token, a unit
+by its `unit_officer` or its Front `supervisor`, an integration client by its `client_id`,
+operators, province administrators: the table in services/notify/README.md), a read
+connection, pagination, problems.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-import asyncpg
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from servicekit.auth import Principal, Role, authenticated, forbidden, require
@@ -108,9 +97,3 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: int | None = None
-
-
-async def wake_dispatchers(con: asyncpg.Connection, request: Request) -> None:
-    """Deliveries became due: tell every dispatcher (at commit) and this process's at once."""
-    await con.execute("SELECT pg_notify('notify_deliveries', '')")
-    request.app.state.notify.wake()

@@ -6,7 +6,7 @@ happen after the address was first set). The address is never put in events or l
 import re
 from datetime import datetime
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 from fastapi import APIRouter, Path, Response
@@ -24,6 +24,8 @@ from services.notify.api.common import (
     not_found,
     require_that,
 )
+from services.notify.commands import contacts as commands
+from services.notify.store import contacts as store
 
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -84,9 +86,7 @@ def _routes(kind: str, prefix: str, param: str, allowed, whose: str) -> None:
     @router.get(base, summary=f"The email address of {whose}")
     async def get_contact(owner: Owner, p: Caller, con: ReadCon) -> Contact:
         check(p, owner)
-        row = await con.fetchrow(
-            "SELECT * FROM contacts WHERE owner_kind = $1 AND owner_id = $2", kind, owner
-        )
+        row = await store.find(con, kind, owner)
         if row is None:
             raise not_found("an email address")
         return _contact(row)
@@ -94,35 +94,13 @@ def _routes(kind: str, prefix: str, param: str, allowed, whose: str) -> None:
     @router.put(base, summary=f"Set the email address of {whose}")
     async def put_contact(owner: Owner, body: ContactIn, p: Caller, tx: Transaction) -> Contact:
         check(p, owner)
-        row = await tx.fetchrow(
-            "INSERT INTO contacts (id, owner_kind, owner_id, email) VALUES ($1, $2, $3, $4)"
-            " ON CONFLICT (owner_kind, owner_id) DO UPDATE SET email = EXCLUDED.email,"
-            " updated_at = now() RETURNING *",
-            uuid4(),
-            kind,
-            owner,
-            body.email,
-        )
-        return _contact(row)
+        return _contact(await commands.put(tx, kind, owner, body.email))
 
     @router.delete(base, status_code=204, summary=f"Remove the email address of {whose}")
     async def delete_contact(owner: Owner, p: Caller, tx: Transaction) -> Response:
         check(p, owner)
-        row = await tx.fetchrow(
-            "DELETE FROM contacts WHERE owner_kind = $1 AND owner_id = $2 RETURNING id",
-            kind,
-            owner,
-        )
-        if row is None:
+        if not await commands.remove(tx, kind, owner):
             raise not_found("an email address")
-        # Emails not sent yet go nowhere now.
-        await tx.execute(
-            "UPDATE deliveries SET status = 'parked', next_attempt_at = NULL, parked_at = now(),"
-            " updated_at = now(), last_error = 'the recipient removed their email address'"
-            " WHERE subscription_id = $1 AND channel = 'email' AND status = 'pending'"
-            " AND claim IS NULL",
-            row["id"],
-        )
         return Response(status_code=204)
 
 

@@ -2,10 +2,7 @@
 
 Every email and webhook call is a delivery with its attempts. A delivery that ran out of
 attempts (or met a final refusal) is parked: it stays here, with its last error, and
-NotificationFailed was published. An operator redelivers one, or all that match a selection,
-once the cause is fixed: each gets a fresh round of attempts. The receiver sees the same
-event id (`Idempotency-Key`) as before, so a redelivery of something it already had is
-recognisable. Deliveries of a deleted subscription cannot be redelivered.
+NotificationFailed was published. Redelivering is `commands/deliveries.py`.
 """
 
 from __future__ import annotations
@@ -19,6 +16,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from servicekit.audit import audit_object
+from servicekit.errors import NotFound
 from servicekit.idempotency import Transaction
 from servicekit.problems import Problem
 from servicekit.text import In
@@ -30,9 +28,11 @@ from services.notify.api.common import (
     Page,
     ReadCon,
     not_found,
-    wake_dispatchers,
 )
+from services.notify.commands import deliveries as commands
 from services.notify.domain import delivery as dm
+from services.notify.runtime import runtime_of
+from services.notify.store import deliveries as store
 
 StatusName = Literal["pending", "delivered", "parked"]
 ChannelName = Literal["email", "webhook"]
@@ -94,41 +94,8 @@ class Redelivered(BaseModel):
     delivery_ids: list[UUID]
 
 
-_COLUMNS = (
-    "d.seq, d.id, d.event_id, d.event_type, d.channel, d.subscription_id, d.recipient_kind,"
-    " d.recipient_id, d.status, d.attempts, d.round_attempts, d.next_attempt_at, d.last_status,"
-    " d.last_error, (d.claimed_until > now()) IS TRUE AS in_flight, d.created_at, d.updated_at,"
-    " d.delivered_at, d.parked_at"
-)
-
-
 def delivery_out(r: asyncpg.Record) -> DeliveryOut:
     return DeliveryOut(**{k: r[k] for k in DeliveryOut.model_fields})
-
-
-async def list_deliveries(
-    con: asyncpg.Connection,
-    *,
-    subscription_id: UUID | None = None,
-    status: str | None = None,
-    channel: str | None = None,
-    event_id: UUID | None = None,
-    limit: int = 50,
-    cursor: int | None = None,
-) -> list[asyncpg.Record]:
-    return await con.fetch(
-        f"SELECT {_COLUMNS} FROM deliveries d"
-        " WHERE ($1::uuid IS NULL OR d.subscription_id = $1)"
-        " AND ($2::text IS NULL OR d.status = $2) AND ($3::text IS NULL OR d.channel = $3)"
-        " AND ($4::uuid IS NULL OR d.event_id = $4) AND ($5::bigint IS NULL OR d.seq < $5)"
-        " ORDER BY d.seq DESC LIMIT $6",
-        subscription_id,
-        status,
-        channel,
-        event_id,
-        cursor,
-        limit,
-    )
 
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"], responses=PROBLEMS)
@@ -145,7 +112,7 @@ async def get_deliveries(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[DeliveryOut]:
-    rows = await list_deliveries(
+    rows = await store.page(
         con,
         subscription_id=subscription_id,
         status=status,
@@ -161,14 +128,10 @@ async def get_deliveries(
 
 
 async def _detail(con: asyncpg.Connection, delivery_id: UUID) -> DeliveryDetail:
-    row = await con.fetchrow(f"SELECT {_COLUMNS} FROM deliveries d WHERE d.id = $1", delivery_id)
+    row = await store.find(con, delivery_id)
     if row is None:
         raise not_found("the delivery")
-    attempts = await con.fetch(
-        "SELECT number, started_at, duration_ms, status, error, result FROM delivery_attempts"
-        " WHERE delivery_id = $1 ORDER BY id",
-        delivery_id,
-    )
+    attempts = await store.attempts(con, delivery_id)
     return DeliveryDetail(
         **delivery_out(row).model_dump(),
         attempt_log=[AttemptOut(**dict(a)) for a in attempts],
@@ -184,32 +147,15 @@ async def get_delivery(delivery_id: UUID, p: Operator, con: ReadCon) -> Delivery
 async def redeliver_one(
     delivery_id: UUID, p: Operator, tx: Transaction, request: Request
 ) -> DeliveryDetail:
-    row = await tx.fetchrow(
-        "SELECT d.status, d.next_attempt_at, d.attempts, d.round_attempts, d.channel,"
-        " s.deleted_at IS NOT NULL AS subscription_deleted FROM deliveries d"
-        " LEFT JOIN webhook_subscriptions s ON d.channel = 'webhook' AND s.id = d.subscription_id"
-        " WHERE d.id = $1 FOR UPDATE OF d",
-        delivery_id,
-    )
-    if row is None:
-        raise not_found("the delivery")
-    if row["subscription_deleted"]:
-        raise Problem(409, "Conflict", "the subscription was deleted", type="subscription-deleted")
     try:
-        state = dm.Delivery(
-            dm.Status(row["status"]), row["next_attempt_at"], row["attempts"], row["round_attempts"]
-        )
-        dm.redeliver(state, datetime.now().astimezone())
+        await commands.redeliver_one(runtime_of(request), tx, delivery_id)
+    except NotFound:
+        raise not_found("the delivery") from None
+    except commands.SubscriptionDeleted as e:
+        raise Problem(409, "Conflict", str(e), type="subscription-deleted") from None
     except dm.InvalidTransition as e:
         raise Problem(409, "Conflict", str(e), type="delivery-pending") from None
-    await tx.execute(
-        "UPDATE deliveries SET status = 'pending', next_attempt_at = now(), round_attempts = 0,"
-        " parked_at = NULL, updated_at = now(), claim = NULL, claimed_until = NULL"
-        " WHERE id = $1",
-        delivery_id,
-    )
     audit_object(request, f"delivery:{delivery_id}")
-    await wake_dispatchers(tx, request)
     return await _detail(tx, delivery_id)
 
 
@@ -217,31 +163,6 @@ async def redeliver_one(
 async def redeliver_parked(
     body: RedeliverIn, p: Operator, tx: Transaction, request: Request
 ) -> Redelivered:
-    rows = await tx.fetch(
-        "UPDATE deliveries SET status = 'pending', next_attempt_at = now(), round_attempts = 0,"
-        " parked_at = NULL, updated_at = now(), claim = NULL, claimed_until = NULL"
-        " WHERE id IN ("
-        "  SELECT d.id FROM deliveries d"
-        "  LEFT JOIN webhook_subscriptions s"
-        "    ON d.channel = 'webhook' AND s.id = d.subscription_id"
-        "  LEFT JOIN contacts c ON d.channel = 'email' AND c.id = d.subscription_id"
-        "  WHERE d.status = 'parked'"
-        "    AND (d.channel <> 'webhook' OR s.deleted_at IS NULL)"
-        "    AND (d.channel <> 'email' OR c.id IS NOT NULL)"
-        "    AND ($1::uuid IS NULL OR d.subscription_id = $1)"
-        "    AND ($2::text IS NULL OR d.channel = $2)"
-        "    AND ($3::uuid IS NULL OR d.event_id = $3)"
-        "    AND ($4::timestamptz IS NULL OR d.parked_at >= $4)"
-        "    AND ($5::timestamptz IS NULL OR d.parked_at < $5)"
-        "  ORDER BY d.seq LIMIT $6 FOR UPDATE OF d SKIP LOCKED)"
-        " RETURNING id",
-        body.subscription_id,
-        body.channel,
-        body.event_id,
-        body.parked_after,
-        body.parked_before,
-        body.limit,
-    )
-    if rows:
-        await wake_dispatchers(tx, request)
-    return Redelivered(redelivered=len(rows), delivery_ids=[r["id"] for r in rows])
+    selection = store.ParkedSelection(**body.model_dump())
+    ids = await commands.redeliver_parked(runtime_of(request), tx, selection)
+    return Redelivered(redelivered=len(ids), delivery_ids=ids)

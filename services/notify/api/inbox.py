@@ -3,7 +3,8 @@ Each reads only their own (services/notify/api/common.py says who is who)."""
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 from uuid import UUID
 
 import asyncpg
@@ -26,6 +27,7 @@ from services.notify.api.common import (
     not_found,
     require_that,
 )
+from services.notify.store import inbox as store
 
 
 class InboxItem(BaseModel):
@@ -57,20 +59,8 @@ class Marked(BaseModel):
     marked: int
 
 
-_COLUMNS = "seq, id, event_id, event_type, why, title, body, occurred_at, created_at, read_at"
-
-
 def _item(r: asyncpg.Record) -> InboxItem:
     return InboxItem(**{k: r[k] for k in InboxItem.model_fields})
-
-
-async def _unread(con: asyncpg.Connection, kind: str, owner: str) -> int:
-    return await con.fetchval(
-        "SELECT count(*) FROM inbox_items"
-        " WHERE recipient_kind = $1 AND recipient_id = $2 AND read_at IS NULL",
-        kind,
-        owner,
-    )
 
 
 def _routes(
@@ -83,14 +73,17 @@ def _routes(
     whose: str,
     **constraints: int,
 ) -> None:
-    Owner = Annotated[id_type, Path(alias=param, **constraints)]
+    if TYPE_CHECKING:  # the id's type is chosen per call: UUID, or str for clients
+        Owner: TypeAlias = Any
+    else:
+        Owner = Annotated[id_type, Path(alias=param, **constraints)]
 
     def check(p: Principal, owner: object) -> str:
         require_that(allowed(p, str(owner)), f"only {whose} reads and marks this inbox")
         return str(owner)
 
     base = f"{prefix}/{{{param}}}/inbox"
-    tags = ["inbox"]
+    tags: list[str | Enum] = ["inbox"]
 
     @router.get(base, tags=tags, summary=f"The inbox of {whose}, newest first")
     async def list_items(
@@ -102,38 +95,21 @@ def _routes(
         unread_only: Annotated[bool, Query(description="Only items not read yet")] = False,
     ) -> InboxPage:
         o = check(p, owner)
-        rows = await con.fetch(
-            f"SELECT {_COLUMNS} FROM inbox_items"
-            " WHERE recipient_kind = $1 AND recipient_id = $2"
-            " AND ($3::bigint IS NULL OR seq < $3) AND (NOT $4 OR read_at IS NULL)"
-            " ORDER BY seq DESC LIMIT $5",
-            kind,
-            o,
-            cursor,
-            unread_only,
-            limit,
-        )
+        rows = await store.items(con, kind, o, cursor=cursor, unread_only=unread_only, limit=limit)
         return InboxPage(
             items=[_item(r) for r in rows],
-            unread=await _unread(con, kind, o),
+            unread=await store.unread(con, kind, o),
             next_cursor=rows[-1]["seq"] if len(rows) == limit else None,
         )
 
     @router.get(f"{base}/unread-count", tags=tags, summary=f"Unread items of {whose}")
     async def unread_count(owner: Owner, p: Caller, con: ReadCon) -> UnreadCount:
-        return UnreadCount(unread=await _unread(con, kind, check(p, owner)))
+        return UnreadCount(unread=await store.unread(con, kind, check(p, owner)))
 
     @router.post(f"{base}/{{item_id}}/read", tags=tags, summary="Mark one item read")
     async def mark_read(owner: Owner, item_id: UUID, p: InboxOwner, tx: Transaction) -> InboxItem:
         o = check(p, owner)
-        row = await tx.fetchrow(
-            "UPDATE inbox_items SET read_at = coalesce(read_at, now())"
-            " WHERE recipient_kind = $1 AND recipient_id = $2 AND id = $3"
-            f" RETURNING {_COLUMNS}",
-            kind,
-            o,
-            item_id,
-        )
+        row = await store.mark_read(tx, kind, o, item_id)
         if row is None:
             raise not_found("the inbox item")
         return _item(row)
@@ -141,13 +117,7 @@ def _routes(
     @router.post(f"{base}/read-all", tags=tags, summary="Mark every item read")
     async def mark_all_read(owner: Owner, p: InboxOwner, tx: Transaction) -> Marked:
         o = check(p, owner)
-        status = await tx.execute(
-            "UPDATE inbox_items SET read_at = now()"
-            " WHERE recipient_kind = $1 AND recipient_id = $2 AND read_at IS NULL",
-            kind,
-            o,
-        )
-        return Marked(marked=int(status.split()[-1]))
+        return Marked(marked=await store.mark_all_read(tx, kind, o))
 
 
 router = APIRouter(responses=PROBLEMS)

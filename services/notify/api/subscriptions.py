@@ -1,26 +1,15 @@
-"""Webhook subscriptions of integration clients (other government systems).
-
-A client registers a URL, a filter (event types, campaigns, units; empty lists mean any) and a
-secret; notify POSTs each matching event there (CloudEvents HTTP binding, signed with
-HMAC-SHA256 over the timestamp and body: services/notify/webhook.py says how to verify).
-
-Secrets: the client may choose the secret (`secret` in the body) or let notify generate one,
-which is then in the answer of the creation (or rotation) and never again: notify keeps it
-encrypted and answers no request with it. A request with an `Idempotency-Key` must bring its
-own secret, since the answer to such a request is stored for replay and a generated secret
-would be stored with it. Rotation keeps signing with the previous secret too for
-`secret_rotation_grace_s` (two `v1=` signatures), so receivers can switch without losing any.
-
-The URL is checked against the SSRF policy (services/notify/domain/ssrf.py) when it is given
-and again before every delivery. A client sees and changes only its own subscriptions (another
-client's answer 404); operators see all and may resume a suspended one.
+"""Webhook subscriptions of integration clients (other government systems): register, list,
+change, delete, rotate the secret, resume. A client sees and changes only its own (another
+client's answers 404); operators see all and may resume a suspended one. A request with an
+`Idempotency-Key` must bring its own secret: its answer is kept for replays, and a generated
+secret must not be. Secrets, URLs and suspension: services/notify/README.md.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 from fastapi import APIRouter, Query, Request, Response
@@ -32,6 +21,7 @@ from servicekit.auth import Principal, Role
 from servicekit.idempotency import Transaction
 from servicekit.problems import Problem
 from servicekit.text import In
+from services.notify.adapters.secrets import secret_problem
 from services.notify.api.common import (
     PROBLEMS,
     Client,
@@ -43,14 +33,15 @@ from services.notify.api.common import (
     client_of,
     invalid,
     not_found,
-    wake_dispatchers,
 )
-from services.notify.api.deliveries import DeliveryOut, delivery_out, list_deliveries
+from services.notify.api.deliveries import DeliveryOut, delivery_out
+from services.notify.commands import subscriptions as commands
+from services.notify.config import NAME
 from services.notify.domain.filters import SubscriptionFilter
-from services.notify.domain.ssrf import MAX_URL_LENGTH, UnsafeUrl, check_url
+from services.notify.domain.ssrf import MAX_URL_LENGTH, UnsafeUrl
 from services.notify.runtime import runtime_of
-from services.notify.secrets import generate_secret, secret_problem
-from services.notify.settings import NAME
+from services.notify.store import deliveries
+from services.notify.store import subscriptions as store
 
 Secret = Annotated[
     str | None,
@@ -163,33 +154,22 @@ def subscription_out(r: asyncpg.Record) -> SubscriptionOut:
     )
 
 
-_SELECT = "SELECT *, now() AS now FROM webhook_subscriptions"
-
 router = APIRouter(prefix="/subscriptions", tags=["subscriptions"], responses=PROBLEMS)
 
 
-async def _checked_url(request: Request, url: str, field: str = "#/url") -> str:
-    rt = runtime_of(request)
-    try:
-        target = await check_url(url, rt.targets, rt.resolver)
-    except UnsafeUrl as e:
-        raise invalid(field, str(e), f"unsafe_url.{e.reason}") from None
-    return target.url
+def _unsafe(e: UnsafeUrl) -> Problem:
+    return invalid("#/url", str(e), e.code)
 
 
 async def _find(
     con: asyncpg.Connection, p: Principal, subscription_id: UUID, *, lock: bool = False
 ) -> asyncpg.Record:
     """The subscription if the caller may see it: its owner, or an operator."""
-    row = await con.fetchrow(
-        f"{_SELECT} WHERE id = $1 AND deleted_at IS NULL{' FOR UPDATE' if lock else ''}",
-        subscription_id,
-    )
-    mine = row is not None and (
+    row = await store.find(con, subscription_id, lock=lock)
+    if row is None or not (
         (p.has_role(Role.INTEGRATION_CLIENT) and row["client_id"] == client_of(p))
         or p.has_role(Role.OPERATOR)
-    )
-    if not mine:
+    ):
         raise not_found("the subscription")
     return row
 
@@ -211,21 +191,19 @@ async def create_subscription(
             "for replays, and a generated secret must not be",
             "missing",
         )
-    url = await _checked_url(request, body.url)
-    rt = runtime_of(request)
-    sid = uuid4()
-    secret = body.secret or generate_secret()
-    row = await tx.fetchrow(
-        "INSERT INTO webhook_subscriptions (id, client_id, url, filter, description, secret)"
-        " VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING *, now() AS now",
-        sid,
-        client_of(p),
-        url,
-        body.filter.model_dump_json(),
-        body.description,
-        rt.secrets.seal(secret, sid),
-    )
-    audit_object(request, f"subscription:{sid}")
+    try:
+        row, secret = await commands.create(
+            runtime_of(request),
+            tx,
+            client_id=client_of(p),
+            url=body.url,
+            filter=body.filter,
+            description=body.description,
+            secret=body.secret,
+        )
+    except UnsafeUrl as e:
+        raise _unsafe(e) from None
+    audit_object(request, f"subscription:{row['id']}")
     out = subscription_out(row)
     return SubscriptionCreated(
         **out.model_dump(), secret=None if body.secret is not None else secret
@@ -248,17 +226,8 @@ async def list_subscriptions(
 ) -> SubscriptionPage:
     if not p.has_role(Role.OPERATOR):
         client_id = client_of(p)
-    after = _cursor(cursor)
-    rows = await con.fetch(
-        f"{_SELECT} WHERE deleted_at IS NULL AND ($1::text IS NULL OR client_id = $1)"
-        " AND ($2::text IS NULL OR (suspended_at IS NOT NULL) = ($2 = 'suspended'))"
-        " AND ($3::timestamptz IS NULL OR (created_at, id) > ($3, $4::uuid))"
-        " ORDER BY created_at, id LIMIT $5",
-        client_id,
-        status,
-        after[0] if after else None,
-        after[1] if after else None,
-        limit,
+    rows = await store.page(
+        con, client_id=client_id, status=status, after=_cursor(cursor), limit=limit
     )
     last = rows[-1] if len(rows) == limit else None
     return SubscriptionPage(
@@ -292,36 +261,25 @@ async def patch_subscription(
 ) -> SubscriptionOut:
     row = await _find(tx, p, subscription_id, lock=True)
     _owned(row, p)
-    changes = body.model_dump(exclude_unset=True)
-    url = await _checked_url(request, body.url) if body.url is not None else row["url"]
-    filter_json = body.filter.model_dump_json() if body.filter is not None else row["filter"]
-    description = changes["description"] if "description" in changes else row["description"]
-    row = await tx.fetchrow(
-        "UPDATE webhook_subscriptions SET url = $2, filter = $3::jsonb, description = $4,"
-        " updated_at = now() WHERE id = $1 RETURNING *, now() AS now",
-        subscription_id,
-        url,
-        filter_json,
-        description,
-    )
+    try:
+        row = await commands.change(
+            runtime_of(request),
+            tx,
+            row,
+            url=body.url,
+            filter=body.filter,
+            description=body.description,
+            description_given="description" in body.model_fields_set,
+        )
+    except UnsafeUrl as e:
+        raise _unsafe(e) from None
     return subscription_out(row)
 
 
 @router.delete("/{subscription_id}", status_code=204, summary="Delete a subscription")
 async def delete_subscription(subscription_id: UUID, p: Client, tx: Transaction) -> Response:
-    row = await _find(tx, p, subscription_id, lock=True)
-    _owned(row, p)
-    await tx.execute(
-        "UPDATE webhook_subscriptions SET deleted_at = now(), updated_at = now() WHERE id = $1",
-        subscription_id,
-    )
-    # Nothing more goes there: what waits is parked (visible to operators, not redeliverable).
-    await tx.execute(
-        "UPDATE deliveries SET status = 'parked', next_attempt_at = NULL, parked_at = now(),"
-        " updated_at = now(), last_error = 'the subscription was deleted'"
-        " WHERE subscription_id = $1 AND channel = 'webhook' AND status = 'pending'",
-        subscription_id,
-    )
+    _owned(await _find(tx, p, subscription_id, lock=True), p)
+    await commands.delete(tx, subscription_id)
     return Response(status_code=204)
 
 
@@ -337,23 +295,14 @@ async def rotate_secret(
     if body.secret is None and request.headers.get("idempotency-key"):
         raise invalid("#/secret", "a request with an Idempotency-Key must bring its own secret",
                       "missing")  # fmt: skip
-    row = await _find(tx, p, subscription_id, lock=True)
-    _owned(row, p)
-    rt = runtime_of(request)
-    secret = body.secret or generate_secret()
-    grace = timedelta(seconds=rt.settings.secret_rotation_grace_s)
-    row = await tx.fetchrow(
-        "UPDATE webhook_subscriptions SET previous_secret = secret, secret = $2,"
-        " previous_secret_until = now() + $3::interval, secret_rotated_at = now(),"
-        " updated_at = now() WHERE id = $1 RETURNING previous_secret_until",
-        subscription_id,
-        rt.secrets.seal(secret, subscription_id),
-        grace,
+    _owned(await _find(tx, p, subscription_id, lock=True), p)
+    secret, until = await commands.rotate_secret(
+        runtime_of(request), tx, subscription_id, body.secret
     )
     return Rotated(
         id=subscription_id,
         secret=None if body.secret is not None else secret,
-        previous_secret_valid_until=row["previous_secret_until"],
+        previous_secret_valid_until=until,
     )
 
 
@@ -362,13 +311,7 @@ async def resume_subscription(
     subscription_id: UUID, p: ClientOrOperator, tx: Transaction, request: Request
 ) -> SubscriptionOut:
     await _find(tx, p, subscription_id, lock=True)
-    row = await tx.fetchrow(
-        "UPDATE webhook_subscriptions SET suspended_at = NULL, suspended_reason = NULL,"
-        " consecutive_failures = 0, updated_at = now() WHERE id = $1 RETURNING *, now() AS now",
-        subscription_id,
-    )
-    await wake_dispatchers(tx, request)
-    return subscription_out(row)
+    return subscription_out(await commands.resume(runtime_of(request), tx, subscription_id))
 
 
 @router.get("/{subscription_id}/deliveries", summary="Deliveries to a subscription, newest first")
@@ -381,7 +324,7 @@ async def subscription_deliveries(
     cursor: Cursor = None,
 ) -> Page[DeliveryOut]:
     await _find(con, p, subscription_id)
-    rows = await list_deliveries(
+    rows = await deliveries.page(
         con, subscription_id=subscription_id, status=status, limit=limit, cursor=cursor
     )
     return Page[DeliveryOut](

@@ -26,6 +26,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from servicekit.errors import Conflict
+
 Random = Callable[[], float]
 """Returns a float in [0, 1), like random.random; injectable so tests are deterministic."""
 
@@ -96,8 +98,11 @@ class Delivery:
         return cls(Status.PENDING, next_attempt_at=now)
 
 
-class InvalidTransition(ValueError):
-    pass
+class InvalidTransition(Conflict):
+    """The delivery is not in a state the step applies to (409)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, code="delivery_state")
 
 
 def backoff(attempt: int, policy: DeliveryPolicy, rand: Random = random.random) -> float:

@@ -125,9 +125,9 @@ _UNIT_FIELDS = ("unit_id", "launched_by")
 def _walk(model: BaseModel) -> Iterator[tuple[str, UUID]]:
     if isinstance(model, awards.Nominee) and model.kind == "collective":
         yield "unit", model.id
-    # PerformanceRated: the subject is a unit when the rating is of a collective.
-    if getattr(model, "subject_kind", None) == "collective":
-        yield "unit", model.subject_id  # type: ignore[attr-defined]
+    # The subject of a rating is a unit when the rating is of a collective.
+    if isinstance(model, progress.PerformanceRated) and model.subject_kind == "collective":
+        yield "unit", model.subject_id
     for name, value in model:
         if value is None:
             continue

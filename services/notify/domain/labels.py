@@ -1,20 +1,7 @@
-"""Vietnamese names of the codes that travel in events (award codes, verdicts, regimes...)."""
+"""Vietnamese names of the codes notify alone prints (verdicts, regimes, event names...); the award
+names, which awards prints too, are `servicekit.labels.AWARD_NAMES`."""
 
 from __future__ import annotations
-
-AWARDS = {
-    "LDTT": "Lao động tiên tiến",
-    "CSTDCS": "Chiến sĩ thi đua cơ sở",
-    "CSTD_TINH": "Chiến sĩ thi đua cấp tỉnh",
-    "CSTD_TQ": "Chiến sĩ thi đua toàn quốc",
-    "TTLDTT": "Tập thể lao động tiên tiến",
-    "TTLDXS": "Tập thể lao động xuất sắc",
-    "CO_TINH": "Cờ thi đua của Ủy ban nhân dân tỉnh",
-    "CO_CP": "Cờ thi đua của Chính phủ",
-    "GIAY_KHEN": "Giấy khen",
-    "BK_TINH": "Bằng khen của Chủ tịch Ủy ban nhân dân tỉnh",
-    "BK_TTG": "Bằng khen của Thủ tướng Chính phủ",
-}
 
 VERDICTS = {
     "eligible": "Đủ điều kiện",

@@ -30,6 +30,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from schemas import awards, registry
 from schemas.base import Event
 from schemas.envelope import Envelope
+from servicekit.labels import AWARD_NAMES
 from services.notify.domain import labels
 from services.notify.domain.directory import NOTHING_KNOWN, Directory, NominationFacts
 from services.notify.domain.formatting import (
@@ -107,7 +108,7 @@ def environment() -> Environment:
         blocks=blocks,
     )
     env.globals.update(
-        award=lambda code: labels.label(labels.AWARDS, code),
+        award=lambda code: labels.label(AWARD_NAMES, code),
         verdict=lambda v: labels.label(labels.VERDICTS, v),
         regime=lambda r: labels.label(labels.REGIMES, r),
         campaign_kind=lambda k: labels.label(labels.CAMPAIGN_KINDS, k),
@@ -182,7 +183,7 @@ def _context(
 
 
 def _nomination(facts: NominationFacts | None, directory: Directory) -> dict[str, Any]:
-    award = labels.label(labels.AWARDS, facts.award_code) if facts else None
+    award = labels.label(AWARD_NAMES, facts.award_code) if facts else None
     return {
         "nomination": facts,
         "nominee_name": directory.name(facts.nominee.id) if facts else None,
@@ -211,7 +212,7 @@ def _decision(
     return {
         "lines": [
             {
-                "award": labels.label(labels.AWARDS, line.award_code),
+                "award": labels.label(AWARD_NAMES, line.award_code),
                 "kind": line.nominee.kind,
                 "nominee_name": directory.name(line.nominee.id),
                 "amount": line.amount_vnd,

@@ -96,7 +96,10 @@ def _candidates(event: Event, directory: Directory) -> Iterator[Recipient]:
             if facts is not None:
                 yield nominee_recipient(facts.nominee, "nominee")
                 if facts.nominee.kind == "person":
-                    on = getattr(event, "submitted_on", None) or event.decided_on
+                    if isinstance(event, awards.NominationProposed):
+                        on = event.submitted_on
+                    else:
+                        on = event.decided_on
                     unit = directory.unit_of_person(facts.nominee.id, on)
                     if unit is not None:
                         yield Recipient("unit", unit, "nominee_unit")

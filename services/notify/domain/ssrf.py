@@ -1,4 +1,4 @@
-"""Validation of webhook target URLs, so that a subscription cannot turn notify into a proxy
+"""Which webhook targets notify may call, so that a subscription cannot turn notify into a proxy
 into the province's own network (server-side request forgery).
 
 Always: the scheme is http or https, there is a host, no user:password part, a valid port.
@@ -9,10 +9,9 @@ routable (e.g. 100.64/10), IPv4 addresses hidden in IPv6 (::ffff:a.b.c.d, 6to4, 
 included. Numeric hosts other than dotted quads ("2130706433", "127.1", "0x7f.0.0.1") are
 refused in every mode: resolvers read them as IPv4 addresses in ways that differ.
 
-A host name is resolved (the resolver is injectable) and all its addresses must pass: a name
-with one private address among public ones is refused. Resolution is checked again before each
-send; `Target.addresses` lets the sender connect to an address that passed (see webhook.send),
-so a DNS answer that changes between the check and the connection cannot slip through.
+The decisions here are pure: over a URL's parts and over the addresses its host resolved to.
+Parsing the URL and resolving the host are `adapters/targets.py`'s (`check_url`), which feeds
+them in; a host name with one private address among public ones is refused.
 
 The allowlist (networks, host names) exempts targets in production mode: tests deliver to
 127.0.0.1 with `TargetPolicy(allowed_networks=(ip_network("127.0.0.0/8"),))`.
@@ -20,20 +19,16 @@ The allowlist (networks, host names) exempts targets in production mode: tests d
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import re
-import socket
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import httpx
+from servicekit.errors import Invalid
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
-"""(host, port) -> the addresses it resolves to, as text."""
 Reason = Literal["url", "scheme", "host", "address", "resolution"]
 
 MAX_URL_LENGTH = 2048
@@ -41,12 +36,12 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+))*\.?$", re.I)
 
 
-class UnsafeUrl(ValueError):
+class UnsafeUrl(Invalid):
     """The text says what is wrong, for a 4xx answer; `reason` classifies it (a "resolution"
     failure at send time is worth retrying, the others are not)."""
 
     def __init__(self, message: str, reason: Reason) -> None:
-        super().__init__(message)
+        super().__init__(message, code=f"unsafe_url.{reason}")
         self.reason = reason
 
 
@@ -69,26 +64,33 @@ class Target:
     """Addresses that passed; empty when not resolved (development mode)."""
 
 
-async def system_resolver(host: str, port: int) -> list[str]:
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [str(info[4][0]) for info in infos]
+@dataclass(frozen=True)
+class UrlParts:
+    """A URL as a parser read it (`adapters/targets.py`), before any rule is applied."""
+
+    url: str
+    """The parser's normal form of the whole URL."""
+    scheme: str
+    userinfo: str
+    host: str
+    """ASCII (IDNA) form, as written but for the case."""
+    port: int | None
+    """As written; None when the URL gives none."""
 
 
-def check_syntax(url: str) -> Target:
-    """Checks that need no resolution; a literal IP host is returned in `addresses`."""
+def check_length(url: str) -> None:
     if len(url) > MAX_URL_LENGTH:
         raise UnsafeUrl(f"the URL is longer than {MAX_URL_LENGTH} characters", "url")
-    try:
-        parsed = httpx.URL(url)
-        port = parsed.port
-    except (httpx.InvalidURL, ValueError) as e:
-        raise UnsafeUrl(f"the URL is not valid: {e}", "url") from None
-    if parsed.scheme not in ("http", "https"):
-        shown = parsed.scheme or "(none)"
+
+
+def check_parts(parts: UrlParts) -> Target:
+    """Checks that need no resolution; a literal IP host is returned in `addresses`."""
+    if parts.scheme not in ("http", "https"):
+        shown = parts.scheme or "(none)"
         raise UnsafeUrl(f"the URL scheme must be http or https, not {shown}", "scheme")
-    if parsed.userinfo:
+    if parts.userinfo:
         raise UnsafeUrl("the URL must not contain a user name or password", "url")
-    host = parsed.raw_host.decode("ascii").lower().rstrip(".")
+    host = parts.host.lower().rstrip(".")
     if not host:
         raise UnsafeUrl("the URL has no host", "host")
     literal = _literal_ip(host)
@@ -97,32 +99,42 @@ def check_syntax(url: str) -> Target:
             f"the host {host!r} is a numeric address that is not a dotted-quad IPv4 address",
             "host",
         )
+    port = parts.port
     if port is not None and not 0 < port < 65536:
         raise UnsafeUrl(f"the port {port} is out of range", "url")
-    default_port = 443 if parsed.scheme == "https" else 80
+    default_port = 443 if parts.scheme == "https" else 80
     return Target(
-        url=str(parsed),
-        scheme=parsed.scheme,
+        url=parts.url,
+        scheme=parts.scheme,
         host=host,
         port=port if port is not None else default_port,
         addresses=(literal,) if literal is not None else (),
     )
 
 
-async def check_url(url: str, policy: TargetPolicy, resolver: Resolver = system_resolver) -> Target:
-    target = check_syntax(url)
+def needs_resolution(target: Target, policy: TargetPolicy) -> bool:
+    """Whether the host's addresses must be looked up and judged (`check_resolved`): in
+    production, for a host name. A literal address is judged here; a loopback name is refused
+    before any lookup."""
     if not policy.production:
-        return target
+        return False
     if target.addresses:  # a literal IP
         _check_address(target.addresses[0], policy, host=None)
-        return target
+        return False
     exempt = target.host in policy.allowed_hosts
     if not exempt and (target.host == "localhost" or target.host.endswith(".localhost")):
         raise UnsafeUrl(f"the host {target.host!r} is a loopback name", "host")
-    try:
-        answers = await resolver(target.host, target.port)
-    except (OSError, UnicodeError) as e:
-        raise UnsafeUrl(f"the host {target.host!r} does not resolve: {e}", "resolution") from None
+    return True
+
+
+def unresolved(target: Target, error: Exception) -> UnsafeUrl:
+    """The host name could not be looked up (worth trying again at send time)."""
+    return UnsafeUrl(f"the host {target.host!r} does not resolve: {error}", "resolution")
+
+
+def check_resolved(target: Target, answers: Sequence[str], policy: TargetPolicy) -> Target:
+    """The target with the addresses its host resolved to, if every one of them may be called."""
+    exempt = target.host in policy.allowed_hosts
     addresses = []
     for text in dict.fromkeys(answers):
         ip = ipaddress.ip_address(text)

@@ -6,13 +6,8 @@ import ipaddress
 
 import pytest
 
-from services.notify.domain.ssrf import (
-    TargetPolicy,
-    UnsafeUrl,
-    address_problem,
-    check_syntax,
-    check_url,
-)
+from services.notify.adapters.targets import check_syntax, check_url
+from services.notify.domain.ssrf import TargetPolicy, UnsafeUrl, address_problem
 
 PRODUCTION = TargetPolicy()
 DNS = {

@@ -33,9 +33,9 @@ from fastapi import FastAPI
 from infra import tokens
 from schemas.base import Event
 from schemas.envelope import Message, source_for, to_message
+from services.notify.adapters.webhook import SIGNATURE_HEADER, verify
 from services.notify.app import create
-from services.notify.settings import NotifySettings
-from services.notify.webhook import SIGNATURE_HEADER, verify
+from services.notify.config import NotifySettings
 
 pytestmark = pytest.mark.infra
 

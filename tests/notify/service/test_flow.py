@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from services.notify.email import message_id
-from services.notify.webhook import verify
+from services.notify.adapters.email import message_id
+from services.notify.adapters.webhook import verify
 from tests.notify.service.conftest import Notify, eventually
 from tests.notify.service.world import World
 

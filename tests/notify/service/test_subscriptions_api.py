@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from services.notify.webhook import verify
+from services.notify.adapters.webhook import verify
 from tests.notify.service.conftest import eventually
 from tests.notify.service.world import World
 

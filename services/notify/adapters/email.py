@@ -117,8 +117,8 @@ async def send_email(
         return Outcome(None, "connection failed", _since(started))
     except aiosmtplib.SMTPException as e:
         # The server's text may quote the address: only the kind and code are kept.
-        code = getattr(e, "code", None)
-        return Outcome(code, f"SMTP error ({type(e).__name__})", _since(started))
+        reply_code: int | None = getattr(e, "code", None)
+        return Outcome(reply_code, f"SMTP error ({type(e).__name__})", _since(started))
     return Outcome(_reply_code(reply), None, _since(started))
 
 

@@ -15,9 +15,9 @@ from pydantic import Field, SecretStr, field_validator
 
 from schemas.catalog import TOPICS
 from servicekit.settings import ServiceSettings
+from services.notify.adapters.email import SmtpSettings
 from services.notify.domain.delivery import DeliveryPolicy
 from services.notify.domain.ssrf import TargetPolicy
-from services.notify.email import SmtpSettings
 
 NAME = "notify"
 
@@ -58,7 +58,7 @@ class NotifySettings(ServiceSettings):
     delivery_concurrency_per_subscriber: int = 4
     delivery_suspend_after_failures: int = 20
 
-    # Dispatcher (services/notify/dispatcher.py).
+    # Dispatcher (services/notify/jobs/dispatcher.py).
     dispatch_enabled: bool = True
     dispatch_max_in_flight: int = 64
     """Webhook calls in flight at once, per process, over all subscribers."""

@@ -1,23 +1,7 @@
-"""Stage one: what the consumer does with each batch of events, in the batch's transaction.
-
-For each new event, in order (the servicekit consumer's inbox already dropped the events it
-processed before):
-
-1. the read model learns what the event tells (names, people's units, nominations);
-2. every person or unit it concerns (`domain.recipients`) gets an inbox item, rendered from
-   the templates, and, when they registered an email address and SMTP is configured, an email
-   delivery (the message rendered now, sent later);
-3. every live webhook subscription whose filter matches (`domain.filters`) gets a webhook
-   delivery. Suspended subscriptions get theirs too: they wait for the resumption.
-
-Nothing is sent here: deliveries are rows, committed with the inbox entry of the event, and the
-dispatcher (stage two) sends them. A trigger NOTIFYs the dispatchers at commit.
-
-Once per (event, channel, subscription) is the deliveries' unique key; once per (recipient,
-event) the inbox items'. Both hold even if the servicekit inbox were bypassed (a replay after
-`inbox.forget`). A subscription, and an email address, receive the events that happened after
-they were created: replaying old topics to rebuild the read model does not mail anyone about the
-past.
+"""Stage one: what the consumer does with each batch of events, in the batch's transaction: the
+read model learns the events, every person or unit they concern gets an inbox item (and an email
+delivery when they have an address), every matching webhook subscription a delivery. Nothing
+is sent here; services/notify/README.md ("Two stages") says what holds once and what repeats.
 """
 
 from __future__ import annotations
@@ -36,11 +20,12 @@ from schemas.envelope import Envelope
 from servicekit import outbox
 from servicekit.consumer import Consumer, continue_trace
 from servicekit.unit_of_work import UnitOfWork
-from services.notify import directory_store
 from services.notify.domain.filters import SubscriptionFilter, matches
 from services.notify.domain.messages import Rendered, render
 from services.notify.domain.recipients import Recipient, recipients
 from services.notify.runtime import NotifyRuntime
+from services.notify.store import contacts, deliveries, inbox, subscriptions
+from services.notify.store import directory as directory_store
 
 
 @dataclass(frozen=True)
@@ -72,14 +57,11 @@ def subscriber(runtime: NotifyRuntime) -> Callable[[Consumer], None]:
 
 
 async def live_subscriptions(con: asyncpg.Connection) -> list[LiveSubscription]:
-    rows = await con.fetch(
-        "SELECT id, filter, created_at FROM webhook_subscriptions WHERE deleted_at IS NULL"
-    )
     return [
         LiveSubscription(
             r["id"], SubscriptionFilter.model_validate_json(r["filter"]), r["created_at"]
         )
-        for r in rows
+        for r in await subscriptions.live(con)
     ]
 
 
@@ -111,36 +93,24 @@ async def take_in(
                     webhooks.append((envelope, s.id, trace))
     await directory_store.write_changes(con, before, directory)
     if inbox_rows:
-        await con.executemany(
-            "INSERT INTO inbox_items (id, recipient_kind, recipient_id, event_id, event_type, why,"
-            " title, body, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-            " ON CONFLICT DO NOTHING",
-            inbox_rows,
-        )
-    deliveries = await _email_deliveries(con, emails)
-    deliveries += [
+        await inbox.add_items(con, inbox_rows)
+    rows = await _email_deliveries(con, emails)
+    rows += [
         (uuid4(), e.id, e.type, "webhook", sub, None, None, None, None, None, None, json.dumps(t))
         for e, sub, t in webhooks
     ]
-    if not deliveries:
+    if not rows:
         return
-    about = {d[1] for d in deliveries}
-    await con.executemany(
-        "INSERT INTO notify_events (event_id, type, source, subject, time, dataschema, payload)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
+    about = {d[1] for d in rows}
+    await deliveries.add_events(
+        con,
         [
             (e.id, e.type, e.source, e.subject, e.time, e.dataschema, e.data.to_json().decode())
             for e in {e.id: e for e in envelopes}.values()
             if e.id in about
         ],
     )
-    await con.executemany(
-        "INSERT INTO deliveries (id, event_id, event_type, channel, subscription_id,"
-        " recipient_kind, recipient_id, why, subject, text_body, html_body, trace,"
-        " next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb,"
-        " now()) ON CONFLICT (event_id, channel, subscription_id) DO NOTHING",
-        deliveries,
-    )
+    await deliveries.add(con, rows)
 
 
 async def _email_deliveries(
@@ -148,18 +118,10 @@ async def _email_deliveries(
 ) -> list[tuple[Any, ...]]:
     if not wanted:
         return []
-    keys = {(w.recipient.kind, w.recipient.id) for w in wanted}
-    rows = await con.fetch(
-        "SELECT c.id, c.owner_kind, c.owner_id, c.created_at FROM contacts c"
-        " JOIN unnest($1::text[], $2::uuid[]) AS w(kind, id)"
-        " ON c.owner_kind = w.kind AND c.owner_id = w.id",
-        [k for k, _ in keys],
-        [i for _, i in keys],
-    )
-    contacts = {(r["owner_kind"], r["owner_id"]): r for r in rows}
+    found = await contacts.of_recipients(con, {(w.recipient.kind, w.recipient.id) for w in wanted})
     out = []
     for w in wanted:
-        c = contacts.get((w.recipient.kind, w.recipient.id))
+        c = found.get((w.recipient.kind, w.recipient.id))
         if c is None or w.envelope.time < c["created_at"]:
             continue
         head = (uuid4(), w.envelope.id, w.envelope.type, "email", c["id"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 import asyncpg
@@ -111,7 +112,7 @@ async def write_changes(con: asyncpg.Connection, before: Baseline, after: Memory
             " award_code = EXCLUDED.award_code, campaign_id = EXCLUDED.campaign_id",
             nominations,
         )
-    periods = []
+    periods: list[tuple[UUID, date, UUID]] = []
     for person, history in after.person_units.items():
         known = set(before.person_units.get(person, []))
         periods.extend(

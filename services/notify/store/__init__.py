@@ -1,0 +1,1 @@
+"""Every SQL statement of notify, one module per table family or read model."""
