@@ -116,7 +116,8 @@ def logs(
     ]
     files = [f for f in files if os.path.exists(f)]
     if not files:
-        raise typer.Exit(f"no logs yet under {p.logs}")
+        typer.echo(f"no logs yet under {p.logs}", err=True)
+        raise typer.Exit(1)
     os.execvp("tail", ["tail", "-n", str(lines), *(["-F"] if follow else []), *files])
 
 
@@ -181,7 +182,8 @@ def trace(
     if trace_id is None:
         traces.print_latest(console, spans, last)
     elif not traces.print_trace(console, spans, trace_id.lower()):
-        raise typer.Exit(f"no span of trace {trace_id} in {p.sinks_dir / 'spans.jsonl'}")
+        typer.echo(f"no span of trace {trace_id} in {p.sinks_dir / 'spans.jsonl'}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command("lint")

@@ -48,6 +48,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from schemas.envelope import source_for
 from servicekit import audit, auth
+from servicekit.db import as_connection
 from servicekit.problems import problem_response
 from servicekit.unit_of_work import UnitOfWork
 
@@ -156,7 +157,8 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         service = getattr(scope["app"].state, "service", None)
-        if getattr(service, "pool", None) is None:
+        pool: asyncpg.Pool | None = getattr(service, "pool", None)
+        if pool is None:
             await problem_response(503, "idempotency store unavailable", instance=instance)(
                 scope, receive, send
             )
@@ -164,7 +166,8 @@ class IdempotencyMiddleware:
         body = await _read_body(receive)
         if body is None:  # the client went away
             return
-        ttl = self.ttl_seconds or getattr(service.settings, "idempotency_ttl_seconds", _DEFAULT_TTL)
+        settings = getattr(service, "settings", None)
+        ttl = self.ttl_seconds or int(getattr(settings, "idempotency_ttl_seconds", _DEFAULT_TTL))
         query = scope.get("query_string", b"").decode("latin-1")
         path = f"{scope['path']}?{query}" if query else scope["path"]
         request_hash = hashlib.sha256(body).hexdigest()
@@ -177,9 +180,9 @@ class IdempotencyMiddleware:
             body = None
             return message
 
-        async with service.pool.acquire() as con:
+        async with pool.acquire() as con:
             answer = await self._in_transaction(
-                con, scope, replay_body, key, principal, path, request_hash, ttl
+                as_connection(con), scope, replay_body, key, principal, path, request_hash, ttl
             )
         if isinstance(answer, _Captured):
             await answer.replay_to(send)

@@ -4,6 +4,8 @@ the counters of the service's event consumer and outbox relay."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Response
 from prometheus_client import (
@@ -16,6 +18,10 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:  # both import this module
+    from servicekit.consumer import Consumer
+    from servicekit.relay import Relay
 
 REQUESTS = Counter(
     "thidua_http_requests_total", "HTTP requests answered", ["service", "method", "route", "status"]
@@ -72,10 +78,10 @@ class _RuntimeCollector:
     paths only bump plain integers."""
 
     def __init__(self) -> None:
-        self.consumers: dict[str, object] = {}
-        self.relays: dict[str, object] = {}
+        self.consumers: dict[str, Consumer] = {}
+        self.relays: dict[str, Relay] = {}
 
-    def collect(self):
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         events = CounterMetricFamily(
             "thidua_consumer_events", "Events consumed, by outcome", labels=["consumer", "outcome"]
         )

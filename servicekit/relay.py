@@ -58,6 +58,7 @@ import logging
 import random
 import signal
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypedDict, Unpack
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -295,7 +296,7 @@ class Relay:
     ) -> tuple[list[OutboxRow], BaseException | None]:
         """Send every row, await every ack. Returns the acknowledged prefix (in `seq` order) and
         the first failure, if any."""
-        sends: list[tuple[OutboxRow, trace.Span, asyncio.Future | None]] = []
+        sends: list[tuple[OutboxRow, trace.Span, asyncio.Future[Any]]] = []
         enqueue_error: BaseException | None = None
         for row in rows:
             parent = propagate.extract(row.trace_carrier)
@@ -355,8 +356,21 @@ def _end_span(span: trace.Span, error: BaseException) -> None:
 # standalone
 
 
+class RelayOptions(TypedDict, total=False):
+    batch_size: int
+    poll_interval: float
+    standby_interval: float
+    backoff_initial: float
+    backoff_max: float
+    lock_key: int
+
+
 async def run_standalone(
-    dsn: str, bootstrap_servers: str, *, hook: RelayHook | None = None, **options: object
+    dsn: str,
+    bootstrap_servers: str,
+    *,
+    hook: RelayHook | None = None,
+    **options: Unpack[RelayOptions],
 ) -> None:
     """Run a relay in this process until SIGTERM or SIGINT."""
     relay = Relay(dsn, bootstrap_servers=bootstrap_servers, hook=hook, **options)

@@ -30,14 +30,18 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Literal, Self
 from uuid import UUID
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from schemas.base import Event
 from schemas.envelope import Message, to_message
 from servicekit import outbox
+from servicekit.db import as_connection
+
+Isolation = Literal["read_committed", "read_uncommitted", "repeatable_read", "serializable"]
 
 
 class UnitOfWork:
@@ -57,7 +61,7 @@ class UnitOfWork:
         *,
         connection: asyncpg.Connection | None = None,
         source: str | None = None,
-        isolation: str = "read_committed",
+        isolation: Isolation = "read_committed",
         timeout: float | None = 30.0,
         topic_map: Mapping[str, str] | None = None,
     ) -> None:
@@ -71,6 +75,7 @@ class UnitOfWork:
         self._timeout = timeout
         self._topic_map = dict(topic_map or {})
         self._con: asyncpg.Connection | None = None
+        self._lease: PoolConnectionProxy | None = None  # what goes back to the pool
         self._tx: asyncpg.transaction.Transaction | None = None
         self._pending: list[Message] = []
         self._published: list[Message] = []
@@ -89,15 +94,23 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         if self._con is not None:
             raise RuntimeError("a unit of work is entered once")
-        con = self._joined or await self._pool.acquire(timeout=self._timeout)
+        con = await self._connect()
         try:
             tx = con.transaction(isolation=self._isolation)
             await tx.start()
         except BaseException:
-            await self._release(con)
+            await self._release()
             raise
         self._con, self._tx = con, tx
         return self
+
+    async def _connect(self) -> asyncpg.Connection:
+        if self._joined is not None:
+            return self._joined
+        if self._pool is None:  # __init__ takes exactly one of the two
+            raise RuntimeError("a unit of work needs a pool or a connection")
+        self._lease = await self._pool.acquire(timeout=self._timeout)
+        return as_connection(self._lease)
 
     async def __aexit__(
         self,
@@ -105,8 +118,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        con, tx = self._con, self._tx
-        assert con is not None and tx is not None
+        tx = self._tx
+        assert tx is not None, "__aexit__ without __aenter__"
         try:
             if exc_type is None:
                 try:
@@ -119,11 +132,12 @@ class UnitOfWork:
                 await _rollback_quietly(tx)
         finally:
             self._pending.clear()
-            await self._release(con)
+            await self._release()
 
-    async def _release(self, con: asyncpg.Connection) -> None:
-        if self._joined is None:
-            await self._pool.release(con)
+    async def _release(self) -> None:
+        lease, self._lease = self._lease, None
+        if lease is not None and self._pool is not None:
+            await self._pool.release(lease)
 
     async def publish(
         self,
