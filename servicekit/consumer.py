@@ -76,7 +76,8 @@ class ConsumerStats:
 
 
 class Consumer:
-    """Batch consumer with inbox, retries, dead letters and exact offset commits (see module).
+    """Batch consumer with inbox, retries, dead letters and exact offset commits
+    (docs/architecture.md, "The consumer").
 
     `name` is the inbox's consumer name and, unless `group_id` is given, the Kafka group id:
     one per service (or per independent projection of a service). `source` is the ce_source for
@@ -225,7 +226,8 @@ class Consumer:
             raise
 
     async def stop(self) -> None:
-        """Finish the batch in hand (see "Stopping"), then leave the group."""
+        """Finish the batch in hand, then leave the group (docs/architecture.md, "Stopping" under
+        "The consumer")."""
         self._stopping = True
         broker, self._broker = self._broker, None
         self._subscriber = None
@@ -243,7 +245,7 @@ class Consumer:
         self, records: Sequence[ConsumerRecord], kafka: AIOKafkaConsumer
     ) -> None:
         """Process one polled batch completely, and the batches polled behind it while it was
-        being applied (see "Pipelining" in the module), or rewind to the first one not done.
+        being applied ("Pipelining" in docs/architecture.md), or rewind to the first one not done.
         Never lets FastStream move on past records that were neither applied nor
         dead-lettered."""
         if not records:

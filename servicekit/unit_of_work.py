@@ -1,26 +1,7 @@
 """One database transaction and the events it publishes: the only way a service emits events.
 
-    async with UnitOfWork(pool, source="progress") as uow:
-        await uow.con.execute("UPDATE targets SET ... WHERE id = $1", target_id)
-        await uow.publish(TargetReported(...))
-
-`uow.con` is one connection of the pool inside one transaction. `publish` turns an event into its
-CloudEvents message (`schemas.envelope.to_message`) right away, capturing the current
-OpenTelemetry trace context into its headers, and keeps it; when the block ends without an
-exception the messages are written to the outbox (`servicekit.outbox.enqueue`) and the
-transaction commits. An exception rolls everything back, events included.
-
-Guarantees: the state change and its events commit together or not at all; events of one key are
-numbered in commit order (see `servicekit.outbox`). Not guaranteed: that anything was published
-when the block exits — the relay does that afterwards, at least once.
-
-Publishing at commit rather than at each `publish` call makes a batch of events one INSERT and
-takes the outbox key locks last, after every lock the service's own statements took, so they
-cannot take part in a deadlock. Call `flush()` if a statement of the same transaction must see
-the rows.
-
-An event goes to its catalog topic (`schemas.catalog`) or to the one `topic_map` puts in its
-place: tests route a service's topics to fresh ones that way.
+`async with UnitOfWork(pool, source=...) as uow:` then `uow.con` for SQL and `uow.publish(event)`;
+the events reach the outbox at commit, or nothing does: docs/architecture.md, "Publishing".
 """
 
 from __future__ import annotations
@@ -45,7 +26,7 @@ Isolation = Literal["read_committed", "read_uncommitted", "repeatable_read", "se
 
 
 class UnitOfWork:
-    """`async with UnitOfWork(pool, source=...) as uow:` — see the module docstring.
+    """`async with UnitOfWork(pool, source=...) as uow:` — see docs/architecture.md, "Publishing".
 
     `source` (the publishing service, the CloudEvents `ce_source`) is needed to publish events;
     ready-made `Message`s can be published without it. `isolation` is passed to asyncpg
