@@ -1,5 +1,6 @@
-"""`./thidua lint`: the checker gate — ruff's lint, ruff's formatting and mypy over the file set
-`[tool.mypy]` names in pyproject.toml. `./thidua test` runs it first, so CI does."""
+"""`./thidua lint`: the checker gate — ruff's lint, ruff's formatting, the house rules no linter
+checks (infra/house_rules.py) and mypy over the file set `[tool.mypy]` names in pyproject.toml.
+`./thidua test` runs it first, so CI does."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class Check:
 CHECKS: tuple[Check, ...] = (
     Check("ruff check", (sys.executable, "-m", "ruff", "check", ".")),
     Check("ruff format --check", (sys.executable, "-m", "ruff", "format", "--check", ".")),
+    Check("house rules", (sys.executable, "-m", "infra.house_rules")),  # sizes, outside pointers
     Check("mypy", (sys.executable, "-m", "mypy")),  # the files of [tool.mypy]
 )
 

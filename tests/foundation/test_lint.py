@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from infra import __main__ as cli
-from infra import lint
+from infra import house_rules, lint
 from infra.profile import ROOT
 
 PASSING = lint.Check("passes", (sys.executable, "-c", "pass"))
@@ -116,3 +117,42 @@ def test_a_test_reaching_the_stack_through_a_fixture_is_marked_infra() -> None:
     ).stdout
     assert "tests/awards/domain/test_order.py::" in collected
     assert "tests/awards/test_nominations.py::" not in collected
+
+
+def test_house_rules_find_a_long_module_and_a_pointer_outside(tmp_path: Path) -> None:
+    (tmp_path / "servicekit").mkdir()
+    (tmp_path / "servicekit" / "long.py").write_text("x = 1\n" * 601)
+    (tmp_path / "servicekit" / "fits.py").write_text("x = 1\n" * 600)
+    (tmp_path / "docs").mkdir()
+    # written in parts, so that this file keeps the rule it tests
+    brief, issue = "DOM" + "AIN", "iss" + "ue #9"
+    outside = f"The rule is in {brief}.md, see {issue}.\n"
+    (tmp_path / "docs" / "notes.md").write_text("# Notes\n" + outside)
+    # an applied migration is never edited, whatever it says
+    (tmp_path / "services" / "x" / "migrations").mkdir(parents=True)
+    (tmp_path / "services" / "x" / "migrations" / "0001_a.sql").write_text("-- " + outside)
+    (tmp_path / "services" / "x" / "names.py").write_text("DOMAIN_CHECKED = {1}\n")
+
+    found = house_rules.breaches(tmp_path)
+
+    assert found == [
+        "servicekit/long.py:1: 601 lines, over 600",
+        f"docs/notes.md:2: points outside the repository ('{brief}')",
+    ]
+    assert house_rules.main([str(tmp_path)]) == 1
+
+
+def test_house_rules_pass_a_clean_tree(tmp_path: Path) -> None:
+    (tmp_path / "servicekit").mkdir()
+    (tmp_path / "servicekit" / "fits.py").write_text('"""See docs/domain.md section 4."""\n')
+    assert house_rules.breaches(tmp_path) == []
+    assert house_rules.main([str(tmp_path)]) == 0
+
+
+def test_the_gate_runs_the_house_rules() -> None:
+    assert [c.name for c in lint.CHECKS] == [
+        "ruff check",
+        "ruff format --check",
+        "house rules",
+        "mypy",
+    ]
