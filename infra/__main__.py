@@ -188,8 +188,9 @@ def trace(
 
 @app.command("lint")
 def lint_() -> None:
-    """The checker gate: ruff check, ruff format --check and mypy (the files [tool.mypy] names in
-    pyproject.toml); exit 1 if any fails. `./thidua test` runs it first."""
+    """The checker gate: ruff check, ruff format --check, the house rules (module sizes, pointers
+    outside the repository) and mypy over the files of pyproject.toml's tool.mypy section; exit 1
+    if any fails. `./thidua test` runs it first."""
     if not lint.run(console):
         raise typer.Exit(1)
 
