@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import time
 from datetime import date
+from typing import Literal
 from uuid import UUID
 
 import httpx
@@ -158,7 +159,7 @@ async def single_nomination_seconds(pool, config) -> float:
     async with pool.acquire() as con:
         persons = [r[0] for r in await con.fetch("SELECT person_id FROM rm_people")]
         units = [r[0] for r in await con.fetch("SELECT unit_id FROM rm_units WHERE code LIKE 'U%'")]
-        sample: list[tuple[str, UUID, str]] = []
+        sample: list[tuple[Literal["person", "collective"], UUID, str]] = []
         for p in rnd.sample(persons, min(len(persons), SAMPLE)):
             sample += [("person", p, code) for code in PERSON_CASCADE]
         for u in rnd.sample(units, min(len(units), max(1, SAMPLE // 20))):

@@ -191,13 +191,13 @@ class CpuMeter:
     def _now(self) -> dict[int, tuple[str, float]]:
         """pid → (part, CPU seconds so far) of every process measured."""
         parts = {pid: name for name, pid in self.pids.items()}
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            command = _cmdline(pid)
+        for entry in filter(str.isdigit, os.listdir("/proc")):
+            command = _cmdline(entry)
             if command.startswith("postgres"):
-                parts.setdefault(int(pid), "postgres")
+                parts.setdefault(int(entry), "postgres")
             elif "kafka.Kafka" in command or "kafka_2.13" in command:
-                parts.setdefault(int(pid), "kafka")
-        out = {}
+                parts.setdefault(int(entry), "kafka")
+        out: dict[int, tuple[str, float]] = {}
         for pid, part in parts.items():
             with contextlib.suppress(OSError):
                 out[pid] = (part, cpu_seconds(pid))
@@ -268,6 +268,12 @@ class ServiceProcess:
         self.rss: PeakRss | None = None
         self.profiler: subprocess.Popen | None = None
 
+    @property
+    def pid(self) -> int:
+        if self.proc is None:
+            raise RuntimeError(f"{self.name} is not started")
+        return self.proc.pid
+
     async def start(self, limit: float = 60.0) -> None:
         # opening a log and forking are instant: no need for a thread
         log = open(self.log_path, "ab")  # noqa: SIM115, ASYNC230 - the child keeps it
@@ -304,7 +310,7 @@ class ServiceProcess:
         out = self.ctx.state / "profiles" / f"{self.name}-{time.strftime('%Y%m%d-%H%M%S')}.txt"
         out.parent.mkdir(parents=True, exist_ok=True)
         spy = Path(sys.executable).with_name("py-spy")
-        command = [str(spy), "record", "--pid", str(self.proc.pid), "--format", "raw"]
+        command = [str(spy), "record", "--pid", str(self.pid), "--format", "raw"]
         extra = os.environ.get("BENCH_PROFILE_ARGS", "").split()  # e.g. "--threads --idle"
         self.profiler = subprocess.Popen(
             [*command, "--rate", "100", "--output", str(out), *extra],

@@ -161,13 +161,16 @@ async def consume_only(bootstrap: str, topic: str, n: int) -> float:
     )
     await consumer.start()
     try:
-        seen, started = 0, None
+        seen, first = 0, 0
+        started: float | None = None
         while seen < n:
             batch = await consumer.getmany(timeout_ms=1000, max_records=2000)
             got = sum(len(v) for v in batch.values())
             if got and started is None:
                 started, first = time.perf_counter(), got
             seen += got
+        if started is None:
+            raise RuntimeError(f"no record of {topic} was fetched")
         return (seen - first) / (time.perf_counter() - started)
     finally:
         await consumer.stop()

@@ -51,6 +51,12 @@ class Receiver:
         self.proc: subprocess.Popen | None = None
         self._offset = 0
 
+    @property
+    def pid(self) -> int:
+        if self.proc is None:
+            raise RuntimeError("the webhook receiver is not started")
+        return self.proc.pid
+
     async def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.touch()
@@ -161,9 +167,9 @@ async def _measure(ctx: Context, pv: data.Province, seconds: float, receiver: Re
                 for rate in RATES:
                     meter = CpuMeter(
                         {
-                            "progress": progress.proc.pid,
-                            "notify": notify.proc.pid,
-                            "receiver": receiver.proc.pid,
+                            "progress": progress.pid,
+                            "notify": notify.pid,
+                            "receiver": receiver.pid,
                             "load": os.getpid(),
                         }
                     )

@@ -30,7 +30,7 @@ BASE_N = 200_000
 def registry_log(pv: data.Province) -> list[Event]:
     """The registry's events for `pv`, targets as TargetAssigned (a campaign launched with ten
     thousand targets in one event would exceed the broker's message size)."""
-    out = []
+    out: list[Event] = []
     for e in data.registry_events(pv):
         if isinstance(e, r.CampaignLaunched):
             out.append(e.model_copy(update={"targets": []}))

@@ -162,9 +162,13 @@ def check(s: Story) -> None:
     for i, c in enumerate(s.contacts, 2):
         known = units if c["owner"] == "unit" else people
         need(c["code"] in known, f"contacts.csv row {i}", f"unknown {c['owner']} {c['code']}")
-    for i, r in enumerate(s.ratings, 2):
-        known = units if r["subject_kind"] == "collective" else people
-        need(r["subject_code"] in known, f"ratings.csv row {i}", f"unknown {r['subject_code']}")
+    for i, rating in enumerate(s.ratings, 2):
+        known = units if rating["subject_kind"] == "collective" else people
+        need(
+            rating["subject_code"] in known,
+            f"ratings.csv row {i}",
+            f"unknown {rating['subject_code']}",
+        )
     for x in s.initiatives:
         need(x["unit"] in units, "initiatives.yaml", f"unknown unit {x['unit']}")
         for a in x["authors"]:

@@ -17,6 +17,7 @@ from infra import (
     dlq_cli,
     import_cli,
     kafka,
+    lint,
     operations,
     postgres,
     replay_cli,
@@ -115,7 +116,8 @@ def logs(
     ]
     files = [f for f in files if os.path.exists(f)]
     if not files:
-        raise typer.Exit(f"no logs yet under {p.logs}")
+        typer.echo(f"no logs yet under {p.logs}", err=True)
+        raise typer.Exit(1)
     os.execvp("tail", ["tail", "-n", str(lines), *(["-F"] if follow else []), *files])
 
 
@@ -180,13 +182,44 @@ def trace(
     if trace_id is None:
         traces.print_latest(console, spans, last)
     elif not traces.print_trace(console, spans, trace_id.lower()):
-        raise typer.Exit(f"no span of trace {trace_id} in {p.sinks_dir / 'spans.jsonl'}")
+        typer.echo(f"no span of trace {trace_id} in {p.sinks_dir / 'spans.jsonl'}", err=True)
+        raise typer.Exit(1)
+
+
+@app.command("lint")
+def lint_() -> None:
+    """The checker gate: ruff check, ruff format --check, the house rules (module sizes, pointers
+    outside the repository) and mypy over the files of pyproject.toml's tool.mypy section; exit 1
+    if any fails. `./thidua test` runs it first."""
+    if not lint.run(console):
+        raise typer.Exit(1)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def test(ctx: typer.Context) -> None:
-    """Run every test against a real Kafka and PostgreSQL of the `test` profile (extra arguments
-    go to pytest). The test stack stays up for the next run, except on CI."""
+def test(
+    ctx: typer.Context,
+    fast: bool = typer.Option(
+        False, "--fast", help='only the tests that need no stack (pytest -m "not infra")'
+    ),
+    no_lint: bool = typer.Option(
+        False, "--no-lint", help="skip the checker gate, for local loops only (refused on CI)"
+    ),
+) -> None:
+    """Run the checker gate (./thidua lint), then every test against a real Kafka and PostgreSQL
+    of the `test` profile (extra arguments go to pytest); a failed gate runs no test. The test
+    stack stays up for the next run, except on CI. --fast runs only the tests that need no stack
+    and starts none."""
+    if no_lint and os.environ.get("CI"):
+        raise typer.BadParameter("CI runs the checker gate: --no-lint is for local loops only")
+    if not no_lint and not lint.run(console):
+        console.print("[red]the checker gate failed: no test was run[/] (./thidua lint)")
+        raise typer.Exit(1)
+    env = {**os.environ, "THIDUA_PROFILE": "test"}
+    if fast:
+        code = subprocess.call(
+            [sys.executable, "-m", "pytest", "-m", "not infra", *ctx.args], cwd=ROOT, env=env
+        )
+        raise typer.Exit(code)
     p = load("test")
     t0 = time.monotonic()
     with console.status("starting the test profile's Kafka and PostgreSQL…"):
@@ -195,7 +228,6 @@ def test(ctx: typer.Context) -> None:
         f"test stack ready in {time.monotonic() - t0:.1f}s "
         f"(Kafka {kafka.version()}, PostgreSQL {postgres.version()})"
     )
-    env = {**os.environ, "THIDUA_PROFILE": "test"}
     try:
         code = subprocess.call([sys.executable, "-m", "pytest", *ctx.args], cwd=ROOT, env=env)
     finally:

@@ -182,11 +182,11 @@ def format_time(t: datetime) -> str:
 
 
 def _read_headers(headers: Sequence[tuple[str, bytes | None]]) -> dict[str, str]:
-    try:  # what our producers send: distinct lower-case names, UTF-8 values
-        out = {name: raw.decode() for name, raw in headers}
+    try:  # what our producers send: distinct lower-case names, each with a UTF-8 value
+        out = {name: raw.decode() for name, raw in headers if raw is not None}
         if len(out) == len(headers) and all(map(str.islower, out)):
             return out
-    except (AttributeError, UnicodeDecodeError):  # a header without a value, or not UTF-8
+    except UnicodeDecodeError:
         pass
     out = {}
     for name, raw in headers:

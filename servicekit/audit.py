@@ -1,24 +1,6 @@
-"""Audit trail: every write (POST/PUT/PATCH/DELETE), every refused access (401/403) whatever its
-method, and every read of personal data (a route that depends on `PersonalRead`: people, their
-statuses, a council's votes, a person's awards) becomes one `audit_log` row (migration 0001) in
-the service's own database.
-
-A row holds who (the token's `sub`, or 'anonymous', and roles), what (method and route template,
-e.g. `POST /units/{unit_id}`, plus the object), how it ended and the trace id. Never the body,
-the query string or any other personal data: the route template rather than the raw path, and the
-object is the route's path parameters (ids) unless the handler names it with `audit_object()`.
-A request answered before authentication (413, a bad URL…) that carries a valid token is
-recorded under the token's subject. What the caller chose in the path (an unknown route, a
-parameter's value) is stored with control characters escaped and cut to `MAX_TEXT` characters.
-
-A write that commits writes its row in its own transaction (`record_in`, called by the request's
-transaction and unit of work in `servicekit.idempotency`): the effects and their audit row exist
-together or not at all, so a crash after the commit cannot lose the row. Every other request's
-row (refused, invalid, failed, or a write without the request's transaction) is written after
-the answer, on its own connection: an audit failure there is logged and never turns an answer
-into an error. Those rows are written together (`AuditTrail`: one INSERT for all that wait while
-the previous one runs), so under load they cost a round trip per group, not per request; each
-request still waits for its row before it ends.
+"""Audit trail: every write, every refused access and every read of personal data becomes one
+`audit_log` row (who, what, how it ended, the trace; never a body): committed with the write's
+effects, or after the answer for the rest: docs/architecture.md, "The audit trail".
 """
 
 from __future__ import annotations

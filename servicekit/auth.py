@@ -1,20 +1,6 @@
-"""Bearer JWT authentication and role checks.
-
-A token is accepted only if: its `alg` is on the allowlist (asymmetric only: `none` and HS* can
-never be configured, which also rules out "HS256 signed with the public key"), its `kid` names a
-key of the configured JWKS whose own algorithm is that `alg`, the signature verifies, and `iss`,
-`aud`, `exp` (and `nbf` when present) hold within a small leeway. Its claims become a `Principal`.
-
-Routes declare what they need:
-
-    @router.post("/reports")
-    async def report(p: Principal = Depends(require(Role.UNIT_OFFICER))): ...
-
-and check objects themselves (`p.may_act_for_unit(target.unit_id)`, `forbidden(...)`).
-A refused token answers 401 with `WWW-Authenticate: Bearer error="invalid_token"` and a problem
-whose `reason` says why; a missing role answers 403. A token that only reads
-(`Principal.read_only`: a supervisor, a client whose scopes grant no write) is refused every
-write here, before the body is read, unless the route admits it (`require(..., read_only=True)`).
+"""Bearer JWT authentication and role checks: asymmetric algorithms only, the key named by `kid`
+in the configured JWKS, claims into a `Principal`; routes `require` roles and check objects
+themselves; read-only tokens are refused writes early: docs/architecture.md, "Authentication".
 """
 
 from __future__ import annotations

@@ -1,111 +1,40 @@
 """Consuming events: batches from Kafka (FastStream), one transaction per batch, exact commits.
 
-A service declares its handlers on a `Consumer` and starts it in its lifespan:
-
-    consumer = Consumer("progress", pool=pool, bootstrap_servers=settings.kafka_bootstrap,
-                        source=source_for("progress"))
-
-    @consumer.batch_handler("registry.campaigns.v1")
-    async def on_campaigns(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
-        ...  # every new event of the batch from that topic, in partition order
-
-    @consumer.handler(UnitRegistered)          # topic from the catalog, or topic=...
-    async def on_unit(uow: UnitOfWork, envelope: Envelope) -> None:
-        ...  # one event; still inside the batch's transaction
-
-    await consumer.start()   ...   await consumer.stop()
-
-Handlers get the unit of work of the batch (`uow.con` for SQL, `uow.publish` for follow-up
-events through the outbox) and decoded `schemas.envelope.Envelope`s. They do no Kafka I/O and must
-not commit: the consumer owns the transaction.
-
-What one batch goes through (FastStream `batch=True`, `max_records`, AckPolicy.MANUAL, so no
-auto-commit; a new group starts from the earliest offset):
-
-1. Decode every record (`from_message`). A record that is not one of our events goes to the
-   dead-letter list (attempts 1); the others go on.
-2. In ONE transaction: record the event ids in the inbox (`servicekit.inbox.record_new`), which
-   returns those not processed before; run the handlers on those only, grouped by topic, in order;
-   write the published events to the outbox; commit.
-3. A handler error rolls the transaction back and the batch is retried, up to `max_attempts`
-   times with exponential backoff. If it keeps failing, the batch is bisected: each half is tried
-   once, recursively, so the good events are applied in order and the event that keeps failing is
-   isolated; alone, it gets `max_attempts` tries of its own and then goes to the dead-letter list
-   (`dlq_attempts` is those tries).
-4. The dead letters are published to `<topic>.dlq` (`servicekit.dlq`, acks=all) and awaited.
-5. The offsets of exactly this batch are committed, per partition `last offset + 1`, with the
-   aiokafka consumer's `commit({tp: offset})` — not FastStream's `ack()`, which commits every
-   consumed position of the consumer. Partitions revoked meanwhile are left to their new owner.
-
-Pipelining: while a batch goes through steps 2 to 5 (a task of its own), the records aiokafka has
-already fetched behind it are taken (`getmany` without waiting) and decoded (step 1), letting that
-task run every few records: PostgreSQL executes one batch's statements while Python decodes the
-next. Batches are still applied one at a time, in order, each after the previous one's offsets
-are committed; when nothing is fetched yet, the handler returns and FastStream polls as usual.
-
-Database or broker unavailable (connection errors, failed DLQ publish, failed offset commit), or
-`max_failed_per_batch` events of one batch failing (a bad deploy, not bad events): nothing is
-dead-lettered for that; the consumer rewinds its position to the batch's first offsets
-(`seek`) and polls it again after a growing pause (up to `reconnect_backoff_max`), so it keeps
-polling (no `max_poll_interval` eviction) and resumes when the dependency is back; the batch
-decoded behind it is dropped and read again too. Any other exception escaping the processing, even
-a BaseException, also rewinds first (to the first batch not done).
-
-Stopping: `stop()` takes no further batch and lets the one in hand finish — applied, dead
-letters published, offsets committed — within `stop_timeout_s` (FastStream's graceful timeout),
-then leaves the group. A batch already decoded behind it is not applied (the partitions' next
-owner reads it from the committed offsets); past the timeout the batch in hand is cancelled and
-read again the same way.
-
-Guarantees:
-
-- **No loss:** an offset is committed only after every record before it in the batch was applied
-  (database committed) or dead-lettered (broker acknowledged). A crash anywhere leaves the batch,
-  or its unapplied rest, to be read again.
-- **Effectively once:** effects are written in the transaction that records the event id in the
-  inbox, so a re-read batch, a relay duplicate or a redrive changes nothing twice (per consumer
-  name; only for effects in this database).
-- **Order:** per partition, handlers see events in offset order; a batch handler gets each topic's
-  events of the batch in offset order per partition (partitions one after another). An event sent
-  to the DLQ is skipped and the events after it on its partition are applied: the price of moving
-  on. After a rebalance a partition's events may be seen again (skipped by the inbox).
-
-Not guaranteed: exactly-once effects outside the database; the DLQ holding a record only once (a
-crash after the DLQ ack and before the offset commit dead-letters it again); fairness between
-topics of one consumer.
+A service declares its handlers on a `Consumer` (`batch_handler(topic)`, `handler(EventType)`)
+and starts it in its lifespan; handlers get the batch's unit of work and decoded envelopes, and
+neither do Kafka I/O nor commit. Decoding, the inbox, retries and bisection, dead letters, the
+offset commit, pipelining and stopping, and what is guaranteed: docs/architecture.md, "The
+consumer".
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import contextvars
 import logging
 import random
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, ConsumerStoppedError, IllegalStateError
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from faststream import Context
 from faststream.kafka import KafkaBroker
-from faststream.kafka.message import FAKE_CONSUMER, KafkaMessage
 from faststream.middlewares import AckPolicy
-from opentelemetry import propagate, trace
-from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from schemas.base import Event
 from schemas.catalog import topic_for
 from schemas.envelope import Envelope, from_message
-from servicekit import dlq, inbox
+from servicekit import consumer_kafka, dlq, inbox
+from servicekit.consumer_trace import RECORDS, batch_span, continue_trace, log_applied
 from servicekit.db import is_connection_error
 from servicekit.unit_of_work import UnitOfWork
 
+__all__ = ["Consumer", "ConsumerHook", "ConsumerStats", "SystemicFailure", "continue_trace"]
+
 log = logging.getLogger("servicekit.consumer")
-tracer = trace.get_tracer("servicekit.consumer")
 
 BatchHandler = Callable[[UnitOfWork, list[Envelope]], Awaitable[None]]
 EventHandler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
@@ -149,7 +78,8 @@ class ConsumerStats:
 
 
 class Consumer:
-    """Batch consumer with inbox, retries, dead letters and exact offset commits (see module).
+    """Batch consumer with inbox, retries, dead letters and exact offset commits
+    (docs/architecture.md, "The consumer").
 
     `name` is the inbox's consumer name and, unless `group_id` is given, the Kafka group id:
     one per service (or per independent projection of a service). `source` is the ce_source for
@@ -277,8 +207,8 @@ class Consumer:
             max_records=self.max_records,
             batch_timeout_ms=self.batch_timeout_ms,
             ack_policy=AckPolicy.MANUAL,
-            parser=_parse_batch,
-            decoder=_decode_batch,
+            parser=consumer_kafka.parse_batch,
+            decoder=consumer_kafka.decode_batch,
             **self._subscriber_options,
         )
 
@@ -298,7 +228,8 @@ class Consumer:
             raise
 
     async def stop(self) -> None:
-        """Finish the batch in hand (see "Stopping"), then leave the group."""
+        """Finish the batch in hand, then leave the group (docs/architecture.md, "Stopping" under
+        "The consumer")."""
         self._stopping = True
         broker, self._broker = self._broker, None
         self._subscriber = None
@@ -316,7 +247,7 @@ class Consumer:
         self, records: Sequence[ConsumerRecord], kafka: AIOKafkaConsumer
     ) -> None:
         """Process one polled batch completely, and the batches polled behind it while it was
-        being applied (see "Pipelining" in the module), or rewind to the first one not done.
+        being applied ("Pipelining" in docs/architecture.md), or rewind to the first one not done.
         Never lets FastStream move on past records that were neither applied nor
         dead-lettered."""
         if not records:
@@ -340,14 +271,14 @@ class Consumer:
                 if not following:
                     return
                 if self._stopping:  # not committed: the partitions' next owner reads it
-                    _rewind(kafka, following)
+                    consumer_kafka.rewind(kafka, following)
                     return
                 records, decoded = following, upcoming
         except Exception as e:
             await _cancel(pending)
             # The database or the broker is unavailable (or this code has a bug): read the batch
             # again after a pause. What was committed meanwhile is skipped by the inbox then.
-            _rewind(kafka, unsettled)
+            consumer_kafka.rewind(kafka, unsettled)
             self.stats.rewinds += 1
             self._infra_failures += 1
             delay = _backoff(self._infra_failures, 0.5, self.reconnect_backoff_max)
@@ -365,14 +296,14 @@ class Consumer:
             # cancelled, or a crash FastStream's supervisor may survive by restarting its loop:
             # make sure a restarted loop reads this batch again instead of the next one
             await _cancel(pending)
-            _rewind(kafka, unsettled)
+            consumer_kafka.rewind(kafka, unsettled)
             raise
 
     async def _poll_following(self, kafka: AIOKafkaConsumer) -> list[ConsumerRecord]:
         """The next batch, unless stopping: then the batch in hand is the last."""
         if self._stopping:
             return []
-        return await _poll_ready(kafka, self.max_records)
+        return await consumer_kafka.poll_ready(kafka, self.max_records)
 
     async def _decode(
         self, records: Sequence[ConsumerRecord], *, overlapping: bool
@@ -509,20 +440,20 @@ class Consumer:
         for topic, n in Counter(r.topic for r, _ in items).items():
             self.stats.by_topic[topic, "applied"] += applied[topic]
             self.stats.by_topic[topic, "duplicates"] += n - applied[topic]
-        _log_applied(self.name, fresh)
+        log_applied(self.name, fresh)
         await self._call_hook("after_db_commit", records)
 
     async def _dispatch(self, uow: UnitOfWork, items: list[Item]) -> None:
         by_topic: dict[str, list[Envelope]] = {}
         for record, envelope in items:
             by_topic.setdefault(record.topic, []).append(envelope)
-        _RECORDS.set({envelope.id: record for record, envelope in items})
+        RECORDS.set({envelope.id: record for record, envelope in items})
         for topic, envelopes in by_topic.items():
             route = self._routes.get(topic)
             if route is None:  # not subscribed; cannot happen unless the broker misroutes
                 continue
             for batch_handler in route.batch_handlers:
-                with _batch_span(topic, envelopes, self.group_id):
+                with batch_span(topic, envelopes, self.group_id):
                     await batch_handler(uow, envelopes)
             if route.event_handlers:
                 for envelope in envelopes:
@@ -560,29 +491,6 @@ class Consumer:
             await self._hook(stage, records)
 
 
-# FastStream glue: hand the raw records through untouched (the default parser decodes every header
-# as UTF-8 and would fail the whole batch on one bad header; the default decoder parses JSON).
-
-
-async def _parse_batch(records: tuple[ConsumerRecord, ...]) -> KafkaMessage:
-    return KafkaMessage(raw_message=records, body=records, consumer=FAKE_CONSUMER)
-
-
-async def _decode_batch(message: KafkaMessage) -> Any:
-    return message.raw_message
-
-
-async def _poll_ready(kafka: AIOKafkaConsumer, max_records: int) -> list[ConsumerRecord]:
-    """The records aiokafka has already fetched (it fetches ahead in the background), without
-    waiting for more: the next batch, to decode while the current one is applied. Empty when
-    none are there yet; FastStream's loop then polls and waits as usual."""
-    try:
-        batch = await kafka.getmany(timeout_ms=0, max_records=max_records)
-    except ConsumerStoppedError:  # stopping: FastStream's loop ends too
-        return []
-    return [r for rs in batch.values() for r in rs]
-
-
 async def _cancel(task: asyncio.Task[None] | None) -> None:
     """Stop a batch still being applied and wait until it has (its transaction rolls back unless
     it already committed; either way it is read again, and the inbox skips what was applied)."""
@@ -594,131 +502,5 @@ async def _cancel(task: asyncio.Task[None] | None) -> None:
         task.exception()  # retrieved: it is logged with the batch's failure, not by asyncio
 
 
-def _rewind(kafka: AIOKafkaConsumer, records: Sequence[ConsumerRecord]) -> None:
-    first: dict[TopicPartition, int] = {}
-    for r in records:
-        tp = TopicPartition(r.topic, r.partition)
-        first[tp] = min(first.get(tp, r.offset), r.offset)
-    with contextlib.suppress(Exception):
-        assigned = kafka.assignment()
-        for tp, offset in first.items():
-            if tp in assigned:
-                kafka.seek(tp, offset)
-
-
 def _backoff(attempt: int, initial: float, maximum: float) -> float:
     return min(maximum, initial * 2 ** max(0, attempt - 1)) * random.uniform(0.8, 1.2)
-
-
-# tracing and the batch's log line
-
-# The records of the events being dispatched, by event id: a per-event span then names its
-# partition, offset and key, also when a batch handler opens it (`continue_trace`).
-_RECORDS: contextvars.ContextVar[dict[Any, ConsumerRecord] | None] = contextvars.ContextVar(
-    "consumer_records", default=None
-)
-
-
-def _attributes(topic: str, group: str) -> dict[str, Any]:
-    """The OpenTelemetry messaging conventions' attributes of a consumer span."""
-    return {
-        "messaging.system": "kafka",
-        "messaging.operation.name": "process",
-        "messaging.operation.type": "process",
-        "messaging.destination.name": topic,
-        "messaging.consumer.group.name": group,
-    }
-
-
-def _record_attributes(record: ConsumerRecord) -> dict[str, Any]:
-    attributes: dict[str, Any] = {
-        "messaging.destination.partition.id": str(record.partition),
-        "messaging.kafka.offset": record.offset,
-    }
-    if record.key is not None:
-        attributes["messaging.kafka.message.key"] = record.key.decode("utf-8", "replace")
-    return attributes
-
-
-@contextlib.contextmanager
-def continue_trace(
-    envelope: Envelope, *, topic: str | None = None, group: str | None = None
-) -> Iterator[trace.Span]:
-    """Run a block as a CONSUMER span in the trace the event came with (its `traceparent`), so
-    what the block publishes continues that trace. Per-event handlers run inside one already; a
-    batch handler can use it per event."""
-    parent = propagate.extract(envelope.trace)
-    attributes = _attributes(topic or "", group or "")
-    attributes["messaging.message.id"] = str(envelope.id)
-    attributes["cloudevents.event_type"] = envelope.type
-    record = (_RECORDS.get() or {}).get(envelope.id)
-    if record is not None:
-        attributes.update(_record_attributes(record))
-    with tracer.start_as_current_span(
-        f"process {topic or envelope.type}",
-        context=parent,
-        kind=SpanKind.CONSUMER,
-        attributes=attributes,
-        record_exception=True,
-        set_status_on_exception=True,
-    ) as span:
-        yield span
-
-
-_LOGGED_TRACES = 32  # trace ids named on a batch's log line, at most
-
-
-def _log_applied(consumer: str, items: list[Item]) -> None:
-    """One line per topic of a committed batch: how many events were applied, from which
-    partitions and offsets, and the traces they continue (the requests that caused them)."""
-    by_topic: dict[str, list[Item]] = {}
-    for record, envelope in items:
-        by_topic.setdefault(record.topic, []).append((record, envelope))
-    for topic, applied in by_topic.items():
-        offsets: dict[str, list[int]] = {}  # partition: [first, last]
-        traces: dict[str, None] = {}  # ordered, distinct
-        for record, envelope in applied:
-            span = offsets.setdefault(str(record.partition), [record.offset, record.offset])
-            span[:] = min(span[0], record.offset), max(span[1], record.offset)
-            context = trace.get_current_span(propagate.extract(envelope.trace)).get_span_context()
-            if context.is_valid and len(traces) < _LOGGED_TRACES:
-                traces[format(context.trace_id, "032x")] = None
-        log.info(
-            "consumer %s applied %d event(s) of %s",
-            consumer,
-            len(applied),
-            topic,
-            extra={
-                "fields": {
-                    "consumer": consumer,
-                    "topic": topic,
-                    "count": len(applied),
-                    "offsets": offsets,
-                    "trace_ids": list(traces),
-                }
-            },
-        )
-
-
-@contextlib.contextmanager
-def _batch_span(topic: str, envelopes: list[Envelope], group: str) -> Iterator[trace.Span]:
-    links = []
-    for envelope in envelopes[:128]:
-        context = trace.get_current_span(propagate.extract(envelope.trace)).get_span_context()
-        if context.is_valid:
-            links.append(Link(context))
-    attributes: dict[str, Any] = _attributes(topic, group)
-    attributes["messaging.batch.message_count"] = len(envelopes)
-    with tracer.start_as_current_span(
-        f"process {topic}",
-        kind=SpanKind.CONSUMER,
-        links=links,
-        attributes=attributes,
-        record_exception=True,
-        set_status_on_exception=False,
-    ) as span:
-        try:
-            yield span
-        except Exception as e:
-            span.set_status(Status(StatusCode.ERROR, f"{type(e).__name__}: {e}"))
-            raise

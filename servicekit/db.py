@@ -8,11 +8,20 @@ import hashlib
 import re
 import socket
 from pathlib import Path
+from typing import cast
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _LOCK_ID = 0x7468_6964  # advisory lock that serialises migrations of concurrent starts
+
+
+def as_connection(lent: PoolConnectionProxy | asyncpg.Connection) -> asyncpg.Connection:
+    """A pool lends a proxy that forwards every `Connection` method (asyncpg's
+    PoolConnectionProxyMeta); asyncpg's stubs type it apart from `Connection`, so code that takes
+    a `Connection` receives a lent one through this."""
+    return cast(asyncpg.Connection, lent)
 
 
 async def create_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:

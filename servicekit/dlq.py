@@ -1,24 +1,6 @@
-"""Dead letters: what a consumer could not process, kept on the topic's `.dlq` sibling.
-
-A dead letter is the original record — same key, same value bytes, same headers — plus headers
-that say where it came from and why it is here:
-
-    dlq_origin_topic, dlq_origin_partition, dlq_origin_offset, dlq_origin_timestamp
-    dlq_error      "<ExceptionType>: <message>" (at most 4,000 characters)
-    dlq_attempts   how many times processing was attempted (1 for a record that did not decode)
-    dlq_consumer   the consumer name (inbox name) that gave up
-    dlq_failed_at  when it was dead-lettered, RFC 3339 UTC
-
-The consumer (`servicekit.consumer`) publishes it with `acks="all"` and waits for the
-acknowledgement before it commits the origin offset, so a record is never both skipped and
-missing from the DLQ; it may be dead-lettered twice if the consumer dies in between.
-
-For operators: `list_dead_letters`, `read_dead_letter`, `redrive` (one record) and `redrive_all`
-(everything, or one consumer's). A redrive publishes the original key, value and headers (without
-the `dlq_*` ones) back to the origin topic, where every consumer group sees it again; consumers
-that had applied the event skip it through their inbox (same event id). The dead letter itself
-stays on the `.dlq` topic (Kafka topics are append-only) until its retention expires, so a redrive
-should be done once per fix; `redrive` returns what it published.
+"""Dead letters: what a consumer could not process, on the topic's `.dlq` sibling with headers
+saying where from and why; listed, read and redriven for operators (`./thidua dlq`):
+docs/architecture.md, "Dead letters".
 """
 
 from __future__ import annotations

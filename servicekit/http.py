@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl, unquote_to_bytes
 
 import asyncpg
@@ -105,7 +105,7 @@ class BodySizeLimitMiddleware:
 
     @staticmethod
     async def _reject(
-        scope: Scope, receive: Receive, send: Send, status: int, detail: str, **extra: object
+        scope: Scope, receive: Receive, send: Send, status: int, detail: str, **extra: Any
     ) -> None:
         response = problems.problem_response(
             status,
@@ -184,7 +184,7 @@ def create_app(
     problems.install(app)
     app.add_exception_handler(
         RequestValidationError,
-        auth.token_first(problems.validation_handler),  # type: ignore[arg-type]
+        auth.token_first(problems.validation_handler),
     )
     # Added innermost first: audit sees every answer, including the 413 and the replays.
     app.add_middleware(IdempotencyMiddleware, ttl_seconds=idempotency_ttl_seconds)

@@ -1,37 +1,7 @@
-"""Idempotency-Key for POST, and the request's database transaction.
-
-A client that may retry a POST sends `Idempotency-Key: <unique string>`. The first request with a
-key runs; its answer is stored; a retry with the same key (same caller) gets that answer again,
-with `Idempotent-Replayed: true`, and has no further effect. The same key with another body (or
-path) answers 422; a retry arriving while the first is still running answers 409.
-
-Design: `IdempotencyMiddleware` (installed by `create_app` on every service) handles any POST that
-carries the header. It opens one transaction for the whole request:
-
-1. `pg_try_advisory_xact_lock(hash(principal, key))`: taken, or 409 — another request with the
-   key is running. The lock lives only as long as the transaction, so a crashed request leaves
-   nothing behind that blocks its retry.
-2. A stored, unexpired answer for (key, principal) is replayed (or 422 if the request differs).
-3. Otherwise the handler runs inside a savepoint. A handler that takes the request's unit of
-   work (`uow: RequestUnitOfWork`, events included) or its bare transaction (`tx: Transaction`)
-   writes its effects on that very connection; the middleware then inserts the answer and commits
-   once: effects, outbox rows and stored answer exist together or not at all. The response is
-   sent only after the commit, so a client never sees a success that was not committed.
-   - 2xx/3xx: savepoint kept, answer stored, commit.
-   - 4xx: savepoint rolled back (a refused request stores nothing), answer stored, commit.
-     Except 408/425/429, which ask the client to try again: not stored.
-   - 5xx or an exception: everything rolled back, nothing stored: the client may retry.
-
-A handler that writes through its own pool connection instead still gets replay and the 409
-guard, but its effects commit before the answer is stored: a crash in between lets a retry run
-twice. Use `RequestUnitOfWork` (or `Transaction`) for writes.
-
-Without the header, both open a transaction of their own per request, committed when the handler
-returns (before the answer is sent) and rolled back when it raises.
-
-Idempotency applies to authenticated callers only (the key is scoped to the token's `sub`); a
-request without a valid token passes through and is refused by the route's auth dependency.
-Expired rows are ignored and replaced; `purge_expired` deletes them in bulk.
+"""Idempotency-Key for POST, and the request's database transaction: effects, outbox rows, the
+audit row and the stored answer commit together, and a retry with the same key gets the stored
+answer (`RequestUnitOfWork`, `Transaction`). The steps and the answers (409, 422, what is stored):
+docs/architecture.md, "Idempotency keys and the request's transaction".
 """
 
 from __future__ import annotations
@@ -48,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from schemas.envelope import source_for
 from servicekit import audit, auth
+from servicekit.db import as_connection
 from servicekit.problems import problem_response
 from servicekit.unit_of_work import UnitOfWork
 
@@ -62,8 +33,8 @@ _DEFAULT_TTL = 24 * 3600
 
 
 async def request_transaction(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    """The connection, already in a transaction, that a handler's writes belong on (see the
-    module's docstring for who commits it)."""
+    """The connection, already in a transaction, that a handler's writes belong on (who commits
+    it: docs/architecture.md, "Idempotency keys and the request's transaction")."""
     con = request.scope.get("state", {}).get(_CONNECTION)
     if con is not None:  # the idempotency middleware commits or rolls back
         yield con
@@ -156,7 +127,8 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         service = getattr(scope["app"].state, "service", None)
-        if getattr(service, "pool", None) is None:
+        pool: asyncpg.Pool | None = getattr(service, "pool", None)
+        if pool is None:
             await problem_response(503, "idempotency store unavailable", instance=instance)(
                 scope, receive, send
             )
@@ -164,7 +136,8 @@ class IdempotencyMiddleware:
         body = await _read_body(receive)
         if body is None:  # the client went away
             return
-        ttl = self.ttl_seconds or getattr(service.settings, "idempotency_ttl_seconds", _DEFAULT_TTL)
+        settings = getattr(service, "settings", None)
+        ttl = self.ttl_seconds or int(getattr(settings, "idempotency_ttl_seconds", _DEFAULT_TTL))
         query = scope.get("query_string", b"").decode("latin-1")
         path = f"{scope['path']}?{query}" if query else scope["path"]
         request_hash = hashlib.sha256(body).hexdigest()
@@ -177,9 +150,9 @@ class IdempotencyMiddleware:
             body = None
             return message
 
-        async with service.pool.acquire() as con:
+        async with pool.acquire() as con:
             answer = await self._in_transaction(
-                con, scope, replay_body, key, principal, path, request_hash, ttl
+                as_connection(con), scope, replay_body, key, principal, path, request_hash, ttl
             )
         if isinstance(answer, _Captured):
             await answer.replay_to(send)

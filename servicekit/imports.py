@@ -107,7 +107,7 @@ def read_rows(data: bytes, max_rows: int) -> tuple[list[str], list[tuple[int, di
         headers.pop()
     if not any(headers):
         raise ImportFileError("the first row must name the columns")
-    rows = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     for number, values in raw:
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue

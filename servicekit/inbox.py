@@ -1,21 +1,6 @@
-"""The inbox: which events a consumer has already applied, recorded with their effects.
-
-`record_new` inserts one row per (consumer name, event id) in the transaction that applies the
-events and returns the ids that were not there yet; the caller applies only those. Because the
-rows commit or roll back with the effects, an event's effects are applied at most once per
-consumer name, however often Kafka delivers it (relay retries, a crash before the offset commit,
-a rebalance, a redrive from the dead-letter topic).
-
-Concurrency: `INSERT ... ON CONFLICT DO NOTHING` waits for a transaction that is inserting the same
-key to finish. So when two consumer instances hold the same event at once (a rebalance moved its
-partition while the first was still processing), the second one blocks until the first commits
-and then sees the event as already processed — or, if the first rolled back, processes it itself.
-
-Guarantees: effectively-once application per consumer name, provided every effect of an event is
-written through the same transaction (`UnitOfWork.con`). Not guaranteed: anything about effects
-outside that database (an e-mail sent from a handler may be sent twice — use the outbox for those
-too, and deduplicate at the receiver); and deduplication only lasts as long as the rows do:
-`prune` makes old event ids unknown again, `forget` is for rebuilding a read model from scratch.
+"""The inbox: which events a consumer has applied, recorded in the transaction that applies them,
+so an event's effects are applied at most once per consumer name however often Kafka delivers it:
+docs/architecture.md, "The inbox".
 """
 
 from __future__ import annotations

@@ -161,8 +161,8 @@ def _operation(path: str, method: str, op: dict[str, Any]) -> None:
         parameters = op.setdefault("parameters", [])
         if not any(p.get("name", "").lower() == "idempotency-key" for p in parameters):
             parameters.append(IDEMPOTENCY_KEY)
-    for status in wanted:
-        responses.setdefault(str(status), {})
+    for code in wanted:
+        responses.setdefault(str(code), {})
     for status, response in responses.items():
         if status.isdigit() and int(status) >= 400:
             name, text = ERRORS.get(int(status), (None, "Error (problem details)"))

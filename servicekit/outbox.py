@@ -1,31 +1,6 @@
-"""The transactional outbox: how an event gets from a service's transaction to the relay.
-
-A service never publishes to Kafka itself. It adds messages to the `outbox` table in the same
-transaction as the state change they describe (`UnitOfWork.publish`, which calls `enqueue` here
-at commit time); the relay (`servicekit.relay`) publishes committed rows and deletes them once the
-broker acknowledged them.
-
-What this guarantees:
-
-- **Atomicity:** an event is in the outbox if and only if the transaction that caused it
-  committed. A rolled-back transaction publishes nothing; a committed one is published at least
-  once, however the process dies afterwards.
-- **Per-key order:** `enqueue` first takes a transaction-scoped advisory lock per (topic, key) it
-  writes, in one sorted order, and only then inserts (the `seq` numbers are drawn after the
-  locks). Two transactions writing the same key are therefore serialised: the one that got the
-  lock first also commits first and has the smaller `seq`. With one relay publishing in `seq`
-  order, the events of one key reach their partition in commit order.
-- **Trace context:** the W3C trace context current when the event was published (`traceparent`,
-  `tracestate`, baggage) is stored in the row's headers; the relay restores it.
-
-What it does not guarantee:
-
-- exactly-once delivery: the relay may publish a row twice (it died after the broker's ack and
-  before its delete); consumers deduplicate with the inbox on the event id;
-- any order between different keys, or between transactions that hold no common key;
-- freedom from deadlocks when a transaction takes the service's own row locks *after* publishing:
-  the key locks are taken at commit, after everything else, so that cannot happen through
-  `UnitOfWork`; if `enqueue` is called earlier by hand, lock aggregates before publishing.
+"""The transactional outbox: events are rows written in the transaction that causes them, which
+the relay publishes afterwards. `enqueue` takes a lock per (topic, key) before drawing `seq`, so
+`seq` is commit order for every key: docs/architecture.md, "Publishing".
 """
 
 from __future__ import annotations

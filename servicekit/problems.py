@@ -123,7 +123,8 @@ def _where(entry: dict[str, Any]) -> str:
     return entry.get("pointer") or f"{entry['in']} {entry.get('name', '')}".strip()
 
 
-async def validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)  # registered for it alone
     errors = field_errors(list(exc.errors()))
     if any(e["type"] == "json_invalid" for e in errors):
         # Not a request with wrong values but one that cannot be read (RFC 9110 § 15.5.1).
@@ -167,11 +168,13 @@ async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
     return domain_problem(exc).response(request.url.path)
 
 
-async def _problem_handler(request: Request, exc: Problem) -> JSONResponse:
+async def _problem_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
     return exc.response(request.url.path)
 
 
-async def _http_handler(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else _phrase(exc.status_code)
     return Problem(exc.status_code, None, detail, headers=exc.headers).response(request.url.path)
 

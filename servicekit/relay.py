@@ -1,52 +1,8 @@
-"""The outbox relay: publishes committed outbox rows to Kafka, then deletes them.
+"""The outbox relay: publishes a service's committed outbox rows to Kafka, then deletes them.
 
-One relay runs per service, as an asyncio task of the service process (`Relay.start()` in the
-lifespan) or standalone (`python -m servicekit.relay --dsn ... --bootstrap ...`).
-
-How it works:
-
-1. It opens a connection of its own and takes the session advisory lock
-   `pg_try_advisory_lock(RELAY_LOCK_KEY)`. Advisory locks are per database and the database is
-   the service's, so at most one relay of a service is active; the others stand by and retry the
-   lock every `standby_interval` seconds. The lock dies with the connection (crash, SIGKILL,
-   network loss detected by the server), and a standby takes over.
-2. The active relay LISTENs on channel `outbox` (the table's trigger notifies at every commit that
-   inserted rows) and also polls every `poll_interval` seconds, in case a notification is missed.
-3. On that same connection it reads up to `batch_size` rows in `seq` order, sends each with an
-   idempotent producer (`acks="all"`, `enable_idempotence=True`), awaits every acknowledgement
-   and deletes the acknowledged rows: two statements, no transaction around them. The advisory
-   lock is what keeps a second relay out, so row locks would add nothing but two round trips
-   (BEGIN, COMMIT) per batch. Before sending it restores the trace
-   context stored with the row and opens a PRODUCER span (`send <topic>`) whose context replaces
-   `traceparent`/`tracestate` in the Kafka headers, so consumers continue the trace of the
-   request that caused the event.
-4. When a send fails, the rows acknowledged before the first failure (in `seq` order) are deleted,
-   the rest stay, and the relay retries after a growing pause (up to `backoff_max` seconds).
-5. `stop()` lets the batch being published finish (sent, acknowledged, deleted) and takes no
-   other; only if that takes longer than its grace is the relay cancelled (what was acknowledged
-   and not deleted is then published again by the next relay).
-
-Guarantees:
-
-- **At least once:** a row is deleted only after the broker acknowledged it (acks=all). A relay
-  killed between the acknowledgement and the delete leaves the rows in place; the next active
-  relay publishes them again (duplicates, same event id — consumers drop them through the
-  inbox).
-- **Per-key order:** one active relay publishing in `seq` order, whose reads, lock and deletes
-  share one connection (if it dies, the lock vanishes with it), and an idempotent producer
-  that keeps the order of retried sends within a partition. With `seq` being per-key commit order
-  (see `servicekit.outbox`), events of one key reach their partition in commit order. A relay
-  that is taken over may still be sending while the new one starts: the same events may then
-  appear twice, in order within each copy.
-
-Not guaranteed:
-
-- exactly once on the topic (see above);
-- progress past a row the broker keeps refusing (unknown topic, message too large): the relay
-  retries it forever, holding back the rows behind it, and logs each failure. That is on purpose:
-  skipping it would lose the event or break per-key order. Fix the cause (create the topic).
-- order across keys, or across events that failed and were re-sent after later ones of another
-  key had succeeded.
+One relay per service is active (a session advisory lock elects it; the others stand by); it
+publishes in `seq` order, at least once, keeping per-key order. How and what is guaranteed:
+docs/architecture.md, "The relay".
 """
 
 from __future__ import annotations
@@ -58,6 +14,7 @@ import logging
 import random
 import signal
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypedDict, Unpack
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -97,7 +54,7 @@ def build_producer(bootstrap_servers: str, **options: object) -> AIOKafkaProduce
 
 
 class Relay:
-    """Publishes the outbox of the database at `dsn`. See the module docstring.
+    """Publishes the outbox of the database at `dsn`. See docs/architecture.md, "The relay".
 
     Pass `bootstrap_servers` (the relay makes and owns its producer) or a started `producer`
     created with `acks="all"` and `enable_idempotence=True`."""
@@ -295,7 +252,7 @@ class Relay:
     ) -> tuple[list[OutboxRow], BaseException | None]:
         """Send every row, await every ack. Returns the acknowledged prefix (in `seq` order) and
         the first failure, if any."""
-        sends: list[tuple[OutboxRow, trace.Span, asyncio.Future | None]] = []
+        sends: list[tuple[OutboxRow, trace.Span, asyncio.Future[Any]]] = []
         enqueue_error: BaseException | None = None
         for row in rows:
             parent = propagate.extract(row.trace_carrier)
@@ -355,8 +312,21 @@ def _end_span(span: trace.Span, error: BaseException) -> None:
 # standalone
 
 
+class RelayOptions(TypedDict, total=False):
+    batch_size: int
+    poll_interval: float
+    standby_interval: float
+    backoff_initial: float
+    backoff_max: float
+    lock_key: int
+
+
 async def run_standalone(
-    dsn: str, bootstrap_servers: str, *, hook: RelayHook | None = None, **options: object
+    dsn: str,
+    bootstrap_servers: str,
+    *,
+    hook: RelayHook | None = None,
+    **options: Unpack[RelayOptions],
 ) -> None:
     """Run a relay in this process until SIGTERM or SIGINT."""
     relay = Relay(dsn, bootstrap_servers=bootstrap_servers, hook=hook, **options)

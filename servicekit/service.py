@@ -1,19 +1,6 @@
 """Assembles one service process: settings, database pool and migrations, the outbox relay, the
-event consumer (for services that consume), and the HTTP app with health and readiness probes.
-
-Stopping (SIGTERM or SIGINT), within `shutdown_timeout_s` (the bound; shares below):
-
-1. HTTP: the listening socket is closed at once (a new process can take the port), idle
-   connections are closed, requests in flight are finished and answered (up to `HTTP_SHARE` of
-   the bound; then they are cancelled, their transactions rolled back).
-2. The service's own background work stops (progress's scheduler, notify's dispatcher, which
-   lets attempts under way end and records them, within `WORKER_SHARE`).
-3. The consumer finishes the batch in hand and commits its offsets (`CONSUMER_SHARE`); the
-   relay finishes the batch it is publishing (`RELAY_SHARE`); the producer flushes; the pool
-   closes.
-4. The process exits with 0. If all that has not ended within the bound, a watchdog thread ends
-   the process with 1: nothing is lost either way (what was not done is done again by the next
-   process: at-least-once everywhere), only the stop was not clean.
+event consumer (for services that consume), and the HTTP app with health and readiness probes;
+and stops it within a bound on SIGTERM: docs/architecture.md, "Stopping a service".
 """
 
 from __future__ import annotations
@@ -93,7 +80,8 @@ class Service:
         freeze_loaded_objects()
 
     async def stop(self) -> None:
-        """The consumer's batch in hand, then the relay's, then the connections (see module)."""
+        """The consumer's batch in hand, then the relay's, then the connections
+        (docs/architecture.md, "Stopping a service")."""
         bound = self.settings.shutdown_timeout_s
         if self.consumer:
             await self.consumer.stop()

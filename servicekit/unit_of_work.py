@@ -1,26 +1,7 @@
 """One database transaction and the events it publishes: the only way a service emits events.
 
-    async with UnitOfWork(pool, source="progress") as uow:
-        await uow.con.execute("UPDATE targets SET ... WHERE id = $1", target_id)
-        await uow.publish(TargetReported(...))
-
-`uow.con` is one connection of the pool inside one transaction. `publish` turns an event into its
-CloudEvents message (`schemas.envelope.to_message`) right away, capturing the current
-OpenTelemetry trace context into its headers, and keeps it; when the block ends without an
-exception the messages are written to the outbox (`servicekit.outbox.enqueue`) and the
-transaction commits. An exception rolls everything back, events included.
-
-Guarantees: the state change and its events commit together or not at all; events of one key are
-numbered in commit order (see `servicekit.outbox`). Not guaranteed: that anything was published
-when the block exits — the relay does that afterwards, at least once.
-
-Publishing at commit rather than at each `publish` call makes a batch of events one INSERT and
-takes the outbox key locks last, after every lock the service's own statements took, so they
-cannot take part in a deadlock. Call `flush()` if a statement of the same transaction must see
-the rows.
-
-An event goes to its catalog topic (`schemas.catalog`) or to the one `topic_map` puts in its
-place: tests route a service's topics to fresh ones that way.
+`async with UnitOfWork(pool, source=...) as uow:` then `uow.con` for SQL and `uow.publish(event)`;
+the events reach the outbox at commit, or nothing does: docs/architecture.md, "Publishing".
 """
 
 from __future__ import annotations
@@ -30,18 +11,22 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Literal, Self
 from uuid import UUID
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from schemas.base import Event
 from schemas.envelope import Message, to_message
 from servicekit import outbox
+from servicekit.db import as_connection
+
+Isolation = Literal["read_committed", "read_uncommitted", "repeatable_read", "serializable"]
 
 
 class UnitOfWork:
-    """`async with UnitOfWork(pool, source=...) as uow:` — see the module docstring.
+    """`async with UnitOfWork(pool, source=...) as uow:` — see docs/architecture.md, "Publishing".
 
     `source` (the publishing service, the CloudEvents `ce_source`) is needed to publish events;
     ready-made `Message`s can be published without it. `isolation` is passed to asyncpg
@@ -57,7 +42,7 @@ class UnitOfWork:
         *,
         connection: asyncpg.Connection | None = None,
         source: str | None = None,
-        isolation: str = "read_committed",
+        isolation: Isolation = "read_committed",
         timeout: float | None = 30.0,
         topic_map: Mapping[str, str] | None = None,
     ) -> None:
@@ -71,6 +56,7 @@ class UnitOfWork:
         self._timeout = timeout
         self._topic_map = dict(topic_map or {})
         self._con: asyncpg.Connection | None = None
+        self._lease: PoolConnectionProxy | None = None  # what goes back to the pool
         self._tx: asyncpg.transaction.Transaction | None = None
         self._pending: list[Message] = []
         self._published: list[Message] = []
@@ -89,15 +75,23 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         if self._con is not None:
             raise RuntimeError("a unit of work is entered once")
-        con = self._joined or await self._pool.acquire(timeout=self._timeout)
+        con = await self._connect()
         try:
             tx = con.transaction(isolation=self._isolation)
             await tx.start()
         except BaseException:
-            await self._release(con)
+            await self._release()
             raise
         self._con, self._tx = con, tx
         return self
+
+    async def _connect(self) -> asyncpg.Connection:
+        if self._joined is not None:
+            return self._joined
+        if self._pool is None:  # __init__ takes exactly one of the two
+            raise RuntimeError("a unit of work needs a pool or a connection")
+        self._lease = await self._pool.acquire(timeout=self._timeout)
+        return as_connection(self._lease)
 
     async def __aexit__(
         self,
@@ -105,8 +99,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        con, tx = self._con, self._tx
-        assert con is not None and tx is not None
+        tx = self._tx
+        assert tx is not None, "__aexit__ without __aenter__"
         try:
             if exc_type is None:
                 try:
@@ -119,11 +113,12 @@ class UnitOfWork:
                 await _rollback_quietly(tx)
         finally:
             self._pending.clear()
-            await self._release(con)
+            await self._release()
 
-    async def _release(self, con: asyncpg.Connection) -> None:
-        if self._joined is None:
-            await self._pool.release(con)
+    async def _release(self) -> None:
+        lease, self._lease = self._lease, None
+        if lease is not None and self._pool is not None:
+            await self._pool.release(lease)
 
     async def publish(
         self,

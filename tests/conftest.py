@@ -21,6 +21,17 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from infra import stack
 from infra.profile import Profile, load
 
+# The fixtures through which a test reaches the real broker and database: a test that uses one,
+# however indirectly, is marked `infra`, so `./thidua test --fast` (-m "not infra") leaves it out
+# whether or not its module carries the mark.
+STACK_FIXTURES = frozenset({"profile", "platform"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if STACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.infra)
+
 
 @pytest.fixture(scope="session")
 def profile() -> Profile:

@@ -5,6 +5,8 @@ award money."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.table import Table
 
 from demo.client import DemoError, Platform, poll
@@ -63,7 +65,7 @@ def nominate(pf: Platform, s: Story, w: World, say) -> None:
         # awards learns people, units and initiatives from the bus: a 422 "no such …" is retried
         got = poll(
             f"awards to know {n['key']}'s nominee",
-            lambda body=body, who=who: pf.post("awards", "/nominations", body, who),
+            partial(pf.post, "awards", "/nominations", body, who),
         )
         w.nominations[n["key"]] = got["nomination_id"]
     say(f"nominations submitted: {len(s.nominations)}")

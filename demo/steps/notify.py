@@ -76,12 +76,11 @@ def wait_for_decision(pf: Platform, w: World, s: Story) -> None:
     proposers = {n["proposer"] for n in s.nominations if w.nominations[n["key"]] in decided}
     proposers.discard(s.campaign["launched_by"])  # the province reads no unit inbox here
     for code in sorted(proposers):
-        poll(
-            f"the decision in {code}'s inbox",
-            lambda code=code: any(
-                event_name(i) == "AwardDecisionIssued" for i in inbox(pf, w, code)
-            ),
-        )
+
+        def decided_in(code: str = code) -> bool:
+            return any(event_name(i) == "AwardDecisionIssued" for i in inbox(pf, w, code))
+
+        poll(f"the decision in {code}'s inbox", decided_in)
     if getattr(pf.profile, "hooks_url", None):
         poll(
             "the decision at the webhook receiver",

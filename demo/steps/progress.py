@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from functools import partial
 from itertools import groupby
 
 from rich.progress import Progress
@@ -79,11 +80,11 @@ def wait_for_reminders(pf: Platform, w: World, inbox, say) -> list[str]:
     dash = pf.get("progress", f"/campaigns/{w.campaign_id}/dashboard", pf.admin)
     late = sorted({w.code_of(o["unit_id"]) for o in dash["overdue"]})
     for code in late:
-        poll(
-            f"the overdue reminder in {code}'s inbox",
-            lambda code=code: any(event_name(i) == "ReportOverdue" for i in inbox(pf, w, code)),
-            timeout=180,
-        )
+
+        def reminded(code: str = code) -> bool:
+            return any(event_name(i) == "ReportOverdue" for i in inbox(pf, w, code))
+
+        poll(f"the overdue reminder in {code}'s inbox", reminded, timeout=180)
     say(f"reminded of a missed deadline: {', '.join(late)}")
     return late
 
@@ -127,7 +128,7 @@ def ratings_and_initiatives(pf: Platform, s: Story, w: World, say) -> None:
         who = pf.officer(unit, w.units[unit])
         poll(
             f"progress to know {unit}'s people",
-            lambda who=who, items=items: pf.post("progress", "/ratings", {"ratings": items}, who),
+            partial(pf.post, "progress", "/ratings", {"ratings": items}, who),
         )
     say(f"ratings of 2020: {len(s.ratings)} entered by {len(by_unit)} units")
     for x in s.initiatives:

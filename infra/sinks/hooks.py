@@ -52,9 +52,10 @@ def create(secret: str, out: Path, delay_s: float = 0.0) -> Starlette:
             body = json.loads(raw)
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        key = (request.url.path, request.headers.get("ce-id"))
-        duplicate = verified and key[1] is not None and key in taken
-        if verified and key[1] is not None:
+        ce_id = request.headers.get("ce-id")
+        key = (request.url.path, ce_id or "")
+        duplicate = verified and ce_id is not None and key in taken
+        if verified and ce_id is not None:
             taken.add(key)
         record = {
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),

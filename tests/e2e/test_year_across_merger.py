@@ -1,5 +1,5 @@
-"""A 2025 campaign run across the 2025 reorganisation, on the whole platform (issue 17's closing
-scenario), set up and read through the public HTTP APIs and the sinks only:
+"""A 2025 campaign run across the 2025 reorganisation (docs/domain.md section 2), on the whole
+platform, set up and read through the public HTTP APIs and the sinks only:
 
 - a province and a cluster of communes for 2025: Tân Hưng (A) and Tân Hưng Đông (B), members
   from January, A its head; Phú Tân (D) a member all year;

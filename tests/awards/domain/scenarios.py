@@ -1,5 +1,6 @@
 """Small fact patterns for the adjudication tables: one nominee (person "p1" in unit "u1", or the
-collective "u1"), described by keyword arguments a reader can check against DOMAIN.md."""
+collective "u1"), described by keyword arguments a reader can check against docs/domain.md
+section 4."""
 
 from __future__ import annotations
 
