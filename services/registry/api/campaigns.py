@@ -170,7 +170,7 @@ async def list_campaigns(
     cursor: Cursor = None,
 ) -> Page[CampaignSummary]:
     if is_officer_only(p):
-        unit_id = unit_id or UUID(p.unit_id)  # type: ignore[arg-type]
+        unit_id = unit_id or UUID(p.unit_id)
         own_unit_only(p, unit_id, "another unit's campaigns")
     result = await store.campaigns.list_campaigns(
         con,
@@ -229,7 +229,7 @@ async def edit_campaign(
         if name in changes and changes[name] is None:
             raise Invalid.at(f"#/{name}", "cannot be null", "missing")
     await _writable_campaign(uow, p, campaign_id)
-    x = await commands.campaigns.edit_campaign(uow, cfg, campaign_id, changes)
+    x = await commands.campaigns.edit_campaign(uow, cfg, campaign_id, **changes)
     may_write(p, x)  # still theirs after the change (rolled back otherwise)
     return campaign_out(x)
 
@@ -316,7 +316,7 @@ async def campaign_targets(
 ) -> list[TargetOut]:
     await _visible_campaign(con, p, campaign_id)
     if is_officer_only(p):
-        unit_id = unit_id or UUID(p.unit_id)  # type: ignore[arg-type]
+        unit_id = unit_id or UUID(p.unit_id)
         own_unit_only(p, unit_id, "another unit's targets")
     return [target_out(t) for t in await store.targets.targets_of(con, campaign_id, unit_id)]
 
@@ -366,7 +366,7 @@ async def revise_target(
 ) -> TargetOut:
     await _target_writable(uow, p, target_id)
     changes = body.model_dump(exclude={"reason"}, exclude_none=True)
-    t, _changed = await commands.targets.revise_target(uow, target_id, body.reason, changes)
+    t, _changed = await commands.targets.revise_target(uow, target_id, body.reason, **changes)
     return target_out(t)
 
 

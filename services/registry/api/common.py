@@ -5,7 +5,7 @@ servicekit.problems."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Query, Request
@@ -78,7 +78,7 @@ def own_unit_only(p: Principal, unit_id: object, what: str = "this unit") -> Non
         raise forbidden(f"a unit officer reads only their own unit's records, not {what}")
 
 
-PROBLEMS = {
+PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid bearer token (problem details)"},
     403: {"description": "The caller's role or unit does not allow this (problem details)"},
     404: {"description": "Not found (problem details)"},

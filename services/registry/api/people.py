@@ -122,7 +122,7 @@ async def list_people(
 ) -> Page[PersonOut]:
     if is_officer_only(who):
         if unit_id is None:
-            unit_id = UUID(who.unit_id)  # type: ignore[arg-type]
+            unit_id = UUID(who.unit_id)
         own_unit_only(who, unit_id, "another unit's people")
     result = await store.people.list_people(
         con,

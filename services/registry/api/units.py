@@ -218,7 +218,10 @@ async def change_unit(unit_id: UUID, body: UnitChangeIn, uow: Uow, p: Admin) -> 
             clear_parent=clear,
         ),
     )
-    return unit_out(v or tree.as_of(unit_id, body.effective_from))  # type: ignore[arg-type]
+    if v is None:  # nothing to change: the version in force that day answers
+        v = tree.as_of(unit_id, body.effective_from)
+        assert v is not None, "tree.change refuses a day the unit does not exist"
+    return unit_out(v)
 
 
 @router.post("/{unit_id}/close", response_model=UnitOperationOut, summary="Close a unit")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Unpack
 from uuid import UUID
 
 from servicekit.errors import Conflict, Invalid, NotFound, Violation
@@ -80,7 +81,10 @@ async def load_campaign(uow: UnitOfWork, campaign_id: UUID, *, lock: bool = Fals
 
 
 async def edit_campaign(
-    uow: UnitOfWork, config: RegistryConfig, campaign_id: UUID, changes: dict[str, object]
+    uow: UnitOfWork,
+    config: RegistryConfig,
+    campaign_id: UUID,
+    **changes: Unpack[c.CampaignChanges],
 ) -> c.Campaign:
     x = await load_campaign(uow, campaign_id, lock=True)
     new = c.edit(x, config.regime_2022_from, **changes)

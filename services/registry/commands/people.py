@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Unpack
 from uuid import UUID
 
 from servicekit.errors import Conflict, Invalid, NotFound
@@ -80,14 +81,14 @@ async def load_person(uow: UnitOfWork, person_id: UUID, *, lock: bool = False) -
 
 
 async def change_person(
-    uow: UnitOfWork, person_id: UUID, effective_from: date, **changes: object
+    uow: UnitOfWork, person_id: UUID, effective_from: date, **changes: Unpack[p.PersonChanges]
 ) -> tuple[p.Person, p.PersonVersion | None]:
     person = await load_person(uow, person_id, lock=True)
     unit_id = changes.get("unit_id")
     if unit_id is not None:
         tree = await tree_for_reading(uow)
-        known_unit(tree, unit_id, "#/unit_id", effective_from)  # type: ignore[arg-type]
-    person, version = p.change(person, effective_from, **changes)  # type: ignore[arg-type]
+        known_unit(tree, unit_id, "#/unit_id", effective_from)
+    person, version = p.change(person, effective_from, **changes)
     if version is not None:
         await store.people.save_people(uow.con, [person])
         await uow.publish(events.person_changed(person, version))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Unpack
 from uuid import UUID
 
 from servicekit.errors import Conflict, NotFound
@@ -31,7 +32,7 @@ async def assign_targets(
 
 
 async def revise_target(
-    uow: UnitOfWork, target_id: UUID, reason: str | None, changes: dict[str, object]
+    uow: UnitOfWork, target_id: UUID, reason: str | None, **changes: Unpack[c.TargetTerms]
 ) -> tuple[c.Target, bool]:
     t = await store.targets.get_target(uow.con, target_id)
     if t is None:

@@ -38,10 +38,10 @@ async def targets(
             if x is None:
                 campaigns[r.campaign_code] = None
             else:
-                participants, _ = await store.campaigns.participants(uow.con, x)
+                named, _ = await store.campaigns.participants(uow.con, x)
                 campaigns[r.campaign_code] = (
                     x,
-                    set(participants),
+                    set(named),
                     await store.targets.targets_of(uow.con, x.campaign_id),
                 )
         entry = campaigns[r.campaign_code]
