@@ -43,7 +43,8 @@ from services.registry.api.models import (
     UnitStatusOut,
 )
 from services.registry.domain import statuses as st
-from services.registry.domain import units as u
+from services.registry.domain import unit_versions as u
+from services.registry.domain.units import UnitTree
 
 router = APIRouter(prefix="/units", tags=["units"], responses=PROBLEMS)
 
@@ -228,7 +229,7 @@ async def change_unit(unit_id: UUID, body: UnitChangeIn, uow: Uow, p: Admin) -> 
 async def close_unit(unit_id: UUID, body: UnitCloseIn, uow: Uow, p: Admin) -> UnitOperationOut:
     facts: list[u.Fact] = []
 
-    def command(tree: u.UnitTree) -> None:
+    def command(tree: UnitTree) -> None:
         tree.close(
             unit_id, body.closed_on, reason=body.reason, move_children_to=body.move_children_to
         )
@@ -247,7 +248,7 @@ async def close_unit(unit_id: UUID, body: UnitCloseIn, uow: Uow, p: Admin) -> Un
 async def merge_units(body: MergeIn, uow: Uow, p: Admin, request: Request) -> UnitOperationOut:
     facts: list[u.Fact] = []
 
-    def command(tree: u.UnitTree) -> None:
+    def command(tree: UnitTree) -> None:
         successor = body.successor_id
         if body.successor is not None:
             successor = uuid4()
@@ -283,7 +284,7 @@ def _nest(e: Invalid, prefix: str) -> Invalid:
 async def split_unit(unit_id: UUID, body: SplitIn, uow: Uow, p: Admin) -> UnitOperationOut:
     facts: list[u.Fact] = []
 
-    def command(tree: u.UnitTree) -> None:
+    def command(tree: UnitTree) -> None:
         successors = [
             (uuid4(), u.UnitSpec(s.code, s.name, s.kind, s.level, s.parent_id, body.effective_on))
             for s in body.successors

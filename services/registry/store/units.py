@@ -17,7 +17,8 @@ import asyncpg
 from servicekit.closures import UnitEnd
 from servicekit.db import advisory_key
 from servicekit.vietnamese import fold, sort_key
-from services.registry.domain.units import Closure, UnitTree, UnitVersion
+from services.registry.domain.unit_versions import Closure, UnitVersion
+from services.registry.domain.units import UnitTree
 from services.registry.store.paging import Page, Query, page, search_condition
 
 TREE_LOCK = advisory_key("registry.units.tree")

@@ -15,7 +15,7 @@ from servicekit.unit_of_work import UnitOfWork
 from services.registry import events, store
 from services.registry.commands.imports.rows import UnitRow, domain_errors
 from services.registry.config import RegistryConfig
-from services.registry.domain.units import UnitSpec
+from services.registry.domain.unit_versions import UnitSpec
 
 
 async def units(
