@@ -1,5 +1,5 @@
-"""Bulk import from .xlsx and .csv, and export to .xlsx, of units, people, bloc memberships and
-targets.
+"""Bulk import from .xlsx and .csv of units, people, bloc memberships and targets (the export to
+.xlsx is store/exports.py's rows in api/imports.py's workbook).
 
 Every row is validated first and the report names each bad row, its column and the problem (rows
 are numbered as a spreadsheet shows them: the header is row 1). By default nothing is imported
@@ -32,10 +32,10 @@ from services.registry.config import RegistryConfig
 __all__ = ["KINDS", "run"]
 
 IMPORTERS = {
-    "units": units.units,
-    "people": people.people,
-    "bloc-memberships": memberships.memberships,
-    "targets": targets.targets,
+    "units": units.import_rows,
+    "people": people.import_rows,
+    "bloc-memberships": memberships.import_rows,
+    "targets": targets.import_rows,
 }
 
 

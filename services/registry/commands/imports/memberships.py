@@ -61,7 +61,7 @@ class Group:
         return self.first.joined_on or date(self.year, 1, 1)
 
 
-async def memberships(
+async def import_rows(
     uow: UnitOfWork,
     config: RegistryConfig,
     rows: list[tuple[int, Any]],

@@ -19,7 +19,7 @@ from services.registry.config import RegistryConfig
 from services.registry.domain import people as p
 
 
-async def people(
+async def import_rows(
     uow: UnitOfWork,
     config: RegistryConfig,
     rows: list[tuple[int, Any]],

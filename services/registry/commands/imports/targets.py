@@ -18,7 +18,7 @@ from services.registry.config import RegistryConfig
 from services.registry.domain import campaigns as c
 
 
-async def targets(
+async def import_rows(
     uow: UnitOfWork,
     config: RegistryConfig,
     rows: list[tuple[int, Any]],

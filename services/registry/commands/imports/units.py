@@ -18,7 +18,7 @@ from services.registry.config import RegistryConfig
 from services.registry.domain.unit_versions import UnitSpec
 
 
-async def units(
+async def import_rows(
     uow: UnitOfWork,
     config: RegistryConfig,
     rows: list[tuple[int, Any]],
