@@ -11,6 +11,7 @@ from servicekit.settings import ServiceSettings
 from services import registry as package
 from services.registry.api import ROUTERS
 from services.registry.config import RegistryConfig
+from services.registry.runtime import Runtime
 
 NAME = "registry"
 
@@ -26,5 +27,5 @@ def create(
         migrations=Path(__file__).parent / "migrations",
         routers=ROUTERS,
     )
-    app.state.registry_config = config or RegistryConfig()
+    app.state.registry = Runtime(config or RegistryConfig())
     return app

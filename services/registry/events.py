@@ -12,7 +12,7 @@ from services.registry.domain import campaigns as c
 from services.registry.domain import occasions as o
 from services.registry.domain import people as p
 from services.registry.domain import statuses as st
-from services.registry.domain import units as u
+from services.registry.domain import unit_versions as u
 
 
 def unit_registered(v: u.UnitVersion) -> r.UnitRegistered:

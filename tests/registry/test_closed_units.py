@@ -9,7 +9,7 @@ import json
 
 from openpyxl import load_workbook
 
-from services.registry.imports import XLSX
+from servicekit.imports import XLSX
 from tests.registry.seed import province, unit
 from tests.registry.test_api_campaigns import draft, target
 

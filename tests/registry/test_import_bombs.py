@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from services.registry.imports import XLSX
+from servicekit.imports import XLSX
 from tests.registry.test_imports import HEADER
 from tests.xlsx_bombs import broken_xml, cell_without_row, many_rows, rss_bytes, zip_bomb
 

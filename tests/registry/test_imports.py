@@ -9,7 +9,7 @@ import time
 
 from openpyxl import Workbook, load_workbook
 
-from services.registry.imports import XLSX
+from servicekit.imports import XLSX
 from tests.registry.seed import province
 from tests.registry.test_api_campaigns import draft
 

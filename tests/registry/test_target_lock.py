@@ -27,7 +27,7 @@ async def test_a_target_read_waiting_for_the_lock_sees_the_reason_of_the_revisio
 
     async def locked_read():
         async with pool.acquire() as con, con.transaction():
-            return await store.get_target(con, target_id, lock=True)
+            return await store.targets.get_target(con, target_id, lock=True)
 
     async with pool.acquire() as con, con.transaction():
         await con.execute("UPDATE targets SET revision = 2 WHERE id = $1", target_id)

@@ -1,4 +1,4 @@
-"""The registry's HTTP API: thin routers over the service layer (services/registry/handlers.py)."""
+"""The registry's HTTP API: thin routers over the commands (services/registry/commands/)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from servicekit.audit import audit_object
 from servicekit.auth import forbidden
 from servicekit.errors import NotFound
-from services.registry import handlers, store
+from services.registry import commands, store
 from services.registry.api.common import (
     PROBLEMS,
     Admin,
@@ -67,7 +67,7 @@ async def create_bloc(
     body: BlocIn, uow: Uow, _: Admin, request: Request, response: Response
 ) -> BlocOut:
     bloc = b.Bloc(uuid4(), body.code, body.name, body.kind)
-    by = await handlers.form_bloc(
+    by = await commands.blocs.form_bloc(
         uow,
         bloc,
         body.year,
@@ -97,7 +97,7 @@ async def list_blocs(
     cursor: Cursor = None,
 ) -> Page[BlocOut]:
     _no_officers(p)
-    result = await store.list_blocs(
+    result = await store.blocs.list_blocs(
         con,
         year=year or today.year,
         kind=kind,
@@ -136,10 +136,10 @@ async def get_bloc(
     ] = None,
 ) -> BlocDetail:
     _no_officers(p)
-    bloc = await store.get_bloc(con, bloc_id)
+    bloc = await store.blocs.get_bloc(con, bloc_id)
     if bloc is None:
         raise NotFound(f"no bloc {bloc_id}")
-    years = await store.bloc_years(con, bloc_id)
+    years = await store.blocs.bloc_years(con, bloc_id)
     if not years:
         raise NotFound(f"bloc {bloc.code} was never formed")
     chosen = year or max(years)
@@ -163,10 +163,10 @@ async def get_bloc(
     summary="Form an existing bloc for another year",
 )
 async def form_year(bloc_id: UUID, body: BlocYearIn, uow: Uow, _: Admin) -> BlocOut:
-    bloc = await store.get_bloc(uow.con, bloc_id)
+    bloc = await store.blocs.get_bloc(uow.con, bloc_id)
     if bloc is None:
         raise NotFound(f"no bloc {bloc_id}")
-    by = await handlers.form_bloc(
+    by = await commands.blocs.form_bloc(
         uow,
         bloc,
         body.year,
@@ -188,7 +188,7 @@ async def form_year(bloc_id: UUID, body: BlocYearIn, uow: Uow, _: Admin) -> Bloc
 async def change_members(
     bloc_id: UUID, year: int, body: MembershipChangeIn, uow: Uow, _: Admin
 ) -> BlocOut:
-    by = await handlers.change_bloc_members(
+    by = await commands.blocs.change_bloc_members(
         uow,
         bloc_id,
         year,
@@ -196,7 +196,7 @@ async def change_members(
         remove=body.remove_unit_ids,
         effective_on=body.effective_on,
     )
-    bloc = await store.get_bloc(uow.con, bloc_id)
+    bloc = await store.blocs.get_bloc(uow.con, bloc_id)
     assert bloc is not None
     return bloc_out(bloc, by)
 
@@ -207,9 +207,9 @@ async def change_members(
     summary="Record the head (khối trưởng) and deputy (khối phó) the members elected",
 )
 async def elect_head(bloc_id: UUID, year: int, body: HeadIn, uow: Uow, _: Admin) -> BlocOut:
-    by = await handlers.elect_bloc_head(
+    by = await commands.blocs.elect_bloc_head(
         uow, bloc_id, year, body.head_unit_id, body.deputy_unit_id, body.effective_on
     )
-    bloc = await store.get_bloc(uow.con, bloc_id)
+    bloc = await store.blocs.get_bloc(uow.con, bloc_id)
     assert bloc is not None
     return bloc_out(bloc, by)

@@ -12,7 +12,7 @@ from servicekit.audit import audit_object
 from servicekit.auth import forbidden
 from servicekit.errors import Invalid, NotFound
 from servicekit.unit_of_work import UnitOfWork
-from services.registry import handlers, store
+from services.registry import commands, store
 from services.registry.api.common import (
     PROBLEMS,
     CampaignWriter,
@@ -90,11 +90,11 @@ def target_out(t: c.Target) -> TargetOut:
 
 
 async def _visible_campaign(con, p, campaign_id: UUID) -> c.Campaign:
-    x = await store.get_campaign(con, campaign_id)
+    x = await store.campaigns.get_campaign(con, campaign_id)
     if x is None:
         raise NotFound(f"no campaign {campaign_id}")
     if is_officer_only(p):
-        participants, _ = await store.participants(con, x)
+        participants, _ = await store.campaigns.participants(con, x)
         if UUID(p.unit_id) not in participants:
             raise forbidden("a unit officer reads only campaigns their unit takes part in")
     return x
@@ -112,14 +112,14 @@ def may_write(p, x: c.Campaign) -> None:
 
 
 async def _writable_campaign(uow, p, campaign_id: UUID) -> c.Campaign:
-    x = await handlers.load_campaign(uow, campaign_id)
+    x = await commands.campaigns.load_campaign(uow, campaign_id)
     may_write(p, x)
     return x
 
 
 async def _target_writable(uow, p, target_id: UUID) -> None:
     if is_officer_only(p):
-        t = await store.get_target(uow.con, target_id)
+        t = await store.targets.get_target(uow.con, target_id)
         if t is None:
             raise NotFound(f"no target {target_id}")
         await _writable_campaign(uow, p, t.campaign_id)
@@ -148,7 +148,7 @@ async def create_campaign(
         occasion_ids=body.occasion_ids,
     )
     may_write(p, x)
-    x = await handlers.create_campaign(uow, x)
+    x = await commands.campaigns.create_campaign(uow, x)
     audit_object(request, f"campaign:{x.campaign_id}")
     response.headers["Location"] = f"/campaigns/{x.campaign_id}"
     return campaign_out(x)
@@ -170,9 +170,9 @@ async def list_campaigns(
     cursor: Cursor = None,
 ) -> Page[CampaignSummary]:
     if is_officer_only(p):
-        unit_id = unit_id or UUID(p.unit_id)  # type: ignore[arg-type]
+        unit_id = unit_id or UUID(p.unit_id)
         own_unit_only(p, unit_id, "another unit's campaigns")
-    result = await store.list_campaigns(
+    result = await store.campaigns.list_campaigns(
         con,
         state=state,
         kind=kind,
@@ -229,7 +229,7 @@ async def edit_campaign(
         if name in changes and changes[name] is None:
             raise Invalid.at(f"#/{name}", "cannot be null", "missing")
     await _writable_campaign(uow, p, campaign_id)
-    x = await handlers.edit_campaign(uow, cfg, campaign_id, changes)
+    x = await commands.campaigns.edit_campaign(uow, cfg, campaign_id, **changes)
     may_write(p, x)  # still theirs after the change (rolled back otherwise)
     return campaign_out(x)
 
@@ -243,7 +243,7 @@ async def readiness(campaign_id: UUID, con: ReadCon, p: CampaignWriter) -> Readi
     # a transaction: the shared tree lock readiness takes is transaction-scoped
     async with UnitOfWork(connection=con) as uow:
         x = await _writable_campaign(uow, p, campaign_id)
-        problems, participants = await handlers.readiness(uow, x)
+        problems, participants = await commands.campaigns.readiness(uow, x)
     return ReadinessOut(
         complete=not problems,
         problems=[ProblemItem(pointer=v.field, detail=v.detail, type=v.code) for v in problems],
@@ -258,7 +258,7 @@ async def readiness(campaign_id: UUID, con: ReadCon, p: CampaignWriter) -> Readi
 )
 async def launch(campaign_id: UUID, uow: Uow, p: CampaignWriter, today: Today) -> CampaignOut:
     await _writable_campaign(uow, p, campaign_id)
-    return campaign_out(await handlers.launch_campaign(uow, campaign_id, today))
+    return campaign_out(await commands.campaigns.launch_campaign(uow, campaign_id, today))
 
 
 @router.post("/campaigns/{campaign_id}/close", response_model=CampaignOut)
@@ -267,7 +267,7 @@ async def close(
 ) -> CampaignOut:
     await _writable_campaign(uow, p, campaign_id)
     return campaign_out(
-        await handlers.close_campaign(uow, campaign_id, body.closed_on, body.summary)
+        await commands.campaigns.close_campaign(uow, campaign_id, body.closed_on, body.summary)
     )
 
 
@@ -300,7 +300,7 @@ async def assign_target(
         body.indicator_code,
         allow_negative=body.allow_negative,
     )
-    [t] = await handlers.assign_targets(uow, campaign_id, [t])
+    [t] = await commands.targets.assign_targets(uow, campaign_id, [t])
     audit_object(request, f"target:{t.target_id}")
     response.headers["Location"] = f"/targets/{t.target_id}"
     return target_out(t)
@@ -316,9 +316,9 @@ async def campaign_targets(
 ) -> list[TargetOut]:
     await _visible_campaign(con, p, campaign_id)
     if is_officer_only(p):
-        unit_id = unit_id or UUID(p.unit_id)  # type: ignore[arg-type]
+        unit_id = unit_id or UUID(p.unit_id)
         own_unit_only(p, unit_id, "another unit's targets")
-    return [target_out(t) for t in await store.targets_of(con, campaign_id, unit_id)]
+    return [target_out(t) for t in await store.targets.targets_of(con, campaign_id, unit_id)]
 
 
 @router.get(
@@ -331,9 +331,9 @@ async def unit_targets(
     unit_id: UUID, con: ReadCon, p: Reader, campaign_id: UUID | None = None
 ) -> list[TargetOut]:
     own_unit_only(p, unit_id, "another unit's targets")
-    if not await store.unit_exists(con, unit_id):
+    if not await store.units.unit_exists(con, unit_id):
         raise NotFound(f"no unit {unit_id}")
-    return [target_out(t) for t in await store.targets_of(con, campaign_id, unit_id)]
+    return [target_out(t) for t in await store.targets.targets_of(con, campaign_id, unit_id)]
 
 
 @router.get(
@@ -342,11 +342,11 @@ async def unit_targets(
     summary="A target and its published revisions",
 )
 async def get_target(target_id: UUID, con: ReadCon, p: Reader) -> TargetDetail:
-    t = await store.get_target(con, target_id)
+    t = await store.targets.get_target(con, target_id)
     if t is None:
         raise NotFound(f"no target {target_id}")
     own_unit_only(p, t.unit_id, "another unit's targets")
-    revisions = await store.target_revisions(con, target_id)
+    revisions = await store.targets.target_revisions(con, target_id)
     return TargetDetail(
         **target_out(t).model_dump(),
         revisions=[
@@ -366,12 +366,12 @@ async def revise_target(
 ) -> TargetOut:
     await _target_writable(uow, p, target_id)
     changes = body.model_dump(exclude={"reason"}, exclude_none=True)
-    t, _changed = await handlers.revise_target(uow, target_id, body.reason, changes)
+    t, _changed = await commands.targets.revise_target(uow, target_id, body.reason, **changes)
     return target_out(t)
 
 
 @router.delete("/targets/{target_id}", status_code=204, summary="Delete a draft's target")
 async def delete_target(target_id: UUID, uow: Uow, p: CampaignWriter) -> Response:
     await _target_writable(uow, p, target_id)
-    await handlers.delete_target(uow, target_id)
+    await commands.targets.delete_target(uow, target_id)
     return Response(status_code=204)

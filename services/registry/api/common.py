@@ -4,9 +4,8 @@ servicekit.problems."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Generic, TypeVar
-from zoneinfo import ZoneInfo
+from datetime import date
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
@@ -15,6 +14,7 @@ from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
 from servicekit.http import ReadConnection, on_loop
 from servicekit.idempotency import RequestUnitOfWork
 from services.registry.config import RegistryConfig
+from services.registry.runtime import Runtime
 
 ADMIN = require(Role.PROVINCE_ADMIN)
 # Units, blocs, campaigns and targets are not personal data: every role reads them, except that a
@@ -43,18 +43,23 @@ Uow = RequestUnitOfWork
 ReadCon = ReadConnection
 
 
+def runtime_of(request: Request) -> Runtime:
+    runtime = getattr(request.app.state, "registry", None)
+    if runtime is None:  # an app not built by services.registry.app.create: the defaults
+        runtime = request.app.state.registry = Runtime(RegistryConfig())
+    assert isinstance(runtime, Runtime)
+    return runtime
+
+
 def config_of(request: Request) -> RegistryConfig:
-    cfg = getattr(request.app.state, "registry_config", None)
-    if cfg is None:
-        cfg = request.app.state.registry_config = RegistryConfig()
-    return cfg
+    return runtime_of(request).config
 
 
 Config = Annotated[RegistryConfig, Depends(on_loop(config_of))]
 
 
 def today(request: Request) -> date:
-    return datetime.now(ZoneInfo(config_of(request).timezone)).date()
+    return runtime_of(request).today()
 
 
 Today = Annotated[date, Depends(on_loop(today))]
@@ -78,7 +83,7 @@ def own_unit_only(p: Principal, unit_id: object, what: str = "this unit") -> Non
         raise forbidden(f"a unit officer reads only their own unit's records, not {what}")
 
 
-PROBLEMS = {
+PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid bearer token (problem details)"},
     403: {"description": "The caller's role or unit does not allow this (problem details)"},
     404: {"description": "Not found (problem details)"},

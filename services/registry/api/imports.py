@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
@@ -9,9 +10,12 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from servicekit.audit import PersonalRead
-from servicekit.imports import FILE_BODY, RESPONSES, DryRun, Mode, answer
-from services.registry import imports
+from servicekit.imports import FILE_BODY, RESPONSES, XLSX, DryRun, Mode, answer
+from servicekit.text import xlsx_row
+from services.registry import store
 from services.registry.api.common import PROBLEMS, Admin, Config, ReadCon, Today, Uow
+from services.registry.commands import imports
+from services.registry.commands.imports.rows import EXPORT_COLUMNS
 
 router = APIRouter(tags=["import and export"], responses=PROBLEMS)
 
@@ -51,7 +55,7 @@ async def import_file(
     "/exports/{kind}",
     summary="Export a list as .xlsx (the columns of the import)",
     response_class=Response,
-    responses={200: {"content": {imports.XLSX: {}}}},
+    responses={200: {"content": {XLSX: {}}}},
     dependencies=[PersonalRead],  # lists of people, and the units they work in
 )
 async def export_file(
@@ -63,7 +67,7 @@ async def export_file(
     year: Annotated[int | None, Query(ge=1945, le=2100, description="Bloc memberships")] = None,
     campaign_id: Annotated[UUID | None, Query(description="Targets of one campaign")] = None,
 ) -> Response:
-    rows = await imports.export_rows(
+    rows = await store.exports.export_rows(
         con, kind, as_of=as_of or today, year=year, campaign_id=campaign_id
     )
     if kind == "bloc-memberships":  # a year's list: named by the year asked for
@@ -71,7 +75,21 @@ async def export_file(
     else:
         name = f"{kind}-{(as_of or today).isoformat()}.xlsx"
     return Response(
-        imports.to_xlsx(kind, rows),
-        media_type=imports.XLSX,
+        to_xlsx(kind, rows),
+        media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def to_xlsx(kind: str, rows: list[list[Any]]) -> bytes:
+    """An export's workbook: one sheet, the import's columns as its header."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(kind)
+    ws.append(EXPORT_COLUMNS[kind])
+    for row in rows:
+        ws.append(xlsx_row(ws, row))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

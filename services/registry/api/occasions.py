@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from servicekit.audit import audit_object
 from servicekit.errors import NotFound
-from services.registry import handlers, store
+from services.registry import commands, store
 from services.registry.api.common import PROBLEMS, Admin, ReadCon, Reader, Uow
 from services.registry.api.models import OccasionIn, OccasionOut
 from services.registry.domain import occasions as o
@@ -32,7 +32,7 @@ async def define_occasion(
     body: OccasionIn, uow: Uow, _: Admin, request: Request, response: Response
 ) -> OccasionOut:
     x = o.Occasion(uuid4(), body.code, body.name, body.starts_on, body.ends_on)
-    x = await handlers.define_occasion(uow, x)
+    x = await commands.occasions.define_occasion(uow, x)
     audit_object(request, f"occasion:{x.occasion_id}")
     response.headers["Location"] = f"/occasions/{x.occasion_id}"
     return occasion_out(x)
@@ -40,12 +40,12 @@ async def define_occasion(
 
 @router.get("", response_model=list[OccasionOut], summary="Occasions, the latest first")
 async def list_occasions(con: ReadCon, _: Reader) -> list[OccasionOut]:
-    return [occasion_out(x) for x in await store.list_occasions(con)]
+    return [occasion_out(x) for x in await store.occasions.list_occasions(con)]
 
 
 @router.get("/{occasion_id}", response_model=OccasionOut)
 async def get_occasion(occasion_id: UUID, con: ReadCon, _: Reader) -> OccasionOut:
-    x = await store.get_occasion(con, occasion_id)
+    x = await store.occasions.get_occasion(con, occasion_id)
     if x is None:
         raise NotFound(f"no occasion {occasion_id}")
     return occasion_out(x)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from servicekit.audit import PersonalRead, audit_object
 from servicekit.errors import NotFound
-from services.registry import handlers, store
+from services.registry import commands, store
 from services.registry.api.common import (
     PROBLEMS,
     Admin,
@@ -73,7 +73,7 @@ async def register_person(
     body: PersonIn, uow: Uow, cfg: Config, _: Admin, request: Request, response: Response
 ) -> PersonOut:
     person_id = uuid4()
-    x = await handlers.register_person(
+    x = await commands.people.register_person(
         uow,
         cfg,
         person_id,
@@ -122,9 +122,9 @@ async def list_people(
 ) -> Page[PersonOut]:
     if is_officer_only(who):
         if unit_id is None:
-            unit_id = UUID(who.unit_id)  # type: ignore[arg-type]
+            unit_id = UUID(who.unit_id)
         own_unit_only(who, unit_id, "another unit's people")
-    result = await store.list_people(
+    result = await store.people.list_people(
         con,
         as_of=as_of or today,
         unit_id=unit_id,
@@ -161,13 +161,13 @@ async def list_people(
 async def get_person(
     person_id: UUID, con: ReadCon, who: PeopleReader, today: Today, as_of: AsOf = None
 ) -> PersonDetail:
-    x = await store.get_person(con, person_id)
+    x = await store.people.get_person(con, person_id)
     if x is None:
         raise NotFound(f"no person {person_id}")
     day = as_of or today
     v = x.as_of(day) or x.latest
     own_unit_only(who, v.unit_id, "another unit's people")
-    statuses = await store.statuses(con, person_id)
+    statuses = await store.statuses.statuses(con, person_id)
     return PersonDetail(
         **person_out(x, v, bool(p.blocking(statuses, day))).model_dump(),
         code=x.code,
@@ -192,7 +192,7 @@ async def get_person(
 )
 async def change_person(person_id: UUID, body: PersonChangeIn, uow: Uow, _: Admin) -> PersonOut:
     changes = body.model_dump(exclude={"effective_from"}, exclude_none=True)
-    x, v = await handlers.change_person(uow, person_id, body.effective_from, **changes)
+    x, v = await commands.people.change_person(uow, person_id, body.effective_from, **changes)
     shown = v or x.as_of(body.effective_from) or x.latest
     return person_out(x, shown, False)
 
@@ -201,11 +201,11 @@ async def change_person(person_id: UUID, body: PersonChangeIn, uow: Uow, _: Admi
 async def list_statuses(
     person_id: UUID, con: ReadCon, who: PeopleReader, today: Today
 ) -> list[StatusOut]:
-    x = await store.get_person(con, person_id)
+    x = await store.people.get_person(con, person_id)
     if x is None:
         raise NotFound(f"no person {person_id}")
     own_unit_only(who, (x.as_of(today) or x.latest).unit_id, "another unit's people")
-    return [status_out(s) for s in await store.statuses(con, person_id)]
+    return [status_out(s) for s in await store.statuses.statuses(con, person_id)]
 
 
 @router.post(
@@ -217,7 +217,7 @@ async def list_statuses(
 async def add_status(
     person_id: UUID, body: StatusIn, uow: Uow, _: Admin, response: Response
 ) -> StatusOut:
-    s = await handlers.add_status(
+    s = await commands.statuses.add_status(
         uow,
         p.StatusPeriod(uuid4(), person_id, body.kind, body.start, body.end, body.discipline_level),
     )
@@ -233,4 +233,4 @@ async def add_status(
 async def end_status(
     person_id: UUID, status_id: UUID, body: StatusEndIn, uow: Uow, _: Admin
 ) -> StatusOut:
-    return status_out(await handlers.end_status(uow, person_id, status_id, body.end))
+    return status_out(await commands.statuses.end_status(uow, person_id, status_id, body.end))

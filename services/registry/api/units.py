@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from servicekit.audit import audit_object
 from servicekit.auth import forbidden
 from servicekit.errors import Invalid, NotFound, Violation
-from services.registry import handlers, store
+from services.registry import commands, store
 from services.registry.api.common import (
     PROBLEMS,
     Admin,
@@ -43,7 +43,8 @@ from services.registry.api.models import (
     UnitStatusOut,
 )
 from services.registry.domain import statuses as st
-from services.registry.domain import units as u
+from services.registry.domain import unit_versions as u
+from services.registry.domain.units import UnitTree
 
 router = APIRouter(prefix="/units", tags=["units"], responses=PROBLEMS)
 
@@ -92,7 +93,7 @@ async def register_unit(
     spec = u.UnitSpec(
         body.code, body.name, body.kind, body.level, body.parent_id, body.valid_from, body.valid_to
     )
-    v, _ = await handlers.on_tree(uow, lambda tree: tree.register(unit_id, spec))
+    v, _ = await commands.units.on_tree(uow, lambda tree: tree.register(unit_id, spec))
     audit_object(request, f"unit:{unit_id}")
     response.headers["Location"] = f"/units/{unit_id}"
     return unit_out(v)
@@ -116,7 +117,7 @@ async def list_units(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[UnitOut]:
-    result = await store.list_units(
+    result = await store.units.list_units(
         con,
         as_of=as_of or today,
         kind=kind,
@@ -164,7 +165,7 @@ async def unit_tree(
 ) -> list[TreeNode]:
     if is_officer_only(p):
         raise forbidden("a unit officer reads only their own unit")
-    tree = await store.load_tree(con)
+    tree = await store.units.load_tree(con)
     return [_node(n) for n in tree.tree(as_of or today, root)]
 
 
@@ -173,7 +174,7 @@ async def get_unit(
     unit_id: UUID, con: ReadCon, p: Reader, today: Today, as_of: AsOf = None
 ) -> UnitDetail:
     own_unit_only(p, unit_id, "another unit")
-    versions = await store.unit_versions(con, unit_id)
+    versions = await store.units.unit_versions(con, unit_id)
     if not versions:
         raise NotFound(f"no unit {unit_id}")
     day = as_of or today
@@ -182,7 +183,7 @@ async def get_unit(
         if as_of is not None:
             raise NotFound(f"unit {versions[0].code} does not exist on {as_of}", code="not_valid")
         current = versions[-1] if versions[-1].valid_from <= day else versions[0]
-    closure = await store.unit_closure(con, unit_id)
+    closure = await store.units.unit_closure(con, unit_id)
     return UnitDetail(
         **unit_out(current).model_dump(),
         history=[unit_out(v) for v in versions],
@@ -194,7 +195,7 @@ async def get_unit(
         )
         if closure
         else None,
-        predecessor_ids=await store.predecessors(con, unit_id),
+        predecessor_ids=await store.units.predecessors(con, unit_id),
     )
 
 
@@ -206,7 +207,7 @@ async def get_unit(
 )
 async def change_unit(unit_id: UUID, body: UnitChangeIn, uow: Uow, p: Admin) -> UnitOut:
     clear = "parent_id" in body.model_fields_set and body.parent_id is None
-    v, tree = await handlers.on_tree(
+    v, tree = await commands.units.on_tree(
         uow,
         lambda tree: tree.change(
             unit_id,
@@ -218,20 +219,23 @@ async def change_unit(unit_id: UUID, body: UnitChangeIn, uow: Uow, p: Admin) -> 
             clear_parent=clear,
         ),
     )
-    return unit_out(v or tree.as_of(unit_id, body.effective_from))  # type: ignore[arg-type]
+    if v is None:  # nothing to change: the version in force that day answers
+        v = tree.as_of(unit_id, body.effective_from)
+        assert v is not None, "tree.change refuses a day the unit does not exist"
+    return unit_out(v)
 
 
 @router.post("/{unit_id}/close", response_model=UnitOperationOut, summary="Close a unit")
 async def close_unit(unit_id: UUID, body: UnitCloseIn, uow: Uow, p: Admin) -> UnitOperationOut:
     facts: list[u.Fact] = []
 
-    def command(tree: u.UnitTree) -> None:
+    def command(tree: UnitTree) -> None:
         tree.close(
             unit_id, body.closed_on, reason=body.reason, move_children_to=body.move_children_to
         )
         facts.extend(tree.log)
 
-    await handlers.on_tree(uow, command)
+    await commands.units.on_tree(uow, command)
     return _operation(facts)
 
 
@@ -244,7 +248,7 @@ async def close_unit(unit_id: UUID, body: UnitCloseIn, uow: Uow, p: Admin) -> Un
 async def merge_units(body: MergeIn, uow: Uow, p: Admin, request: Request) -> UnitOperationOut:
     facts: list[u.Fact] = []
 
-    def command(tree: u.UnitTree) -> None:
+    def command(tree: UnitTree) -> None:
         successor = body.successor_id
         if body.successor is not None:
             successor = uuid4()
@@ -258,7 +262,7 @@ async def merge_units(body: MergeIn, uow: Uow, p: Admin, request: Request) -> Un
         tree.merge(body.merged_unit_ids, successor, body.effective_on, reason=body.reason)
         facts.extend(tree.log)
 
-    await handlers.on_tree(uow, command)
+    await commands.units.on_tree(uow, command)
     out = _operation(facts)
     audit_object(request, "units:" + ",".join(str(x) for x in body.merged_unit_ids))
     return out
@@ -280,7 +284,7 @@ def _nest(e: Invalid, prefix: str) -> Invalid:
 async def split_unit(unit_id: UUID, body: SplitIn, uow: Uow, p: Admin) -> UnitOperationOut:
     facts: list[u.Fact] = []
 
-    def command(tree: u.UnitTree) -> None:
+    def command(tree: UnitTree) -> None:
         successors = [
             (uuid4(), u.UnitSpec(s.code, s.name, s.kind, s.level, s.parent_id, body.effective_on))
             for s in body.successors
@@ -296,7 +300,7 @@ async def split_unit(unit_id: UUID, body: SplitIn, uow: Uow, p: Admin) -> UnitOp
         tree.split(unit_id, body.effective_on, successors, children, reason=body.reason)
         facts.extend(tree.log)
 
-    await handlers.on_tree(uow, command)
+    await commands.units.on_tree(uow, command)
     return _operation(facts)
 
 
@@ -317,9 +321,9 @@ def unit_status_out(s: st.StatusPeriod) -> UnitStatusOut:
 @router.get("/{unit_id}/statuses", response_model=list[UnitStatusOut])
 async def list_unit_statuses(unit_id: UUID, con: ReadCon, who: PeopleReader) -> list[UnitStatusOut]:
     own_unit_only(who, unit_id, "another unit")
-    if not await store.unit_exists(con, unit_id):
+    if not await store.units.unit_exists(con, unit_id):
         raise NotFound(f"no unit {unit_id}")
-    return [unit_status_out(s) for s in await store.statuses(con, unit_id, "unit")]
+    return [unit_status_out(s) for s in await store.statuses.statuses(con, unit_id, "unit")]
 
 
 @router.post(
@@ -331,7 +335,7 @@ async def list_unit_statuses(unit_id: UUID, con: ReadCon, who: PeopleReader) -> 
 async def add_unit_status(
     unit_id: UUID, body: StatusIn, uow: Uow, _: Admin, response: Response
 ) -> UnitStatusOut:
-    s = await handlers.add_status(
+    s = await commands.statuses.add_status(
         uow,
         st.StatusPeriod(uuid4(), unit_id, body.kind, body.start, body.end, body.discipline_level),
         "unit",
@@ -348,4 +352,6 @@ async def add_unit_status(
 async def end_unit_status(
     unit_id: UUID, status_id: UUID, body: StatusEndIn, uow: Uow, _: Admin
 ) -> UnitStatusOut:
-    return unit_status_out(await handlers.end_status(uow, unit_id, status_id, body.end, "unit"))
+    return unit_status_out(
+        await commands.statuses.end_status(uow, unit_id, status_id, body.end, "unit")
+    )

@@ -13,6 +13,7 @@ another is elected.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID
@@ -81,7 +82,7 @@ def form(
     scoring_scheme_ref: str | None = None,
     unit_exists_on: UnitCheck,
     elsewhere: Elsewhere,
-    existing_years: set[int] = frozenset(),  # type: ignore[assignment]
+    existing_years: AbstractSet[int] = frozenset(),
 ) -> BlocYear:
     formed_on = formed_on or date(year, 1, 1)
     if year in existing_years:

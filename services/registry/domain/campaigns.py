@@ -22,9 +22,10 @@ being one.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TypedDict, Unpack
 from uuid import UUID
 
 from servicekit.closures import UnitEnd, closed_unit_problem
@@ -72,6 +73,25 @@ class Campaign:
         return range(self.start.year, self.end.year + 1)
 
 
+class CampaignChanges(TypedDict, total=False):
+    """What editing a draft may change (each key given is a change; `regime: None` returns to
+    the regime derived from the end date)."""
+
+    code: str
+    title: str
+    theme: str
+    kind: str
+    start: date
+    end: date
+    launched_by: UUID
+    regime: str | None
+    goals: Sequence[str]
+    participating_unit_ids: Sequence[UUID]
+    bloc_ids: Sequence[UUID]
+    sub_themes: Sequence[str]
+    occasion_ids: Sequence[UUID]
+
+
 def create(
     campaign_id: UUID,
     *,
@@ -114,7 +134,9 @@ def create(
 
 
 def edit(
-    campaign: Campaign, regime_2022_from: date = REGIME_2022_FROM, **changes: object
+    campaign: Campaign,
+    regime_2022_from: date = REGIME_2022_FROM,
+    **changes: Unpack[CampaignChanges],
 ) -> Campaign:
     """Changes of a draft. `regime=None` among the changes goes back to the derived regime."""
     if campaign.state != "draft":
@@ -122,15 +144,27 @@ def edit(
             f"campaign {campaign.code} is {campaign.state}: only a draft is edited",
             code="not_draft",
         )
-    regime_given = "regime" in changes
-    regime = changes.pop("regime", None)
-    for name in ("goals", "participating_unit_ids", "bloc_ids", "sub_themes", "occasion_ids"):
-        if name in changes and changes[name] is not None:
-            changes[name] = tuple(changes[name])  # type: ignore[arg-type]
-    new = replace(campaign, **{k: v for k, v in changes.items() if v is not None})
-    if regime_given and regime is not None:
+    new = replace(
+        campaign,
+        code=changes.get("code", campaign.code),
+        title=changes.get("title", campaign.title),
+        theme=changes.get("theme", campaign.theme),
+        kind=changes.get("kind", campaign.kind),
+        start=changes.get("start", campaign.start),
+        end=changes.get("end", campaign.end),
+        launched_by=changes.get("launched_by", campaign.launched_by),
+        goals=tuple(changes.get("goals", campaign.goals)),
+        participating_unit_ids=tuple(
+            changes.get("participating_unit_ids", campaign.participating_unit_ids)
+        ),
+        bloc_ids=tuple(changes.get("bloc_ids", campaign.bloc_ids)),
+        sub_themes=tuple(changes.get("sub_themes", campaign.sub_themes)),
+        occasion_ids=tuple(changes.get("occasion_ids", campaign.occasion_ids)),
+    )
+    regime = changes.get("regime")
+    if regime is not None:
         new = replace(new, regime=regime, regime_overridden=True)
-    elif regime_given or not new.regime_overridden:
+    elif "regime" in changes or not new.regime_overridden:
         new = replace(new, regime=derive_regime(new.end, regime_2022_from), regime_overridden=False)
     _check_fields(new)
     return new
@@ -262,6 +296,20 @@ class Target:
         )
 
 
+class TargetTerms(TypedDict, total=False):
+    """What revising a target may change (each key given is a change)."""
+
+    name: str
+    metric: str
+    unit_of_measure: str
+    target_value: float
+    direction: str
+    weight: float
+    deadline: date
+    indicator_code: str
+    allow_negative: bool
+
+
 def check_unit_open(target: Target, end: UnitEnd | None, unit_name: str) -> None:
     """A unit closed on D (its first day of not existing) takes no target due on or after D:
     its successors carry the commitments from then on."""
@@ -336,13 +384,13 @@ def revise(
     *,
     reason: str | None = None,
     ends: Mapping[UUID, tuple[UnitEnd, str]] | None = None,
-    **changes: object,
+    **changes: Unpack[TargetTerms],
 ) -> Target | None:
     """The target as revised, or None if nothing changes. A draft's target is edited in place;
     a launched campaign's gets the next revision."""
     if campaign.state == "closed":
         raise Conflict(f"campaign {campaign.code} is closed", code="closed")
-    new = replace(target, **{k: v for k, v in changes.items() if v is not None})
+    new = replace(target, **changes)
     if new.terms == target.terms:
         return None
     check_target(campaign, new, participants, ends)

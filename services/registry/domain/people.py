@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TypedDict
 from uuid import UUID
 
 from servicekit.errors import Invalid
@@ -75,6 +76,16 @@ def register(
         (PersonVersion(person_id, full_name, unit_id, position, valid_from),),
         code,
     )
+
+
+class PersonChanges(TypedDict, total=False):
+    """What a change of a person may carry (each key given is a change)."""
+
+    full_name: str
+    unit_id: UUID
+    position: str
+    gender: str
+    birth_year: int
 
 
 def change(

@@ -2,10 +2,10 @@
 pending investigation, inspection or complaint.
 
 A period runs from `start` to `end` (exclusive, the first day it no longer applies; none while
-pending or in force). While one applies, the subject may not be proposed for an award (DOMAIN R14,
-Nghị định 98/2023 Điều 4: "tập thể, cá nhân"); after a discipline ends, achievements count from
-its end. The four kinds apply to both; a unit's discipline is a reprimand or a warning only
-(demotion and dismissal are sanctions of a person).
+pending or in force). While one applies, the subject may not be proposed for an award (R14 in
+docs/legal.md, Nghị định 98/2023 Điều 4: "tập thể, cá nhân"); after a discipline ends,
+achievements count from its end. The four kinds apply to both; a unit's discipline is a
+reprimand or a warning only (demotion and dismissal are sanctions of a person).
 """
 
 from __future__ import annotations

@@ -27,13 +27,25 @@ import bisect
 import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from servicekit.errors import Conflict, Invalid, NotFound, Violation
 from servicekit.vietnamese import sort_key
+from services.registry.domain.unit_versions import (
+    Changed,
+    Closed,
+    Closure,
+    Fact,
+    Merged,
+    Node,
+    Registered,
+    UnitSpec,
+    UnitVersion,
+    fmt_range,
+)
 
 LEVEL_RANK = {"province": 0, "district": 1, "commune": 2}
 # Kinds whose administrative level is fixed by what they are.
@@ -47,88 +59,6 @@ def _min_end(a: date | None, b: date | None) -> date | None:
     if b is None:
         return a
     return min(a, b)
-
-
-def fmt_range(start: date, end: date | None) -> str:
-    return f"[{start}, {end or '…'})"
-
-
-@dataclass(frozen=True)
-class UnitVersion:
-    unit_id: UUID
-    code: str
-    name: str
-    kind: str
-    level: str
-    parent_id: UUID | None
-    valid_from: date
-    valid_to: date | None = None
-
-    def covers(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
-
-    def overlaps(self, start: date, end: date | None) -> bool:
-        return (end is None or self.valid_from < end) and (
-            self.valid_to is None or start < self.valid_to
-        )
-
-    @property
-    def attributes(self) -> tuple[Any, ...]:
-        return (self.name, self.kind, self.level, self.parent_id)
-
-
-@dataclass(frozen=True)
-class UnitSpec:
-    """What registering a unit takes."""
-
-    code: str
-    name: str
-    kind: str
-    level: str
-    parent_id: UUID | None
-    valid_from: date
-    valid_to: date | None = None
-
-
-@dataclass(frozen=True)
-class Closure:
-    unit_id: UUID
-    closed_on: date
-    reason: str | None = None
-    kind: str = "closed"  # closed, merged, split
-    successor_ids: tuple[UUID, ...] = ()
-
-
-# Facts recorded by the commands, in order; the service layer publishes one event per fact.
-@dataclass(frozen=True)
-class Registered:
-    version: UnitVersion
-
-
-@dataclass(frozen=True)
-class Changed:
-    version: UnitVersion
-
-
-@dataclass(frozen=True)
-class Closed:
-    closure: Closure
-
-
-@dataclass(frozen=True)
-class Merged:
-    successor_id: UUID
-    merged_ids: tuple[UUID, ...]
-    effective_on: date
-
-
-Fact = Registered | Changed | Closed | Merged
-
-
-@dataclass
-class Node:
-    version: UnitVersion
-    children: list[Node] = field(default_factory=list)
 
 
 class UnitTree:
