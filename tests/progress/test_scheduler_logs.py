@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from servicekit.telemetry import JsonFormatter, RateLimit
-from services.progress import scheduler
+from services.progress.jobs import scheduler
 from tests.progress.seed import ID, blocs
 from tests.progress.test_standings_api import TIMELINESS_ONLY
 
