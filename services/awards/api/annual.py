@@ -14,7 +14,6 @@ from schemas.types import AwardCode
 from servicekit.audit import audit_object
 from servicekit.auth import forbidden
 from servicekit.errors import NotFound
-from services.awards import annual, store
 from services.awards.api.common import (
     PROBLEMS,
     NominationReader,
@@ -26,7 +25,9 @@ from services.awards.api.common import (
     own_unit_only,
 )
 from services.awards.api.models import AnnualIn, AnnualRunOut, CandidateOut, CandidatePage
+from services.awards.commands import annual
 from services.awards.domain.annual import COLLECTIVE_CASCADE, PERSON_CASCADE
+from services.awards.store import readmodel as lookup
 
 router = APIRouter(tags=["annual screening"], responses=PROBLEMS)
 
@@ -117,7 +118,8 @@ async def candidates(
     cursor: Annotated[str | None, Query(pattern=r"^[A-Z_]{2,16}:\d{1,9}$")] = None,
 ) -> CandidatePage:
     await _run(con, run_id, who)
-    where, values = ["run_id = $1"], [run_id]
+    where: list[str] = ["run_id = $1"]
+    values: list[object] = [run_id]
     for column, value in (
         ("award_code", award_code),
         ("unit_id", unit_id),
@@ -138,7 +140,7 @@ async def candidates(
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    names = await store.names(con, [(r["subject_kind"], r["subject_id"]) for r in rows])
+    names = await lookup.names(con, [(r["subject_kind"], r["subject_id"]) for r in rows])
     results = await annual.rule_results(con, run_id, [r["reasons"] for r in rows])
     items = [
         CandidateOut(

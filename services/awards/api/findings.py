@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query, Request
 
 from servicekit.audit import audit_object
 from servicekit.errors import NotFound
-from services.awards import findings
 from services.awards.api.common import (
     PROBLEMS,
     FindingAnswerer,
@@ -30,6 +29,7 @@ from services.awards.api.models import (
     FindingOut,
     FindingPage,
 )
+from services.awards.commands import findings
 
 router = APIRouter(tags=["supervision"], responses=PROBLEMS)
 
@@ -93,6 +93,8 @@ async def answer_finding(
     row = await uow.con.fetchrow(
         "SELECT * FROM supervision_findings WHERE finding_id = $1", finding_id
     )
+    if row is None:  # answered in this transaction: it exists unless removed meanwhile
+        raise NotFound(f"no finding {finding_id}", code="not_found")
     return finding_out(row)
 
 

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request, Response
 from servicekit.audit import PersonalRead, audit_object
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.errors import Invalid, NotFound
-from services.awards import handlers, store
 from services.awards.api.common import (
     PROBLEMS,
     Admin,
@@ -47,6 +46,8 @@ from services.awards.api.models import (
     VoteDayIn,
     VoterOut,
 )
+from services.awards.commands import council, notice, votes
+from services.awards.store import readmodel as lookup
 
 router = APIRouter(tags=["notice and council"], responses=PROBLEMS)
 
@@ -99,7 +100,7 @@ def objection_out(o: asyncpg.Record) -> ObjectionOut:
 async def post_notice(
     body: NoticeIn, uow: Uow, rt: Rt, who: Admin, today: Today, request: Request
 ) -> NoticeOut:
-    notice_id = await handlers.post_notice(
+    notice_id = await notice.post_notice(
         uow, rt, who, nomination_ids=body.nomination_ids, title=body.title, start_on=body.start_on
     )
     audit_object(request, f"notice:{notice_id}")
@@ -120,7 +121,7 @@ async def get_notice(notice_id: UUID, con: ReadCon, _: NominationReader, today: 
 async def record_objection(
     notice_id: UUID, body: ObjectionIn, uow: Uow, rt: Rt, who: Admin, request: Request
 ) -> Created:
-    objection_id = await handlers.record_objection(
+    objection_id = await notice.record_objection(
         uow, rt, who, notice_id=notice_id, nomination_id=body.nomination_id, content=body.content
     )
     audit_object(request, f"objection:{objection_id}")
@@ -135,7 +136,7 @@ async def record_objection(
 async def resolve_objection(
     objection_id: UUID, body: ResolutionIn, uow: Uow, rt: Rt, who: Admin
 ) -> Response:
-    await handlers.resolve_objection(
+    await notice.resolve_objection(
         uow,
         rt,
         who,
@@ -149,8 +150,8 @@ async def resolve_objection(
 # ---- council ----------------------------------------------------------------------------------
 
 
-def _members(p: MembersIn | CouncilIn) -> list[handlers.Member]:
-    return [handlers.Member(m.subject, m.full_name, m.title, m.role) for m in p.members]
+def _members(p: MembersIn | CouncilIn) -> list[council.Member]:
+    return [council.Member(m.subject, m.full_name, m.title, m.role) for m in p.members]
 
 
 async def council_out(con: asyncpg.Connection, council_id: UUID) -> CouncilOut:
@@ -185,7 +186,7 @@ async def council_out(con: asyncpg.Connection, council_id: UUID) -> CouncilOut:
     summary="Constitute a council (Hội đồng Thi đua – Khen thưởng) for a term, with members",
 )
 async def create_council(body: CouncilIn, uow: Uow, who: Admin, request: Request) -> CouncilOut:
-    council_id = await handlers.create_council(
+    council_id = await council.create_council(
         uow,
         who,
         name=body.name,
@@ -203,7 +204,7 @@ async def create_council(body: CouncilIn, uow: Uow, who: Admin, request: Request
     summary="Add members to a council",
 )
 async def add_members(council_id: UUID, body: MembersIn, uow: Uow, who: Admin) -> CouncilOut:
-    await handlers.add_members(uow, who, council_id, _members(body))
+    await council.add_members(uow, who, council_id, _members(body))
     return await council_out(uow.con, council_id)
 
 
@@ -229,7 +230,7 @@ async def get_council(council_id: UUID, con: ReadCon, who: CouncilReader) -> Cou
 async def plan_session(
     council_id: UUID, body: SessionIn, uow: Uow, who: CouncilUser, request: Request
 ) -> SessionOut:
-    session_id = await handlers.plan_session(
+    session_id = await council.plan_session(
         uow,
         who,
         council_id=council_id,
@@ -251,7 +252,7 @@ async def session_out(con: asyncpg.Connection, session_id: UUID) -> SessionOut:
         " JOIN nominations n USING (nomination_id) WHERE a.session_id = $1 ORDER BY a.position",
         session_id,
     )
-    names = await store.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in agenda])
+    names = await lookup.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in agenda])
     # the objections received during each nomination's notice (the Front's findings among them)
     # and how the board resolved them: what the council weighs before it votes
     objections: dict[UUID, list[ObjectionOut]] = {}
@@ -337,7 +338,7 @@ async def get_session(session_id: UUID, con: ReadCon, who: NominationReader) -> 
 async def add_to_agenda(
     session_id: UUID, body: AgendaIn, uow: Uow, rt: Rt, who: CouncilUser
 ) -> SessionOut:
-    await handlers.add_to_agenda(uow, rt, who, session_id, body.nomination_ids)
+    await council.add_to_agenda(uow, rt, who, session_id, body.nomination_ids)
     return await session_out(uow.con, session_id)
 
 
@@ -349,7 +350,7 @@ async def add_to_agenda(
     "written ballot recorded; a member marked absent does not vote in the meeting.",
 )
 async def attendance(session_id: UUID, body: AttendanceIn, uow: Uow, who: Secretary) -> SessionOut:
-    await handlers.mark_absent(uow, who, session_id, body.absent)
+    await votes.mark_absent(uow, who, session_id, body.absent)
     return await session_out(uow.con, session_id)
 
 
@@ -361,12 +362,12 @@ async def attendance(session_id: UUID, body: AttendanceIn, uow: Uow, who: Secret
 async def open_vote(
     session_id: UUID, uow: Uow, rt: Rt, who: Secretary, body: VoteDayIn | None = None
 ) -> SessionOut:
-    await handlers.open_vote(uow, rt, who, session_id, body.on if body else None)
+    await votes.open_vote(uow, rt, who, session_id, body.on if body else None)
     return await session_out(uow.con, session_id)
 
 
 def _choices(body: BallotIn) -> dict[UUID, str]:
-    choices = {c.nomination_id: c.choice for c in body.choices}
+    choices: dict[UUID, str] = {c.nomination_id: c.choice for c in body.choices}
     if len(choices) != len(body.choices):
         raise Invalid.at("#/choices", "an agenda item is chosen twice", "duplicate")
     return choices
@@ -382,7 +383,7 @@ def _choices(body: BallotIn) -> dict[UUID, str]:
     "member is recorded as having voted. The answer carries nothing.",
 )
 async def cast_ballot(session_id: UUID, body: BallotIn, uow: Uow, rt: Rt, who: Voter) -> Response:
-    await handlers.cast_ballot(uow, rt, who, session_id, _choices(body), cast_on=body.cast_on)
+    await votes.cast_ballot(uow, rt, who, session_id, _choices(body), cast_on=body.cast_on)
     return Response(status_code=204)
 
 
@@ -394,7 +395,7 @@ async def cast_ballot(session_id: UUID, body: BallotIn, uow: Uow, rt: Rt, who: V
 async def written_ballot(
     session_id: UUID, member_id: UUID, body: BallotIn, uow: Uow, rt: Rt, who: Secretary
 ) -> Response:
-    await handlers.cast_ballot(
+    await votes.cast_ballot(
         uow, rt, who, session_id, _choices(body), member_id=member_id, cast_on=body.cast_on
     )
     return Response(status_code=204)
@@ -409,5 +410,5 @@ async def written_ballot(
 async def close_vote(
     session_id: UUID, uow: Uow, rt: Rt, who: Secretary, body: VoteDayIn | None = None
 ) -> SessionOut:
-    await handlers.close_vote(uow, rt, who, session_id, body.on if body else None)
+    await votes.close_vote(uow, rt, who, session_id, body.on if body else None)
     return await session_out(uow.con, session_id)

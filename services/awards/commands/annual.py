@@ -40,7 +40,7 @@ import asyncpg
 from servicekit.auth import Principal
 from servicekit.errors import Invalid
 from servicekit.unit_of_work import UnitOfWork
-from services.awards import factstore, store
+from services.awards.commands.screening import check_consideration_date
 from services.awards.domain import (
     AnnualScreening,
     Candidate,
@@ -50,7 +50,9 @@ from services.awards.domain import (
     screen_year,
 )
 from services.awards.domain.vocabulary import ELIGIBLE
-from services.awards.handlers import Runtime, check_consideration_date
+from services.awards.runtime import Runtime
+from services.awards.store import facts as factstore
+from services.awards.store import readmodel as lookup
 
 CANDIDATE_COLUMNS = (
     "run_id",
@@ -192,11 +194,11 @@ async def run(
     con, now = uow.con, rt.today()
     if year > now.year:
         raise Invalid.at("#/year", f"the year {year} is in the future", "future")
-    if scope_unit_id is not None and await store.unit(con, scope_unit_id) is None:
+    if scope_unit_id is not None and await lookup.unit(con, scope_unit_id) is None:
         raise Invalid.at("#/scope_unit_id", "no such unit", "unknown_unit")
     override = None
     if campaign_id is not None:
-        c = await store.campaign(con, campaign_id)
+        c = await lookup.campaign(con, campaign_id)
         if c is None:
             raise Invalid.at("#/campaign_id", "no such campaign", "unknown_campaign")
         if str(regime_for(date(year, 12, 31))) != c["regime"]:

@@ -6,7 +6,7 @@ against a campaign, a unit, a nomination or a decision, with its text and the re
 documents; the unit concerned (its officer) or the province (an administrator) answers it.
 
 Raised against a nomination while its public notice runs, a finding is also an objection (ý kiến
-phản ánh) on that notice (`handlers.record_objection`): the board resolves it before the council
+phản ánh) on that notice (`notice.record_objection`): the board resolves it before the council
 takes the nomination up, and the session's agenda shows it.
 
 raise_finding / answer_finding: check who may act → load the subject → write → publish.
@@ -24,8 +24,8 @@ from schemas import awards as a
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.errors import Conflict, Invalid, NotFound
 from servicekit.unit_of_work import UnitOfWork
-from services.awards import handlers
-from services.awards.handlers import Runtime
+from services.awards.commands import notice
+from services.awards.runtime import Runtime
 
 SUBJECTS = ("campaign", "unit", "nomination", "decision")
 
@@ -116,7 +116,7 @@ async def raise_finding(
     if subject.kind == "nomination":
         notice_id = await _running_notice(con, rt, subject.id)
         if notice_id is not None:
-            objection_id = await handlers.record_objection(
+            objection_id = await notice.record_objection(
                 uow, rt, who, notice_id=notice_id, nomination_id=subject.id, content=content
             )
             await con.execute(
@@ -139,11 +139,10 @@ async def raise_finding(
         list(documents),
         objection_id,
     )
-    await rt.bus.publish(
-        uow,
+    await uow.publish(
         a.SupervisionFindingRaised(
             finding_id=finding_id,
-            subject_kind=subject.kind,  # type: ignore[arg-type]
+            subject_kind=subject.kind,
             subject_id=subject.id,
             raised_on=now,
             supervisor_unit_id=supervisor_unit,
@@ -203,8 +202,7 @@ async def answer_finding(
         by_province,
         now,
     )
-    await rt.bus.publish(
-        uow,
+    await uow.publish(
         a.SupervisionFindingAnswered(
             finding_id=finding_id,
             subject_kind=f["subject_kind"],

@@ -38,10 +38,10 @@ import asyncpg
 
 from servicekit import imports
 from servicekit.imports import ImportFileError, Report, RowError
+from servicekit.labels import AWARD_NAMES
 from servicekit.text import forbidden_char, refusal
 from servicekit.vietnamese import fold
 from services.awards.domain.vocabulary import AWARD_KINDS
-from services.awards.labels import AWARD_NAMES
 
 KIND = "award-history"
 MAX_ROWS = 200_000

@@ -20,10 +20,12 @@ from schemas import awards as a
 from servicekit.auth import Principal
 from servicekit.errors import Conflict, Invalid, NotFound, Violation
 from servicekit.unit_of_work import UnitOfWork
-from services.awards import signing, store
+from services.awards.commands import signing
+from services.awards.commands.decisions import period_start_of
 from services.awards.domain import order
 from services.awards.domain.authority import CENTRAL, who
-from services.awards.handlers import Runtime, period_start_of
+from services.awards.runtime import Runtime
+from services.awards.store import nominations as store
 
 
 async def submit(
@@ -87,8 +89,7 @@ async def submit(
         proposal_id=proposal_id,
     )  # fmt: skip
     for nid, decider in zip(ids, deciders, strict=True):
-        await rt.bus.publish(
-            uow,
+        await uow.publish(
             a.NominationProposed(
                 nomination_id=nid,
                 proposal_id=proposal_id,
@@ -168,8 +169,7 @@ async def record_outcome(
         con, [nomination_id], status, actor.sub, "central_decision",
         decision_number or "không được tặng",
     )  # fmt: skip
-    await rt.bus.publish(
-        uow,
+    await uow.publish(
         a.NominationCentrallyDecided(
             nomination_id=nomination_id,
             proposal_id=proposal_id,

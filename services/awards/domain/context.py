@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from services.awards.domain.config import ScreeningConfig
+from services.awards.domain.policy import ScreeningConfig
 from services.awards.domain.facts import EMPTY, AwardRecord, Facts, Initiative, StatusPeriod
 from services.awards.domain.nomination import Nomination
 from services.awards.domain.regime import Regime

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import holidays
 
-from services.awards.domain.config import DEFAULT_CONFIG, ScreeningConfig
+from services.awards.domain.policy import DEFAULT_CONFIG, ScreeningConfig
 
 # Public notice
 

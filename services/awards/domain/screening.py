@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from services.awards.domain.config import DEFAULT_CONFIG, ScreeningConfig
+from services.awards.domain.policy import DEFAULT_CONFIG, ScreeningConfig
 from services.awards.domain.context import Context, Proposals
 from services.awards.domain.facts import Facts
 from services.awards.domain.nomination import Nomination

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -37,8 +38,13 @@ from services.awards.domain import (
     RatingRecord,
     StatusPeriod,
 )
+from services.awards.domain.vocabulary import InitiativeScope
 
-SCOPE_OF_LEVEL = {"grassroots": "unit", "provincial": "province", "national": "national"}
+SCOPE_OF_LEVEL: dict[str, InitiativeScope] = {
+    "grassroots": "unit",
+    "provincial": "province",
+    "national": "national",
+}
 RATING_LOOKBACK = 4
 """Ratings of the year and the 4 before: the longest window over ratings (Bằng khen Thủ tướng,
 five consecutive years)."""
@@ -217,6 +223,7 @@ async def for_scope(
     since = year - RATING_LOOKBACK
     initiatives_since = date(year - INITIATIVE_LOOKBACK, 1, 1)
     last = date(year, 12, 31)
+    queries: list[tuple[Any, ...]]
     if scope is None:
         queries = [
             ("SELECT person_id::text, unit_id::text, gender FROM rm_people",),
@@ -284,7 +291,7 @@ async def for_scope(
             ),
         ]
 
-    converters = (
+    converters: tuple[Callable[[list[asyncpg.Record]], list[Any]], ...] = (
         lambda rows: [Person(r[0], r[1], r[2]) for r in rows],
         lambda rows: [RatingRecord(r[0], r[1], r[2], r[3], r[4]) for r in rows],
         _awards,
@@ -292,7 +299,9 @@ async def for_scope(
         _initiatives,
     )
 
-    async def fetch(query: tuple, convert: Callable[[list[asyncpg.Record]], list]) -> list:
+    async def fetch(
+        query: tuple[Any, ...], convert: Callable[[list[asyncpg.Record]], list[Any]]
+    ) -> list[Any]:
         # Each result becomes the domain's records as soon as it arrives, while PostgreSQL
         # still works on the others.
         if pool is None:
