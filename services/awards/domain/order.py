@@ -36,7 +36,9 @@ class OutOfOrder:
         return {self.act: self.on.isoformat(), self.earlier_act: self.earlier_on.isoformat()}
 
 
-def _check(act: str, on: date, earlier_act: str, earlier_on: date, detail: str, ok: bool):
+def _check(
+    act: str, on: date, earlier_act: str, earlier_on: date, detail: str, ok: bool
+) -> OutOfOrder | None:
     return None if ok else OutOfOrder(act, on, earlier_act, earlier_on, detail)
 
 

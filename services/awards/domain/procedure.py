@@ -113,8 +113,10 @@ def tally(ballot: Ballot, council_size: int, threshold: float) -> Tally:
         raise ValueError("a council has at least one member")
     if not 0 < threshold <= 1:
         raise ValueError("threshold must be in (0, 1]")
-    counts = (ballot.yes, ballot.no, ballot.abstain)
-    counts += (ballot.written_yes, ballot.written_no, ballot.written_abstain)
+    counts = (
+        *(ballot.yes, ballot.no, ballot.abstain),
+        *(ballot.written_yes, ballot.written_no, ballot.written_abstain),
+    )
     if min(counts) < 0:
         raise ValueError("negative vote count")
     if ballot.cast > council_size:

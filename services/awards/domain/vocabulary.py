@@ -112,4 +112,7 @@ LEVEL_RANK: dict[str, int] = {"grassroots": 1, "provincial": 2, "national": 3}
 SCOPE_RANK: dict[str, int] = {"unit": 1, "province": 2, "national": 3}
 
 Verdict = Literal["eligible", "ineligible", "incomplete", "blocked"]
-ELIGIBLE, INELIGIBLE, INCOMPLETE, BLOCKED = "eligible", "ineligible", "incomplete", "blocked"
+ELIGIBLE: Verdict = "eligible"
+INELIGIBLE: Verdict = "ineligible"
+INCOMPLETE: Verdict = "incomplete"
+BLOCKED: Verdict = "blocked"
