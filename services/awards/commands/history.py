@@ -121,122 +121,197 @@ class Record:
     decided_on: date | None
 
 
-async def _lookups(con: asyncpg.Connection) -> tuple[dict, dict, dict, set]:
+@dataclass(frozen=True)
+class Lookups:
+    """What the rows name, from the read model: units by code, people by unit and name."""
+
+    units: dict[str, UUID]
+    """Unit code → unit id."""
+    people: dict[tuple[UUID, str], list[UUID]]
+    """(unit id, full name folded) → the people of that name in that unit."""
+    person_ids: dict[UUID, UUID]
+    """Person id → their unit."""
+    unit_ids: set[UUID]
+
+
+async def _lookups(con: asyncpg.Connection) -> Lookups:
     units = {r["code"]: r["unit_id"] for r in await con.fetch("SELECT code, unit_id FROM rm_units")}
-    unit_ids = set(units.values())
     people: dict[tuple[UUID, str], list[UUID]] = {}
     person_ids: dict[UUID, UUID] = {}
     for r in await con.fetch("SELECT person_id, unit_id, full_name FROM rm_people"):
-        people.setdefault((r["unit_id"], fold(" ".join(r["full_name"].split()))), []).append(
-            r["person_id"]
-        )
+        people.setdefault((r["unit_id"], _name(r["full_name"])), []).append(r["person_id"])
         person_ids[r["person_id"]] = r["unit_id"]
-    return units, people, person_ids, unit_ids
+    return Lookups(units, people, person_ids, set(units.values()))
+
+
+def _name(full_name: object) -> str:
+    return fold(" ".join(str(full_name).split()))
+
+
+@dataclass
+class _Row:
+    """A row being checked: its cells, and the problems found in it so far."""
+
+    number: int
+    cells: dict[str, Any]
+    errors: list[RowError]
+    before: int
+    """How many errors the report held before this row."""
+
+    def err(self, column: str | None, problem: str) -> None:
+        self.errors.append(RowError(self.number, column, problem))
+
+    @property
+    def clean(self) -> bool:
+        return len(self.errors) == self.before
 
 
 def check_row(
-    number: int, row: dict[str, Any], lookups: tuple, errors: list[RowError]
+    number: int, cells: dict[str, Any], lookups: Lookups, errors: list[RowError]
 ) -> Record | None:
-    units, people, person_ids, unit_ids = lookups
-    bad = len(errors)
+    """The row as an award on record, or None with its problems added to `errors`."""
+    row = _Row(number, cells, errors, len(errors))
+    _no_forbidden_characters(row)
+    if not row.clean:
+        return None
+    kind = _kind(row)
+    if kind is None:
+        return None
+    unit = _unit(row, lookups)
+    subject = _person(row, lookups, unit) if kind == "person" else _collective(row, unit)
+    code = _award(row, kind)
+    start, end = _period(row)
+    decided = _decided_on(row, start, end)
+    decision_number = cells.get("decision_number")
+    if not row.clean:
+        return None
+    # a row without problems names all of these: each step reports what it could not find
+    assert subject is not None and code is not None and start and end
+    return Record(
+        kind, subject, code, start, end, str(decision_number) if decision_number else None, decided
+    )
 
-    def err(column: str | None, problem: str) -> None:
-        errors.append(RowError(number, column, problem))
 
-    for column, value in row.items():
+def _no_forbidden_characters(row: _Row) -> None:
+    for column, value in row.cells.items():
         if isinstance(value, str) and (char := forbidden_char(value)):
-            err(column, refusal("Ô", char))
-    if len(errors) > bad:
-        return None
+            row.err(column, refusal("Ô", char))
 
-    kind = _KINDS.get(_header(row.get("subject_kind") or ""))
-    if kind is None:
-        has_person = row.get("person_id") or row.get("full_name")
-        kind = "person" if has_person else "collective" if row.get("unit_code") else None
-    if kind is None:
-        err("subject_kind", "person or collective (cá nhân / tập thể)")
-        return None
 
+def _kind(row: _Row) -> str | None:
+    """Person or collective: the column, else what the row names (a person, or only a unit)."""
+    cells = row.cells
+    kind = _KINDS.get(_header(cells.get("subject_kind") or ""))
+    if kind is None:
+        has_person = cells.get("person_id") or cells.get("full_name")
+        kind = "person" if has_person else "collective" if cells.get("unit_code") else None
+    if kind is None:
+        row.err("subject_kind", "person or collective (cá nhân / tập thể)")
+    return kind
+
+
+def _unit(row: _Row, lookups: Lookups) -> UUID | None:
+    """The unit by its id, else by its code: the collective itself, or the person's unit."""
     unit: UUID | None = None
     try:
-        unit = _uuid(row.get("unit_id"))
+        unit = _uuid(row.cells.get("unit_id"))
     except ValueError:
-        err("unit_id", "not a unit id")
-    if unit is None and row.get("unit_code") is not None:
-        unit = units.get(str(row["unit_code"]).strip())
+        row.err("unit_id", "not a unit id")
+    if unit is None and row.cells.get("unit_code") is not None:
+        unit = lookups.units.get(str(row.cells["unit_code"]).strip())
         if unit is None:
-            err("unit_code", "no unit with this code")
-    elif unit is not None and unit not in unit_ids:
-        err("unit_id", "no such unit")
+            row.err("unit_code", "no unit with this code")
+    elif unit is not None and unit not in lookups.unit_ids:
+        row.err("unit_id", "no such unit")
+    return unit
 
+
+def _person(row: _Row, lookups: Lookups, unit: UUID | None) -> UUID | None:
+    """The person by their id, else by their full name within the unit (exactly one)."""
     subject: UUID | None = None
-    if kind == "person":
-        try:
-            subject = _uuid(row.get("person_id"))
-        except ValueError:
-            err("person_id", "not a person id")
-        if subject is not None:
-            if subject not in person_ids:
-                err("person_id", "no such person")
-        elif row.get("full_name") and unit is not None:
-            found = people.get((unit, fold(" ".join(str(row["full_name"]).split()))), [])
-            if len(found) == 1:
-                subject = found[0]
-            else:
-                err("full_name", "no person of that name in the unit" if not found
+    try:
+        subject = _uuid(row.cells.get("person_id"))
+    except ValueError:
+        row.err("person_id", "not a person id")
+    if subject is not None:
+        if subject not in lookups.person_ids:
+            row.err("person_id", "no such person")
+    elif row.cells.get("full_name") and unit is not None:
+        found = lookups.people.get((unit, _name(row.cells["full_name"])), [])
+        if len(found) == 1:
+            subject = found[0]
+        else:
+            row.err("full_name", "no person of that name in the unit" if not found
                     else "several people of that name in the unit: give person_id")  # fmt: skip
-        elif len(errors) == bad:
-            err("person_id", "person_id, or full_name with unit_code, is required")
-    else:
-        subject = unit
-        if subject is None and len(errors) == bad:
-            err("unit_code", "unit_code or unit_id is required for a collective")
+    elif row.clean:
+        row.err("person_id", "person_id, or full_name with unit_code, is required")
+    return subject
 
-    raw_code = str(row.get("award_code") or "").strip()
+
+def _collective(row: _Row, unit: UUID | None) -> UUID | None:
+    if unit is None and row.clean:
+        row.err("unit_code", "unit_code or unit_id is required for a collective")
+    return unit
+
+
+def _award(row: _Row, kind: str) -> str | None:
+    """The award by its code or its Vietnamese name, one the subject's kind receives."""
+    raw_code = str(row.cells.get("award_code") or "").strip()
     code = (
         raw_code.upper()
         if raw_code.upper() in AWARD_KINDS
         else _AWARD_BY_NAME.get(_header(raw_code))
     )
     if code is None:
-        err("award_code", "not an award code (LDTT, CSTDCS, …) or name")
+        row.err("award_code", "not an award code (LDTT, CSTDCS, …) or name")
     elif kind not in AWARD_KINDS[code]:
-        err("award_code", f"{code} is not awarded to a {kind}")
+        row.err("award_code", f"{code} is not awarded to a {kind}")
+    return code
 
-    start = end = decided = None
+
+def _period(row: _Row) -> tuple[date | None, date | None]:
+    """The achievement period: both its ends, or the whole of a year."""
+    start = end = None
     try:
-        start, end = _date(row.get("period_start")), _date(row.get("period_end"))
+        start, end = _date(row.cells.get("period_start")), _date(row.cells.get("period_end"))
     except ValueError as e:
-        err("period_start", str(e))
-    year = row.get("year")
+        row.err("period_start", str(e))
     if start is None and end is None:
-        try:
-            y = int(str(year).strip()) if year is not None else None
-        except ValueError:
-            y = None
-            err("year", "not a year")
-        if y is None:
-            if year is None:
-                err("year", "a year, or period_start and period_end, is required")
-        elif not 1945 <= y <= 2100:
-            err("year", "not a plausible year")
-        else:
-            start, end = date(y, 1, 1), date(y, 12, 31)
-    elif start is None or end is None:
-        err("period_end" if end is None else "period_start", "give both ends of the period")
+        return _year(row)
+    if start is None or end is None:
+        row.err("period_end" if end is None else "period_start", "give both ends of the period")
     elif end < start:
-        err("period_end", "the period ends before it starts")
+        row.err("period_end", "the period ends before it starts")
+    return start, end
+
+
+def _year(row: _Row) -> tuple[date | None, date | None]:
+    year = row.cells.get("year")
+    if year is None:
+        row.err("year", "a year, or period_start and period_end, is required")
+        return None, None
     try:
-        decided = _date(row.get("decided_on"))
+        y = int(str(year).strip())
+    except ValueError:
+        row.err("year", "not a year")
+        return None, None
+    if not 1945 <= y <= 2100:
+        row.err("year", "not a plausible year")
+        return None, None
+    return date(y, 1, 1), date(y, 12, 31)
+
+
+def _decided_on(row: _Row, start: date | None, end: date | None) -> date | None:
+    """The decision's date, not before the achievement period starts (checked once the period
+    has both its ends)."""
+    try:
+        decided = _date(row.cells.get("decided_on"))
     except ValueError as e:
-        err("decided_on", str(e))
-    if decided is not None and end is not None and decided < start:  # type: ignore[operator]
-        err("decided_on", "the decision predates the achievement period")
-    number = row.get("decision_number")
-    if len(errors) > bad:
+        row.err("decided_on", str(e))
         return None
-    assert subject is not None and code is not None and start and end
-    return Record(kind, subject, code, start, end, str(number) if number else None, decided)
+    if decided is not None and start is not None and end is not None and decided < start:
+        row.err("decided_on", "the decision predates the achievement period")
+    return decided
 
 
 async def run(con: asyncpg.Connection, data: bytes, *, mode: str, dry_run: bool, by: str) -> Report:
