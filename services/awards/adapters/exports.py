@@ -72,7 +72,9 @@ class DecisionView:
         return sum(ln.amount_vnd for ln in self.lines if ln.revoked_on is None)
 
 
-def _sort_key(ln: Line) -> tuple:
+def listing_order(ln: Line) -> tuple[int, bool, str]:
+    """Where a line stands in the list: by award, people before collectives, then by name in
+    Vietnamese dictionary order (a person by given name first, each name letters then tones)."""
     rank = ORDER.index(ln.award_code) if ln.award_code in ORDER else len(ORDER)
     name = person_name_key(ln.name) if ln.kind == "person" else sort_key(ln.name)
     return rank, ln.kind != "person", name
@@ -119,7 +121,7 @@ async def decision_view(con: asyncpg.Connection, decision_id: UUID) -> DecisionV
                 revoked_on=r["revoked_on"],
             )
         )
-    view.lines.sort(key=_sort_key)
+    view.lines.sort(key=listing_order)
     return view
 
 
