@@ -1,4 +1,4 @@
-"""The order of the procedure's acts (DOMAIN section 5): each act has its own date, and a later
+"""The order of the procedure's acts: each act has its own date, and a later
 step cannot predate the one it rests on.
 
     screening ≤ notice start;  notice end < council session;

@@ -1,4 +1,4 @@
-"""Procedure arithmetic (DOMAIN section 5): public notice in working days, the council's tally,
+"""Procedure arithmetic: public notice in working days, the council's tally,
 award money. Pure functions: dates and votes come in as parameters.
 """
 

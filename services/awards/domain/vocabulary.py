@@ -72,7 +72,7 @@ AWARD_KINDS: dict[str, frozenset[str]] = {
     BK_TINH: frozenset({PERSON, COLLECTIVE}),
     BK_TTG: frozenset({PERSON, COLLECTIVE}),
 }
-"""Who each award is for (DOMAIN section 3)."""
+"""Who each award is for: a person, a collective, or both."""
 
 WINDOW_YEARS: dict[tuple[str, str], int] = {
     (PERSON, LDTT): 1,

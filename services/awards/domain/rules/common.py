@@ -215,7 +215,8 @@ def _r16(ctx: Context) -> Outcome:
     )
 
 
-# Awards without a checkable standard in DOMAIN: the council weighs the achievement.
+# Awards the law gives no checkable standard (Giấy khen; a collective's Bằng khen): the council
+# weighs the achievement.
 
 
 def _manual(ctx: Context) -> Outcome:

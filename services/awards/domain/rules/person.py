@@ -1,5 +1,5 @@
 """Personal titles and forms: R01 LĐTT, R02 CSTĐCS, R03 CSTĐ cấp tỉnh, R04 CSTĐ toàn quốc,
-R07 Bằng khen tỉnh, R08 Bằng khen Thủ tướng (DOMAIN section 4).
+R07 Bằng khen tỉnh, R08 Bằng khen Thủ tướng.
 
 Where a title of an earlier year is required, it must be on record by the consideration date (or
 conferred earlier in the same batch or annual run): the grassroots decisions come before the
