@@ -1,28 +1,7 @@
 """Annual bulk screening as a service operation: for a year and a unit (with the units below it)
-or the whole province, load the facts set-based (`factstore.for_scope`), let the domain propose
+or the whole province, load the facts set-based (`store/facts.for_scope`), let the domain propose
 candidates for every yearly title and form (`screen_year`), and store the run, its candidates and
-their reasons with COPY.
-
-Reasons are stored deduplicated: candidates share most rule results (R14 passed on the same
-day, R01 passed on the same rating, …), so each distinct result is stored once per run
-(`annual_reasons`) and a candidate lists its results' numbers in rule order. The domain builds
-each shared result once, so it is numbered and serialised once too. The API puts them back
-together; nothing is recomputed when read.
-
-The domain's work is CPU-bound and runs in a worker thread so the event loop keeps answering
-between its bytecodes; the candidates are explained chunk by chunk while PostgreSQL takes in the
-previous chunk (COPY text, see `_explain_and_store`).
-The cyclic garbage collector is paused during the run (see `run`). What each stage took is stored
-with the run (`timings`, milliseconds).
-
-Measured by `./thidua bench annual` on the test stack (2 vCPUs, shared with other work): 100,000
-people, five years of ratings, 88,450 candidates, every reason stored: 5.8–7.0 s (8.4 s while the
-machine was busier) — loading 1.6–2.0 s, screening 1.5–2.2 s, explaining and storing 2.3–2.6 s
-(4.2–5.3 s in runs of the same hour when every candidate built, numbered and serialised all its
-results and the COPY waited for the last one). Explaining (the domain's `Candidate.explain`: one
-fresh screening per candidate, about 17 µs of CPU each) is most of that stage; forking processes
-to explain in parallel was tried and gained little on two vCPUs.
-"""
+their deduplicated reasons with COPY. How it runs, and what it costs: README, "Annual screening"."""
 
 from __future__ import annotations
 

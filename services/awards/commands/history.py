@@ -1,27 +1,6 @@
-"""Importing the award history of the years before the system existed, from .xlsx or .csv: the
-titles and forms already conferred, with the decision's number and date and the achievement
-period. Screening for multi-year titles (CSTĐ cấp tỉnh, Bằng khen…) needs them.
-
-Columns (headers matched without accents, case or spacing; Vietnamese headers understood):
-
-| column | also | what |
-|---|---|---|
-| subject_kind | loai, doi_tuong | person / collective (Cá nhân / Tập thể) |
-| person_id | ma_ca_nhan | a person's id; or full_name with unit_code |
-| full_name | ho_va_ten, ho_ten | with unit_code: must match exactly one person of that unit |
-| unit_code | ma_don_vi | the collective itself, or the person's unit |
-| unit_id | ma_id_don_vi | a unit's id instead of its code |
-| award_code | ma_danh_hieu, danh_hieu, hinh_thuc | LDTT, CSTDCS, … or the award's Vietnamese name |
-| year | nam, nam_thanh_tich | the achievement year (the period is then that year) |
-| period_start, period_end | tu_ngay, den_ngay | the achievement period instead of a year |
-| decision_number | so_quyet_dinh | e.g. 123/QĐ-UBND |
-| decided_on | ngay_quyet_dinh | the decision's date |
-
-Every row is checked and the report names each bad row (numbered as a spreadsheet shows it: the
-header is row 1), its column and the problem. `mode="all"`: nothing is imported when a row is
-bad; `mode="valid"`: the good rows are. A record already held (same subject, award, period end and
-decision number) counts as unchanged, so importing a file twice changes nothing.
-"""
+"""Importing the award history of the years before the system existed, from .xlsx or .csv, with
+a row-by-row report: screening for multi-year titles (CSTĐ cấp tỉnh, Bằng khen…) needs the
+titles and forms already conferred. The columns and modes: README, "Award history import"."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ step cannot predate the one it rests on.
 
 The notice's end is its last day (inclusive) and the council votes once it has run, so the
 session comes after it, not on it (`notice_end`). Each check returns what is out of order, naming
-both acts and their dates in Vietnamese, or None; the handlers turn it into a problem and store
+both acts and their dates in Vietnamese, or None; the commands turn it into a problem and store
 nothing. Pure: dates come in as parameters.
 """
 

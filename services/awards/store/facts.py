@@ -1,23 +1,6 @@
-"""Loading the domain's `Facts` snapshot from the read model and the award history.
-
-Two shapes:
-- `for_nominations`: what screening a batch of nominations reads: the nominees, everyone in the
-  units concerned (a CSTĐCS quota counts the unit's LĐTT; a collective title reads its members),
-  their ratings, awards, statuses (the people's and the units' own), the nominees' and claimed
-  initiatives, bloc leaders.
-- `for_scope`: everything of a year's annual screening for a unit and the units below it, or the
-  whole province: people, collectives, ratings of the years the rules look back on, the award
-  history, initiatives, statuses (of people and of collectives), bloc leaders. Set-based: one
-  query per kind of fact, ids cast to text in SQL (the domain keys its indexes by strings).
-
-Ratings carry the unit's "rated, LĐTT not conferred" reason (`ldtt_not_conferred`). Awards are
-loaded whatever their decision date: the domain reads them as of the consideration date.
-
-Initiatives: the progress event gives the level that recognised an initiative, its kind
-(initiative or science work) and how far its effect reaches; for events from before the scope was
-stated (null), the scope is taken from the level (grassroots → unit, provincial → province,
-national → national). `used_by` is the nomination an initiative supports (R11).
-"""
+"""Loading the domain's `Facts` snapshot from the read model and the award history: for a batch
+of nominations (`for_nominations`) or for a year's annual screening of a unit's tree or the
+province (`for_scope`, set-based: one query per kind of fact). What each reads: README, "Facts"."""
 
 from __future__ import annotations
 
