@@ -21,6 +21,7 @@ from servicekit.labels import AWARD_NAMES, KIND_NAMES
 from servicekit.text import xlsx_row
 from servicekit.vietnamese import person_name_key, sort_key
 from services.awards.adapters import words
+from services.awards.store import decisions
 from services.awards.store import readmodel as lookup
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -81,14 +82,10 @@ def listing_order(ln: Line) -> tuple[int, bool, str]:
 
 
 async def decision_view(con: asyncpg.Connection, decision_id: UUID) -> DecisionView:
-    d = await con.fetchrow("SELECT * FROM decisions WHERE decision_id = $1", decision_id)
+    d = await decisions.decision(con, decision_id)
     if d is None:
         raise NotFound(f"no decision {decision_id}", code="not_found")
-    rows = await con.fetch(
-        "SELECT l.*, n.year, n.period_start, n.period_end FROM decision_lines l"
-        " JOIN nominations n USING (nomination_id) WHERE l.decision_id = $1 ORDER BY l.position",
-        decision_id,
-    )
+    rows = await decisions.lines_with_periods(con, decision_id)
     names = await lookup.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in rows])
     view = DecisionView(
         decision_id=d["decision_id"],

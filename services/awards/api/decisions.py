@@ -24,6 +24,7 @@ from services.awards.api.models import (
 )
 from services.awards.commands import decisions, revocation
 from services.awards.domain.authority import Authority
+from services.awards.store import decisions as decisions_db
 from services.awards.store import readmodel as lookup
 
 router = APIRouter(tags=["decisions"], responses=PROBLEMS)
@@ -148,7 +149,7 @@ async def revoke(
         nomination_ids=body.nomination_ids,
     )
     audit_object(request, f"revocation:{revocation_id}")
-    r = await uow.con.fetchrow("SELECT * FROM revocations WHERE revocation_id = $1", revocation_id)
+    r = await decisions_db.revocation(uow.con, revocation_id)
     if r is None:  # written by this transaction: only a concurrent purge could remove it
         raise NotFound(f"no revocation {revocation_id}", code="not_found")
     return RevocationOut(

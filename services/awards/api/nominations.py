@@ -204,11 +204,8 @@ async def screenings_of(
     if r is None:
         raise NotFound(f"no nomination {nomination_id}", code="not_found")
     own_unit_only(who, r["proposer_unit_id"], "another unit's nomination")
-    ids = await con.fetch(
-        "SELECT screening_id FROM screenings WHERE nomination_id = $1 ORDER BY screened_at",
-        nomination_id,
-    )
-    found = [await screenings_db.screening(con, x[0]) for x in ids]
+    ids = await screenings_db.ids_of(con, nomination_id)
+    found = [await screenings_db.screening(con, x) for x in ids]
     return [ScreeningOut(**s) for s in found if s is not None]  # screenings are never deleted
 
 

@@ -47,6 +47,7 @@ from services.awards.api.models import (
     VoterOut,
 )
 from services.awards.commands import council, notice, votes
+from services.awards.store import councils, notices
 from services.awards.store import readmodel as lookup
 
 router = APIRouter(tags=["notice and council"], responses=PROBLEMS)
@@ -56,16 +57,11 @@ router = APIRouter(tags=["notice and council"], responses=PROBLEMS)
 
 
 async def notice_out(con: asyncpg.Connection, notice_id: UUID, today) -> NoticeOut:
-    n = await con.fetchrow("SELECT * FROM notices WHERE notice_id = $1", notice_id)
+    n = await notices.notice(con, notice_id)
     if n is None:
         raise NotFound(f"no notice {notice_id}", code="not_found")
-    items = await con.fetch(
-        "SELECT nomination_id FROM notice_items WHERE notice_id = $1 ORDER BY nomination_id",
-        notice_id,
-    )
-    objections = await con.fetch(
-        "SELECT * FROM objections WHERE notice_id = $1 ORDER BY recorded_at", notice_id
-    )
+    items = await notices.nominations_on(con, notice_id)
+    objections = await notices.objections_to(con, notice_id)
     return NoticeOut(
         notice_id=n["notice_id"],
         title=n["title"],
@@ -73,7 +69,7 @@ async def notice_out(con: asyncpg.Connection, notice_id: UUID, today) -> NoticeO
         end_on=n["end_on"],
         working_days=n["working_days"],
         running=n["start_on"] <= today <= n["end_on"],
-        nomination_ids=[i[0] for i in items],
+        nomination_ids=items,
         objections=[objection_out(o) for o in objections],
     )
 
@@ -155,12 +151,10 @@ def _members(p: MembersIn | CouncilIn) -> list[council.Member]:
 
 
 async def council_out(con: asyncpg.Connection, council_id: UUID) -> CouncilOut:
-    c = await con.fetchrow("SELECT * FROM councils WHERE council_id = $1", council_id)
+    c = await councils.council(con, council_id)
     if c is None:
         raise NotFound(f"no council {council_id}", code="not_found")
-    members = await con.fetch(
-        "SELECT * FROM council_members WHERE council_id = $1 ORDER BY full_name", council_id
-    )
+    members = await councils.members(con, council_id)
     return CouncilOut(
         council_id=c["council_id"],
         name=c["name"],
@@ -243,29 +237,19 @@ async def plan_session(
 
 
 async def session_out(con: asyncpg.Connection, session_id: UUID) -> SessionOut:
-    s = await con.fetchrow("SELECT * FROM council_sessions WHERE session_id = $1", session_id)
+    s = await councils.session(con, session_id)
     if s is None:
         raise NotFound(f"no session {session_id}", code="not_found")
     closed = s["status"] == "closed"
-    agenda = await con.fetch(
-        "SELECT a.*, n.award_code, n.nominee_kind, n.nominee_id FROM session_agenda a"
-        " JOIN nominations n USING (nomination_id) WHERE a.session_id = $1 ORDER BY a.position",
-        session_id,
-    )
+    agenda = await councils.agenda(con, session_id)
     names = await lookup.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in agenda])
     # the objections received during each nomination's notice (the Front's findings among them)
     # and how the board resolved them: what the council weighs before it votes
     objections: dict[UUID, list[ObjectionOut]] = {}
-    for o in await con.fetch(
-        "SELECT * FROM objections WHERE nomination_id = ANY($1::uuid[]) ORDER BY recorded_at",
-        [r["nomination_id"] for r in agenda],
-    ):
+    for o in await notices.objections_against(con, [r["nomination_id"] for r in agenda]):
         objections.setdefault(o["nomination_id"], []).append(objection_out(o))
     # who voted: members and how; listed in member order, which says nothing of when
-    voters = await con.fetch(
-        "SELECT member_id, mode FROM session_voters WHERE session_id = $1 ORDER BY member_id",
-        session_id,
-    )
+    voters = await councils.voters(con, session_id)
     items = []
     for r in agenda:
         info = names.get(r["nominee_id"], {})
@@ -302,13 +286,7 @@ async def session_out(con: asyncpg.Connection, session_id: UUID) -> SessionOut:
         members_total=s["members_total"],
         voted=len(voters),
         voters=[VoterOut(member_id=v["member_id"], mode=v["mode"]) for v in voters],
-        absent=[
-            r[0]
-            for r in await con.fetch(
-                "SELECT member_id FROM session_absences WHERE session_id = $1 ORDER BY member_id",
-                session_id,
-            )
-        ],
+        absent=await councils.absences(con, session_id),
         agenda=items,
     )
 

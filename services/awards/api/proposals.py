@@ -20,20 +20,17 @@ from services.awards.api.models import (
     ProposalOut,
 )
 from services.awards.commands import proposals
+from services.awards.store import proposals as proposals_db
 from services.awards.store import readmodel as lookup
 
 router = APIRouter(tags=["proposals"], responses=PROBLEMS)
 
 
 async def proposal_out(con: asyncpg.Connection, proposal_id: UUID) -> ProposalOut:
-    p = await con.fetchrow("SELECT * FROM proposals WHERE proposal_id = $1", proposal_id)
+    p = await proposals_db.proposal(con, proposal_id)
     if p is None:
         raise NotFound(f"no proposal {proposal_id}", code="not_found")
-    rows = await con.fetch(
-        "SELECT l.*, n.nominee_kind, n.nominee_id FROM proposal_lines l"
-        " JOIN nominations n USING (nomination_id) WHERE l.proposal_id = $1 ORDER BY l.position",
-        proposal_id,
-    )
+    rows = await proposals_db.lines_with_nominees(con, proposal_id)
     names = await lookup.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in rows])
     return ProposalOut(
         proposal_id=p["proposal_id"],

@@ -30,6 +30,7 @@ from services.awards.domain import (
 )
 from services.awards.domain.vocabulary import ELIGIBLE
 from services.awards.runtime import Runtime
+from services.awards.store import annual as runs
 from services.awards.store import facts as factstore
 from services.awards.store import readmodel as lookup
 
@@ -238,23 +239,21 @@ async def run(
         if collecting:
             gc.enable()
 
-    await con.execute(
-        "INSERT INTO annual_runs (run_id, year, scope_unit_id, regime, as_of, campaign_id, run_by,"
-        " people, collectives, screened, candidates, reasons_stored, timings)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    await runs.insert_run(
+        con,
         run_id,
-        year,
-        scope_unit_id,
-        summary.regime,
-        as_of,
-        campaign_id,
-        who.sub,
-        summary.people,
-        summary.collectives,
-        summary.screened,
-        sum(summary.candidates.values()),
-        explain,
-        json.dumps(timings),
+        year=year,
+        scope_unit_id=scope_unit_id,
+        regime=summary.regime,
+        as_of=as_of,
+        campaign_id=campaign_id,
+        run_by=who.sub,
+        people=summary.people,
+        collectives=summary.collectives,
+        screened=summary.screened,
+        candidates=sum(summary.candidates.values()),
+        reasons_stored=explain,
+        timings=timings,
     )
     return summary
 
@@ -293,15 +292,7 @@ async def rule_results(
 ) -> list[list[dict] | None]:
     """The rule results of candidates, from their reasons' numbers."""
     wanted = sorted({n for ns in numbers if ns for n in ns})
-    found = {
-        r["reason_no"]: json.loads(r["result"])
-        for r in await con.fetch(
-            "SELECT reason_no, result FROM annual_reasons"
-            " WHERE run_id = $1 AND reason_no = ANY($2::int[])",
-            run_id,
-            wanted,
-        )
-    }
+    found = await runs.reasons(con, run_id, wanted)
     return [None if ns is None else [found[n] for n in ns] for ns in numbers]
 
 

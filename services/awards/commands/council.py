@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -20,9 +19,8 @@ from services.awards.domain import (
     order,
 )
 from services.awards.runtime import Runtime
+from services.awards.store import councils, notices
 from services.awards.store import nominations as store
-
-# ---- council ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -45,15 +43,7 @@ async def create_council(
     if term_end < term_start:
         raise Invalid.at("#/term_end", "the term ends before it starts", "order")
     council_id = uuid4()
-    await uow.con.execute(
-        "INSERT INTO councils (council_id, name, term_start, term_end, created_by)"
-        " VALUES ($1, $2, $3, $4, $5)",
-        council_id,
-        name,
-        term_start,
-        term_end,
-        who.sub,
-    )
+    await councils.insert_council(uow.con, council_id, name, (term_start, term_end), who.sub)
     await add_members(uow, who, council_id, members)
     return council_id
 
@@ -62,25 +52,16 @@ async def add_members(
     uow: UnitOfWork, who: Principal, council_id: UUID, members: Sequence[Member]
 ) -> list[UUID]:
     con = uow.con
-    if not await con.fetchval("SELECT EXISTS (SELECT 1 FROM councils WHERE council_id = $1)",
-                              council_id):  # fmt: skip
+    if not await councils.council_exists(con, council_id):
         raise NotFound(f"no council {council_id}", code="not_found")
     subjects = [m.subject for m in members]
     if len(set(subjects)) != len(subjects):
         raise Invalid.at("#/members", "a member is listed twice", "duplicate")
-    taken = await con.fetch(
-        "SELECT subject FROM council_members WHERE council_id = $1 AND subject = ANY($2)",
-        council_id,
-        subjects,
-    )
-    if taken:
+    if await councils.members_among(con, council_id, subjects):
         raise Conflict("already a member of this council", code="duplicate_member")
     ids = [uuid4() for _ in members]
-    await con.execute(
-        "INSERT INTO council_members (member_id, council_id, subject, full_name, title, role)"
-        " SELECT m, $1, s, n, t, r"
-        "   FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])"
-        "   AS x(m, s, n, t, r)",
+    await councils.insert_members(
+        con,
         council_id,
         ids,
         subjects,
@@ -91,13 +72,10 @@ async def add_members(
     return ids
 
 
-async def session_row(con: asyncpg.Connection, session_id: UUID, lock: str = "") -> Any:
-    """`lock`: "update" (changes the session), "share" (a ballot: many at once, none while
-    the vote is being closed)."""
-    suffix = {"": "", "update": " FOR UPDATE", "share": " FOR SHARE"}[lock]
-    s = await con.fetchrow(
-        "SELECT * FROM council_sessions WHERE session_id = $1" + suffix, session_id
-    )
+async def session_row(con: asyncpg.Connection, session_id: UUID, lock: str = "") -> asyncpg.Record:
+    """The session, or 404. `lock`: "update" (changes the session), "share" (a ballot: many at
+    once, none while the vote is being closed)."""
+    s = await councils.session(con, session_id, lock)
     if s is None:
         raise NotFound(f"no session {session_id}", code="not_found")
     return s
@@ -115,7 +93,7 @@ async def plan_session(
     """A session on `held_on`, or over the days `held_on` to `ends_on`: the council's vote is
     opened, cast and closed on those days."""
     only_admin_or_secretary(who, council_id)
-    council = await uow.con.fetchrow("SELECT * FROM councils WHERE council_id = $1", council_id)
+    council = await councils.council(uow.con, council_id)
     if council is None:
         raise NotFound(f"no council {council_id}", code="not_found")
     if not council["term_start"] <= held_on <= council["term_end"]:
@@ -125,15 +103,8 @@ async def plan_session(
             "#/ends_on", "the session ends before it starts or after the council's term", "term"
         )
     session_id = uuid4()
-    await uow.con.execute(
-        "INSERT INTO council_sessions (session_id, council_id, title, held_on, ends_on, status,"
-        " created_by) VALUES ($1, $2, $3, $4, $5, 'planned', $6)",
-        session_id,
-        council_id,
-        title,
-        held_on,
-        ends_on,
-        who.sub,
+    await councils.insert_session(
+        uow.con, session_id, council_id, title, (held_on, ends_on), who.sub
     )
     return session_id
 
@@ -150,22 +121,8 @@ async def add_to_agenda(
         raise Conflict("the agenda is fixed once the vote opens", code="session_not_planned")
     rows = await store.nominations(con, nomination_ids, lock=True)
     by_id = {r["nomination_id"]: r for r in rows}
-    ends = {
-        r["nomination_id"]: r["end_on"]
-        for r in await con.fetch(
-            "SELECT i.nomination_id, n.end_on FROM notice_items i JOIN notices n USING"
-            " (notice_id) WHERE i.nomination_id = ANY($1::uuid[])",
-            list(nomination_ids),
-        )
-    }
-    open_objections = {
-        r[0]
-        for r in await con.fetch(
-            "SELECT DISTINCT nomination_id FROM objections"
-            " WHERE nomination_id = ANY($1::uuid[]) AND status = 'open'",
-            list(nomination_ids),
-        )
-    }
+    ends = await notices.last_days(con, nomination_ids)
+    open_objections = await notices.with_open_objections(con, nomination_ids)
     bad = []
     for i, nid in enumerate(nomination_ids):
         r, where = by_id.get(nid), f"#/nomination_ids/{i}"
@@ -183,25 +140,10 @@ async def add_to_agenda(
             bad.append(Violation(where, "an objection to it is still open", "open_objection"))
     if bad:
         raise Invalid.many(bad, code=bad[0].code)
-    start = await con.fetchval(
-        "SELECT coalesce(max(position), 0) FROM session_agenda WHERE session_id = $1", session_id
-    )
     thresholds = [
         rt.cfg.council_threshold(by_id[n]["award_code"], by_id[n]["regime"]) for n in nomination_ids
     ]
-    await con.execute(
-        "INSERT INTO session_agenda (session_id, nomination_id, position, threshold)"
-        " SELECT $1, n, p, t FROM unnest($2::uuid[], $3::int[], $4::float8[]) AS x(n, p, t)",
-        session_id,
-        list(nomination_ids),
-        list(range(start + 1, start + 1 + len(nomination_ids))),
-        thresholds,
-    )
-    await con.execute(
-        "INSERT INTO ballot_counts (session_id, nomination_id) SELECT $1, unnest($2::uuid[])",
-        session_id,
-        list(nomination_ids),
-    )
+    await councils.add_to_agenda(con, session_id, nomination_ids, thresholds)
     await store.set_status(
         con, list(nomination_ids), "on_agenda", who.sub, "put_on_agenda",
         f"session {session_id}", session_id=session_id,

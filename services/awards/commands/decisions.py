@@ -20,6 +20,7 @@ from services.awards.domain import (
 from services.awards.domain.authority import Authority
 from services.awards.domain.vocabulary import WINDOW_YEARS
 from services.awards.runtime import Runtime
+from services.awards.store import decisions, history
 from services.awards.store import nominations as store
 from services.awards.store import readmodel as lookup
 
@@ -49,7 +50,7 @@ async def issue_decision(
         raise Invalid.at("#/signed_on", "a decision cannot be signed in the future", "future")
     if len(set(nomination_ids)) != len(nomination_ids):
         raise Invalid.at("#/nomination_ids", "a nomination is listed twice", "duplicate")
-    if await con.fetchval("SELECT EXISTS (SELECT 1 FROM decisions WHERE number = $1)", number):
+    if await decisions.number_taken(con, number):
         raise Conflict(f"a decision numbered {number} exists", code="duplicate_number")
     approved, bad = await signing.approved(con, nomination_ids, signed_on, "decision")
     signer_unit = await lookup.unit(con, signer_unit_id) if signer_unit_id else None
@@ -79,50 +80,25 @@ async def issue_decision(
         raise Invalid.at("#/signed_on", str(e), "no_base_salary") from None
 
     decision_id = uuid4()
-    await con.execute(
-        "INSERT INTO decisions (decision_id, number, signed_on, signer_name, signer_title,"
-        " base_salary_vnd, total_vnd, issued_by, signer_authority, signer_unit_id)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    rows = [r for r, _, _ in lines]
+    await decisions.insert_decision(
+        con,
         decision_id,
-        number,
-        signed_on,
-        signer_name,
-        signer_title,
-        base,
-        sum(amount for _, _, amount in lines),
-        who.sub,
-        str(signer_authority),
-        signer_unit_id,
+        number=number,
+        signed_on=signed_on,
+        signer_name=signer_name,
+        signer_title=signer_title,
+        base_salary_vnd=base,
+        total_vnd=sum(amount for _, _, amount in lines),
+        issued_by=who.sub,
+        signer_authority=str(signer_authority),
+        signer_unit_id=signer_unit_id,
     )
-    await con.execute(
-        "INSERT INTO decision_lines (decision_id, position, nomination_id, nominee_kind,"
-        " nominee_id, award_code, multiplier, amount_vnd)"
-        " SELECT $1, p, n, k, s, c, m, a FROM unnest($2::int[], $3::uuid[], $4::text[],"
-        " $5::uuid[], $6::text[], $7::numeric[], $8::bigint[]) AS x(p, n, k, s, c, m, a)",
-        decision_id,
-        list(range(1, len(lines) + 1)),
-        [r["nomination_id"] for r, _, _ in lines],
-        [r["nominee_kind"] for r, _, _ in lines],
-        [r["nominee_id"] for r, _, _ in lines],
-        [r["award_code"] for r, _, _ in lines],
-        [m for _, m, _ in lines],
-        [amount for _, _, amount in lines],
+    await decisions.insert_lines(
+        con, decision_id, rows, [m for _, m, _ in lines], [amount for _, _, amount in lines]
     )
-    await con.execute(
-        "INSERT INTO award_history (award_id, subject_kind, subject_id, award_code, period_start,"
-        " period_end, decided_on, decision_number, source, decision_id, nomination_id)"
-        " SELECT gen_random_uuid(), k, s, c, ps, pe, $2, $3, 'decision', $1, n"
-        "   FROM unnest($4::text[], $5::uuid[], $6::text[], $7::date[], $8::date[], $9::uuid[])"
-        "   AS x(k, s, c, ps, pe, n)",
-        decision_id,
-        signed_on,
-        number,
-        [r["nominee_kind"] for r, _, _ in lines],
-        [r["nominee_id"] for r, _, _ in lines],
-        [r["award_code"] for r, _, _ in lines],
-        [period_start_of(r) for r, _, _ in lines],
-        [r["period_end"] or date(r["year"], 12, 31) for r, _, _ in lines],
-        [r["nomination_id"] for r, _, _ in lines],
+    await history.record_decided(
+        con, decision_id, signed_on, number, rows, [period_of(r) for r in rows]
     )
     ids = [r["nomination_id"] for r, _, _ in lines]
     await store.finalise_initiatives(con, ids)
@@ -151,6 +127,12 @@ async def issue_decision(
         ),
     )
     return decision_id
+
+
+def period_of(n: asyncpg.Record) -> tuple[date, date]:
+    """The achievement period as the decision states it (`period_start_of` to the period's end,
+    or the end of the nomination's year)."""
+    return period_start_of(n), n["period_end"] or date(n["year"], 12, 31)
 
 
 def period_start_of(n: asyncpg.Record) -> date:

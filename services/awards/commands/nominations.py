@@ -27,6 +27,7 @@ from services.awards.domain import (
 )
 from services.awards.domain.vocabulary import AWARD_KINDS
 from services.awards.runtime import Runtime
+from services.awards.store import councils, notices
 from services.awards.store import nominations as store
 from services.awards.store import readmodel as lookup
 
@@ -240,17 +241,8 @@ async def withdraw(
                 nomination_status=n["status"],
             )
         # the agenda item and its (still empty) ballot totals go together
-        await con.execute(
-            "DELETE FROM ballot_counts WHERE session_id = $1 AND nomination_id = $2",
-            n["session_id"],
-            nomination_id,
-        )
-        await con.execute(
-            "DELETE FROM session_agenda WHERE session_id = $1 AND nomination_id = $2",
-            n["session_id"],
-            nomination_id,
-        )
-    await con.execute("DELETE FROM notice_items WHERE nomination_id = $1", nomination_id)
+        await councils.remove_from_agenda(con, n["session_id"], nomination_id)
+    await notices.take_off(con, nomination_id)
     await store.release_initiatives(con, [nomination_id])
     by_province = who.has_role(Role.PROVINCE_ADMIN)
     await store.set_status(

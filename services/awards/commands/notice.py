@@ -17,6 +17,8 @@ from services.awards.domain import (
 )
 from services.awards.runtime import Runtime
 from services.awards.store import nominations as store
+from services.awards.store import notices
+from services.awards.store import screenings as screenings_db
 
 OBJECTION_UPHELD = (
     "Không trình khen thưởng: ý kiến phản ánh trong thời gian công khai đã được xác minh là có "
@@ -49,11 +51,9 @@ async def post_notice(
         )
     rows = await store.nominations(con, nomination_ids, lock=True)
     by_id = {r["nomination_id"]: r for r in rows}
-    screenings = await con.fetch(
-        "SELECT nomination_id, screened_on FROM screenings WHERE screening_id = ANY($1::uuid[])",
-        [r["screening_id"] for r in rows if r["screening_id"] is not None],
+    screened = await screenings_db.screened_on(
+        con, [r["screening_id"] for r in rows if r["screening_id"] is not None]
     )
-    screened: dict[UUID, date] = {s["nomination_id"]: s["screened_on"] for s in screenings}
     bad = []
     for i, nid in enumerate(nomination_ids):
         r = by_id.get(nid)
@@ -74,20 +74,8 @@ async def post_notice(
         raise Invalid.many(bad, code=bad[0].code)
     end = notice_end_for(start, cfg)
     notice_id = uuid4()
-    await con.execute(
-        "INSERT INTO notices (notice_id, title, start_on, end_on, working_days, posted_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
-        notice_id,
-        title,
-        start,
-        end,
-        cfg.notice_working_days,
-        who.sub,
-    )
-    await con.execute(
-        "INSERT INTO notice_items (notice_id, nomination_id) SELECT $1, unnest($2::uuid[])",
-        notice_id,
-        list(nomination_ids),
+    await notices.insert_notice(
+        con, notice_id, title, (start, end), cfg.notice_working_days, nomination_ids, who.sub
     )
     await store.set_status(
         con, list(nomination_ids), "on_notice", who.sub, "notice_posted",
@@ -107,7 +95,7 @@ async def record_objection(
 ) -> UUID:
     """An objection (ý kiến phản ánh) received while the notice runs."""
     con, now = uow.con, rt.today()
-    notice = await con.fetchrow("SELECT * FROM notices WHERE notice_id = $1", notice_id)
+    notice = await notices.notice(con, notice_id)
     if notice is None:
         raise NotFound(f"no notice {notice_id}", code="not_found")
     if not notice["start_on"] <= now <= notice["end_on"]:
@@ -116,27 +104,15 @@ async def record_objection(
             f"{notice['end_on']}); today is {now}",
             code="notice_not_running",
         )
-    on_notice = await con.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM notice_items WHERE notice_id = $1 AND nomination_id = $2)",
-        notice_id,
-        nomination_id,
-    )
-    if not on_notice:
+    if not await notices.lists(con, notice_id, nomination_id):
         raise Invalid.at("#/nomination_id", "the nomination is not on this notice", "not_listed")
     objection_id = uuid4()
-    await con.execute(
-        "INSERT INTO objections (objection_id, notice_id, nomination_id, received_on, content,"
-        " recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
-        objection_id,
-        notice_id,
-        nomination_id,
-        now,
-        content,
-        who.sub,
+    await notices.insert_objection(
+        con, objection_id, notice_id, nomination_id, now, content, who.sub
     )
-    status = await con.fetchval(
-        "SELECT status FROM nominations WHERE nomination_id = $1", nomination_id
-    )
+    status = await store.status_of(con, nomination_id)
+    if status is None:  # listed on the notice, so it exists: never reached
+        raise NotFound(f"no nomination {nomination_id}", code="not_found")
     await store.log(
         con, [nomination_id], who.sub, "objection_recorded", status, f"objection {objection_id}"
     )
@@ -155,23 +131,13 @@ async def resolve_objection(
     """The board's finding on an objection. Upheld: the nomination is rejected without a vote
     (NominationRejected); dismissed: it may go before the council."""
     con, now = uow.con, rt.today()
-    o = await con.fetchrow(
-        "SELECT * FROM objections WHERE objection_id = $1 FOR UPDATE", objection_id
-    )
+    o = await notices.objection_for_update(con, objection_id)
     if o is None:
         raise NotFound(f"no objection {objection_id}", code="not_found")
     if o["status"] != "open":
         raise Conflict(f"the objection was already {o['status']}", code="already_resolved")
     outcome = "upheld" if upheld else "dismissed"
-    await con.execute(
-        "UPDATE objections SET status = $2, resolution = $3, resolved_by = $4, resolved_on = $5"
-        " WHERE objection_id = $1",
-        objection_id,
-        outcome,
-        resolution,
-        who.sub,
-        now,
-    )
+    await notices.resolve_objection(con, objection_id, outcome, resolution, who.sub, now)
     nid = o["nomination_id"]
     n = await store.nomination(con, nid, lock=True)
     assert n is not None

@@ -11,6 +11,7 @@ from servicekit.auth import Principal
 from servicekit.errors import Conflict, Invalid, NotFound, Violation
 from servicekit.unit_of_work import UnitOfWork
 from services.awards.runtime import Runtime
+from services.awards.store import decisions, history
 from services.awards.store import nominations as store
 
 
@@ -28,7 +29,7 @@ async def revoke(
     """Revoke awards of a decision (e.g. obtained by fraud): the money is to be recovered, the
     award history keeps them marked revoked. AwardRevoked."""
     con, now = uow.con, rt.today()
-    d = await con.fetchrow("SELECT * FROM decisions WHERE decision_id = $1 FOR UPDATE", decision_id)
+    d = await decisions.decision_for_update(con, decision_id)
     if d is None:
         raise NotFound(f"no decision {decision_id}", code="not_found")
     on = revoked_on or now
@@ -36,9 +37,7 @@ async def revoke(
         raise Invalid.at("#/revoked_on", "a revocation cannot be dated in the future", "future")
     if on < d["signed_on"]:
         raise Invalid.at("#/revoked_on", "the revocation predates the decision", "order")
-    lines = await con.fetch(
-        "SELECT * FROM decision_lines WHERE decision_id = $1 ORDER BY position", decision_id
-    )
+    lines = await decisions.lines_of(con, decision_id)
     live = {ln["nomination_id"]: ln for ln in lines if ln["revoked_on"] is None}
     if nomination_ids is None:
         chosen = list(live)
@@ -57,32 +56,18 @@ async def revoke(
             raise Invalid.many(bad, code=bad[0].code)
     amount = sum(live[n]["amount_vnd"] for n in chosen)
     revocation_id = uuid4()
-    await con.execute(
-        "INSERT INTO revocations (revocation_id, decision_id, nomination_ids, revoked_on,"
-        " revocation_number, reason, amount_to_recover_vnd, revoked_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    await decisions.insert_revocation(
+        con,
         revocation_id,
         decision_id,
         chosen,
-        on,
-        revocation_number,
-        reason,
-        amount,
-        who.sub,
+        revoked_on=on,
+        revocation_number=revocation_number,
+        reason=reason,
+        amount_to_recover_vnd=amount,
+        revoked_by=who.sub,
     )
-    await con.execute(
-        "UPDATE decision_lines SET revoked_on = $3, revocation_id = $4"
-        " WHERE decision_id = $1 AND nomination_id = ANY($2::uuid[])",
-        decision_id,
-        chosen,
-        on,
-        revocation_id,
-    )
-    await con.execute(
-        "UPDATE award_history SET revoked_on = $2 WHERE nomination_id = ANY($1::uuid[])",
-        chosen,
-        on,
-    )
+    await history.mark_revoked(con, chosen, on)
     await store.set_status(
         con, chosen, "revoked", who.sub, "revoked", f"revocation {revocation_id}"
     )

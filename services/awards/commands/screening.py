@@ -82,7 +82,7 @@ async def screen(
     if considered_on is not None:  # not in the future, whatever is to be screened
         check_consideration_date(considered_on, now, date.min, "#/considered_on")
     on = act_date(rt, "#/screened_on", "screening", screened_on or considered_on)
-    await con.execute("SELECT pg_advisory_xact_lock($1)", SCREENING_LOCK)
+    await screenings_db.lock_screening(con, SCREENING_LOCK)
     if nomination_ids is not None:
         rows = await store.nominations(con, nomination_ids, lock=True)
         found = {r["nomination_id"] for r in rows}
@@ -100,13 +100,10 @@ async def screen(
                 "or screened nominations not yet on notice are screened",
                 code="wrong_status",
             )
+    elif year is None:  # neither nominations nor a year: nothing to screen
+        rows = []
     else:
-        rows = await con.fetch(
-            "SELECT * FROM nominations WHERE year = $1 AND status = ANY($2::text[])"
-            " ORDER BY seq FOR UPDATE",
-            year,
-            list(SCREENABLE),
-        )
+        rows = await store.of_year_for_update(con, year, SCREENABLE)
     if not rows:
         return []
     if considered_on is not None:

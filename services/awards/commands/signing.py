@@ -24,6 +24,7 @@ from services.awards.domain.authority import (
     heads,
     setting_of,
 )
+from services.awards.store import councils
 from services.awards.store import nominations as store
 from services.awards.store import readmodel as lookup
 
@@ -77,12 +78,7 @@ async def approved(
     violations of those that are not."""
     rows = await store.nominations(con, nomination_ids, lock=True)
     by_id = {r["nomination_id"]: r for r in rows}
-    sessions = await con.fetch(
-        "SELECT n.nomination_id, s.closed_on FROM nominations n"
-        " JOIN council_sessions s USING (session_id) WHERE n.nomination_id = ANY($1::uuid[])",
-        list(nomination_ids),
-    )
-    closed: dict[UUID, date | None] = {s["nomination_id"]: s["closed_on"] for s in sessions}
+    closed = await councils.vote_closed_on(con, nomination_ids)
     nominee_units = await lookup.nominee_units(con, rows)
     chains = await lookup.units_up(con, set(nominee_units.values()))
     lines, bad = [], []

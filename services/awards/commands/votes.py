@@ -24,6 +24,7 @@ from services.awards.domain import (
 )
 from services.awards.domain import tally as count_votes
 from services.awards.runtime import Runtime
+from services.awards.store import councils
 from services.awards.store import nominations as store
 
 BALLOT_CHOICES = ("yes", "no", "abstain")
@@ -44,22 +45,10 @@ async def open_vote(
         raise Conflict(f"the session is held on {s['held_on']}", code="too_early")
     on = act_date(rt, "#/opened_on", "vote_opened", opened_on)
     in_order("#/opened_on", order.within_session("vote_opened", on, s["held_on"], s["ends_on"]))
-    items = await con.fetchval(
-        "SELECT count(*) FROM session_agenda WHERE session_id = $1", session_id
-    )
-    if not items:
+    if not await councils.agenda_size(con, session_id):
         raise Conflict("the agenda is empty", code="empty_agenda")
-    members = await con.fetchval(
-        "SELECT count(*) FROM council_members WHERE council_id = $1", s["council_id"]
-    )
-    await con.execute(
-        "UPDATE council_sessions SET status = 'voting', members_total = $2, opened_by = $3,"
-        " opened_at = now(), opened_on = $4 WHERE session_id = $1",
-        session_id,
-        members,
-        who.sub,
-        on,
-    )
+    members = await councils.member_count(con, s["council_id"])
+    await councils.open_vote(con, session_id, members, who.sub, on)
     return members
 
 
@@ -77,22 +66,11 @@ async def mark_absent(
             f"the session is {s['status']}: attendance is set before the vote opens",
             code="session_not_planned",
         )
-    members = {
-        r[0]
-        for r in await con.fetch(
-            "SELECT member_id FROM council_members WHERE council_id = $1", s["council_id"]
-        )
-    }
+    members = await councils.member_ids(con, s["council_id"])
     for i, m in enumerate(absent):
         if m not in members:
             raise Invalid.at(f"#/absent/{i}", f"no member {m} in this council", "not_a_member")
-    await con.execute("DELETE FROM session_absences WHERE session_id = $1", session_id)
-    await con.execute(
-        "INSERT INTO session_absences (session_id, member_id) SELECT $1, unnest($2::uuid[])"
-        " ON CONFLICT DO NOTHING",
-        session_id,
-        list(absent),
-    )
+    await councils.set_absences(con, session_id, absent)
 
 
 async def cast_ballot(
@@ -120,32 +98,18 @@ async def cast_ballot(
         if not (who.has_role(Role.COUNCIL_MEMBER, Role.COUNCIL_SECRETARY)
                 and who.sits_on_council(str(council_id))):  # fmt: skip
             raise forbidden("only members of this session's council vote in it")
-        member_id = await con.fetchval(
-            "SELECT member_id FROM council_members WHERE council_id = $1 AND subject = $2",
-            council_id,
-            who.sub,
-        )
+        member_id = await councils.member_id_of(con, council_id, who.sub)
         if member_id is None:
             raise forbidden("the caller is not a registered member of this council")
         mode = "in_person"
     else:
         only_secretary(who, council_id)
-        known = await con.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM council_members WHERE council_id = $1"
-            " AND member_id = $2)",
-            council_id,
-            member_id,
-        )
-        if not known:
+        if not await councils.is_member(con, council_id, member_id):
             raise NotFound(f"no member {member_id} in this council", code="not_found")
         mode = "written"
     if s["status"] != "voting":
         raise Conflict("the vote of the session is not open", code="vote_not_open")
-    absent = await con.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM session_absences WHERE session_id = $1 AND member_id = $2)",
-        session_id,
-        member_id,
-    )
+    absent = await councils.is_absent(con, session_id, member_id)
     if mode == "written" and not absent:
         raise Conflict(
             "a written ballot is recorded only for a member marked absent from the session",
@@ -158,36 +122,15 @@ async def cast_ballot(
         )
     on = act_date(rt, "#/cast_on", "ballot", cast_on)
     in_order("#/cast_on", order.within_session("ballot", on, s["held_on"], s["ends_on"]))
-    agenda = {
-        r[0]
-        for r in await con.fetch(
-            "SELECT nomination_id FROM session_agenda WHERE session_id = $1", session_id
-        )
-    }
-    if set(choices) != agenda:
+    if set(choices) != await councils.agenda_ids(con, session_id):
         raise Invalid.at(
             "#/choices", "a ballot carries one choice for every item of the agenda", "agenda"
         )
     if any(c not in BALLOT_CHOICES for c in choices.values()):
         raise Invalid.at("#/choices", "a choice is yes, no or abstain", "choice")
-    inserted = await con.fetchval(
-        "INSERT INTO session_voters (session_id, member_id, mode) VALUES ($1, $2, $3)"
-        " ON CONFLICT DO NOTHING RETURNING true",
-        session_id,
-        member_id,
-        mode,
-    )
-    if not inserted:
+    if not await councils.record_voter(con, session_id, member_id, mode):
         raise Conflict("this member has already voted in the session", code="already_voted")
-    await con.execute(
-        "UPDATE ballot_counts b SET yes = b.yes + (c.choice = 'yes')::int,"
-        " no = b.no + (c.choice = 'no')::int, abstain = b.abstain + (c.choice = 'abstain')::int"
-        " FROM unnest($2::uuid[], $3::text[]) AS c(nomination_id, choice)"
-        " WHERE b.session_id = $1 AND b.nomination_id = c.nomination_id",
-        session_id,
-        list(choices),
-        list(choices.values()),
-    )
+    await councils.add_ballot(con, session_id, choices)
 
 
 async def close_vote(
@@ -205,22 +148,14 @@ async def close_vote(
     in_order("#/closed_on", order.within_session("vote_closed", on, s["held_on"], s["ends_on"]))
     in_order("#/closed_on", order.closed_after_opened(s["opened_on"] or on, on))
     members = s["members_total"]
-    voted = await con.fetchval(
-        "SELECT count(*) FROM session_voters WHERE session_id = $1", session_id
-    )
+    voted = await councils.voter_count(con, session_id)
     quorum = rt.cfg.council_quorum
     if quorum is not None and voted < Decimal(str(quorum)) * members:
         raise Conflict(
             f"{voted} of {members} members have voted; the quorum is {quorum:.0%}",
             code="no_quorum",
         )
-    items = await con.fetch(
-        "SELECT a.nomination_id, a.threshold, c.yes, c.no, c.abstain, n.award_code"
-        " FROM session_agenda a JOIN ballot_counts c USING (session_id, nomination_id)"
-        " JOIN nominations n USING (nomination_id)"
-        " WHERE a.session_id = $1 ORDER BY a.position",
-        session_id,
-    )
+    items = await councils.totals(con, session_id)
     results = []
     for it in items:
         nid = it["nomination_id"]
@@ -228,16 +163,8 @@ async def close_vote(
         vote = events.tally(
             s["council_id"], members, it["yes"], it["no"], it["abstain"], it["threshold"]
         )
-        await con.execute(
-            "UPDATE session_agenda SET approved = $3, votes_for = $4, votes_against = $5,"
-            " abstained = $6, required = $7 WHERE session_id = $1 AND nomination_id = $2",
-            session_id,
-            nid,
-            t.approved,
-            it["yes"],
-            it["no"],
-            it["abstain"],
-            t.required,
+        await councils.record_result(
+            con, session_id, nid, t.approved, (it["yes"], it["no"], it["abstain"]), t.required
         )
         detail = f"{it['yes']}/{members} in favour, {t.required} required"
         if t.approved:
@@ -258,11 +185,5 @@ async def close_vote(
                 "threshold": it["threshold"],
             }
         )
-    await con.execute(
-        "UPDATE council_sessions SET status = 'closed', closed_by = $2, closed_at = now(),"
-        " closed_on = $3 WHERE session_id = $1",
-        session_id,
-        who.sub,
-        on,
-    )
+    await councils.close_vote(con, session_id, who.sub, on)
     return results

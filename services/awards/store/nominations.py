@@ -223,3 +223,22 @@ async def finalise_initiatives(con: asyncpg.Connection, ids: Sequence[UUID]) -> 
     await con.execute(
         "UPDATE initiative_uses SET final = true WHERE nomination_id = ANY($1::uuid[])", list(ids)
     )
+
+
+async def status_of(con: asyncpg.Connection, nomination_id: UUID) -> str | None:
+    status: str | None = await con.fetchval(
+        "SELECT status FROM nominations WHERE nomination_id = $1", nomination_id
+    )
+    return status
+
+
+async def of_year_for_update(
+    con: asyncpg.Connection, year: int, statuses: Sequence[str]
+) -> list[asyncpg.Record]:
+    """A year's nominations in these states, locked, in submission order."""
+    return await con.fetch(
+        "SELECT * FROM nominations WHERE year = $1 AND status = ANY($2::text[])"
+        " ORDER BY seq FOR UPDATE",
+        year,
+        list(statuses),
+    )

@@ -96,3 +96,27 @@ async def screening(con: asyncpg.Connection, screening_id: UUID) -> dict[str, An
             for r in rules
         ],
     }
+
+
+async def screened_on(con: asyncpg.Connection, screening_ids: Sequence[UUID]) -> dict[UUID, date]:
+    """Nomination → the day of its screening, for these screenings."""
+    rows = await con.fetch(
+        "SELECT nomination_id, screened_on FROM screenings WHERE screening_id = ANY($1::uuid[])",
+        list(screening_ids),
+    )
+    return {r["nomination_id"]: r["screened_on"] for r in rows}
+
+
+async def ids_of(con: asyncpg.Connection, nomination_id: UUID) -> list[UUID]:
+    """A nomination's screenings, latest last."""
+    rows = await con.fetch(
+        "SELECT screening_id FROM screenings WHERE nomination_id = $1 ORDER BY screened_at",
+        nomination_id,
+    )
+    return [r[0] for r in rows]
+
+
+async def lock_screening(con: asyncpg.Connection, key: int) -> None:
+    """One screening at a time (a transaction-scoped advisory lock): a batch settles quotas and
+    single-use initiatives among the nominations screened together."""
+    await con.execute("SELECT pg_advisory_xact_lock($1)", key)
