@@ -21,6 +21,7 @@ from servicekit.labels import AWARD_NAMES
 from servicekit.text import forbidden_char, refusal
 from servicekit.vietnamese import fold
 from services.awards.domain.vocabulary import AWARD_KINDS
+from services.awards.store import history as history_db
 
 KIND = "award-history"
 MAX_ROWS = 200_000
@@ -114,10 +115,10 @@ class Lookups:
 
 
 async def _lookups(con: asyncpg.Connection) -> Lookups:
-    units = {r["code"]: r["unit_id"] for r in await con.fetch("SELECT code, unit_id FROM rm_units")}
+    units = {r["code"]: r["unit_id"] for r in await history_db.unit_codes(con)}
     people: dict[tuple[UUID, str], list[UUID]] = {}
     person_ids: dict[UUID, UUID] = {}
-    for r in await con.fetch("SELECT person_id, unit_id, full_name FROM rm_people"):
+    for r in await history_db.people(con):
         people.setdefault((r["unit_id"], _name(r["full_name"])), []).append(r["person_id"])
         person_ids[r["person_id"]] = r["unit_id"]
     return Lookups(units, people, person_ids, set(units.values()))
@@ -296,9 +297,7 @@ def _decided_on(row: _Row, start: date | None, end: date | None) -> date | None:
 async def run(con: asyncpg.Connection, data: bytes, *, mode: str, dry_run: bool, by: str) -> Report:
     sha = hashlib.sha256(data).hexdigest()
     if not dry_run:
-        stored = await con.fetchval(
-            "SELECT report FROM award_history_imports WHERE sha256 = $1 AND mode = $2", sha, mode
-        )
+        stored = await history_db.stored_report(con, sha, mode)
         if stored is not None:
             report = json.loads(stored)
             report.pop("errors_truncated", None)
@@ -327,34 +326,19 @@ async def run(con: asyncpg.Connection, data: bytes, *, mode: str, dry_run: bool,
     if dry_run or (mode == "all" and report.errors):
         return report
     import_id = uuid4()
-    inserted = await con.fetch(
-        """
-        INSERT INTO award_history (award_id, subject_kind, subject_id, award_code, period_start,
-            period_end, decided_on, decision_number, source, import_id)
-        SELECT gen_random_uuid(), k, s, c, ps, pe, d, n, 'import', $8
-          FROM unnest($1::text[], $2::uuid[], $3::text[], $4::date[], $5::date[], $6::date[],
-                      $7::text[]) AS x(k, s, c, ps, pe, d, n)
-        ON CONFLICT DO NOTHING
-        RETURNING award_id
-        """,
-        [r.kind for r in records],
-        [r.subject_id for r in records],
-        [r.code for r in records],
-        [r.start for r in records],
-        [r.end for r in records],
-        [r.decided_on for r in records],
-        [r.decision_number for r in records],
+    report.imported = await history_db.record_imported(
+        con,
         import_id,
+        kinds=[r.kind for r in records],
+        subjects=[r.subject_id for r in records],
+        codes=[r.code for r in records],
+        starts=[r.start for r in records],
+        ends=[r.end for r in records],
+        decided_on=[r.decided_on for r in records],
+        numbers=[r.decision_number for r in records],
     )
-    report.imported = len(inserted)
-    report.unchanged = len(records) - len(inserted)
-    await con.execute(
-        "INSERT INTO award_history_imports (import_id, sha256, mode, imported_by, report)"
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-        import_id,
-        sha,
-        mode,
-        by,
-        json.dumps(report.as_dict(), ensure_ascii=False),
+    report.unchanged = len(records) - report.imported
+    await history_db.record_import(
+        con, import_id, sha, mode, by, json.dumps(report.as_dict(), ensure_ascii=False)
     )
     return report

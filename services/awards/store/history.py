@@ -85,3 +85,74 @@ async def of_subject(
         subject_id,
         *([occasion_id] if occasion_id is not None else []),
     )
+
+
+# ---- imports of the years before the system ------------------------------------------------------
+
+
+async def unit_codes(con: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every unit's code and id (an import names units by code)."""
+    return await con.fetch("SELECT code, unit_id FROM rm_units")
+
+
+async def people(con: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every person's id, unit and full name (an import may name people by name in a unit)."""
+    return await con.fetch("SELECT person_id, unit_id, full_name FROM rm_people")
+
+
+async def stored_report(con: asyncpg.Connection, sha256: str, mode: str) -> str | None:
+    """The report of the import of this file in this mode, if it ran (JSON)."""
+    report: str | None = await con.fetchval(
+        "SELECT report FROM award_history_imports WHERE sha256 = $1 AND mode = $2", sha256, mode
+    )
+    return report
+
+
+async def record_imported(
+    con: asyncpg.Connection,
+    import_id: UUID,
+    *,
+    kinds: Sequence[str],
+    subjects: Sequence[UUID],
+    codes: Sequence[str],
+    starts: Sequence[date],
+    ends: Sequence[date],
+    decided_on: Sequence[date | None],
+    numbers: Sequence[str | None],
+) -> int:
+    """The imported awards not already held; how many were new."""
+    inserted = await con.fetch(
+        """
+        INSERT INTO award_history (award_id, subject_kind, subject_id, award_code, period_start,
+            period_end, decided_on, decision_number, source, import_id)
+        SELECT gen_random_uuid(), k, s, c, ps, pe, d, n, 'import', $8
+          FROM unnest($1::text[], $2::uuid[], $3::text[], $4::date[], $5::date[], $6::date[],
+                      $7::text[]) AS x(k, s, c, ps, pe, d, n)
+        ON CONFLICT DO NOTHING
+        RETURNING award_id
+        """,
+        list(kinds),
+        list(subjects),
+        list(codes),
+        list(starts),
+        list(ends),
+        list(decided_on),
+        list(numbers),
+        import_id,
+    )
+    return len(inserted)
+
+
+async def record_import(
+    con: asyncpg.Connection, import_id: UUID, sha256: str, mode: str, by: str, report: str
+) -> None:
+    """The import itself, with its report (JSON), so the same file is answered with it again."""
+    await con.execute(
+        "INSERT INTO award_history_imports (import_id, sha256, mode, imported_by, report)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        import_id,
+        sha256,
+        mode,
+        by,
+        report,
+    )
