@@ -19,11 +19,12 @@ import httpx
 
 from bench.harness import Context, Result
 from servicekit.settings import ServiceSettings
-from services.awards import factstore
 from services.awards.app import create
-from services.awards.config import AwardsConfig, FixedClock
+from services.awards.config import AwardsConfig
 from services.awards.domain import Nomination, screen
 from services.awards.domain.annual import COLLECTIVE_CASCADE, PERSON_CASCADE
+from services.awards.runtime import FixedClock
+from services.awards.store import facts as factstore
 
 YEAR = 2024
 SAMPLE = 100  # subjects screened one nomination at a time for the baseline

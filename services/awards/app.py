@@ -11,10 +11,9 @@ from servicekit.service import build_app
 from servicekit.settings import ServiceSettings
 from services import awards as package
 from services.awards.api import ROUTERS
-from services.awards.bus import Bus
-from services.awards.config import AwardsConfig, Clock, SystemClock
-from services.awards.handlers import Runtime
-from services.awards.readmodel import subscriber
+from services.awards.config import AwardsConfig
+from services.awards.consumers.readmodel import subscriber
+from services.awards.runtime import Clock, Runtime, SystemClock
 
 NAME = "awards"
 
@@ -37,5 +36,5 @@ def create(
         routers=ROUTERS,
         subscribe=subscriber(cfg) if cfg.consume else None,
     )
-    app.state.awards = Runtime(cfg=cfg, bus=Bus(cfg.topic_map), clock=clock or SystemClock())
+    app.state.awards = Runtime(cfg=cfg, clock=clock or SystemClock())
     return app

@@ -1,18 +1,16 @@
-"""The awards service's own settings (beside servicekit's ServiceSettings), from THIDUA_AWARDS_*,
-and its clock.
+"""The awards service's own settings (beside servicekit's ServiceSettings), from THIDUA_AWARDS_*.
 
-What DOMAIN.md marks [unsure] is configurable here with the default it gives; the domain's
-`ScreeningConfig` is built from these settings (`screening()`), so one place holds every
-parameter the rules and the procedure read.
+What the law leaves to the province, or what is not yet confirmed against a published text, is
+configurable here with its default; the domain's `ScreeningConfig` (`domain/policy.py`) is built
+from these settings (`screening`), so one place holds every parameter the rules and the
+procedure read.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cached_property
 from types import MappingProxyType
-from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,8 +18,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from services.awards.domain import DEFAULT_CONFIG, RULEBOOK, ScreeningConfig
 from services.awards.domain.authority import DEFAULT_RULES, Authority, AuthorityRule
 from services.awards.domain.legal import PERIOD_KEYS
-
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class AwardsConfig(BaseSettings):
@@ -37,7 +33,7 @@ class AwardsConfig(BaseSettings):
     """Catalog topic name → the topic actually used, consuming and publishing (tests, or a
     rebuild side by side with the live service). Empty in production."""
 
-    # ---- screening parameters DOMAIN.md marks [unsure]
+    # ---- screening parameters the law leaves open (defaults not confirmed)
     ttldtt_ldtt_share_2022: float = Field(default=0.5, ge=0, lt=1)
     """R06 under regime 2022: share of members with LĐTT must be strictly more than this."""
     cstdcs_cap_2022: float | None = Field(default=None, ge=0, le=1)
@@ -61,8 +57,8 @@ class AwardsConfig(BaseSettings):
     """Per regime ("2013", "2022") and award code: share of ALL council members whose votes in
     favour approve. Merged over the domain's defaults (0.9 for CSTD_TINH and CSTD_TQ)."""
     default_council_threshold: float = Field(default=0.5, gt=0, le=1)
-    """For awards without a threshold above: share of ALL members in favour [unsure: DOMAIN
-    states only the highest titles' 90 %]."""
+    """For awards without a threshold above: share of ALL members in favour (unsure: the texts
+    read so far state only the highest titles' 90 %)."""
     council_quorum: float | None = Field(default=None, gt=0, le=1)
     """If set, closing a vote needs ballots from at least this share of all members; otherwise
     the count is reported only (the thresholds are of all members anyway)."""
@@ -154,38 +150,3 @@ CONSUMED_TOPICS = (
     "progress.initiatives.v1",
     "progress.standings.v1",
 )
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-class FixedClock:
-    """A clock tests set by hand (notice periods, "year in the future")."""
-
-    def __init__(self, now: datetime | date) -> None:
-        self.current = _aware(now)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def set(self, now: datetime | date) -> None:
-        self.current = _aware(now)
-
-
-def _aware(value: datetime | date) -> datetime:
-    if not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day, 9, 0, tzinfo=VIETNAM)
-    if value.tzinfo is None:
-        raise ValueError("a clock's time carries a time zone")
-    return value
-
-
-def today(clock: Clock, tz: str = "Asia/Ho_Chi_Minh") -> date:
-    """The day in Vietnam: what dates in the procedure mean."""
-    return clock.now().astimezone(ZoneInfo(tz)).date()

@@ -23,9 +23,10 @@ from schemas.catalog import topic_for
 from schemas.envelope import from_message, to_message
 from servicekit.settings import ServiceSettings
 from servicekit.unit_of_work import UnitOfWork
-from services.awards import readmodel
 from services.awards.app import create
-from services.awards.config import AwardsConfig, FixedClock
+from services.awards.config import AwardsConfig
+from services.awards.consumers import readmodel
+from services.awards.runtime import FixedClock
 
 
 @dataclass

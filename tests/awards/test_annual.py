@@ -11,8 +11,8 @@ from datetime import date
 import pytest
 
 from bench.annual import province_sql
-from services.awards import factstore
 from services.awards.domain import screen_year
+from services.awards.store import facts as factstore
 from tests.awards.conftest import Awards
 from tests.awards.world import build, history_csv
 

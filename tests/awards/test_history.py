@@ -85,6 +85,21 @@ async def test_rows_are_checked_and_reported(awards: Awards) -> None:
     assert r.status_code == 403
 
 
+async def test_a_period_without_its_start_is_reported_with_the_decision_date(
+    awards: Awards,
+) -> None:
+    """A row giving the period's end and the decision's date but not the period's start is a
+    row error naming period_start, not a server error (the decision date is compared with the
+    start only when there is one)."""
+    w = build(2020, "2013")
+    await awards.feed(e for _, e in w.all_events())
+    lines = [HEADER, f"Cá nhân,{w.person('minh')},,,LDTT,,,2018-12-31,1/QĐ,2019-01-10"]
+    status, problem = await post_file(awards, ("\n".join(lines) + "\n").encode())
+    assert status == 422
+    assert [(e["row"], e["column"]) for e in problem["errors"]] == [(2, "period_start")]
+    assert await awards.count("award_history") == 0
+
+
 async def test_xlsx_import_makes_a_multi_year_title_screenable(awards: Awards) -> None:
     w = build(2020, "2013")
     await awards.feed(e for _, e in w.all_events())

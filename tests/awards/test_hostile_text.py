@@ -12,7 +12,7 @@ from uuid import uuid4
 import pytest
 from openpyxl import load_workbook
 
-from services.awards.exports import DecisionView, Line, to_xlsx
+from services.awards.adapters.exports import DecisionView, Line, to_xlsx
 from tests.awards.conftest import Awards
 from tests.awards.test_history import HEADER, post_file
 from tests.awards.world import build

@@ -8,7 +8,7 @@ import yaml
 from schemas.consumers import subscriptions
 from schemas.generate import GENERATED
 from servicekit.settings import ServiceSettings
-from services.awards.readmodel import HANDLERS as AWARDS_HANDLERS
+from services.awards.consumers.readmodel import HANDLERS as AWARDS_HANDLERS
 from services.notify.config import NotifySettings
 from services.progress.consumers import HANDLERS as PROGRESS_HANDLERS
 

@@ -61,7 +61,8 @@ def build(service: str, dsn: str, kafka: str, state) -> Any:
         )
     if service == "awards":
         from services.awards.app import create
-        from services.awards.config import AwardsConfig, FixedClock
+        from services.awards.config import AwardsConfig
+        from services.awards.runtime import FixedClock
 
         return create(
             ServiceSettings(service="awards", **common),

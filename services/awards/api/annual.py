@@ -14,7 +14,6 @@ from schemas.types import AwardCode
 from servicekit.audit import audit_object
 from servicekit.auth import forbidden
 from servicekit.errors import NotFound
-from services.awards import annual, store
 from services.awards.api.common import (
     PROBLEMS,
     NominationReader,
@@ -26,7 +25,10 @@ from services.awards.api.common import (
     own_unit_only,
 )
 from services.awards.api.models import AnnualIn, AnnualRunOut, CandidateOut, CandidatePage
+from services.awards.commands import annual
 from services.awards.domain.annual import COLLECTIVE_CASCADE, PERSON_CASCADE
+from services.awards.store import annual as runs
+from services.awards.store import readmodel as lookup
 
 router = APIRouter(tags=["annual screening"], responses=PROBLEMS)
 
@@ -63,7 +65,7 @@ async def run_annual(
 
 
 async def _run(con, run_id: UUID, who) -> dict:
-    r = await con.fetchrow("SELECT * FROM annual_runs WHERE run_id = $1", run_id)
+    r = await runs.run(con, run_id)
     if r is None:
         raise NotFound(f"no annual screening {run_id}", code="not_found")
     if is_officer_only(who):
@@ -78,11 +80,7 @@ async def _run(con, run_id: UUID, who) -> dict:
 )
 async def get_run(run_id: UUID, con: ReadCon, who: NominationReader) -> AnnualRunOut:
     r = await _run(con, run_id, who)
-    counts = await con.fetch(
-        "SELECT award_code, over_quota, count(*)::int AS n FROM annual_candidates"
-        " WHERE run_id = $1 GROUP BY award_code, over_quota",
-        run_id,
-    )
+    counts = await runs.candidate_counts(con, run_id)
     return AnnualRunOut(
         run_id=r["run_id"],
         year=r["year"],
@@ -117,28 +115,22 @@ async def candidates(
     cursor: Annotated[str | None, Query(pattern=r"^[A-Z_]{2,16}:\d{1,9}$")] = None,
 ) -> CandidatePage:
     await _run(con, run_id, who)
-    where, values = ["run_id = $1"], [run_id]
-    for column, value in (
-        ("award_code", award_code),
-        ("unit_id", unit_id),
-        ("over_quota", over_quota),
-    ):
-        if value is not None:
-            values.append(value)
-            where.append(f"{column} = ${len(values)}")
+    after = None
     if cursor:
         code, position = cursor.split(":")
-        values += [code, int(position)]
-        where.append(f"(award_code, position) > (${len(values) - 1}, ${len(values)})")
-    values.append(limit + 1)
-    rows = await con.fetch(
-        f"SELECT * FROM annual_candidates WHERE {' AND '.join(where)}"
-        f" ORDER BY award_code, position LIMIT ${len(values)}",
-        *values,
+        after = (code, int(position))
+    rows = await runs.candidates(
+        con,
+        run_id,
+        award_code=award_code,
+        unit_id=unit_id,
+        over_quota=over_quota,
+        after=after,
+        limit=limit + 1,
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    names = await store.names(con, [(r["subject_kind"], r["subject_id"]) for r in rows])
+    names = await lookup.names(con, [(r["subject_kind"], r["subject_id"]) for r in rows])
     results = await annual.rule_results(con, run_id, [r["reasons"] for r in rows])
     items = [
         CandidateOut(

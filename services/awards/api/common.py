@@ -1,17 +1,19 @@
 """What the awards routers share: the request's unit of work, a read connection, the runtime
-(settings, bus, clock) and roles. Domain errors become problem details in servicekit.problems."""
+(settings, clock) and roles. Domain errors become problem details in servicekit.problems."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
 from servicekit.http import ReadConnection, on_loop
 from servicekit.idempotency import RequestUnitOfWork
-from services.awards.handlers import Runtime
+from servicekit.unit_of_work import UnitOfWork
+from services.awards.runtime import Runtime
 
 ADMIN = require(Role.PROVINCE_ADMIN)
 # Nominations and their screening: the board, the council, integration clients, the Front's
@@ -53,9 +55,6 @@ FindingRaiser = Annotated[Principal, Depends(FINDING_RAISER)]
 FindingAnswerer = Annotated[Principal, Depends(FINDING_ANSWERER)]
 FindingReader = Annotated[Principal, Depends(FINDING_READER)]
 
-Uow = RequestUnitOfWork
-
-
 ReadCon = ReadConnection
 
 
@@ -67,6 +66,22 @@ def runtime_of(request: Request) -> Runtime:
 
 
 Rt = Annotated[Runtime, Depends(on_loop(runtime_of))]
+
+
+async def _unit_of_work(request: Request, outer: RequestUnitOfWork) -> AsyncIterator[UnitOfWork]:
+    """The request's unit of work, publishing on the topics `topic_map` names: with a map, a unit
+    of work joined to the request's transaction (a savepoint) that routes the events; its outbox
+    rows commit with the request's."""
+    topic_map = runtime_of(request).cfg.topic_map
+    if not topic_map:
+        yield outer
+        return
+    async with UnitOfWork(connection=outer.con, source=outer.source, topic_map=topic_map) as uow:
+        yield uow
+
+
+# `scope="function"`: done before the request's own unit of work commits, like it.
+Uow = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
 
 
 def _today(request: Request) -> date:
@@ -81,7 +96,7 @@ def own_unit_only(p: Principal, unit_id: object, what: str = "this unit's record
         raise forbidden(f"a unit officer reads only their own unit's records, not {what}")
 
 
-PROBLEMS = {
+PROBLEMS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid bearer token (problem details)"},
     403: {"description": "The caller's role, unit or council does not allow this"},
     404: {"description": "Not found (problem details)"},

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from servicekit.audit import audit_object
-from services.awards import exports, handlers, store
+from servicekit.errors import NotFound
+from servicekit.vietnamese import fold
+from services.awards.adapters import exports
 from services.awards.api.common import PROBLEMS, Admin, Anyone, ReadCon, Rt, Uow
 from services.awards.api.models import (
     DecisionIn,
@@ -20,8 +22,10 @@ from services.awards.api.models import (
     RevocationIn,
     RevocationOut,
 )
+from services.awards.commands import decisions, revocation
 from services.awards.domain.authority import Authority
-from services.awards.history import fold
+from services.awards.store import decisions as decisions_db
+from services.awards.store import readmodel as lookup
 
 router = APIRouter(tags=["decisions"], responses=PROBLEMS)
 
@@ -71,7 +75,7 @@ def decision_out(view: exports.DecisionView) -> DecisionOut:
 async def issue(
     body: DecisionIn, uow: Uow, rt: Rt, who: Admin, request: Request, response: Response
 ) -> DecisionOut:
-    decision_id = await handlers.issue_decision(
+    decision_id = await decisions.issue_decision(
         uow,
         rt,
         who,
@@ -120,7 +124,7 @@ async def decision_xlsx(decision_id: UUID, con: ReadCon, _: Anyone) -> Response:
 async def decision_html(decision_id: UUID, con: ReadCon, _: Anyone) -> HTMLResponse:
     view = await exports.decision_view(con, decision_id)
     people = [ln.nominee_id for ln in view.lines if ln.kind == "person"]
-    info = await store.names(con, [("person", p) for p in people])
+    info = await lookup.names(con, [("person", p) for p in people])
     genders = {k: v.get("gender") for k, v in info.items()}
     return HTMLResponse(exports.to_html(view, genders))
 
@@ -134,7 +138,7 @@ async def decision_html(decision_id: UUID, con: ReadCon, _: Anyone) -> HTMLRespo
 async def revoke(
     decision_id: UUID, body: RevocationIn, uow: Uow, rt: Rt, who: Admin, request: Request
 ) -> RevocationOut:
-    revocation_id = await handlers.revoke(
+    revocation_id = await revocation.revoke(
         uow,
         rt,
         who,
@@ -145,7 +149,9 @@ async def revoke(
         nomination_ids=body.nomination_ids,
     )
     audit_object(request, f"revocation:{revocation_id}")
-    r = await uow.con.fetchrow("SELECT * FROM revocations WHERE revocation_id = $1", revocation_id)
+    r = await decisions_db.revocation(uow.con, revocation_id)
+    if r is None:  # written by this transaction: only a concurrent purge could remove it
+        raise NotFound(f"no revocation {revocation_id}", code="not_found")
     return RevocationOut(
         revocation_id=revocation_id,
         decision_id=decision_id,

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query, Request
 
 from servicekit.audit import audit_object
 from servicekit.errors import NotFound
-from services.awards import findings
 from services.awards.api.common import (
     PROBLEMS,
     FindingAnswerer,
@@ -30,6 +29,8 @@ from services.awards.api.models import (
     FindingOut,
     FindingPage,
 )
+from services.awards.commands import findings
+from services.awards.store import findings as findings_db
 
 router = APIRouter(tags=["supervision"], responses=PROBLEMS)
 
@@ -90,9 +91,9 @@ async def answer_finding(
         uow, rt, who, finding_id, answer=body.answer, documents=body.documents
     )
     audit_object(request, f"finding:{finding_id}")
-    row = await uow.con.fetchrow(
-        "SELECT * FROM supervision_findings WHERE finding_id = $1", finding_id
-    )
+    row = await findings_db.finding(uow.con, finding_id)
+    if row is None:  # answered in this transaction: it exists unless removed meanwhile
+        raise NotFound(f"no finding {finding_id}", code="not_found")
     return finding_out(row)
 
 
@@ -108,21 +109,15 @@ async def list_findings(
     if is_officer_only(who):
         unit_id = unit_id or UUID(str(who.unit_id))
         own_unit_only(who, unit_id, "another unit's findings")
-    rows = await con.fetch(
-        "SELECT * FROM supervision_findings WHERE ($1::uuid IS NULL OR unit_id = $1)"
-        " AND ($2::uuid IS NULL OR subject_id = $2) AND ($3::text IS NULL OR status = $3)"
-        " ORDER BY raised_at DESC, finding_id LIMIT $4",
-        unit_id,
-        subject_id,
-        status,
-        limit,
+    rows = await findings_db.page(
+        con, unit_id=unit_id, subject_id=subject_id, status=status, limit=limit
     )
     return FindingPage(items=[finding_out(r) for r in rows])
 
 
 @router.get("/findings/{finding_id}", response_model=FindingOut, summary="A finding")
 async def get_finding(finding_id: UUID, con: ReadCon, who: FindingReader) -> FindingOut:
-    row = await con.fetchrow("SELECT * FROM supervision_findings WHERE finding_id = $1", finding_id)
+    row = await findings_db.finding(con, finding_id)
     # another unit's finding is answered as unknown: its existence is not disclosed
     if row is None or not findings.may_read(who, row):
         raise NotFound(f"no finding {finding_id}", code="not_found")

@@ -11,9 +11,11 @@ from fastapi import APIRouter, Query, Request
 from servicekit.audit import PersonalRead, audit_object
 from servicekit.errors import Invalid
 from servicekit.problems import Problem
-from services.awards import history, store
 from services.awards.api.common import PROBLEMS, Admin, NominationReader, ReadCon, Uow
 from services.awards.api.models import AwardRecordOut
+from services.awards.commands import history
+from services.awards.store import history as history_db
+from services.awards.store import readmodel as lookup
 
 router = APIRouter(tags=["award history"], responses=PROBLEMS)
 
@@ -36,20 +38,10 @@ async def award_history(
         Query(description="Only awards decided on a nomination dedicated to this occasion"),
     ] = None,
 ) -> list[AwardRecordOut]:
-    if occasion_id is not None and not await store.occasion_exists(con, occasion_id):
+    if occasion_id is not None and not await lookup.occasion_exists(con, occasion_id):
         raise Invalid.param("occasion_id", "no such occasion", "unknown_occasion")
-    rows = await con.fetch(
-        "SELECT * FROM award_history WHERE subject_id = $1"
-        + ("" if include_revoked else " AND revoked_on IS NULL")
-        + (
-            ""
-            if occasion_id is None
-            else " AND nomination_id IN (SELECT nomination_id FROM nominations"
-            " WHERE occasion_id = $2)"
-        )
-        + " ORDER BY period_end, award_code",
-        subject_id,
-        *([occasion_id] if occasion_id is not None else []),
+    rows = await history_db.of_subject(
+        con, subject_id, include_revoked=include_revoked, occasion_id=occasion_id
     )
     return [AwardRecordOut(**{k: r[k] for k in AwardRecordOut.model_fields}) for r in rows]
 

@@ -13,7 +13,6 @@ from schemas.types import AwardCode, Verdict
 from servicekit.audit import audit_object
 from servicekit.errors import Invalid, NotFound
 from servicekit.problems import Problem
-from services.awards import handlers, store
 from services.awards.api.common import (
     PROBLEMS,
     Admin,
@@ -41,6 +40,10 @@ from services.awards.api.models import (
     ScreeningOut,
     WithdrawalIn,
 )
+from services.awards.commands import nominations, screening
+from services.awards.store import nominations as store
+from services.awards.store import readmodel as lookup
+from services.awards.store import screenings as screenings_db
 
 router = APIRouter(tags=["nominations"], responses=PROBLEMS)
 
@@ -80,18 +83,20 @@ async def nomination_detail(con: asyncpg.Connection, nomination_id: UUID) -> Nom
     r = await store.nomination(con, nomination_id)
     if r is None:
         raise NotFound(f"no nomination {nomination_id}", code="not_found")
-    names = await store.names(con, [(r["nominee_kind"], r["nominee_id"])])
+    names = await lookup.names(con, [(r["nominee_kind"], r["nominee_id"])])
     docs = (await store.documents_of(con, [nomination_id]))[nomination_id]
     inits = (await store.initiatives_of(con, [nomination_id]))[nomination_id]
-    screening = (
-        await store.screening(con, r["screening_id"]) if r["screening_id"] is not None else None
+    latest = (
+        await screenings_db.screening(con, r["screening_id"])
+        if r["screening_id"] is not None
+        else None
     )
     history = await store.history_of(con, nomination_id)
     return NominationDetail(
         **nomination_out(r, names).model_dump(),
         documents=[DocumentIn(type=t, ref=ref) for t, ref in docs],
         initiative_ids=inits,
-        screening=ScreeningOut(**screening) if screening else None,
+        screening=ScreeningOut(**latest) if latest else None,
         history=[LogEntryOut(**dict(h)) for h in history],
     )
 
@@ -105,11 +110,11 @@ async def nomination_detail(con: asyncpg.Connection, nomination_id: UUID) -> Nom
 async def submit(
     body: NominationIn, uow: Uow, rt: Rt, who: Proposer, request: Request, response: Response
 ) -> NominationDetail:
-    nomination_id = await handlers.submit(
+    nomination_id = await nominations.submit(
         uow,
         rt,
         who,
-        handlers.Submission(
+        nominations.Submission(
             nominee_kind=body.nominee.kind,
             nominee_id=body.nominee.id,
             award_code=body.award_code,
@@ -149,9 +154,9 @@ async def list_nominations(
     cursor: Annotated[str | None, Query(pattern=r"^\d{1,18}$")] = None,
 ) -> NominationPage:
     if is_officer_only(who):
-        proposer_unit_id = proposer_unit_id or UUID(who.unit_id)  # type: ignore[arg-type]
+        proposer_unit_id = proposer_unit_id or UUID(who.unit_id)
         own_unit_only(who, proposer_unit_id, "another unit's nominations")
-    if occasion_id is not None and not await store.occasion_exists(con, occasion_id):
+    if occasion_id is not None and not await lookup.occasion_exists(con, occasion_id):
         raise Invalid.param("occasion_id", "no such occasion", "unknown_occasion")
     rows = await store.list_nominations(
         con,
@@ -167,7 +172,7 @@ async def list_nominations(
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    names = await store.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in rows])
+    names = await lookup.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in rows])
     return NominationPage(
         items=[nomination_out(r, names) for r in rows],
         next_cursor=str(rows[-1]["seq"]) if more else None,
@@ -199,11 +204,9 @@ async def screenings_of(
     if r is None:
         raise NotFound(f"no nomination {nomination_id}", code="not_found")
     own_unit_only(who, r["proposer_unit_id"], "another unit's nomination")
-    ids = await con.fetch(
-        "SELECT screening_id FROM screenings WHERE nomination_id = $1 ORDER BY screened_at",
-        nomination_id,
-    )
-    return [ScreeningOut(**(await store.screening(con, x[0]))) for x in ids]  # type: ignore[arg-type]
+    ids = await screenings_db.ids_of(con, nomination_id)
+    found = [await screenings_db.screening(con, x) for x in ids]
+    return [ScreeningOut(**s) for s in found if s is not None]  # screenings are never deleted
 
 
 @router.post(
@@ -214,7 +217,7 @@ async def screenings_of(
 async def add_documents(
     nomination_id: UUID, body: DocumentsIn, uow: Uow, rt: Rt, who: Proposer
 ) -> NominationDetail:
-    await handlers.add_documents(
+    await nominations.add_documents(
         uow, rt, who, nomination_id, [(d.type, d.ref) for d in body.documents]
     )
     return await nomination_detail(uow.con, nomination_id)
@@ -231,7 +234,7 @@ async def add_documents(
 async def withdraw(
     nomination_id: UUID, body: WithdrawalIn, uow: Uow, rt: Rt, who: Proposer, request: Request
 ) -> NominationDetail:
-    await handlers.withdraw(uow, rt, who, nomination_id, body.reason)
+    await nominations.withdraw(uow, rt, who, nomination_id, body.reason)
     audit_object(request, f"nomination:{nomination_id}")
     return await nomination_detail(uow.con, nomination_id)
 
@@ -250,7 +253,7 @@ async def withdraw(
     "for the collectives and quotas screened with them.",
 )
 async def screen(body: ScreeningIn, uow: Uow, rt: Rt, who: Admin) -> ScreeningBatchOut:
-    results = await handlers.screen(
+    results = await screening.screen(
         uow,
         rt,
         who,

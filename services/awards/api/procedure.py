@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request, Response
 from servicekit.audit import PersonalRead, audit_object
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.errors import Invalid, NotFound
-from services.awards import handlers, store
 from services.awards.api.common import (
     PROBLEMS,
     Admin,
@@ -47,6 +46,9 @@ from services.awards.api.models import (
     VoteDayIn,
     VoterOut,
 )
+from services.awards.commands import council, notice, votes
+from services.awards.store import councils, notices
+from services.awards.store import readmodel as lookup
 
 router = APIRouter(tags=["notice and council"], responses=PROBLEMS)
 
@@ -55,16 +57,11 @@ router = APIRouter(tags=["notice and council"], responses=PROBLEMS)
 
 
 async def notice_out(con: asyncpg.Connection, notice_id: UUID, today) -> NoticeOut:
-    n = await con.fetchrow("SELECT * FROM notices WHERE notice_id = $1", notice_id)
+    n = await notices.notice(con, notice_id)
     if n is None:
         raise NotFound(f"no notice {notice_id}", code="not_found")
-    items = await con.fetch(
-        "SELECT nomination_id FROM notice_items WHERE notice_id = $1 ORDER BY nomination_id",
-        notice_id,
-    )
-    objections = await con.fetch(
-        "SELECT * FROM objections WHERE notice_id = $1 ORDER BY recorded_at", notice_id
-    )
+    items = await notices.nominations_on(con, notice_id)
+    objections = await notices.objections_to(con, notice_id)
     return NoticeOut(
         notice_id=n["notice_id"],
         title=n["title"],
@@ -72,7 +69,7 @@ async def notice_out(con: asyncpg.Connection, notice_id: UUID, today) -> NoticeO
         end_on=n["end_on"],
         working_days=n["working_days"],
         running=n["start_on"] <= today <= n["end_on"],
-        nomination_ids=[i[0] for i in items],
+        nomination_ids=items,
         objections=[objection_out(o) for o in objections],
     )
 
@@ -99,7 +96,7 @@ def objection_out(o: asyncpg.Record) -> ObjectionOut:
 async def post_notice(
     body: NoticeIn, uow: Uow, rt: Rt, who: Admin, today: Today, request: Request
 ) -> NoticeOut:
-    notice_id = await handlers.post_notice(
+    notice_id = await notice.post_notice(
         uow, rt, who, nomination_ids=body.nomination_ids, title=body.title, start_on=body.start_on
     )
     audit_object(request, f"notice:{notice_id}")
@@ -120,7 +117,7 @@ async def get_notice(notice_id: UUID, con: ReadCon, _: NominationReader, today: 
 async def record_objection(
     notice_id: UUID, body: ObjectionIn, uow: Uow, rt: Rt, who: Admin, request: Request
 ) -> Created:
-    objection_id = await handlers.record_objection(
+    objection_id = await notice.record_objection(
         uow, rt, who, notice_id=notice_id, nomination_id=body.nomination_id, content=body.content
     )
     audit_object(request, f"objection:{objection_id}")
@@ -135,7 +132,7 @@ async def record_objection(
 async def resolve_objection(
     objection_id: UUID, body: ResolutionIn, uow: Uow, rt: Rt, who: Admin
 ) -> Response:
-    await handlers.resolve_objection(
+    await notice.resolve_objection(
         uow,
         rt,
         who,
@@ -149,17 +146,15 @@ async def resolve_objection(
 # ---- council ----------------------------------------------------------------------------------
 
 
-def _members(p: MembersIn | CouncilIn) -> list[handlers.Member]:
-    return [handlers.Member(m.subject, m.full_name, m.title, m.role) for m in p.members]
+def _members(p: MembersIn | CouncilIn) -> list[council.Member]:
+    return [council.Member(m.subject, m.full_name, m.title, m.role) for m in p.members]
 
 
 async def council_out(con: asyncpg.Connection, council_id: UUID) -> CouncilOut:
-    c = await con.fetchrow("SELECT * FROM councils WHERE council_id = $1", council_id)
+    c = await councils.council(con, council_id)
     if c is None:
         raise NotFound(f"no council {council_id}", code="not_found")
-    members = await con.fetch(
-        "SELECT * FROM council_members WHERE council_id = $1 ORDER BY full_name", council_id
-    )
+    members = await councils.members(con, council_id)
     return CouncilOut(
         council_id=c["council_id"],
         name=c["name"],
@@ -185,7 +180,7 @@ async def council_out(con: asyncpg.Connection, council_id: UUID) -> CouncilOut:
     summary="Constitute a council (Hội đồng Thi đua – Khen thưởng) for a term, with members",
 )
 async def create_council(body: CouncilIn, uow: Uow, who: Admin, request: Request) -> CouncilOut:
-    council_id = await handlers.create_council(
+    council_id = await council.create_council(
         uow,
         who,
         name=body.name,
@@ -203,7 +198,7 @@ async def create_council(body: CouncilIn, uow: Uow, who: Admin, request: Request
     summary="Add members to a council",
 )
 async def add_members(council_id: UUID, body: MembersIn, uow: Uow, who: Admin) -> CouncilOut:
-    await handlers.add_members(uow, who, council_id, _members(body))
+    await council.add_members(uow, who, council_id, _members(body))
     return await council_out(uow.con, council_id)
 
 
@@ -229,7 +224,7 @@ async def get_council(council_id: UUID, con: ReadCon, who: CouncilReader) -> Cou
 async def plan_session(
     council_id: UUID, body: SessionIn, uow: Uow, who: CouncilUser, request: Request
 ) -> SessionOut:
-    session_id = await handlers.plan_session(
+    session_id = await council.plan_session(
         uow,
         who,
         council_id=council_id,
@@ -242,29 +237,19 @@ async def plan_session(
 
 
 async def session_out(con: asyncpg.Connection, session_id: UUID) -> SessionOut:
-    s = await con.fetchrow("SELECT * FROM council_sessions WHERE session_id = $1", session_id)
+    s = await councils.session(con, session_id)
     if s is None:
         raise NotFound(f"no session {session_id}", code="not_found")
     closed = s["status"] == "closed"
-    agenda = await con.fetch(
-        "SELECT a.*, n.award_code, n.nominee_kind, n.nominee_id FROM session_agenda a"
-        " JOIN nominations n USING (nomination_id) WHERE a.session_id = $1 ORDER BY a.position",
-        session_id,
-    )
-    names = await store.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in agenda])
+    agenda = await councils.agenda(con, session_id)
+    names = await lookup.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in agenda])
     # the objections received during each nomination's notice (the Front's findings among them)
     # and how the board resolved them: what the council weighs before it votes
     objections: dict[UUID, list[ObjectionOut]] = {}
-    for o in await con.fetch(
-        "SELECT * FROM objections WHERE nomination_id = ANY($1::uuid[]) ORDER BY recorded_at",
-        [r["nomination_id"] for r in agenda],
-    ):
+    for o in await notices.objections_against(con, [r["nomination_id"] for r in agenda]):
         objections.setdefault(o["nomination_id"], []).append(objection_out(o))
     # who voted: members and how; listed in member order, which says nothing of when
-    voters = await con.fetch(
-        "SELECT member_id, mode FROM session_voters WHERE session_id = $1 ORDER BY member_id",
-        session_id,
-    )
+    voters = await councils.voters(con, session_id)
     items = []
     for r in agenda:
         info = names.get(r["nominee_id"], {})
@@ -301,13 +286,7 @@ async def session_out(con: asyncpg.Connection, session_id: UUID) -> SessionOut:
         members_total=s["members_total"],
         voted=len(voters),
         voters=[VoterOut(member_id=v["member_id"], mode=v["mode"]) for v in voters],
-        absent=[
-            r[0]
-            for r in await con.fetch(
-                "SELECT member_id FROM session_absences WHERE session_id = $1 ORDER BY member_id",
-                session_id,
-            )
-        ],
+        absent=await councils.absences(con, session_id),
         agenda=items,
     )
 
@@ -337,7 +316,7 @@ async def get_session(session_id: UUID, con: ReadCon, who: NominationReader) -> 
 async def add_to_agenda(
     session_id: UUID, body: AgendaIn, uow: Uow, rt: Rt, who: CouncilUser
 ) -> SessionOut:
-    await handlers.add_to_agenda(uow, rt, who, session_id, body.nomination_ids)
+    await council.add_to_agenda(uow, rt, who, session_id, body.nomination_ids)
     return await session_out(uow.con, session_id)
 
 
@@ -349,7 +328,7 @@ async def add_to_agenda(
     "written ballot recorded; a member marked absent does not vote in the meeting.",
 )
 async def attendance(session_id: UUID, body: AttendanceIn, uow: Uow, who: Secretary) -> SessionOut:
-    await handlers.mark_absent(uow, who, session_id, body.absent)
+    await votes.mark_absent(uow, who, session_id, body.absent)
     return await session_out(uow.con, session_id)
 
 
@@ -361,12 +340,12 @@ async def attendance(session_id: UUID, body: AttendanceIn, uow: Uow, who: Secret
 async def open_vote(
     session_id: UUID, uow: Uow, rt: Rt, who: Secretary, body: VoteDayIn | None = None
 ) -> SessionOut:
-    await handlers.open_vote(uow, rt, who, session_id, body.on if body else None)
+    await votes.open_vote(uow, rt, who, session_id, body.on if body else None)
     return await session_out(uow.con, session_id)
 
 
 def _choices(body: BallotIn) -> dict[UUID, str]:
-    choices = {c.nomination_id: c.choice for c in body.choices}
+    choices: dict[UUID, str] = {c.nomination_id: c.choice for c in body.choices}
     if len(choices) != len(body.choices):
         raise Invalid.at("#/choices", "an agenda item is chosen twice", "duplicate")
     return choices
@@ -382,7 +361,7 @@ def _choices(body: BallotIn) -> dict[UUID, str]:
     "member is recorded as having voted. The answer carries nothing.",
 )
 async def cast_ballot(session_id: UUID, body: BallotIn, uow: Uow, rt: Rt, who: Voter) -> Response:
-    await handlers.cast_ballot(uow, rt, who, session_id, _choices(body), cast_on=body.cast_on)
+    await votes.cast_ballot(uow, rt, who, session_id, _choices(body), cast_on=body.cast_on)
     return Response(status_code=204)
 
 
@@ -394,7 +373,7 @@ async def cast_ballot(session_id: UUID, body: BallotIn, uow: Uow, rt: Rt, who: V
 async def written_ballot(
     session_id: UUID, member_id: UUID, body: BallotIn, uow: Uow, rt: Rt, who: Secretary
 ) -> Response:
-    await handlers.cast_ballot(
+    await votes.cast_ballot(
         uow, rt, who, session_id, _choices(body), member_id=member_id, cast_on=body.cast_on
     )
     return Response(status_code=204)
@@ -409,5 +388,5 @@ async def written_ballot(
 async def close_vote(
     session_id: UUID, uow: Uow, rt: Rt, who: Secretary, body: VoteDayIn | None = None
 ) -> SessionOut:
-    await handlers.close_vote(uow, rt, who, session_id, body.on if body else None)
+    await votes.close_vote(uow, rt, who, session_id, body.on if body else None)
     return await session_out(uow.con, session_id)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 
 from servicekit.audit import audit_object
 from servicekit.errors import NotFound
-from services.awards import labels, proposals, store
+from servicekit.labels import AWARD_NAMES
 from services.awards.api.common import PROBLEMS, Admin, Anyone, ReadCon, Rt, Uow
 from services.awards.api.models import (
     NomineeOut,
@@ -19,20 +19,19 @@ from services.awards.api.models import (
     ProposalLineOut,
     ProposalOut,
 )
+from services.awards.commands import proposals
+from services.awards.store import proposals as proposals_db
+from services.awards.store import readmodel as lookup
 
 router = APIRouter(tags=["proposals"], responses=PROBLEMS)
 
 
 async def proposal_out(con: asyncpg.Connection, proposal_id: UUID) -> ProposalOut:
-    p = await con.fetchrow("SELECT * FROM proposals WHERE proposal_id = $1", proposal_id)
+    p = await proposals_db.proposal(con, proposal_id)
     if p is None:
         raise NotFound(f"no proposal {proposal_id}", code="not_found")
-    rows = await con.fetch(
-        "SELECT l.*, n.nominee_kind, n.nominee_id FROM proposal_lines l"
-        " JOIN nominations n USING (nomination_id) WHERE l.proposal_id = $1 ORDER BY l.position",
-        proposal_id,
-    )
-    names = await store.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in rows])
+    rows = await proposals_db.lines_with_nominees(con, proposal_id)
+    names = await lookup.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in rows])
     return ProposalOut(
         proposal_id=p["proposal_id"],
         number=p["number"],
@@ -50,7 +49,7 @@ async def proposal_out(con: asyncpg.Connection, proposal_id: UUID) -> ProposalOu
                     unit_name=names.get(r["nominee_id"], {}).get("unit_name"),
                 ),
                 award_code=r["award_code"],
-                award_name=labels.AWARD_NAMES.get(r["award_code"], r["award_code"]),
+                award_name=AWARD_NAMES.get(r["award_code"], r["award_code"]),
                 to_authority=r["authority"],
                 conferred=r["conferred"],
                 decision_number=r["decision_number"],

@@ -12,7 +12,6 @@ Entry points:
 """
 
 from services.awards.domain.annual import AnnualScreening, Candidate, screen_year
-from services.awards.domain.config import DEFAULT_CONFIG, ScreeningConfig
 from services.awards.domain.facts import (
     AwardRecord,
     Collective,
@@ -24,6 +23,7 @@ from services.awards.domain.facts import (
     StatusPeriod,
 )
 from services.awards.domain.nomination import Nomination
+from services.awards.domain.policy import DEFAULT_CONFIG, ScreeningConfig
 from services.awards.domain.procedure import (
     Ballot,
     Tally,

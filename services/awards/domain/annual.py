@@ -16,14 +16,14 @@ a province of 100,000 people); identical rule results are built once per run and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from services.awards.domain.config import DEFAULT_CONFIG, ScreeningConfig
 from services.awards.domain.context import Context, Proposals
 from services.awards.domain.facts import Facts
 from services.awards.domain.nomination import Nomination
+from services.awards.domain.policy import DEFAULT_CONFIG, ScreeningConfig
 from services.awards.domain.regime import Regime, regime_for
 from services.awards.domain.rules import Outcome, Rule, rules_for
 from services.awards.domain.screening import (
@@ -215,7 +215,8 @@ def screen_year(
             passing = _screen_award(contexts, checked, code, year, as_of, run, consumed)
             screened += len(contexts)
             rank_quotas(passing)
-            won, lost = [], []
+            won: list[Candidate] = []
+            lost: list[Candidate] = []
             for c in passing:
                 (won if c.fits_quotas() else lost).append(c)
             for c in lost:
@@ -243,11 +244,11 @@ def _screen_award(
         return []
     years = WINDOW_YEARS.get((contexts[0].kind, code))
     window_start = None if years is None else year - years + 1
-    gate = None
+    gate: Collection[str] | None = None
     for r in rules:
         if r.gate is not None:
             allowed = r.gate(run.facts, year)
-            gate = allowed if gate is None else gate & allowed
+            gate = allowed if gate is None else {s for s in gate if s in allowed}
     if gate is not None:
         contexts = [ctx for ctx in contexts if ctx.subject_id in gate]
     passing = []

@@ -1,4 +1,4 @@
-"""Who may decide an award, by regime, date and where the nominee works (DOMAIN section 3).
+"""Who may decide an award, by regime, date and where the nominee works.
 
 Regime 2022 (Luật Thi đua, khen thưởng 06/2022/QH15):
 - Điều 78: the Prime Minister confers Chiến sĩ thi đua toàn quốc, Cờ thi đua của Chính phủ and

@@ -24,9 +24,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from services.awards.domain.config import ScreeningConfig
 from services.awards.domain.facts import EMPTY, AwardRecord, Facts, Initiative, StatusPeriod
 from services.awards.domain.nomination import Nomination
+from services.awards.domain.policy import ScreeningConfig
 from services.awards.domain.regime import Regime
 from services.awards.domain.vocabulary import (
     LDTT,
@@ -34,6 +34,7 @@ from services.awards.domain.vocabulary import (
     RATING_RANK,
     WINDOW_YEARS,
     LdttBasis,
+    SubjectKind,
 )
 
 Proposals = dict[str, dict[int, frozenset[str]]]
@@ -79,7 +80,7 @@ class Context:
         self,
         facts: Facts,
         config: ScreeningConfig,
-        kind: str,
+        kind: SubjectKind,
         subject_id: str,
         *,
         bulk: bool = False,

@@ -1,4 +1,4 @@
-"""The order of the procedure's acts (DOMAIN section 5): each act has its own date, and a later
+"""The order of the procedure's acts: each act has its own date, and a later
 step cannot predate the one it rests on.
 
     screening ≤ notice start;  notice end < council session;
@@ -7,7 +7,7 @@ step cannot predate the one it rests on.
 
 The notice's end is its last day (inclusive) and the council votes once it has run, so the
 session comes after it, not on it (`notice_end`). Each check returns what is out of order, naming
-both acts and their dates in Vietnamese, or None; the handlers turn it into a problem and store
+both acts and their dates in Vietnamese, or None; the commands turn it into a problem and store
 nothing. Pure: dates come in as parameters.
 """
 
@@ -36,7 +36,9 @@ class OutOfOrder:
         return {self.act: self.on.isoformat(), self.earlier_act: self.earlier_on.isoformat()}
 
 
-def _check(act: str, on: date, earlier_act: str, earlier_on: date, detail: str, ok: bool):
+def _check(
+    act: str, on: date, earlier_act: str, earlier_on: date, detail: str, ok: bool
+) -> OutOfOrder | None:
     return None if ok else OutOfOrder(act, on, earlier_act, earlier_on, detail)
 
 

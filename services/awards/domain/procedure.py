@@ -1,4 +1,4 @@
-"""Procedure arithmetic (DOMAIN section 5): public notice in working days, the council's tally,
+"""Procedure arithmetic: public notice in working days, the council's tally,
 award money. Pure functions: dates and votes come in as parameters.
 """
 
@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import holidays
 
-from services.awards.domain.config import DEFAULT_CONFIG, ScreeningConfig
+from services.awards.domain.policy import DEFAULT_CONFIG, ScreeningConfig
 
 # Public notice
 
@@ -113,8 +113,10 @@ def tally(ballot: Ballot, council_size: int, threshold: float) -> Tally:
         raise ValueError("a council has at least one member")
     if not 0 < threshold <= 1:
         raise ValueError("threshold must be in (0, 1]")
-    counts = (ballot.yes, ballot.no, ballot.abstain)
-    counts += (ballot.written_yes, ballot.written_no, ballot.written_abstain)
+    counts = (
+        *(ballot.yes, ballot.no, ballot.abstain),
+        *(ballot.written_yes, ballot.written_no, ballot.written_abstain),
+    )
     if min(counts) < 0:
         raise ValueError("negative vote count")
     if ballot.cast > council_size:

@@ -1,6 +1,6 @@
 """Which law governs an achievement; who decides it is `authority.py`.
 
-The regime follows the end of the achievement period (DOMAIN section 2): achievements up to 2023
+The regime follows the end of the achievement period: achievements up to 2023
 fall under the 2013 law (Luật 2003, amended 2005 and 2013; Nghị định 91/2017), achievements from
 2024 under Luật 06/2022/QH15 (in force 2024-01-01). A campaign may override it.
 

@@ -22,14 +22,14 @@ back in the order given:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from services.awards.domain.config import DEFAULT_CONFIG, ScreeningConfig
 from services.awards.domain.context import Context, Proposals
 from services.awards.domain.facts import Facts
 from services.awards.domain.nomination import Nomination
+from services.awards.domain.policy import DEFAULT_CONFIG, ScreeningConfig
 from services.awards.domain.regime import Regime
 from services.awards.domain.rules import Outcome, Quota, Rule, preferred, rules_for
 from services.awards.domain.rules.base import Scalar
@@ -55,7 +55,7 @@ class RuleResult:
     rule_id: str
     passed: bool
     citation: str
-    facts: dict[str, Scalar]
+    facts: Mapping[str, Scalar]
     reason: str
     effect: Verdict | None = None
     """What the failure does to the verdict (None when passed)."""
@@ -134,7 +134,7 @@ class Evaluation:
         self,
         ctx: Context,
         rules: tuple[Rule, ...],
-        outcomes: list[Outcome],
+        outcomes: Sequence[Outcome],
         *,
         nomination_id: str,
         order: int,
@@ -255,16 +255,17 @@ class Evaluation:
         window: str,
         quotas: dict[str, Quota],
         ranks: dict[str, int],
-        rank_facts: dict[str, Scalar],
+        rank_facts: Mapping[str, Scalar],
     ) -> RuleResult:
         passed = outcome.passed
-        facts = dict(outcome.facts)
+        facts: dict[str, Scalar] = dict(outcome.facts)
         reason = outcome.reason.format(y=self.year, window=window)
         q = quotas.get(rule.id)
         if q is not None:
             rank = ranks.get(rule.id)
             position = q.used + 1 if rank is None else rank
-            facts |= q.basis | {"quota": q.limit, "quota_used": q.used, "quota_rank": rank}
+            facts.update(q.basis)
+            facts.update(quota=q.limit, quota_used=q.used, quota_rank=rank)
             if passed and position > q.limit:
                 passed = False
                 reason = (
@@ -274,24 +275,24 @@ class Evaluation:
             elif passed:
                 reason = f"{reason} Trong hạn mức ({position}/{q.limit})."
         elif rule.id == "R16":
-            facts |= rank_facts
+            facts.update(rank_facts)
         effect = None if passed else (outcome.effect or rule.effect)
         return RuleResult(rule.id, passed, citation, facts, reason, effect)
 
 
 def rank_quotas(evaluations: Iterable[Evaluation]) -> None:
     """Give every competing evaluation its place in each quota group it belongs to."""
-    groups: dict[tuple, list[Evaluation]] = defaultdict(list)
+    groups: dict[tuple, list[tuple[Evaluation, Quota]]] = defaultdict(list)
     for ev in evaluations:
         if ev.quotas and ev.competes:
             for rule_id, q in ev.quotas.items():
-                groups[(rule_id, q.group)].append(ev)
+                groups[(rule_id, q.group)].append((ev, q))
     for (rule_id, _), members in groups.items():
-        members.sort(key=Evaluation.rank_key)
-        for position, ev in enumerate(members, 1):
+        members.sort(key=lambda member: member[0].rank_key())
+        for position, (ev, q) in enumerate(members, 1):
             if ev.ranks is None:
                 ev.ranks = {}
-            ev.ranks[rule_id] = ev.quotas[rule_id].used + position
+            ev.ranks[rule_id] = q.used + position
 
 
 def verdict_of(results: Sequence[RuleResult]) -> Verdict:

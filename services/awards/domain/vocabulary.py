@@ -72,7 +72,7 @@ AWARD_KINDS: dict[str, frozenset[str]] = {
     BK_TINH: frozenset({PERSON, COLLECTIVE}),
     BK_TTG: frozenset({PERSON, COLLECTIVE}),
 }
-"""Who each award is for (DOMAIN section 3)."""
+"""Who each award is for: a person, a collective, or both."""
 
 WINDOW_YEARS: dict[tuple[str, str], int] = {
     (PERSON, LDTT): 1,
@@ -112,4 +112,7 @@ LEVEL_RANK: dict[str, int] = {"grassroots": 1, "provincial": 2, "national": 3}
 SCOPE_RANK: dict[str, int] = {"unit": 1, "province": 2, "national": 3}
 
 Verdict = Literal["eligible", "ineligible", "incomplete", "blocked"]
-ELIGIBLE, INELIGIBLE, INCOMPLETE, BLOCKED = "eligible", "ineligible", "incomplete", "blocked"
+ELIGIBLE: Verdict = "eligible"
+INELIGIBLE: Verdict = "ineligible"
+INCOMPLETE: Verdict = "incomplete"
+BLOCKED: Verdict = "blocked"

@@ -18,7 +18,7 @@ from services.awards.domain import (
     notice_end_for,
     tally,
 )
-from services.awards.domain.config import BaseSalary
+from services.awards.domain.policy import BaseSalary
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,13 @@
-"""The rulebook: rules R01–R11 and R13–R16 of DOMAIN.md section 4, per regime.
+"""The rulebook: rules R01–R11 and R13–R16, per regime (docs/legal.md lists them with their basis).
 
-There is no R12: DOMAIN.md numbers its rules R01–R11 then R13–R16, and the ids here keep its
-numbering so a council secretary can look a rule up there.
+There is no R12: the rules were numbered R01–R11 then R13–R16 from the start, and the ids keep
+that numbering so a council secretary finds a rule under the id the screening prints.
 
 Ids: "R02" is the rule under regime 2022, "R02-2013" its regime-2013 counterpart (same substance
-where DOMAIN says so). Every rule's citation is given per period of legal texts and chosen by the
-consideration date (`legal`, `base.Citation`); cross-cutting rules (R11, R13–R16) apply under both
-regimes. "MANUAL" stands in where DOMAIN has no checkable standard (Giấy khen; a collective's Bằng
-khen): it passes and says the council weighs the achievement.
+where the two laws agree). Every rule's citation is given per period of legal texts and chosen by
+the consideration date (`legal`, `base.Citation`); cross-cutting rules (R11, R13–R16) apply under
+both regimes. "MANUAL" stands in where the law gives no checkable standard (Giấy khen; a
+collective's Bằng khen): it passes and says the council weighs the achievement.
 
 Order matters twice: results are listed in this order (the award's own standard first, then the
 cross-cutting checks), and annual bulk screening stops at the first failure.

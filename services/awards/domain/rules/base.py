@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypedDict
 
 from services.awards.domain.context import Context
 from services.awards.domain.facts import Facts
@@ -32,6 +32,18 @@ REGIME_2013_UNTIL = date(2023, 12, 31)
 BOTH = frozenset({Regime.R2013, Regime.R2022})
 ONLY_2013 = frozenset({Regime.R2013})
 ONLY_2022 = frozenset({Regime.R2022})
+
+
+class InForce(TypedDict, total=False):
+    """When a rule applies (`Rule`'s fields of the same names): `Rule(..., **IN_2022)`."""
+
+    regimes: frozenset[Regime]
+    effective_from: date
+    effective_to: date
+
+
+IN_2022: InForce = {"regimes": ONLY_2022, "effective_from": REGIME_2022_FROM}
+IN_2013: InForce = {"regimes": ONLY_2013, "effective_to": REGIME_2013_UNTIL}
 
 Scalar = str | int | float | bool | None
 
@@ -91,7 +103,7 @@ def cited(codes: Mapping[str, Citation] | None = None, **by_period: Basis) -> Ci
 
 class Outcome(NamedTuple):
     passed: bool
-    facts: dict[str, Scalar]
+    facts: Mapping[str, Scalar]
     reason: str
     effect: Verdict | None = None
     """What a failure means when it differs from the rule's usual effect (R14)."""
@@ -104,7 +116,7 @@ class Quota(NamedTuple):
     limit: int
     used: int
     """Places already taken by awards on record."""
-    basis: dict[str, Scalar]
+    basis: Mapping[str, Scalar]
 
 
 Target = tuple[str, str]

@@ -12,7 +12,7 @@ imposed during the year and known by the consideration date.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import NamedTuple
 
 from services.awards.domain.context import Context
@@ -30,10 +30,8 @@ from services.awards.domain.legal import (
     cite,
 )
 from services.awards.domain.rules.base import (
-    ONLY_2013,
-    ONLY_2022,
-    REGIME_2013_UNTIL,
-    REGIME_2022_FROM,
+    IN_2013,
+    IN_2022,
     Outcome,
     Quota,
     Rule,
@@ -106,9 +104,9 @@ def _ldtt_members(ctx: Context, members: tuple[str, ...]) -> _Ldtt:
             by_basis[b].append(m)
     counted = len(by_basis["on_record"]) + len(by_basis["this_batch"])
     facts: dict = {"considered_on": ctx.as_of.isoformat()}
-    for b in _BASES:
-        facts[f"members_ldtt_{b}"] = len(by_basis[b])
-        facts[f"members_ldtt_{b}_ids"] = ",".join(by_basis[b]) or None
+    for basis in _BASES:
+        facts[f"members_ldtt_{basis}"] = len(by_basis[basis])
+        facts[f"members_ldtt_{basis}_ids"] = ",".join(by_basis[basis]) or None
     not_counted = len(by_basis["rated_only"]) + len(by_basis["not_conferred"])
     summary = (
         f" Tính đến ngày xét {ctx.as_of:%d/%m/%Y}: {counted}/{len(members)} thành viên đạt danh "
@@ -122,7 +120,7 @@ def _ldtt_members(ctx: Context, members: tuple[str, ...]) -> _Ldtt:
 # R05 Tập thể lao động xuất sắc
 
 
-def _ttldxs(discipline_clause: bool):
+def _ttldxs(discipline_clause: bool) -> Callable[[Context], Outcome]:
     def check(ctx: Context) -> Outcome:
         y = ctx.year
         members = ctx.facts.members_of(ctx.subject_id)
@@ -178,7 +176,7 @@ def _ttldxs(discipline_clause: bool):
 # R06 Tập thể lao động tiên tiến
 
 
-def _ttldtt(fixed_share: float | None):
+def _ttldtt(fixed_share: float | None) -> Callable[[Context], Outcome]:
     def check(ctx: Context) -> Outcome:
         y = ctx.year
         share_needed = ctx.config.ttldtt_ldtt_share_2022 if fixed_share is None else fixed_share
@@ -255,8 +253,7 @@ def _co_cp_quota(ctx: Context) -> Quota:
 
 
 _C = COLLECTIVE
-_2022 = {"regimes": ONLY_2022, "effective_from": REGIME_2022_FROM}
-_2013 = {"regimes": ONLY_2013, "effective_to": REGIME_2013_UNTIL}
+_2022, _2013 = IN_2022, IN_2013
 _TTLDXS_STANDARD = targets(_C, TTLDXS, CO_TINH, CO_CP)
 
 # Confirmed: Luật 06/2022 Điều 25–28 (see `legal` on 25 and 28), the 2003 law's Điều 25, 27

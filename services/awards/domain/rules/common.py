@@ -7,10 +7,12 @@ They apply under both regimes; their citation follows the consideration date (se
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 
 from services.awards.domain.context import Context
+from services.awards.domain.facts import StatusPeriod
 from services.awards.domain.legal import LUAT_2003_84, LUAT_2022_75_2, ND_98_2023_30_9, cite
 from services.awards.domain.rules.base import (
     BOTH,
@@ -50,11 +52,12 @@ WOMEN_SHARE_PREFERRED = 0.7
 def _r11(ctx: Context) -> Outcome:
     nomination = ctx.nomination
     claimed = nomination.initiative_ids if nomination is not None else ()
+    own = nomination.id if nomination is not None else None
     known = ctx.facts.initiatives
     used = []
     for i in claimed:
         initiative = known.get(i)
-        if initiative is not None and initiative.used_by not in (None, nomination.id):
+        if initiative is not None and initiative.used_by not in (None, own):
             used.append(i)
     earlier = [i for i in claimed if i in ctx.consumed and i not in used]
     facts = {
@@ -78,6 +81,8 @@ def _r11(ctx: Context) -> Outcome:
 
 def _r13(ctx: Context) -> Outcome:
     nomination = ctx.nomination
+    if nomination is None:  # annual screening skips R13 (bulk="skip"): a proposal has no dossier
+        raise ValueError("R13 checks a nomination's dossier")
     required = set(ctx.config.required_documents.get(ctx.code, ()))
     if ctx.code == CSTDCS and ctx.regime == "2022" and not nomination.initiative_ids:
         # Under 2022 an excellent rating alone qualifies: no initiative, no certificate to attach.
@@ -114,7 +119,7 @@ def _r14(ctx: Context) -> Outcome:
     starts after the consideration date did not exist then: it is not read."""
     as_of = ctx.as_of
     facts: dict = {"considered_on": _iso(as_of)}
-    statuses = ctx.statuses
+    statuses: Sequence[StatusPeriod] = ctx.statuses
     if statuses:
         statuses = [s for s in statuses if s.start <= as_of]
     if not statuses:
@@ -164,6 +169,8 @@ def _r15(ctx: Context) -> Outcome:
     Maternity leave counts as time worked: the read model records no working time, so nothing
     here can hold it against anyone."""
     start = ctx.window_start
+    if start is None:  # R15 targets only the awards that count a window of years (WINDOWED)
+        raise ValueError(f"R15: {ctx.code} counts no window of years")
     facts: dict = {"window_start": _iso(date(start, 1, 1))}
     records = ctx.records(ctx.code)  # decided by the consideration date
     if records and max(records) >= start:
@@ -208,7 +215,8 @@ def _r16(ctx: Context) -> Outcome:
     )
 
 
-# Awards without a checkable standard in DOMAIN: the council weighs the achievement.
+# Awards the law gives no checkable standard (Giấy khen; a collective's Bằng khen): the council
+# weighs the achievement.
 
 
 def _manual(ctx: Context) -> Outcome:

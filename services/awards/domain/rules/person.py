@@ -1,5 +1,5 @@
 """Personal titles and forms: R01 LĐTT, R02 CSTĐCS, R03 CSTĐ cấp tỉnh, R04 CSTĐ toàn quốc,
-R07 Bằng khen tỉnh, R08 Bằng khen Thủ tướng (DOMAIN section 4).
+R07 Bằng khen tỉnh, R08 Bằng khen Thủ tướng.
 
 Where a title of an earlier year is required, it must be on record by the consideration date (or
 conferred earlier in the same batch or annual run): the grassroots decisions come before the
@@ -11,11 +11,11 @@ conferred LĐTT (discipline, not long enough in service, …) does not meet it.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from fractions import Fraction
 
 from services.awards.domain.context import Context
-from services.awards.domain.facts import Facts
+from services.awards.domain.facts import Facts, Initiative
 from services.awards.domain.legal import (
     CONFIGURED,
     LUAT_2003_22,
@@ -31,10 +31,8 @@ from services.awards.domain.legal import (
     cite,
 )
 from services.awards.domain.rules.base import (
-    ONLY_2013,
-    ONLY_2022,
-    REGIME_2013_UNTIL,
-    REGIME_2022_FROM,
+    IN_2013,
+    IN_2022,
     Outcome,
     Quota,
     Rule,
@@ -62,7 +60,7 @@ _PROVINCE_WIDE = SCOPE_RANK["province"]
 _NATIONWIDE = SCOPE_RANK["national"]
 
 
-def _ids(initiatives) -> str | None:
+def _ids(initiatives: Iterable[Initiative]) -> str | None:
     return ",".join(i.id for i in initiatives) or None
 
 
@@ -343,8 +341,7 @@ def _r08(ctx: Context) -> Outcome:
 
 
 _P = PERSON
-_2022 = {"regimes": ONLY_2022, "effective_from": REGIME_2022_FROM}
-_2013 = {"regimes": ONLY_2013, "effective_to": REGIME_2013_UNTIL}
+_2022, _2013 = IN_2022, IN_2013
 
 # Citations per period (2013: to 2023-12-31; 2024: Nghị định 98/2023; 2025: Nghị định 152/2025),
 # confirmed articles only (`legal`); a period left out is the province's to supply. A regime-2013

@@ -1,41 +1,13 @@
-"""From the service's records to the published event payloads (schemas/awards.py), and publishing
-them through the unit of work's outbox, on the catalog's topic or the one `topic_map` puts in its
-place (tests route the catalog topics to fresh ones)."""
+"""From the service's records to the published event payloads (schemas/awards.py). Publishing is
+the unit of work's (`uow.publish`), in the transaction that changes the state."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable, Mapping
 from datetime import date
 from uuid import UUID
 
 from schemas import awards as a
-from schemas.base import Event
-from schemas.catalog import topic_for
-from schemas.envelope import Message, source_for, to_message
-from servicekit.unit_of_work import UnitOfWork
 from services.awards.domain import ScreeningResult
-
-SOURCE = source_for("awards")
-
-
-class Bus:
-    def __init__(self, topic_map: Mapping[str, str] | None = None) -> None:
-        self.topic_map = dict(topic_map or {})
-
-    def topic(self, name: str) -> str:
-        return self.topic_map.get(name, name)
-
-    async def publish(self, uow: UnitOfWork, event: Event) -> Message:
-        message = to_message(event, source=uow.source or SOURCE)
-        topic = self.topic(topic_for(event).name)
-        if topic != message.topic:
-            message = dataclasses.replace(message, topic=topic)
-        return await uow.publish(message)  # adds the current trace context
-
-    async def publish_all(self, uow: UnitOfWork, events: Iterable[Event]) -> None:
-        for event in events:
-            await self.publish(uow, event)
 
 
 def screened(nomination_id: UUID, result: ScreeningResult) -> a.NominationScreened:

@@ -20,10 +20,13 @@ from schemas import awards as a
 from servicekit.auth import Principal
 from servicekit.errors import Conflict, Invalid, NotFound, Violation
 from servicekit.unit_of_work import UnitOfWork
-from services.awards import signing, store
+from services.awards.commands import signing
+from services.awards.commands.decisions import period_of
 from services.awards.domain import order
 from services.awards.domain.authority import CENTRAL, who
-from services.awards.handlers import Runtime, period_start_of
+from services.awards.runtime import Runtime
+from services.awards.store import history, proposals
+from services.awards.store import nominations as store
 
 
 async def submit(
@@ -44,7 +47,7 @@ async def submit(
         raise Invalid.at("#/submitted_on", bad_day.detail, "future")
     if len(set(nomination_ids)) != len(nomination_ids):
         raise Invalid.at("#/nomination_ids", "a nomination is listed twice", "duplicate")
-    if await con.fetchval("SELECT EXISTS (SELECT 1 FROM proposals WHERE number = $1)", number):
+    if await proposals.number_taken(con, number):
         raise Conflict(f"a submission numbered {number} exists", code="duplicate_number")
     lines, bad = await signing.approved(con, nomination_ids, submitted_on, "proposal")
     deciders = []
@@ -66,29 +69,25 @@ async def submit(
         raise Invalid.many(bad, code=bad[0].code)
 
     proposal_id = uuid4()
-    await con.execute(
-        "INSERT INTO proposals (proposal_id, number, submitted_on, signer_name, signer_title,"
-        " submitted_by) VALUES ($1, $2, $3, $4, $5, $6)",
-        proposal_id, number, submitted_on, signer_name, signer_title, actor.sub,
-    )  # fmt: skip
     ids = [line.row["nomination_id"] for line in lines]
-    await con.execute(
-        "INSERT INTO proposal_lines (proposal_id, position, nomination_id, award_code, authority)"
-        " SELECT $1, p, n, c, x FROM unnest($2::int[], $3::uuid[], $4::text[], $5::text[])"
-        " AS t(p, n, c, x)",
+    await proposals.insert_proposal(
+        con,
         proposal_id,
-        list(range(1, len(lines) + 1)),
-        ids,
-        [line.row["award_code"] for line in lines],
-        [str(d) for d in deciders],
+        number=number,
+        submitted_on=submitted_on,
+        signer_name=signer_name,
+        signer_title=signer_title,
+        submitted_by=actor.sub,
+        nomination_ids=ids,
+        award_codes=[line.row["award_code"] for line in lines],
+        authorities=[str(d) for d in deciders],
     )
     await store.set_status(
         con, ids, "proposed", actor.sub, "proposed", f"submission {number}",
         proposal_id=proposal_id,
     )  # fmt: skip
     for nid, decider in zip(ids, deciders, strict=True):
-        await rt.bus.publish(
-            uow,
+        await uow.publish(
             a.NominationProposed(
                 nomination_id=nid,
                 proposal_id=proposal_id,
@@ -116,14 +115,10 @@ async def record_outcome(
     """What the central level decided on one proposed nomination: conferred (its decision's
     number and date go into the award history) or not."""
     con, now = uow.con, rt.today()
-    p = await con.fetchrow("SELECT * FROM proposals WHERE proposal_id = $1", proposal_id)
+    p = await proposals.proposal(con, proposal_id)
     if p is None:
         raise NotFound(f"no proposal {proposal_id}", code="not_found")
-    line = await con.fetchrow(
-        "SELECT * FROM proposal_lines WHERE proposal_id = $1 AND nomination_id = $2 FOR UPDATE",
-        proposal_id,
-        nomination_id,
-    )
+    line = await proposals.line_for_update(con, proposal_id, nomination_id)
     if line is None:
         raise NotFound(f"nomination {nomination_id} is not in this proposal", code="not_found")
     if line["conferred"] is not None:
@@ -144,22 +139,19 @@ async def record_outcome(
             "#/decision_number", "a conferred award needs the central decision's number",
             "required",
         )  # fmt: skip
-    await con.execute(
-        "UPDATE proposal_lines SET conferred = $3, decision_number = $4, decided_on = $5,"
-        " recorded_by = $6 WHERE proposal_id = $1 AND nomination_id = $2",
-        proposal_id, nomination_id, conferred, decision_number, decided_on, actor.sub,
-    )  # fmt: skip
+    await proposals.record_answer(
+        con,
+        proposal_id,
+        nomination_id,
+        conferred=conferred,
+        decision_number=decision_number,
+        decided_on=decided_on,
+        recorded_by=actor.sub,
+    )
     n = await store.nomination(con, nomination_id, lock=True)
     assert n is not None
     if conferred:
-        await con.execute(
-            "INSERT INTO award_history (award_id, subject_kind, subject_id, award_code,"
-            " period_start, period_end, decided_on, decision_number, source, nomination_id)"
-            " VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, 'central', $8)",
-            n["nominee_kind"], n["nominee_id"], n["award_code"], period_start_of(n),
-            n["period_end"] or date(n["year"], 12, 31), decided_on, decision_number,
-            nomination_id,
-        )  # fmt: skip
+        await history.record_central(con, n, period_of(n), decided_on, decision_number)
         await store.finalise_initiatives(con, [nomination_id])
     else:
         await store.release_initiatives(con, [nomination_id])
@@ -168,8 +160,7 @@ async def record_outcome(
         con, [nomination_id], status, actor.sub, "central_decision",
         decision_number or "không được tặng",
     )  # fmt: skip
-    await rt.bus.publish(
-        uow,
+    await uow.publish(
         a.NominationCentrallyDecided(
             nomination_id=nomination_id,
             proposal_id=proposal_id,

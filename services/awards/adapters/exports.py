@@ -7,6 +7,7 @@ collectives, then by name in Vietnamese order (given name first)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -16,8 +17,12 @@ import asyncpg
 from jinja2 import Environment, select_autoescape
 
 from servicekit.errors import NotFound
+from servicekit.labels import AWARD_NAMES, KIND_NAMES
 from servicekit.text import xlsx_row
-from services.awards import labels, store
+from servicekit.vietnamese import person_name_key, sort_key
+from services.awards.adapters import words
+from services.awards.store import decisions
+from services.awards.store import readmodel as lookup
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ORDER = (
@@ -68,22 +73,20 @@ class DecisionView:
         return sum(ln.amount_vnd for ln in self.lines if ln.revoked_on is None)
 
 
-def _sort_key(ln: Line) -> tuple:
+def listing_order(ln: Line) -> tuple[int, bool, str]:
+    """Where a line stands in the list: by award, people before collectives, then by name in
+    Vietnamese dictionary order (a person by given name first, each name letters then tones)."""
     rank = ORDER.index(ln.award_code) if ln.award_code in ORDER else len(ORDER)
-    name = labels.name_key(ln.name) if ln.kind == "person" else labels.text_key(ln.name)
+    name = person_name_key(ln.name) if ln.kind == "person" else sort_key(ln.name)
     return rank, ln.kind != "person", name
 
 
 async def decision_view(con: asyncpg.Connection, decision_id: UUID) -> DecisionView:
-    d = await con.fetchrow("SELECT * FROM decisions WHERE decision_id = $1", decision_id)
+    d = await decisions.decision(con, decision_id)
     if d is None:
         raise NotFound(f"no decision {decision_id}", code="not_found")
-    rows = await con.fetch(
-        "SELECT l.*, n.year, n.period_start, n.period_end FROM decision_lines l"
-        " JOIN nominations n USING (nomination_id) WHERE l.decision_id = $1 ORDER BY l.position",
-        decision_id,
-    )
-    names = await store.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in rows])
+    rows = await decisions.lines_with_periods(con, decision_id)
+    names = await lookup.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in rows])
     view = DecisionView(
         decision_id=d["decision_id"],
         number=d["number"],
@@ -107,7 +110,7 @@ async def decision_view(con: asyncpg.Connection, decision_id: UUID) -> DecisionV
                 unit_name=info.get("unit_name"),
                 position_title=info.get("position"),
                 award_code=r["award_code"],
-                award_name=labels.AWARD_NAMES.get(r["award_code"], r["award_code"]),
+                award_name=AWARD_NAMES.get(r["award_code"], r["award_code"]),
                 year=r["year"],
                 period=(r["period_start"], r["period_end"]) if r["period_start"] else None,
                 multiplier=r["multiplier"],
@@ -115,7 +118,7 @@ async def decision_view(con: asyncpg.Connection, decision_id: UUID) -> DecisionV
                 revoked_on=r["revoked_on"],
             )
         )
-    view.lines.sort(key=_sort_key)
+    view.lines.sort(key=listing_order)
     return view
 
 
@@ -128,10 +131,8 @@ def to_xlsx(view: DecisionView) -> bytes:
     ws = wb.active
     ws.title = "Danh sách khen thưởng"
     ws.append(xlsx_row(ws, [f"DANH SÁCH KHEN THƯỞNG KÈM THEO QUYẾT ĐỊNH SỐ {view.number}"]))
-    ws.append(
-        xlsx_row(ws, [f"({labels.day(view.signed_on).capitalize()} của {view.signer_title})"])
-    )
-    ws.append([f"Mức lương cơ sở: {labels.money(view.base_salary_vnd)} đồng"])
+    ws.append(xlsx_row(ws, [f"({words.day(view.signed_on).capitalize()} của {view.signer_title})"]))
+    ws.append([f"Mức lương cơ sở: {words.money(view.base_salary_vnd)} đồng"])
     ws.append([])
     header = [
         "STT",
@@ -153,7 +154,7 @@ def to_xlsx(view: DecisionView) -> bytes:
     for i, ln in enumerate(view.lines, 1):
         row = [
             i,
-            labels.KIND_NAMES[ln.kind],
+            KIND_NAMES[ln.kind],
             ln.name,
             ln.position_title or "",
             ln.unit_name or "",
@@ -179,8 +180,8 @@ def to_xlsx(view: DecisionView) -> bytes:
 
 
 _env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-_env.filters["money"] = labels.money
-_env.filters["vnday"] = labels.day
+_env.filters["money"] = words.money
+_env.filters["vnday"] = words.day
 
 
 def _roman(n: int) -> str:
@@ -282,7 +283,7 @@ class _PrintLine:
         return "Bà " if self.gender == "female" else "Ông " if self.gender == "male" else ""
 
 
-def to_html(view: DecisionView, genders: dict[UUID, str] | None = None) -> str:
+def to_html(view: DecisionView, genders: Mapping[UUID, str | None] | None = None) -> str:
     genders = genders or {}
     groups: list[dict] = []
     for ln in view.lines:

@@ -1,28 +1,7 @@
 """Annual bulk screening as a service operation: for a year and a unit (with the units below it)
-or the whole province, load the facts set-based (`factstore.for_scope`), let the domain propose
+or the whole province, load the facts set-based (`store/facts.for_scope`), let the domain propose
 candidates for every yearly title and form (`screen_year`), and store the run, its candidates and
-their reasons with COPY.
-
-Reasons are stored deduplicated: candidates share most rule results (R14 passed on the same
-day, R01 passed on the same rating, …), so each distinct result is stored once per run
-(`annual_reasons`) and a candidate lists its results' numbers in rule order. The domain builds
-each shared result once, so it is numbered and serialised once too. The API puts them back
-together; nothing is recomputed when read.
-
-The domain's work is CPU-bound and runs in a worker thread so the event loop keeps answering
-between its bytecodes; the candidates are explained chunk by chunk while PostgreSQL takes in the
-previous chunk (COPY text, see `_explain_and_store`).
-The cyclic garbage collector is paused during the run (see `run`). What each stage took is stored
-with the run (`timings`, milliseconds).
-
-Measured by `./thidua bench annual` on the test stack (2 vCPUs, shared with other work): 100,000
-people, five years of ratings, 88,450 candidates, every reason stored: 5.8–7.0 s (8.4 s while the
-machine was busier) — loading 1.6–2.0 s, screening 1.5–2.2 s, explaining and storing 2.3–2.6 s
-(4.2–5.3 s in runs of the same hour when every candidate built, numbered and serialised all its
-results and the COPY waited for the last one). Explaining (the domain's `Candidate.explain`: one
-fresh screening per candidate, about 17 µs of CPU each) is most of that stage; forking processes
-to explain in parallel was tried and gained little on two vCPUs.
-"""
+their deduplicated reasons with COPY. How it runs, and what it costs: README, "Annual screening"."""
 
 from __future__ import annotations
 
@@ -40,7 +19,7 @@ import asyncpg
 from servicekit.auth import Principal
 from servicekit.errors import Invalid
 from servicekit.unit_of_work import UnitOfWork
-from services.awards import factstore, store
+from services.awards.commands.screening import check_consideration_date
 from services.awards.domain import (
     AnnualScreening,
     Candidate,
@@ -50,7 +29,10 @@ from services.awards.domain import (
     screen_year,
 )
 from services.awards.domain.vocabulary import ELIGIBLE
-from services.awards.handlers import Runtime, check_consideration_date
+from services.awards.runtime import Runtime
+from services.awards.store import annual as runs
+from services.awards.store import facts as factstore
+from services.awards.store import readmodel as lookup
 
 CANDIDATE_COLUMNS = (
     "run_id",
@@ -192,11 +174,11 @@ async def run(
     con, now = uow.con, rt.today()
     if year > now.year:
         raise Invalid.at("#/year", f"the year {year} is in the future", "future")
-    if scope_unit_id is not None and await store.unit(con, scope_unit_id) is None:
+    if scope_unit_id is not None and await lookup.unit(con, scope_unit_id) is None:
         raise Invalid.at("#/scope_unit_id", "no such unit", "unknown_unit")
     override = None
     if campaign_id is not None:
-        c = await store.campaign(con, campaign_id)
+        c = await lookup.campaign(con, campaign_id)
         if c is None:
             raise Invalid.at("#/campaign_id", "no such campaign", "unknown_campaign")
         if str(regime_for(date(year, 12, 31))) != c["regime"]:
@@ -257,23 +239,21 @@ async def run(
         if collecting:
             gc.enable()
 
-    await con.execute(
-        "INSERT INTO annual_runs (run_id, year, scope_unit_id, regime, as_of, campaign_id, run_by,"
-        " people, collectives, screened, candidates, reasons_stored, timings)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    await runs.insert_run(
+        con,
         run_id,
-        year,
-        scope_unit_id,
-        summary.regime,
-        as_of,
-        campaign_id,
-        who.sub,
-        summary.people,
-        summary.collectives,
-        summary.screened,
-        sum(summary.candidates.values()),
-        explain,
-        json.dumps(timings),
+        year=year,
+        scope_unit_id=scope_unit_id,
+        regime=summary.regime,
+        as_of=as_of,
+        campaign_id=campaign_id,
+        run_by=who.sub,
+        people=summary.people,
+        collectives=summary.collectives,
+        screened=summary.screened,
+        candidates=sum(summary.candidates.values()),
+        reasons_stored=explain,
+        timings=timings,
     )
     return summary
 
@@ -312,15 +292,7 @@ async def rule_results(
 ) -> list[list[dict] | None]:
     """The rule results of candidates, from their reasons' numbers."""
     wanted = sorted({n for ns in numbers if ns for n in ns})
-    found = {
-        r["reason_no"]: json.loads(r["result"])
-        for r in await con.fetch(
-            "SELECT reason_no, result FROM annual_reasons"
-            " WHERE run_id = $1 AND reason_no = ANY($2::int[])",
-            run_id,
-            wanted,
-        )
-    }
+    found = await runs.reasons(con, run_id, wanted)
     return [None if ns is None else [found[n] for n in ns] for ns in numbers]
 
 

@@ -12,7 +12,7 @@ from uuid import UUID
 import asyncpg
 
 from servicekit.errors import Violation
-from services.awards import labels, store
+from servicekit.labels import AWARD_NAMES
 from services.awards.domain import order
 from services.awards.domain.authority import (
     Authority,
@@ -24,6 +24,9 @@ from services.awards.domain.authority import (
     heads,
     setting_of,
 )
+from services.awards.store import councils
+from services.awards.store import nominations as store
+from services.awards.store import readmodel as lookup
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class Line:
 
     @property
     def award_name(self) -> str:
-        return labels.AWARD_NAMES.get(self.row["award_code"], self.row["award_code"])
+        return AWARD_NAMES.get(self.row["award_code"], self.row["award_code"])
 
     def decider(self, on: date, rules: Sequence[AuthorityRule]) -> AuthorityRule | None:
         """Who decides this award for this nominee on `on`."""
@@ -75,15 +78,9 @@ async def approved(
     violations of those that are not."""
     rows = await store.nominations(con, nomination_ids, lock=True)
     by_id = {r["nomination_id"]: r for r in rows}
-    closed = dict(
-        await con.fetch(
-            "SELECT n.nomination_id, s.closed_on FROM nominations n"
-            " JOIN council_sessions s USING (session_id) WHERE n.nomination_id = ANY($1::uuid[])",
-            list(nomination_ids),
-        )
-    )
-    nominee_units = await store.nominee_units(con, rows)
-    chains = await store.units_up(con, set(nominee_units.values()))
+    closed = await councils.vote_closed_on(con, nomination_ids)
+    nominee_units = await lookup.nominee_units(con, rows)
+    chains = await lookup.units_up(con, set(nominee_units.values()))
     lines, bad = [], []
     for i, nid in enumerate(nomination_ids):
         r, where = by_id.get(nid), f"#/nomination_ids/{i}"
@@ -97,7 +94,8 @@ async def approved(
         if closed_on is not None and (late := order.signed_after_vote(signed_on, closed_on, act)):
             bad.append(Violation(where, late.detail, "out_of_order"))
             continue
-        chain = chains.get(nominee_units.get(nid), [])
+        unit = nominee_units.get(nid)
+        chain = chains.get(unit, []) if unit is not None else []
         if r["nominee_kind"] == "collective":
             chain = chain[1:]  # a unit's head does not confer a title on their own unit
         first = chain[0] if chain else None
@@ -106,7 +104,9 @@ async def approved(
                 where=where,
                 row=r,
                 closed_on=closed_on or signed_on,
-                setting=setting_of(first and first["kind"], first and first["level"]),
+                setting=setting_of(
+                    first["kind"] if first else None, first["level"] if first else None
+                ),
                 units_up=tuple(u["unit_id"] for u in chain),
             )
         )

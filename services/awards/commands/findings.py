@@ -6,7 +6,7 @@ against a campaign, a unit, a nomination or a decision, with its text and the re
 documents; the unit concerned (its officer) or the province (an administrator) answers it.
 
 Raised against a nomination while its public notice runs, a finding is also an objection (ý kiến
-phản ánh) on that notice (`handlers.record_objection`): the board resolves it before the council
+phản ánh) on that notice (`notice.record_objection`): the board resolves it before the council
 takes the nomination up, and the session's agenda shows it.
 
 raise_finding / answer_finding: check who may act → load the subject → write → publish.
@@ -24,8 +24,9 @@ from schemas import awards as a
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.errors import Conflict, Invalid, NotFound
 from servicekit.unit_of_work import UnitOfWork
-from services.awards import handlers
-from services.awards.handlers import Runtime
+from services.awards.commands import notice
+from services.awards.runtime import Runtime
+from services.awards.store import findings
 
 SUBJECTS = ("campaign", "unit", "nomination", "decision")
 
@@ -42,55 +43,19 @@ class Subject:
 async def _subject(con: asyncpg.Connection, kind: str, subject_id: UUID) -> Subject:
     """The subject as awards knows it (its own records, or its read model of the registry); an
     unknown one is a 422 naming `subject_id`."""
+    unit: UUID | None
     if kind == "nomination":
-        unit = await con.fetchval(
-            "SELECT proposer_unit_id FROM nominations WHERE nomination_id = $1", subject_id
-        )
+        unit = await findings.proposer_unit(con, subject_id)
         known = unit is not None
     elif kind == "unit":
-        known, unit = (
-            await con.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM rm_units WHERE unit_id = $1)", subject_id
-            ),
-            subject_id,
-        )
+        known, unit = await findings.unit_known(con, subject_id), subject_id
     elif kind == "campaign":
-        known, unit = (
-            await con.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM rm_campaigns WHERE campaign_id = $1)", subject_id
-            ),
-            None,
-        )
+        known, unit = await findings.campaign_known(con, subject_id), None
     else:
-        known, unit = (
-            await con.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM decisions WHERE decision_id = $1)", subject_id
-            ),
-            None,
-        )
+        known, unit = await findings.decision_known(con, subject_id), None
     if not known:
         raise Invalid.at("#/subject_id", f"no {kind} {subject_id}", "unknown_subject")
     return Subject(kind, subject_id, unit)
-
-
-async def province_unit(con: asyncpg.Connection) -> UUID | None:
-    """The province's own unit (Ủy ban nhân dân tỉnh): the root provincial committee."""
-    return await con.fetchval(
-        "SELECT unit_id FROM rm_units WHERE kind = 'provincial_committee' AND parent_id IS NULL"
-        " AND valid_to IS NULL ORDER BY valid_from LIMIT 1"
-    )
-
-
-async def _running_notice(con: asyncpg.Connection, rt: Runtime, nomination_id: UUID) -> UUID | None:
-    now = rt.today()
-    return await con.fetchval(
-        "SELECT n.notice_id FROM notice_items i JOIN notices n USING (notice_id)"
-        " JOIN nominations m ON m.nomination_id = i.nomination_id"
-        " WHERE i.nomination_id = $1 AND m.status = 'on_notice'"
-        " AND n.start_on <= $2 AND $2 <= n.end_on",
-        nomination_id,
-        now,
-    )
 
 
 async def raise_finding(
@@ -114,41 +79,34 @@ async def raise_finding(
     finding_id = uuid4()
     objection_id = None
     if subject.kind == "nomination":
-        notice_id = await _running_notice(con, rt, subject.id)
+        notice_id = await findings.running_notice(con, subject.id, now)
         if notice_id is not None:
-            objection_id = await handlers.record_objection(
+            objection_id = await notice.record_objection(
                 uow, rt, who, notice_id=notice_id, nomination_id=subject.id, content=content
             )
-            await con.execute(
-                "UPDATE objections SET finding_id = $2 WHERE objection_id = $1",
-                objection_id,
-                finding_id,
-            )
-    await con.execute(
-        "INSERT INTO supervision_findings (finding_id, subject_kind, subject_id, unit_id,"
-        " supervisor_unit_id, raised_by, raised_on, content, documents, objection_id)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            await findings.link_objection(con, objection_id, finding_id)
+    await findings.insert_finding(
+        con,
         finding_id,
-        subject.kind,
-        subject.id,
-        subject.unit_id,
-        supervisor_unit,
-        who.sub,
-        now,
-        content,
-        list(documents),
-        objection_id,
+        subject_kind=subject.kind,
+        subject_id=subject.id,
+        unit_id=subject.unit_id,
+        supervisor_unit_id=supervisor_unit,
+        raised_by=who.sub,
+        raised_on=now,
+        content=content,
+        documents=documents,
+        objection_id=objection_id,
     )
-    await rt.bus.publish(
-        uow,
+    await uow.publish(
         a.SupervisionFindingRaised(
             finding_id=finding_id,
-            subject_kind=subject.kind,  # type: ignore[arg-type]
+            subject_kind=subject.kind,
             subject_id=subject.id,
             raised_on=now,
             supervisor_unit_id=supervisor_unit,
             unit_id=subject.unit_id,
-            province_unit_id=await province_unit(con),
+            province_unit_id=await findings.province_unit(con),
             content=content,
             documents=list(documents),
             objection_id=objection_id,
@@ -182,9 +140,7 @@ async def answer_finding(
     documents: Sequence[str],
 ) -> None:
     con, now = uow.con, rt.today()
-    f = await con.fetchrow(
-        "SELECT * FROM supervision_findings WHERE finding_id = $1 FOR UPDATE", finding_id
-    )
+    f = await findings.finding(con, finding_id, lock=True)
     if f is None or not may_read(who, f):
         raise NotFound(f"no finding {finding_id}", code="not_found")
     if not may_answer(who, f["unit_id"]):
@@ -192,19 +148,16 @@ async def answer_finding(
     if f["status"] != "open":
         raise Conflict("the finding was already answered", code="already_answered")
     by_province = who.has_role(Role.PROVINCE_ADMIN)
-    await con.execute(
-        "UPDATE supervision_findings SET status = 'answered', answer = $2,"
-        " answer_documents = $3, answered_by = $4, answered_by_province = $5, answered_on = $6"
-        " WHERE finding_id = $1",
+    await findings.answer(
+        con,
         finding_id,
-        answer,
-        list(documents),
-        who.sub,
-        by_province,
-        now,
+        answer=answer,
+        documents=documents,
+        answered_by=who.sub,
+        by_province=by_province,
+        on=now,
     )
-    await rt.bus.publish(
-        uow,
+    await uow.publish(
         a.SupervisionFindingAnswered(
             finding_id=finding_id,
             subject_kind=f["subject_kind"],

@@ -1,20 +1,6 @@
 """The read model, from registry and progress events: one batch handler per consumed topic, each
-writing its batch with a few set-based statements (unnest of arrays). Within a batch the last
-event of an aggregate wins, as across batches (registry events carry the whole new state; a later
-rating of a subject and year replaces the earlier one).
-
-Consumed:
-- registry.units.v1: UnitRegistered, UnitChanged (a version in force from valid_from: the latest
-  wins), UnitMerged, UnitClosed, UnitStatusChanged (a collective's status periods by status_id).
-- registry.people.v1: PersonRegistered, PersonChanged (latest version), PersonStatusChanged
-  (status periods by status_id).
-- registry.blocs.v1: BlocFormed (the blocs and clusters of each year: the CO_CP quota's base).
-- registry.campaigns.v1: CampaignLaunched (its regime overrides the date's), CampaignClosed.
-- progress.ratings.v1: PerformanceRated.
-- progress.initiatives.v1: InitiativeRecognized.
-- progress.standings.v1: BlocLeaderDetermined, BlocLeaderReopened.
-Other events of those topics are not needed here and are skipped.
-"""
+writing its batch with a few set-based statements (unnest of arrays); the last event of an
+aggregate wins, within a batch as across batches. The topics and events: README, "Read model"."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Screening and procedure parameters. Everything DOMAIN.md marks [unsure] lives here with the
-default it gives, never as a constant inside a rule; dated tables (base salary, award money) are
+"""The domain's rule configuration: screening and procedure parameters. Every parameter not
+confirmed against a published text (marked [unsure] below) lives here with its default, never as
+a constant inside a rule; dated tables (base salary, award money) are
 configuration too, because a decree changes them.
 
 Defaults and their status:
@@ -10,8 +11,8 @@ Defaults and their status:
 - council_thresholds: 0.9 of ALL members for CSTD_TINH and CSTD_TQ. Regime 2013 confirmed
   (Nghị định 91/2017 Điều 45.8); regime 2022 [unsure], same default.
 - notice_working_days: 10. National practice confirmed; the provincial period [unsure].
-- required_documents: DOMAIN R13 for the emulation titles; the same base set for the commendation
-  forms is an assumption [unsure].
+- required_documents: R13 (Luật 06/2022 Điều 84.1) for the emulation titles; the same base set
+  for the commendation forms is an assumption [unsure].
 - base_salary: the decreed figures; configuration because a decree changes them.
 - award_money: dated multiplier tables; see the notes on each table for what is unsure.
 - rule_citations: per period of legal texts ("2013", "2024", "2025", see `legal.PERIODS`) and
@@ -106,7 +107,7 @@ MONEY_2013 = MoneyTable(
     ),
 )
 
-# Regime 2022. Confirmed (DOMAIN, Nghị định 152/2025): the titles, both flags and a person's
+# Regime 2022. Confirmed (Nghị định 152/2025): the titles, both flags and a person's
 # Giấy khen. Unsure, kept at the 2013 figures: BK_TTG, BK_TINH and a collective's Giấy khen. Also
 # unsure: that decisions signed 2024-01-01 .. 2025-06-30 (Nghị định 98/2023) used the same figures.
 MONEY_2022 = MoneyTable(

@@ -1,29 +1,13 @@
-"""Loading the domain's `Facts` snapshot from the read model and the award history.
-
-Two shapes:
-- `for_nominations`: what screening a batch of nominations reads: the nominees, everyone in the
-  units concerned (a CSTĐCS quota counts the unit's LĐTT; a collective title reads its members),
-  their ratings, awards, statuses (the people's and the units' own), the nominees' and claimed
-  initiatives, bloc leaders.
-- `for_scope`: everything of a year's annual screening for a unit and the units below it, or the
-  whole province: people, collectives, ratings of the years the rules look back on, the award
-  history, initiatives, statuses (of people and of collectives), bloc leaders. Set-based: one
-  query per kind of fact, ids cast to text in SQL (the domain keys its indexes by strings).
-
-Ratings carry the unit's "rated, LĐTT not conferred" reason (`ldtt_not_conferred`). Awards are
-loaded whatever their decision date: the domain reads them as of the consideration date.
-
-Initiatives: the progress event gives the level that recognised an initiative, its kind
-(initiative or science work) and how far its effect reaches; for events from before the scope was
-stated (null), the scope is taken from the level (grassroots → unit, provincial → province,
-national → national). `used_by` is the nomination an initiative supports (R11).
-"""
+"""Loading the domain's `Facts` snapshot from the read model and the award history: for a batch
+of nominations (`for_nominations`) or for a year's annual screening of a unit's tree or the
+province (`for_scope`, set-based: one query per kind of fact). What each reads: README, "Facts"."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -37,8 +21,13 @@ from services.awards.domain import (
     RatingRecord,
     StatusPeriod,
 )
+from services.awards.domain.vocabulary import InitiativeScope
 
-SCOPE_OF_LEVEL = {"grassroots": "unit", "provincial": "province", "national": "national"}
+SCOPE_OF_LEVEL: dict[str, InitiativeScope] = {
+    "grassroots": "unit",
+    "provincial": "province",
+    "national": "national",
+}
 RATING_LOOKBACK = 4
 """Ratings of the year and the 4 before: the longest window over ratings (Bằng khen Thủ tướng,
 five consecutive years)."""
@@ -217,6 +206,7 @@ async def for_scope(
     since = year - RATING_LOOKBACK
     initiatives_since = date(year - INITIATIVE_LOOKBACK, 1, 1)
     last = date(year, 12, 31)
+    queries: list[tuple[Any, ...]]
     if scope is None:
         queries = [
             ("SELECT person_id::text, unit_id::text, gender FROM rm_people",),
@@ -284,7 +274,7 @@ async def for_scope(
             ),
         ]
 
-    converters = (
+    converters: tuple[Callable[[list[asyncpg.Record]], list[Any]], ...] = (
         lambda rows: [Person(r[0], r[1], r[2]) for r in rows],
         lambda rows: [RatingRecord(r[0], r[1], r[2], r[3], r[4]) for r in rows],
         _awards,
@@ -292,7 +282,9 @@ async def for_scope(
         _initiatives,
     )
 
-    async def fetch(query: tuple, convert: Callable[[list[asyncpg.Record]], list]) -> list:
+    async def fetch(
+        query: tuple[Any, ...], convert: Callable[[list[asyncpg.Record]], list[Any]]
+    ) -> list[Any]:
         # Each result becomes the domain's records as soon as it arrives, while PostgreSQL
         # still works on the others.
         if pool is None:
