@@ -1,7 +1,7 @@
 """The four services of the e2e platform, scraped as Prometheus would: every metric the alert
 rules and the Grafana dashboard name is exposed by some service (parsed with prometheus_client's
 parser), with a sensible value; each request leaves an access line in the service's JSON log with
-the trace the client was given (issue 21 items 8 and 9)."""
+the trace the client was given."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The scheduler ticks every few seconds; a bloc whose leader the score cannot decide (a tie, no
 vote recorded) is said once in its JSON log, not at every tick, and said again later with how
-many repeats were held back (issue 21 item 9)."""
+many repeats were held back."""
 
 from __future__ import annotations
 

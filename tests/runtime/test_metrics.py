@@ -3,7 +3,7 @@ database and read with prometheus_client's parser: consumer lag per partition ri
 handler is held and falling to zero once it is released, the consumer's counters by topic, dead
 letters, relay leadership, outbox backlog and age while the relay is stopped, the pool's use.
 The same app's JSON log lines: one access line per request and one per applied batch, with trace
-ids (issue 21 items 8 and 9)."""
+ids."""
 
 from __future__ import annotations
 

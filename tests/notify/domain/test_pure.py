@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-DOMAIN = Path(__file__).parents[3] / "services" / "notify" / "domain"
+DOMAIN_DIR = Path(__file__).parents[3] / "services" / "notify" / "domain"
 IO_LIBRARIES = {"asyncpg", "httpx", "aiohttp", "aiokafka", "aiosmtplib", "fastapi", "socket"}
 
 
@@ -22,6 +22,6 @@ def imported(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", sorted(DOMAIN.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(DOMAIN_DIR.glob("*.py")), ids=lambda p: p.name)
 def test_a_domain_module_imports_no_io_library(path: Path) -> None:
     assert not imported(path) & IO_LIBRARIES

@@ -1,5 +1,5 @@
 """Notify's own gauges on /metrics, read by the queries it registers: deliveries parked by
-channel and webhook subscribers suspended, as an operator's alert sees them (issue 21 item 8)."""
+channel and webhook subscribers suspended, as an operator's alert sees them."""
 
 from __future__ import annotations
 
