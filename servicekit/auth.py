@@ -40,7 +40,7 @@ class Role(StrEnum):
     # The Fatherland Front (Ủy ban MTTQ tỉnh) and its member organisations, who take part in
     # supervising the emulation and commendation work (Luật Thi đua, khen thưởng 2022, Điều 8):
     # they read what the council reads across the province and write nothing but their own
-    # supervision findings (services/awards/findings.py).
+    # supervision findings (services/awards/commands/findings.py).
     SUPERVISOR = "supervisor"
 
 

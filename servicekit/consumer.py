@@ -13,7 +13,7 @@ import asyncio
 import logging
 import random
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -93,6 +93,7 @@ class Consumer:
         pool: asyncpg.Pool,
         bootstrap_servers: str,
         source: str | None = None,
+        topic_map: Mapping[str, str] | None = None,
         group_id: str | None = None,
         max_records: int = 1000,
         batch_timeout_ms: int = 200,
@@ -111,6 +112,7 @@ class Consumer:
         self.name = name
         self.group_id = group_id or name
         self.source = source
+        self.topic_map = dict(topic_map or {})  # where the handlers' events go (UnitOfWork)
         self.max_records = max_records
         self.batch_timeout_ms = batch_timeout_ms
         self.max_attempts = max_attempts
@@ -420,7 +422,7 @@ class Consumer:
 
     async def _apply_once(self, items: list[Item]) -> None:
         records = [r for r, _ in items]
-        async with UnitOfWork(self._pool, source=self.source) as uow:
+        async with UnitOfWork(self._pool, source=self.source, topic_map=self.topic_map) as uow:
             new_ids = await inbox.record_new(
                 uow.con,
                 self.name,

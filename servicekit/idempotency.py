@@ -53,10 +53,10 @@ async def request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     con = request.scope.get("state", {}).get(_CONNECTION)
     source = source_for(service.settings.service)
     if con is not None:
-        async with UnitOfWork(connection=con, source=source) as uow:
+        async with UnitOfWork(connection=con, source=source, topic_map=service.topic_map) as uow:
             yield uow
         return
-    async with UnitOfWork(service.pool, source=source) as uow:
+    async with UnitOfWork(service.pool, source=source, topic_map=service.topic_map) as uow:
         yield uow
         await audit.record_in(uow.con, request.scope)  # the handler returned: its row, same commit
 

@@ -1,7 +1,7 @@
 """File imports shared by the services: reading .xlsx and .csv into rows, parsing cells, checking
 rows against a pydantic model, the row-by-row report, and the run that ties them together (the
 same file twice answers its first report and writes nothing). What a row *means* is each
-service's own (services/registry/imports.py, services/progress/commands/imports.py).
+service's own (services/registry/commands/imports/, services/progress/commands/imports.py).
 
 Rows are numbered as a spreadsheet shows them: the header is row 1. By default nothing is
 written when any row is bad (`mode="all"`); on request (`mode="valid"`) the valid rows are and

@@ -12,7 +12,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +48,9 @@ class Service:
     settings: ServiceSettings
     migrations: Path
     subscribe: Callable[[Consumer], None] | None = None
+    # where the service's events go instead of their catalog topics (tests route them to fresh
+    # ones): every unit of work servicekit opens for it, a request's or a consumed batch's
+    topic_map: dict[str, str] = field(default_factory=dict)
     pool: asyncpg.Pool | None = None
     producer: AIOKafkaProducer | None = None
     relay: Relay | None = None
@@ -70,6 +73,7 @@ class Service:
                 pool=self.pool,
                 bootstrap_servers=s.kafka_bootstrap,
                 source=source_for(s.service),
+                topic_map=self.topic_map,
                 group_id=s.consumer_group,
                 stop_timeout_s=s.shutdown_timeout_s * CONSUMER_SHARE,
             )
@@ -115,12 +119,18 @@ def build_app(
     migrations: Path,
     routers: Sequence[APIRouter] = (),
     subscribe: Callable[[Consumer], None] | None = None,
+    topic_map: Mapping[str, str] | None = None,
 ) -> FastAPI:
     """`subscribe` declares the service's event handlers on its consumer; a service that consumes
     nothing (the registry) passes none."""
     telemetry.configure_logging(settings.service, settings.log_level)
     telemetry.setup(settings.service)
-    service = Service(settings=settings, migrations=migrations, subscribe=subscribe)
+    service = Service(
+        settings=settings,
+        migrations=migrations,
+        subscribe=subscribe,
+        topic_map=dict(topic_map or {}),
+    )
 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await service.start()

@@ -35,6 +35,7 @@ def create(
         migrations=Path(__file__).parent / "migrations",
         routers=ROUTERS,
         subscribe=subscriber(cfg) if cfg.consume else None,
+        topic_map=cfg.topic_map,
     )
     app.state.awards = Runtime(cfg=cfg, clock=clock or SystemClock())
     return app

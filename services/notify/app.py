@@ -20,29 +20,9 @@ from services.notify.config import NAME, NotifySettings
 from services.notify.consumers.intake import subscriber
 from services.notify.jobs.dispatcher import Dispatcher
 from services.notify.runtime import NotifyRuntime
+from services.notify.store import gauges
 
 __all__ = ["NAME", "create"]
-
-# What an operator alerts on (docs/operations.md): deliveries whose attempts ran out, and webhook
-# subscribers held back until resumed. Both read partial indexes or a small table.
-GAUGES = [
-    (
-        "thidua_deliveries_parked",
-        "Deliveries parked after their last attempt failed, by channel",
-        "SELECT c.channel, coalesce(p.n, 0) AS value"
-        " FROM (VALUES ('email'), ('webhook')) AS c (channel) LEFT JOIN"
-        " (SELECT channel, count(*) AS n FROM deliveries WHERE status = 'parked'"
-        "  GROUP BY channel) AS p USING (channel)",
-        ["channel"],
-    ),
-    (
-        "thidua_webhook_subscribers_suspended",
-        "Webhook subscriptions suspended (their deliveries wait until resumed)",
-        "SELECT count(*) AS value FROM webhook_subscriptions"
-        " WHERE suspended_at IS NOT NULL AND deleted_at IS NULL",
-        [],
-    ),
-]
 
 
 def create(
@@ -65,7 +45,7 @@ def create(
         subscribe=subscriber(runtime),
     )
     app.state.notify = runtime
-    for gauge in GAUGES:  # on /metrics, read at scrape time (servicekit.probes)
+    for gauge in gauges.GAUGES:  # on /metrics, read at scrape time (servicekit.probes)
         metrics.register_query(app, *gauge)
     servicekit_lifespan = app.router.lifespan_context
 

@@ -18,15 +18,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from schemas.envelope import Envelope
 from servicekit.consumer import Consumer
 from servicekit.service import build_app
 from servicekit.settings import ServiceSettings
-from servicekit.unit_of_work import UnitOfWork
 from services import progress as package
 from services.progress.api import ROUTERS
 from services.progress.config import Clock, ProgressConfig, SystemClock
-from services.progress.consumers import HANDLERS, BatchHandler
+from services.progress.consumers import HANDLERS
 from services.progress.jobs.scheduler import Scheduler
 from services.progress.runtime import Runtime
 
@@ -43,18 +41,9 @@ def subscriber(rt: Runtime) -> Callable[[Consumer], None]:
         for topic, handler in HANDLERS.items():
             if topic.startswith(f"{NAME}.") and not config.read_own_topics:
                 continue
-            consumer.batch_handler(config.topic(topic))(routed(rt, handler))
+            consumer.batch_handler(config.topic(topic))(handler)
 
     return subscribe
-
-
-def routed(rt: Runtime, handler: BatchHandler) -> BatchHandler:
-    """The handler, what it publishes sent through the topic map (`Runtime.routed`)."""
-
-    async def handle(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
-        await handler(rt.routed(uow), envelopes)
-
-    return handle
 
 
 def create(
@@ -73,6 +62,7 @@ def create(
         migrations=Path(__file__).parent / "migrations",
         routers=ROUTERS,
         subscribe=subscriber(rt) if config.consume else None,
+        topic_map=config.topic_map,
     )
     app.state.progress = rt
     service_lifespan = app.router.lifespan_context

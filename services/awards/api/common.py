@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated, Any
 
@@ -12,7 +11,6 @@ from fastapi import Depends, Request
 from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
 from servicekit.http import ReadConnection, on_loop
 from servicekit.idempotency import RequestUnitOfWork
-from servicekit.unit_of_work import UnitOfWork
 from services.awards.runtime import Runtime
 
 ADMIN = require(Role.PROVINCE_ADMIN)
@@ -68,20 +66,9 @@ def runtime_of(request: Request) -> Runtime:
 Rt = Annotated[Runtime, Depends(on_loop(runtime_of))]
 
 
-async def _unit_of_work(request: Request, outer: RequestUnitOfWork) -> AsyncIterator[UnitOfWork]:
-    """The request's unit of work, publishing on the topics `topic_map` names: with a map, a unit
-    of work joined to the request's transaction (a savepoint) that routes the events; its outbox
-    rows commit with the request's."""
-    topic_map = runtime_of(request).cfg.topic_map
-    if not topic_map:
-        yield outer
-        return
-    async with UnitOfWork(connection=outer.con, source=outer.source, topic_map=topic_map) as uow:
-        yield uow
-
-
-# `scope="function"`: done before the request's own unit of work commits, like it.
-Uow = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
+Uow = RequestUnitOfWork
+"""The request's unit of work (see servicekit.idempotency): its events go where the service's
+topic map says (`build_app(topic_map=...)`)."""
 
 
 def _today(request: Request) -> date:

@@ -13,7 +13,6 @@ from fastapi import Depends, Request
 from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
 from servicekit.http import ReadConnection, on_loop
 from servicekit.idempotency import RequestUnitOfWork
-from servicekit.unit_of_work import UnitOfWork
 from services.progress.config import today
 from services.progress.domain import FieldProblem
 from services.progress.domain.errors import pointer
@@ -34,12 +33,9 @@ def _today(request: Request) -> date:
 Today = Annotated[date, Depends(on_loop(_today))]
 
 
-async def _unit_of_work(uow: RequestUnitOfWork, rt: Rt) -> UnitOfWork:
-    return rt.routed(uow)
-
-
-Work = Annotated[UnitOfWork, Depends(_unit_of_work)]
-"""The request's unit of work (see servicekit.idempotency), its events routed by the topic map."""
+Work = RequestUnitOfWork
+"""The request's unit of work (see servicekit.idempotency): its events go where the service's
+topic map says (`build_app(topic_map=...)`)."""
 
 
 ReadCon = ReadConnection
