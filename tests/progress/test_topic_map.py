@@ -1,6 +1,7 @@
 """Events go to the topics `ProgressConfig.topic_map` names, whoever opened the unit of work they
-are published in: an HTTP request's (servicekit's request unit of work), a consumed batch's
-(servicekit's consumer), or one the service opens itself (the standings worker)."""
+are published in: an HTTP request's or a consumed batch's (servicekit opens those with the map
+the app was built with: `build_app(topic_map=...)`), or one the service opens itself (the
+standings worker)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Any
 
 from schemas import registry as r
 from schemas.envelope import from_message, to_message
+from servicekit.settings import ServiceSettings
 from servicekit.unit_of_work import UnitOfWork
 from services.progress import commands
-from services.progress.app import subscriber
+from services.progress.app import create, subscriber
 from services.progress.events import SOURCE
 from services.progress.runtime import Runtime
 from tests.progress.conftest import quiet_config
@@ -46,9 +48,18 @@ async def topics(seeded, event_type: str) -> list[str]:
     return [row["aggregatetype"] for row in rows]
 
 
+def test_the_app_hands_its_topic_map_to_servicekit():
+    app = create(ServiceSettings(service="progress"), quiet_config(topic_map=ROUTES))
+    assert app.state.service.topic_map == ROUTES
+
+
 async def test_a_report_through_the_api_goes_to_the_mapped_topic(seeded):
-    seeded.app.state.progress.config = quiet_config(topic_map=ROUTES)
-    await seeded.post("/reports", report(), headers=seeded.officer(ID.stc), expect=201)
+    service = seeded.app.state.service
+    service.topic_map = ROUTES  # as create(config=...) sets it, on the session's running app
+    try:
+        await seeded.post("/reports", report(), headers=seeded.officer(ID.stc), expect=201)
+    finally:
+        service.topic_map = {}
     assert await topics(seeded, "TargetReported") == ["test.routed.reports.v1"]
 
 
@@ -63,7 +74,8 @@ async def test_what_a_consumed_batch_publishes_goes_to_the_mapped_topic(seeded):
     changed = {"campaign_id": ID.campaign, "target_value": 4800, "revision": 2}
     revised = r.TargetRevised(**(thu.model_dump() | changed))
     m = to_message(revised, source="/thidua/registry")
-    async with UnitOfWork(seeded.pool, source=SOURCE) as uow:
+    # the unit of work servicekit's consumer opens for the batch (tests/runtime/test_consumer.py)
+    async with UnitOfWork(seeded.pool, source=SOURCE, topic_map=ROUTES) as uow:
         handler = subscriptions.handlers["registry.campaigns.v1"]
         await handler(uow, [from_message(m.value, m.headers)])
     # the revision achieves the target: TargetAchieved, published by the consumer's handler

@@ -17,7 +17,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from schemas import deadletter
 from schemas.envelope import Envelope
 from schemas.progress import TargetReported
-from servicekit import dlq
+from servicekit import dlq, outbox
 from servicekit.consumer import Consumer
 from servicekit.unit_of_work import UnitOfWork
 from tests.runtime.helpers_runtime import (
@@ -162,6 +162,36 @@ async def test_redrive_puts_the_message_back_on_its_topic_and_it_gets_processed(
         assert applied == sorted([str(first.event_id), str(second.event_id)])  # first once
         copies = [r for r in await read_topic(kafka_bootstrap, topic) if r.value == first.value]
         assert len(copies) == 3  # the original and two redrives: the inbox kept it to one effect
+    finally:
+        await consumer.stop()
+        await pool.close()
+
+
+async def test_what_a_handler_publishes_goes_where_the_consumer_s_topic_map_says(
+    fresh_database: str, fresh_topic, kafka_bootstrap: str
+) -> None:
+    pool = await prepare_database(fresh_database)
+    topic = await fresh_topic(partitions=1)
+    (event,) = _reports(topic, 1)
+    routed = f"test.routed.{uuid4().hex[:8]}.v1"
+    consumer = Consumer(
+        "topic-map-test",
+        pool=pool,
+        bootstrap_servers=kafka_bootstrap,
+        source="/thidua/progress",
+        topic_map={"progress.reports.v1": routed},
+    )
+
+    @consumer.handler(TargetReported, topic=topic)
+    async def republish(uow: UnitOfWork, envelope: Envelope) -> None:
+        await uow.publish(envelope.data)  # a catalog event: its topic is progress.reports.v1
+
+    try:
+        await produce(kafka_bootstrap, [event])
+        await consumer.start()
+        await wait_consumed(kafka_bootstrap, consumer.group_id, topic)
+        rows = await pool.fetch("SELECT * FROM outbox")
+        assert [outbox.OutboxRow.from_record(r).topic for r in rows] == [routed]
     finally:
         await consumer.stop()
         await pool.close()
