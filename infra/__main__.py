@@ -35,13 +35,14 @@ Profile = typer.Option(None, "--profile", help="dev (default), test or e2e; or T
 
 @app.command()
 def setup() -> None:
-    """Fetch Kafka's jars and make sure PostgreSQL and chromium (the web tests' browser) are
-    installed (the Python side is set up by ./thidua itself)."""
+    """Fetch Kafka's jars and make sure PostgreSQL, chromium and axe-core (the web tests' browser
+    and accessibility checker) are installed (the Python side is set up by ./thidua itself)."""
     from infra import browser
 
     kafka.fetch_jars()
     postgres.ensure_binaries()
     browser.ensure_chromium()
+    browser.ensure_axe(ROOT / ".state" / "vendor")
     console.print(f"Kafka {kafka.version()}, PostgreSQL {postgres.version()}: ready to start")
 
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from infra import browser, stack, tokens
+from infra import browser, procs, stack, tokens
 from infra.profile import ROOT, WEB, Profile, load
 from tests.e2e.test_trace import launch_campaign
 
@@ -31,6 +31,9 @@ PHONE = {"width": 360, "height": 740}
 def platform() -> Profile:
     p = load("test")
     stack.start_infra(p)
+    # the test stack outlives a run: the web application is started afresh so that what is
+    # tested is this checkout's code
+    procs.stop(p.pids, WEB)
     try:
         stack.start_services(p, timeout=180)
     except SystemExit as e:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 _DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 _NUMBER = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$|^-?\d+(,\d+)?$")
@@ -23,7 +23,9 @@ def number(value: float | int | Decimal | None, decimals: int = 2) -> str:
     """Thousands grouped with dots, decimals after a comma, trailing zeros dropped."""
     if value is None:
         return ""
-    text = f"{Decimal(str(value)):,.{decimals}f}"
+    # half up, as people round (format() alone rounds half to even: 0,125 → 0,12)
+    exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{exact:,.{decimals}f}"
     whole, _, frac = text.partition(".")
     frac = frac.rstrip("0")
     whole = whole.replace(",", ".")
@@ -32,12 +34,12 @@ def number(value: float | int | Decimal | None, decimals: int = 2) -> str:
 
 def money(value: float | int | Decimal | None) -> str:
     """Đồng, whole: 1.490.000 đ."""
-    return "" if value is None else f"{number(round(Decimal(str(value))), 0)} đ"
+    return "" if value is None else f"{number(value, 0)} đ"
 
 
 def percent(share: float | None) -> str:
     """A share in [0, …] as a percentage with one decimal: 0.8765 → 87,7 %."""
-    return "" if share is None else f"{number(round(share * 100, 1), 1)} %"
+    return "" if share is None else f"{number(Decimal(str(share)) * 100, 1)} %"
 
 
 def parse_day(text: str) -> date | None:
