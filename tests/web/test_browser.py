@@ -28,6 +28,8 @@ def test_a_unit_officer_reports_and_sees_the_target_achieved(page: Page, platfor
     _, unit, target = campaign(platform)
     wait_until_progress_knows(platform, target, unit)
 
+    page.goto("/dang-nhap")
+    screenshot(page, "dang-nhap")
     sign_in(page, role="unit_officer", name="can-bo-stc", unit_id=unit)
     expect(page).to_have_url(f"{platform.service_url('web')}/don-vi")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sở Tài chính")
@@ -81,6 +83,7 @@ def test_the_office_dashboard_updates_without_reload(page: Page, platform: Profi
     sign_in(page, role="province_admin", name="ban-tdkt")
     expect(page).to_have_url(f"{platform.service_url('web')}/chien-dich")
     page.get_by_role("link", name="Đợt thi đua đặc biệt năm 2020").first.wait_for()
+    screenshot(page, "phong-trao")
     page.goto(f"/chien-dich/{cid}")
     board = page.locator("#dashboard")
     expect(board).to_have_attribute("data-live-state", "open")
