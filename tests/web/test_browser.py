@@ -75,6 +75,26 @@ def test_a_unit_officer_reports_and_sees_the_target_achieved(page: Page, platfor
         "Đã đạt, sớm 41 ngày"
     )
 
+    # the figure was wrong: a correction below the target takes the achievement back
+    page.get_by_role("link", name="Báo cáo chỉ tiêu Tổng thu ngân sách").click()
+    page.get_by_label("Giá trị đạt được").fill("5.100")
+    page.get_by_label("Tính đến ngày").fill("20/11/2020")
+    page.get_by_label("Đây là bản sửa của báo cáo hiện hành").check()
+    page.get_by_role("button", name="Gửi báo cáo").click()
+    expect(page.get_by_role("status")).to_have_text("Đã ghi nhận báo cáo. Chỉ tiêu chưa đạt.")
+    expect(page.locator(".facts")).to_contain_text("5.100 tỷ đồng, ngày 20/11/2020")
+
+
+def test_a_unit_officer_cannot_open_another_units_target(page: Page, platform: Profile):
+    _, unit, _ = campaign(platform)
+    _, _, other_target = campaign(platform)
+    sign_in(page, role="unit_officer", name="can-bo-khac", unit_id=unit)
+    response = page.goto(f"/chi-tieu/{other_target}")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("alert")).to_have_text(
+        "Không tìm thấy nội dung này (hoặc nó không thuộc đơn vị của bạn)."
+    )
+
 
 def test_the_office_dashboard_updates_without_reload(page: Page, platform: Profile):
     cid, unit, target = campaign(platform)

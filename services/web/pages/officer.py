@@ -55,7 +55,7 @@ async def target(
 
 
 # The report form's fields and what each is called on the page (for the service's errors).
-_FIELDS = {"value": "value", "as_of": "as_of", "evidence": "evidence", "note": "note"}
+_FIELDS = {f: f for f in ("value", "as_of", "evidence", "note", "supersedes")}
 
 
 @router.post("/chi-tieu/{target_id}/bao-cao", summary="Report the target's value")
@@ -69,6 +69,8 @@ async def report(
     as_of = formats.parse_day(fields.get("as_of", ""))
     evidence = formats.references(fields.get("evidence", ""))
     note = fields.get("note", "").strip() or None
+    # a correction names the report it replaces (the current one, offered by the form)
+    supersedes = fields.get("supersedes") or None
     errors = {}
     if value is None:
         errors["value"] = "Nhập một số, ví dụ 5.300 hoặc 12,5."
@@ -81,6 +83,7 @@ async def report(
             "as_of": as_of.isoformat(),  # type: ignore[union-attr]
             "evidence": evidence,
             "note": note,
+            "supersedes": supersedes,
         }
         try:
             await backend(request).post("progress", "/reports", v.token, body)
