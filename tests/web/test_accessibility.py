@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, Page
 
 from infra import browser
 from infra.profile import ROOT, Profile
-from tests.web.conftest import campaign, guarded_page, sign_in
+from tests.web.conftest import PHONE, campaign, guarded_page, sign_in
 from tests.web.test_browser import wait_until_progress_knows
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(300)]
@@ -48,6 +48,14 @@ def test_the_main_pages_pass_axe(chromium: Browser, web_url: str, platform: Prof
         found["phong trào"] = violations(office, axe)
         office.goto(f"/chien-dich/{cid}")
         found["bảng theo dõi"] = violations(office, axe)
+
+        # at a phone's width the tables scroll in boxes the keyboard must reach too
+        for page in (officer, office):
+            page.set_viewport_size(PHONE)
+        officer.goto("/don-vi")
+        office.reload()
+        found["đơn vị, điện thoại"] = violations(officer, axe)
+        found["bảng theo dõi, điện thoại"] = violations(office, axe)
     finally:
         officer.context.close()
         office.context.close()
