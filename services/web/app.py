@@ -19,6 +19,7 @@ from services.web import signin
 from services.web.backend import Backend, BackendError
 from services.web.config import WebSettings
 from services.web.live import Feed, Hub
+from services.web.oidc import Provider
 from services.web.pages import office, officer
 from services.web.pages.common import (
     FormRefused,
@@ -64,6 +65,8 @@ def create(settings: WebSettings) -> FastAPI:
         max_age=settings.web_session_seconds,
     )
     app.state.verifier = TokenVerifier.from_settings(settings)
+    if settings.web_oidc_issuer:
+        app.state.oidc = Provider(settings, app.state.backend.http)
     app.state.hub = hub
     app.state.feed = feed
 

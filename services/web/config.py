@@ -32,6 +32,13 @@ class WebSettings(ServiceSettings):
     web_session_seconds: int = 8 * 3600
     web_dev_state: Path | None = None
     web_oidc_issuer: str | None = None
+    web_oidc_client_id: str = "thidua-web"
+    web_oidc_client_secret: str | None = None
+    """A confidential client's secret; a public client relies on PKCE alone."""
+    web_oidc_redirect_url: str | None = None
+    """This application's callback as the identity provider knows it
+    (https://<host>/dang-nhap/oidc); by default built from the request."""
+    web_oidc_scope: str = "openid profile"
     web_live_topic: str = "progress.reports.v1"
     web_api_timeout_s: float = 10.0
 

@@ -28,6 +28,9 @@ class Session:
     token: str | None = None
     expires: int = 0
     """When the token (and so the signed-in session) ends, epoch seconds."""
+    pending: dict[str, str] | None = None
+    """A sign-in under way at the identity provider: its state, nonce, PKCE verifier and where
+    to go afterwards (services/web/oidc.py)."""
 
     @property
     def signed_in(self) -> bool:
@@ -35,7 +38,9 @@ class Session:
 
     def sign_in(self, token: str, expires: int) -> Session:
         # a new CSRF token at sign-in: one learnt before it is worthless after it
-        return replace(self, token=token, expires=expires, csrf=secrets.token_urlsafe(24))
+        return replace(
+            self, token=token, expires=expires, csrf=secrets.token_urlsafe(24), pending=None
+        )
 
     def sign_out(self) -> Session:
         return Session(csrf=secrets.token_urlsafe(24))
@@ -74,13 +79,18 @@ class Sessions:
         if payload and hmac.compare_digest(mac, self._mac(payload)):
             try:
                 data = json.loads(_unb64(payload))
-                return Session(csrf=data["c"], token=data.get("t"), expires=int(data.get("e", 0)))
+                return Session(
+                    csrf=data["c"],
+                    token=data.get("t"),
+                    expires=int(data.get("e", 0)),
+                    pending=data.get("p"),
+                )
             except (ValueError, KeyError, TypeError):
                 pass
         return Session(csrf=secrets.token_urlsafe(24))
 
     def write(self, request: Request, response: Response, session: Session) -> None:
-        data = {"c": session.csrf, "t": session.token, "e": session.expires}
+        data = {"c": session.csrf, "t": session.token, "e": session.expires, "p": session.pending}
         payload = _b64(json.dumps(data, separators=(",", ":")).encode())
         response.set_cookie(
             COOKIE,

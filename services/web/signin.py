@@ -5,10 +5,8 @@ Two ways, chosen by the settings, behind one seam (`/dang-nhap`):
   a role, a unit and a name, and the page mints the token `./thidua token` would
   (`infra.tokens.mint`, the same code), verified by the services like any other;
 - OpenID Connect (THIDUA_WEB_OIDC_ISSUER): the authorization code flow with PKCE at the
-  province's identity provider, whose ID/access token the services verify through its JWKS. Not
-  built yet: `/dang-nhap` says so. It fits here: a GET that redirects to the issuer with a
-  state, nonce and code challenge kept in the session, and a callback (`/dang-nhap/oidc`) that
-  exchanges the code and calls `_start_session` with the access token.
+  province's identity provider (services/web/oidc.py); the services verify its access token
+  through its JWKS.
 
 Either way the session holds the token (services/web/session.py) and every page calls the
 services with it."""
@@ -16,6 +14,7 @@ services with it."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -25,6 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from servicekit.auth import Role
 from services.web.backend import BackendError
+from services.web.oidc import Provider, SignInFailed
 from services.web.pages.common import ROLE_NAMES, backend, form, render, sessions
 
 router = APIRouter()
@@ -130,6 +130,49 @@ async def sign_in(request: Request, fields: Annotated[dict, Depends(form)]) -> R
         ttl=ttl,
     )
     return _start_session(request, token, _safe_next(fields.get("next")))
+
+
+def _provider(request: Request) -> Provider:
+    return request.app.state.oidc
+
+
+def _callback_url(request: Request) -> str:
+    configured = request.app.state.settings.web_oidc_redirect_url
+    return configured or str(request.url_for("oidc_callback"))
+
+
+@router.get("/dang-nhap/oidc/bat-dau", summary="Sign in at the identity provider")
+async def oidc_start(request: Request, next: str = "/") -> Response:
+    if _mode(request) != "oidc":
+        return render(request, "error.html", status=404, message="Không có cổng định danh ở đây.")
+    try:
+        url, pending = await _provider(request).start(_callback_url(request), _safe_next(next))
+    except SignInFailed as exc:
+        return render(request, "error.html", status=502, message=str(exc))
+    response = RedirectResponse(url, status_code=303)
+    jar = sessions(request)
+    jar.write(request, response, replace(jar.read(request), pending=pending))
+    return response
+
+
+@router.get("/dang-nhap/oidc", name="oidc_callback", summary="The identity provider's callback")
+async def oidc_callback(
+    request: Request, code: str = "", state: str = "", error: str = ""
+) -> Response:
+    jar = sessions(request)
+    session = jar.read(request)
+    if _mode(request) != "oidc":
+        return render(request, "error.html", status=404, message="Không có cổng định danh ở đây.")
+    if error or not code or not session.pending:
+        message = "Đăng nhập không thành công hoặc đã bị hủy. Hãy đăng nhập lại."
+        return render(request, "error.html", status=400, message=message)
+    try:
+        token = await _provider(request).finish(session.pending, code, state)
+    except SignInFailed as exc:
+        response = render(request, "error.html", status=400, message=str(exc))
+        jar.write(request, response, replace(session, pending=None))  # one try per start
+        return response
+    return _start_session(request, token, session.pending.get("next", "/"))
 
 
 def _start_session(request: Request, token: str, target: str) -> Response:
