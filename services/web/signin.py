@@ -163,10 +163,9 @@ async def oidc_callback(
     session = jar.read(request)
     if _mode(request) != "oidc":
         return render(request, "error.html", status=404, message="Không có cổng định danh ở đây.")
-    if error or not code or not session.pending:
-        message = "Đăng nhập không thành công hoặc đã bị hủy. Hãy đăng nhập lại."
-        return render(request, "error.html", status=400, message=message)
     try:
+        if error or not code or not session.pending:
+            raise SignInFailed("Đăng nhập không thành công hoặc đã bị hủy. Hãy đăng nhập lại.")
         token = await _provider(request).finish(session.pending, code, state)
     except SignInFailed as exc:
         response = render(request, "error.html", status=400, message=str(exc))

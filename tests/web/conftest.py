@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from infra import browser, procs, stack, tokens
+from infra import browser, procs, stack
 from infra.profile import ROOT, WEB, Profile, load
-from tests.e2e.test_trace import launch_campaign
+from tests.e2e.test_trace import bearer, launch_campaign
 
 SCREENSHOTS = ROOT / ".state" / "screenshots"
 PHONE = {"width": 360, "height": 740}
@@ -113,8 +113,7 @@ def campaign(p: Profile) -> tuple[str, str, str]:
         return pool.submit(asyncio.run, run()).result()
 
 
-def bearer(p: Profile, **claims: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens.mint(p.state, **claims)}"}
+__all__ = ["bearer", "campaign", "guarded_page", "screenshot", "sign_in"]
 
 
 def sign_in(page: Page, *, role: str, name: str, unit_id: str | None = None) -> None:
