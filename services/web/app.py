@@ -4,6 +4,7 @@ services' APIs, called with the signed-in person's token."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -44,11 +45,14 @@ CSP = (
 
 def create(settings: WebSettings) -> FastAPI:
     telemetry.configure_logging(settings.service, settings.log_level)
+    # one line per API call would bury the log: failures surface as BackendError instead
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     hub = Hub()
     feed = Feed(settings.kafka_bootstrap, settings.web_live_topic, hub)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        hub.close_on_stop()
         feed.start()
         try:
             yield

@@ -58,12 +58,14 @@ async def live(
     async def stream() -> AsyncIterator[str]:
         with hub.watch(str(campaign_id)) as nudge:
             yield ": connected\n\n"  # the headers go out now: the page knows it is live
-            while not await request.is_disconnected():
+            while not hub.closed and not await request.is_disconnected():
                 try:
                     await asyncio.wait_for(nudge.wait(), KEEPALIVE_S)
                 except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
+                if hub.closed:
+                    return
                 nudge.clear()
                 try:
                     d = await _dashboard(request, v, campaign_id)
