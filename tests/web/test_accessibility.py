@@ -43,6 +43,8 @@ def test_the_main_pages_pass_axe(chromium: Browser, web_url: str, platform: Prof
         officer.get_by_role("button", name="Gửi báo cáo").click()
         officer.locator("#value-error").wait_for()
         found["chỉ tiêu, lỗi nhập"] = violations(officer, axe)
+        officer.goto("/hop-thu")
+        found["hộp thư"] = violations(officer, axe)
 
         sign_in(office, role="province_admin", name="axe-ban-tdkt")
         found["phong trào"] = violations(office, axe)

@@ -84,6 +84,20 @@ def test_a_unit_officer_reports_and_sees_the_target_achieved(page: Page, platfor
     expect(page.get_by_role("status")).to_have_text("Đã ghi nhận báo cáo. Chỉ tiêu chưa đạt.")
     expect(page.locator(".facts")).to_contain_text("5.100 tỷ đồng, ngày 20/11/2020")
 
+    # notify told the unit, through its inbox (Kafka → notify → the unit's inbox)
+    page.get_by_role("link", name="Hộp thư").click()
+    achieved = page.get_by_role("listitem").filter(
+        has_text="Về đích sớm: hoàn thành chỉ tiêu trước hạn 41 ngày"
+    )
+    deadline = time.monotonic() + 60
+    while achieved.count() == 0:
+        assert time.monotonic() < deadline, "the achievement never reached the unit's inbox"
+        page.wait_for_timeout(1000)
+        page.reload()
+    expect(achieved).to_contain_text("“Tổng thu ngân sách”")
+    expect(achieved).to_contain_text("Chưa đọc")
+    screenshot(page, "hop-thu")
+
 
 def test_a_unit_officer_cannot_open_another_units_target(page: Page, platform: Profile):
     _, unit, _ = campaign(platform)

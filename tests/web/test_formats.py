@@ -24,6 +24,11 @@ def test_numbers_group_thousands_with_dots_and_decimals_with_a_comma(value, text
     assert formats.number(value) == text
 
 
+def test_moments_are_written_in_vietnams_time():
+    assert formats.moment("2020-11-20T03:05:00+00:00") == "20/11/2020 10:05"
+    assert formats.moment("2020-12-31T18:30:00Z") == "01/01/2021 01:30"
+
+
 def test_money_is_whole_dong():
     assert formats.money(1490000) == "1.490.000 đ"
     assert formats.money(1490000.4) == "1.490.000 đ"

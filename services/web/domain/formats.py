@@ -4,7 +4,7 @@ The forms read them back the same way (a clerk types 5.300 for five thousand thr
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 _DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
@@ -17,6 +17,17 @@ def day(value: date | str | None) -> str:
         return ""
     d = date.fromisoformat(value[:10]) if isinstance(value, str) else value
     return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+
+
+VIETNAM = timezone(timedelta(hours=7))  # no daylight saving time
+
+
+def moment(value: datetime | str | None) -> str:
+    """dd/mm/yyyy hh:mm in Vietnam's time; an ISO timestamp is accepted (as the APIs send)."""
+    if value is None or value == "":
+        return ""
+    t = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return t.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
 
 
 def number(value: float | int | Decimal | None, decimals: int = 2) -> str:

@@ -19,7 +19,11 @@ from services.web.session import Session, Sessions
 
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 templates.env.filters.update(
-    day=formats.day, number=formats.number, money=formats.money, percent=formats.percent
+    day=formats.day,
+    moment=formats.moment,
+    number=formats.number,
+    money=formats.money,
+    percent=formats.percent,
 )
 
 ROLE_NAMES = {

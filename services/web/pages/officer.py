@@ -1,4 +1,5 @@
-"""A unit officer's pages: the unit's campaigns and targets, and reporting a target's value."""
+"""A unit officer's pages: the unit's campaigns and targets, reporting a target's value, and the
+unit's inbox (notify's)."""
 
 from __future__ import annotations
 
@@ -97,3 +98,11 @@ async def report(
             # after a POST, a GET (the page can be reloaded without reporting twice)
             return RedirectResponse(f"/chi-tieu/{target_id}?da_gui=1", status_code=303)
     return await _target_page(request, v, target_id, status=422, errors=errors, values=fields)
+
+
+@router.get("/hop-thu", response_class=HTMLResponse, summary="My unit's inbox")
+async def inbox(request: Request, v: Annotated[Viewer, Depends(viewer)]) -> Response:
+    if v.unit_id is None:
+        return render(request, "error.html", status=403, message="Tài khoản không gắn với đơn vị.")
+    page = await backend(request).get("notify", f"/units/{v.unit_id}/inbox", v.token, limit=50)
+    return render(request, "inbox.html", viewer=v, page=page)
