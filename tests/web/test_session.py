@@ -76,3 +76,15 @@ def test_the_cookie_is_secure_over_tls():
     assert r.status_code == 200
     assert "Chưa cấu hình cách đăng nhập" in r.text
     assert "Secure" in r.headers["set-cookie"]
+
+
+def test_the_development_sign_in_names_what_is_missing(web_url: str, platform: Profile):
+    with httpx.Client(base_url=web_url) as browser:
+        csrf = csrf_of(browser.get("/dang-nhap").text)
+        r = browser.post("/dang-nhap", data={"role": "unit_officer", "name": " ", "csrf": csrf})
+        assert r.status_code == 422
+        assert "Hãy nhập tên đăng nhập." in r.text
+        assert "Cán bộ thi đua cần chọn đơn vị của mình." in r.text
+        r = browser.post("/dang-nhap", data={"role": "operator", "name": "x", "csrf": csrf})
+        assert r.status_code == 422 and "Hãy chọn một vai trò." in r.text
+        assert browser.get("/don-vi").status_code == 303  # nobody signed in
