@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import re
+import socket
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from infra.profile import Profile
+from infra import tokens
+from infra.profile import SERVICES, Profile
 from services.web.app import create
 from services.web.config import WebSettings
 from services.web.session import COOKIE
@@ -88,3 +90,25 @@ def test_the_development_sign_in_names_what_is_missing(web_url: str, platform: P
         r = browser.post("/dang-nhap", data={"role": "operator", "name": "x", "csrf": csrf})
         assert r.status_code == 422 and "Hãy chọn một vai trò." in r.text
         assert browser.get("/don-vi").status_code == 303  # nobody signed in
+
+
+def test_a_service_out_of_reach_is_said_plainly(platform: Profile):
+    """Every service URL a closed port: the pages say which service cannot be reached."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    settings = WebSettings(
+        web_session_key="k" * 40,
+        web_dev_state=platform.state,
+        jwks_file=tokens.jwks_file(platform.state),
+        kafka_bootstrap=platform.kafka_bootstrap,
+        **{f"web_{name}_url": closed for name in SERVICES},
+    )
+    with TestClient(create(settings), follow_redirects=False) as client:
+        page = client.get("/dang-nhap")
+        assert "Chưa đọc được danh sách đơn vị (registry: 0)." in page.text
+        form = {"role": "province_admin", "name": "ban-tdkt", "csrf": csrf_of(page.text)}
+        assert client.post("/dang-nhap", data=form).status_code == 303
+        r = client.get("/chien-dich")
+        assert r.status_code == 502
+        assert "Không kết nối được dịch vụ registry." in r.text
