@@ -46,10 +46,11 @@ def web_url(platform: Profile) -> str:
     return platform.service_url(WEB)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium(platform: Profile) -> Iterator[Browser]:
     # after the platform: Playwright's sync API keeps an event loop running in this thread,
-    # where infra.stack's asyncio.run would then refuse to start
+    # where infra.stack's asyncio.run would then refuse to start; and for this package only,
+    # so that the other folders' tests find no loop of Playwright's running when they start
     executable = browser.ensure_chromium()
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=str(executable), args=["--no-sandbox"])
