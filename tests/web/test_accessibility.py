@@ -45,6 +45,8 @@ def test_the_main_pages_pass_axe(chromium: Browser, web_url: str, platform: Prof
         found["chỉ tiêu, lỗi nhập"] = violations(officer, axe)
         officer.goto("/hop-thu")
         found["hộp thư"] = violations(officer, axe)
+        officer.goto("/de-nghi")
+        found["đề nghị khen thưởng"] = violations(officer, axe)
 
         sign_in(office, role="province_admin", name="axe-ban-tdkt")
         found["phong trào"] = violations(office, axe)

@@ -179,3 +179,32 @@ def test_a_request_to_another_host_fails_the_check(chromium, web_url: str, platf
     finally:
         page.context.close()
     assert guard.foreign == ["http://cdn.example.invalid/x.png"]
+
+
+def test_a_unit_officer_sees_where_the_units_nominations_stand(page: Page, platform: Profile):
+    _, unit, _ = campaign(platform)
+    officer = bearer(platform, sub="web-test", roles=["unit_officer"], unit_id=unit)
+    body = {
+        "nominee": {"kind": "collective", "id": unit},
+        "award_code": "TTLDTT",
+        "year": 2020,
+        "proposer_unit_id": unit,
+        "documents": [
+            {"type": kind, "ref": f"urn:stc:ttldtt-2020:{kind}"}
+            for kind in ("submission", "achievement_report", "review_minutes")
+        ],
+    }
+    url = f"{platform.service_url('awards')}/nominations"
+    deadline = time.monotonic() + 60
+    # awards learns the unit from the registry's events on Kafka
+    while (r := httpx.post(url, json=body, headers=officer)).status_code != 201:
+        assert time.monotonic() < deadline, f"awards never took the nomination: {r.text}"
+        time.sleep(0.5)
+
+    sign_in(page, role="unit_officer", name="can-bo-de-nghi", unit_id=unit)
+    page.get_by_role("link", name="Đề nghị khen thưởng").click()
+    row = page.get_by_role("row").filter(has_text="Tập thể lao động tiên tiến")
+    expect(row).to_contain_text("Sở Tài chính")
+    expect(row).to_contain_text("2020")
+    expect(row).to_contain_text("Đã gửi, chờ thẩm định")
+    screenshot(page, "de-nghi")

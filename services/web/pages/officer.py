@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from servicekit.labels import AWARD_NAMES
 from services.web.backend import BackendError
 from services.web.domain import formats
 from services.web.pages.common import Viewer, backend, form, render, viewer
@@ -106,3 +107,35 @@ async def inbox(request: Request, v: Annotated[Viewer, Depends(viewer)]) -> Resp
         return render(request, "error.html", status=403, message="Tài khoản không gắn với đơn vị.")
     page = await backend(request).get("notify", f"/units/{v.unit_id}/inbox", v.token, limit=50)
     return render(request, "inbox.html", viewer=v, page=page)
+
+
+# Where a nomination stands, as the unit reads it (awards' statuses).
+NOMINATION_STATUS = {
+    "submitted": "Đã gửi, chờ thẩm định",
+    "screened": "Đã thẩm định",
+    "on_notice": "Đang công khai lấy ý kiến",
+    "on_agenda": "Đưa ra Hội đồng xét",
+    "approved": "Hội đồng đã thông qua",
+    "rejected": "Hội đồng không thông qua",
+    "decided": "Đã có quyết định khen thưởng",
+    "revoked": "Đã thu hồi",
+}
+VERDICTS = {"eligible": "Đủ điều kiện", "ineligible": "Chưa đủ điều kiện"}
+
+
+@router.get("/de-nghi", response_class=HTMLResponse, summary="My unit's nominations")
+async def nominations(request: Request, v: Annotated[Viewer, Depends(viewer)]) -> Response:
+    if v.unit_id is None:
+        return render(request, "error.html", status=403, message="Tài khoản không gắn với đơn vị.")
+    page = await backend(request).get(
+        "awards", "/nominations", v.token, proposer_unit_id=v.unit_id, limit=200
+    )
+    return render(
+        request,
+        "nominations.html",
+        viewer=v,
+        items=page["items"],
+        awards=AWARD_NAMES,
+        statuses=NOMINATION_STATUS,
+        verdicts=VERDICTS,
+    )
