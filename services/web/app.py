@@ -24,6 +24,7 @@ from services.web.oidc import Provider
 from services.web.pages import office, officer
 from services.web.pages.common import (
     FormRefused,
+    NotForThisAccount,
     SignInNeeded,
     Viewer,
     refusal_page,
@@ -94,6 +95,10 @@ def create(settings: WebSettings) -> FastAPI:
     async def _refused_form(request: Request, exc: FormRefused) -> Response:
         message = "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang rồi gửi lại."
         return render(request, "error.html", status=403, message=message)
+
+    @app.exception_handler(NotForThisAccount)
+    async def _not_for_you(request: Request, exc: NotForThisAccount) -> Response:
+        return render(request, "error.html", status=403, message=str(exc))
 
     @app.exception_handler(BackendError)
     async def _backend(request: Request, exc: BackendError) -> Response:

@@ -112,3 +112,15 @@ def test_a_service_out_of_reach_is_said_plainly(platform: Profile):
         r = client.get("/chien-dich")
         assert r.status_code == 502
         assert "Không kết nối được dịch vụ registry." in r.text
+
+
+def test_an_account_without_a_unit_is_told_the_units_pages_are_not_its(
+    web_url: str, platform: Profile
+):
+    with httpx.Client(base_url=web_url) as browser:
+        csrf = csrf_of(browser.get("/dang-nhap").text)
+        form = {"role": "province_admin", "name": "ban-tdkt", "csrf": csrf}
+        assert browser.post("/dang-nhap", data=form).status_code == 303
+        for page in ("/don-vi", "/de-nghi", "/hop-thu"):
+            r = browser.get(page)
+            assert r.status_code == 403 and "Tài khoản không gắn với đơn vị." in r.text, page

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs, quote
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
@@ -42,6 +42,10 @@ class FormRefused(Exception):
     """A POST whose CSRF token does not match the session's."""
 
 
+class NotForThisAccount(Exception):
+    """A page of a role the signed-in account does not hold (403, the message in Vietnamese)."""
+
+
 @dataclass(frozen=True)
 class Viewer:
     session: Session
@@ -71,6 +75,13 @@ async def viewer(request: Request) -> Viewer:
     except (InvalidToken, KeysUnavailable) as exc:
         raise SignInNeeded from exc
     return Viewer(session=session, principal=principal, token=session.token)
+
+
+async def unit_viewer(v: Annotated[Viewer, Depends(viewer)]) -> Viewer:
+    """Dependency: the signed-in person acts for a unit (a unit officer's pages)."""
+    if v.unit_id is None:
+        raise NotForThisAccount("Tài khoản không gắn với đơn vị.")
+    return v
 
 
 async def form(request: Request) -> dict[str, str]:

@@ -12,15 +12,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from servicekit.labels import AWARD_NAMES
 from services.web.backend import BackendError
 from services.web.domain import formats
-from services.web.pages.common import Viewer, backend, form, render, viewer
+from services.web.pages.common import Viewer, backend, form, render, unit_viewer, viewer
 
 router = APIRouter()
 
 
 @router.get("/don-vi", response_class=HTMLResponse, summary="My unit's campaigns and targets")
-async def my_unit(request: Request, v: Annotated[Viewer, Depends(viewer)]) -> Response:
-    if v.unit_id is None:
-        return render(request, "error.html", status=403, message="Tài khoản không gắn với đơn vị.")
+async def my_unit(request: Request, v: Annotated[Viewer, Depends(unit_viewer)]) -> Response:
     api = backend(request)
     completion = await api.get("progress", f"/units/{v.unit_id}/completion", v.token)
     unit = await api.get("registry", f"/units/{v.unit_id}", v.token)
@@ -102,9 +100,7 @@ async def report(
 
 
 @router.get("/hop-thu", response_class=HTMLResponse, summary="My unit's inbox")
-async def inbox(request: Request, v: Annotated[Viewer, Depends(viewer)]) -> Response:
-    if v.unit_id is None:
-        return render(request, "error.html", status=403, message="Tài khoản không gắn với đơn vị.")
+async def inbox(request: Request, v: Annotated[Viewer, Depends(unit_viewer)]) -> Response:
     page = await backend(request).get("notify", f"/units/{v.unit_id}/inbox", v.token, limit=50)
     return render(request, "inbox.html", viewer=v, page=page)
 
@@ -124,9 +120,7 @@ VERDICTS = {"eligible": "Đủ điều kiện", "ineligible": "Chưa đủ đi�
 
 
 @router.get("/de-nghi", response_class=HTMLResponse, summary="My unit's nominations")
-async def nominations(request: Request, v: Annotated[Viewer, Depends(viewer)]) -> Response:
-    if v.unit_id is None:
-        return render(request, "error.html", status=403, message="Tài khoản không gắn với đơn vị.")
+async def nominations(request: Request, v: Annotated[Viewer, Depends(unit_viewer)]) -> Response:
     page = await backend(request).get(
         "awards", "/nominations", v.token, proposer_unit_id=v.unit_id, limit=200
     )
