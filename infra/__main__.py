@@ -23,7 +23,7 @@ from infra import (
     replay_cli,
     stack,
 )
-from infra.profile import ROOT, SERVICES, SINKS, load
+from infra.profile import ROOT, SERVICES, SINKS, WEB, load
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 app.add_typer(dlq_cli.app, name="dlq")
@@ -36,10 +36,14 @@ Profile = typer.Option(None, "--profile", help="dev (default), test or e2e; or T
 
 @app.command()
 def setup() -> None:
-    """Fetch Kafka's jars and make sure PostgreSQL is installed (the Python side is set up by
-    ./thidua itself)."""
+    """Fetch Kafka's jars and make sure PostgreSQL, chromium and axe-core (the web tests' browser
+    and accessibility checker) are installed (the Python side is set up by ./thidua itself)."""
+    from infra import browser
+
     kafka.fetch_jars()
     postgres.ensure_binaries()
+    browser.ensure_chromium()
+    browser.ensure_axe(ROOT / ".state" / "vendor")
     console.print(f"Kafka {kafka.version()}, PostgreSQL {postgres.version()}: ready to start")
 
 
@@ -61,6 +65,7 @@ def up(
         f"started: {', '.join(started) or 'nothing (all were up)'} in {time.monotonic() - t0:.1f}s"
     )
     _print_status(p)
+    console.print(f"the web application: {p.service_url(WEB)}/")
     if not no_demo:
         demo(profile)
 
@@ -109,7 +114,7 @@ def logs(
 ) -> None:
     """Show the components' logs."""
     p = load(profile)
-    names = [component] if component else ["kafka", "postgres", *SINKS, *SERVICES]
+    names = [component] if component else ["kafka", "postgres", *SINKS, *SERVICES, WEB]
     files = [
         str(p.postgres_dir / "server.log") if n == "postgres" else str(p.logs / f"{n}.log")
         for n in names

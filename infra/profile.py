@@ -7,8 +7,8 @@ second checkout (a developer's beside CI's) can run at the same time:
 
 - `THIDUA_KAFKA_PORT`, `THIDUA_KAFKA_CONTROLLER_PORT`, `THIDUA_POSTGRES_PORT`, `THIDUA_HTTP_PORT`
   replace the dev or test profile's ports (whichever is loaded). `THIDUA_HTTP_PORT` is the first
-  service's; the other services follow it (+1 … +3) and so do the sinks (+10 mail, +11 hooks,
-  +12 traces).
+  service's; the other services follow it (+1 … +3, the web application +4) and so do the sinks
+  (+10 mail, +11 hooks, +12 traces).
 - The `e2e` profile runs inside a test session that has those variables set for `test`, so it
   takes no override of its own: every e2e port is the test profile's port (overridden or not)
   plus `E2E_OFFSET` (100). Its state is `.state/e2e`, or `$THIDUA_STATE-e2e` when THIDUA_STATE
@@ -24,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("registry", "progress", "awards", "notify")
+# The web application (services/web): a client of the four, with no database or topic of its
+# own; its port follows theirs (dev 8105, test 28105).
+WEB = "web"
 
 SINKS = ("mail", "hooks", "traces")  # local stand-ins for an SMTP server, a webhook receiver, OTLP
 
@@ -134,7 +137,7 @@ def load(name: str | None = None) -> Profile:
         kafka_port=_port("THIDUA_KAFKA_PORT", base["kafka"]),
         controller_port=_port("THIDUA_KAFKA_CONTROLLER_PORT", base["controller"]),
         postgres_port=_port("THIDUA_POSTGRES_PORT", base["postgres"]),
-        http_ports={svc: http + i for i, svc in enumerate(SERVICES)},
+        http_ports={svc: http + i for i, svc in enumerate((*SERVICES, WEB))},
         sink_ports={sink: http + offset for sink, offset in _SINK_OFFSET.items()},
     )
 

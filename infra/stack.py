@@ -1,5 +1,5 @@
 """The local stack as a whole: Kafka, PostgreSQL, the topics, the sinks (infra/sinks: SMTP,
-webhook receiver, OTLP receiver) and the four services."""
+webhook receiver, OTLP receiver), the four services and the web application."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from infra import kafka, postgres, procs, tokens, topics
-from infra.profile import ROOT, SERVICES, SINKS, Profile
+from infra.profile import ROOT, SERVICES, SINKS, WEB, Profile
 
 
 def service_env(p: Profile, service: str) -> dict[str, str]:
@@ -51,6 +51,26 @@ PROGRESS_ENV = {
     "THIDUA_PROGRESS_SCHEDULER_INTERVAL_SECONDS": "5",
     "THIDUA_PROGRESS_SCHEDULER_START_DELAY_SECONDS": "5",
 }
+
+
+def web_env(p: Profile) -> dict[str, str]:
+    """The web application calls the four services of the profile, signs people in with the
+    profile's development key (infra/tokens.py, as `./thidua token`) and reads progress's
+    events from the profile's Kafka for its live pages."""
+    return {
+        "THIDUA_SERVICE": WEB,
+        "THIDUA_HTTP_PORT": str(p.http_ports[WEB]),
+        "THIDUA_KAFKA_BOOTSTRAP": p.kafka_bootstrap,
+        "THIDUA_PROFILE": p.name,
+        "THIDUA_JWKS_FILE": str(tokens.jwks_file(p.state)),
+        "THIDUA_WEB_DEV_STATE": str(p.state),
+        "THIDUA_WEB_SESSION_KEY": local_secret(p, "web-session-key"),
+        **{f"THIDUA_WEB_{s.upper()}_URL": p.service_url(s) for s in SERVICES},
+        "OTEL_SERVICE_NAME": f"thidua-{WEB}",
+        "OTEL_TRACES_EXPORTER": "none",
+        "OTEL_METRICS_EXPORTER": "none",
+        "OTEL_LOGS_EXPORTER": "none",
+    }
 
 
 def notify_env(p: Profile) -> dict[str, str]:
@@ -136,10 +156,11 @@ def start_infra(p: Profile) -> list[str]:
 
 
 def start_services(p: Profile, timeout: float = 60.0) -> list[str]:
-    """The sinks, then the services not running yet; waits until each is ready."""
+    """The sinks, then the services and the web application not running yet; waits until each
+    is ready."""
     started = start_sinks(p)
     tokens.ensure_keys(p.state)
-    for service in SERVICES:
+    for service in (*SERVICES, WEB):
         if procs.running_pid(p.pids, service) is None:
             procs.start(
                 p.pids,
@@ -147,12 +168,12 @@ def start_services(p: Profile, timeout: float = 60.0) -> list[str]:
                 service,
                 [sys.executable, "-m", f"services.{service}"],
                 marker=f"services.{service}",
-                env=service_env(p, service),
+                env=web_env(p) if service == WEB else service_env(p, service),
                 cwd=ROOT,
             )
             started.append(service)
     deadline = time.monotonic() + timeout
-    for service in SERVICES:
+    for service in (*SERVICES, WEB):
         while (state := service_state(p, service)) != "ready":
             if procs.running_pid(p.pids, service) is None:
                 raise SystemExit(f"{service} exited: see {p.logs / (service + '.log')}")
@@ -163,7 +184,7 @@ def start_services(p: Profile, timeout: float = 60.0) -> list[str]:
 
 
 def stop_all(p: Profile) -> list[str]:
-    stopped = [s for s in SERVICES if procs.stop(p.pids, s)]
+    stopped = [s for s in (WEB, *SERVICES) if procs.stop(p.pids, s)]
     # after the services, so what they flush on their way out is still received
     stopped += [s for s in SINKS if procs.stop(p.pids, s)]
     if kafka.stop(p):
@@ -224,4 +245,5 @@ def status(p: Profile) -> list[ComponentState]:
         states.append(
             ComponentState(service, service_state(p, service), f"{p.service_url(service)}/docs")
         )
+    states.append(ComponentState(WEB, service_state(p, WEB), f"{p.service_url(WEB)}/"))
     return states

@@ -109,3 +109,24 @@ def test_dockerfile_installs_the_lock_and_copies_the_code():
 def test_notify_keeps_webhook_secrets_under_a_key_of_its_own():
     """Without THIDUA_SECRETS_KEY notify falls back to a built-in development key."""
     assert _env("notify")["THIDUA_SECRETS_KEY"].startswith("${NOTIFY_SECRETS_KEY:?")
+
+
+def test_the_web_application_calls_the_four_services_and_reads_the_broker():
+    """services/web owns no database: it is wired to the services' APIs, Kafka (its live
+    pages) and the identity provider, with a session key of its own."""
+    from services.web.config import WebSettings
+
+    svc = DEFINED["web"]
+    env = _env("web")
+    assert svc["command"] == ["python", "-m", "services.web"]
+    assert "postgres" not in svc["depends_on"] and "THIDUA_DATABASE_URL" not in env
+    for service in SERVICES:
+        assert svc["depends_on"][service] == {"condition": "service_healthy"}
+        assert env[f"THIDUA_WEB_{service.upper()}_URL"] == f"http://{service}:8000"
+    assert "/ready" in " ".join(svc["healthcheck"]["test"])
+    assert env["THIDUA_WEB_SESSION_KEY"].startswith("${WEB_SESSION_KEY:?")
+    settings = WebSettings(
+        **{k.removeprefix("THIDUA_").lower(): v for k, v in env.items() if k.startswith("THIDUA_")}
+    )
+    assert settings.service == "web" and settings.web_secure_cookies
+    assert settings.web_oidc_issuer and settings.web_dev_state is None

@@ -16,14 +16,18 @@ OVERRIDES = {
 }
 
 
-def ports(p) -> set[int]:
-    return {
+def listed(p) -> list[int]:
+    return [
         p.kafka_port,
         p.controller_port,
         p.postgres_port,
         *p.http_ports.values(),
         *p.sink_ports.values(),
-    }
+    ]
+
+
+def ports(p) -> set[int]:
+    return set(listed(p))
 
 
 @pytest.mark.parametrize("overridden", [False, True])
@@ -38,7 +42,9 @@ def test_e2e_ports_follow_the_test_profile_and_collide_with_no_other(monkeypatch
     assert e2e.postgres_port == test.postgres_port + E2E_OFFSET
     assert e2e.http_ports == {s: port + E2E_OFFSET for s, port in test.http_ports.items()}
     for p in (dev, test, e2e):
-        assert len(ports(p)) == 10, f"{p.name} uses one port twice"
+        # Kafka (2), PostgreSQL, the four services, the web application, the three sinks
+        assert len(listed(p)) == 11
+        assert len(ports(p)) == len(listed(p)), f"{p.name} uses one port twice"
     assert not ports(e2e) & ports(test) and not ports(e2e) & ports(dev)
     assert e2e.is_test, "the e2e PostgreSQL is throwaway too"
 
