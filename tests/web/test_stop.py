@@ -25,6 +25,12 @@ def test_an_open_dashboard_does_not_hold_the_stop(platform: Profile, web_url: st
         csrf = re.search(r'name="csrf" value="([^"]+)"', browser.get("/dang-nhap").text)[1]
         form = {"role": "province_admin", "name": "ban-tdkt", "csrf": csrf}
         assert browser.post("/dang-nhap", data=form).status_code == 303
+        # progress learns of the campaign from registry's events: on a busy machine a moment
+        # after its launch, and the stream is refused (an error page) until then
+        deadline = time.monotonic() + 60
+        while browser.get(f"/chien-dich/{cid}").status_code != 200:
+            assert time.monotonic() < deadline, "progress never served the campaign's dashboard"
+            time.sleep(0.5)
         # a browser's EventSource, as curl: connected, reading, never ending the request itself
         cookie = f"{COOKIE}={browser.cookies[COOKIE]}"
         url = f"{web_url}/chien-dich/{cid}/truc-tiep"
