@@ -176,7 +176,7 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         log_level="warning",
         timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_s * HTTP_SHARE)),
     )
-    _Server(config, settings.shutdown_timeout_s, settings.drain_delay_s).run()
+    _Server(config, app, settings.shutdown_timeout_s, settings.drain_delay_s).run()
 
 
 class _Server(uvicorn.Server):
@@ -191,8 +191,11 @@ class _Server(uvicorn.Server):
     (exit code -15, 143 in a shell) after a clean stop: an orchestrator could not tell a clean
     stop from a killed one. Here a stop that was asked for and completed returns normally."""
 
-    def __init__(self, config: uvicorn.Config, bound_s: float, drain_s: float = 0.0) -> None:
+    def __init__(
+        self, config: uvicorn.Config, app: FastAPI, bound_s: float, drain_s: float = 0.0
+    ) -> None:
         super().__init__(config)
+        self._app = app
         self._bound_s = bound_s
         self._drain_s = drain_s
         self._watchdog: threading.Timer | None = None
@@ -216,7 +219,7 @@ class _Server(uvicorn.Server):
 
     def handle_exit(self, sig: int, frame: object) -> None:
         if self._watchdog is None:
-            self.config.app.state.draining = True
+            self._app.state.draining = True
             # A thread, not a task: it fires even if the event loop is stuck.
             bound = self._bound_s + self._drain_s
             self._watchdog = threading.Timer(bound, _overdue, (bound,))
