@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from infra import (
+    balancer,
     deliveries_cli,
     dlq_cli,
     import_cli,
@@ -36,11 +37,14 @@ Profile = typer.Option(None, "--profile", help="dev (default), test or e2e; or T
 
 @app.command()
 def setup() -> None:
-    """Fetch Kafka's jars and make sure PostgreSQL is installed (the Python side is set up by
-    ./thidua itself)."""
+    """Fetch Kafka's jars and make sure PostgreSQL and HAProxy (the replicas' load balancer) are
+    installed (the Python side is set up by ./thidua itself)."""
     kafka.fetch_jars()
     postgres.ensure_binaries()
-    console.print(f"Kafka {kafka.version()}, PostgreSQL {postgres.version()}: ready to start")
+    haproxy = balancer.ensure_binary()
+    console.print(
+        f"Kafka {kafka.version()}, PostgreSQL {postgres.version()}, {haproxy}: ready to start"
+    )
 
 
 @app.command()

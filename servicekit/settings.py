@@ -20,12 +20,15 @@ class ServiceSettings(BaseSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:15432/postgres"
     database_pool_max: int = 10
     # TCP keepalives the server sends on each of the service's connections: when the node a
-    # process ran on is lost (no FIN, no RST), PostgreSQL ends its sessions after about
-    # idle + interval x count seconds, releasing their advisory locks (the relay's leadership,
-    # notify's dispatcher), instead of after the kernel's two hours. 0 keeps the server's default.
+    # process ran on is lost (no FIN, no RST), PostgreSQL ends its idle sessions after about
+    # idle + interval x count seconds, and one with data unacknowledged after the user timeout,
+    # releasing their locks (the relay's leadership, the rows of a transaction left open),
+    # instead of after the kernel's two hours (or 15 minutes of retransmissions). 0 keeps the
+    # server's default.
     database_keepalive_idle_s: int = 10
     database_keepalive_interval_s: int = 5
     database_keepalive_count: int = 3
+    database_tcp_user_timeout_ms: int = 30_000
     kafka_bootstrap: str = "127.0.0.1:19092"
     max_request_bytes: int = 1_000_000
     max_upload_bytes: int = 20_000_000
@@ -80,6 +83,7 @@ class ServiceSettings(BaseSettings):
             "tcp_keepalives_idle": self.database_keepalive_idle_s,
             "tcp_keepalives_interval": self.database_keepalive_interval_s,
             "tcp_keepalives_count": self.database_keepalive_count,
+            "tcp_user_timeout": self.database_tcp_user_timeout_ms,
         }
         given = {k: str(v) for k, v in keepalives.items() if v > 0}
         parts = urlsplit(self.database_url)

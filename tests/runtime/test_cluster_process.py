@@ -115,9 +115,10 @@ async def test_a_service_sets_keepalives_on_its_sessions_and_its_group_timeouts_
                     "tcp_keepalives_idle",
                     "tcp_keepalives_interval",
                     "tcp_keepalives_count",
+                    "tcp_user_timeout",
                 )
             ]
-        assert got == ["7", "5", "3"], got
+        assert got == ["7", "5", "3", "30000"], got
         kafka = service.consumer.kafka_consumer if service.consumer else None
         assert kafka is not None
         assert (kafka._session_timeout_ms, kafka._heartbeat_interval_ms) == (8000, 700)
