@@ -9,7 +9,7 @@ import pytest
 
 from infra import balancer
 from infra.profile import MAX_REPLICAS, PROFILES, SERVICES, load
-from tests.foundation.test_profiles import OVERRIDES, ports
+from tests.foundation.test_profiles import environment, ports
 
 
 def all_ports(p) -> list[int]:
@@ -19,11 +19,7 @@ def all_ports(p) -> list[int]:
 
 @pytest.mark.parametrize("overridden", [False, True])
 def test_replica_ports_collide_with_no_port_of_any_profile(monkeypatch, overridden):
-    for var in (*OVERRIDES, "THIDUA_STATE"):
-        monkeypatch.delenv(var, raising=False)
-    if overridden:
-        for var, value in OVERRIDES.items():
-            monkeypatch.setenv(var, value)
+    environment(monkeypatch, overridden=overridden)
     # the overrides move the dev or the test profile, whichever a checkout loads: not both at once
     names = [name for name in PROFILES if not (overridden and name == "dev")]
     profiles = [load(name) for name in names]
