@@ -153,6 +153,13 @@ async def test_two_replicas_each_lose_and_double_nothing_through_a_kill_and_a_ro
 
     assert not load.unexpected, load.unexpected[:10]
     assert rolled_at > killed_at, (killed_at, rolled_at)  # reports went on during the restarts
+    # every SIGTERMed replica stopped within its bound (the watchdog did not have to end it)
+    overdue = [
+        name
+        for name, _, _ in stack.processes(p)
+        if "the stop took more than" in (p.logs / f"{name}.log").read_text()
+    ]
+    assert overdue == [], overdue
 
     # stored once each, under the id the client was given
     con = await asyncpg.connect(postgres.dsn(p, "progress"))
