@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from infra import (
+    balancer,
     deliveries_cli,
     dlq_cli,
     import_cli,
@@ -36,31 +37,40 @@ Profile = typer.Option(None, "--profile", help="dev (default), test or e2e; or T
 
 @app.command()
 def setup() -> None:
-    """Fetch Kafka's jars and make sure PostgreSQL, chromium and axe-core (the web tests' browser
-    and accessibility checker) are installed (the Python side is set up by ./thidua itself)."""
+    """Fetch Kafka's jars and make sure PostgreSQL, HAProxy (the replicas' load balancer),
+    chromium and axe-core (the web tests' browser and accessibility checker) are installed (the
+    Python side is set up by ./thidua itself)."""
     from infra import browser
 
     kafka.fetch_jars()
     postgres.ensure_binaries()
+    haproxy = balancer.ensure_binary()
     browser.ensure_chromium()
     browser.ensure_axe(ROOT / ".state" / "vendor")
-    console.print(f"Kafka {kafka.version()}, PostgreSQL {postgres.version()}: ready to start")
+    console.print(
+        f"Kafka {kafka.version()}, PostgreSQL {postgres.version()}, {haproxy}: ready to start"
+    )
 
 
 @app.command()
 def up(
     profile: str = Profile,
     no_demo: bool = typer.Option(False, "--no-demo", help="do not play the demo campaign"),
+    replicas: int = typer.Option(
+        1, "--replicas", help="processes per service; above 1, behind HAProxy at the usual ports"
+    ),
 ) -> None:
     """Start Kafka, PostgreSQL and the four services; a second `up` only restarts what is down.
-    Then play the demo (the seed's 2020 campaign, demo/data) unless --no-demo; a platform that
-    already played it prints its summary."""
+    With --replicas N (N > 1) each service runs as N processes on ports of their own behind a
+    load balancer that checks their /ready (docs/deploy.md, "Replicas"). Then play the demo (the
+    seed's 2020 campaign, demo/data) unless --no-demo; a platform that already played it prints
+    its summary."""
     p = load(profile)
     t0 = time.monotonic()
     with console.status("starting Kafka and PostgreSQL…"):
         started = stack.start_infra(p)
     with console.status("starting the services…"):
-        started += stack.start_services(p)
+        started += stack.start_services(p, replicas=replicas)
     console.print(
         f"started: {', '.join(started) or 'nothing (all were up)'} in {time.monotonic() - t0:.1f}s"
     )
@@ -115,9 +125,11 @@ def logs(
     """Show the components' logs."""
     p = load(profile)
     names = [component] if component else ["kafka", "postgres", *SINKS, *SERVICES, WEB]
+    replicas = {s: [n for n, svc, _ in stack.processes(p) if svc == s] for s in SERVICES}
     files = [
-        str(p.postgres_dir / "server.log") if n == "postgres" else str(p.logs / f"{n}.log")
+        str(p.postgres_dir / "server.log") if n == "postgres" else str(p.logs / f"{r}.log")
         for n in names
+        for r in replicas.get(n, [n])
     ]
     files = [f for f in files if os.path.exists(f)]
     if not files:

@@ -10,6 +10,7 @@ from datetime import datetime
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.protocol.admin import DescribeGroupsRequest, DescribeGroupsRequest_v2
 
 from infra import postgres
 from infra.profile import SERVICES, Profile
@@ -54,6 +55,31 @@ async def consumer_lag(bootstrap: str) -> list[Lag]:
             row[0] += max(meta.offset, 0)
             row[1] += ends.get(tp, 0)
     return [Lag(g, t, c, e, e - c) for (g, t), (c, e) in sorted(rows.items())]
+
+
+async def group_members(bootstrap: str, groups: list[str]) -> dict[str, int]:
+    """How many members each consumer group has now: a service's replicas that consume join its
+    group, so this counts them whatever started them."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    await admin.start()
+    members = {}
+    try:
+        for group in groups:
+            node = await admin.find_coordinator(group)
+            response = await admin._send_request_to_node(node, _DescribeGroupsV2([group]))
+            # (error, group id, state, protocol type, protocol, members)
+            members.update({g[1]: len(g[5]) for g in response.groups})
+    finally:
+        await admin.close()
+    return members
+
+
+class _DescribeGroupsV2(DescribeGroupsRequest):
+    """Version 2 of the request whatever the broker offers: aiokafka decodes a version 3 answer
+    with version 2's layout (no `authorized_operations`) and fails on it."""
+
+    def build(self, request_struct_class: type) -> DescribeGroupsRequest_v2:
+        return DescribeGroupsRequest_v2(self._groups)
 
 
 async def dead_letter_counts(bootstrap: str) -> dict[str, int]:

@@ -12,7 +12,12 @@ second checkout (a developer's beside CI's) can run at the same time:
 - The `e2e` profile runs inside a test session that has those variables set for `test`, so it
   takes no override of its own: every e2e port is the test profile's port (overridden or not)
   plus `E2E_OFFSET` (100). Its state is `.state/e2e`, or `$THIDUA_STATE-e2e` when THIDUA_STATE
-  is set, never the test profile's own.
+  is set, never the test profile's own. The `drill` profile (the replicas drill,
+  tests/e2e/test_replicas_drill.py) is the same at `DRILL_OFFSET` (200).
+
+With `./thidua up --replicas N` (N > 1) each service's port is the load balancer's; replica k
+(1 … N) of the i-th service listens on the first service's port + 20 + 4 (k - 1) + i, and the
+balancer's statistics on the first service's port + 15 (docs/deploy.md, "Replicas").
 """
 
 from __future__ import annotations
@@ -34,8 +39,11 @@ _BASE_PORTS = {
     "dev": {"kafka": 19092, "controller": 19093, "postgres": 15432, "http": 8101},
     "test": {"kafka": 29092, "controller": 29093, "postgres": 25432, "http": 28101},
 }
-PROFILES = (*_BASE_PORTS, "e2e")
+PROFILES = (*_BASE_PORTS, "e2e", "drill")
 E2E_OFFSET = 100
+DRILL_OFFSET = 200
+MAX_REPLICAS = 8  # replica ports stay below the e2e profile's
+_REPLICA_OFFSET, _STATS_OFFSET = 20, 15
 _SINK_OFFSET = {"mail": 10, "hooks": 11, "traces": 12}  # from the first service's port
 
 
@@ -78,10 +86,20 @@ class Profile:
     @property
     def is_test(self) -> bool:
         """A throwaway stack (its PostgreSQL trades durability for speed)."""
-        return self.name in ("test", "e2e")
+        return self.name in ("test", "e2e", "drill")
 
     def service_url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.http_ports[service]}"
+
+    def replica_port(self, service: str, k: int) -> int:
+        """Where replica k (1 … MAX_REPLICAS) of `service` listens behind the load balancer."""
+        if not 1 <= k <= MAX_REPLICAS:
+            raise ValueError(f"replica {k}: between 1 and {MAX_REPLICAS}")
+        return self.http_ports[service] + _REPLICA_OFFSET + len(SERVICES) * (k - 1)
+
+    @property
+    def balancer_stats_port(self) -> int:
+        return self.http_ports[SERVICES[0]] + _STATS_OFFSET
 
     @property
     def smtp_port(self) -> int:
@@ -127,7 +145,9 @@ def load(name: str | None = None) -> Profile:
     if name not in PROFILES:
         raise SystemExit(f"unknown profile {name!r}: expected one of {sorted(PROFILES)}")
     if name == "e2e":
-        return _e2e(load("test"))
+        return _shifted(load("test"), "e2e", E2E_OFFSET)
+    if name == "drill":
+        return _shifted(load("test"), "drill", DRILL_OFFSET)
     base = _BASE_PORTS[name]
     state = Path(os.environ.get("THIDUA_STATE", ROOT / ".state" / name)).resolve()
     http = _port("THIDUA_HTTP_PORT", base["http"])
@@ -142,20 +162,20 @@ def load(name: str | None = None) -> Profile:
     )
 
 
-def _e2e(test: Profile) -> Profile:
-    """The test profile's ports shifted by E2E_OFFSET, and a state of its own."""
+def _shifted(test: Profile, name: str, offset: int) -> Profile:
+    """The test profile's ports shifted by `offset`, and a state of its own."""
     given = os.environ.get("THIDUA_STATE")
-    state = Path(f"{given}-e2e") if given else ROOT / ".state" / "e2e"
+    state = Path(f"{given}-{name}") if given else ROOT / ".state" / name
 
     def shift(ports: dict[str, int]) -> dict[str, int]:
-        return {k: v + E2E_OFFSET for k, v in ports.items()}
+        return {k: v + offset for k, v in ports.items()}
 
     return Profile(
-        name="e2e",
+        name=name,
         state=state.resolve(),
-        kafka_port=test.kafka_port + E2E_OFFSET,
-        controller_port=test.controller_port + E2E_OFFSET,
-        postgres_port=test.postgres_port + E2E_OFFSET,
+        kafka_port=test.kafka_port + offset,
+        controller_port=test.controller_port + offset,
+        postgres_port=test.postgres_port + offset,
         http_ports=shift(test.http_ports),
         sink_ports=shift(test.sink_ports),
     )

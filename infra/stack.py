@@ -1,5 +1,6 @@
 """The local stack as a whole: Kafka, PostgreSQL, the topics, the sinks (infra/sinks: SMTP,
-webhook receiver, OTLP receiver), the four services and the web application."""
+webhook receiver, OTLP receiver), the four services — one process each or N replicas each behind
+the load balancer (infra/balancer.py) — and the web application."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from infra import kafka, postgres, procs, tokens, topics
-from infra.profile import ROOT, SERVICES, SINKS, WEB, Profile
+from infra import balancer, kafka, operations, postgres, procs, tokens, topics
+from infra.profile import MAX_REPLICAS, ROOT, SERVICES, SINKS, WEB, Profile
 
 
 def service_env(p: Profile, service: str) -> dict[str, str]:
@@ -155,36 +156,100 @@ def start_infra(p: Profile) -> list[str]:
     return started
 
 
-def start_services(p: Profile, timeout: float = 60.0) -> list[str]:
-    """The sinks, then the services and the web application not running yet; waits until each
-    is ready."""
+# A replica told to stop answers 503 on /ready at once and serves on this long: more than the
+# balancer's checks need to take it out (infra/balancer.py: FALL checks, CHECK_INTERVAL_MS apart).
+REPLICA_DRAIN_S = 3.0
+
+
+def replica_count(p: Profile) -> int:
+    """How many processes per service the last `up` ran (1 when it ran no balancer)."""
+    try:
+        return int((p.state / "replicas").read_text())
+    except (FileNotFoundError, ValueError):
+        return 1
+
+
+def processes(p: Profile, replicas: int | None = None) -> list[tuple[str, str, int]]:
+    """(process name, service, port) of every service process the stack runs."""
+    n = replica_count(p) if replicas is None else replicas
+    if n == 1:
+        return [(service, service, p.http_ports[service]) for service in SERVICES]
+    return [
+        (balancer.replica_name(service, k), service, p.replica_port(service, k))
+        for service in SERVICES
+        for k in range(1, n + 1)
+    ]
+
+
+def start_process(p: Profile, name: str, service: str, port: int) -> int:
+    """One service process, or one replica (its own port, draining before it stops)."""
+    env = service_env(p, service)
+    if port != p.http_ports[service]:
+        env |= {"THIDUA_HTTP_PORT": str(port), "THIDUA_DRAIN_DELAY_S": str(REPLICA_DRAIN_S)}
+    return procs.start(
+        p.pids,
+        p.logs,
+        name,
+        [sys.executable, "-m", f"services.{service}"],
+        marker=f"services.{service}",
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def start_services(p: Profile, timeout: float = 60.0, replicas: int = 1) -> list[str]:
+    """The sinks, then the service processes not running yet (and the balancer in front of
+    them when `replicas` > 1), then the web application; waits until each is ready."""
+    if not 1 <= replicas <= MAX_REPLICAS:
+        raise SystemExit(f"--replicas {replicas}: between 1 and {MAX_REPLICAS}")
+    running = replica_count(p)
+    if running != replicas and any(procs.running_pid(p.pids, n) for n, _, _ in processes(p)):
+        raise SystemExit(
+            f"the services run as {running} replica(s) each: ./thidua down first to change that"
+        )
     started = start_sinks(p)
     tokens.ensure_keys(p.state)
-    for service in (*SERVICES, WEB):
-        if procs.running_pid(p.pids, service) is None:
-            procs.start(
-                p.pids,
-                p.logs,
-                service,
-                [sys.executable, "-m", f"services.{service}"],
-                marker=f"services.{service}",
-                env=web_env(p) if service == WEB else service_env(p, service),
-                cwd=ROOT,
-            )
-            started.append(service)
+    (p.state / "replicas").write_text(str(replicas))
+    mine = processes(p, replicas)
+    for name, service, port in mine:
+        if procs.running_pid(p.pids, name) is None:
+            start_process(p, name, service, port)
+            started.append(name)
     deadline = time.monotonic() + timeout
-    for service in (*SERVICES, WEB):
-        while (state := service_state(p, service)) != "ready":
-            if procs.running_pid(p.pids, service) is None:
-                raise SystemExit(f"{service} exited: see {p.logs / (service + '.log')}")
+    for name, _service, port in mine:
+        while (state := _answer(f"http://127.0.0.1:{port}/ready")) != "ready":
+            if procs.running_pid(p.pids, name) is None:
+                raise SystemExit(f"{name} exited: see {p.logs / (name + '.log')}")
             if time.monotonic() > deadline:
-                raise SystemExit(f"{service} is {state} after {timeout:.0f}s: see its log")
+                raise SystemExit(f"{name} is {state} after {timeout:.0f}s: see its log")
             time.sleep(0.3)
+    if replicas > 1:
+        if balancer.start(p, replicas):
+            started.append(balancer.NAME)
+        for service in SERVICES:
+            while (state := service_state(p, service)) != "ready":
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{service} behind the balancer is {state}: see its log")
+                time.sleep(0.3)
+    if procs.running_pid(p.pids, WEB) is None:
+        command = [sys.executable, "-m", f"services.{WEB}"]
+        procs.start(
+            p.pids, p.logs, WEB, command, marker=f"services.{WEB}", env=web_env(p), cwd=ROOT
+        )
+        started.append(WEB)
+    while (state := service_state(p, WEB)) != "ready":
+        if procs.running_pid(p.pids, WEB) is None:
+            raise SystemExit(f"{WEB} exited: see {p.logs / (WEB + '.log')}")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{WEB} is {state} after {timeout:.0f}s: see its log")
+        time.sleep(0.3)
     return started
 
 
 def stop_all(p: Profile) -> list[str]:
-    stopped = [s for s in (WEB, *SERVICES) if procs.stop(p.pids, s)]
+    stopped = [WEB] if procs.stop(p.pids, WEB) else []
+    stopped += [balancer.NAME] if balancer.stop(p) else []
+    stopped += [name for name, _, _ in processes(p) if procs.stop(p.pids, name)]
     # after the services, so what they flush on their way out is still received
     stopped += [s for s in SINKS if procs.stop(p.pids, s)]
     if kafka.stop(p):
@@ -209,16 +274,46 @@ class ComponentState:
 
 
 def service_state(p: Profile, service: str) -> str:
-    if procs.running_pid(p.pids, service) is None:
-        return "stopped"
+    """What the service's port answers (the process, or the balancer in front of replicas):
+    asked, not read from pid files, so replicas started by any means count."""
+    return _answer(f"{p.service_url(service)}/ready")
+
+
+def _answer(url: str) -> str:
     try:
-        r = httpx.get(f"{p.service_url(service)}/ready", timeout=2)
+        r = httpx.get(url, timeout=2)
+    except httpx.ConnectError:
+        return "stopped"
     except httpx.HTTPError:
         return "starting"
     if r.status_code != 200:
         return "not ready"
     degraded = r.json().get("degraded") or []
     return f"degraded ({', '.join(degraded)})" if degraded else "ready"
+
+
+def service_detail(
+    p: Profile, service: str, replicas: list[balancer.Replica] | None, members: dict[str, int]
+) -> str:
+    """Where the service is; the replicas the balancer finds up; its consumer group's members."""
+    parts = [f"{p.service_url(service)}/docs"]
+    if replicas is not None:
+        mine = [r for r in replicas if r.service == service]
+        up = sum(r.status.startswith("UP") for r in mine)
+        parts.append(f"{up}/{len(mine)} replicas up behind the balancer")
+    if members.get(service):
+        parts.append(f"{members[service]} in consumer group {service}")
+    return "; ".join(parts)
+
+
+def _members(p: Profile) -> dict[str, int]:
+    """Consumer group members per service (its group id is its name), or none if Kafka is down."""
+    if not kafka.port_open(p.kafka_port):
+        return {}
+    try:
+        return asyncio.run(operations.group_members(p.kafka_bootstrap, list(SERVICES)))
+    except Exception:  # a status line, not a failure: the table says Kafka's state itself
+        return {}
 
 
 def status(p: Profile) -> list[ComponentState]:
@@ -241,9 +336,9 @@ def status(p: Profile) -> list[ComponentState]:
     }
     for sink in SINKS:
         states.append(ComponentState(sink, sink_state(p, sink), where[sink]))
+    behind, members = balancer.replicas(p), _members(p)
     for service in SERVICES:
-        states.append(
-            ComponentState(service, service_state(p, service), f"{p.service_url(service)}/docs")
-        )
+        detail = service_detail(p, service, behind, members)
+        states.append(ComponentState(service, service_state(p, service), detail))
     states.append(ComponentState(WEB, service_state(p, WEB), f"{p.service_url(WEB)}/"))
     return states

@@ -53,12 +53,14 @@ async def migrate(pool: asyncpg.Pool, *folders: Path) -> list[str]:
     """Apply the migrations not applied yet, each in its own transaction. Returns their names."""
     applied_now = []
     async with pool.acquire() as con:
-        await con.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-        )
         await con.execute("SELECT pg_advisory_lock($1)", _LOCK_ID)
         try:
+            # under the lock: two replicas booting on an empty database would otherwise both
+            # create it, and one fail on the catalog's unique index (IF NOT EXISTS is no lock)
+            await con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
             done = {r["name"] for r in await con.fetch("SELECT name FROM schema_migrations")}
             for path in migration_files(*folders):
                 key = f"{path.parent.name}/{path.name}"

@@ -207,7 +207,12 @@ def create_app(
         """503 only when the API cannot serve (its database is unreachable). A dependency the API
         can do without for a while (the broker: writes wait in the outbox) is reported as
         `degraded`, in the body and in the `thidua_dependency_up` metric, with 200: a load
-        balancer must not take away an instance that still accepts work."""
+        balancer must not take away an instance that still accepts work. 503 `draining` from
+        the moment the process was told to stop (`servicekit.service.serve`)."""
+        if getattr(app.state, "draining", False):
+            return JSONResponse(
+                {"status": "draining", "checks": {}, "degraded": []}, status_code=503
+            )
         checks: dict[str, str] = {}
         for name, check in {**ready_checks, **optional}.items():
             try:

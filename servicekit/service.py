@@ -59,12 +59,12 @@ class Service:
 
     async def start(self) -> None:
         s = self.settings
-        self.pool = await db.create_pool(s.database_url, max_size=s.database_pool_max)
+        self.pool = await db.create_pool(s.database_dsn, max_size=s.database_pool_max)
         await db.migrate(self.pool, RUNTIME_MIGRATIONS, self.migrations)
         self.producer = build_producer(s.kafka_bootstrap, client_id=f"thidua-{s.service}")
         await self.producer.start()
         if s.relay_enabled:
-            self.relay = Relay(s.database_url, producer=self.producer)
+            self.relay = Relay(s.database_dsn, producer=self.producer)
             self.relay.start()
             metrics.RUNTIME.relays[s.service] = self.relay
         if self.subscribe is not None:
@@ -76,6 +76,11 @@ class Service:
                 topic_map=self.topic_map,
                 group_id=s.consumer_group,
                 stop_timeout_s=s.shutdown_timeout_s * CONSUMER_SHARE,
+                subscriber_options={
+                    "session_timeout_ms": s.consumer_session_timeout_ms,
+                    "heartbeat_interval_ms": s.consumer_heartbeat_interval_ms,
+                    "max_poll_interval_ms": s.consumer_max_poll_interval_ms,
+                },
             )
             self.subscribe(self.consumer)
             metrics.RUNTIME.consumers[s.service] = self.consumer
@@ -163,7 +168,7 @@ def build_app(
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
-    """Serve until SIGTERM or SIGINT, then stop as the module says and exit with 0."""
+    """Serve until SIGTERM or SIGINT, then drain, stop as the module says and exit with 0."""
     config = uvicorn.Config(
         app,
         host=settings.http_host,
@@ -171,20 +176,30 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         log_level="warning",
         timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_s * HTTP_SHARE)),
     )
-    _Server(config, settings.shutdown_timeout_s).run()
+    _Server(config, app, settings.shutdown_timeout_s, settings.drain_delay_s).run()
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server, whose stop is bounded and ends in exit code 0.
+    """uvicorn's server, which drains before it stops, and whose stop is bounded and ends in exit
+    code 0.
+
+    Draining: the first signal makes `/ready` answer 503 (`app.state.draining`) while the
+    listener stays open `drain_s` seconds more, so a load balancer takes the replica out before
+    it refuses connections; a second signal ends the drain at once.
 
     uvicorn raises the signal again once it has stopped, so the process would die of its SIGTERM
     (exit code -15, 143 in a shell) after a clean stop: an orchestrator could not tell a clean
     stop from a killed one. Here a stop that was asked for and completed returns normally."""
 
-    def __init__(self, config: uvicorn.Config, bound_s: float) -> None:
+    def __init__(
+        self, config: uvicorn.Config, app: FastAPI, bound_s: float, drain_s: float = 0.0
+    ) -> None:
         super().__init__(config)
+        self._app = app
         self._bound_s = bound_s
+        self._drain_s = drain_s
         self._watchdog: threading.Timer | None = None
+        self._drain: threading.Timer | None = None
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -198,16 +213,31 @@ class _Server(uvicorn.Server):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            if self._watchdog is not None:
-                self._watchdog.cancel()
+            for timer in (self._watchdog, self._drain):
+                if timer is not None:
+                    timer.cancel()
 
     def handle_exit(self, sig: int, frame: object) -> None:
-        super().handle_exit(sig, frame)  # type: ignore[arg-type]
         if self._watchdog is None:
+            self._app.state.draining = True
             # A thread, not a task: it fires even if the event loop is stuck.
-            self._watchdog = threading.Timer(self._bound_s, _overdue, (self._bound_s,))
+            bound = self._bound_s + self._drain_s
+            self._watchdog = threading.Timer(bound, _overdue, (bound,))
             self._watchdog.daemon = True
             self._watchdog.start()
+            if self._drain_s > 0:
+                log.info("draining for %.1fs before stopping", self._drain_s)
+                # uvicorn's handler only sets flags its main loop polls: safe from a thread
+                self._drain = threading.Timer(self._drain_s, self._stop, (sig, frame))
+                self._drain.daemon = True
+                self._drain.start()
+                return
+        elif self._drain is not None and self._drain.is_alive():
+            self._drain.cancel()  # asked again: stop now
+        self._stop(sig, frame)
+
+    def _stop(self, sig: int, frame: object) -> None:
+        super().handle_exit(sig, frame)  # type: ignore[arg-type]
 
 
 def _overdue(bound_s: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -18,14 +19,35 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8101
     database_url: str = "postgresql://postgres@127.0.0.1:15432/postgres"
     database_pool_max: int = 10
+    # TCP keepalives the server sends on each of the service's connections: when the node a
+    # process ran on is lost (no FIN, no RST), PostgreSQL ends its idle sessions after about
+    # idle + interval x count seconds, and one with data unacknowledged after the user timeout,
+    # releasing their locks (the relay's leadership, the rows of a transaction left open),
+    # instead of after the kernel's two hours (or 15 minutes of retransmissions). 0 keeps the
+    # server's default.
+    database_keepalive_idle_s: int = 10
+    database_keepalive_interval_s: int = 5
+    database_keepalive_count: int = 3
+    database_tcp_user_timeout_ms: int = 30_000
     kafka_bootstrap: str = "127.0.0.1:19092"
     max_request_bytes: int = 1_000_000
     max_upload_bytes: int = 20_000_000
     """The limit for file uploads: requests under `/imports/` (xlsx/csv bulk imports)."""
     log_level: str = "INFO"
     shutdown_timeout_s: float = 20.0
+    drain_delay_s: float = 0.0
+    """On SIGTERM `/ready` answers 503 at once, and the listener stays open this many seconds
+    more before the stop begins: a load balancer checking `/ready` takes the replica out of its
+    pool meanwhile, and no request is refused (`servicekit.service.serve`). On a cluster: more
+    than the balancer's check interval times its fall count."""
     """On SIGTERM the process stops taking work, finishes what it holds and exits within this
     many seconds (`servicekit.service.serve`); past it, it exits at once with code 1."""
+
+    # The consumer group's liveness (aiokafka): a replica that stops heartbeating for
+    # `session_timeout_ms` (its node lost) loses its partitions to the others then.
+    consumer_session_timeout_ms: int = 10_000
+    consumer_heartbeat_interval_ms: int = 3_000
+    consumer_max_poll_interval_ms: int = 300_000
 
     # What a second instance rebuilding the read model (`./thidua replay`) turns off or changes.
     consumer_group: str | None = None
@@ -52,3 +74,18 @@ class ServiceSettings(BaseSettings):
     leaked token is useful for a bounded time whatever its issuer set."""
     # How long an Idempotency-Key's first answer is replayed (servicekit.idempotency).
     idempotency_ttl_seconds: int = 24 * 3600
+
+    @property
+    def database_dsn(self) -> str:
+        """`database_url` with the keepalive settings, which asyncpg sends to the server as
+        session settings: every connection the service opens (pool, relay, dispatcher) uses it."""
+        keepalives = {
+            "tcp_keepalives_idle": self.database_keepalive_idle_s,
+            "tcp_keepalives_interval": self.database_keepalive_interval_s,
+            "tcp_keepalives_count": self.database_keepalive_count,
+            "tcp_user_timeout": self.database_tcp_user_timeout_ms,
+        }
+        given = {k: str(v) for k, v in keepalives.items() if v > 0}
+        parts = urlsplit(self.database_url)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        return urlunsplit(parts._replace(query=urlencode({**given, **query}, safe="/")))

@@ -46,23 +46,33 @@ def _exclusive(path: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-@pytest.fixture(scope="session")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Profile]:
-    """A ready `Profile` of the e2e stack, every component running."""
-    p = load("e2e")
+@contextlib.contextmanager
+def fresh_platform(
+    p: Profile, tmp_path_factory: pytest.TempPathFactory, replicas: int = 1
+) -> Iterator[Profile]:
+    """The profile's stack started from scratch (each service as `replicas` processes), and
+    removed afterwards; its logs and what its sinks received are kept under
+    `<basetemp>/<profile>-state`."""
     with _exclusive(p.state.with_name(p.state.name + ".lock")):
         stack.remove(p)
         try:
             try:
                 stack.start_infra(p)
-                stack.start_services(p, timeout=180)
+                stack.start_services(p, timeout=240, replicas=replicas)
             except SystemExit as e:  # infra.stack's way of saying what did not start
-                pytest.fail(f"the e2e stack did not start: {e}")
+                pytest.fail(f"the {p.name} stack did not start: {e}")
             yield p
         finally:
             stack.stop_all(p)
-            kept = tmp_path_factory.getbasetemp() / "e2e-state"
+            kept = tmp_path_factory.getbasetemp() / f"{p.name}-state"
             for part in ("logs", "sinks"):
                 if (p.state / part).exists():
                     shutil.copytree(p.state / part, kept / part, dirs_exist_ok=True)
             stack.remove(p)
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Profile]:
+    """A ready `Profile` of the e2e stack, every component running."""
+    with fresh_platform(load("e2e"), tmp_path_factory) as p:
+        yield p

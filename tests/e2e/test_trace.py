@@ -120,6 +120,42 @@ async def launch_campaign(client: httpx.AsyncClient, p: Profile) -> tuple[str, s
     return cid, stc, tid
 
 
+async def subscribe_and_await_target(
+    client: httpx.AsyncClient, p: Profile, name: str, cid: str, unit: str, tid: str
+) -> tuple[dict, dict[str, str]]:
+    """A webhook subscription to the campaign's TargetReported at the receiver's `/hooks/<name>`,
+    then wait until progress knows the target. Returns (the subscription, an officer's headers
+    for reports on the target)."""
+    # a webhook subscription of an integration client, signed with the receiver's secret
+    integration = bearer(p, sub="e2e-client", roles=["integration_client"], client_id="e2e")
+    subscription = {
+        "url": f"{p.hooks_url}/{name}",
+        "filter": {"event_types": ["TargetReported"], "campaign_ids": [cid]},
+        "secret": stack.local_secret(p, "webhook-receiver-secret"),
+    }
+    subscribed = await call(
+        client,
+        "POST",
+        f"{p.service_url('notify')}/subscriptions",
+        201,
+        json=subscription,
+        headers=integration,
+    )
+
+    # progress learns the target from the registry's CampaignLaunched
+    officer = bearer(p, sub="e2e-officer", roles=["unit_officer"], unit_id=unit)
+    history = f"{p.service_url('progress')}/targets/{tid}/reports"
+
+    async def target_known() -> bool:
+        return (await client.get(history, headers=officer)).status_code == 200
+
+    deadline = time.monotonic() + DEADLINE_S
+    while not await target_known():
+        assert time.monotonic() < deadline, f"progress never learnt target {tid}"
+        await asyncio.sleep(0.25)
+    return subscribed, officer
+
+
 def client_tracer(p: Profile) -> tuple[TracerProvider, trace.Tracer]:
     """The test's own tracer, exporting to the same sink (not the process's global provider,
     which the in-process tests share)."""
@@ -157,34 +193,7 @@ async def test_a_report_is_one_trace_from_the_request_to_the_webhook(platform: P
     path = f"/hooks/{name}"
     async with httpx.AsyncClient(timeout=30) as client:
         cid, stc, tid = await launch_campaign(client, p)
-
-        # a webhook subscription of an integration client, signed with the receiver's secret
-        integration = bearer(p, sub="e2e-client", roles=["integration_client"], client_id="e2e")
-        subscription = {
-            "url": f"{p.hooks_url}/{name}",
-            "filter": {"event_types": ["TargetReported"], "campaign_ids": [cid]},
-            "secret": stack.local_secret(p, "webhook-receiver-secret"),
-        }
-        subscribed = await call(
-            client,
-            "POST",
-            f"{p.service_url('notify')}/subscriptions",
-            201,
-            json=subscription,
-            headers=integration,
-        )
-
-        # progress learns the target from the registry's CampaignLaunched
-        officer = bearer(p, sub="e2e-officer", roles=["unit_officer"], unit_id=stc)
-        history = f"{p.service_url('progress')}/targets/{tid}/reports"
-
-        async def target_known() -> bool:
-            return (await client.get(history, headers=officer)).status_code == 200
-
-        deadline = time.monotonic() + DEADLINE_S
-        while not await target_known():
-            assert time.monotonic() < deadline, f"progress never learnt target {tid}"
-            await asyncio.sleep(0.25)
+        subscribed, officer = await subscribe_and_await_target(client, p, name, cid, stc, tid)
 
         # the report, under the test's own client span
         provider, tracer = client_tracer(p)

@@ -16,6 +16,15 @@ OVERRIDES = {
 }
 
 
+def environment(monkeypatch, *, overridden: bool) -> None:
+    """No port variable set, or the ports CI could give the test profile."""
+    for var in (*OVERRIDES, "THIDUA_STATE"):
+        monkeypatch.delenv(var, raising=False)
+    if overridden:
+        for var, value in OVERRIDES.items():
+            monkeypatch.setenv(var, value)
+
+
 def listed(p) -> list[int]:
     return [
         p.kafka_port,
@@ -32,11 +41,7 @@ def ports(p) -> set[int]:
 
 @pytest.mark.parametrize("overridden", [False, True])
 def test_e2e_ports_follow_the_test_profile_and_collide_with_no_other(monkeypatch, overridden):
-    for var in (*OVERRIDES, "THIDUA_STATE"):
-        monkeypatch.delenv(var, raising=False)
-    if overridden:
-        for var, value in OVERRIDES.items():
-            monkeypatch.setenv(var, value)
+    environment(monkeypatch, overridden=overridden)
     dev, test, e2e = load("dev"), load("test"), load("e2e")
     assert e2e.kafka_port == test.kafka_port + E2E_OFFSET
     assert e2e.postgres_port == test.postgres_port + E2E_OFFSET

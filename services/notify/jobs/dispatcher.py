@@ -41,7 +41,7 @@ class Dispatcher:
     ) -> None:
         self.runtime = runtime
         self._pool = pool
-        self._dsn = runtime.settings.database_url
+        self._dsn = runtime.settings.database_dsn  # with TCP keepalives
         self._client = client
         self._own_client = client is None
         self._stop_grace_s = stop_grace_s
