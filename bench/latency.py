@@ -418,7 +418,7 @@ def _beside(r: Result, anchor: Result | None) -> None:
 
 
 def _summary(results: list[Result], anchor: Result | None) -> list[Result]:
-    """The issue's rows: CPU per report at 200/s against its goal, and the highest rate whose
+    """The goal rows: CPU per report at 200/s against its goal, and the highest rate whose
     p99 stayed within 100 ms."""
     rows = []
     plain = [r for r in results if "traces" not in r.benchmark]
