@@ -11,18 +11,22 @@ import time
 import uvicorn
 
 
+async def read_body(receive) -> bytes:
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body
+
+
 def app_writing_to(path: str):
     out = open(path, "a", buffering=1)  # noqa: SIM115 - line-buffered for the reader, process-long
 
     async def app(scope, receive, send):
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         at = time.time()
         try:
             report_id = json.loads(body).get("report_id")

@@ -18,6 +18,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.auth import InvalidToken, KeysUnavailable, Principal, verifier_for
+from servicekit.db import Statement
 from servicekit.text import FORBIDDEN
 
 log = logging.getLogger("servicekit.audit")
@@ -193,17 +194,23 @@ def _row(scope: Scope, status: int, trace_id: str | None) -> tuple:
     )
 
 
-async def record_in(con: asyncpg.Connection, scope: Scope, status: int | None = None) -> None:
-    """Write the request's audit row on `con`, inside the transaction that holds its effects,
-    and mark the request so the middleware does not write it again. `status`: the answer's, when
-    known (an Idempotency-Key's captured answer); else the route's declared success status, as a
-    handler that returned normally answers with it."""
+def insert_in(scope: Scope, status: int | None = None) -> Statement | None:
+    """The INSERT of the request's audit row (None: not a write), for the transaction that
+    holds its effects; the request is marked so the middleware does not write it again.
+    `status`: the answer's, when known (an Idempotency-Key's captured answer); else the route's
+    declared success status, as a handler that returned normally answers with it."""
     if scope["method"] not in WRITES:
-        return
+        return None
     if status is None:
         status = getattr(scope.get("route"), "status_code", None) or 200
-    await con.execute(_INSERT, *_columns([_row(scope, status, _trace_id(scope))]))
     scope.setdefault("state", {})[_RECORDED] = True
+    return _INSERT, _columns([_row(scope, status, _trace_id(scope))])
+
+
+async def record_in(con: asyncpg.Connection, scope: Scope, status: int | None = None) -> None:
+    """Write the request's audit row on `con` now (`insert_in`)."""
+    if (insert := insert_in(scope, status)) is not None:
+        await con.execute(insert[0], *insert[1])
 
 
 def _columns(rows: list[tuple]) -> list[list]:

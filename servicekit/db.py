@@ -7,8 +7,9 @@ from __future__ import annotations
 import hashlib
 import re
 import socket
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -35,6 +36,34 @@ async def _keep_session(con: asyncpg.Connection) -> None:
     the migrations' session lock is released in `migrate`), nothing runs SET or keeps a cursor
     outside its transaction, and LISTEN happens on connections of their own (relay,
     dispatcher). asyncpg still rolls back a transaction left open before calling this."""
+
+
+Statement = tuple[str, Sequence[Any]]
+"""SQL and its arguments."""
+
+_PARAMETER = re.compile(r"\$(\d+)")
+
+
+def _shifted(offset: int) -> Callable[[re.Match[str]], str]:
+    return lambda m: f"${int(m.group(1)) + offset}"
+
+
+def with_riders(main: Statement, riders: Sequence[Statement]) -> Statement:
+    """One statement that runs `main` and, as data-modifying CTEs before it, each rider (an
+    INSERT, UPDATE or DELETE): one round trip where there were 1 + len(riders). PostgreSQL runs
+    every data-modifying CTE once and to completion, read or not. `main` may start with WITH."""
+    sql, args = main
+    ctes, every = [], list(args)
+    for i, (rider, rider_args) in enumerate(riders):
+        renumbered = _PARAMETER.sub(_shifted(len(every)), rider)
+        ctes.append(f"rider_{i} AS ({renumbered})")
+        every += rider_args
+    if not ctes:
+        return sql, every
+    body = sql.lstrip()
+    if body[:5].upper() == "WITH ":
+        return f"WITH {', '.join(ctes)}, {body[5:]}", every
+    return f"WITH {', '.join(ctes)} {body}", every
 
 
 def migration_files(*folders: Path) -> list[Path]:

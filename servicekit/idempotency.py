@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from schemas.envelope import source_for
 from servicekit import audit, auth
-from servicekit.db import as_connection
+from servicekit.db import as_connection, with_riders
 from servicekit.problems import problem_response
 from servicekit.unit_of_work import UnitOfWork
 
@@ -52,13 +52,17 @@ async def request_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     service = request.app.state.service
     con = request.scope.get("state", {}).get(_CONNECTION)
     source = source_for(service.settings.service)
-    if con is not None:
-        async with UnitOfWork(connection=con, source=source, topic_map=service.topic_map) as uow:
+    if con is not None:  # the middleware's savepoint around the handler is enough
+        async with UnitOfWork(
+            connection=con, source=source, topic_map=service.topic_map, savepoint=False
+        ) as uow:
             yield uow
         return
     async with UnitOfWork(service.pool, source=source, topic_map=service.topic_map) as uow:
         yield uow
-        await audit.record_in(uow.con, request.scope)  # the handler returned: its row, same commit
+        # the handler returned: its audit row, in the outbox's statement, same commit
+        if (insert := audit.insert_in(request.scope)) is not None:
+            uow.also(insert)
 
 
 # `scope="function"`: commit before the answer is sent, not after.
@@ -210,20 +214,24 @@ class IdempotencyMiddleware:
                 answer = await self._run_handler(con, scope, receive)
                 if answer.status >= 500 or answer.status in _NOT_STORED:
                     raise _Rollback(answer)
-                await audit.record_in(con, scope, answer.status)
-                await con.execute(
+                store = (
                     "INSERT INTO idempotency_keys (key, principal, method, path, request_hash,"
                     " status, response_body, response_headers)"
                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    key,
-                    principal,
-                    scope["method"],
-                    path,
-                    request_hash,
-                    answer.status,
-                    bytes(answer.body),
-                    _headers_json(answer.headers),
+                    [
+                        key,
+                        principal,
+                        scope["method"],
+                        path,
+                        request_hash,
+                        answer.status,
+                        bytes(answer.body),
+                        _headers_json(answer.headers),
+                    ],
                 )
+                audited = audit.insert_in(scope, answer.status)  # a POST: always a row
+                sql, args = with_riders(store, [audited] if audited else [])
+                await con.execute(sql, *args)
             return answer  # committed
         except _Rollback as rolled_back:
             return rolled_back.answer
@@ -251,8 +259,8 @@ class IdempotencyMiddleware:
             raise RuntimeError("the app sent no response")
         if 400 <= captured.status < 500:
             await savepoint.rollback()  # a refused request keeps no effect
-        elif captured.status < 400:
-            await savepoint.commit()
+        # else the savepoint is left open, not released: COMMIT keeps its work all the same,
+        # and a RELEASE would be one more round trip
         return captured
 
 

@@ -14,6 +14,7 @@ import asyncpg
 from opentelemetry import propagate
 
 from schemas.envelope import Message, headers_from_dict, headers_to_dict
+from servicekit.db import Statement, with_riders
 
 # The class id of the two-int advisory locks taken per (topic, key); the two-int form lives in a
 # space of its own, apart from the one-bigint locks (relay leadership, migrations).
@@ -122,22 +123,28 @@ def _row_values(m: Message) -> tuple[UUID, str, str, str, str, str]:
     return m.event_id, m.topic, key, ce_type, payload, json.dumps(headers, ensure_ascii=False)
 
 
-async def enqueue(con: asyncpg.Connection, messages: Sequence[Message]) -> None:
+async def enqueue(
+    con: asyncpg.Connection, messages: Sequence[Message], riders: Sequence[Statement] = ()
+) -> None:
     """Add `messages` to the outbox on `con`, which must be inside a transaction.
 
     Takes the per-(topic, key) advisory locks first (sorted, so two transactions never wait on
-    each other in a cycle here), then inserts all rows, in the given order: one statement."""
+    each other in a cycle here), then inserts all rows, in the given order: one statement, which
+    also runs the `riders` (`db.with_riders`: the request's audit row)."""
     if not messages:
+        for sql, args in riders:
+            await con.execute(sql, *args)
         return
     if not con.is_in_transaction():
         raise RuntimeError("outbox.enqueue must run inside the transaction of the state change")
     rows = [_row_values(m) for m in messages]
-    await con.execute(
-        _ENQUEUE,
+    args = [
         KEY_LOCK_CLASS,
         [f"{r[1]}\x1f{r[2]}" for r in rows],
         *(list(col) for col in zip(*rows, strict=True)),
-    )
+    ]
+    sql, every = with_riders((_ENQUEUE, args), riders)
+    await con.execute(sql, *every)
 
 
 async def pending(con: asyncpg.Connection) -> int:

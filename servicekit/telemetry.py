@@ -3,7 +3,8 @@
 - Tracer and meter providers follow the standard `OTEL_*` variables: spans and metrics are exported
   over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` (or the per-signal variable) is set, and not at
   all otherwise; `OTEL_SERVICE_NAME` names the service; `OTEL_TRACES_EXPORTER=none` turns export
-  off. A provider installed before (a test's in-memory one) is kept.
+  off; `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG` choose the sampler (`sampler()`). A
+  provider installed before (a test's in-memory one) is kept.
 - Prometheus metrics on `/metrics` (prometheus_client's default registry: HTTP and Kafka metrics
   from the middlewares, plus whatever a module registers).
 - JSON logs on stderr, each line carrying the current trace and span ids and the fields a
@@ -30,6 +31,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ParentBasedTraceIdRatio, Sampler
 from opentelemetry.trace import Span
 
 
@@ -40,6 +42,26 @@ def _exporting(signal: str) -> bool:
         os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
         or os.environ.get(f"OTEL_EXPORTER_OTLP_{signal.upper()}_ENDPOINT")
     )
+
+
+DEFAULT_RATIO = 0.1
+"""The share of new traces recorded when `OTEL_TRACES_SAMPLER` is not set."""
+
+
+def sampler() -> Sampler | None:
+    """The sampler of new traces: `OTEL_TRACES_SAMPLER` (and its `_ARG`) as the OpenTelemetry SDK
+    reads them when set (None: the SDK reads them itself); when not, parent-based with a ratio of
+    `OTEL_TRACES_SAMPLER_ARG` or DEFAULT_RATIO. Parent-based either way: a request or an event
+    whose incoming `traceparent` is sampled is traced whole, across every service; one whose
+    parent was not sampled records nothing. Recording every request cost progress's answer a
+    measurable share of its CPU (docs/benchmarks.md)."""
+    if os.environ.get("OTEL_TRACES_SAMPLER"):
+        return None
+    try:
+        ratio = float(os.environ.get("OTEL_TRACES_SAMPLER_ARG", DEFAULT_RATIO))
+    except ValueError:
+        ratio = DEFAULT_RATIO
+    return ParentBasedTraceIdRatio(min(1.0, max(0.0, ratio)))
 
 
 def setup(service: str) -> None:
@@ -53,7 +75,7 @@ def setup(service: str) -> None:
     os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http/dup")
     resource = Resource.create({SERVICE_NAME: os.environ.get("OTEL_SERVICE_NAME", service)})
     if not isinstance(trace.get_tracer_provider(), TracerProvider):
-        provider = TracerProvider(resource=resource)
+        provider = TracerProvider(resource=resource, sampler=sampler())
         if _exporting("traces"):
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

@@ -20,7 +20,7 @@ from asyncpg.pool import PoolConnectionProxy
 from schemas.base import Event
 from schemas.envelope import Message, to_message
 from servicekit import outbox
-from servicekit.db import as_connection
+from servicekit.db import Statement, as_connection
 
 Isolation = Literal["read_committed", "read_uncommitted", "repeatable_read", "serializable"]
 
@@ -33,8 +33,12 @@ class UnitOfWork:
     ("read_committed", "repeatable_read" or "serializable").
 
     `UnitOfWork(connection=con, ...)` joins a transaction someone else owns (an HTTP request's,
-    see `servicekit.idempotency`): the unit of work is a savepoint on that connection, its events
-    go to the outbox when it ends, and they commit when the owner commits."""
+    see `servicekit.idempotency`): the unit of work is a savepoint on that connection (none with
+    `savepoint=False`, when the owner rolls back whatever fails), its events go to the outbox when
+    it ends, and they commit when the owner commits.
+
+    `also(sql, args)`: a write sent with the outbox rows at commit, in their statement
+    (`db.with_riders`): the request's audit row costs no round trip of its own."""
 
     def __init__(
         self,
@@ -45,6 +49,7 @@ class UnitOfWork:
         isolation: Isolation = "read_committed",
         timeout: float | None = 30.0,
         topic_map: Mapping[str, str] | None = None,
+        savepoint: bool = True,
     ) -> None:
         if (pool is None) == (connection is None):
             raise ValueError("give either a pool or a connection")
@@ -60,6 +65,8 @@ class UnitOfWork:
         self._tx: asyncpg.transaction.Transaction | None = None
         self._pending: list[Message] = []
         self._published: list[Message] = []
+        self._riders: list[Statement] = []
+        self._savepoint = savepoint or connection is None
 
     @property
     def con(self) -> asyncpg.Connection:
@@ -76,12 +83,14 @@ class UnitOfWork:
         if self._con is not None:
             raise RuntimeError("a unit of work is entered once")
         con = await self._connect()
-        try:
-            tx = con.transaction(isolation=self._isolation)
-            await tx.start()
-        except BaseException:
-            await self._release()
-            raise
+        tx = None
+        if self._savepoint:
+            try:
+                tx = con.transaction(isolation=self._isolation)
+                await tx.start()
+            except BaseException:
+                await self._release()
+                raise
         self._con, self._tx = con, tx
         return self
 
@@ -99,20 +108,23 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        assert self._con is not None, "__aexit__ without __aenter__"
         tx = self._tx
-        assert tx is not None, "__aexit__ without __aenter__"
         try:
             if exc_type is None:
                 try:
-                    await self.flush()
-                    await tx.commit()
+                    await self._flush(self._riders)
+                    if tx is not None:
+                        await tx.commit()
                 except BaseException:
-                    await _rollback_quietly(tx)
+                    if tx is not None:
+                        await _rollback_quietly(tx)
                     raise
-            else:
+            elif tx is not None:
                 await _rollback_quietly(tx)
         finally:
             self._pending.clear()
+            self._riders.clear()
             await self._release()
 
     async def _release(self) -> None:
@@ -152,11 +164,18 @@ class UnitOfWork:
         for item in items:
             await self.publish(item)
 
+    def also(self, statement: Statement) -> None:
+        """Run `statement` (a write) at commit, in the outbox's statement (see the class)."""
+        self._riders.append(statement)
+
     async def flush(self) -> None:
         """Write the messages published so far to the outbox now (normally done at commit)."""
-        if self._pending:
-            batch, self._pending = self._pending, []
-            await outbox.enqueue(self.con, batch)
+        await self._flush(())
+
+    async def _flush(self, riders: list[Statement] | tuple[()]) -> None:
+        batch, self._pending = self._pending, []
+        if batch or riders:
+            await outbox.enqueue(self.con, batch, riders)
             self._published.extend(batch)
 
 

@@ -17,9 +17,15 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased
 
 from infra import stack
 from infra.profile import Profile, load
+
+# Services run in this process record every span (tests read them), whichever builds the first
+# provider; the e2e stack's processes run the default sampler (servicekit.telemetry.sampler).
+if not isinstance(trace.get_tracer_provider(), TracerProvider):
+    trace.set_tracer_provider(TracerProvider(sampler=ParentBased(ALWAYS_ON)))
 
 # The fixtures through which a test reaches the real broker and database: a test that uses one,
 # however indirectly, is marked `infra`, so `./thidua test --fast` (-m "not infra") leaves it out

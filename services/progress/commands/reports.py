@@ -118,13 +118,15 @@ async def check(
     """`submit`'s first half: lock the targets, check each item and apply it (see `submit`).
     An import checks a whole file this way before deciding whether to `record` it."""
     inputs = [i for i in items if isinstance(i, ReportInput)]
-    loaded = await store.targets.lock_targets(con, (i.target_id for i in inputs), last=True)
+    found = await store.targets.lock_report_targets(con, (i.target_id for i in inputs))
+    loaded = found.loaded
     now, day = clock.now(), today(clock)  # after the locks: see the module's docstring
     last_at = {t: x.last_reported_at for t, x in loaded.items() if x.last_reported_at}
     corrected = [i.supersedes for i in inputs if i.supersedes is not None]
     originals = {r: await store.reports.get_report(con, r) for r in set(corrected)}
     superseded = await store.reports.superseded(con, corrected) if corrected else set()
-    ends = await store.units.unit_ends(con, {x.target.unit_id for x in loaded.values()})
+    # most units are open: their closures are read only when one is closed
+    ends = await store.units.unit_ends(con, found.closed_units) if found.closed_units else {}
     states = {tid: x.state for tid, x in loaded.items()}
     accepted: list[tuple[Report, UUID]] = []
     outcomes: list[Outcome] = []

@@ -69,7 +69,7 @@ class Loaded:
     campaign: Campaign | None
     indicator_code: str | None = None
     last_reported_at: datetime | None = None
-    """The latest `reported_at` of the target's reports (read by `lock_targets(last=True)`)."""
+    """The latest `reported_at` of the target's reports (read by `lock_report_targets`)."""
 
     @property
     def target(self) -> Target:
@@ -110,29 +110,20 @@ def report_of(r: asyncpg.Record, prefix: str = "") -> Report | None:
     )
 
 
-# Campaigns once each, and (for `submit`) each locked target's latest report time, in one round
-# trip. Read after the lock, in a statement of its own: its snapshot then holds every report
-# committed by a transaction the lock waited for.
-_CAMPAIGNS_AND_LAST = """
-SELECT campaign_id, state, start_date, end_date, participating_unit_ids, bloc_ids,
-       NULL::uuid AS target_id, NULL::timestamptz AS last_at
+_CAMPAIGNS = """
+SELECT campaign_id, state, start_date, end_date, participating_unit_ids, bloc_ids
 FROM campaigns WHERE campaign_id = ANY($1::uuid[])
-UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, target_id, max(reported_at)
-FROM reports WHERE target_id = ANY($2::uuid[]) GROUP BY target_id
 """
 
 
 async def _campaigns(
-    con: asyncpg.Connection, rows: Sequence[asyncpg.Record], *, last: bool = False
-) -> tuple[dict[UUID, Campaign], dict[UUID, datetime]]:
-    """The campaigns of `rows`' targets and, if `last`, their targets' latest report times."""
+    con: asyncpg.Connection, rows: Sequence[asyncpg.Record]
+) -> dict[UUID, Campaign]:
+    """The campaigns of `rows`' targets."""
     ids = list({r["campaign_id"] for r in rows})
-    targets = [r["target_id"] for r in rows] if last else []
-    if not ids and not targets:
-        return {}, {}
-    found = await con.fetch(_CAMPAIGNS_AND_LAST, ids, targets)
-    campaigns = {
+    if not ids:
+        return {}
+    return {
         c["campaign_id"]: Campaign(
             id=c["campaign_id"],
             state=c["state"],
@@ -141,10 +132,8 @@ async def _campaigns(
             units=frozenset(c["participating_unit_ids"]),
             blocs=frozenset(c["bloc_ids"]),
         )
-        for c in found
-        if c["target_id"] is None
+        for c in await con.fetch(_CAMPAIGNS, ids)
     }
-    return campaigns, {r["target_id"]: r["last_at"] for r in found if r["target_id"] is not None}
 
 
 def _report_at(v: tuple, i: int) -> Report | None:
@@ -173,24 +162,14 @@ def _state_of(r: asyncpg.Record) -> TargetState:
     return TargetState(target, current, achievement, first)
 
 
-def _loaded(
-    r: asyncpg.Record, campaigns: dict[UUID, Campaign], last: dict[UUID, datetime] | None = None
-) -> Loaded:
+def _loaded(r: asyncpg.Record, campaigns: dict[UUID, Campaign]) -> Loaded:
     state = _state_of(r)
-    target = state.target
-    return Loaded(
-        state,
-        campaigns.get(target.campaign_id),
-        r[_INDICATOR],
-        last.get(target.id) if last else None,
-    )
+    return Loaded(state, campaigns.get(state.target.campaign_id), r[_INDICATOR])
 
 
-async def lock_targets(
-    con: asyncpg.Connection, ids: Iterable[UUID], *, last: bool = False
-) -> dict[UUID, Loaded]:
-    """The targets among `ids` that exist, locked for update (in id order) until commit; with
-    `last`, each with its latest report time (`Loaded.last_reported_at`).
+async def lock_targets(con: asyncpg.Connection, ids: Iterable[UUID]) -> dict[UUID, Loaded]:
+    """The targets among `ids` that exist, locked for update (in id order) until commit
+    (`lock_report_targets` for a report: the same in one round trip).
 
     Lock first, then read in a statement of its own: a `SELECT … FOR UPDATE OF t` that waits
     for another transaction's lock sees that transaction's new target row but, under READ
@@ -204,8 +183,48 @@ async def lock_targets(
     rows = await con.fetch(
         _STATE_SELECT + " WHERE t.target_id = ANY($1::uuid[]) ORDER BY t.target_id", wanted
     )
-    campaigns, last_at = await _campaigns(con, rows, last=last)
-    return {r["target_id"]: _loaded(r, campaigns, last_at) for r in rows}
+    campaigns = await _campaigns(con, rows)
+    return {r["target_id"]: _loaded(r, campaigns) for r in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class ForReports:
+    """`lock_report_targets`' answer: the targets found, and the units among theirs that are
+    closed (whose closures `store.units.unit_ends` then reads)."""
+
+    loaded: dict[UUID, Loaded]
+    closed_units: set[UUID]
+
+
+_REPORT_TARGETS = (
+    "SELECT (r.target_row).*, r.campaign_units, r.campaign_blocs"
+    " FROM lock_report_targets($1::uuid[]) r"
+)
+_CAMPAIGN_AT = _ACHIEVEMENT + 4  # after the state: found, state, start, end; then the rest
+
+
+async def lock_report_targets(con: asyncpg.Connection, ids: Iterable[UUID]) -> ForReports:
+    """`lock_targets(ids, last=True)` in one round trip, marking closed units: the function of
+    migration 0013 locks the targets in id order, then reads them in a snapshot of its own."""
+    wanted = list(set(ids))
+    if not wanted:
+        return ForReports({}, set())
+    campaigns: dict[UUID, Campaign] = {}
+    loaded: dict[UUID, Loaded] = {}
+    closed: set[UUID] = set()
+    for r in await con.fetch(_REPORT_TARGETS, wanted):
+        found, state, start, end, last_at, unit_closed, units, blocs = tuple(r)[_CAMPAIGN_AT:]
+        if found is not None and units is not None:  # the campaign's first target carries it
+            campaigns[found] = Campaign(
+                found, state, start, end, frozenset(units), frozenset(blocs)
+            )
+        x = _state_of(r)
+        if unit_closed:
+            closed.add(x.target.unit_id)
+        loaded[x.target.id] = Loaded(
+            x, campaigns.get(found) if found else None, r[_INDICATOR], last_at
+        )
+    return ForReports(loaded, closed)
 
 
 async def load_targets(
@@ -234,7 +253,7 @@ async def load_targets(
         deadline_from,
         deadline_before,
     )
-    campaigns, _ = await _campaigns(con, rows)
+    campaigns = await _campaigns(con, rows)
     return [_loaded(r, campaigns) for r in rows]
 
 
