@@ -17,10 +17,10 @@ from fastapi.staticfiles import StaticFiles
 from servicekit import telemetry
 from servicekit.auth import Role, TokenVerifier
 from services.web import signin
-from services.web.backend import Backend, BackendError
+from services.web.adapters.backend import Backend, BackendError
+from services.web.adapters.oidc import Provider
 from services.web.config import WebSettings
-from services.web.live import Feed, Hub
-from services.web.oidc import Provider
+from services.web.consumers.live import Feed, Hub
 from services.web.pages import office, officer
 from services.web.pages.common import (
     FormRefused,

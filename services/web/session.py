@@ -30,7 +30,7 @@ class Session:
     """When the token (and so the signed-in session) ends, epoch seconds."""
     pending: dict[str, str] | None = None
     """A sign-in under way at the identity provider: its state, nonce, PKCE verifier and where
-    to go afterwards (services/web/oidc.py)."""
+    to go afterwards (services/web/adapters/oidc.py)."""
 
     @property
     def signed_in(self) -> bool:

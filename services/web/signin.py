@@ -5,7 +5,7 @@ Two ways, chosen by the settings, behind one seam (`/dang-nhap`):
   a role, a unit and a name, and the page mints the token `./thidua token` would
   (`infra.tokens.mint`, the same code), verified by the services like any other;
 - OpenID Connect (THIDUA_WEB_OIDC_ISSUER): the authorization code flow with PKCE at the
-  province's identity provider (services/web/oidc.py); the services verify its access token
+  province's identity provider (services/web/adapters/oidc.py); the services verify its access token
   through its JWKS.
 
 Either way the session holds the token (services/web/session.py) and every page calls the
@@ -23,8 +23,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from servicekit.auth import Role
-from services.web.backend import BackendError
-from services.web.oidc import Provider, SignInFailed
+from services.web.adapters.backend import BackendError
+from services.web.adapters.oidc import Provider, SignInFailed
 from services.web.pages.common import ROLE_NAMES, backend, form, render, sessions
 
 router = APIRouter()

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from servicekit.auth import InvalidToken, KeysUnavailable, Principal, Role
-from services.web.backend import Backend, BackendError
+from services.web.adapters.backend import Backend, BackendError
 from services.web.domain import formats
 from services.web.session import Session, Sessions
 

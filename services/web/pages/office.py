@@ -1,7 +1,7 @@
 """The emulation office's pages: the campaigns, and a campaign's dashboard that updates itself.
 
 The dashboard page opens a server-sent event stream (`/chien-dich/{id}/truc-tiep`); each time
-progress publishes an event of the campaign (services/web/live.py) the stream fetches the
+progress publishes an event of the campaign (services/web/consumers/live.py) the stream fetches the
 dashboard again with the viewer's token and sends the rendered fragment, which replaces the
 old one in place."""
 
@@ -15,7 +15,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from services.web.backend import BackendError
+from services.web.adapters.backend import BackendError
 from services.web.pages.common import Viewer, backend, render, templates, viewer
 
 router = APIRouter()

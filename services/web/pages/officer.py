@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from servicekit.labels import AWARD_NAMES
-from services.web.backend import BackendError
+from services.web.adapters.backend import BackendError
 from services.web.domain import formats
 from services.web.pages.common import Viewer, backend, form, render, unit_viewer, viewer
 

@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaConsumer
 
 from schemas.envelope import InvalidMessage, from_message
 
-log = logging.getLogger("services.web.live")
+log = logging.getLogger("services.web.consumers.live")
 
 
 class Hub:

@@ -1,0 +1,1 @@
+"""The events the live pages follow, read from Kafka (live)."""
