@@ -1,9 +1,11 @@
 """Where a local stack lives and which ports it uses.
 
-Three profiles share one checkout without colliding: `dev` (what `./thidua up` runs), `test`
-(the Kafka and PostgreSQL the test suite shares) and `e2e` (a whole platform the end-to-end tests
-start from scratch and remove afterwards). Ports can be overridden from the environment so a
-second checkout (a developer's beside CI's) can run at the same time:
+Four profiles share one checkout without colliding: `dev` (what `./thidua up` runs), `test`
+(the Kafka and PostgreSQL the test suite shares), `e2e` (a whole platform the end-to-end tests
+start from scratch and remove afterwards) and `cluster` (three Kafka nodes, the test profile's
+ports shifted by 40, for `./thidua up --profile cluster` and the broker-loss test). Ports can be
+overridden from the environment so a second checkout (a developer's beside CI's) can run at the
+same time:
 
 - `THIDUA_KAFKA_PORT`, `THIDUA_KAFKA_CONTROLLER_PORT`, `THIDUA_POSTGRES_PORT`, `THIDUA_HTTP_PORT`
   replace the dev or test profile's ports (whichever is loaded). `THIDUA_HTTP_PORT` is the first
@@ -31,8 +33,9 @@ _BASE_PORTS = {
     "dev": {"kafka": 19092, "controller": 19093, "postgres": 15432, "http": 8101},
     "test": {"kafka": 29092, "controller": 29093, "postgres": 25432, "http": 28101},
 }
-PROFILES = (*_BASE_PORTS, "e2e")
+PROFILES = (*_BASE_PORTS, "e2e", "cluster")
 E2E_OFFSET = 100
+CLUSTER_OFFSET = 40
 _SINK_OFFSET = {"mail": 10, "hooks": 11, "traces": 12}  # from the first service's port
 
 
@@ -45,10 +48,21 @@ class Profile:
     postgres_port: int
     http_ports: dict[str, int]
     sink_ports: dict[str, int] = field(default_factory=dict)
+    brokers: int = 1
+    """Kafka nodes (each broker and controller): 1, or 3 for the `cluster` profile."""
 
     @property
     def kafka_bootstrap(self) -> str:
-        return f"127.0.0.1:{self.kafka_port}"
+        return ",".join(f"127.0.0.1:{self.node_ports(i)[0]}" for i in range(self.brokers))
+
+    def node_ports(self, i: int) -> tuple[int, int, int]:
+        """Kafka node i's (PLAINTEXT, CONTROLLER, SASL_SSL) ports: three apart from node to node."""
+        return (self.kafka_port + 3 * i, self.controller_port + 3 * i, self.kafka_port + 3 * i + 2)
+
+    @property
+    def kafka_secure_port(self) -> int:
+        """The broker's SASL_SSL (SCRAM) listener, beside the PLAINTEXT one (infra/kafka_tls.py)."""
+        return self.kafka_port + 2
 
     @property
     def logs(self) -> Path:
@@ -125,6 +139,8 @@ def load(name: str | None = None) -> Profile:
         raise SystemExit(f"unknown profile {name!r}: expected one of {sorted(PROFILES)}")
     if name == "e2e":
         return _e2e(load("test"))
+    if name == "cluster":
+        return _cluster(load("test"))
     base = _BASE_PORTS[name]
     state = Path(os.environ.get("THIDUA_STATE", ROOT / ".state" / name)).resolve()
     http = _port("THIDUA_HTTP_PORT", base["http"])
@@ -141,18 +157,26 @@ def load(name: str | None = None) -> Profile:
 
 def _e2e(test: Profile) -> Profile:
     """The test profile's ports shifted by E2E_OFFSET, and a state of its own."""
+    return _shifted(test, "e2e", E2E_OFFSET, E2E_OFFSET)
+
+
+def _cluster(test: Profile) -> Profile:
+    """Three Kafka nodes (replication 3, min.insync.replicas 2) on the test profile's ports plus
+    CLUSTER_OFFSET (40), each node three ports above the last (the services' ports 10 further, past
+    the nodes'); a state of its own."""
+    return _shifted(test, "cluster", CLUSTER_OFFSET, CLUSTER_OFFSET + 10, brokers=3)
+
+
+def _shifted(test: Profile, name: str, offset: int, http_offset: int, brokers: int = 1) -> Profile:
     given = os.environ.get("THIDUA_STATE")
-    state = Path(f"{given}-e2e") if given else ROOT / ".state" / "e2e"
-
-    def shift(ports: dict[str, int]) -> dict[str, int]:
-        return {k: v + E2E_OFFSET for k, v in ports.items()}
-
+    state = Path(f"{given}-{name}") if given else ROOT / ".state" / name
     return Profile(
-        name="e2e",
+        name=name,
         state=state.resolve(),
-        kafka_port=test.kafka_port + E2E_OFFSET,
-        controller_port=test.controller_port + E2E_OFFSET,
-        postgres_port=test.postgres_port + E2E_OFFSET,
-        http_ports=shift(test.http_ports),
-        sink_ports=shift(test.sink_ports),
+        kafka_port=test.kafka_port + offset,
+        controller_port=test.controller_port + offset,
+        postgres_port=test.postgres_port + offset,
+        http_ports={k: v + http_offset for k, v in test.http_ports.items()},
+        sink_ports={k: v + http_offset for k, v in test.sink_ports.items()},
+        brokers=brokers,
     )
