@@ -32,7 +32,9 @@ app.add_typer(deliveries_cli.app, name="deliveries")
 app.command("replay")(replay_cli.replay)
 app.command("import")(import_cli.import_)
 console = Console()
-Profile = typer.Option(None, "--profile", help="dev (default), test or e2e; or THIDUA_PROFILE")
+Profile = typer.Option(
+    None, "--profile", help="dev (default), test, e2e or cluster; or THIDUA_PROFILE"
+)
 
 
 @app.command()

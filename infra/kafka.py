@@ -1,4 +1,5 @@
-"""A single-node KRaft Kafka broker run from its Maven Central jars, no containers.
+"""KRaft Kafka brokers run from their Maven Central jars, no containers: one for the dev, test
+and e2e profiles, three (each broker and controller) for the `cluster` profile.
 
 The jars are named in infra/kafka/pom.xml and copied by Maven into infra/kafka/target/jars
 (Maven's local repository caches them, so a second setup fetches nothing).
@@ -13,13 +14,15 @@ import time
 import uuid
 from pathlib import Path
 
-from infra import apt, procs
+from infra import apt, kafka_tls, procs
 from infra.profile import ROOT, Profile
+from schemas.catalog import CLUSTER_REPLICATION, LOCAL_REPLICATION, Replication
 
 POM = ROOT / "infra" / "kafka" / "pom.xml"
 JARS = ROOT / "infra" / "kafka" / "target" / "jars"
 NAME = "kafka"
 HEAP = "-Xmx512m -Xms256m"
+CLUSTER_HEAP = "-Xmx320m -Xms192m"  # three of them on a developer's machine
 
 
 def version() -> str:
@@ -55,32 +58,55 @@ def fetch_jars() -> None:
     stamp.write_text(POM.read_text())
 
 
-def _write_config(p: Profile) -> Path:
-    conf = p.kafka_dir / "config"
+def replication(p: Profile) -> Replication:
+    """What the profile's brokers can hold: the cluster's 3 and 2 with three, else 1 and 1."""
+    if p.brokers >= CLUSTER_REPLICATION.factor:
+        return CLUSTER_REPLICATION
+    return LOCAL_REPLICATION
+
+
+def node_name(i: int) -> str:
+    return NAME if i == 0 else f"{NAME}-{i + 1}"
+
+
+def node_dir(p: Profile, i: int) -> Path:
+    """One broker keeps today's layout; a cluster's nodes each have a folder of their own."""
+    return p.kafka_dir if p.brokers == 1 else p.kafka_dir / f"node-{i + 1}"
+
+
+def _write_config(p: Profile, i: int) -> Path:
+    conf = node_dir(p, i) / "config"
     conf.mkdir(parents=True, exist_ok=True)
+    port, controller, secure = p.node_ports(i)
+    r = replication(p)
+    voters = ",".join(f"{j + 1}@127.0.0.1:{p.node_ports(j)[1]}" for j in range(p.brokers))
     props = {
         "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.voters": f"1@127.0.0.1:{p.controller_port}",
-        "listeners": f"PLAINTEXT://127.0.0.1:{p.kafka_port},CONTROLLER://127.0.0.1:{p.controller_port}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{p.kafka_port}",
+        "node.id": str(i + 1),
+        "controller.quorum.voters": voters,
+        "listeners": f"PLAINTEXT://127.0.0.1:{port},"
+        f"SASL_SSL://127.0.0.1:{secure},CONTROLLER://127.0.0.1:{controller}",
+        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port},SASL_SSL://127.0.0.1:{secure}",
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-        "log.dirs": str(p.kafka_dir / "data"),
-        # one node: every internal topic has a single replica
-        "offsets.topic.replication.factor": "1",
+        "listener.security.protocol.map": (
+            "PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT"
+        ),
+        "log.dirs": str(node_dir(p, i) / "data"),
+        # internal topics as replicated as the catalog's (one node: a single replica)
+        "offsets.topic.replication.factor": str(r.factor),
         "offsets.topic.num.partitions": "10",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
+        "transaction.state.log.replication.factor": str(r.factor),
+        "transaction.state.log.min.isr": str(r.min_insync),
+        "share.coordinator.state.topic.replication.factor": str(r.factor),
+        "share.coordinator.state.topic.min.isr": str(r.min_insync),
         "group.initial.rebalance.delay.ms": "0",
         # topics come from schemas/catalog.py only
         "auto.create.topics.enable": "false",
         "num.partitions": "1",
-        "default.replication.factor": "1",
-        "min.insync.replicas": "1",
+        "default.replication.factor": str(r.factor),
+        "min.insync.replicas": str(r.min_insync),
+        **kafka_tls.listener_config(p),
     }
     server = conf / "server.properties"
     server.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
@@ -95,59 +121,85 @@ def _write_config(p: Profile) -> Path:
     return server
 
 
-def _java(p: Profile, *args: str) -> list[str]:
-    log4j = p.kafka_dir / "config" / "log4j2.properties"
-    return ["java", *HEAP.split(), f"-Dlog4j2.configurationFile={log4j}", "-cp", f"{JARS}/*", *args]
+def _java(p: Profile, *args: str, i: int = 0) -> list[str]:
+    log4j = node_dir(p, i) / "config" / "log4j2.properties"
+    heap = HEAP if p.brokers == 1 else CLUSTER_HEAP
+    return ["java", *heap.split(), f"-Dlog4j2.configurationFile={log4j}", "-cp", f"{JARS}/*", *args]
 
 
-def _format_storage(p: Profile, server: Path) -> None:
-    if (p.kafka_dir / "data" / "meta.properties").exists():
+def _format_storage(p: Profile, i: int, server: Path) -> None:
+    if (node_dir(p, i) / "data" / "meta.properties").exists():
         return
-    cluster_id = str(uuid.uuid4().hex[:22])
+    shared = p.kafka_dir / "cluster-id"  # every node of a cluster is formatted with the same id
+    if not shared.exists():
+        shared.parent.mkdir(parents=True, exist_ok=True)
+        shared.write_text(uuid.uuid4().hex[:22])
     subprocess.run(
-        _java(p, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(server)),
+        _java(p, "kafka.tools.StorageTool", "format", "-t", shared.read_text(), "-c", str(server)),
         check=True,
         stdout=subprocess.DEVNULL,
     )
 
 
 def running(p: Profile) -> bool:
-    return procs.running_pid(p.pids, NAME) is not None
+    return all(node_running(p, i) for i in range(p.brokers))
+
+
+def node_running(p: Profile, i: int) -> bool:
+    return procs.running_pid(p.pids, node_name(i)) is not None
 
 
 def start(p: Profile) -> bool:
-    """Start the broker unless ours is running. Returns True if it was started now."""
+    """Start the broker(s) unless ours are running. Returns True if one was started now."""
     if running(p):
         return False
-    if port_open(p.kafka_port):
-        raise SystemExit(f"port {p.kafka_port} is taken by a process this profile did not start")
     fetch_jars()
-    server = _write_config(p)
-    _format_storage(p, server)
-    procs.start(p.pids, p.logs, NAME, _java(p, "kafka.Kafka", str(server)), marker=str(server))
+    for i in range(p.brokers):
+        start_node(p, i, wait=False)
     wait_ready(p)
+    kafka_tls.ensure_user(p, _java(p))
     return True
 
 
+def start_node(p: Profile, i: int, wait: bool = True) -> None:
+    """Start one node of the profile (a cluster test restarts the one it stopped)."""
+    if node_running(p, i):
+        return
+    if port_open(p.node_ports(i)[0]):
+        raise SystemExit(
+            f"port {p.node_ports(i)[0]} is taken by a process this profile did not start"
+        )
+    server = _write_config(p, i)
+    _format_storage(p, i, server)
+    command = _java(p, "kafka.Kafka", str(server), i=i)
+    procs.start(p.pids, p.logs, node_name(i), command, marker=str(server))
+    if wait:
+        wait_ready(p)
+
+
 def wait_ready(p: Profile, timeout: float = 60.0) -> None:
-    """Up means: the port answers and an admin client can list topics."""
+    """Up means: every node's port answers and an admin client can list topics through it."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not running(p):
-            raise SystemExit(f"Kafka exited during start: see {p.logs / 'kafka.log'}")
-        if port_open(p.kafka_port) and _lists_topics(p):
-            return
-        time.sleep(0.3)
-    raise SystemExit(f"Kafka did not answer within {timeout:.0f}s: see {p.logs / 'kafka.log'}")
+    for i in range(p.brokers):
+        log = p.logs / f"{node_name(i)}.log"
+        while True:
+            if not node_running(p, i):
+                raise SystemExit(f"Kafka exited during start: see {log}")
+            port = p.node_ports(i)[0]
+            if port_open(port) and _lists_topics(f"127.0.0.1:{port}"):
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit(f"Kafka did not answer within {timeout:.0f}s: see {log}")
+            time.sleep(0.3)
 
 
-def _lists_topics(p: Profile) -> bool:
+def _lists_topics(bootstrap: str) -> bool:
     import asyncio
 
     from aiokafka.admin import AIOKafkaAdminClient
 
     async def probe() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=p.kafka_bootstrap, request_timeout_ms=3000)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
         await admin.start()
         try:
             await admin.list_topics()
@@ -162,7 +214,8 @@ def _lists_topics(p: Profile) -> bool:
 
 
 def stop(p: Profile) -> bool:
-    return procs.stop(p.pids, NAME, timeout=30)
+    stopped = [procs.stop(p.pids, node_name(i), timeout=30) for i in range(p.brokers)]
+    return any(stopped)
 
 
 def port_open(port: int) -> bool:

@@ -15,6 +15,7 @@ from aiokafka.protocol.admin import DescribeGroupsRequest, DescribeGroupsRequest
 from infra import postgres
 from infra.profile import SERVICES, Profile
 from schemas.catalog import TOPICS
+from servicekit.kafka_security import client_options
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,9 @@ class Lag:
 async def _end_offsets(bootstrap: str, partitions: list[TopicPartition]) -> dict:
     if not partitions:
         return {}
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options()
+    )
     await reader.start()
     try:
         return await reader.end_offsets(partitions)
@@ -39,7 +42,7 @@ async def _end_offsets(bootstrap: str, partitions: list[TopicPartition]) -> dict
 
 async def consumer_lag(bootstrap: str) -> list[Lag]:
     """Per consumer group and topic: how many records are not yet committed."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
     await admin.start()
     try:
         groups = sorted(g[0] for g in await admin.list_consumer_groups())
@@ -85,7 +88,9 @@ class _DescribeGroupsV2(DescribeGroupsRequest):
 async def dead_letter_counts(bootstrap: str) -> dict[str, int]:
     """Records held by each `.dlq` topic of the catalog (end minus beginning offsets)."""
     partitions = [TopicPartition(t.dlq, 0) for t in TOPICS]
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options()
+    )
     await reader.start()
     try:
         begins = await reader.beginning_offsets(partitions)
@@ -132,8 +137,10 @@ class GroupWatch:
 
     def __init__(self, bootstrap: str, group: str, topics: list[str]) -> None:
         self.group, self.topics = group, topics
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        self._reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
+        self._reader = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options()
+        )
         self._partitions: list[TopicPartition] = []
 
     async def __aenter__(self) -> GroupWatch:
@@ -174,7 +181,7 @@ async def delete_group(bootstrap: str, group: str, attempts: int = 20) -> bool:
     keep the group non-empty for a moment, so this retries. True when deleted or not there."""
     from aiokafka.protocol.admin import DeleteGroupsRequest
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
     await admin.start()
     try:
         for _ in range(attempts):

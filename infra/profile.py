@@ -1,9 +1,11 @@
 """Where a local stack lives and which ports it uses.
 
-Three profiles share one checkout without colliding: `dev` (what `./thidua up` runs), `test`
-(the Kafka and PostgreSQL the test suite shares) and `e2e` (a whole platform the end-to-end tests
-start from scratch and remove afterwards). Ports can be overridden from the environment so a
-second checkout (a developer's beside CI's) can run at the same time:
+Five profiles share one checkout without colliding: `dev` (what `./thidua up` runs), `test`
+(the Kafka and PostgreSQL the test suite shares), `e2e` (a whole platform the end-to-end tests
+start from scratch and remove afterwards), `drill` (the replicas drill) and `cluster` (three
+Kafka nodes, for `./thidua up --profile cluster` and the broker-loss test). Ports can be
+overridden from the environment so a second checkout (a developer's beside CI's) can run at the
+same time:
 
 - `THIDUA_KAFKA_PORT`, `THIDUA_KAFKA_CONTROLLER_PORT`, `THIDUA_POSTGRES_PORT`, `THIDUA_HTTP_PORT`
   replace the dev or test profile's ports (whichever is loaded). `THIDUA_HTTP_PORT` is the first
@@ -13,7 +15,8 @@ second checkout (a developer's beside CI's) can run at the same time:
   takes no override of its own: every e2e port is the test profile's port (overridden or not)
   plus `E2E_OFFSET` (100). Its state is `.state/e2e`, or `$THIDUA_STATE-e2e` when THIDUA_STATE
   is set, never the test profile's own. The `drill` profile (the replicas drill,
-  tests/e2e/test_replicas_drill.py) is the same at `DRILL_OFFSET` (200).
+  tests/e2e/test_replicas_drill.py) is the same at `DRILL_OFFSET` (200), the `cluster` profile
+  at `CLUSTER_OFFSET` (300), its three Kafka nodes each three ports above the last.
 
 With `./thidua up --replicas N` (N > 1) each service's port is the load balancer's; replica k
 (1 … N) of the i-th service listens on the first service's port + 20 + 4 (k - 1) + i, and the
@@ -39,9 +42,10 @@ _BASE_PORTS = {
     "dev": {"kafka": 19092, "controller": 19093, "postgres": 15432, "http": 8101},
     "test": {"kafka": 29092, "controller": 29093, "postgres": 25432, "http": 28101},
 }
-PROFILES = (*_BASE_PORTS, "e2e", "drill")
+PROFILES = (*_BASE_PORTS, "e2e", "drill", "cluster")
 E2E_OFFSET = 100
 DRILL_OFFSET = 200
+CLUSTER_OFFSET = 300
 MAX_REPLICAS = 8  # replica ports stay below the e2e profile's
 _REPLICA_OFFSET, _STATS_OFFSET = 20, 15
 _SINK_OFFSET = {"mail": 10, "hooks": 11, "traces": 12}  # from the first service's port
@@ -56,10 +60,21 @@ class Profile:
     postgres_port: int
     http_ports: dict[str, int]
     sink_ports: dict[str, int] = field(default_factory=dict)
+    brokers: int = 1
+    """Kafka nodes (each broker and controller): 1, or 3 for the `cluster` profile."""
 
     @property
     def kafka_bootstrap(self) -> str:
-        return f"127.0.0.1:{self.kafka_port}"
+        return ",".join(f"127.0.0.1:{self.node_ports(i)[0]}" for i in range(self.brokers))
+
+    def node_ports(self, i: int) -> tuple[int, int, int]:
+        """Kafka node i's (PLAINTEXT, CONTROLLER, SASL_SSL) ports: three apart from node to node."""
+        return (self.kafka_port + 3 * i, self.controller_port + 3 * i, self.kafka_port + 3 * i + 2)
+
+    @property
+    def kafka_secure_port(self) -> int:
+        """The broker's SASL_SSL (SCRAM) listener, beside the PLAINTEXT one (infra/kafka_tls.py)."""
+        return self.kafka_port + 2
 
     @property
     def logs(self) -> Path:
@@ -148,6 +163,8 @@ def load(name: str | None = None) -> Profile:
         return _shifted(load("test"), "e2e", E2E_OFFSET)
     if name == "drill":
         return _shifted(load("test"), "drill", DRILL_OFFSET)
+    if name == "cluster":
+        return _shifted(load("test"), "cluster", CLUSTER_OFFSET, brokers=3)
     base = _BASE_PORTS[name]
     state = Path(os.environ.get("THIDUA_STATE", ROOT / ".state" / name)).resolve()
     http = _port("THIDUA_HTTP_PORT", base["http"])
@@ -162,8 +179,10 @@ def load(name: str | None = None) -> Profile:
     )
 
 
-def _shifted(test: Profile, name: str, offset: int) -> Profile:
-    """The test profile's ports shifted by `offset`, and a state of its own."""
+def _shifted(test: Profile, name: str, offset: int, brokers: int = 1) -> Profile:
+    """The test profile's ports shifted by `offset`, and a state of its own. The `cluster`
+    profile runs three Kafka nodes (replication 3, min.insync.replicas 2), each three ports above
+    the last."""
     given = os.environ.get("THIDUA_STATE")
     state = Path(f"{given}-{name}") if given else ROOT / ".state" / name
 
@@ -178,4 +197,5 @@ def _shifted(test: Profile, name: str, offset: int) -> Profile:
         postgres_port=test.postgres_port + offset,
         http_ports=shift(test.http_ports),
         sink_ports=shift(test.sink_ports),
+        brokers=brokers,
     )

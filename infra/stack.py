@@ -152,7 +152,7 @@ def start_infra(p: Profile) -> list[str]:
         started.append("postgres")
     if kafka.start(p):
         started.append("kafka")
-    asyncio.run(topics.ensure(p.kafka_bootstrap))
+    asyncio.run(topics.ensure(p.kafka_bootstrap, kafka.replication(p)))
     return started
 
 

@@ -7,6 +7,8 @@ service can rebuild its read model by replaying them from offset zero.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from schemas import awards as a
@@ -20,6 +22,30 @@ DLQ_CONFIG = {"retention.ms": str(30 * 24 * 3600 * 1000), "cleanup.policy": "del
 
 
 @dataclass(frozen=True)
+class Replication:
+    """How many brokers hold each partition, and how many of them must have a write before the
+    producer (acks=all) is told it is stored. With factor 3 and min.insync.replicas 2 one broker
+    can be lost or restarted without losing an acknowledged event or refusing writes."""
+
+    factor: int
+    min_insync: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_insync <= self.factor:
+            raise ValueError(
+                f"min.insync.replicas {self.min_insync} must be between 1 and the replication "
+                f"factor {self.factor}"
+            )
+
+    def config(self) -> dict[str, str]:
+        return {"min.insync.replicas": str(self.min_insync)}
+
+
+CLUSTER_REPLICATION = Replication(factor=3, min_insync=2)
+LOCAL_REPLICATION = Replication(factor=1, min_insync=1)  # the one-broker local stack
+
+
+@dataclass(frozen=True)
 class Topic:
     name: str
     owner: str
@@ -28,10 +54,19 @@ class Topic:
     partitions: int = 4
     config: dict[str, str] = field(default_factory=lambda: dict(KEEP_FOREVER))
     description: str = ""
+    replication: Replication | None = None
+    """None: the deployment's default (`replication()`); set only for a topic that needs more."""
 
     @property
     def dlq(self) -> str:
         return f"{self.name}.dlq"
+
+    @property
+    def dlq_partitions(self) -> int:
+        """As many as the topic: a dead letter keeps its key, so one aggregate's letters stay in
+        order in one partition, and redriving a busy topic's letters is not one partition's
+        throughput."""
+        return self.partitions
 
     def __post_init__(self) -> None:
         # One aggregate, one topic, one key: a topic mixing keys would break per-aggregate order.
@@ -179,6 +214,17 @@ TOPICS: tuple[Topic, ...] = (
         description="Outcome of each notification delivery (inbox, email, webhook). Kept 14 days.",
     ),
 )
+
+
+def replication(environ: Mapping[str, str] | None = None) -> Replication:
+    """The deployment's replication: THIDUA_KAFKA_REPLICATION_FACTOR and
+    THIDUA_KAFKA_MIN_INSYNC_REPLICAS, by default the cluster's (3 and 2); the local stack sets 1
+    and 1."""
+    env = os.environ if environ is None else environ
+    factor = int(env.get("THIDUA_KAFKA_REPLICATION_FACTOR", CLUSTER_REPLICATION.factor))
+    default_isr = min(CLUSTER_REPLICATION.min_insync, factor)
+    return Replication(factor, int(env.get("THIDUA_KAFKA_MIN_INSYNC_REPLICAS", default_isr)))
+
 
 _BY_EVENT: dict[type[Event], Topic] = {cls: t for t in TOPICS for cls in t.events}
 

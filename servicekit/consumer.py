@@ -30,6 +30,7 @@ from schemas.envelope import Envelope, from_message
 from servicekit import consumer_kafka, dlq, inbox
 from servicekit.consumer_trace import RECORDS, batch_span, continue_trace, log_applied
 from servicekit.db import is_connection_error
+from servicekit.kafka_security import broker_security, client_options
 from servicekit.unit_of_work import UnitOfWork
 
 __all__ = ["Consumer", "ConsumerHook", "ConsumerStats", "SystemicFailure", "continue_trace"]
@@ -187,6 +188,7 @@ class Consumer:
             enable_idempotence=True,
             linger_ms=5,
             client_id=f"{self.name}-dlq",
+            **client_options(),
         )
         await self._producer.start()
         self._stopping = False
@@ -198,6 +200,7 @@ class Consumer:
             "client_id": self.name,
             # stop() waits this long for the batch in hand (FastStream holds its lock meanwhile)
             "graceful_timeout": self.stop_timeout_s,
+            "security": broker_security(),
         }
         options.update(self._broker_options)
         broker = KafkaBroker(self._bootstrap, **options)

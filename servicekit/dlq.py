@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from schemas.envelope import format_time
+from servicekit.kafka_security import client_options
 
 DLQ_SUFFIX = ".dlq"
 DLQ_PREFIX = "dlq_"
@@ -184,6 +185,7 @@ async def list_dead_letters(
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        **client_options(),
     )
     await reader.start()
     try:
@@ -234,7 +236,10 @@ async def read_dead_letter(
     name = dlq_topic(topic)
     tp = TopicPartition(name, partition)
     reader = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False
+        bootstrap_servers=bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        **client_options(),
     )
     await reader.start()
     try:
@@ -274,6 +279,7 @@ async def _with_producer(bootstrap_servers: str, letters: Sequence[DeadLetter]) 
         acks="all",
         enable_idempotence=True,
         client_id="thidua-dlq-redrive",
+        **client_options(),
     )
     await producer.start()
     try:

@@ -33,6 +33,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from servicekit.dlq import DLQ_SUFFIX, dlq_topic
+from servicekit.kafka_security import client_options
 from servicekit.telemetry import rate_limit
 
 log = rate_limit(logging.getLogger("servicekit.probes"))  # a probe may fail at every scrape
@@ -68,9 +69,14 @@ class _Kafka:
 
     @classmethod
     async def open(cls, bootstrap: str) -> _Kafka:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="thidua-probes")
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=bootstrap, client_id="thidua-probes", **client_options()
+        )
         reader = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, enable_auto_commit=False, client_id="thidua-probes"
+            bootstrap_servers=bootstrap,
+            enable_auto_commit=False,
+            client_id="thidua-probes",
+            **client_options(),
         )
         try:
             await admin.start()

@@ -22,6 +22,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from servicekit.db import advisory_key, is_connection_error
+from servicekit.kafka_security import client_options
 from servicekit.outbox import OutboxRow
 
 log = logging.getLogger("servicekit.relay")
@@ -48,6 +49,7 @@ def build_producer(bootstrap_servers: str, **options: object) -> AIOKafkaProduce
     # time at low rates); the rows of a batch read at once still go out in few requests, since they
     # are queued one after the other while the first is in flight
     settings: dict[str, object] = {"linger_ms": 0, "client_id": "thidua-relay"}
+    settings.update(client_options())
     settings.update(options)
     settings.update(acks="all", enable_idempotence=True)
     return AIOKafkaProducer(bootstrap_servers=bootstrap_servers, **settings)
