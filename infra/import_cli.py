@@ -16,6 +16,7 @@ reached or refuses the call.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ from rich.table import Table
 
 from infra import tokens
 from infra.profile import load
+from servicekit.messages import Msg, translate
 
 SERVICE = {
     "units": "registry",
@@ -71,6 +73,16 @@ class Outcome:
         return self.status == 200
 
 
+def language() -> str:
+    """The language the command speaks, and asks the service for: Vietnamese when the locale
+    (LC_ALL, LC_MESSAGES or LANG, as gettext reads them) is Vietnamese, else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "vi" if value.lower().startswith("vi") else "en"
+    return "en"
+
+
 async def _chunks(data: bytes, sent: Callable[[int], None]) -> AsyncIterator[bytes]:
     for start in range(0, len(data), CHUNK):
         chunk = data[start : start + CHUNK]
@@ -89,6 +101,7 @@ async def upload(
     dry_run: bool = False,
     sent: Callable[[int], None] = lambda n: None,
     uploaded: Callable[[], None] = lambda: None,
+    lang: str = "en",
 ) -> Outcome:
     """POST the file `name` (its content `data`) to `/imports/{kind}` of the service `client`
     points at (`SERVICE[kind]`'s). `sent(n)` is called as each chunk goes out, `uploaded()`
@@ -109,6 +122,7 @@ async def upload(
             "Authorization": f"Bearer {token}",
             "Content-Type": CONTENT_TYPES.get(Path(name).suffix.lower(), "text/csv"),
             "Content-Length": str(len(data)),
+            "Accept-Language": lang,
         },
     )
     try:
@@ -124,32 +138,40 @@ async def upload(
     return outcome
 
 
-def print_outcome(outcome: Outcome, out: Console = console) -> None:
+def print_outcome(outcome: Outcome, out: Console = console, lang: str = "en") -> None:
+    """The report as tables, in `lang` (the service answered its problems in it already)."""
+
+    def say(text: str) -> str:
+        return translate(text, lang)
+
     r = outcome.report
     if outcome.status not in (200, 422) or "rows" not in r:
         out.print(f"[red]{outcome.status}[/] {outcome.body.get('detail') or outcome.body}")
         return
-    summary = Table(title=f"import of {r.get('kind')} ({r.get('mode')})", show_header=False)
-    for name in ("rows", "valid", "invalid", "imported", "unchanged"):
-        summary.add_row(name, str(r.get(name, 0)))
+    title = Msg("import of {kind} ({mode})", kind=r.get("kind"), mode=r.get("mode"))
+    summary = Table(title=say(title), show_header=False)
+    labels = [Msg("rows"), Msg("valid"), Msg("invalid"), Msg("imported"), Msg("unchanged")]
+    for name in labels:
+        summary.add_row(say(name), str(r.get(name, 0)))
     if r.get("dry_run"):
-        summary.add_row("dry run", "nothing written")
+        summary.add_row(say(Msg("dry run")), say(Msg("nothing written")))
     if r.get("replayed"):
-        summary.add_row("replayed", "this file was imported before: its first report")
+        first = Msg("this file was imported before: its first report")
+        summary.add_row(say(Msg("replayed")), say(first))
     out.print(summary)
     if outcome.errors:
-        table = Table(title="rows refused")
-        for col in ("row", "column", "problem"):
-            table.add_column(col)
+        table = Table(title=say(Msg("rows refused")))
+        for col in (Msg("row"), Msg("column"), Msg("problem")):
+            table.add_column(say(col))
         for e in outcome.errors:
             table.add_row(str(e["row"]), e["column"] or "-", e["detail"] or "")
         out.print(table)
         if r.get("errors_truncated"):
-            out.print("[yellow]only the first errors are listed[/]")
+            out.print(f"[yellow]{say(Msg('only the first errors are listed'))}[/]")
     if outcome.status == 422:
         out.print(f"[red]{outcome.body.get('detail')}[/]")
     elif r.get("imported") or r.get("unchanged"):
-        out.print("[green]imported[/]")
+        out.print(f"[green]{say(Msg('imported'))}[/]")
 
 
 async def run(
@@ -163,8 +185,11 @@ async def run(
     dry_run: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
     out: Console = console,
+    lang: str | None = None,
 ) -> Outcome:
-    """Upload with the two progress bars, then print the report."""
+    """Upload with the two progress bars, then print the report, in `lang` (by default the
+    locale's: `language()`)."""
+    lang = lang or language()
     size = len(data)
     columns = (
         SpinnerColumn(),
@@ -175,9 +200,11 @@ async def run(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=out, transient=False) as progress:
-        sending = progress.add_task(f"uploading {name}", total=size)
+        sending = progress.add_task(translate(Msg("uploading {name}", name=name), lang), total=size)
         working = progress.add_task(
-            f"{SERVICE[kind]} validating and importing", total=None, start=False
+            translate(Msg("{service} validating and importing", service=SERVICE[kind]), lang),
+            total=None,
+            start=False,
         )
 
         def uploaded() -> None:
@@ -197,10 +224,11 @@ async def run(
                 dry_run=dry_run,
                 sent=lambda n: progress.advance(sending, n),
                 uploaded=uploaded,
+                lang=lang,
             )
         progress.update(working, total=1, completed=1)
         progress.stop_task(working)
-    print_outcome(outcome, out)
+    print_outcome(outcome, out, lang)
     return outcome
 
 
@@ -235,7 +263,13 @@ def import_(
                 valid_only=valid_only, dry_run=dry_run)
         )  # fmt: skip
     except httpx.HTTPError as e:
-        console.print(f"[red]cannot reach the {SERVICE[kind]} service at {url}: {e}[/]")
+        unreachable = Msg(
+            "cannot reach the {service} service at {url}: {error}",
+            service=SERVICE[kind],
+            url=url,
+            error=str(e),
+        )
+        console.print(f"[red]{translate(unreachable, language())}[/]")
         raise typer.Exit(2) from None
     if outcome.status not in (200, 422):
         raise typer.Exit(2)

@@ -67,6 +67,12 @@ class Principal:
     scopes: frozenset[str] | None = None
     """The token's scopes; None when it has no `scope` claim (an unscoped, deprecated client)."""
 
+    @property
+    def is_person(self) -> bool:
+        """A person's token, not an integration client's: answered in Vietnamese unless the
+        request asks otherwise (servicekit.messages.default_for)."""
+        return Role.INTEGRATION_CLIENT not in self.roles
+
     def has_role(self, *roles: Role | str) -> bool:
         return any(Role(r) in self.roles for r in roles)
 
@@ -455,7 +461,7 @@ def token_first(
             try:
                 await principal_of(request)
             except Problem as refused:
-                return refused.response(request.url.path)
+                return refused.answer(request)
         return await handler(request, exc)
 
     return handle

@@ -1,14 +1,17 @@
 """What a service's domain says when a command breaks a rule: `Invalid` (422 naming the field),
 `Conflict` (409), `NotFound` (404), each with the `Violation`s that name the fields at fault.
 
-Plain exceptions with no import beyond the standard library, so a pure domain core raises them
-without pulling in FastAPI or a database driver; `servicekit.problems` turns them into problem
-details. Raised inside a request's unit of work, they roll back everything it did."""
+Plain exceptions with no import beyond the standard library and `servicekit.messages`, so a pure
+domain core raises them without pulling in FastAPI or a database driver; `servicekit.problems`
+turns them into problem details. Raised inside a request's unit of work, they roll back
+everything it did."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from servicekit.messages import Msg, joined
 
 MAX_SUMMARY = 5  # violations named in `detail`; `errors` lists every one
 
@@ -34,7 +37,8 @@ class Violation:
 
 
 class DomainError(Exception):
-    """`code` is a stable machine-readable slug; `extra` become members of the problem document."""
+    """`code` is a stable machine-readable slug; `extra` become members of the problem document.
+    `detail` is English; a `Msg` (`servicekit.messages`) is translated when answered."""
 
     status = 422
     title = "Invalid request"
@@ -64,17 +68,25 @@ class Invalid(DomainError):
     @classmethod
     def param(cls, name: str, detail: str, code: str = "rule", where: str = "query") -> Invalid:
         return cls(
-            f"{name}: {detail}", code=code, violations=[Violation(name, detail, code, where)]
+            joined([name, detail], ": "),
+            code=code,
+            violations=[Violation(name, detail, code, where)],
         )
 
     @classmethod
     def many(
         cls, violations: list[Violation], summary: str | None = None, *, code: str = "rule"
     ) -> Invalid:
-        head = "; ".join(f"{v.field or '#'}: {v.detail}" for v in violations[:MAX_SUMMARY])
-        if len(violations) > MAX_SUMMARY:
-            head += f"; and {len(violations) - MAX_SUMMARY} more"
-        return cls(summary or head, code=code, violations=violations)
+        return cls(summary or summarize(violations), code=code, violations=violations)
+
+
+def summarize(violations: list[Violation]) -> Msg:
+    """The first violations as one line ("#/end: end is before start; …"), each part translated
+    on its own (the pointers are not)."""
+    parts: list[str] = [joined([v.field or "#", v.detail], ": ") for v in violations[:MAX_SUMMARY]]
+    if len(violations) > MAX_SUMMARY:
+        parts.append(Msg("and {count} more", count=len(violations) - MAX_SUMMARY))
+    return joined(parts)
 
 
 class Conflict(DomainError):

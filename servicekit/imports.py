@@ -28,6 +28,7 @@ from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
+from servicekit.messages import SOURCE, Msg, language_of, pydantic_message, translate
 from servicekit.problems import Problem
 from servicekit.text import check_text
 from servicekit.vietnamese import fold
@@ -113,8 +114,12 @@ def read_rows(data: bytes, max_rows: int) -> tuple[list[str], list[tuple[int, di
             continue
         if len(rows) == max_rows:
             raise ImportFileError(
-                f"the file has more than {max_rows} rows (row {number} is past the limit);"
-                f" at most {max_rows} are imported at once"
+                Msg(
+                    "the file has more than {max_rows} rows (row {row} is past the limit);"
+                    " at most {max_rows} are imported at once",
+                    max_rows=max_rows,
+                    row=number,
+                )
             )
         rows.append((number, {h: v for h, v in zip(headers, values, strict=False) if h}))
     return headers, rows
@@ -130,7 +135,7 @@ def _csv_rows(data: bytes) -> Iterable[tuple[int, list[Any]]]:
     try:
         yield from enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1)
     except csv.Error as e:
-        raise ImportFileError(f"not a readable .csv file: {e}") from None
+        raise ImportFileError(Msg("not a readable .csv file: {error}", error=str(e))) from None
 
 
 def _xlsx_rows(data: bytes) -> Iterable[tuple[int, list[Any]]]:
@@ -147,13 +152,19 @@ def _xlsx_rows(data: bytes) -> Iterable[tuple[int, list[Any]]]:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         ws = wb.worksheets[0]
     except Exception as e:  # openpyxl raises many kinds on a broken zip or workbook
-        raise ImportFileError(f"not a readable .xlsx workbook ({_why(e)})") from None
+        raise ImportFileError(Msg("not a readable .xlsx workbook ({why})", why=_why(e))) from None
     try:
         rows, columns = ws.max_row or 0, ws.max_column or 0
         if rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
             raise ImportFileError(
-                f"the sheet declares {rows} rows and {columns} columns, beyond what a"
-                f" spreadsheet holds ({EXCEL_ROWS} × {EXCEL_COLUMNS})"
+                Msg(
+                    "the sheet declares {rows} rows and {columns} columns, beyond what a"
+                    " spreadsheet holds ({max_rows} × {max_columns})",
+                    rows=rows,
+                    columns=columns,
+                    max_rows=EXCEL_ROWS,
+                    max_columns=EXCEL_COLUMNS,
+                )
             )
         ws.reset_dimensions()  # do not pad rows to the declared size: read what is there
         number = 0
@@ -162,15 +173,18 @@ def _xlsx_rows(data: bytes) -> Iterable[tuple[int, list[Any]]]:
                 ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1
             ):
                 if number > EXCEL_ROWS:
-                    raise ImportFileError(f"the sheet has rows past row {EXCEL_ROWS}")
+                    raise ImportFileError(Msg("the sheet has rows past row {row}", row=EXCEL_ROWS))
                 if row.count(None) < len(row):  # blank rows (and gaps) cost no more here
                     yield number, list(row)
         except ImportFileError:
             raise
         except Exception as e:  # a malformed sheet: its XML, a cell reference, a value
             raise ImportFileError(
-                f"not a readable .xlsx workbook: the sheet is malformed past row {number}"
-                f" ({_why(e)})"
+                Msg(
+                    "not a readable .xlsx workbook: the sheet is malformed past row {row} ({why})",
+                    row=number,
+                    why=_why(e),
+                )
             ) from None
     finally:
         wb.close()
@@ -199,14 +213,19 @@ def _check_zip(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             members = z.infolist()
     except (zipfile.BadZipFile, ValueError) as e:
-        raise ImportFileError(f"not a readable .xlsx workbook ({_why(e)})") from None
+        raise ImportFileError(Msg("not a readable .xlsx workbook ({why})", why=_why(e))) from None
     total = 0
     for m in members:
         total += m.file_size
         if total > MAX_INFLATED:
             raise ImportFileError(
-                f"not a plausible .xlsx workbook: {m.filename[:100]!r} inflates to"
-                f" {m.file_size} bytes (at most {MAX_INFLATED} for the whole file)"
+                Msg(
+                    "not a plausible .xlsx workbook: {member!r} inflates to {size} bytes"
+                    " (at most {limit} for the whole file)",
+                    member=m.filename[:100],
+                    size=m.file_size,
+                    limit=MAX_INFLATED,
+                )
             )
 
 
@@ -309,7 +328,7 @@ def parse(
     required = [n for n, f in model.model_fields.items() if f.is_required()]
     missing = [n for n in required if n not in mapped]
     if missing:
-        raise ImportFileError(f"missing column(s): {', '.join(missing)}")
+        raise ImportFileError(Msg("missing column(s): {columns}", columns=", ".join(missing)))
     good, errors = [], []
     for number, values in raw:
         row = {aliases.get(k, k): v for k, v in values.items()}
@@ -318,9 +337,11 @@ def parse(
         except ValidationError as e:
             for err in e.errors(include_url=False):
                 column = str(err["loc"][0]) if err["loc"] else None
-                problem = err["msg"]
-                if err["type"] == "missing":
-                    problem = "required, but empty"
+                problem: str = pydantic_message(err)
+                if err["type"] == "missing" or (
+                    err.get("input") is None and err["type"].endswith("_type")
+                ):  # a blank cell reads as None: a required column left empty
+                    problem = Msg("required, but empty")
                 errors.append(RowError(number, column, problem))
     return good, errors, len(raw)
 
@@ -423,13 +444,19 @@ async def answer(
     try:
         report = await run_on(data)
     except ImportFileError as e:
-        raise Problem(422, "Unreadable file", str(e), type="import-file") from None
-    body = report.as_dict()
+        detail = e.args[0] if e.args and isinstance(e.args[0], str) else str(e)
+        raise Problem(422, "Unreadable file", detail, type="import-file") from None
+    lang = language_of(request)
+    body = localized_report(report.as_dict(), lang)
     if mode == "all" and not report.ok:
         raise Problem(
             422,
             "Invalid rows",
-            f"{report.invalid} of {report.rows} rows have errors; nothing was imported",
+            Msg(
+                "{invalid} of {rows} rows have errors; nothing was imported",
+                invalid=report.invalid,
+                rows=report.rows,
+            ),
             type="import-rows",
             errors=[
                 {"in": "body", "row": e["row"], "column": e["column"], "detail": e["problem"]}
@@ -437,7 +464,17 @@ async def answer(
             ],
             report=body,
         )
-    return JSONResponse(body)
+    return JSONResponse(body, headers={"Content-Language": lang})
+
+
+def localized_report(body: dict[str, Any], lang: str) -> dict[str, Any]:
+    """An import report whose rows' problems are in `lang` (a replayed report, read back from
+    the database, has lost its messages' templates: its literal messages are still translated,
+    formatted ones stay English)."""
+    if lang == SOURCE:
+        return body
+    errors = [{**e, "problem": translate(e["problem"], lang)} for e in body["errors"]]
+    return {**body, "errors": errors}
 
 
 Mode = Annotated[

@@ -19,7 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from servicekit.errors import Conflict, DomainError, NotFound
+from servicekit.errors import MAX_SUMMARY, Conflict, DomainError, NotFound
+from servicekit.messages import SOURCE, Msg, joined, language_of, pydantic_message, translate
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "urn:thidua:problem:"  # problem types specific to thidua; generic ones use about:blank
@@ -79,13 +80,34 @@ class Problem(Exception):
             "instance": instance,
         }
 
-    def response(self, instance: str) -> JSONResponse:
+    def response(self, instance: str, lang: str = SOURCE) -> JSONResponse:
+        """The answer in `lang` (English, the source language, unless asked)."""
         return JSONResponse(
-            self.document(instance),
+            localized(self.document(instance), lang),
             status_code=self.status,
-            headers=self.headers,
+            headers={**self.headers, "Content-Language": lang},
             media_type=MEDIA_TYPE,
         )
+
+    def answer(self, request: Request) -> JSONResponse:
+        """The answer to `request`, in its language."""
+        return self.response(request.url.path, language_of(request))
+
+
+def localized(document: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A problem document's texts for people in `lang`: title, detail, errors[].detail."""
+    if lang == SOURCE:
+        return document
+    out = {**document, "title": translate(document["title"], lang)}
+    out["detail"] = translate(document["detail"], lang)
+    if isinstance(document.get("errors"), list):
+        out["errors"] = [
+            {**e, "detail": translate(e["detail"], lang)}
+            if isinstance(e, dict) and isinstance(e.get("detail"), str)
+            else e
+            for e in document["errors"]
+        ]
+    return out
 
 
 def problem_response(
@@ -111,9 +133,11 @@ def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
             entry["pointer"] = "#" + "".join(f"/{p}" for p in escaped)
         else:
             entry["name"] = ".".join(rest)
-        entry["detail"] = err.get("msg", "invalid")
+        entry["detail"] = pydantic_message(err)
         if err.get("type") == "json_invalid" and isinstance(err.get("ctx"), dict):
-            entry["detail"] = f"{entry['detail']}: {err['ctx'].get('error', '')}".rstrip(": ")
+            why = str(err["ctx"].get("error", ""))
+            english = f"{err.get('msg', 'invalid')}: {why}".rstrip(": ")
+            entry["detail"] = Msg.of(english, "JSON decode error: {error}", {"error": why})
         entry["type"] = err.get("type", "value_error")
         out.append(entry)
     return out
@@ -132,20 +156,22 @@ async def validation_handler(request: Request, exc: Exception) -> JSONResponse:
         return Problem(
             400,
             "Unparsable body",
-            f"The request body is not valid JSON: {unparsable['detail']}",
+            Msg("The request body is not valid JSON: {error}", error=unparsable["detail"]),
             type="unparsable-body",
             errors=[unparsable],
-        ).response(request.url.path)
-    summary = "; ".join(f"{_where(e)}: {e['detail']}" for e in errors[:5])
-    if len(errors) > 5:
-        summary += f"; and {len(errors) - 5} more"
+        ).answer(request)
+    parts: list[str] = [joined([_where(e), e["detail"]], ": ") for e in errors[:MAX_SUMMARY]]
+    if len(errors) > MAX_SUMMARY:
+        parts.append(Msg("and {count} more", count=len(errors) - MAX_SUMMARY))
     return Problem(
         422,
         "Invalid request",
-        f"The request is invalid: {summary}" if summary else "The request is invalid",
+        Msg("The request is invalid: {summary}", summary=joined(parts))
+        if parts
+        else "The request is invalid",
         type="validation",
         errors=errors,
-    ).response(request.url.path)
+    ).answer(request)
 
 
 def domain_problem(e: DomainError) -> Problem:
@@ -165,18 +191,18 @@ def domain_problem(e: DomainError) -> Problem:
 
 async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return domain_problem(exc).response(request.url.path)
+    return domain_problem(exc).answer(request)
 
 
 async def _problem_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Problem)
-    return exc.response(request.url.path)
+    return exc.answer(request)
 
 
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else _phrase(exc.status_code)
-    return Problem(exc.status_code, None, detail, headers=exc.headers).response(request.url.path)
+    return Problem(exc.status_code, None, detail, headers=exc.headers).answer(request)
 
 
 OUTAGE_RETRY_AFTER_S = 5
@@ -205,14 +231,14 @@ def is_outage(exc: BaseException) -> bool:
     return False
 
 
-def outage_response(instance: str) -> JSONResponse:
+def outage_response(instance: str, lang: str = SOURCE) -> JSONResponse:
     return Problem(
         503,
         "Service Unavailable",
         "A service this request needs is unreachable; try again later.",
         type="unavailable",
         headers={"Retry-After": str(OUTAGE_RETRY_AFTER_S)},
-    ).response(instance)
+    ).response(instance, lang)
 
 
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -223,14 +249,14 @@ async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
             request.url.path,
             type(exc).__name__,
         )
-        return outage_response(request.url.path)
+        return outage_response(request.url.path, language_of(request))
     # The cause goes to the log (with the trace), never to the client.
     log.error(
         "unhandled %s in %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc
     )
     return Problem(
         500, None, "The request could not be completed; the error has been logged."
-    ).response(request.url.path)
+    ).answer(request)
 
 
 def install(app: FastAPI) -> None:

@@ -27,6 +27,7 @@ from services.awards.app import create
 from services.awards.config import AwardsConfig
 from services.awards.consumers import readmodel
 from services.awards.runtime import FixedClock
+from tests import ENGLISH
 
 
 @dataclass
@@ -133,7 +134,7 @@ async def start_awards(
                 await relay.stop()
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://awards", timeout=120
+            transport=transport, base_url="http://awards", timeout=120, headers=ENGLISH
         ) as client:
             yield Awards(app, client, app.state.service.pool, dsn, state, clock)
 

@@ -16,6 +16,7 @@ import uvicorn
 
 from infra import tokens
 from services.notify.app import create
+from tests import ENGLISH
 from tests.notify.service.conftest import (  # noqa: F401  (fixtures)
     Notify,
     free_port,
@@ -61,7 +62,9 @@ async def served_notify(
                 serving.result()  # raises what stopped it
             await asyncio.sleep(0.05)
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://notify", headers=ENGLISH
+        ) as client:
             notify = Notify(app, client, app.state.service.pool, profile.state, topics, producer)
             yield ServedNotify(notify, f"http://127.0.0.1:{port}", fresh_database)
     finally:

@@ -27,6 +27,7 @@ from services.progress.app import create
 from services.progress.config import FixedClock, ProgressConfig
 from services.progress.consumers import HANDLERS
 from services.progress.events import SOURCE
+from tests import ENGLISH
 from tests.progress.seed import registry_events
 
 # 2020-06-15 10:00 in Cà Mau
@@ -170,7 +171,9 @@ async def progress(fresh_database, kafka_bootstrap, tmp_path) -> AsyncIterator[P
         if relay is not None:
             await relay.stop()
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://progress") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://progress", headers=ENGLISH
+        ) as client:
             yield Progress(app, client, app.state.service.pool, fresh_database, tmp_path, clock)
 
 

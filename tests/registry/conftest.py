@@ -16,6 +16,7 @@ from infra import tokens
 from servicekit.settings import ServiceSettings
 from services.registry.app import create
 from services.registry.config import RegistryConfig
+from tests import ENGLISH
 
 
 @dataclass
@@ -74,5 +75,7 @@ async def registry(fresh_database, kafka_bootstrap, tmp_path) -> AsyncIterator[R
         if relay is not None:
             await relay.stop()
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://registry") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://registry", headers=ENGLISH
+        ) as client:
             yield Registry(app, client, app.state.service.pool, fresh_database, tmp_path)

@@ -21,6 +21,7 @@ from servicekit import db
 from servicekit.http import create_app
 from servicekit.service import RUNTIME_MIGRATIONS, Service
 from servicekit.settings import ServiceSettings
+from tests import ENGLISH
 
 ISSUER = "https://id.test.thidua"
 AUDIENCE = "thidua-test"
@@ -99,7 +100,9 @@ async def running_app(
         )
         app.state.service = Service(settings=s, migrations=RUNTIME_MIGRATIONS, pool=pool)
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers=ENGLISH
+        ) as client:
             yield app, client, pool
     finally:
         await pool.close()

@@ -18,6 +18,7 @@ from jinja2 import Environment, select_autoescape
 
 from servicekit.errors import NotFound
 from servicekit.labels import AWARD_NAMES, KIND_NAMES
+from servicekit.messages import Msg
 from servicekit.text import xlsx_row
 from servicekit.vietnamese import person_name_key, sort_key
 from services.awards.adapters import words
@@ -84,7 +85,7 @@ def listing_order(ln: Line) -> tuple[int, bool, str]:
 async def decision_view(con: asyncpg.Connection, decision_id: UUID) -> DecisionView:
     d = await decisions.decision(con, decision_id)
     if d is None:
-        raise NotFound(f"no decision {decision_id}", code="not_found")
+        raise NotFound(Msg("no decision {decision_id}", decision_id=decision_id), code="not_found")
     rows = await decisions.lines_with_periods(con, decision_id)
     names = await lookup.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in rows])
     view = DecisionView(

@@ -14,6 +14,7 @@ from schemas.types import AwardCode
 from servicekit.audit import audit_object
 from servicekit.auth import forbidden
 from servicekit.errors import NotFound
+from servicekit.messages import Msg
 from services.awards.api.common import (
     PROBLEMS,
     NominationReader,
@@ -67,7 +68,7 @@ async def run_annual(
 async def _run(con, run_id: UUID, who) -> dict:
     r = await runs.run(con, run_id)
     if r is None:
-        raise NotFound(f"no annual screening {run_id}", code="not_found")
+        raise NotFound(Msg("no annual screening {run_id}", run_id=run_id), code="not_found")
     if is_officer_only(who):
         if r["scope_unit_id"] is None:
             raise forbidden("a unit officer reads their own unit's screenings")

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
 from servicekit.http import ReadConnection, on_loop
 from servicekit.idempotency import RequestUnitOfWork
+from servicekit.messages import Msg
 from services.awards.runtime import Runtime
 
 ADMIN = require(Role.PROVINCE_ADMIN)
@@ -80,7 +81,9 @@ Today = Annotated[date, Depends(on_loop(_today))]
 
 def own_unit_only(p: Principal, unit_id: object, what: str = "this unit's records") -> None:
     if is_officer_only(p) and str(unit_id) != p.unit_id:
-        raise forbidden(f"a unit officer reads only their own unit's records, not {what}")
+        raise forbidden(
+            Msg("a unit officer reads only their own unit's records, not {what}", what=what)
+        )
 
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {

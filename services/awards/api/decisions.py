@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from servicekit.audit import audit_object
 from servicekit.errors import NotFound
+from servicekit.messages import Msg
 from servicekit.vietnamese import fold
 from services.awards.adapters import exports
 from services.awards.api.common import PROBLEMS, Admin, Anyone, ReadCon, Rt, Uow
@@ -151,7 +152,9 @@ async def revoke(
     audit_object(request, f"revocation:{revocation_id}")
     r = await decisions_db.revocation(uow.con, revocation_id)
     if r is None:  # written by this transaction: only a concurrent purge could remove it
-        raise NotFound(f"no revocation {revocation_id}", code="not_found")
+        raise NotFound(
+            Msg("no revocation {revocation_id}", revocation_id=revocation_id), code="not_found"
+        )
     return RevocationOut(
         revocation_id=revocation_id,
         decision_id=decision_id,

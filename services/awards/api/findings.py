@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 
 from servicekit.audit import audit_object
 from servicekit.errors import NotFound
+from servicekit.messages import Msg
 from services.awards.api.common import (
     PROBLEMS,
     FindingAnswerer,
@@ -93,7 +94,7 @@ async def answer_finding(
     audit_object(request, f"finding:{finding_id}")
     row = await findings_db.finding(uow.con, finding_id)
     if row is None:  # answered in this transaction: it exists unless removed meanwhile
-        raise NotFound(f"no finding {finding_id}", code="not_found")
+        raise NotFound(Msg("no finding {finding_id}", finding_id=finding_id), code="not_found")
     return finding_out(row)
 
 
@@ -120,5 +121,5 @@ async def get_finding(finding_id: UUID, con: ReadCon, who: FindingReader) -> Fin
     row = await findings_db.finding(con, finding_id)
     # another unit's finding is answered as unknown: its existence is not disclosed
     if row is None or not findings.may_read(who, row):
-        raise NotFound(f"no finding {finding_id}", code="not_found")
+        raise NotFound(Msg("no finding {finding_id}", finding_id=finding_id), code="not_found")
     return finding_out(row)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 
 from servicekit.audit import PersonalRead, audit_object
 from servicekit.errors import Invalid
+from servicekit.messages import Msg
 from servicekit.problems import Problem
 from services.awards.api.common import PROBLEMS, Admin, NominationReader, ReadCon, Uow
 from services.awards.api.models import AwardRecordOut
@@ -91,7 +92,11 @@ async def import_history(
         raise Problem(
             422,
             "Invalid rows",
-            f"{report.invalid} of {report.rows} rows have errors; nothing was imported",
+            Msg(
+                "{invalid} of {rows} rows have errors; nothing was imported",
+                invalid=report.invalid,
+                rows=report.rows,
+            ),
             type="import-rows",
             report=body,
             errors=body["errors"],

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from schemas.types import AwardCode, Verdict
 from servicekit.audit import audit_object
 from servicekit.errors import Invalid, NotFound
+from servicekit.messages import Msg
 from servicekit.problems import Problem
 from services.awards.api.common import (
     PROBLEMS,
@@ -82,7 +83,9 @@ def nomination_out(r: asyncpg.Record, names: dict[UUID, dict[str, Any]]) -> Nomi
 async def nomination_detail(con: asyncpg.Connection, nomination_id: UUID) -> NominationDetail:
     r = await store.nomination(con, nomination_id)
     if r is None:
-        raise NotFound(f"no nomination {nomination_id}", code="not_found")
+        raise NotFound(
+            Msg("no nomination {nomination_id}", nomination_id=nomination_id), code="not_found"
+        )
     names = await lookup.names(con, [(r["nominee_kind"], r["nominee_id"])])
     docs = (await store.documents_of(con, [nomination_id]))[nomination_id]
     inits = (await store.initiatives_of(con, [nomination_id]))[nomination_id]
@@ -202,7 +205,9 @@ async def screenings_of(
 ) -> list[ScreeningOut]:
     r = await store.nomination(con, nomination_id)
     if r is None:
-        raise NotFound(f"no nomination {nomination_id}", code="not_found")
+        raise NotFound(
+            Msg("no nomination {nomination_id}", nomination_id=nomination_id), code="not_found"
+        )
     own_unit_only(who, r["proposer_unit_id"], "another unit's nomination")
     ids = await screenings_db.ids_of(con, nomination_id)
     found = [await screenings_db.screening(con, x) for x in ids]
@@ -266,7 +271,7 @@ async def screen(body: ScreeningIn, uow: Uow, rt: Rt, who: Admin) -> ScreeningBa
         raise Problem(
             409,
             "Conflict",
-            f"no nomination of {body.year} awaits screening",
+            Msg("no nomination of {year} awaits screening", year=body.year),
             type="conflict-nothing-to-screen",
         )
     verdicts: dict[str, int] = {}

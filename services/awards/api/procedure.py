@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from servicekit.audit import PersonalRead, audit_object
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.errors import Invalid, NotFound
+from servicekit.messages import Msg
 from services.awards.api.common import (
     PROBLEMS,
     Admin,
@@ -59,7 +60,7 @@ router = APIRouter(tags=["notice and council"], responses=PROBLEMS)
 async def notice_out(con: asyncpg.Connection, notice_id: UUID, today) -> NoticeOut:
     n = await notices.notice(con, notice_id)
     if n is None:
-        raise NotFound(f"no notice {notice_id}", code="not_found")
+        raise NotFound(Msg("no notice {notice_id}", notice_id=notice_id), code="not_found")
     items = await notices.nominations_on(con, notice_id)
     objections = await notices.objections_to(con, notice_id)
     return NoticeOut(
@@ -153,7 +154,7 @@ def _members(p: MembersIn | CouncilIn) -> list[council.Member]:
 async def council_out(con: asyncpg.Connection, council_id: UUID) -> CouncilOut:
     c = await councils.council(con, council_id)
     if c is None:
-        raise NotFound(f"no council {council_id}", code="not_found")
+        raise NotFound(Msg("no council {council_id}", council_id=council_id), code="not_found")
     members = await councils.members(con, council_id)
     return CouncilOut(
         council_id=c["council_id"],
@@ -239,7 +240,7 @@ async def plan_session(
 async def session_out(con: asyncpg.Connection, session_id: UUID) -> SessionOut:
     s = await councils.session(con, session_id)
     if s is None:
-        raise NotFound(f"no session {session_id}", code="not_found")
+        raise NotFound(Msg("no session {session_id}", session_id=session_id), code="not_found")
     closed = s["status"] == "closed"
     agenda = await councils.agenda(con, session_id)
     names = await lookup.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in agenda])

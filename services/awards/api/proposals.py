@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from servicekit.audit import audit_object
 from servicekit.errors import NotFound
 from servicekit.labels import AWARD_NAMES
+from servicekit.messages import Msg
 from services.awards.api.common import PROBLEMS, Admin, Anyone, ReadCon, Rt, Uow
 from services.awards.api.models import (
     NomineeOut,
@@ -29,7 +30,7 @@ router = APIRouter(tags=["proposals"], responses=PROBLEMS)
 async def proposal_out(con: asyncpg.Connection, proposal_id: UUID) -> ProposalOut:
     p = await proposals_db.proposal(con, proposal_id)
     if p is None:
-        raise NotFound(f"no proposal {proposal_id}", code="not_found")
+        raise NotFound(Msg("no proposal {proposal_id}", proposal_id=proposal_id), code="not_found")
     rows = await proposals_db.lines_with_nominees(con, proposal_id)
     names = await lookup.names(con, [(r["nominee_kind"], r["nominee_id"]) for r in rows])
     return ProposalOut(

@@ -18,6 +18,7 @@ import asyncpg
 
 from servicekit.auth import Principal
 from servicekit.errors import Invalid
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.awards.commands.screening import check_consideration_date
 from services.awards.domain import (
@@ -173,7 +174,7 @@ async def run(
 ) -> RunSummary:
     con, now = uow.con, rt.today()
     if year > now.year:
-        raise Invalid.at("#/year", f"the year {year} is in the future", "future")
+        raise Invalid.at("#/year", Msg("the year {year} is in the future", year=year), "future")
     if scope_unit_id is not None and await lookup.unit(con, scope_unit_id) is None:
         raise Invalid.at("#/scope_unit_id", "no such unit", "unknown_unit")
     override = None

@@ -11,6 +11,7 @@ import asyncpg
 
 from servicekit.auth import Principal
 from servicekit.errors import Conflict, Invalid, NotFound, Violation
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.awards.commands.common import (
     only_admin_or_secretary,
@@ -53,7 +54,7 @@ async def add_members(
 ) -> list[UUID]:
     con = uow.con
     if not await councils.council_exists(con, council_id):
-        raise NotFound(f"no council {council_id}", code="not_found")
+        raise NotFound(Msg("no council {council_id}", council_id=council_id), code="not_found")
     subjects = [m.subject for m in members]
     if len(set(subjects)) != len(subjects):
         raise Invalid.at("#/members", "a member is listed twice", "duplicate")
@@ -77,7 +78,7 @@ async def session_row(con: asyncpg.Connection, session_id: UUID, lock: str = "")
     once, none while the vote is being closed)."""
     s = await councils.session(con, session_id, lock)
     if s is None:
-        raise NotFound(f"no session {session_id}", code="not_found")
+        raise NotFound(Msg("no session {session_id}", session_id=session_id), code="not_found")
     return s
 
 
@@ -95,7 +96,7 @@ async def plan_session(
     only_admin_or_secretary(who, council_id)
     council = await councils.council(uow.con, council_id)
     if council is None:
-        raise NotFound(f"no council {council_id}", code="not_found")
+        raise NotFound(Msg("no council {council_id}", council_id=council_id), code="not_found")
     if not council["term_start"] <= held_on <= council["term_end"]:
         raise Invalid.at("#/held_on", "the session falls outside the council's term", "term")
     if ends_on is not None and not held_on <= ends_on <= council["term_end"]:
@@ -129,10 +130,18 @@ async def add_to_agenda(
         if r is None:
             bad.append(Violation(where, "no such nomination", "unknown"))
         elif r["status"] != "on_notice":
-            bad.append(Violation(where, f"the nomination is {r['status']}", "not_on_notice"))
+            bad.append(
+                Violation(
+                    where, Msg("the nomination is {status}", status=r["status"]), "not_on_notice"
+                )
+            )
         elif ends[nid] >= now:
             bad.append(
-                Violation(where, f"its public notice runs until {ends[nid]}", "notice_running")
+                Violation(
+                    where,
+                    Msg("its public notice runs until {end}", end=ends[nid]),
+                    "notice_running",
+                )
             )
         elif early := order.session_after_notice(ends[nid], s["held_on"]):
             bad.append(Violation(where, early.detail, "out_of_order"))

@@ -12,6 +12,7 @@ import asyncpg
 from schemas import awards as a
 from servicekit.auth import Principal
 from servicekit.errors import Conflict, Invalid, Violation
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.awards.commands import signing
 from services.awards.domain import (
@@ -51,7 +52,9 @@ async def issue_decision(
     if len(set(nomination_ids)) != len(nomination_ids):
         raise Invalid.at("#/nomination_ids", "a nomination is listed twice", "duplicate")
     if await decisions.number_taken(con, number):
-        raise Conflict(f"a decision numbered {number} exists", code="duplicate_number")
+        raise Conflict(
+            Msg("a decision numbered {number} exists", number=number), code="duplicate_number"
+        )
     approved, bad = await signing.approved(con, nomination_ids, signed_on, "decision")
     signer_unit = await lookup.unit(con, signer_unit_id) if signer_unit_id else None
     if signer_unit_id is not None and signer_unit is None:

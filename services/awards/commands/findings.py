@@ -23,6 +23,7 @@ import asyncpg
 from schemas import awards as a
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.errors import Conflict, Invalid, NotFound
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.awards.commands import notice
 from services.awards.runtime import Runtime
@@ -54,7 +55,11 @@ async def _subject(con: asyncpg.Connection, kind: str, subject_id: UUID) -> Subj
     else:
         known, unit = await findings.decision_known(con, subject_id), None
     if not known:
-        raise Invalid.at("#/subject_id", f"no {kind} {subject_id}", "unknown_subject")
+        raise Invalid.at(
+            "#/subject_id",
+            Msg("no {kind} {subject_id}", kind=kind, subject_id=subject_id),
+            "unknown_subject",
+        )
     return Subject(kind, subject_id, unit)
 
 
@@ -142,7 +147,7 @@ async def answer_finding(
     con, now = uow.con, rt.today()
     f = await findings.finding(con, finding_id, lock=True)
     if f is None or not may_read(who, f):
-        raise NotFound(f"no finding {finding_id}", code="not_found")
+        raise NotFound(Msg("no finding {finding_id}", finding_id=finding_id), code="not_found")
     if not may_answer(who, f["unit_id"]):
         raise forbidden("a finding is answered by the unit concerned or the province")
     if f["status"] != "open":

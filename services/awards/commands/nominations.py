@@ -16,6 +16,7 @@ import asyncpg
 from schemas import awards as a
 from servicekit.auth import Principal, Role
 from servicekit.errors import Conflict, Invalid, NotFound, Violation
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.awards import events
 from services.awards.commands.common import (
@@ -59,7 +60,12 @@ async def submit(uow: UnitOfWork, rt: Runtime, who: Principal, s: Submission) ->
         bad.append(
             Violation(
                 "#/award_code",
-                f"{s.award_code} is not awarded to a {s.nominee_kind} (không xét tặng {whom})",
+                Msg(
+                    "{award_code} is not awarded to a {nominee_kind} (không xét tặng {whom})",
+                    award_code=s.award_code,
+                    nominee_kind=s.nominee_kind,
+                    whom=whom,
+                ),
                 "award_not_for_nominee",
             )
         )
@@ -70,7 +76,11 @@ async def submit(uow: UnitOfWork, rt: Runtime, who: Principal, s: Submission) ->
         bad.append(Violation("#/year", "a year or a period is required", "year_required"))
     elif year > now.year:
         where = "#/period/end" if s.period is not None else "#/year"
-        bad.append(Violation(where, f"the achievement year {year} is in the future", "future"))
+        bad.append(
+            Violation(
+                where, Msg("the achievement year {year} is in the future", year=year), "future"
+            )
+        )
 
     proposer = await lookup.unit(con, s.proposer_unit_id)
     if proposer is None:
@@ -132,10 +142,17 @@ async def submit(uow: UnitOfWork, rt: Runtime, who: Principal, s: Submission) ->
         raise Invalid.many(bad, code=bad[0].code)
     assert year is not None
 
+    already = Msg(
+        "{nominee_kind} {nominee_id} is already nominated for {award_code} {year}",
+        nominee_kind=s.nominee_kind,
+        nominee_id=s.nominee_id,
+        award_code=s.award_code,
+        year=year,
+    )
     existing = await store.nomination_exists(con, s.nominee_kind, s.nominee_id, s.award_code, year)
     if existing is not None:
         raise Conflict(
-            f"{s.nominee_kind} {s.nominee_id} is already nominated for {s.award_code} {year}",
+            already,
             code="duplicate_nomination",
             nomination_id=str(existing),
         )
@@ -162,7 +179,7 @@ async def submit(uow: UnitOfWork, rt: Runtime, who: Principal, s: Submission) ->
             )
     except asyncpg.UniqueViolationError:
         raise Conflict(
-            f"{s.nominee_kind} {s.nominee_id} is already nominated for {s.award_code} {year}",
+            already,
             code="duplicate_nomination",
         ) from None
     await store.add_documents(con, nomination_id, s.documents, who.sub)
@@ -196,11 +213,13 @@ async def add_documents(
     screened again afterwards."""
     n = await store.nomination(uow.con, nomination_id, lock=True)
     if n is None:
-        raise NotFound(f"no nomination {nomination_id}", code="not_found")
+        raise NotFound(
+            Msg("no nomination {nomination_id}", nomination_id=nomination_id), code="not_found"
+        )
     may_propose(who, n["proposer_unit_id"])
     if n["status"] not in ("submitted", "screened"):
         raise Conflict(
-            f"the dossier can no longer change: the nomination is {n['status']}",
+            Msg("the dossier can no longer change: the nomination is {status}", status=n["status"]),
             code="wrong_status",
             nomination_status=n["status"],
         )
@@ -224,11 +243,16 @@ async def withdraw(
     con, now = uow.con, rt.today()
     n = await store.nomination(con, nomination_id, lock=True)
     if n is None:
-        raise NotFound(f"no nomination {nomination_id}", code="not_found")
+        raise NotFound(
+            Msg("no nomination {nomination_id}", nomination_id=nomination_id), code="not_found"
+        )
     may_propose(who, n["proposer_unit_id"])
     if n["status"] not in WITHDRAWABLE:
         raise Conflict(
-            f"the nomination is {n['status']}: it can be withdrawn only before the council's vote",
+            Msg(
+                "the nomination is {status}: it can be withdrawn only before the council's vote",
+                status=n["status"],
+            ),
             code="not_withdrawable",
             nomination_status=n["status"],
         )

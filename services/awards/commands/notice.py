@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 from servicekit.auth import Principal
 from servicekit.errors import Conflict, Invalid, NotFound, Violation
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.awards import events
 from services.awards.domain import (
@@ -63,8 +64,12 @@ async def post_notice(
             bad.append(
                 Violation(
                     f"#/nomination_ids/{i}",
-                    f"only nominations screened eligible go on notice (this one is "
-                    f"{r['status']}{', ' + r['verdict'] if r['verdict'] else ''})",
+                    Msg(
+                        "only nominations screened eligible go on notice (this one "
+                        "is {status}{value})",
+                        status=r["status"],
+                        value=", " + r["verdict"] if r["verdict"] else "",
+                    ),
                     "not_eligible",
                 )
             )
@@ -97,11 +102,16 @@ async def record_objection(
     con, now = uow.con, rt.today()
     notice = await notices.notice(con, notice_id)
     if notice is None:
-        raise NotFound(f"no notice {notice_id}", code="not_found")
+        raise NotFound(Msg("no notice {notice_id}", notice_id=notice_id), code="not_found")
     if not notice["start_on"] <= now <= notice["end_on"]:
         raise Conflict(
-            f"objections are recorded while the notice runs ({notice['start_on']} to "
-            f"{notice['end_on']}); today is {now}",
+            Msg(
+                "objections are recorded while the notice runs ({start_on} "
+                "to {end_on}); today is {now}",
+                start_on=notice["start_on"],
+                end_on=notice["end_on"],
+                now=now,
+            ),
             code="notice_not_running",
         )
     if not await notices.lists(con, notice_id, nomination_id):
@@ -112,7 +122,9 @@ async def record_objection(
     )
     status = await store.status_of(con, nomination_id)
     if status is None:  # listed on the notice, so it exists: never reached
-        raise NotFound(f"no nomination {nomination_id}", code="not_found")
+        raise NotFound(
+            Msg("no nomination {nomination_id}", nomination_id=nomination_id), code="not_found"
+        )
     await store.log(
         con, [nomination_id], who.sub, "objection_recorded", status, f"objection {objection_id}"
     )
@@ -133,9 +145,13 @@ async def resolve_objection(
     con, now = uow.con, rt.today()
     o = await notices.objection_for_update(con, objection_id)
     if o is None:
-        raise NotFound(f"no objection {objection_id}", code="not_found")
+        raise NotFound(
+            Msg("no objection {objection_id}", objection_id=objection_id), code="not_found"
+        )
     if o["status"] != "open":
-        raise Conflict(f"the objection was already {o['status']}", code="already_resolved")
+        raise Conflict(
+            Msg("the objection was already {status}", status=o["status"]), code="already_resolved"
+        )
     outcome = "upheld" if upheld else "dismissed"
     await notices.resolve_objection(con, objection_id, outcome, resolution, who.sub, now)
     nid = o["nomination_id"]

@@ -19,6 +19,7 @@ from uuid import UUID, uuid4
 from schemas import awards as a
 from servicekit.auth import Principal
 from servicekit.errors import Conflict, Invalid, NotFound, Violation
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.awards.commands import signing
 from services.awards.commands.decisions import period_of
@@ -48,7 +49,9 @@ async def submit(
     if len(set(nomination_ids)) != len(nomination_ids):
         raise Invalid.at("#/nomination_ids", "a nomination is listed twice", "duplicate")
     if await proposals.number_taken(con, number):
-        raise Conflict(f"a submission numbered {number} exists", code="duplicate_number")
+        raise Conflict(
+            Msg("a submission numbered {number} exists", number=number), code="duplicate_number"
+        )
     lines, bad = await signing.approved(con, nomination_ids, submitted_on, "proposal")
     deciders = []
     for line in lines:
@@ -59,8 +62,12 @@ async def submit(
             bad.append(
                 Violation(
                     line.where,
-                    f"“{line.award_name}” do {competent} quyết định, không trình cấp Trung "
-                    "ương: ban hành quyết định khen thưởng.",
+                    Msg(
+                        "“{award_name}” do {competent} quyết định, không trình cấp "
+                        "Trung ương: ban hành quyết định khen thưởng.",
+                        award_name=line.award_name,
+                        competent=competent,
+                    ),
                     "not_central",
                 )
             )
@@ -117,10 +124,13 @@ async def record_outcome(
     con, now = uow.con, rt.today()
     p = await proposals.proposal(con, proposal_id)
     if p is None:
-        raise NotFound(f"no proposal {proposal_id}", code="not_found")
+        raise NotFound(Msg("no proposal {proposal_id}", proposal_id=proposal_id), code="not_found")
     line = await proposals.line_for_update(con, proposal_id, nomination_id)
     if line is None:
-        raise NotFound(f"nomination {nomination_id} is not in this proposal", code="not_found")
+        raise NotFound(
+            Msg("nomination {nomination_id} is not in this proposal", nomination_id=nomination_id),
+            code="not_found",
+        )
     if line["conferred"] is not None:
         raise Conflict("the central level's answer is already recorded", code="already_recorded")
     if bad_day := order.not_in_future("central_decision", decided_on, now):
@@ -128,8 +138,8 @@ async def record_outcome(
     if decided_on < p["submitted_on"]:
         raise Invalid.at(
             "#/decided_on",
-            f"Ngày quyết định của cấp Trung ương {order.vn(decided_on)} trước ngày tờ trình "
-            f"{order.vn(p['submitted_on'])}.",
+            Msg("Ngày quyết định của cấp Trung ương {value} trước ngày tờ "
+"trình {value2}.", value=order.vn(decided_on), value2=order.vn(p['submitted_on'])),
             "out_of_order",
             dates={"central_decision": decided_on.isoformat(),
                    "proposal": p["submitted_on"].isoformat()},

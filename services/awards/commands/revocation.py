@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 from schemas import awards as a
 from servicekit.auth import Principal
 from servicekit.errors import Conflict, Invalid, NotFound, Violation
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.awards.runtime import Runtime
 from services.awards.store import decisions, history
@@ -31,7 +32,7 @@ async def revoke(
     con, now = uow.con, rt.today()
     d = await decisions.decision_for_update(con, decision_id)
     if d is None:
-        raise NotFound(f"no decision {decision_id}", code="not_found")
+        raise NotFound(Msg("no decision {decision_id}", decision_id=decision_id), code="not_found")
     on = revoked_on or now
     if on > now:
         raise Invalid.at("#/revoked_on", "a revocation cannot be dated in the future", "future")

@@ -13,6 +13,7 @@ import asyncpg
 from servicekit.auth import Principal
 from servicekit.db import advisory_key
 from servicekit.errors import Conflict, Invalid, Violation
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.awards import events
 from services.awards.commands.common import (
@@ -42,15 +43,23 @@ def check_consideration_date(day: date, today: date, period_end: date, field: st
     if day > today:
         raise Invalid.at(
             field,
-            f"the consideration date {day} is in the future (ngày xét {day:%d/%m/%Y} chưa đến)",
+            Msg(
+                "the consideration date {day} is in the future (ngày xét {day:%d/%m/%Y} chưa đến)",
+                day=day,
+            ),
             "future",
         )
     if day < period_end:
         raise Invalid.at(
             field,
-            f"the consideration date {day} is before the achievement period ends on {period_end}"
-            f" (ngày xét {day:%d/%m/%Y} trước khi kết thúc thời gian tính thành tích"
-            f" {period_end:%d/%m/%Y})",
+            Msg(
+                "the consideration date {day} is before the achievement "
+                "period ends on {period_end} (ngày xét {day:%d/%m/%Y} trước "
+                "khi kết thúc thời gian tính thành tích "
+                "{period_end:%d/%m/%Y})",
+                day=day,
+                period_end=period_end,
+            ),
             "before_period_end",
         )
 
@@ -96,8 +105,12 @@ async def screen(
         wrong = [r for r in rows if r["status"] not in SCREENABLE]
         if wrong:
             raise Conflict(
-                f"nomination {wrong[0]['nomination_id']} is {wrong[0]['status']}: only submitted "
-                "or screened nominations not yet on notice are screened",
+                Msg(
+                    "nomination {nomination_id} is {status}: only submitted or "
+                    "screened nominations not yet on notice are screened",
+                    nomination_id=wrong[0]["nomination_id"],
+                    status=wrong[0]["status"],
+                ),
                 code="wrong_status",
             )
     elif year is None:  # neither nominations nor a year: nothing to screen

@@ -13,6 +13,7 @@ import asyncpg
 
 from servicekit.errors import Violation
 from servicekit.labels import AWARD_NAMES
+from servicekit.messages import Msg
 from services.awards.domain import order
 from services.awards.domain.authority import (
     Authority,
@@ -88,7 +89,11 @@ async def approved(
             bad.append(Violation(where, "no such nomination", "unknown"))
             continue
         if r["status"] != "approved":
-            bad.append(Violation(where, f"the nomination is {r['status']}", "not_approved"))
+            bad.append(
+                Violation(
+                    where, Msg("the nomination is {status}", status=r["status"]), "not_approved"
+                )
+            )
             continue
         closed_on = closed.get(nid)
         if closed_on is not None and (late := order.signed_after_vote(signed_on, closed_on, act)):

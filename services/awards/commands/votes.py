@@ -10,6 +10,7 @@ from uuid import UUID
 
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.errors import Conflict, Invalid, NotFound
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.awards import events
 from services.awards.commands.common import (
@@ -40,9 +41,13 @@ async def open_vote(
     s = await session_row(con, session_id, lock="update")
     only_secretary(who, s["council_id"])
     if s["status"] != "planned":
-        raise Conflict(f"the session is {s['status']}", code="session_not_planned")
+        raise Conflict(
+            Msg("the session is {status}", status=s["status"]), code="session_not_planned"
+        )
     if opened_on is None and rt.today() < s["held_on"]:
-        raise Conflict(f"the session is held on {s['held_on']}", code="too_early")
+        raise Conflict(
+            Msg("the session is held on {held_on}", held_on=s["held_on"]), code="too_early"
+        )
     on = act_date(rt, "#/opened_on", "vote_opened", opened_on)
     in_order("#/opened_on", order.within_session("vote_opened", on, s["held_on"], s["ends_on"]))
     if not await councils.agenda_size(con, session_id):
@@ -63,13 +68,18 @@ async def mark_absent(
     only_secretary(who, s["council_id"])
     if s["status"] != "planned":
         raise Conflict(
-            f"the session is {s['status']}: attendance is set before the vote opens",
+            Msg(
+                "the session is {status}: attendance is set before the vote opens",
+                status=s["status"],
+            ),
             code="session_not_planned",
         )
     members = await councils.member_ids(con, s["council_id"])
     for i, m in enumerate(absent):
         if m not in members:
-            raise Invalid.at(f"#/absent/{i}", f"no member {m} in this council", "not_a_member")
+            raise Invalid.at(
+                f"#/absent/{i}", Msg("no member {m} in this council", m=m), "not_a_member"
+            )
     await councils.set_absences(con, session_id, absent)
 
 
@@ -105,7 +115,9 @@ async def cast_ballot(
     else:
         only_secretary(who, council_id)
         if not await councils.is_member(con, council_id, member_id):
-            raise NotFound(f"no member {member_id} in this council", code="not_found")
+            raise NotFound(
+                Msg("no member {member_id} in this council", member_id=member_id), code="not_found"
+            )
         mode = "written"
     if s["status"] != "voting":
         raise Conflict("the vote of the session is not open", code="vote_not_open")
@@ -143,7 +155,9 @@ async def close_vote(
     s = await session_row(con, session_id, lock="update")
     only_secretary(who, s["council_id"])
     if s["status"] != "voting":
-        raise Conflict(f"the session is {s['status']}, not voting", code="vote_not_open")
+        raise Conflict(
+            Msg("the session is {status}, not voting", status=s["status"]), code="vote_not_open"
+        )
     on = act_date(rt, "#/closed_on", "vote_closed", closed_on)
     in_order("#/closed_on", order.within_session("vote_closed", on, s["held_on"], s["ends_on"]))
     in_order("#/closed_on", order.closed_after_opened(s["opened_on"] or on, on))
@@ -152,7 +166,12 @@ async def close_vote(
     quorum = rt.cfg.council_quorum
     if quorum is not None and voted < Decimal(str(quorum)) * members:
         raise Conflict(
-            f"{voted} of {members} members have voted; the quorum is {quorum:.0%}",
+            Msg(
+                "{voted} of {members} members have voted; the quorum is {quorum:.0%}",
+                voted=voted,
+                members=members,
+                quorum=quorum,
+            ),
             code="no_quorum",
         )
     items = await councils.totals(con, session_id)

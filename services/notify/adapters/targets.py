@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
 
+from servicekit.messages import Msg
 from services.notify.domain.ssrf import (
     Target,
     TargetPolicy,
@@ -40,7 +41,7 @@ def check_syntax(url: str) -> Target:
         parsed = httpx.URL(url)
         port = parsed.port
     except (httpx.InvalidURL, ValueError) as e:
-        raise UnsafeUrl(f"the URL is not valid: {e}", "url") from None
+        raise UnsafeUrl(Msg("the URL is not valid: {e}", e=e), "url") from None
     host = parsed.raw_host.decode("ascii")
     return check_parts(
         UrlParts(str(parsed), parsed.scheme, parsed.userinfo.decode("ascii", "replace"), host, port)

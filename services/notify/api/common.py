@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from servicekit.auth import Principal, Role, authenticated, forbidden, require
 from servicekit.http import ReadConnection
+from servicekit.messages import Msg
 from servicekit.problems import Problem
 
 Caller = Annotated[Principal, Depends(authenticated())]
@@ -77,7 +78,7 @@ def require_that(allowed: bool, detail: str) -> None:
 
 
 def not_found(what: str) -> Problem:
-    return Problem(404, "Not found", f"{what} was not found", type="not-found")
+    return Problem(404, "Not found", Msg("{what} was not found", what=what), type="not-found")
 
 
 def invalid(pointer: str, detail: str, kind: str = "value_error") -> Problem:
@@ -85,7 +86,7 @@ def invalid(pointer: str, detail: str, kind: str = "value_error") -> Problem:
     return Problem(
         422,
         "Invalid request",
-        f"The request is invalid: {pointer}: {detail}",
+        Msg("The request is invalid: {pointer}: {detail}", pointer=pointer, detail=detail),
         type="validation",
         errors=[{"in": "body", "pointer": pointer, "detail": detail, "type": kind}],
     )

@@ -19,6 +19,7 @@ from schemas.events import ALL_EVENTS
 from servicekit.audit import audit_object
 from servicekit.auth import Principal, Role
 from servicekit.idempotency import Transaction
+from servicekit.messages import Msg
 from servicekit.problems import Problem
 from servicekit.text import In
 from services.notify.adapters.secrets import secret_problem
@@ -62,8 +63,12 @@ def _own_events_refused(f: SubscriptionFilter) -> SubscriptionFilter:
     for i, t in enumerate(f.event_types):
         if t in _OWN_TYPES:
             raise ValueError(
-                f"entry {i} ({t!r}) is one of notify's own events, which are not delivered to "
-                "webhooks (read them from Kafka)"
+                Msg(
+                    "entry {i} ({event_type!r}) is one of notify's own events, which are not"
+                    " delivered to webhooks (read them from Kafka)",
+                    i=i,
+                    event_type=t,
+                )
             )
     return f
 

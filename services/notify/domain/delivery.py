@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from servicekit.errors import Conflict
+from servicekit.messages import Msg
 
 Random = Callable[[], float]
 """Returns a float in [0, 1), like random.random; injectable so tests are deterministic."""
@@ -119,7 +120,7 @@ def begin_attempt(delivery: Delivery) -> Delivery:
     crash cuts short (its outcome unknown) still counts, in the total and in the round's budget.
     (The dispatcher records the beginning set-based, `attempts + 1` in SQL, as here.)"""
     if delivery.status is not Status.PENDING:
-        raise InvalidTransition(f"a {delivery.status} delivery is not attempted")
+        raise InvalidTransition(Msg("a {status} delivery is not attempted", status=delivery.status))
     return replace(
         delivery, attempts=delivery.attempts + 1, round_attempts=delivery.round_attempts + 1
     )
@@ -134,7 +135,7 @@ def end_attempt(
 ) -> Delivery:
     """The next state after the outcome of the attempt `begin_attempt` counted."""
     if delivery.status is not Status.PENDING:
-        raise InvalidTransition(f"a {delivery.status} delivery is not attempted")
+        raise InvalidTransition(Msg("a {status} delivery is not attempted", status=delivery.status))
     tried = replace(delivery, last_status=outcome.status, last_error=outcome.error)
     if outcome.ok:
         return replace(tried, status=Status.DELIVERED, next_attempt_at=None)

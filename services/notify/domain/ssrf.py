@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from servicekit.errors import Invalid
+from servicekit.messages import Msg
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -80,14 +81,19 @@ class UrlParts:
 
 def check_length(url: str) -> None:
     if len(url) > MAX_URL_LENGTH:
-        raise UnsafeUrl(f"the URL is longer than {MAX_URL_LENGTH} characters", "url")
+        raise UnsafeUrl(
+            Msg("the URL is longer than {limit} characters", limit=MAX_URL_LENGTH),
+            "url",
+        )
 
 
 def check_parts(parts: UrlParts) -> Target:
     """Checks that need no resolution; a literal IP host is returned in `addresses`."""
     if parts.scheme not in ("http", "https"):
         shown = parts.scheme or "(none)"
-        raise UnsafeUrl(f"the URL scheme must be http or https, not {shown}", "scheme")
+        raise UnsafeUrl(
+            Msg("the URL scheme must be http or https, not {shown}", shown=shown), "scheme"
+        )
     if parts.userinfo:
         raise UnsafeUrl("the URL must not contain a user name or password", "url")
     host = parts.host.lower().rstrip(".")
@@ -96,12 +102,15 @@ def check_parts(parts: UrlParts) -> Target:
     literal = _literal_ip(host)
     if literal is None and _NUMERIC_HOST.match(host):
         raise UnsafeUrl(
-            f"the host {host!r} is a numeric address that is not a dotted-quad IPv4 address",
+            Msg(
+                "the host {host!r} is a numeric address that is not a dotted-quad IPv4 address",
+                host=host,
+            ),
             "host",
         )
     port = parts.port
     if port is not None and not 0 < port < 65536:
-        raise UnsafeUrl(f"the port {port} is out of range", "url")
+        raise UnsafeUrl(Msg("the port {port} is out of range", port=port), "url")
     default_port = 443 if parts.scheme == "https" else 80
     return Target(
         url=parts.url,
@@ -123,13 +132,16 @@ def needs_resolution(target: Target, policy: TargetPolicy) -> bool:
         return False
     exempt = target.host in policy.allowed_hosts
     if not exempt and (target.host == "localhost" or target.host.endswith(".localhost")):
-        raise UnsafeUrl(f"the host {target.host!r} is a loopback name", "host")
+        raise UnsafeUrl(Msg("the host {host!r} is a loopback name", host=target.host), "host")
     return True
 
 
 def unresolved(target: Target, error: Exception) -> UnsafeUrl:
     """The host name could not be looked up (worth trying again at send time)."""
-    return UnsafeUrl(f"the host {target.host!r} does not resolve: {error}", "resolution")
+    return UnsafeUrl(
+        Msg("the host {host!r} does not resolve: {error}", host=target.host, error=error),
+        "resolution",
+    )
 
 
 def check_resolved(target: Target, answers: Sequence[str], policy: TargetPolicy) -> Target:
@@ -142,7 +154,7 @@ def check_resolved(target: Target, answers: Sequence[str], policy: TargetPolicy)
             _check_address(ip, policy, target.host)
         addresses.append(ip)
     if not addresses:
-        raise UnsafeUrl(f"the host {target.host!r} has no address", "resolution")
+        raise UnsafeUrl(Msg("the host {host!r} has no address", host=target.host), "resolution")
     return Target(target.url, target.scheme, target.host, target.port, tuple(addresses))
 
 
@@ -176,12 +188,15 @@ def _check_address(ip: IPAddress, policy: TargetPolicy, host: str | None) -> Non
     if problem is None:
         return
     if host is None:  # the caller wrote the address: naming it tells them nothing new
-        raise UnsafeUrl(f"the address {ip} {problem}", "address")
+        raise UnsafeUrl(Msg("the address {ip} {problem}", ip=ip, problem=problem), "address")
     # Never echo what a name resolved to: the answer would map the province's inner network
     # for whoever registers names pointing into it.
     if problem.startswith("embeds "):
         problem = "embeds an IPv4 address that " + problem.split(", which ", 1)[1]
-    raise UnsafeUrl(f"the host {host!r} resolves to an address that {problem}", "address")
+    raise UnsafeUrl(
+        Msg("the host {host!r} resolves to an address that {problem}", host=host, problem=problem),
+        "address",
+    )
 
 
 def _literal_ip(host: str) -> IPAddress | None:

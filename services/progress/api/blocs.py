@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Request
 from servicekit.audit import audit_object
 from servicekit.auth import Principal, Role, forbidden
 from servicekit.errors import NotFound
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.progress import commands, store
 from services.progress.api.common import (
@@ -55,12 +56,15 @@ async def _as_bloc_head(
         return
     bloc = await store.blocs.get_bloc_year(uow.con, bloc_id, year)
     if bloc is None:
-        raise NotFound(f"no bloc {bloc_id} formed for {year}")
+        raise NotFound(Msg("no bloc {bloc_id} formed for {year}", bloc_id=bloc_id, year=year))
     day = min(max(today(rt.clock), date(year, 1, 1)), date(year, 12, 31))
     head = await store.blocs.head_on(uow.con, bloc_id, year, day) or bloc.head_unit_id
     if head is None or officer_unit(p) != head:
         raise forbidden(
-            f"only the bloc's head unit on {day:%d/%m/%Y} (or a province administrator)"
+            Msg(
+                "only the bloc's head unit on {day:%d/%m/%Y} (or a province administrator)",
+                day=day,
+            )
         )
 
 
@@ -73,7 +77,7 @@ async def _as_bloc_head(
 async def get_standings(bloc_id: UUID, year: Year, con: ReadCon, p: Reader, rt: Rt) -> StandingsOut:
     bloc = await store.blocs.get_bloc_year(con, bloc_id, year)
     if bloc is None or not bloc.code:
-        raise NotFound(f"no bloc {bloc_id} formed for {year}")
+        raise NotFound(Msg("no bloc {bloc_id} formed for {year}", bloc_id=bloc_id, year=year))
     if is_officer_only(p) and officer_unit(p) not in bloc.members:
         raise forbidden("a unit officer sees the standings of their own unit's blocs only")
     row = await store.standings.get_standings(con, bloc_id, year)

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
 from servicekit.http import ReadConnection, on_loop
 from servicekit.idempotency import RequestUnitOfWork
+from servicekit.messages import Msg
 from services.progress.config import today
 from services.progress.domain import FieldProblem
 from services.progress.domain.errors import pointer
@@ -90,7 +91,7 @@ def may_backdate(p: Principal) -> bool:
 
 def own_unit_only(p: Principal, unit_id: UUID, what: str) -> None:
     if is_officer_only(p) and officer_unit(p) != unit_id:
-        raise forbidden(f"a unit officer sees only their own unit's {what}")
+        raise forbidden(Msg("a unit officer sees only their own unit's {what}", what=what))
 
 
 def field_errors(problems: Sequence[FieldProblem], base: str = "#") -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from servicekit.audit import audit_object
 from servicekit.auth import Principal
 from servicekit.errors import NotFound
+from servicekit.messages import Msg
 from servicekit.problems import field_errors as validation_errors
 from services.progress import commands, store
 from services.progress.api.common import (
@@ -112,7 +113,13 @@ async def post_report(
 async def post_batch(body: BatchIn, uow: Work, p: Reporter, rt: Rt) -> BatchOut:
     limit = rt.config.max_batch_reports
     if len(body.reports) > limit:
-        raise Rejected([FieldProblem("reports", "too_many", f"at most {limit} reports a batch")])
+        raise Rejected(
+            [
+                FieldProblem(
+                    "reports", "too_many", Msg("at most {limit} reports a batch", limit=limit)
+                )
+            ]
+        )
     items: list[commands.reports.ReportInput | list[FieldProblem]] = []
     parse_errors: dict[int, list[dict[str, Any]]] = {}
     for i, raw in enumerate(body.reports):
@@ -161,7 +168,7 @@ async def target_history(target_id: UUID, con: ReadCon, p: Reader) -> HistoryOut
     found = await store.targets.load_targets(con, target_id=target_id)
     # another unit's target is answered like an unknown one: nothing learnt by probing ids
     if not found or (is_officer_only(p) and found[0].target.unit_id != officer_unit(p)):
-        raise NotFound(f"no target {target_id}")
+        raise NotFound(Msg("no target {target_id}", target_id=target_id))
     x = found[0]
     reports = await store.reports.history(con, target_id)
     superseded_by = {r.supersedes: r.id for r in reports if r.supersedes is not None}

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from servicekit.errors import Invalid, NotFound
+from servicekit.messages import Msg
 from services.progress import store
 from services.progress.api.common import (
     PROBLEMS,
@@ -87,9 +88,13 @@ async def dashboard(
 ) -> DashboardOut:
     found = await store.dashboards.campaign_dashboard(con, campaign_id, today)
     if found is None:
-        raise NotFound(f"no campaign {campaign_id}")
+        raise NotFound(Msg("no campaign {campaign_id}", campaign_id=campaign_id))
     if occasion_id is not None and not await store.occasions.occasion_exists(con, occasion_id):
-        raise Invalid.param("occasion_id", f"no occasion {occasion_id}", "unknown_occasion")
+        raise Invalid.param(
+            "occasion_id",
+            Msg("no occasion {occasion_id}", occasion_id=occasion_id),
+            "unknown_occasion",
+        )
     row, d = found
     mine = officer_unit(p) if is_officer_only(p) else None
 

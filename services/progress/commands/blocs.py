@@ -10,6 +10,7 @@ from dataclasses import replace
 from uuid import UUID, uuid4
 
 from servicekit.errors import Conflict, NotFound
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from servicekit.vietnamese import nfc
 from services.progress import commands, events, store
@@ -29,10 +30,10 @@ async def open_bloc_year(uow: UnitOfWork, bloc_id: UUID, year: int) -> store.blo
     """The bloc's year, locked, still open to scoring changes (no leader recorded yet)."""
     bloc = await store.blocs.get_bloc_year(uow.con, bloc_id, year, lock=True)
     if bloc is None or not bloc.code:
-        raise NotFound(f"no bloc {bloc_id} formed for {year}")
+        raise NotFound(Msg("no bloc {bloc_id} formed for {year}", bloc_id=bloc_id, year=year))
     if await store.leaders.get_leader(uow.con, bloc_id, year) is not None:
         raise Conflict(
-            f"the {year} leader of this bloc is determined: its scoring is closed",
+            Msg("the {year} leader of this bloc is determined: its scoring is closed", year=year),
             code="leader_determined",
         )
     return bloc
@@ -87,7 +88,9 @@ async def add_adjustment(
     problems: list[FieldProblem] = []
     if adjustment.unit_id not in bloc.members:
         problems.append(
-            FieldProblem("unit_id", "not_member", f"not a member of the bloc in {year}")
+            FieldProblem(
+                "unit_id", "not_member", Msg("not a member of the bloc in {year}", year=year)
+            )
         )
     earlier = await store.scoring.adjustments(uow.con, bloc_id, year)
     problems += check_adjustment(bloc.scheme(config.scheme()), adjustment, earlier)
@@ -116,7 +119,9 @@ async def record_votes(
         if unit_id not in bloc.members:
             problems.append(
                 FieldProblem(
-                    f"votes[{i}].unit_id", "not_member", f"not a member of the bloc in {year}"
+                    f"votes[{i}].unit_id",
+                    "not_member",
+                    Msg("not a member of the bloc in {year}", year=year),
                 )
             )
         elif unit_id in seen:
@@ -143,15 +148,22 @@ async def determine_leader(
     day = today(clock)
     bloc = await store.blocs.get_bloc_year(uow.con, bloc_id, year)
     if bloc is None or not bloc.code:
-        raise NotFound(f"no bloc {bloc_id} formed for {year}")
+        raise NotFound(Msg("no bloc {bloc_id} formed for {year}", bloc_id=bloc_id, year=year))
     if day < config.review_opens(year):
         raise Conflict(
-            f"the {year} year-end review opens on {config.review_opens(year)}",
+            Msg(
+                "the {year} year-end review opens on {value}",
+                year=year,
+                value=config.review_opens(year),
+            ),
             code="review_not_open",
         )
     decision, _ = await commands.standings.determine(uow, config, bloc_id, year, day)
     if not decision.determined:
-        raise Conflict(f"the leader is not determined: {decision.reason}", code="undetermined")
+        raise Conflict(
+            Msg("the leader is not determined: {reason}", reason=decision.reason),
+            code="undetermined",
+        )
     return decision
 
 
@@ -163,14 +175,14 @@ async def reopen_leader(
     the scheduler does not determine a reopened year). Returns the previous leader."""
     bloc = await store.blocs.get_bloc_year(uow.con, bloc_id, year, lock=True)
     if bloc is None or not bloc.code:
-        raise NotFound(f"no bloc {bloc_id} formed for {year}")
+        raise NotFound(Msg("no bloc {bloc_id} formed for {year}", bloc_id=bloc_id, year=year))
     reason = nfc(reason).strip()
     if not reason:
         raise Rejected([FieldProblem("reason", "missing", "a reopening states its reason")])
     leader = await store.leaders.get_leader(uow.con, bloc_id, year)
     if leader is None:
         raise Conflict(
-            f"the {year} leader of this bloc is not determined: nothing to reopen",
+            Msg("the {year} leader of this bloc is not determined: nothing to reopen", year=year),
             code="leader_not_determined",
         )
     previous, now = leader["leader_unit_id"], clock.now()

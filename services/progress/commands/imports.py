@@ -29,6 +29,7 @@ from servicekit.imports import (
     may_write,
     to_float,
 )
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from servicekit.vietnamese import fold
 from services.progress import commands, store
@@ -231,7 +232,9 @@ async def _keys(
     for n, r, t, key, digest in keyed:
         column = "report_ref" if r.report_ref is not None else "value"
         if key in first_row:
-            report.errors.append(RowError(n, column, f"the same report is on row {first_row[key]}"))
+            report.errors.append(
+                RowError(n, column, Msg("the same report is on row {row}", row=first_row[key]))
+            )
             continue
         first_row[key] = n
         if key in before:

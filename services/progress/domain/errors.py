@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from servicekit.errors import Invalid, Violation
+from servicekit.messages import Msg
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,9 @@ class Rejected(Invalid):
         self.problems = list(problems)
         violations = [Violation(pointer(p.field), p.message, p.code) for p in self.problems]
         summary = Invalid.many(violations).detail
-        super().__init__(f"The request is invalid: {summary}", violations=violations)
+        super().__init__(
+            Msg("The request is invalid: {summary}", summary=summary), violations=violations
+        )
 
 
 def reject_if(problems: list[FieldProblem]) -> None:

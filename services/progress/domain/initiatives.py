@@ -10,6 +10,7 @@ from typing import get_args
 from uuid import UUID
 
 from schemas.types import InitiativeKind, InitiativeLevel, InitiativeScope
+from servicekit.messages import Msg
 from services.progress.domain.errors import FieldProblem
 
 LEVELS: tuple[InitiativeLevel, ...] = get_args(InitiativeLevel)  # cơ sở, tỉnh, toàn quốc
@@ -54,7 +55,9 @@ def check_initiative(
     if not isinstance(title, str) or not title.strip():
         problems.append(FieldProblem("title", "missing", "the title is required"))
     elif len(unicodedata.normalize("NFC", title).strip()) > MAX_TITLE:
-        problems.append(FieldProblem("title", "too_long", f"at most {MAX_TITLE} characters"))
+        problems.append(
+            FieldProblem("title", "too_long", Msg("at most {limit} characters", limit=MAX_TITLE))
+        )
     if level not in LEVELS:
         problems.append(FieldProblem("level", "unknown_level", "one of " + ", ".join(LEVELS)))
     if kind not in KINDS:

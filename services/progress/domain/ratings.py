@@ -19,6 +19,7 @@ from typing import NamedTuple, get_args
 from uuid import UUID
 
 from schemas.types import LdttWithheld, Rating, SubjectKind
+from servicekit.messages import Msg
 from services.progress.domain.errors import FieldProblem
 
 RATINGS: tuple[Rating, ...] = get_args(Rating)
@@ -95,7 +96,11 @@ def check_rating(
         problems.append(FieldProblem("year", "future_year", "the year has not come yet"))
     elif year < FIRST_YEAR:
         problems.append(
-            FieldProblem("year", "too_early", f"the year must be {FIRST_YEAR} or later")
+            FieldProblem(
+                "year",
+                "too_early",
+                Msg("the year must be {first_year} or later", first_year=FIRST_YEAR),
+            )
         )
     return problems
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from servicekit.closures import UnitEnd, closed_unit_problem
+from servicekit.messages import Msg
 from services.progress.domain.decimals import MAX_ABS_VALUE, as_decimal
 from services.progress.domain.errors import FieldProblem, reject_if
 from services.progress.domain.model import Campaign, Report, Target
@@ -188,7 +189,11 @@ def _check_date(as_of: date, today: date, campaign: Campaign | None) -> list[Fie
             FieldProblem(
                 "as_of",
                 "outside_campaign",
-                f"as_of must fall within the campaign, {campaign.start} to {campaign.end}",
+                Msg(
+                    "as_of must fall within the campaign, {start} to {end}",
+                    start=campaign.start,
+                    end=campaign.end,
+                ),
             )
         ]
     return []
@@ -200,7 +205,13 @@ def _check_note(note: str | None) -> list[FieldProblem]:
     if not isinstance(note, str):
         return [FieldProblem("note", "wrong_type", "the note must be text")]
     if len(_clean(note)) > MAX_NOTE:
-        return [FieldProblem("note", "too_long", f"the note is longer than {MAX_NOTE} characters")]
+        return [
+            FieldProblem(
+                "note",
+                "too_long",
+                Msg("the note is longer than {limit} characters", limit=MAX_NOTE),
+            )
+        ]
     return []
 
 
@@ -208,7 +219,13 @@ def _check_evidence(evidence: Sequence[str]) -> list[FieldProblem]:
     if isinstance(evidence, str):
         return [FieldProblem("evidence", "wrong_type", "evidence is a list of references")]
     if len(evidence) > MAX_EVIDENCE:
-        return [FieldProblem("evidence", "too_many", f"at most {MAX_EVIDENCE} references")]
+        return [
+            FieldProblem(
+                "evidence",
+                "too_many",
+                Msg("at most {limit} references", limit=MAX_EVIDENCE),
+            )
+        ]
     problems = []
     for i, ref in enumerate(evidence):
         field = f"evidence[{i}]"

@@ -21,6 +21,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from servicekit.messages import Msg
 from services.progress.domain.decimals import ONE, ZERO, as_decimal, quantize
 from services.progress.domain.errors import FieldProblem
 
@@ -144,7 +145,11 @@ def check_adjustment(
                 FieldProblem(
                     "points",
                     "over_cap",
-                    f"the scheme allows at most {cap} {adjustment.kind} points",
+                    Msg(
+                        "the scheme allows at most {cap} {kind} points",
+                        cap=cap,
+                        kind=adjustment.kind,
+                    ),
                 )
             )
     return problems

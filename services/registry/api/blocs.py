@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from servicekit.audit import audit_object
 from servicekit.auth import forbidden
 from servicekit.errors import NotFound
+from servicekit.messages import Msg
 from services.registry import commands, store
 from services.registry.api.common import (
     PROBLEMS,
@@ -138,14 +139,17 @@ async def get_bloc(
     _no_officers(p)
     bloc = await store.blocs.get_bloc(con, bloc_id)
     if bloc is None:
-        raise NotFound(f"no bloc {bloc_id}")
+        raise NotFound(Msg("no bloc {bloc_id}", bloc_id=bloc_id))
     years = await store.blocs.bloc_years(con, bloc_id)
     if not years:
-        raise NotFound(f"bloc {bloc.code} was never formed")
+        raise NotFound(Msg("bloc {code} was never formed", code=bloc.code))
     chosen = year or max(years)
     by = years.get(chosen)
     if by is None:
-        raise NotFound(f"bloc {bloc.code} is not formed for {chosen}", code="not_formed")
+        raise NotFound(
+            Msg("bloc {code} is not formed for {chosen}", code=bloc.code, chosen=chosen),
+            code="not_formed",
+        )
     return BlocDetail(
         **bloc_out(bloc, by).model_dump(),
         memberships=[
@@ -165,7 +169,7 @@ async def get_bloc(
 async def form_year(bloc_id: UUID, body: BlocYearIn, uow: Uow, _: Admin) -> BlocOut:
     bloc = await store.blocs.get_bloc(uow.con, bloc_id)
     if bloc is None:
-        raise NotFound(f"no bloc {bloc_id}")
+        raise NotFound(Msg("no bloc {bloc_id}", bloc_id=bloc_id))
     by = await commands.blocs.form_bloc(
         uow,
         bloc,

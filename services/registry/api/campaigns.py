@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from servicekit.audit import audit_object
 from servicekit.auth import forbidden
 from servicekit.errors import Invalid, NotFound
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.registry import commands, store
 from services.registry.api.common import (
@@ -92,7 +93,7 @@ def target_out(t: c.Target) -> TargetOut:
 async def _visible_campaign(con, p, campaign_id: UUID) -> c.Campaign:
     x = await store.campaigns.get_campaign(con, campaign_id)
     if x is None:
-        raise NotFound(f"no campaign {campaign_id}")
+        raise NotFound(Msg("no campaign {campaign_id}", campaign_id=campaign_id))
     if is_officer_only(p):
         participants, _ = await store.campaigns.participants(con, x)
         if UUID(p.unit_id) not in participants:
@@ -121,7 +122,7 @@ async def _target_writable(uow, p, target_id: UUID) -> None:
     if is_officer_only(p):
         t = await store.targets.get_target(uow.con, target_id)
         if t is None:
-            raise NotFound(f"no target {target_id}")
+            raise NotFound(Msg("no target {target_id}", target_id=target_id))
         await _writable_campaign(uow, p, t.campaign_id)
 
 
@@ -332,7 +333,7 @@ async def unit_targets(
 ) -> list[TargetOut]:
     own_unit_only(p, unit_id, "another unit's targets")
     if not await store.units.unit_exists(con, unit_id):
-        raise NotFound(f"no unit {unit_id}")
+        raise NotFound(Msg("no unit {unit_id}", unit_id=unit_id))
     return [target_out(t) for t in await store.targets.targets_of(con, campaign_id, unit_id)]
 
 
@@ -344,7 +345,7 @@ async def unit_targets(
 async def get_target(target_id: UUID, con: ReadCon, p: Reader) -> TargetDetail:
     t = await store.targets.get_target(con, target_id)
     if t is None:
-        raise NotFound(f"no target {target_id}")
+        raise NotFound(Msg("no target {target_id}", target_id=target_id))
     own_unit_only(p, t.unit_id, "another unit's targets")
     revisions = await store.targets.target_revisions(con, target_id)
     return TargetDetail(

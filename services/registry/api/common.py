@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from servicekit.auth import Principal, Role, forbidden, is_officer_only, require
 from servicekit.http import ReadConnection, on_loop
 from servicekit.idempotency import RequestUnitOfWork
+from servicekit.messages import Msg
 from services.registry.config import RegistryConfig
 from services.registry.runtime import Runtime
 
@@ -80,7 +81,9 @@ class Page(BaseModel, Generic[T]):
 
 def own_unit_only(p: Principal, unit_id: object, what: str = "this unit") -> None:
     if is_officer_only(p) and str(unit_id) != p.unit_id:
-        raise forbidden(f"a unit officer reads only their own unit's records, not {what}")
+        raise forbidden(
+            Msg("a unit officer reads only their own unit's records, not {what}", what=what)
+        )
 
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {

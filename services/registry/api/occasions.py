@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from servicekit.audit import audit_object
 from servicekit.errors import NotFound
+from servicekit.messages import Msg
 from services.registry import commands, store
 from services.registry.api.common import PROBLEMS, Admin, ReadCon, Reader, Uow
 from services.registry.api.models import OccasionIn, OccasionOut
@@ -47,5 +48,5 @@ async def list_occasions(con: ReadCon, _: Reader) -> list[OccasionOut]:
 async def get_occasion(occasion_id: UUID, con: ReadCon, _: Reader) -> OccasionOut:
     x = await store.occasions.get_occasion(con, occasion_id)
     if x is None:
-        raise NotFound(f"no occasion {occasion_id}")
+        raise NotFound(Msg("no occasion {occasion_id}", occasion_id=occasion_id))
     return occasion_out(x)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from servicekit.audit import PersonalRead, audit_object
 from servicekit.errors import NotFound
+from servicekit.messages import Msg
 from services.registry import commands, store
 from services.registry.api.common import (
     PROBLEMS,
@@ -163,7 +164,7 @@ async def get_person(
 ) -> PersonDetail:
     x = await store.people.get_person(con, person_id)
     if x is None:
-        raise NotFound(f"no person {person_id}")
+        raise NotFound(Msg("no person {person_id}", person_id=person_id))
     day = as_of or today
     v = x.as_of(day) or x.latest
     own_unit_only(who, v.unit_id, "another unit's people")
@@ -203,7 +204,7 @@ async def list_statuses(
 ) -> list[StatusOut]:
     x = await store.people.get_person(con, person_id)
     if x is None:
-        raise NotFound(f"no person {person_id}")
+        raise NotFound(Msg("no person {person_id}", person_id=person_id))
     own_unit_only(who, (x.as_of(today) or x.latest).unit_id, "another unit's people")
     return [status_out(s) for s in await store.statuses.statuses(con, person_id)]
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from servicekit.audit import audit_object
 from servicekit.auth import forbidden
 from servicekit.errors import Invalid, NotFound, Violation
+from servicekit.messages import Msg
 from services.registry import commands, store
 from services.registry.api.common import (
     PROBLEMS,
@@ -176,12 +177,15 @@ async def get_unit(
     own_unit_only(p, unit_id, "another unit")
     versions = await store.units.unit_versions(con, unit_id)
     if not versions:
-        raise NotFound(f"no unit {unit_id}")
+        raise NotFound(Msg("no unit {unit_id}", unit_id=unit_id))
     day = as_of or today
     current = next((v for v in versions if v.covers(day)), None)
     if current is None:
         if as_of is not None:
-            raise NotFound(f"unit {versions[0].code} does not exist on {as_of}", code="not_valid")
+            raise NotFound(
+                Msg("unit {code} does not exist on {as_of}", code=versions[0].code, as_of=as_of),
+                code="not_valid",
+            )
         current = versions[-1] if versions[-1].valid_from <= day else versions[0]
     closure = await store.units.unit_closure(con, unit_id)
     return UnitDetail(
@@ -294,7 +298,9 @@ async def split_unit(unit_id: UUID, body: SplitIn, uow: Uow, p: Admin) -> UnitOp
         for child, code in body.children.items():
             if code not in by_code:
                 raise Invalid.at(
-                    f"#/children/{child}", f"{code} is not the code of a successor", "unknown_unit"
+                    f"#/children/{child}",
+                    Msg("{code} is not the code of a successor", code=code),
+                    "unknown_unit",
                 )
             children[child] = by_code[code]
         tree.split(unit_id, body.effective_on, successors, children, reason=body.reason)
@@ -322,7 +328,7 @@ def unit_status_out(s: st.StatusPeriod) -> UnitStatusOut:
 async def list_unit_statuses(unit_id: UUID, con: ReadCon, who: PeopleReader) -> list[UnitStatusOut]:
     own_unit_only(who, unit_id, "another unit")
     if not await store.units.unit_exists(con, unit_id):
-        raise NotFound(f"no unit {unit_id}")
+        raise NotFound(Msg("no unit {unit_id}", unit_id=unit_id))
     return [unit_status_out(s) for s in await store.statuses.statuses(con, unit_id, "unit")]
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from uuid import UUID
 
 from servicekit.errors import Conflict, Invalid, NotFound
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.registry import events, store
 from services.registry.commands.units import tree_for_reading
@@ -45,7 +46,9 @@ async def form_bloc(
     await store.blocs.lock_blocs(uow.con)
     if new:
         if await store.blocs.bloc_by_code(uow.con, bloc.code) is not None:
-            raise Conflict(f"the bloc code {bloc.code} is already used", code="duplicate_code")
+            raise Conflict(
+                Msg("the bloc code {code} is already used", code=bloc.code), code="duplicate_code"
+            )
         years: set[int] = set()
     else:
         years = set(await store.blocs.bloc_years(uow.con, bloc.bloc_id))
@@ -79,10 +82,13 @@ async def form_bloc(
 async def load_bloc_year(uow: UnitOfWork, bloc_id: UUID, year: int) -> tuple[b.Bloc, b.BlocYear]:
     bloc = await store.blocs.get_bloc(uow.con, bloc_id, lock=True)
     if bloc is None:
-        raise NotFound(f"no bloc {bloc_id}")
+        raise NotFound(Msg("no bloc {bloc_id}", bloc_id=bloc_id))
     by = (await store.blocs.bloc_years(uow.con, bloc_id, year)).get(year)
     if by is None:
-        raise NotFound(f"bloc {bloc.code} is not formed for {year}", code="not_formed")
+        raise NotFound(
+            Msg("bloc {code} is not formed for {year}", code=bloc.code, year=year),
+            code="not_formed",
+        )
     return bloc, by
 
 

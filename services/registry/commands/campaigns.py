@@ -7,6 +7,7 @@ from typing import Unpack
 from uuid import UUID
 
 from servicekit.errors import Conflict, Invalid, NotFound, Violation
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.registry import events, store
 from services.registry.commands.units import known_unit, tree_for_reading
@@ -23,12 +24,12 @@ async def _check_refs(uow: UnitOfWork, x: c.Campaign) -> None:
         if not tree.overlaps(u, x.start, _day_after(x.end)):
             raise Invalid.at(
                 f"#/participating_unit_ids/{i}",
-                f"unit {tree.code(u)} does not exist during the campaign",
+                Msg("unit {value} does not exist during the campaign", value=tree.code(u)),
                 "not_valid",
             )
     for i, bl in enumerate(x.bloc_ids):
         if await store.blocs.get_bloc(uow.con, bl) is None:
-            raise Invalid.at(f"#/bloc_ids/{i}", f"no bloc {bl}", "unknown_bloc")
+            raise Invalid.at(f"#/bloc_ids/{i}", Msg("no bloc {bl}", bl=bl), "unknown_bloc")
     o.check_dedications(
         x.occasion_ids, await store.occasions.known_occasions(uow.con, x.occasion_ids)
     )
@@ -43,7 +44,9 @@ async def _child_problems(
     parent = await store.campaigns.get_campaign(uow.con, x.parent_campaign_id)
     if parent is None:
         raise Invalid.at(
-            "#/parent_campaign_id", f"no campaign {x.parent_campaign_id}", "unknown_campaign"
+            "#/parent_campaign_id",
+            Msg("no campaign {parent_campaign_id}", parent_campaign_id=x.parent_campaign_id),
+            "unknown_campaign",
         )
     tree = await tree_for_reading(uow)
     parent_participants, _ = await store.campaigns.participants(uow.con, parent)
@@ -66,7 +69,9 @@ def _day_after(d: date) -> date:
 
 async def create_campaign(uow: UnitOfWork, x: c.Campaign) -> c.Campaign:
     if await store.campaigns.campaign_id_by_code(uow.con, x.code) is not None:
-        raise Conflict(f"the campaign code {x.code} is already used", code="duplicate_code")
+        raise Conflict(
+            Msg("the campaign code {code} is already used", code=x.code), code="duplicate_code"
+        )
     await _check_refs(uow, x)
     await _check_parent(uow, x)
     await store.campaigns.save_campaign(uow.con, x)
@@ -76,7 +81,7 @@ async def create_campaign(uow: UnitOfWork, x: c.Campaign) -> c.Campaign:
 async def load_campaign(uow: UnitOfWork, campaign_id: UUID, *, lock: bool = False) -> c.Campaign:
     x = await store.campaigns.get_campaign(uow.con, campaign_id, lock=lock)
     if x is None:
-        raise NotFound(f"no campaign {campaign_id}")
+        raise NotFound(Msg("no campaign {campaign_id}", campaign_id=campaign_id))
     return x
 
 
@@ -91,7 +96,9 @@ async def edit_campaign(
     if new.code != x.code and await store.campaigns.campaign_code_taken(
         uow.con, new.code, campaign_id
     ):
-        raise Conflict(f"the campaign code {new.code} is already used", code="duplicate_code")
+        raise Conflict(
+            Msg("the campaign code {code} is already used", code=new.code), code="duplicate_code"
+        )
     await _check_refs(uow, new)
     await _check_parent(uow, new)
     await store.campaigns.save_campaign(uow.con, new)
@@ -119,8 +126,11 @@ async def readiness(uow: UnitOfWork, x: c.Campaign) -> tuple[list[Violation], di
             problems.append(
                 Violation(
                     "#/targets",
-                    f"target {t.name!r} belongs to unit "
-                    f"{tree.code(t.unit_id)}, which no longer takes part",
+                    Msg(
+                        "target {name!r} belongs to unit {value}, which no longer takes part",
+                        name=t.name,
+                        value=tree.code(t.unit_id),
+                    ),
                     "not_participant",
                 )
             )
@@ -136,7 +146,9 @@ async def readiness(uow: UnitOfWork, x: c.Campaign) -> tuple[list[Violation], di
 async def launch_campaign(uow: UnitOfWork, campaign_id: UUID, today: date) -> c.Campaign:
     x = await load_campaign(uow, campaign_id, lock=True)
     if x.state != "draft":
-        raise Conflict(f"campaign {x.code} is already {x.state}", code="not_draft")
+        raise Conflict(
+            Msg("campaign {code} is already {state}", code=x.code, state=x.state), code="not_draft"
+        )
     problems, participants = await readiness(uow, x)
     x = c.launch(x, problems, today)
     targets = await store.targets.targets_of(uow.con, campaign_id)

@@ -7,6 +7,7 @@ from typing import Unpack
 from uuid import UUID
 
 from servicekit.errors import Conflict, Invalid, NotFound
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.registry import events, store
 from services.registry.commands.units import known_unit, tree_for_reading
@@ -52,7 +53,7 @@ async def register_person(
         other = await store.people.person_id_by_code(uow.con, code)
         if other is not None:
             raise Conflict(
-                f"the personnel code {code} is already registered",
+                Msg("the personnel code {code} is already registered", code=code),
                 code="duplicate",
                 person_id=str(other),
             )
@@ -73,10 +74,10 @@ async def register_person(
 
 async def load_person(uow: UnitOfWork, person_id: UUID, *, lock: bool = False) -> p.Person:
     if lock and not await store.people.lock_person(uow.con, person_id):
-        raise NotFound(f"no person {person_id}")
+        raise NotFound(Msg("no person {person_id}", person_id=person_id))
     person = await store.people.get_person(uow.con, person_id)
     if person is None:
-        raise NotFound(f"no person {person_id}")
+        raise NotFound(Msg("no person {person_id}", person_id=person_id))
     return person
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from uuid import UUID
 
 from servicekit.errors import Invalid, NotFound
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.registry import events, store
 from services.registry.commands.people import load_person
@@ -17,7 +18,7 @@ async def _lock_subject(uow: UnitOfWork, subject: st.Subject, subject_id: UUID) 
     if subject == "person":
         await load_person(uow, subject_id, lock=True)
     elif not await store.units.lock_unit(uow.con, subject_id):
-        raise NotFound(f"no unit {subject_id}")
+        raise NotFound(Msg("no unit {subject_id}", subject_id=subject_id))
 
 
 async def _unit_exists_on(uow: UnitOfWork, unit_id: UUID, day: date) -> None:
@@ -26,7 +27,12 @@ async def _unit_exists_on(uow: UnitOfWork, unit_id: UUID, day: date) -> None:
     if end is not None and day >= end:
         raise Invalid.at(
             "#/start",
-            f"unit {versions[0].code} no longer exists on {day} (it exists until {end})",
+            Msg(
+                "unit {code} no longer exists on {day} (it exists until {end})",
+                code=versions[0].code,
+                day=day,
+                end=end,
+            ),
             "not_valid",
         )
 
@@ -61,7 +67,9 @@ async def end_status(
         None,
     )
     if status is None:
-        raise NotFound(f"no status {status_id} for this {subject}")
+        raise NotFound(
+            Msg("no status {status_id} for this {subject}", status_id=status_id, subject=subject)
+        )
     status = st.end_status(status, end)
     await store.statuses.save_status(uow.con, status, subject)
     await uow.publish(events.status_changed(status, subject))

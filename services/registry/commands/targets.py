@@ -7,6 +7,7 @@ from typing import Unpack
 from uuid import UUID
 
 from servicekit.errors import Conflict, NotFound
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.registry import events, store
 from services.registry.commands.campaigns import load_campaign
@@ -36,7 +37,7 @@ async def revise_target(
 ) -> tuple[c.Target, bool]:
     t = await store.targets.get_target(uow.con, target_id)
     if t is None:
-        raise NotFound(f"no target {target_id}")
+        raise NotFound(Msg("no target {target_id}", target_id=target_id))
     x = await load_campaign(uow, t.campaign_id, lock=True)
     t = await store.targets.get_target(uow.con, target_id, lock=True)
     assert t is not None
@@ -55,11 +56,15 @@ async def revise_target(
 async def delete_target(uow: UnitOfWork, target_id: UUID) -> None:
     t = await store.targets.get_target(uow.con, target_id)
     if t is None:
-        raise NotFound(f"no target {target_id}")
+        raise NotFound(Msg("no target {target_id}", target_id=target_id))
     x = await load_campaign(uow, t.campaign_id, lock=True)
     if x.state != "draft":
         raise Conflict(
-            f"campaign {x.code} is {x.state}: a published target is revised, not deleted",
+            Msg(
+                "campaign {code} is {state}: a published target is revised, not deleted",
+                code=x.code,
+                state=x.state,
+            ),
             code="not_draft",
         )
     await store.targets.delete_target(uow.con, target_id)

@@ -8,6 +8,7 @@ from typing import TypeVar
 from uuid import UUID
 
 from servicekit.errors import Invalid
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.registry import events, store
 from services.registry.domain.units import UnitTree
@@ -33,12 +34,17 @@ async def tree_for_reading(uow: UnitOfWork) -> UnitTree:
 
 def known_unit(tree: UnitTree, unit_id: UUID, pointer: str, day: date | None = None) -> None:
     if unit_id not in tree:
-        raise Invalid.at(pointer, f"no unit {unit_id}", "unknown_unit")
+        raise Invalid.at(pointer, Msg("no unit {unit_id}", unit_id=unit_id), "unknown_unit")
     if day is not None and not tree.valid_on(unit_id, day):
         s, e = tree.span(unit_id)
         raise Invalid.at(
             pointer,
-            f"unit {tree.code(unit_id)} does not exist on {day} (it exists "
-            f"from {s}{f' until {e}' if e else ''})",
+            Msg(
+                "unit {value} does not exist on {day} (it exists from {s}{value2})",
+                value=tree.code(unit_id),
+                day=day,
+                s=s,
+                value2=f" until {e}" if e else "",
+            ),
             "not_valid",
         )

@@ -19,6 +19,7 @@ from datetime import date
 from uuid import UUID
 
 from servicekit.errors import Conflict, Invalid
+from servicekit.messages import Msg
 
 UnitCheck = Callable[[UUID, date], bool]
 # (unit_id, day) -> the code of another bloc of the same kind the unit is in that day, or None
@@ -86,9 +87,12 @@ def form(
 ) -> BlocYear:
     formed_on = formed_on or date(year, 1, 1)
     if year in existing_years:
-        raise Conflict(f"bloc {bloc.code} is already formed for {year}", code="duplicate")
+        raise Conflict(
+            Msg("bloc {code} is already formed for {year}", code=bloc.code, year=year),
+            code="duplicate",
+        )
     if formed_on.year != year:
-        raise Invalid.at("#/formed_on", f"the bloc is formed within {year}", "range")
+        raise Invalid.at("#/formed_on", Msg("the bloc is formed within {year}", year=year), "range")
     if not member_ids:
         raise Invalid.at("#/member_unit_ids", "a bloc needs at least one member", "missing")
     _check_new_members(member_ids, formed_on, "#/member_unit_ids", unit_exists_on, elsewhere)
@@ -108,12 +112,21 @@ def _check_new_members(
         raise Invalid.at(pointer, "a unit is listed twice", "duplicate")
     for i, u in enumerate(ids):
         if not unit_exists_on(u, day):
-            raise Invalid.at(f"{pointer}/{i}", f"unit {u} does not exist on {day}", "unknown_unit")
+            raise Invalid.at(
+                f"{pointer}/{i}",
+                Msg("unit {u} does not exist on {day}", u=u, day=day),
+                "unknown_unit",
+            )
         other = elsewhere(u, day)
         if other is not None:
             raise Conflict(
-                f"unit {u} is already a member of {other} on {day}; a unit belongs to one bloc "
-                "of a kind at a time",
+                Msg(
+                    "unit {u} is already a member of {other} on {day}; a unit "
+                    "belongs to one bloc of a kind at a time",
+                    u=u,
+                    other=other,
+                    day=day,
+                ),
                 code="member_elsewhere",
                 unit_id=str(u),
             )
@@ -133,7 +146,11 @@ def change_members(
     if effective_on.year != by.year or effective_on < by.formed_on:
         raise Invalid.at(
             "#/effective_on",
-            f"must lie in {by.year}, on or after the bloc's formation ({by.formed_on})",
+            Msg(
+                "must lie in {year}, on or after the bloc's formation ({formed_on})",
+                year=by.year,
+                formed_on=by.formed_on,
+            ),
             "range",
         )
     if set(add) & set(remove):
@@ -143,18 +160,20 @@ def change_members(
         if u in current or any(
             m.unit_id == u and m.joined_on > effective_on for m in by.memberships
         ):
-            raise Invalid.at(f"#/add_unit_ids/{i}", f"unit {u} is already a member", "duplicate")
+            raise Invalid.at(
+                f"#/add_unit_ids/{i}", Msg("unit {u} is already a member", u=u), "duplicate"
+            )
     _check_new_members(add, effective_on, "#/add_unit_ids", unit_exists_on, elsewhere)
     for i, u in enumerate(remove):
         if u not in current:
             raise Invalid.at(
                 f"#/remove_unit_ids/{i}",
-                f"unit {u} is not a member on {effective_on}",
+                Msg("unit {u} is not a member on {effective_on}", u=u, effective_on=effective_on),
                 "not_member",
             )
         if u in (by.head_unit_id, by.deputy_unit_id):
             raise Conflict(
-                f"unit {u} is the bloc's head or deputy: elect another before it leaves",
+                Msg("unit {u} is the bloc's head or deputy: elect another before it leaves", u=u),
                 code="head_leaving",
             )
     memberships: list[Membership] = []
@@ -179,7 +198,11 @@ def elect(
     if effective_on is not None and (effective_on.year != by.year or effective_on < by.formed_on):
         raise Invalid.at(
             "#/effective_on",
-            f"must lie in {by.year}, on or after the bloc's formation ({by.formed_on})",
+            Msg(
+                "must lie in {year}, on or after the bloc's formation ({formed_on})",
+                year=by.year,
+                formed_on=by.formed_on,
+            ),
             "range",
         )
     members = set(by.members_on(effective_on) if effective_on else by.current_members())

@@ -30,6 +30,7 @@ from uuid import UUID
 
 from servicekit.closures import UnitEnd, closed_unit_problem
 from servicekit.errors import Conflict, Invalid, Violation
+from servicekit.messages import Msg
 
 REGIME_2022_FROM = date(2024, 1, 1)
 """Luật Thi đua, khen thưởng 06/2022/QH15 took effect on this day (a parameter of the service)."""
@@ -141,7 +142,11 @@ def edit(
     """Changes of a draft. `regime=None` among the changes goes back to the derived regime."""
     if campaign.state != "draft":
         raise Conflict(
-            f"campaign {campaign.code} is {campaign.state}: only a draft is edited",
+            Msg(
+                "campaign {code} is {state}: only a draft is edited",
+                code=campaign.code,
+                state=campaign.state,
+            ),
             code="not_draft",
         )
     new = replace(
@@ -202,35 +207,38 @@ def child_problems(
         conflicts.append(
             Violation(
                 "#/parent_campaign_id",
-                f"the parent campaign {parent.code} is {parent.state}: a unit's own movement"
-                " answers a launched campaign",
+                Msg(
+                    "the parent campaign {code} is {state}: a unit's own "
+                    "movement answers a launched campaign",
+                    code=parent.code,
+                    state=parent.state,
+                ),
                 "parent_not_launched",
             )
         )
     invalid: list[Violation] = []
-    if child.start < parent.start:
-        invalid.append(
-            Violation(
-                "#/start",
-                f"the campaign starts on {child.start}, before its parent {parent.code}"
-                f" ({parent.start} to {parent.end})",
-                "outside_parent",
+    parent_span = {"code": parent.code, "parent_start": parent.start, "parent_end": parent.end}
+    starts = (
+        "the campaign starts on {day}, before its parent {code} ({parent_start} to {parent_end})"
+    )
+    ends = "the campaign ends on {day}, after its parent {code} ({parent_start} to {parent_end})"
+    for field, template, outside in (
+        ("#/start", starts, child.start < parent.start),
+        ("#/end", ends, child.end > parent.end),
+    ):
+        if outside:
+            day = child.start if field == "#/start" else child.end
+            invalid.append(
+                Violation(field, Msg(template, day=day, **parent_span), "outside_parent")
             )
-        )
-    if child.end > parent.end:
-        invalid.append(
-            Violation(
-                "#/end",
-                f"the campaign ends on {child.end}, after its parent {parent.code}"
-                f" ({parent.start} to {parent.end})",
-                "outside_parent",
-            )
-        )
     if child.launched_by not in parent_participants:
         invalid.append(
             Violation(
                 "#/launched_by",
-                f"the launching unit does not take part in the parent campaign {parent.code}",
+                Msg(
+                    "the launching unit does not take part in the parent campaign {code}",
+                    code=parent.code,
+                ),
                 "not_participant",
             )
         )
@@ -333,7 +341,7 @@ def check_target(
 ) -> None:
     """`ends`: the closures of the units concerned, each with the unit's name."""
     if campaign.state == "closed":
-        raise Conflict(f"campaign {campaign.code} is closed", code="closed")
+        raise Conflict(Msg("campaign {code} is closed", code=campaign.code), code="closed")
     if target.unit_id not in participants:
         raise Invalid.at(
             "#/unit_id", "the unit does not take part in the campaign", "not_participant"
@@ -341,7 +349,11 @@ def check_target(
     if not (campaign.start <= target.deadline <= campaign.end):
         raise Invalid.at(
             "#/deadline",
-            f"the deadline must lie within the campaign ({campaign.start} to {campaign.end})",
+            Msg(
+                "the deadline must lie within the campaign ({start} to {end})",
+                start=campaign.start,
+                end=campaign.end,
+            ),
             "range",
         )
     if not math.isfinite(target.weight) or target.weight < 0:
@@ -369,7 +381,10 @@ def assign(
     for t in existing:
         if t.unit_id == target.unit_id and t.name == target.name:
             raise Conflict(
-                f"the unit already has a target named {target.name!r} in this campaign",
+                Msg(
+                    "the unit already has a target named {name!r} in this campaign",
+                    name=target.name,
+                ),
                 code="duplicate",
                 target_id=str(t.target_id),
             )
@@ -389,7 +404,7 @@ def revise(
     """The target as revised, or None if nothing changes. A draft's target is edited in place;
     a launched campaign's gets the next revision."""
     if campaign.state == "closed":
-        raise Conflict(f"campaign {campaign.code} is closed", code="closed")
+        raise Conflict(Msg("campaign {code} is closed", code=campaign.code), code="closed")
     new = replace(target, **changes)
     if new.terms == target.terms:
         return None
@@ -398,7 +413,8 @@ def revise(
         for t in existing:
             if t.target_id != target.target_id and t.unit_id == new.unit_id and t.name == new.name:
                 raise Conflict(
-                    f"the unit already has a target named {new.name!r}", code="duplicate"
+                    Msg("the unit already has a target named {name!r}", name=new.name),
+                    code="duplicate",
                 )
     if campaign.state == "draft":
         return replace(new, revision=1, reason=None)
@@ -427,14 +443,16 @@ def completeness(
         out.append(
             Violation(
                 "#/launched_by",
-                f"the launching unit does not exist on {campaign.start}",
+                Msg("the launching unit does not exist on {start}", start=campaign.start),
                 "not_valid",
             )
         )
     for b in blocs_missing:
         out.append(
             Violation(
-                "#/bloc_ids", f"bloc {b} is not formed for {campaign.start.year}", "not_formed"
+                "#/bloc_ids",
+                Msg("bloc {b} is not formed for {year}", b=b, year=campaign.start.year),
+                "not_formed",
             )
         )
     if not participants:
@@ -447,18 +465,23 @@ def completeness(
             out.append(
                 Violation(
                     "#/participating_unit_ids",
-                    f"unit {code} does not exist during the campaign",
+                    Msg("unit {code} does not exist during the campaign", code=code),
                     "not_valid",
                 )
             )
         elif unit_id not in covered:
-            out.append(Violation("#/targets", f"unit {code} has no target", "no_target"))
+            out.append(
+                Violation("#/targets", Msg("unit {code} has no target", code=code), "no_target")
+            )
     return out
 
 
 def launch(campaign: Campaign, problems: list[Violation], on: date) -> Campaign:
     if campaign.state != "draft":
-        raise Conflict(f"campaign {campaign.code} is already {campaign.state}", code="not_draft")
+        raise Conflict(
+            Msg("campaign {code} is already {state}", code=campaign.code, state=campaign.state),
+            code="not_draft",
+        )
     if problems:
         raise Conflict(
             f"campaign {campaign.code} is not complete: "
@@ -473,7 +496,11 @@ def launch(campaign: Campaign, problems: list[Violation], on: date) -> Campaign:
 def close(campaign: Campaign, closed_on: date, summary: str | None) -> Campaign:
     if campaign.state != "launched":
         raise Conflict(
-            f"campaign {campaign.code} is {campaign.state}: only a launched campaign closes",
+            Msg(
+                "campaign {code} is {state}: only a launched campaign closes",
+                code=campaign.code,
+                state=campaign.state,
+            ),
             code="not_launched",
         )
     if closed_on < campaign.start:

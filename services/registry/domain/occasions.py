@@ -11,6 +11,7 @@ from datetime import date
 from uuid import UUID
 
 from servicekit.errors import Invalid, Violation
+from servicekit.messages import Msg
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def check_dedications(occasion_ids: Sequence[UUID], known: Collection[UUID]) -> 
             )
         elif o not in known:
             problems.append(
-                Violation(f"#/occasion_ids/{i}", f"no occasion {o}", "unknown_occasion")
+                Violation(f"#/occasion_ids/{i}", Msg("no occasion {o}", o=o), "unknown_occasion")
             )
     if problems:
         raise Invalid.many(problems, code=problems[0].code)

@@ -17,6 +17,7 @@ from typing import TypedDict
 from uuid import UUID
 
 from servicekit.errors import Invalid
+from servicekit.messages import Msg
 from services.registry.domain.statuses import (  # noqa: F401  (re-exported)
     DISCIPLINE_LEVELS,
     StatusPeriod,
@@ -106,7 +107,10 @@ def change(
     if i is None:
         raise Invalid.at(
             "#/effective_from",
-            f"the person's record starts on {vs[0].valid_from}: a change cannot precede it",
+            Msg(
+                "the person's record starts on {valid_from}: a change cannot precede it",
+                valid_from=vs[0].valid_from,
+            ),
             "not_valid",
         )
     old = vs[i]

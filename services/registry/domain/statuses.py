@@ -16,6 +16,7 @@ from typing import Literal
 from uuid import UUID
 
 from servicekit.errors import Conflict, Invalid
+from servicekit.messages import Msg
 
 Subject = Literal["person", "unit"]
 
@@ -57,7 +58,11 @@ def add_status(
     if new.discipline_level is not None and new.discipline_level not in levels:
         raise Invalid.at(
             "#/discipline_level",
-            f"a {subject}'s discipline is one of {', '.join(levels)}",
+            Msg(
+                "a {subject}'s discipline is one of {value}",
+                subject=subject,
+                value=", ".join(levels),
+            ),
             "not_allowed",
         )
     if new.end is not None and new.end < new.start:
@@ -65,8 +70,14 @@ def add_status(
     for s in existing:
         if s.kind == new.kind and s.overlaps(new):
             raise Conflict(
-                f"the {subject} already has a {s.kind} over {s.start}–{s.end or '…'} overlapping "
-                "this one; end or correct it instead",
+                Msg(
+                    "the {subject} already has a {kind} over {start}–{value} "
+                    "overlapping this one; end or correct it instead",
+                    subject=subject,
+                    kind=s.kind,
+                    start=s.start,
+                    value=s.end or "…",
+                ),
                 code="overlap",
                 status_id=str(s.status_id),
             )
@@ -75,9 +86,14 @@ def add_status(
 
 def end_status(status: StatusPeriod, end: date) -> StatusPeriod:
     if status.end is not None:
-        raise Conflict(f"this {status.kind} already ended on {status.end}", code="ended")
+        raise Conflict(
+            Msg("this {kind} already ended on {end}", kind=status.kind, end=status.end),
+            code="ended",
+        )
     if end < status.start:
-        raise Invalid.at("#/end", f"end is before the start {status.start}", "range")
+        raise Invalid.at(
+            "#/end", Msg("end is before the start {start}", start=status.start), "range"
+        )
     return replace(status, end=end)
 
 

@@ -24,7 +24,6 @@ Rules (checked on every command, for every unit it touches and their children):
 from __future__ import annotations
 
 import bisect
-import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -33,7 +32,10 @@ from typing import Any
 from uuid import UUID
 
 from servicekit.errors import Conflict, Invalid, NotFound, Violation
+from servicekit.messages import Msg
 from servicekit.vietnamese import sort_key
+from services.registry.domain import unit_rules
+from services.registry.domain.unit_rules import MAX_DEPTH
 from services.registry.domain.unit_versions import (
     Changed,
     Closed,
@@ -46,19 +48,6 @@ from services.registry.domain.unit_versions import (
     UnitVersion,
     fmt_range,
 )
-
-LEVEL_RANK = {"province": 0, "district": 1, "commune": 2}
-# Kinds whose administrative level is fixed by what they are.
-KIND_LEVEL = {"provincial_committee": "province", "district": "district", "commune": "commune"}
-MAX_DEPTH = 64
-
-
-def _min_end(a: date | None, b: date | None) -> date | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return min(a, b)
 
 
 class UnitTree:
@@ -92,7 +81,7 @@ class UnitTree:
         try:
             return list(self._versions[unit_id])
         except KeyError:
-            raise NotFound(f"no unit {unit_id}", code="unknown_unit") from None
+            raise NotFound(Msg("no unit {unit_id}", unit_id=unit_id), code="unknown_unit") from None
 
     def by_code(self, code: str) -> UUID | None:
         return self._codes.get(code)
@@ -188,11 +177,13 @@ class UnitTree:
     def register(self, unit_id: UUID, spec: UnitSpec) -> UnitVersion:
         with self._atomic():
             if unit_id in self._versions:
-                raise Conflict(f"unit {unit_id} already exists", code="duplicate")
+                raise Conflict(
+                    Msg("unit {unit_id} already exists", unit_id=unit_id), code="duplicate"
+                )
             other = self._codes.get(spec.code)
             if other is not None:
                 raise Conflict(
-                    f"the code {spec.code} is already registered",
+                    Msg("the code {code} is already registered", code=spec.code),
                     code="duplicate_code",
                     unit_id=str(other),
                 )
@@ -233,8 +224,12 @@ class UnitTree:
                 s, e = self.span(unit_id)
                 raise Invalid.at(
                     "#/effective_from",
-                    f"unit {vs[0].code} does not exist on {effective_from} "
-                    f"(it exists over {fmt_range(s, e)})",
+                    Msg(
+                        "unit {code} does not exist on {effective_from} (it exists over {value})",
+                        code=vs[0].code,
+                        effective_from=effective_from,
+                        value=fmt_range(s, e),
+                    ),
                     "not_valid",
                 )
             old = vs[i]
@@ -274,19 +269,33 @@ class UnitTree:
             code = vs[0].code
             start, end = vs[0].valid_from, vs[-1].valid_to
             if end is not None:
-                raise Conflict(f"unit {code} is already closed (from {end})", code="closed")
+                raise Conflict(
+                    Msg("unit {code} is already closed (from {end})", code=code, end=end),
+                    code="closed",
+                )
             if closed_on <= start:
                 raise Invalid.at(
                     "#/closed_on",
-                    f"unit {code} starts on {start}: it can only close after",
+                    Msg(
+                        "unit {code} starts on {start}: it can only close after",
+                        code=code,
+                        start=start,
+                    ),
                     "range",
                 )
             children = self.children_after(unit_id, closed_on)
             if children and move_children_to is None:
                 names = ", ".join(self.code(c) for c in children[:10])
                 raise Conflict(
-                    f"unit {code} still has {len(children)} unit(s) under it from {closed_on} "
-                    f"({names}); close or move them first, or name move_children_to",
+                    Msg(
+                        "unit {code} still has {count} unit(s) under it from "
+                        "{closed_on} ({names}); close or move them first, or name "
+                        "move_children_to",
+                        code=code,
+                        count=len(children),
+                        closed_on=closed_on,
+                        names=names,
+                    ),
                     code="has_children",
                     children=[str(c) for c in children],
                 )
@@ -300,7 +309,11 @@ class UnitTree:
                 if not self.valid_on(move_children_to, closed_on):
                     raise Invalid.at(
                         "#/move_children_to",
-                        f"unit {self.code(move_children_to)} does not exist on {closed_on}",
+                        Msg(
+                            "unit {value} does not exist on {closed_on}",
+                            value=self.code(move_children_to),
+                            closed_on=closed_on,
+                        ),
                         "not_valid",
                     )
                 for child in children:
@@ -335,16 +348,26 @@ class UnitTree:
                     "#/merged_unit_ids", "a unit cannot be merged into itself", "cycle"
                 )
             if successor_id not in self._versions:
-                raise Invalid.at("#/successor_id", f"no unit {successor_id}", "unknown_unit")
+                raise Invalid.at(
+                    "#/successor_id",
+                    Msg("no unit {successor_id}", successor_id=successor_id),
+                    "unknown_unit",
+                )
             if not self.valid_on(successor_id, effective_on):
                 raise Invalid.at(
                     "#/successor_id",
-                    f"the successor {self.code(successor_id)} does not exist on {effective_on}",
+                    Msg(
+                        "the successor {value} does not exist on {effective_on}",
+                        value=self.code(successor_id),
+                        effective_on=effective_on,
+                    ),
                     "not_valid",
                 )
             for i, m in enumerate(merged_ids):
                 if m not in self._versions:
-                    raise Invalid.at(f"#/merged_unit_ids/{i}", f"no unit {m}", "unknown_unit")
+                    raise Invalid.at(
+                        f"#/merged_unit_ids/{i}", Msg("no unit {m}", m=m), "unknown_unit"
+                    )
             above = set(self.ancestors(successor_id, effective_on))
             if above & set(merged_ids):
                 raise Invalid.at(
@@ -409,7 +432,12 @@ class UnitTree:
                 if child not in under:
                     raise Invalid.at(
                         f"#/children/{child}",
-                        f"{self.code(child)} is not under {code} on {effective_on}",
+                        Msg(
+                            "{value} is not under {code} on {effective_on}",
+                            value=self.code(child),
+                            code=code,
+                            effective_on=effective_on,
+                        ),
                         "not_child",
                     )
                 if target not in ids:
@@ -502,88 +530,4 @@ class UnitTree:
             raise Invalid.many(violations)
 
     def violations(self, unit_ids: set[UUID]) -> list[Violation]:
-        out: list[Violation] = []
-        touched = set(unit_ids)
-        for u in unit_ids:
-            touched |= self._children.get(u, set())
-        for u in sorted(touched, key=self.code):
-            vs = self._versions.get(u)
-            if not vs:
-                continue
-            code = vs[0].code
-            for prev, nxt in itertools.pairwise(vs):
-                assert prev.valid_to == nxt.valid_from, f"versions of {code} are not contiguous"
-            for v in vs:
-                fixed = KIND_LEVEL.get(v.kind)
-                if fixed is not None and v.level != fixed and u in unit_ids:
-                    out.append(
-                        Violation(
-                            "#/level", f"a unit of kind {v.kind} is at {fixed} level", "kind_level"
-                        )
-                    )
-                if v.valid_to is not None and v.valid_to <= v.valid_from:
-                    out.append(
-                        Violation("#/valid_to", "valid_to must be after valid_from", "range")
-                    )
-                if v.parent_id is None:
-                    continue
-                p = v.parent_id
-                where = "#/parent_id" if u in unit_ids else "#"
-                if p == u:
-                    out.append(Violation(where, f"unit {code} cannot be its own parent", "cycle"))
-                    continue
-                pvs = self._versions.get(p)
-                if not pvs:
-                    out.append(Violation(where, f"no unit {p}", "unknown_unit"))
-                    continue
-                pcode = pvs[0].code
-                ps, pe = pvs[0].valid_from, pvs[-1].valid_to
-                if not (
-                    ps <= v.valid_from
-                    and (pe is None or (v.valid_to is not None and v.valid_to <= pe))
-                ):
-                    out.append(
-                        Violation(
-                            where,
-                            f"the parent {pcode} does not exist over the whole period "
-                            f"{fmt_range(v.valid_from, v.valid_to)} of {code} "
-                            f"(it exists over {fmt_range(ps, pe)})",
-                            "parent_not_valid",
-                        )
-                    )
-                    continue
-                for pv in pvs:
-                    if pv.overlaps(v.valid_from, v.valid_to) and (
-                        LEVEL_RANK[pv.level] > LEVEL_RANK[v.level]
-                    ):
-                        out.append(
-                            Violation(
-                                "#/level" if u in unit_ids else "#",
-                                f"{code} ({v.level} level) cannot be under {pcode} "
-                                f"({pv.level} level)",
-                                "level_order",
-                            )
-                        )
-                        break
-                if u in unit_ids and self._reaches(u, p, v.valid_from, v.valid_to, 0):
-                    out.append(
-                        Violation(
-                            "#/parent_id",
-                            f"making {pcode} the parent of {code} from {v.valid_from} would make a "
-                            "cycle in the tree",
-                            "cycle",
-                        )
-                    )
-        return out
-
-    def _reaches(self, target: UUID, unit: UUID, start: date, end: date | None, depth: int) -> bool:
-        """Whether walking up from `unit` over [start, end) reaches `target`."""
-        if unit == target or depth > MAX_DEPTH:
-            return True
-        for v in self._versions.get(unit, ()):
-            if v.parent_id is None or not v.overlaps(start, end):
-                continue
-            s, e = max(start, v.valid_from), _min_end(end, v.valid_to)
-            if self._reaches(target, v.parent_id, s, e, depth + 1):
-                return True
-        return False
+        return unit_rules.violations(self._versions, self._children, unit_ids)

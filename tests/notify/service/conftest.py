@@ -36,6 +36,7 @@ from schemas.envelope import Message, source_for, to_message
 from services.notify.adapters.webhook import SIGNATURE_HEADER, verify
 from services.notify.app import create
 from services.notify.config import NotifySettings
+from tests import ENGLISH
 
 pytestmark = pytest.mark.infra
 
@@ -399,5 +400,7 @@ async def notify(
         if relay is not None:
             await relay.stop()
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://notify", headers=ENGLISH
+        ) as client:
             yield Notify(app, client, app.state.service.pool, tmp_path, topics, producer)

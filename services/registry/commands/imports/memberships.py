@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 
 from servicekit.errors import DomainError
 from servicekit.imports import Report, RowError, may_write
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.registry import events, store
 from services.registry.commands.blocs import elsewhere_check
@@ -105,7 +106,11 @@ async def _plan(
     bad_group = _disagreeing_rows(code, rows, report)
     bloc = await store.blocs.bloc_by_code(uow.con, code)
     if bloc is not None and bloc.kind != first.bloc_kind:
-        report.errors.append(RowError(first_n, "bloc_kind", f"bloc {code} is a {bloc.kind}"))
+        report.errors.append(
+            RowError(
+                first_n, "bloc_kind", Msg("bloc {code} is a {kind}", code=code, kind=bloc.kind)
+            )
+        )
         bad_group = True
     years = await store.blocs.bloc_years(uow.con, bloc.bloc_id) if bloc else {}
     others = await store.blocs.memberships_elsewhere(
@@ -135,7 +140,13 @@ def _disagreeing_rows(code: str, rows: list[tuple[int, MembershipRow]], report: 
         if (r.bloc_name, r.bloc_kind) != (first.bloc_name, first.bloc_kind):
             report.errors.append(
                 RowError(
-                    n, "bloc_name", f"bloc {code} is named or kinded differently on row {first_n}"
+                    n,
+                    "bloc_name",
+                    Msg(
+                        "bloc {code} is named or kinded differently on row {row}",
+                        code=code,
+                        row=first_n,
+                    ),
                 )
             )
             bad = True
@@ -155,10 +166,14 @@ def _take_row(
         return RowError(
             n,
             "joined_on",
-            f"must lie in {g.year}, on or after the bloc's formation ({g.formed_on})",
+            Msg(
+                "must lie in {year}, on or after the bloc's formation ({formed_on})",
+                year=g.year,
+                formed_on=g.formed_on,
+            ),
         )
     if unit_id in g.seen:
-        return RowError(n, "unit_code", f"the unit is also on row {g.seen[unit_id]}")
+        return RowError(n, "unit_code", Msg("the unit is also on row {row}", row=g.seen[unit_id]))
     g.seen[unit_id] = n
     if r.left_on is not None:
         return _left_row(g, n, r, unit_id, day)
@@ -208,7 +223,7 @@ def _joining_problem(
     """Why a unit cannot join the bloc on `day`: it does not exist then, or it is in another bloc
     of the kind (registered, or on an earlier row of the file)."""
     if not tree.valid_on(unit_id, day):
-        return RowError(n, "unit_code", f"the unit does not exist on {day}")
+        return RowError(n, "unit_code", Msg("the unit does not exist on {day}", day=day))
     other = g.elsewhere(unit_id, day)
     key = (g.first.bloc_kind, g.year, unit_id)
     if other is None and key in taken:
@@ -218,7 +233,11 @@ def _joining_problem(
     return RowError(
         n,
         "unit_code",
-        f"the unit is already a member of {other} ({g.first.bloc_kind}s are exclusive)",
+        Msg(
+            "the unit is already a member of {other} ({bloc_kind}s are exclusive)",
+            other=other,
+            bloc_kind=g.first.bloc_kind,
+        ),
     )
 
 

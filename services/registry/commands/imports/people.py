@@ -15,6 +15,7 @@ from servicekit.imports import (
     RowError,
     may_write,
 )
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.registry import events, store
 from services.registry.commands.imports.rows import PersonRow, domain_errors
@@ -123,18 +124,22 @@ def _check_row(
     if unit_id is None:
         return RowError(n, "unit_code", "no unit has this code")
     if not tree.valid_on(unit_id, r.valid_from):
-        return RowError(n, "unit_code", f"the unit does not exist on {r.valid_from}")
+        return RowError(
+            n, "unit_code", Msg("the unit does not exist on {valid_from}", valid_from=r.valid_from)
+        )
     digest = None
     if r.citizen_id is not None:
         digest = config.citizen_digest(r.citizen_id)
         if digest is None:
             return RowError(n, "citizen_id", "this registry is not configured to keep citizen ids")
         if digest in seen.hashes:
-            return RowError(n, "citizen_id", f"the same citizen id is on row {seen.hashes[digest]}")
+            return RowError(
+                n, "citizen_id", Msg("the same citizen id is on row {row}", row=seen.hashes[digest])
+            )
         seen.hashes[digest] = n
     if r.code is not None:
         if r.code in seen.codes:
-            return RowError(n, "code", f"the code is also on row {seen.codes[r.code]}")
+            return RowError(n, "code", Msg("the code is also on row {row}", row=seen.codes[r.code]))
         seen.codes[r.code] = n
     return unit_id, digest
 

@@ -11,6 +11,7 @@ from servicekit.imports import (
     RowError,
     may_write,
 )
+from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
 from services.registry import events, store
 from services.registry.commands.imports.rows import UnitRow, domain_errors
@@ -47,7 +48,7 @@ def _unique_codes(rows: list[tuple[int, UnitRow]], report: Report) -> ByCode:
     for n, r in rows:
         if r.code in by_code:
             report.errors.append(
-                RowError(n, "code", f"the code is also on row {by_code[r.code][0]}")
+                RowError(n, "code", Msg("the code is also on row {row}", row=by_code[r.code][0]))
             )
         else:
             by_code[r.code] = (n, r)
