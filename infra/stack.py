@@ -217,12 +217,7 @@ def start_services(p: Profile, timeout: float = 60.0, replicas: int = 1) -> list
             started.append(name)
     deadline = time.monotonic() + timeout
     for name, _service, port in mine:
-        while (state := _answer(f"http://127.0.0.1:{port}/ready")) != "ready":
-            if procs.running_pid(p.pids, name) is None:
-                raise SystemExit(f"{name} exited: see {p.logs / (name + '.log')}")
-            if time.monotonic() > deadline:
-                raise SystemExit(f"{name} is {state} after {timeout:.0f}s: see its log")
-            time.sleep(0.3)
+        _await_ready(p, name, port, deadline, timeout)
     if replicas > 1:
         if balancer.start(p, replicas):
             started.append(balancer.NAME)
@@ -237,13 +232,18 @@ def start_services(p: Profile, timeout: float = 60.0, replicas: int = 1) -> list
             p.pids, p.logs, WEB, command, marker=f"services.{WEB}", env=web_env(p), cwd=ROOT
         )
         started.append(WEB)
-    while (state := service_state(p, WEB)) != "ready":
-        if procs.running_pid(p.pids, WEB) is None:
-            raise SystemExit(f"{WEB} exited: see {p.logs / (WEB + '.log')}")
-        if time.monotonic() > deadline:
-            raise SystemExit(f"{WEB} is {state} after {timeout:.0f}s: see its log")
-        time.sleep(0.3)
+    _await_ready(p, WEB, p.http_ports[WEB], deadline, timeout)
     return started
+
+
+def _await_ready(p: Profile, name: str, port: int, deadline: float, timeout: float) -> None:
+    """Until the process `name` answers ready on `port`; stops at its exit or the deadline."""
+    while (state := _answer(f"http://127.0.0.1:{port}/ready")) != "ready":
+        if procs.running_pid(p.pids, name) is None:
+            raise SystemExit(f"{name} exited: see {p.logs / (name + '.log')}")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{name} is {state} after {timeout:.0f}s: see its log")
+        time.sleep(0.3)
 
 
 def stop_all(p: Profile) -> list[str]:
