@@ -7,14 +7,13 @@ The jars are named in infra/kafka/pom.xml and copied by Maven into infra/kafka/t
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
 import uuid
 from pathlib import Path
 
-from infra import apt, kafka_tls, procs
+from infra import kafka_tls, maven, procs
 from infra.profile import ROOT, Profile
 from schemas.catalog import CLUSTER_REPLICATION, LOCAL_REPLICATION, Replication
 
@@ -32,30 +31,7 @@ def version() -> str:
 
 def fetch_jars() -> None:
     """Copy the broker's runtime jars into JARS, unless they are there for the pom as it is."""
-    stamp = JARS / ".pom"
-    if stamp.exists() and stamp.read_text() == POM.read_text():
-        return
-    if not shutil.which("mvn") or not shutil.which("java"):
-        apt.install("openjdk-17-jre-headless", "maven", why="Kafka needs Java 17 and Maven")
-    shutil.rmtree(JARS, ignore_errors=True)
-    done = subprocess.run(
-        [
-            "mvn",
-            "-q",
-            "-B",
-            "-Dstyle.color=never",
-            "-f",
-            str(POM),
-            "dependency:copy-dependencies",
-            "-DincludeScope=runtime",
-            f"-DoutputDirectory={JARS}",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode:
-        raise SystemExit(f"fetching Kafka's jars failed:\n{done.stdout}{done.stderr}")
-    stamp.write_text(POM.read_text())
+    maven.copy_dependencies(POM, JARS, "Kafka's jars")
 
 
 def replication(p: Profile) -> Replication:

@@ -203,7 +203,9 @@ class Consumer:
             "security": broker_security(),
         }
         options.update(self._broker_options)
-        broker = KafkaBroker(self._bootstrap, **options)
+        # FastStream takes one string as one address: a cluster's comma-separated list is split
+        brokers = [b.strip() for b in self._bootstrap.split(",") if b.strip()]
+        broker = KafkaBroker(brokers, **options)
         subscriber = broker.subscriber(
             *self._routes,
             batch=True,

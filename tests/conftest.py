@@ -39,6 +39,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.infra)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The chart test's tools take minutes to build from a cold Go cache: when it is among the
+    tests to run, start building them now at the lowest priority, so the build overlaps with the
+    tests before it (it waits for what is left: infra/k8s_validate.py)."""
+    import shutil
+
+    from infra import k8s_validate
+
+    chart = any(item.path.name == "test_k8s_chart.py" for item in session.items)
+    if chart and shutil.which("go"):
+        k8s_validate.start_builds(niceness=19)
+
+
 @pytest.fixture(scope="session")
 def profile() -> Profile:
     p = load(os.environ.get("THIDUA_PROFILE", "test"))

@@ -1,15 +1,23 @@
 """docker-compose.yml cannot run here (no container engine), so check that it is complete and
-consistent with the code: every reference resolves, every service is wired to what it needs."""
+consistent with the code: every reference resolves, every service is wired to what it needs; that
+it is valid against the Compose Specification's schema (from the compose-go module, as
+infra/k8s_validate.py reads the operators' CRDs); and that each service can be scaled behind the
+load balancer, whose configuration HAProxy accepts."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
-from infra.profile import ROOT, SERVICES
+from infra import balancer
+from infra.profile import MAX_REPLICAS, ROOT, SERVICES, WEB
 from schemas.catalog import TOPICS
 from servicekit.settings import ServiceSettings
 
@@ -122,7 +130,9 @@ def test_the_web_application_calls_the_four_services_and_reads_the_broker():
     assert "postgres" not in svc["depends_on"] and "THIDUA_DATABASE_URL" not in env
     for service in SERVICES:
         assert svc["depends_on"][service] == {"condition": "service_healthy"}
-        assert env[f"THIDUA_WEB_{service.upper()}_URL"] == f"http://{service}:8000"
+        # through the balancer, as any client: whichever replicas run and are ready
+        port = balancer.COMPOSE_PORTS[service]
+        assert env[f"THIDUA_WEB_{service.upper()}_URL"] == f"http://balancer:{port}"
     assert "/ready" in " ".join(svc["healthcheck"]["test"])
     assert env["THIDUA_WEB_SESSION_KEY"].startswith("${WEB_SESSION_KEY:?")
     settings = WebSettings(
@@ -130,3 +140,62 @@ def test_the_web_application_calls_the_four_services_and_reads_the_broker():
     )
     assert settings.service == "web" and settings.web_secure_cookies
     assert settings.web_oidc_issuer and settings.web_dev_state is None
+
+
+# The Compose Specification's schema as compose-go (what `docker compose` is built on) ships it.
+COMPOSE_GO = "github.com/compose-spec/compose-go/v2@v2.17.0"
+
+
+@pytest.mark.skipif(not shutil.which("go"), reason="the schema comes from a Go module")
+def test_the_file_is_valid_against_the_compose_specification():
+    from infra.k8s_validate import module_zip
+
+    archive = module_zip(COMPOSE_GO)
+    schema = json.loads(archive.read(f"{COMPOSE_GO}/schema/compose-spec.json"))
+    validator = jsonschema.validators.validator_for(schema)(schema)  # draft 2020-12
+    errors = [f"{e.json_path}: {e.message}" for e in validator.iter_errors(COMPOSE)]
+    assert errors == []
+    # and it does find what is wrong (a service's unknown key, a misspelt nested one)
+    wrong = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    wrong["services"]["progress"]["replica"] = 3
+    wrong["services"]["web"]["healthcheck"]["interva"] = "5s"
+    found = {e.json_path for e in validator.iter_errors(wrong)}
+    assert {"$.services.progress", "$.services.web.healthcheck"} <= found, found
+    assert all(path.startswith(("$.services.progress", "$.services.web")) for path in found)
+
+
+@pytest.mark.parametrize("service", [*SERVICES, WEB])
+def test_each_service_scales_behind_the_balancer(service):
+    """`docker compose up --scale SERVICE=N` needs a service with no host port of its own (N
+    replicas cannot all publish one) and no container name; the balancer publishes its usual
+    port and reaches every replica on the container port."""
+    svc = DEFINED[service]
+    assert "ports" not in svc and "container_name" not in svc, service
+    assert "deploy" not in svc or "replicas" not in svc["deploy"], "the count is --scale's"
+    port = balancer.COMPOSE_PORTS[service]
+    assert f"{port}:{port}" in DEFINED["balancer"]["ports"]
+    config = balancer.COMPOSE_CONFIG.read_text()
+    server = (
+        f"server-template {service}- {MAX_REPLICAS} {service}:{balancer.COMPOSE_CONTAINER_PORT} "
+        "check resolvers docker"
+    )
+    assert f"frontend {service}\n    bind :{port}\n" in config and server in config
+
+
+def test_the_balancer_runs_the_generated_configuration_which_haproxy_accepts():
+    """infra/compose/haproxy.cfg is what infra/balancer.py generates (python -m infra.balancer),
+    it checks /ready like the local balancer, and HAProxy (the package the setup installs, the
+    image's major version) accepts it."""
+    path = balancer.COMPOSE_CONFIG
+    assert path.read_text() == balancer.compose_config(), "run python -m infra.balancer"
+    svc = DEFINED["balancer"]
+    assert f"./{path.relative_to(ROOT)}:/usr/local/etc/haproxy/haproxy.cfg:ro" in svc["volumes"]
+    checked = subprocess.run(
+        [balancer.ensure_binary(), "-c", "-f", str(path)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "WARNING" not in checked.stdout + checked.stderr, checked.stdout + checked.stderr
+    version = subprocess.run([balancer.ensure_binary(), "-v"], capture_output=True, text=True)
+    major_minor = re.search(r"version (\d+\.\d+)", version.stdout)
+    assert major_minor and svc["image"] == f"haproxy:{major_minor.group(1)}"
+    assert "option httpchk GET /ready" in path.read_text()

@@ -65,11 +65,13 @@ def test_every_alert_has_a_unit_test_a_severity_and_a_summary():
         assert rule["annotations"]["summary"], rule["alert"]
 
 
-def test_prometheus_scrapes_each_service_on_its_container_port():
+def test_prometheus_scrapes_every_replica_of_each_service_on_its_container_port():
+    """Each name Docker's DNS answers with every replica's address (`docker compose --scale`)."""
     config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text())
     (job,) = config["scrape_configs"]
-    targets = {t for c in job["static_configs"] for t in c["targets"]}
-    assert targets == {f"{s}:8000" for s in SERVICES}
+    (sd,) = job["dns_sd_configs"]
+    assert set(sd["names"]) == set(SERVICES) and (sd["type"], sd["port"]) == ("A", 8000)
+    assert "static_configs" not in job
     assert job["metrics_path"] == "/metrics"
     assert "THIDUA_HTTP_PORT=8000" in (ROOT / "Dockerfile").read_text()
 

@@ -499,3 +499,30 @@ async def test_a_stop_finishes_the_batch_in_hand_commits_it_and_takes_no_other(
     finally:
         await consumer.stop()
         await pool.close()
+
+
+async def test_a_bootstrap_of_several_brokers_is_a_list_the_consumer_tries_in_turn(
+    fresh_database: str, fresh_topic, kafka_bootstrap: str
+) -> None:
+    """A cluster's THIDUA_KAFKA_BOOTSTRAP names several brokers, comma-separated (the `cluster`
+    profile's three). The first named here answers nothing: the consumer goes on to the next."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        silent = f"127.0.0.1:{s.getsockname()[1]}"  # closed again: nothing listens there
+    pool = await prepare_database(fresh_database)
+    topic = await fresh_topic(partitions=1)
+    [event] = _reports(topic, 1)
+    consumer = Consumer(
+        "bootstrap-test", pool=pool, bootstrap_servers=f"{silent},{kafka_bootstrap}"
+    )
+    consumer.batch_handler(topic)(effect_writer("bootstrap-test"))
+    try:
+        await produce(kafka_bootstrap, [event])
+        await consumer.start()
+        await wait_consumed(kafka_bootstrap, consumer.group_id, topic)
+        assert [r["event_id"] for r in await effects(pool, "bootstrap-test")] == [event.event_id]
+    finally:
+        await consumer.stop()
+        await pool.close()
