@@ -107,6 +107,8 @@ async def sign_in(request: Request, fields: Annotated[dict, Depends(form)]) -> R
         errors["name"] = "Tên đăng nhập dài quá 100 ký tự."
     if role == Role.UNIT_OFFICER and not unit:
         errors["unit_id"] = "Cán bộ thi đua cần chọn đơn vị của mình."
+    if role in (Role.COUNCIL_MEMBER, Role.COUNCIL_SECRETARY) and not council:
+        errors["council_id"] = "Thành viên Hội đồng cần nhập mã hội đồng của mình."
     if errors:
         return render(
             request,
@@ -126,7 +128,7 @@ async def sign_in(request: Request, fields: Annotated[dict, Depends(form)]) -> R
         sub=name,
         roles=[role],
         unit_id=unit if role == Role.UNIT_OFFICER else None,
-        council_id=council if role == Role.COUNCIL_MEMBER else None,
+        council_id=council if role in (Role.COUNCIL_MEMBER, Role.COUNCIL_SECRETARY) else None,
         ttl=ttl,
     )
     return _start_session(request, token, _safe_next(fields.get("next")))
