@@ -169,8 +169,10 @@ def test_the_office_runs_a_nomination_to_a_decision_and_the_council_votes(
         screen_until_eligible(office, screened)
         expect(office.locator("[data-field=status]")).to_have_text("Đã thẩm định")
         r01 = office.locator("tr[data-rule=R01]")
+        expect(r01.get_by_role("rowheader")).to_have_text("Tiêu chuẩn Lao động tiên tiến (R01)")
         expect(r01).to_contain_text("Đạt")
-        expect(r01.locator("td").nth(2)).not_to_be_empty()  # the citation
+        expect(r01.locator("td").nth(1)).to_contain_text("xếp loại hoàn thành tốt nhiệm vụ")
+        expect(r01.locator("td").nth(2)).to_contain_text("Luật Thi đua, khen thưởng 06/2022/QH15")
         expect(
             office.locator("section", has_text="1. Thẩm định hồ sơ").locator("p.sub")
         ).to_contain_text(f"Ngày xét {vn(screened)} · ngày thẩm định {vn(screened)}")
@@ -318,6 +320,8 @@ def cast_ballot(member: Page, session_path: str, axe: Axe) -> None:
     """The member reads the agenda, chooses, confirms; a second ballot (from a second tab that
     had the form open) is refused and says why."""
     expect(member.get_by_role("heading", level=1)).to_contain_text("Hội đồng Thi đua")
+    axe.check(member, "hội đồng")
+    screenshot(member, "hoi-dong")
     member.get_by_role("link", name="Phiên họp xét khen thưởng cuối năm").click()
     item = member.locator("section.card").filter(has_text="Nguyễn Thị Lan")
     expect(item).to_contain_text("Lao động tiên tiến")

@@ -43,6 +43,33 @@ AUTHORITIES = {
 }
 
 
+# What each screening rule checks, by its number (awards' `rule_id`, "R02-2013" being R02 under
+# the 2003 law as amended in 2013): awards' answer carries the reason and the citation, not the
+# rule's name, and "R02" means nothing to a clerk.
+RULES = {
+    "R01": "Tiêu chuẩn Lao động tiên tiến",
+    "R02": "Tiêu chuẩn Chiến sĩ thi đua cơ sở",
+    "R03": "Tiêu chuẩn Chiến sĩ thi đua cấp tỉnh",
+    "R04": "Tiêu chuẩn Chiến sĩ thi đua toàn quốc",
+    "R05": "Tiêu chuẩn Tập thể lao động xuất sắc",
+    "R06": "Tiêu chuẩn Tập thể lao động tiên tiến",
+    "R07": "Tiêu chuẩn Bằng khen của Chủ tịch UBND tỉnh",
+    "R08": "Tiêu chuẩn Bằng khen của Thủ tướng Chính phủ",
+    "R09": "Cờ thi đua của UBND tỉnh: dẫn đầu khối, cụm",
+    "R10": "Cờ thi đua của Chính phủ: không quá 20 % đơn vị dẫn đầu",
+    "R11": "Mỗi sáng kiến chỉ dùng cho một lần khen thưởng",
+    "R13": "Thành phần hồ sơ",
+    "R14": "Không đang bị xem xét kỷ luật, điều tra, thanh tra, khiếu nại",
+    "R15": "Thời gian tính thành tích",
+    "R16": "Ưu tiên khi bằng nhau",
+}
+
+
+def rule_name(rule_id: str) -> str:
+    """The rule's name for a clerk; its number when it is one this table does not know."""
+    return RULES.get(rule_id.split("-", 1)[0], rule_id)
+
+
 def by_stage(items: Iterable[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
     """The nominations grouped by stage, in the procedure's order; a status awards adds later
     comes after the known ones rather than being lost."""

@@ -45,6 +45,7 @@ LABELS: dict[str, Any] = {
     "session_status": pipeline.SESSION_STATUS,
     "authorities": pipeline.AUTHORITIES,
     "choices": pipeline.CHOICES,
+    "rule_name": pipeline.rule_name,
 }
 Fields = Annotated[dict, Depends(form)]
 
