@@ -21,13 +21,12 @@ from servicekit.auth import Role
 from services.web.adapters.backend import BackendError
 from services.web.domain import pipeline
 from services.web.pages.common import NotForThisAccount, Viewer, backend, form, render, viewer
-from services.web.pages.pipeline import LABELS, day_field, refused
+from services.web.pages.pipeline import LABELS, day_field, refused, sessions_holding
 
 router = APIRouter()
 
 COUNCIL_ROLES = (Role.COUNCIL_MEMBER, Role.COUNCIL_SECRETARY)
-# the statuses of nominations a session of the council holds or held (awards lists no sessions
-# by themselves: they are found through the nominations on their agenda)
+# the statuses of the nominations a session of the council holds or held
 SESSION_STATUSES = ("on_agenda", "approved", "rejected")
 
 
@@ -46,18 +45,8 @@ Fields = Annotated[dict, Depends(form)]
 async def sessions_page(request: Request, v: Member) -> Response:
     api = backend(request)
     council = await api.get("awards", f"/councils/{v.principal.council_id}", v.token)
-    ids: dict[str, None] = {}
-    for status in SESSION_STATUSES:
-        page = await api.get("awards", "/nominations", v.token, status=status, limit=500)
-        ids.update((n["session_id"], None) for n in page["items"] if n.get("session_id"))
-    mine = []
-    for sid in ids:
-        try:
-            mine.append(await api.get("awards", f"/sessions/{sid}", v.token))
-        except BackendError as exc:
-            if exc.status != 403:  # another council's session: not this member's to read
-                raise
-    mine.sort(key=lambda s: s["held_on"], reverse=True)
+    held = await sessions_holding(request, v, SESSION_STATUSES)
+    mine = [s for s in held if s["council_id"] == council["council_id"]]
     return render(
         request,
         "council_sessions.html",

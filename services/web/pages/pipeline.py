@@ -113,18 +113,24 @@ async def pipeline_page(
     )
 
 
-async def _known_sessions(request: Request, v: Viewer) -> list[dict]:
-    """The sessions awards has that are still planned, found through the nominations on their
-    agenda (awards lists no sessions by themselves)."""
-    page = await backend(request).get(
-        "awards", "/nominations", v.token, status="on_agenda", limit=500
-    )
+async def sessions_holding(request: Request, v: Viewer, statuses: tuple[str, ...]) -> list[dict]:
+    """The sessions the viewer may read whose agenda holds (or held) nominations of these
+    statuses, latest first. Awards lists no sessions by themselves: they are found through the
+    nominations on their agenda; a session awards refuses this reader (another council's) is
+    left out."""
+    api = backend(request)
+    ids: dict[str, None] = {}
+    for status in statuses:
+        page = await api.get("awards", "/nominations", v.token, status=status, limit=500)
+        ids.update((n["session_id"], None) for n in page["items"] if n.get("session_id"))
     found = []
-    for sid in dict.fromkeys(n["session_id"] for n in page["items"] if n.get("session_id")):
-        s = await backend(request).get("awards", f"/sessions/{sid}", v.token)
-        if s["status"] == "planned":
-            found.append(s)
-    return found
+    for sid in ids:
+        try:
+            found.append(await api.get("awards", f"/sessions/{sid}", v.token))
+        except BackendError as exc:
+            if exc.status != 403:
+                raise
+    return sorted(found, key=lambda s: s["held_on"], reverse=True)
 
 
 async def _signer_units(request: Request, v: Viewer, n: dict) -> list[dict]:
@@ -161,7 +167,8 @@ async def nomination_page(
     steps = pipeline.next_steps(n, notice, today())
     extra: dict[str, Any] = {}
     if "agenda" in steps:
-        extra["sessions"] = await _known_sessions(request, v)
+        held = await sessions_holding(request, v, ("on_agenda",))
+        extra["sessions"] = [s for s in held if s["status"] == "planned"]
     if "decision" in steps:
         extra["units"] = await _signer_units(request, v, n)
     context.setdefault("errors", {})
