@@ -33,7 +33,9 @@ def test_a_council_member_names_their_council_to_sign_in(web_url: str, platform:
         form = {"role": "council_member", "name": "hd-khong-ma", "csrf": csrf}
         r = browser.post("/dang-nhap", data=form)
         assert r.status_code == 422
-        assert "Thành viên Hội đồng cần nhập mã hội đồng của mình." in r.text
+        assert "Thành viên Hội đồng cần nhập mã hội đồng của mình (36 ký tự)." in r.text
+        r = browser.post("/dang-nhap", data={**form, "council_id": "hoi-dong-tinh"})
+        assert r.status_code == 422  # not a council's code: awards would refuse every page
         council = str(uuid4())
         r = browser.post("/dang-nhap", data={**form, "council_id": council})
         assert r.status_code == 303
