@@ -17,6 +17,7 @@ import time
 from dataclasses import replace
 from typing import Annotated
 from urllib.parse import urlsplit
+from uuid import UUID
 
 import jwt
 from fastapi import APIRouter, Depends, Request
@@ -38,6 +39,14 @@ def _safe_next(target: str | None) -> str:
         return "/"
     parts = urlsplit(target)
     return "/" if parts.scheme or parts.netloc else target
+
+
+def _is_id(text: str | None) -> bool:
+    try:
+        UUID(text or "")
+    except ValueError:
+        return False
+    return True
 
 
 def _dev_mint(request: Request, **claims) -> str:
@@ -107,6 +116,8 @@ async def sign_in(request: Request, fields: Annotated[dict, Depends(form)]) -> R
         errors["name"] = "Tên đăng nhập dài quá 100 ký tự."
     if role == Role.UNIT_OFFICER and not unit:
         errors["unit_id"] = "Cán bộ thi đua cần chọn đơn vị của mình."
+    if role in (Role.COUNCIL_MEMBER, Role.COUNCIL_SECRETARY) and not _is_id(council):
+        errors["council_id"] = "Thành viên Hội đồng cần nhập mã hội đồng của mình (36 ký tự)."
     if errors:
         return render(
             request,
@@ -126,7 +137,7 @@ async def sign_in(request: Request, fields: Annotated[dict, Depends(form)]) -> R
         sub=name,
         roles=[role],
         unit_id=unit if role == Role.UNIT_OFFICER else None,
-        council_id=council if role == Role.COUNCIL_MEMBER else None,
+        council_id=council if role in (Role.COUNCIL_MEMBER, Role.COUNCIL_SECRETARY) else None,
         ttl=ttl,
     )
     return _start_session(request, token, _safe_next(fields.get("next")))

@@ -52,7 +52,8 @@ class Backend:
                 self.urls[service] + path,
                 params={k: v for k, v in (params or {}).items() if v is not None},
                 json=json,
-                headers={"Authorization": f"Bearer {token}"},
+                # the services answer people's problems in Vietnamese when asked to
+                headers={"Authorization": f"Bearer {token}", "Accept-Language": "vi"},
             )
         except httpx.HTTPError as exc:
             raise BackendError(service, 0, {"detail": str(exc)}) from exc
@@ -69,3 +70,6 @@ class Backend:
 
     async def post(self, service: str, path: str, token: str, body: Any) -> Any:
         return await self.call(service, "POST", path, token, json=body)
+
+    async def put(self, service: str, path: str, token: str, body: Any) -> Any:
+        return await self.call(service, "PUT", path, token, json=body)

@@ -116,7 +116,12 @@ NOMINATION_STATUS = {
     "decided": "Đã có quyết định khen thưởng",
     "revoked": "Đã thu hồi",
 }
-VERDICTS = {"eligible": "Đủ điều kiện", "ineligible": "Chưa đủ điều kiện"}
+VERDICTS = {
+    "eligible": "Đủ điều kiện",
+    "ineligible": "Chưa đủ điều kiện",
+    "incomplete": "Hồ sơ chưa đầy đủ",
+    "blocked": "Tạm dừng xét (đang bị xem xét kỷ luật, điều tra, thanh tra hoặc khiếu nại)",
+}
 
 
 @router.get("/de-nghi", response_class=HTMLResponse, summary="My unit's nominations")
