@@ -31,7 +31,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from servicekit.messages import SOURCE, Msg, language_of, pydantic_message, translate
 from servicekit.problems import Problem
 from servicekit.text import check_text
-from servicekit.vietnamese import fold
+from servicekit.vietnamese import fold, parse_number
 
 MODES = ("all", "valid")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -270,12 +270,12 @@ def to_int(v: Any) -> Any:
 
 
 def to_float(v: Any) -> Any:
+    """A number cell: .xlsx numbers as they are; text as Vietnamese write it ("5.300" is 5300,
+    "92,5" is 92.5), else as a machine writes it ("92.5") for the model to read or refuse."""
     v = blank_to_none(v)
     if isinstance(v, str):
-        s = v.replace(" ", "")
-        if "," in s and "." not in s:  # Vietnamese decimal comma: "92,5"
-            s = s.replace(",", ".")
-        return s
+        number = parse_number(v)
+        return float(number) if number is not None else v.strip()
     return v
 
 

@@ -14,7 +14,9 @@ The key is a plain string: comparing two keys by code point (Python's `<`, Postg
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from decimal import Decimal, InvalidOperation
 
 # Base letters in Vietnamese alphabetical order. A letter with a breve, circumflex or horn, and
 # đ, is a letter of its own; f j w z are not Vietnamese but appear in names of organisations.
@@ -135,3 +137,23 @@ def fold(text: str) -> str:
 
 def has_diacritics(text: str) -> bool:
     return fold(text) != " ".join(text.lower().split())
+
+
+# A number as Vietnamese write it: dots group thousands, a comma marks decimals ("5.300" is five
+# thousand three hundred, "12,5" twelve and a half). A first group starting with 0 ("0.500") is
+# no thousands group, so it is not read as one.
+_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+(,\d+)?$")
+_PLAIN = re.compile(r"^[+-]?\d+(,\d+)?$")
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
+def parse_number(text: str) -> Decimal | None:
+    """The number a Vietnamese writer means by `text` (spaces, also non-breaking, ignored);
+    None when it is not written the Vietnamese way (e.g. "12.5" or "1,234.5")."""
+    t = _SPACES.sub("", text)
+    if not (_GROUPED.match(t) or _PLAIN.match(t)):
+        return None
+    try:
+        return Decimal(t.replace(".", "").replace(",", "."))
+    except InvalidOperation:
+        return None

@@ -19,7 +19,8 @@ from tests.registry.test_imports import _xlsx
 
 pytestmark = pytest.mark.infra
 
-# as a unit's spreadsheet has them: Vietnamese headers, dates DD/MM/YYYY, decimal commas
+# as a unit's spreadsheet has them: Vietnamese headers, dates DD/MM/YYYY, numbers with dots
+# grouping thousands and a decimal comma
 VN_HEADER = [
     "Số hiệu báo cáo",
     "Mã đợt thi đua",
@@ -30,7 +31,7 @@ VN_HEADER = [
 ]
 STC = "000.00.05.H12"
 GOOD = [
-    ["BC-05/STC", "TD-2020-VDS", STC, "Tổng thu ngân sách", "2625", "31/05/2020"],
+    ["BC-05/STC", "TD-2020-VDS", STC, "Tổng thu ngân sách", "2.625", "31/05/2020"],
     ["", "TD-2020-VDS", STC, "giải ngân vốn đầu tư công", "100,5", "12/06/2020"],
 ]
 BAD = [

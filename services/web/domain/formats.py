@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
+
+from servicekit import vietnamese
 
 _DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
-_NUMBER = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$|^-?\d+(,\d+)?$")
 
 
 def day(value: date | str | None) -> str:
@@ -67,13 +68,7 @@ def parse_day(text: str) -> date | None:
 def parse_number(text: str) -> Decimal | None:
     """A number as Vietnamese write it: dots group thousands, a comma marks decimals
     (5.300 = 5300; 12,5 = 12.5). None when it is not one."""
-    t = text.strip().replace(" ", "")
-    if not _NUMBER.match(t):
-        return None
-    try:
-        return Decimal(t.replace(".", "").replace(",", "."))
-    except InvalidOperation:
-        return None
+    return vietnamese.parse_number(text)
 
 
 def references(text: str) -> list[str]:
