@@ -21,7 +21,7 @@ from services.web.adapters.backend import Backend, BackendError
 from services.web.adapters.oidc import Provider
 from services.web.config import WebSettings
 from services.web.consumers.live import Feed, Hub
-from services.web.pages import office, officer
+from services.web.pages import bloc, office, officer
 from services.web.pages.common import (
     FormRefused,
     NotForThisAccount,
@@ -127,5 +127,6 @@ def create(settings: WebSettings) -> FastAPI:
     app.include_router(signin.router)
     app.include_router(officer.router)
     app.include_router(office.router)
+    app.include_router(bloc.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app
