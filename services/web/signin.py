@@ -107,6 +107,8 @@ async def sign_in(request: Request, fields: Annotated[dict, Depends(form)]) -> R
         errors["name"] = "Tên đăng nhập dài quá 100 ký tự."
     if role == Role.UNIT_OFFICER and not unit:
         errors["unit_id"] = "Cán bộ thi đua cần chọn đơn vị của mình."
+    if role == Role.SUPERVISOR and not unit:
+        errors["unit_id"] = "Người giám sát cần chọn cơ quan Mặt trận của mình."
     if errors:
         return render(
             request,
@@ -125,7 +127,8 @@ async def sign_in(request: Request, fields: Annotated[dict, Depends(form)]) -> R
         request,
         sub=name,
         roles=[role],
-        unit_id=unit if role == Role.UNIT_OFFICER else None,
+        # a supervisor's token names the Front body raising its findings
+        unit_id=unit if role in (Role.UNIT_OFFICER, Role.SUPERVISOR) else None,
         council_id=council if role == Role.COUNCIL_MEMBER else None,
         ttl=ttl,
     )
