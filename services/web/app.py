@@ -21,7 +21,7 @@ from services.web.adapters.backend import Backend, BackendError
 from services.web.adapters.oidc import Provider
 from services.web.config import WebSettings
 from services.web.consumers.live import Feed, Hub
-from services.web.pages import bloc, office, officer, supervision
+from services.web.pages import bloc, charts, imports, office, officer, supervision, tree
 from services.web.pages.common import (
     FormRefused,
     NotForThisAccount,
@@ -129,5 +129,8 @@ def create(settings: WebSettings) -> FastAPI:
     app.include_router(office.router)
     app.include_router(bloc.router)
     app.include_router(supervision.router)
+    app.include_router(charts.router)
+    app.include_router(tree.router)
+    app.include_router(imports.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

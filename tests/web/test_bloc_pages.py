@@ -4,6 +4,7 @@ leader determined)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import uuid4
 
 import pytest
@@ -16,16 +17,23 @@ from tests.web.conftest import screenshot, sign_in
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(300)]
 
 
-def a_cluster(p: Profile) -> dict[str, str]:
-    """A cluster of three communes for 2025, Tân Hưng its head, each with a year target in a
-    launched campaign, known to progress. Returns the ids by name."""
-    pf = Platform(p)
-    sfx = uuid4().hex[:6].upper()
+def registrar(pf: Platform, sfx: str) -> Callable[..., str]:
+    """unit(code, name, kind, level, parent) registers a unit from 2015, its code suffixed."""
 
     def unit(code: str, name: str, kind: str, level: str, parent: str | None) -> str:
         body = {"code": f"{code}.{sfx}", "name": name, "kind": kind, "level": level,
                 "valid_from": "2015-01-01", "parent_id": parent}  # fmt: skip
         return pf.post("registry", "/units", body, pf.admin)["unit_id"]
+
+    return unit
+
+
+def a_cluster(p: Profile) -> dict[str, str]:
+    """A cluster of three communes for 2025, Tân Hưng its head, each with a year target in a
+    launched campaign, known to progress. Returns the ids by name."""
+    pf = Platform(p)
+    sfx = uuid4().hex[:6].upper()
+    unit = registrar(pf, sfx)
 
     ids = {"province": unit("T97", "Ủy ban nhân dân tỉnh Cà Mau", "provincial_committee",
                             "province", None)}  # fmt: skip

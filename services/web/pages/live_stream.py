@@ -26,10 +26,13 @@ def stream(
     fragment: Callable[[], Awaitable[str]],
     *,
     until_changed: int = 0,
+    send_first: bool = False,
 ) -> StreamingResponse:
     """`fragment()` fetches and renders. With `until_changed` > 0, a nudge fetches again (a
     second apart, that many times at most) until the fragment differs from the last one sent:
-    for figures a worker recomputes after the event that nudged (a bloc's standings)."""
+    for figures a worker recomputes after the event that nudged (a bloc's standings). With
+    `send_first`, the fragment is sent once on connecting (what moved before the page opened its
+    stream would nudge nobody)."""
     hub = request.app.state.hub
 
     async def refreshed(shown: str | None) -> str | None:
@@ -46,6 +49,8 @@ def stream(
         shown = await fragment() if until_changed else None
         with hub.watch(*keys) as nudge:
             yield ": connected\n\n"  # the headers go out now: the page knows it is live
+            if send_first:
+                yield sse("dashboard", await fragment())
             while not hub.closed and not await request.is_disconnected():
                 try:
                     await asyncio.wait_for(nudge.wait(), KEEPALIVE_S)
