@@ -170,7 +170,7 @@ def _multipart(
     for part in message.iter_parts() if message.is_multipart() else []:
         name = part.get_param("name", header="content-disposition")
         data = part.get_payload(decode=True) or b""
-        if not isinstance(name, str):
+        if not isinstance(name, str) or not isinstance(data, bytes):
             continue
         filename = part.get_filename()
         if filename is not None:
