@@ -107,6 +107,20 @@ def test_a_bloc_head_reads_the_standings_explained_live_and_determines_the_leade
     expect(page.get_by_role("status")).to_have_text("Đã ghi nhận kết quả suy tôn.")
     expect(page.get_by_text("Kết quả suy tôn:")).to_contain_text("Xã Phú Tân 5 phiếu")
     expect(leader).to_contain_text("Xã Phú Tân (5 phiếu suy tôn)")
+    # bonus points, with their reason: a count that is no number is refused first
+    page.get_by_label("Đơn vị", exact=True).select_option(ids["d"])
+    page.get_by_label("Số điểm").fill("hai")
+    page.get_by_role("button", name="Ghi điểm").click()
+    expect(page.get_by_role("alert")).to_contain_text("nhập số điểm lớn hơn 0")
+    expect(page.get_by_role("alert")).to_contain_text("ghi lý do")
+    page.get_by_label("Đơn vị", exact=True).select_option(ids["d"])
+    page.get_by_label("Số điểm").fill("1,5")
+    page.get_by_label("Lý do").fill("Tổ chức tốt hội thi cấp cụm")
+    page.get_by_role("button", name="Ghi điểm").click()
+    expect(page.get_by_role("status")).to_contain_text("Đã ghi điểm thưởng")
+    expect(
+        page.get_by_text("Xã Phú Tân: thưởng 1,5 điểm — Tổ chức tốt hội thi cấp cụm")
+    ).to_be_visible()
     screenshot(page, "khoi-bang-diem")
 
     board = page.locator("#standings")
@@ -125,6 +139,9 @@ def test_a_bloc_head_reads_the_standings_explained_live_and_determines_the_leade
     expect(first).to_contain_text("Xã Tân Hưng Đông", timeout=30_000)
     expect(first.get_by_role("cell").first).to_have_text("1")
     expect(leader).to_contain_text("Xã Tân Hưng Đông đứng hạng nhất một mình")
+    second = table.get_by_role("row").nth(2)  # the bonus counts in Phú Tân's total
+    expect(second).to_contain_text("Xã Phú Tân")
+    expect(second.locator("[data-figure=score]")).to_have_text("1,5")
     assert page.evaluate("window.__notReloaded") is True, "the page was reloaded"
     screenshot(page, "khoi-cap-nhat")
 

@@ -8,7 +8,7 @@ page offers the head's acts to the head unit's officer and the province; progres
 
 Live: a member unit's report (progress's events, services/web/consumers/live.py) nudges the page;
 the standings worker recomputes the bloc within its interval, so the stream fetches the standings
-again until they change (or a few seconds pass) and sends the new table."""
+every second for a few seconds after each nudge and sends each change."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from servicekit.auth import Role, is_officer_only
 from services.web.adapters.backend import BackendError
 from services.web.domain import standings as explain
-from services.web.domain.formats import VIETNAM
+from services.web.domain.formats import VIETNAM, parse_number
 from services.web.pages import live_stream
 from services.web.pages.common import Viewer, backend, form, render, templates, viewer
 
@@ -29,8 +29,9 @@ router = APIRouter()
 templates.env.globals["criterion_name"] = explain.criterion_name
 
 Year = Annotated[int, Path(ge=1945, le=2100)]
-REFETCHES = 10
-"""Fetches after a nudge, a second apart, waiting for the standings worker's recomputation."""
+FOLLOW = 5
+"""Fetches after a nudge, a second apart, while the standings worker recomputes (its interval
+is a second by default)."""
 
 
 # progress names the tie in its own (English) words inside the problem's detail: said here whole
@@ -111,21 +112,25 @@ async def standings(
     v: Annotated[Viewer, Depends(viewer)],
     da_xac_dinh: int = 0,
     da_ghi: int = 0,
+    da_cho_diem: int = 0,
 ) -> Response:
     message = None
     if da_xac_dinh:
         message = "Đã xác định đơn vị dẫn đầu."
     elif da_ghi:
         message = "Đã ghi nhận kết quả suy tôn."
+    elif da_cho_diem:
+        message = "Đã ghi điểm thưởng, điểm trừ; bảng điểm sẽ được tính lại trong giây lát."
     return await _page(request, v, bloc_id, year, message=message)
 
 
 async def _head_act(
     request: Request, v: Viewer, bloc_id: UUID, year: int, act: str, body: dict, done: str
 ) -> Response:
-    """One of the head's acts (`act`: leader, votes); progress's refusal (409 a tie without a
-    deciding vote, 403 not the head, 422 a bad figure) is shown on the page."""
-    method = "POST" if act == "leader" else "PUT"
+    """One of the head's acts (`act`: leader, votes, adjustments); progress's refusal (409 a tie
+    without a deciding vote or the year closed, 403 not the head, 422 a bad figure) is shown on
+    the page."""
+    method = "PUT" if act == "votes" else "POST"
     path = f"/blocs/{bloc_id}/years/{year}/{act}"
     try:
         await backend(request).call("progress", method, path, v.token, json=body)
@@ -176,4 +181,29 @@ async def live(
         return template.render(s=s, x=explain.explain(s))
 
     keys = [f"unit:{r['unit_id']}" for r in first["ranking"]]
-    return live_stream.stream(request, keys, fragment, until_changed=REFETCHES)
+    return live_stream.stream(request, keys, fragment, follow=FOLLOW)
+
+
+@router.post("/khoi/{bloc_id}/{year}/diem", summary="Give bonus or penalty points")
+async def adjustment(
+    request: Request,
+    bloc_id: UUID,
+    year: Year,
+    v: Annotated[Viewer, Depends(viewer)],
+    fields: Annotated[dict, Depends(form)],
+) -> Response:
+    points = parse_number(fields.get("points", ""))
+    kind, reason = fields.get("kind"), fields.get("reason", "").strip()
+    problems = []
+    if kind not in ("bonus", "penalty"):
+        problems.append("chọn điểm thưởng hay điểm trừ")
+    if points is None or points <= 0:
+        problems.append("nhập số điểm lớn hơn 0, ví dụ 2 hoặc 1,5")
+    if not reason:
+        problems.append("ghi lý do")
+    if problems:
+        problem = "Chưa ghi được điểm: hãy " + ", ".join(problems) + "."
+        return await _page(request, v, bloc_id, year, status=422, problem=problem)
+    body = {"unit_id": fields.get("unit_id"), "kind": kind, "points": float(points or 0),
+            "reason": reason}  # fmt: skip
+    return await _head_act(request, v, bloc_id, year, "adjustments", body, "da_cho_diem")

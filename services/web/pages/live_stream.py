@@ -25,28 +25,18 @@ def stream(
     keys: Sequence[str],
     fragment: Callable[[], Awaitable[str]],
     *,
-    until_changed: int = 0,
+    follow: int = 0,
     send_first: bool = False,
 ) -> StreamingResponse:
-    """`fragment()` fetches and renders. With `until_changed` > 0, a nudge fetches again (a
-    second apart, that many times at most) until the fragment differs from the last one sent:
-    for figures a worker recomputes after the event that nudged (a bloc's standings). With
-    `send_first`, the fragment is sent once on connecting (what moved before the page opened its
-    stream would nudge nobody)."""
+    """`fragment()` fetches and renders; each nudge sends it. With `follow` > 0, a nudge starts
+    fetching every second instead, sending each change, until `follow` fetches in a row bring no
+    new nudge: for figures a worker recomputes some time after the event that nudged (a bloc's
+    standings), where more than one change may land. With `send_first`, the fragment is sent
+    once on connecting (what moved before the page opened its stream would nudge nobody)."""
     hub = request.app.state.hub
 
-    async def refreshed(shown: str | None) -> str | None:
-        for _ in range(max(until_changed, 1)):
-            now = await fragment()
-            if not until_changed or now != shown:
-                return now
-            await asyncio.sleep(1.0)
-            if hub.closed:
-                break
-        return None
-
     async def events() -> AsyncIterator[str]:
-        shown = await fragment() if until_changed else None
+        shown = await fragment() if follow else None
         with hub.watch(*keys) as nudge:
             yield ": connected\n\n"  # the headers go out now: the page knows it is live
             if send_first:
@@ -57,17 +47,22 @@ def stream(
                 except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
-                if hub.closed:
-                    return
-                nudge.clear()
-                try:
-                    now = await refreshed(shown)
-                except BackendError:
-                    yield sse("stale", "")  # the page says its figures may be old
-                    continue
-                if now is not None:
-                    shown = now
-                    yield sse("dashboard", now)
+                quiet = 0
+                while nudge.is_set() or (follow and quiet < follow):
+                    if hub.closed:
+                        return
+                    quiet = 0 if nudge.is_set() else quiet + 1
+                    nudge.clear()
+                    try:
+                        now = await fragment()
+                    except BackendError:
+                        yield sse("stale", "")  # the page says its figures may be old
+                        break
+                    if not follow or now != shown:
+                        shown = now
+                        yield sse("dashboard", now)
+                    if follow:
+                        await asyncio.sleep(1.0)
 
     return StreamingResponse(
         events(),
