@@ -40,13 +40,19 @@ def test_a_supervisor_raises_a_finding_and_the_province_answers_it(
     chromium: Browser, web_url: str, platform: Profile
 ):
     pf = Platform(platform)
-    _, unit, _ = campaign(platform)
+    cid, unit, _ = campaign(platform)
     front = front_unit(pf)
     nomination = screened_nomination(platform, unit)
     sup, sup_guard = guarded_page(chromium, web_url)
     province, province_guard = guarded_page(chromium, web_url)
     try:
         sign_in(sup, role="supervisor", name="giam-sat-mttq", unit_id=front)
+        # what a council reads: the campaigns, their dashboards and charts, read only
+        sup.goto(f"/chien-dich/{cid}")
+        expect(sup.get_by_role("heading", level=1)).to_have_text("Đợt thi đua đặc biệt năm 2020")
+        sup.get_by_role("link", name="Biểu đồ tiến độ, đơn vị về đích sớm và quá hạn").click()
+        expect(sup.get_by_role("heading", level=1)).to_have_text("Tiến độ theo thời gian")
+        expect(sup.locator("form")).to_have_count(1)  # signing out: nothing to write here
         sup.get_by_role("link", name="Đề nghị khen thưởng").click()
         expect(sup.get_by_role("heading", level=1)).to_have_text("Đề nghị khen thưởng")
         sup.goto(f"/giam-sat/de-nghi/{nomination}")

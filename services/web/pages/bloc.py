@@ -153,12 +153,9 @@ async def leader(
 
 @router.post("/khoi/{bloc_id}/{year}/suy-ton", summary="Record the members' vote")
 async def votes(
-    request: Request,
-    bloc_id: UUID,
-    year: Year,
-    v: Annotated[Viewer, Depends(viewer)],
+    request: Request, bloc_id: UUID, year: Year, v: Annotated[Viewer, Depends(viewer)],
     fields: Annotated[dict, Depends(form)],
-) -> Response:
+) -> Response:  # fmt: skip
     counts, bad = explain.read_votes(fields)
     if bad:
         s = await _standings(request, v, bloc_id, year)
@@ -186,12 +183,9 @@ async def live(
 
 @router.post("/khoi/{bloc_id}/{year}/diem", summary="Give bonus or penalty points")
 async def adjustment(
-    request: Request,
-    bloc_id: UUID,
-    year: Year,
-    v: Annotated[Viewer, Depends(viewer)],
+    request: Request, bloc_id: UUID, year: Year, v: Annotated[Viewer, Depends(viewer)],
     fields: Annotated[dict, Depends(form)],
-) -> Response:
+) -> Response:  # fmt: skip
     points = parse_number(fields.get("points", ""))
     kind, reason = fields.get("kind"), fields.get("reason", "").strip()
     problems = []
