@@ -180,10 +180,26 @@ def _multipart(
     return fields, files
 
 
+async def _capped_body(request: Request) -> bytes | None:
+    """The form's body, or None past MAX_BYTES (and the form's other fields): read as it comes,
+    so that a body without a Content-Length cannot grow without bound."""
+    limit = MAX_BYTES + 64 * 1024
+    if int(request.headers.get("content-length") or 0) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @router.post("/nhap-du-lieu", summary="Import a file")
 async def start_import(request: Request, v: Annotated[Viewer, Depends(importer)]) -> Response:
     kinds = _kinds_for(v)
-    if int(request.headers.get("content-length") or 0) > MAX_BYTES + 64 * 1024:
+    body = await _capped_body(request)
+    if body is None:
         return render(
             request,
             "import_form.html",
@@ -193,7 +209,7 @@ async def start_import(request: Request, v: Annotated[Viewer, Depends(importer)]
             values={},
             errors={"file": "Tệp lớn quá 20 MB. Hãy chia thành nhiều tệp nhỏ hơn."},
         )
-    fields, files = _multipart(request.headers.get("content-type", ""), await request.body())
+    fields, files = _multipart(request.headers.get("content-type", ""), body)
     if not Sessions.csrf_ok(sessions(request).read(request), fields.get("csrf")):
         raise FormRefused
     kind = fields.get("kind", "")
