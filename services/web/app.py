@@ -21,7 +21,17 @@ from services.web.adapters.backend import Backend, BackendError
 from services.web.adapters.oidc import Provider
 from services.web.config import WebSettings
 from services.web.consumers.live import Feed, Hub
-from services.web.pages import council, office, officer, pipeline
+from services.web.pages import (
+    bloc,
+    charts,
+    council,
+    imports,
+    office,
+    officer,
+    pipeline,
+    supervision,
+    tree,
+)
 from services.web.pages.common import (
     FormRefused,
     NotForThisAccount,
@@ -131,5 +141,10 @@ def create(settings: WebSettings) -> FastAPI:
     app.include_router(office.router)
     app.include_router(pipeline.router)
     app.include_router(council.router)
+    app.include_router(bloc.router)
+    app.include_router(supervision.router)
+    app.include_router(charts.router)
+    app.include_router(tree.router)
+    app.include_router(imports.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

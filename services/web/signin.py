@@ -118,6 +118,8 @@ async def sign_in(request: Request, fields: Annotated[dict, Depends(form)]) -> R
         errors["unit_id"] = "Cán bộ thi đua cần chọn đơn vị của mình."
     if role in (Role.COUNCIL_MEMBER, Role.COUNCIL_SECRETARY) and not _is_id(council):
         errors["council_id"] = "Thành viên Hội đồng cần nhập mã hội đồng của mình (36 ký tự)."
+    if role == Role.SUPERVISOR and not unit:
+        errors["unit_id"] = "Người giám sát cần chọn cơ quan Mặt trận của mình."
     if errors:
         return render(
             request,
@@ -136,7 +138,8 @@ async def sign_in(request: Request, fields: Annotated[dict, Depends(form)]) -> R
         request,
         sub=name,
         roles=[role],
-        unit_id=unit if role == Role.UNIT_OFFICER else None,
+        # a supervisor's token names the Front body raising its findings
+        unit_id=unit if role in (Role.UNIT_OFFICER, Role.SUPERVISOR) else None,
         council_id=council if role in (Role.COUNCIL_MEMBER, Role.COUNCIL_SECRETARY) else None,
         ttl=ttl,
     )

@@ -186,6 +186,13 @@ async def test_blocs_membership_head_and_one_bloc_per_kind(registry):
     assert detail["years"] == [2024, 2025] and detail["head_unit_id"] == u["sxd"]
     listed = await registry.get("/blocs", params={"year": 2025, "unit_id": u["syt"]})
     assert [x["bloc_id"] for x in listed.json()["items"]] == [bid]
+    # a unit officer lists their own unit's blocs (the bloc head's pages find them so), and no
+    # other unit's
+    syt = registry.officer(u["syt"])
+    own = await registry.get("/blocs", params={"year": 2025, "unit_id": u["syt"]}, headers=syt)
+    assert [(x["bloc_id"], x["head_unit_id"]) for x in own.json()["items"]] == [(bid, u["syt"])]
+    await registry.get("/blocs", params={"unit_id": u["stc"]}, headers=syt, expect=403)
+    await registry.get("/blocs", headers=syt, expect=403)
     members = await registry.get("/units", params={"bloc_id": bid, "as_of": "2024-05-01"})
     assert {x["unit_id"] for x in members.json()["items"]} == {u["stc"], u["sxd"]}
     types = [

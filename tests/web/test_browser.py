@@ -9,7 +9,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from infra.profile import Profile
-from tests.web.conftest import PHONE, bearer, campaign, guarded_page, screenshot, sign_in
+from tests.web.conftest import (
+    PHONE,
+    bearer,
+    campaign,
+    guarded_page,
+    nominate,
+    screenshot,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(300)]
 
@@ -183,23 +191,7 @@ def test_a_request_to_another_host_fails_the_check(chromium, web_url: str, platf
 
 def test_a_unit_officer_sees_where_the_units_nominations_stand(page: Page, platform: Profile):
     _, unit, _ = campaign(platform)
-    officer = bearer(platform, sub="web-test", roles=["unit_officer"], unit_id=unit)
-    body = {
-        "nominee": {"kind": "collective", "id": unit},
-        "award_code": "TTLDTT",
-        "year": 2020,
-        "proposer_unit_id": unit,
-        "documents": [
-            {"type": kind, "ref": f"urn:stc:ttldtt-2020:{kind}"}
-            for kind in ("submission", "achievement_report", "review_minutes")
-        ],
-    }
-    url = f"{platform.service_url('awards')}/nominations"
-    deadline = time.monotonic() + 60
-    # awards learns the unit from the registry's events on Kafka
-    while (r := httpx.post(url, json=body, headers=officer)).status_code != 201:
-        assert time.monotonic() < deadline, f"awards never took the nomination: {r.text}"
-        time.sleep(0.5)
+    nominate(platform, unit)
 
     sign_in(page, role="unit_officer", name="can-bo-de-nghi", unit_id=unit)
     page.get_by_role("link", name="Đề nghị khen thưởng").click()

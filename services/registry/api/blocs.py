@@ -91,13 +91,18 @@ async def list_blocs(
     today: Today,
     year: Annotated[int | None, Query(ge=1945, le=2100, description="Default: this year")] = None,
     kind: Annotated[str | None, Query(pattern="^(bloc|cluster)$")] = None,
-    unit_id: Annotated[UUID | None, Query(description="Blocs this unit belongs to")] = None,
+    unit_id: Annotated[
+        UUID | None,
+        Query(description="Blocs this unit belongs to (required of a unit officer: their own)"),
+    ] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     sort: Annotated[str, Query(pattern=r"^-?(name|code)$")] = "name",
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[BlocOut]:
-    _no_officers(p)
+    if is_officer_only(p) and (unit_id is None or str(unit_id) != p.unit_id):
+        # their own unit's blocs only: its bloc head finds the bloc it leads this way
+        raise forbidden("a unit officer lists only the blocs their own unit belongs to")
     result = await store.blocs.list_blocs(
         con,
         year=year or today.year,

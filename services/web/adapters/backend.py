@@ -3,9 +3,12 @@ application owns no business data and may do nothing its user's token may not.""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
+
+UPLOAD_CHUNK = 64 * 1024
 
 
 class BackendError(Exception):
@@ -73,3 +76,58 @@ class Backend:
 
     async def put(self, service: str, path: str, token: str, body: Any) -> Any:
         return await self.call(service, "PUT", path, token, json=body)
+
+    async def download(self, service: str, path: str, token: str, **params: Any) -> httpx.Response:
+        """A file the service answers (an export's workbook), passed on as it came; a refusal
+        raises BackendError like any call."""
+        try:
+            r = await self.http.get(
+                self.urls[service] + path,
+                params={k: v for k, v in params.items() if v is not None},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        except httpx.HTTPError as exc:
+            raise BackendError(service, 0, {"detail": str(exc)}) from exc
+        if r.status_code >= 400:
+            raise BackendError(service, r.status_code, {"detail": r.text[:200]})
+        return r
+
+    async def upload(
+        self,
+        service: str,
+        path: str,
+        token: str,
+        data: bytes,
+        content_type: str,
+        sent: Callable[[int], None],
+        **params: Any,
+    ) -> tuple[int, dict[str, Any]]:
+        """POST a file as the body (the import APIs take the file itself, not a form), in chunks,
+        `sent(n)` called as each goes out. Returns the status and the JSON answer: an import's
+        refusal (422) carries its row-by-row report, which the page shows."""
+
+        async def body() -> AsyncIterator[bytes]:
+            for start in range(0, len(data), UPLOAD_CHUNK):
+                yield data[start : start + UPLOAD_CHUNK]
+                sent(min(UPLOAD_CHUNK, len(data) - start))
+
+        try:
+            r = await self.http.post(
+                self.urls[service] + path,
+                params={k: v for k, v in params.items() if v is not None},
+                content=body(),
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "Content-Type": content_type,
+                    "Content-Length": str(len(data)),
+                    "Accept-Language": "vi",
+                },
+                timeout=httpx.Timeout(30.0, read=None),  # a big file's rows take their time
+            )
+        except httpx.HTTPError as exc:
+            raise BackendError(service, 0, {"detail": str(exc)}) from exc
+        try:
+            answer = r.json()
+        except ValueError:
+            answer = {"detail": r.text[:200]}
+        return r.status_code, answer if isinstance(answer, dict) else {}

@@ -33,15 +33,19 @@ class Hub:
         self.closed = False
 
     @contextlib.contextmanager
-    def watch(self, campaign_id: str):
+    def watch(self, *keys: str):
+        """One nudge for a page, set when any of its keys moves (a campaign's id, or
+        `unit:<id>` for a unit's events: a bloc's page watches its members)."""
         nudge = asyncio.Event()
-        self._pages[campaign_id].add(nudge)
+        for key in keys:
+            self._pages[key].add(nudge)
         try:
             yield nudge
         finally:
-            self._pages[campaign_id].discard(nudge)
-            if not self._pages[campaign_id]:
-                del self._pages[campaign_id]
+            for key in keys:
+                self._pages[key].discard(nudge)
+                if not self._pages[key]:
+                    del self._pages[key]
 
     def moved(self, campaign_id: str) -> None:
         for nudge in self._pages.get(campaign_id, ()):
@@ -134,3 +138,6 @@ class Feed:
         campaign_id = getattr(event, "campaign_id", None)
         if campaign_id is not None:
             self.hub.moved(str(campaign_id))
+        unit_id = getattr(event, "unit_id", None)
+        if unit_id is not None:
+            self.hub.moved(f"unit:{unit_id}")

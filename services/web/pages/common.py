@@ -31,6 +31,7 @@ ROLE_NAMES = {
     Role.PROVINCE_ADMIN: "Ban Thi đua – Khen thưởng tỉnh",
     Role.COUNCIL_MEMBER: "Thành viên Hội đồng Thi đua – Khen thưởng",
     Role.COUNCIL_SECRETARY: "Thư ký Hội đồng Thi đua – Khen thưởng",
+    Role.SUPERVISOR: "Giám sát của Mặt trận Tổ quốc",
 }
 templates.env.globals["role_names"] = {str(k): v for k, v in ROLE_NAMES.items()}
 

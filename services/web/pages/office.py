@@ -7,20 +7,16 @@ old one in place."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response
 
-from services.web.adapters.backend import BackendError
+from services.web.pages import live_stream
 from services.web.pages.common import Viewer, backend, render, templates, viewer
 
 router = APIRouter()
-
-KEEPALIVE_S = 15.0
 
 
 @router.get("/chien-dich", response_class=HTMLResponse, summary="Campaigns")
@@ -42,40 +38,14 @@ async def dashboard(
     return render(request, "dashboard.html", viewer=v, campaign=campaign, d=d)
 
 
-def _sse(event: str, html: str) -> str:
-    lines = "".join(f"data: {line}\n" for line in html.splitlines() or [""])
-    return f"event: {event}\n{lines}\n"
-
-
 @router.get("/chien-dich/{campaign_id}/truc-tiep", summary="The dashboard's live updates (SSE)")
 async def live(
     request: Request, campaign_id: UUID, v: Annotated[Viewer, Depends(viewer)]
 ) -> Response:
     await _dashboard(request, v, campaign_id)  # refused here (403/404) before streaming
-    hub = request.app.state.hub
-    fragment = templates.get_template("dashboard_body.html")
+    template = templates.get_template("dashboard_body.html")
 
-    async def stream() -> AsyncIterator[str]:
-        with hub.watch(str(campaign_id)) as nudge:
-            yield ": connected\n\n"  # the headers go out now: the page knows it is live
-            while not hub.closed and not await request.is_disconnected():
-                try:
-                    await asyncio.wait_for(nudge.wait(), KEEPALIVE_S)
-                except TimeoutError:
-                    yield ": keepalive\n\n"
-                    continue
-                if hub.closed:
-                    return
-                nudge.clear()
-                try:
-                    d = await _dashboard(request, v, campaign_id)
-                except BackendError:
-                    yield _sse("stale", "")  # the page says its figures may be old
-                    continue
-                yield _sse("dashboard", fragment.render(d=d))
+    async def fragment() -> str:
+        return template.render(d=await _dashboard(request, v, campaign_id))
 
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return live_stream.stream(request, [str(campaign_id)], fragment)
