@@ -176,6 +176,14 @@ def _cmdline(pid: str) -> str:
         return ""
 
 
+def _parent(pid: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class CpuMeter:
     """CPU time spent between `start()` and `stop()` by named parts of the machine: the given
     processes, and every PostgreSQL backend and Kafka broker process (found by command line). A
@@ -183,19 +191,31 @@ class CpuMeter:
     started meanwhile counts from zero, one that exited meanwhile is lost (a backend's last
     moments), never subtracted from the others."""
 
-    def __init__(self, pids: dict[str, int]) -> None:
+    def __init__(self, pids: dict[str, int], profile: Profile | None = None) -> None:
         self.pids = pids
+        self.profile = profile
+        """Given, only its PostgreSQL cluster and its broker count: on a machine shared with
+        other checkouts' stacks, theirs would count too."""
         self._start: dict[int, tuple[str, float]] = {}
         self.used: dict[str, float] = {}
 
     def _now(self) -> dict[int, tuple[str, float]]:
         """pid → (part, CPU seconds so far) of every process measured."""
         parts = {pid: name for name, pid in self.pids.items()}
+        postmaster, broker = None, None
+        if self.profile is not None:
+            pid_file = self.profile.postgres_dir / "data" / "postmaster.pid"
+            with contextlib.suppress(OSError, ValueError):
+                postmaster = int(pid_file.read_text().split()[0])
+            broker = str(self.profile.kafka_dir.resolve())
         for entry in filter(str.isdigit, os.listdir("/proc")):
             command = _cmdline(entry)
             if command.startswith("postgres"):
-                parts.setdefault(int(entry), "postgres")
-            elif "kafka.Kafka" in command or "kafka_2.13" in command:
+                if postmaster is None or _parent(entry) == postmaster:
+                    parts.setdefault(int(entry), "postgres")
+            elif ("kafka.Kafka" in command or "kafka_2.13" in command) and (
+                broker is None or broker in command
+            ):
                 parts.setdefault(int(entry), "kafka")
         out: dict[int, tuple[str, float]] = {}
         for pid, part in parts.items():

@@ -94,7 +94,9 @@ async def run(ctx: Context) -> list[Result]:
             async with service(ctx, "progress", dsn, env) as proc:
                 con = await asyncpg.connect(dsn)
                 try:
-                    cpu = await _cpu_per_event(con, CpuMeter({"progress": proc.proc.pid}), n)
+                    cpu = await _cpu_per_event(
+                        con, CpuMeter({"progress": proc.proc.pid}, ctx.profile), n
+                    )
                 finally:
                     await con.close()
                 peak = proc.rss.peak if proc.rss else 0
