@@ -374,6 +374,53 @@ async def wait_for(
         await asyncio.sleep(interval)
 
 
+@dataclass
+class Followed:
+    events: int
+    rate: float
+    """events/s from the first poll that saw a commit to the one that saw them all"""
+    cpu_us: dict[str, float]
+    """CPU per event of each part of the machine over the same window (µs)"""
+
+
+async def follow_group(
+    bootstrap: str, group: str, n: int, meter: CpuMeter | None = None, *, limit: float
+) -> Followed:
+    """Poll a consumer group's committed offsets (summed over its partitions) every 0.1 s until
+    they reach `n`. A consumer commits a batch's offsets after its database commit, so this counts
+    the events applied whether or not each leaves an inbox row (progress's reports leave none)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        deadline = time.monotonic() + limit
+        first: tuple[int, float] | None = None
+        while True:
+            offsets = await admin.list_consumer_group_offsets(group)
+            done = sum(max(0, om.offset) for om in offsets.values())
+            now = time.perf_counter()
+            if done and first is None:
+                first = done, now
+                if meter:
+                    meter.start()
+            if done >= n:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"gave up waiting for {n} events committed by {group}")
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
+    assert first is not None
+    if done == first[0]:  # all of them committed before the first look
+        return Followed(done, float("nan"), {})
+    used = meter.stop() if meter else {}
+    count = done - first[0]
+    return Followed(
+        done,
+        count / (now - first[1]),
+        {part: seconds / count * 1e6 for part, seconds in used.items()},
+    )
+
+
 async def inbox_rate(dsn: str, consumer: str | None = None) -> tuple[int, float]:
     """(events, events/s) of a consumer from its inbox rows: every batch is one transaction, so
     its rows share `processed_at` (the transaction's start). From the first batch's start to the
