@@ -176,6 +176,14 @@ def _cmdline(pid: str) -> str:
         return ""
 
 
+def _parent(pid: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class CpuMeter:
     """CPU time spent between `start()` and `stop()` by named parts of the machine: the given
     processes, and every PostgreSQL backend and Kafka broker process (found by command line). A
@@ -183,19 +191,31 @@ class CpuMeter:
     started meanwhile counts from zero, one that exited meanwhile is lost (a backend's last
     moments), never subtracted from the others."""
 
-    def __init__(self, pids: dict[str, int]) -> None:
+    def __init__(self, pids: dict[str, int], profile: Profile | None = None) -> None:
         self.pids = pids
+        self.profile = profile
+        """Given, only its PostgreSQL cluster and its broker count: on a machine shared with
+        other checkouts' stacks, theirs would count too."""
         self._start: dict[int, tuple[str, float]] = {}
         self.used: dict[str, float] = {}
 
     def _now(self) -> dict[int, tuple[str, float]]:
         """pid → (part, CPU seconds so far) of every process measured."""
         parts = {pid: name for name, pid in self.pids.items()}
+        postmaster, broker = None, None
+        if self.profile is not None:
+            pid_file = self.profile.postgres_dir / "data" / "postmaster.pid"
+            with contextlib.suppress(OSError, ValueError):
+                postmaster = int(pid_file.read_text().split()[0])
+            broker = str(self.profile.kafka_dir.resolve())
         for entry in filter(str.isdigit, os.listdir("/proc")):
             command = _cmdline(entry)
             if command.startswith("postgres"):
-                parts.setdefault(int(entry), "postgres")
-            elif "kafka.Kafka" in command or "kafka_2.13" in command:
+                if postmaster is None or _parent(entry) == postmaster:
+                    parts.setdefault(int(entry), "postgres")
+            elif ("kafka.Kafka" in command or "kafka_2.13" in command) and (
+                broker is None or broker in command
+            ):
                 parts.setdefault(int(entry), "kafka")
         out: dict[int, tuple[str, float]] = {}
         for pid, part in parts.items():
@@ -352,6 +372,53 @@ async def wait_for(
         if time.monotonic() > deadline:
             raise TimeoutError(f"gave up waiting for {what} after {limit:.0f}s")
         await asyncio.sleep(interval)
+
+
+@dataclass
+class Followed:
+    events: int
+    rate: float
+    """events/s from the first poll that saw a commit to the one that saw them all"""
+    cpu_us: dict[str, float]
+    """CPU per event of each part of the machine over the same window (µs)"""
+
+
+async def follow_group(
+    bootstrap: str, group: str, n: int, meter: CpuMeter | None = None, *, limit: float
+) -> Followed:
+    """Poll a consumer group's committed offsets (summed over its partitions) every 0.1 s until
+    they reach `n`. A consumer commits a batch's offsets after its database commit, so this counts
+    the events applied whether or not each leaves an inbox row (progress's reports leave none)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        deadline = time.monotonic() + limit
+        first: tuple[int, float] | None = None
+        while True:
+            offsets = await admin.list_consumer_group_offsets(group)
+            done = sum(max(0, om.offset) for om in offsets.values())
+            now = time.perf_counter()
+            if done and first is None:
+                first = done, now
+                if meter:
+                    meter.start()
+            if done >= n:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"gave up waiting for {n} events committed by {group}")
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
+    assert first is not None
+    if done == first[0]:  # all of them committed before the first look
+        return Followed(done, float("nan"), {})
+    used = meter.stop() if meter else {}
+    count = done - first[0]
+    return Followed(
+        done,
+        count / (now - first[1]),
+        {part: seconds / count * 1e6 for part, seconds in used.items()},
+    )
 
 
 async def inbox_rate(dsn: str, consumer: str | None = None) -> tuple[int, float]:

@@ -12,13 +12,13 @@
   total) on tables of its own; `json.loads` and nothing else. The project is held to ≥ 0.7× it.
 - **ceiling**: aiokafka consuming only.
 
-The rate of the first two is read from their inbox (see `harness.inbox_rate`), so start-up and
-the group join are not counted in either.
+The loops' rates are read from their inbox (see `harness.inbox_rate`), the project's from its
+group's committed offsets, polled (`harness.follow_group`: its reports leave no inbox row), so
+start-up and the group join are not counted in any.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import time
@@ -32,7 +32,16 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer
 
 from bench import data
-from bench.harness import Context, CpuMeter, Result, inbox_rate, mb, produce, service
+from bench.harness import (
+    Context,
+    CpuMeter,
+    Result,
+    follow_group,
+    inbox_rate,
+    mb,
+    produce,
+    service,
+)
 from schemas.base import Event
 from schemas.catalog import TOPICS
 from schemas.envelope import from_message, source_for, to_message
@@ -90,15 +99,14 @@ async def run(ctx: Context) -> list[Result]:
 
         async with ctx.database() as dsn:
             await prefill(dsn, pv)
-            env = progress_env(topics, f"bench-progress-{uuid.uuid4().hex[:8]}")
-            async with service(ctx, "progress", dsn, env) as proc:
-                con = await asyncpg.connect(dsn)
-                try:
-                    cpu = await _cpu_per_event(con, CpuMeter({"progress": proc.proc.pid}), n)
-                finally:
-                    await con.close()
+            group = f"bench-progress-{uuid.uuid4().hex[:8]}"
+            async with service(ctx, "progress", dsn, progress_env(topics, group)) as proc:
+                meter = CpuMeter({"progress": proc.proc.pid}, ctx.profile)
+                followed = await follow_group(
+                    ctx.bootstrap, group, n, meter, limit=max(120, n / 1000)
+                )
                 peak = proc.rss.peak if proc.rss else 0
-            total, rate = await inbox_rate(dsn)
+            total, rate, cpu = followed.events, followed.rate, followed.cpu_us
     shape = f"{n:,} events, {len(pv.targets):,} targets of {len(pv.units)} units, 4 partitions"
     return [
         Result(
@@ -144,26 +152,6 @@ async def run(ctx: Context) -> list[Result]:
             note="peak RSS of the service process, sampled every 0.1 s",
         ),
     ]
-
-
-async def _cpu_per_event(con: asyncpg.Connection, meter: CpuMeter, n: int) -> dict[str, float]:
-    """Wait for all `n` events in the inbox; the CPU each part of the machine spent per event
-    (µs), from the first batch seen to the last, so the service's start-up is not counted. A CPU
-    figure is steadier than a rate on a busy machine: it says what an event costs, not how much
-    of the machine the consumer got."""
-    deadline = time.monotonic() + max(120, n / 1000)
-    first = None
-    while (count := await con.fetchval("SELECT count(*) FROM inbox")) < n:
-        if first is None and count:
-            meter.start()
-            first = count
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"gave up waiting for {n} events in progress's inbox")
-        await asyncio.sleep(0.2)
-    if first is None:  # all of them arrived before the first look
-        return {}
-    used = meter.stop()
-    return {part: seconds / (n - first) * 1e6 for part, seconds in used.items()}
 
 
 async def consume_only(bootstrap: str, topic: str, n: int) -> float:

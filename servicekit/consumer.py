@@ -39,6 +39,7 @@ log = logging.getLogger("servicekit.consumer")
 
 BatchHandler = Callable[[UnitOfWork, list[Envelope]], Awaitable[None]]
 EventHandler = Callable[[UnitOfWork, Envelope], Awaitable[None]]
+KeyedByEffect = Callable[[Envelope], bool]
 
 # Test and diagnostics hook, awaited at the stages of a batch: "batch" (received), then per
 # transaction "before_db_commit" (handlers done, inside the transaction) and "after_db_commit",
@@ -62,6 +63,8 @@ class SystemicFailure(Exception):
 class _Route:
     batch_handlers: list[BatchHandler] = field(default_factory=list)
     event_handlers: list[tuple[type[Event], EventHandler]] = field(default_factory=list)
+    keyed_by_effect: KeyedByEffect | None = None
+    """The events the topic's one handler deduplicates itself: no inbox row for them."""
 
 
 @dataclass
@@ -142,11 +145,24 @@ class Consumer:
     def topics(self) -> list[str]:
         return list(self._routes)
 
-    def batch_handler(self, topic: str) -> Callable[[BatchHandler], BatchHandler]:
-        """Decorator: `handler(uow, envelopes)` gets the new events of `topic` in each batch."""
+    def batch_handler(
+        self, topic: str, *, keyed_by_effect: KeyedByEffect | None = None
+    ) -> Callable[[BatchHandler], BatchHandler]:
+        """Decorator: `handler(uow, envelopes)` gets the new events of `topic` in each batch.
+
+        `keyed_by_effect(envelope)` says which events the handler deduplicates itself, by a key
+        its effects store (a report's id: `INSERT … ON CONFLICT DO NOTHING`, only what was
+        inserted applied): those take no inbox row and reach the handler every time they are
+        delivered. The topic then takes no other handler (docs/architecture.md, "The inbox")."""
 
         def register(fn: BatchHandler) -> BatchHandler:
-            self._route(topic).batch_handlers.append(fn)
+            route = self._route(topic)
+            if route.keyed_by_effect or (
+                keyed_by_effect and (route.batch_handlers or route.event_handlers)
+            ):
+                raise ValueError(f"{topic}: a handler keyed by its effects must be its only one")
+            route.batch_handlers.append(fn)
+            route.keyed_by_effect = keyed_by_effect
             return fn
 
         return register
@@ -160,7 +176,10 @@ class Consumer:
         name = topic or topic_for(event_type).name
 
         def register(fn: EventHandler) -> EventHandler:
-            self._route(name).event_handlers.append((event_type, fn))
+            route = self._route(name)
+            if route.keyed_by_effect:
+                raise ValueError(f"{name}: a handler keyed by its effects must be its only one")
+            route.event_handlers.append((event_type, fn))
             return fn
 
         return register
@@ -427,15 +446,16 @@ class Consumer:
 
     async def _apply_once(self, items: list[Item]) -> None:
         records = [r for r, _ in items]
+        keyed = [self._keyed_by_effect(r.topic, e) for r, e in items]
         async with UnitOfWork(self._pool, source=self.source, topic_map=self.topic_map) as uow:
-            new_ids = await inbox.record_new(
-                uow.con,
-                self.name,
-                [inbox.InboxEntry(e.id, r.topic, r.partition, r.offset) for r, e in items],
-            )
+            entries = [inbox.InboxEntry(e.id, r.topic, r.partition, r.offset)
+                       for (r, e), own in zip(items, keyed, strict=True) if not own]  # fmt: skip
+            new_ids = await inbox.record_new(uow.con, self.name, entries)
             fresh: list[Item] = []
-            for record, envelope in items:
-                if envelope.id in new_ids:
+            for (record, envelope), own in zip(items, keyed, strict=True):
+                if own:
+                    fresh.append((record, envelope))  # its handler skips what it knows
+                elif envelope.id in new_ids:
                     new_ids.discard(envelope.id)  # a second copy in the same batch is a duplicate
                     fresh.append((record, envelope))
             if fresh:
@@ -449,6 +469,14 @@ class Consumer:
             self.stats.by_topic[topic, "duplicates"] += n - applied[topic]
         log_applied(self.name, fresh)
         await self._call_hook("after_db_commit", records)
+
+    def _keyed_by_effect(self, topic: str, envelope: Envelope) -> bool:
+        route = self._routes.get(topic)
+        return (
+            route is not None
+            and route.keyed_by_effect is not None
+            and route.keyed_by_effect(envelope)
+        )
 
     async def _dispatch(self, uow: UnitOfWork, items: list[Item]) -> None:
         by_topic: dict[str, list[Envelope]] = {}

@@ -87,9 +87,11 @@ def log_applied(consumer: str, items: list[tuple[ConsumerRecord, Envelope]]) -> 
         for record, envelope in applied:
             span = offsets.setdefault(str(record.partition), [record.offset, record.offset])
             span[:] = min(span[0], record.offset), max(span[1], record.offset)
-            context = trace.get_current_span(propagate.extract(envelope.trace)).get_span_context()
-            if context.is_valid and len(traces) < _LOGGED_TRACES:
-                traces[format(context.trace_id, "032x")] = None
+            if len(traces) < _LOGGED_TRACES:  # extracting a context costs ≈ 4 µs an event
+                parent = trace.get_current_span(propagate.extract(envelope.trace))
+                context = parent.get_span_context()
+                if context.is_valid:
+                    traces[format(context.trace_id, "032x")] = None
         log.info(
             "consumer %s applied %d event(s) of %s",
             consumer,

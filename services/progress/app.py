@@ -24,7 +24,7 @@ from servicekit.settings import ServiceSettings
 from services import progress as package
 from services.progress.api import ROUTERS
 from services.progress.config import Clock, ProgressConfig, SystemClock
-from services.progress.consumers import HANDLERS
+from services.progress.consumers import HANDLERS, KEYED_BY_EFFECT
 from services.progress.jobs.scheduler import Scheduler
 from services.progress.runtime import Runtime
 
@@ -41,7 +41,8 @@ def subscriber(rt: Runtime) -> Callable[[Consumer], None]:
         for topic, handler in HANDLERS.items():
             if topic.startswith(f"{NAME}.") and not config.read_own_topics:
                 continue
-            consumer.batch_handler(config.topic(topic))(handler)
+            keyed = KEYED_BY_EFFECT.get(topic)
+            consumer.batch_handler(config.topic(topic), keyed_by_effect=keyed)(handler)
 
     return subscribe
 

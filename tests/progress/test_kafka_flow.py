@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from infra import tokens
 from schemas.catalog import topic_for
 from schemas.envelope import from_message
-from schemas.progress import StandingsChanged
+from schemas.progress import StandingsChanged, TargetAchieved, TargetReported
 from servicekit.settings import ServiceSettings
 from services.progress.app import create
 from services.progress.config import FixedClock, ProgressConfig
@@ -28,7 +28,7 @@ from services.progress.domain import ScoringScheme
 from tests.progress.conftest import JUNE_15
 from tests.progress.seed import ID, on_fresh_topics
 from tests.progress.test_reports_api import report
-from tests.runtime.helpers_runtime import eventually, read_topic
+from tests.runtime.helpers_runtime import eventually, produce, read_topic
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(240)]
 
@@ -208,6 +208,14 @@ async def test_registry_events_reports_and_a_rebuild_from_offset_zero(
     ]
     assert defined.scheme_ref == "K-KT-2020" and defined.scheme.max_bonus == 5
 
+    # the relay's duplicates (same event ids), and one report published again under a new id
+    again = [(r.topic, r.key, r.value, list(r.headers)) for r in records]
+    first = next(
+        r for r, e in zip(records, events, strict=True) if isinstance(e.data, TargetReported)
+    )
+    renamed = [(k, str(uuid.uuid4()).encode() if k == "ce_id" else v) for k, v in first.headers]
+    await produce(kafka_bootstrap, [*again, (first.topic, first.key, first.value, renamed)])
+
     # a rebuild: empty database, new consumer group, every topic from offset zero
     rebuilt = service(await new_database(), kafka_bootstrap, tmp_path, topic_map, rebuild=True)
     async with running(rebuilt):
@@ -220,5 +228,11 @@ async def test_registry_events_reports_and_a_rebuild_from_offset_zero(
             )
 
         await eventually(same, what="the rebuilt state to equal the live one")
+        # a report is applied once by its id: no inbox row (the achievement keeps its own)
+        reports_topic = topic_map["progress.reports.v1"]
+        kept = await pool.fetch("SELECT event_id FROM inbox WHERE topic = $1", reports_topic)
+        assert [r["event_id"] for r in kept] == [
+            e.id for e in events if isinstance(e.data, TargetAchieved)
+        ]
         ranking = await pool.fetchval("SELECT ranking FROM standings")
         assert str(ID.stc) in ranking and '"bonus": "4.5"' in ranking

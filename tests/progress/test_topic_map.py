@@ -33,7 +33,7 @@ class Subscriptions:
     def __init__(self) -> None:
         self.handlers: dict[str, Any] = {}
 
-    def batch_handler(self, topic: str) -> Any:
+    def batch_handler(self, topic: str, keyed_by_effect: Any = None) -> Any:
         def register(handler: Any) -> Any:
             self.handlers[topic] = handler
             return handler

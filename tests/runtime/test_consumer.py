@@ -245,6 +245,35 @@ async def test_each_commit_is_exactly_the_offsets_of_its_batch(
         await pool.close()
 
 
+async def test_events_keyed_by_their_effects_take_no_inbox_row_and_reach_the_handler_again(
+    fresh_database: str, fresh_topic, kafka_bootstrap: str
+) -> None:
+    """A handler that deduplicates some events itself (`keyed_by_effect`) gets every delivered
+    copy of them, and they leave no inbox row; the topic's other events go through the inbox."""
+    pool = await prepare_database(fresh_database)
+    topic = await fresh_topic(partitions=1)
+    target = uuid4()
+    keyed = report(topic, target_id=target, seq=1)
+    other = report(topic, target_id=target, seq=200)
+    consumer = Consumer("keyed-test", pool=pool, bootstrap_servers=kafka_bootstrap)
+    consumer.batch_handler(topic, keyed_by_effect=lambda e: e.data.value < 100)(
+        effect_writer("keyed-test")
+    )
+    with pytest.raises(ValueError, match="only one"):
+        consumer.batch_handler(topic)(effect_writer("second"))
+    try:
+        await produce(kafka_bootstrap, [keyed, other, keyed, other])  # relay duplicates
+        await consumer.start()
+        await wait_consumed(kafka_bootstrap, consumer.group_id, topic)
+        seqs = sorted(r["seq"] for r in await effects(pool, "keyed-test"))
+        assert seqs == [1, 1, 200]
+        inbox = await pool.fetch("SELECT event_id FROM inbox WHERE consumer = 'keyed-test'")
+        assert [r["event_id"] for r in inbox] == [other.event_id]
+    finally:
+        await consumer.stop()
+        await pool.close()
+
+
 @pytest.mark.parametrize("stage", ["before_db_commit", "before_offset_commit"])
 async def test_a_consumer_killed_mid_batch_loses_nothing_and_applies_nothing_twice(
     fresh_database: str, fresh_topic, kafka_bootstrap: str, stage: str

@@ -23,3 +23,6 @@ HANDLERS: dict[str, BatchHandler] = {
     "progress.initiatives.v1": readback.on_initiatives,
 }
 """Catalog topic → batch handler."""
+
+KEYED_BY_EFFECT = {"progress.reports.v1": reports.keyed_by_report_id}
+"""Catalog topic → the events its handler deduplicates itself (`Consumer.batch_handler`)."""

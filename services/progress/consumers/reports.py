@@ -56,17 +56,27 @@ def achievement_from_event(e: p.TargetAchieved | p.TargetAchievementRetracted) -
     )
 
 
+def keyed_by_report_id(envelope: Envelope) -> bool:
+    """A TargetReported needs no inbox row: `ingest` applies a report once by its id (a copy
+    delivered again, or twice in a batch, inserts nothing and moves no state), and its log's
+    order per target is its order in the partition (the key), as with the inbox."""
+    return isinstance(envelope.data, p.TargetReported)
+
+
 async def ingest(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     """Batch handler of progress.reports.v1 (see the module's docstring)."""
     con = uow.con
     reports: list[tuple[Report, UUID]] = []
+    seen: set[UUID] = set()  # a report's first copy in the batch: later ones are duplicates
     # per target, the log's last word: an achievement (stands) or a retraction (deleted)
     last_word: dict[UUID, tuple[bool, Achievement]] = {}
     notices: list[tuple[UUID, str, str]] = []
     for envelope in envelopes:
         e = envelope.data
         if isinstance(e, p.TargetReported):
-            reports.append((report_from_event(e), e.campaign_id))
+            if e.report_id not in seen:
+                seen.add(e.report_id)
+                reports.append((report_from_event(e), e.campaign_id))
         elif isinstance(e, p.TargetAchieved):
             last_word[e.target_id] = (True, achievement_from_event(e))
         elif isinstance(e, p.TargetAchievementRetracted):
