@@ -66,6 +66,22 @@ def with_riders(main: Statement, riders: Sequence[Statement]) -> Statement:
     return f"WITH {', '.join(ctes)} {body}", every
 
 
+def columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    """Rows as the arrays `unnest($1::t[], $2::u[], ...)` takes, one per column: a batch of
+    rows written in one statement, which PostgreSQL plans and executes once."""
+    if not rows:
+        return [[] for _ in range(width)]
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+def combined(statements: Sequence[Statement]) -> Statement:
+    """One statement that runs every one of `statements` (INSERTs, UPDATEs or DELETEs; the last
+    may start with WITH): the others become its riders (`with_riders`). They all see the same
+    snapshot, so none may depend on another's writes."""
+    *riders, main = statements
+    return with_riders(main, riders)
+
+
 def migration_files(*folders: Path) -> list[Path]:
     """Every `NNNN_name.sql` of the given folders, sorted by file name (the runtime's own tables,
     such as the outbox, come first because their folder is listed first)."""

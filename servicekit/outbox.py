@@ -14,7 +14,7 @@ import asyncpg
 from opentelemetry import propagate
 
 from schemas.envelope import Message, headers_from_dict, headers_to_dict
-from servicekit.db import Statement, with_riders
+from servicekit.db import Statement, combined, with_riders
 
 # The class id of the two-int advisory locks taken per (topic, key); the two-int form lives in a
 # space of its own, apart from the one-bigint locks (relay leadership, migrations).
@@ -132,8 +132,9 @@ async def enqueue(
     each other in a cycle here), then inserts all rows, in the given order: one statement, which
     also runs the `riders` (`db.with_riders`: the request's audit row)."""
     if not messages:
-        for sql, args in riders:
-            await con.execute(sql, *args)
+        if riders:
+            sql, every = combined(riders)
+            await con.execute(sql, *every)
         return
     if not con.is_in_transaction():
         raise RuntimeError("outbox.enqueue must run inside the transaction of the state change")

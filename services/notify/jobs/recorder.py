@@ -16,7 +16,7 @@ from uuid import UUID
 import asyncpg
 from prometheus_client import Counter
 
-from servicekit.db import is_connection_error
+from servicekit.db import Statement, is_connection_error
 from servicekit.unit_of_work import UnitOfWork
 from services.notify import events
 from services.notify.domain import delivery as dm
@@ -153,16 +153,12 @@ class Recorder:
         topic_map = self._runtime.settings.topic_names
         async with UnitOfWork(self._pool, source=SOURCE, topic_map=topic_map) as uow:
             con = uow.con
-            # Subscriptions before deliveries, as every writer of both does, each in id order.
             webhook_subs = {e.job.subscription_id for e in batch if e.job.channel == "webhook"}
-            health: dict[UUID, dict[str, Any]] = {}
-            if webhook_subs:
-                for sub in await store.lock_subscribers(con, list(webhook_subs)):
-                    health[sub["id"]] = {"row": sub, "now": _health_of(sub)}
-            rows = {
-                r["id"]: dict(r)
-                for r in await store.lock_deliveries(con, [e.job.id for e in batch])
+            locked, subs = await store.lock(con, [e.job.id for e in batch], list(webhook_subs))
+            health: dict[UUID, dict[str, Any]] = {
+                sub["id"]: {"row": sub, "now": _health_of(sub)} for sub in subs
             }
+            rows = {r["id"]: dict(r) for r in locked}
             results: list[tuple[Ended, str, dm.Delivery | None]] = []
             updates, attempts = [], []
             for ended in batch:
@@ -182,7 +178,9 @@ class Recorder:
                     await self._health(con, h, ended.outcome, row["now"])
                 await _publish(uow, ended, after)
                 results.append((ended, result, after))
-            await _write(con, updates, attempts, health)
+            # Sent with the outcome events, in their statement (one round trip at commit).
+            for statement in _writes(updates, attempts, health):
+                uow.also(statement)
         self._count(results)
 
     def _next_state(self, row: dict[str, Any], ended: Ended) -> dm.Delivery | None:
@@ -275,30 +273,31 @@ def _attempt(ended: Ended, duration_ms: int, result: str) -> tuple[Any, ...]:
     return (ended.attempt_id, duration_ms, o.status, o.error, result)
 
 
-async def _write(
-    con: asyncpg.Connection,
+def _writes(
     updates: list[tuple[Any, ...]],
     attempts: list[tuple[Any, ...]],
     health: dict[UUID, dict[str, Any]],
-) -> None:
+) -> list[Statement]:
     """A batch's new states, ended attempts and changed subscriber health."""
+    out = [store.end(attempts)]
     if updates:
-        await store.update_deliveries(con, updates)
-    await store.end(con, attempts)
+        out.append(store.update_deliveries(updates))
     changed = [h for h in health.values() if h["now"] != _health_of(h["row"])]
     if changed:
-        await store.update_health(
-            con,
-            [
-                (
-                    h["row"]["id"],
-                    h["now"].consecutive_failures,
-                    h["now"].suspended_at,
-                    h.get("reason"),
-                )
-                for h in changed
-            ],
+        out.append(
+            store.update_health(
+                [
+                    (
+                        h["row"]["id"],
+                        h["now"].consecutive_failures,
+                        h["now"].suspended_at,
+                        h.get("reason"),
+                    )
+                    for h in changed
+                ]
+            )
         )
+    return out
 
 
 async def _publish(uow: UnitOfWork, ended: Ended, after: dm.Delivery) -> None:

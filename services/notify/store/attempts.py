@@ -9,6 +9,8 @@ from uuid import UUID
 
 import asyncpg
 
+from servicekit.db import Statement, columns
+
 INTERRUPTED = "unknown: interrupted before its outcome was recorded (the receiver may have had it)"
 
 # $1 deliveries, $2 their claims, $3 their leases (s), $4 INTERRUPTED. Returns each begun
@@ -41,54 +43,74 @@ async def begin(
     return {r["delivery_id"]: r["id"] for r in rows}
 
 
-async def lock_subscribers(con: asyncpg.Connection, ids: list[UUID]) -> list[asyncpg.Record]:
-    """The subscribers' health, locked, in id order (subscriptions before deliveries, as every
-    writer of both takes them)."""
-    return await con.fetch(
-        "SELECT id, client_id, consecutive_failures, suspended_at"
-        " FROM webhook_subscriptions WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
-        sorted(ids),
-    )
+# $1 deliveries, $2 webhook subscriptions. Subscriptions are locked before deliveries, as every
+# writer of both takes them, each in id order: the deliveries' scan waits for the subscriptions'
+# (an uncorrelated subquery in its WHERE clause is evaluated once, before its first row).
+_LOCK = """
+WITH subs AS MATERIALIZED (
+    SELECT id, client_id, consecutive_failures, suspended_at FROM webhook_subscriptions
+    WHERE id = ANY($2::uuid[]) ORDER BY id FOR UPDATE
+), dels AS MATERIALIZED (
+    SELECT id, status, next_attempt_at, attempts, round_attempts, last_status, last_error, claim
+    FROM deliveries
+    WHERE id = ANY($1::uuid[]) AND (SELECT count(*) FROM subs) >= 0
+    ORDER BY id FOR UPDATE
+)
+SELECT false AS sub, id, NULL AS client_id, NULL::int AS consecutive_failures,
+       NULL::timestamptz AS suspended_at, status, next_attempt_at, attempts, round_attempts,
+       last_status, last_error, claim, now() AS now
+FROM dels
+UNION ALL
+SELECT true, id, client_id, consecutive_failures, suspended_at, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL, now()
+FROM subs
+"""
 
 
-async def lock_deliveries(con: asyncpg.Connection, ids: list[UUID]) -> list[asyncpg.Record]:
-    """The deliveries' states and the database's now, locked, in id order."""
-    return await con.fetch(
-        "SELECT id, status, next_attempt_at, attempts, round_attempts, last_status,"
-        " last_error, claim, now() AS now FROM deliveries"
-        " WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
-        sorted(ids),
-    )
+async def lock(
+    con: asyncpg.Connection, deliveries: list[UUID], subscriptions: list[UUID]
+) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+    """The deliveries' states with the database's now, and the webhook subscribers' health,
+    all locked, in one statement: (deliveries, subscriptions)."""
+    rows = await con.fetch(_LOCK, sorted(deliveries), sorted(subscriptions))
+    return [r for r in rows if not r["sub"]], [r for r in rows if r["sub"]]
 
 
-async def update_deliveries(con: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+def update_deliveries(rows: Sequence[tuple[Any, ...]]) -> Statement:
     """(id, status, next_attempt_at, attempts, round_attempts, last_status, last_error, now):
     the next states, the leases ended."""
-    await con.executemany(
-        "UPDATE deliveries SET status = $2, next_attempt_at = $3, attempts = $4,"
-        " round_attempts = $5, last_status = $6, last_error = $7, claim = NULL,"
-        " claimed_until = NULL, updated_at = $8,"
-        " delivered_at = CASE WHEN $2 = 'delivered' THEN $8 ELSE delivered_at END,"
-        " parked_at = CASE WHEN $2 = 'parked' THEN $8 ELSE NULL END"
-        " WHERE id = $1",
-        rows,
+    return (
+        "UPDATE deliveries d SET status = u.status, next_attempt_at = u.next_attempt_at,"
+        " attempts = u.attempts, round_attempts = u.round_attempts,"
+        " last_status = u.last_status, last_error = u.last_error, claim = NULL,"
+        " claimed_until = NULL, updated_at = u.now,"
+        " delivered_at = CASE WHEN u.status = 'delivered' THEN u.now ELSE d.delivered_at END,"
+        " parked_at = CASE WHEN u.status = 'parked' THEN u.now ELSE NULL END"
+        " FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::int[], $5::int[],"
+        " $6::int[], $7::text[], $8::timestamptz[])"
+        " AS u(id, status, next_attempt_at, attempts, round_attempts, last_status, last_error,"
+        " now) WHERE d.id = u.id",
+        columns(rows, 8),
     )
 
 
-async def end(con: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+def end(rows: Sequence[tuple[Any, ...]]) -> Statement:
     """(attempt id, duration_ms, status, error, result) of attempts that ended."""
-    await con.executemany(
-        "UPDATE delivery_attempts SET duration_ms = $2, status = $3, error = $4,"
-        " result = $5 WHERE id = $1",
-        rows,
+    return (
+        "UPDATE delivery_attempts a SET duration_ms = e.duration_ms, status = e.status,"
+        " error = e.error, result = e.result"
+        " FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::text[])"
+        " AS e(id, duration_ms, status, error, result) WHERE a.id = e.id",
+        columns(rows, 5),
     )
 
 
-async def update_health(con: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+def update_health(rows: Sequence[tuple[Any, ...]]) -> Statement:
     """(subscription id, consecutive_failures, suspended_at, reason or None)."""
-    await con.executemany(
-        "UPDATE webhook_subscriptions SET consecutive_failures = $2,"
-        " suspended_at = $3, suspended_reason = coalesce($4, suspended_reason)"
-        " WHERE id = $1",
-        rows,
+    return (
+        "UPDATE webhook_subscriptions s SET consecutive_failures = h.failures,"
+        " suspended_at = h.suspended_at, suspended_reason = coalesce(h.reason, s.suspended_reason)"
+        " FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::text[])"
+        " AS h(id, failures, suspended_at, reason) WHERE s.id = h.id",
+        columns(rows, 4),
     )

@@ -15,56 +15,13 @@ from servicekit.db import advisory_key
 
 CLAIM_LOCK = advisory_key("notify.dispatcher.claim")
 
-# $6: this dispatcher's claims. A subscriber with live leases of other claims is skipped; what
+# The claim is the function `notify_claim` (migrations/0003_one_statement_claim.sql): the lock
+# and the claim in one round trip. A subscriber with live leases of other claims is skipped; what
 # this dispatcher holds counts against its batch, and is not claimed again, even when its lease
 # ran out while it waited for a slot (its beginning renews the lease, or finds it taken over).
 # Returns each claimed delivery with its event and its subscription (webhook; NULLs if gone) or
 # its contact's address (email): what sending needs, in the claim's round trip.
-_CLAIM = """
-WITH live AS (
-    SELECT subscription_id,
-           count(*) FILTER (WHERE claim = ANY($6::uuid[])) AS mine,
-           count(*) FILTER (WHERE claim <> ALL($6::uuid[]) AND claimed_until > now()) AS others
-    FROM deliveries
-    WHERE status = 'pending' AND claimed_until IS NOT NULL
-      AND (claimed_until > now() OR claim = ANY($6::uuid[]))
-    GROUP BY subscription_id
-), ranked AS (
-    SELECT d.id, d.subscription_id, d.next_attempt_at,
-           row_number() OVER (PARTITION BY d.subscription_id
-                              ORDER BY d.next_attempt_at, d.seq) AS rn
-    FROM deliveries d
-    LEFT JOIN webhook_subscriptions s ON d.channel = 'webhook' AND s.id = d.subscription_id
-    WHERE d.status = 'pending' AND d.channel = $1
-      AND d.next_attempt_at <= now()
-      AND (d.claimed_until IS NULL OR d.claimed_until <= now())
-      AND (d.claim = ANY($6::uuid[])) IS NOT TRUE
-      AND s.suspended_at IS NULL
-), eligible AS (
-    SELECT r.id FROM ranked r LEFT JOIN live l USING (subscription_id)
-    WHERE coalesce(l.others, 0) = 0 AND r.rn <= $2 - coalesce(l.mine, 0)
-    ORDER BY r.rn, r.next_attempt_at
-    LIMIT $3
-), locked AS (
-    SELECT d.id FROM deliveries d
-    WHERE d.id IN (SELECT id FROM eligible)
-      AND d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until <= now())
-      AND (d.claim = ANY($6::uuid[])) IS NOT TRUE
-    FOR UPDATE SKIP LOCKED
-), claimed AS (
-    UPDATE deliveries d SET claim = $4, claimed_until = now() + make_interval(secs => $5)
-    FROM locked WHERE d.id = locked.id
-    RETURNING d.id, d.event_id, d.channel, d.subscription_id, d.subject AS mail_subject,
-              d.text_body, d.html_body, d.trace, d.attempts
-)
-SELECT c.*, e.type, e.source, e.subject, e.time, e.dataschema, e.payload,
-       s.id AS s_id, s.url, s.secret, s.previous_secret, s.previous_secret_until,
-       s.deleted_at, now() AS now, ct.email
-FROM claimed c
-JOIN notify_events e ON e.event_id = c.event_id
-LEFT JOIN webhook_subscriptions s ON c.channel = 'webhook' AND s.id = c.subscription_id
-LEFT JOIN contacts ct ON c.channel = 'email' AND ct.id = c.subscription_id
-"""
+_CLAIM = "SELECT * FROM notify_claim($1, $2, $3, $4, $5, $6, $7)"
 
 # Seconds until the next delivery this process could claim comes due (negative: already due),
 # leaving out subscribers another dispatcher holds, those this one holds a full batch of, and
@@ -101,9 +58,7 @@ async def claim(
 ) -> list[asyncpg.Record]:
     """Up to `batch` due deliveries per subscriber (less what `held` claims hold) and `room` in
     all, under the new claim `claim_id`, leased for `lease_s`."""
-    async with pool.acquire() as con, con.transaction():
-        await con.execute("SELECT pg_advisory_xact_lock($1)", CLAIM_LOCK)
-        return await con.fetch(_CLAIM, channel, batch, room, claim_id, lease_s, held)
+    return await pool.fetch(_CLAIM, channel, batch, room, claim_id, lease_s, held, CLAIM_LOCK)
 
 
 async def next_due(

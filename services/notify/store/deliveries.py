@@ -11,6 +11,8 @@ from uuid import UUID
 
 import asyncpg
 
+from servicekit.db import Statement, columns
+
 WAKE_CHANNEL = "notify_deliveries"
 """PostgreSQL NOTIFY channel: deliveries became due (new, redelivered, subscriber resumed)."""
 
@@ -32,27 +34,31 @@ async def ping(con: asyncpg.Connection) -> None:
     await con.fetchval("SELECT 1")
 
 
-async def add_events(con: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """(event_id, type, source, subject, time, dataschema, payload): the events deliveries carry,
-    once each."""
-    await con.executemany(
-        "INSERT INTO notify_events (event_id, type, source, subject, time, dataschema, payload)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
-        rows,
-    )
+# $1..$7 the events (once each), $8..$19 the deliveries. The events are written with the
+# deliveries that carry them (the deliveries' foreign key is checked at the statement's end).
+_ADD = """
+WITH events AS (
+    INSERT INTO notify_events (event_id, type, source, subject, time, dataschema, payload)
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
+                         $6::text[], $7::text[])
+    ON CONFLICT (event_id) DO NOTHING
+)
+INSERT INTO deliveries (id, event_id, event_type, channel, subscription_id, recipient_kind,
+                        recipient_id, why, subject, text_body, html_body, trace, next_attempt_at)
+SELECT d.*, now()
+FROM unnest($8::uuid[], $9::uuid[], $10::text[], $11::text[], $12::uuid[], $13::text[],
+            $14::uuid[], $15::text[], $16::text[], $17::text[], $18::text[], $19::jsonb[]) AS d
+ON CONFLICT (event_id, channel, subscription_id) DO NOTHING
+"""
 
 
-async def add(con: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """(id, event_id, event_type, channel, subscription_id, recipient_kind, recipient_id, why,
-    subject, text_body, html_body, trace JSON), due now; once per (event, channel, subscription).
-    A statement trigger NOTIFYs the dispatchers at commit."""
-    await con.executemany(
-        "INSERT INTO deliveries (id, event_id, event_type, channel, subscription_id,"
-        " recipient_kind, recipient_id, why, subject, text_body, html_body, trace,"
-        " next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb,"
-        " now()) ON CONFLICT (event_id, channel, subscription_id) DO NOTHING",
-        rows,
-    )
+def add(events: Sequence[tuple[Any, ...]], rows: Sequence[tuple[Any, ...]]) -> Statement:
+    """The events deliveries carry, (event_id, type, source, subject, time, dataschema, payload),
+    once each; and the deliveries, (id, event_id, event_type, channel, subscription_id,
+    recipient_kind, recipient_id, why, subject, text_body, html_body, trace JSON), due now, once
+    per (event, channel, subscription). One statement, to run with the batch's others; a
+    statement trigger NOTIFYs the dispatchers at commit."""
+    return _ADD, [*columns(events, 7), *columns(rows, 12)]
 
 
 async def page(

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from schemas.awards import Nominee
 from schemas.base import Event
+from servicekit.db import Statement, columns
 from services.notify.domain.directory import MemoryDirectory, NominationFacts
 
 
@@ -40,37 +41,64 @@ def _ids_of(value: object) -> Iterator[UUID]:
             yield from _ids_of(item)
 
 
-async def snapshot(con: asyncpg.Connection, events: Iterable[Event]) -> MemoryDirectory:
+# $1 every id of the batch's events. One round trip for all a batch reads: the nominations named,
+# the units of the people named (by the events or the nominations), the names of all of these,
+# and the live webhook subscriptions; each row says which it is (`part`).
+_SNAPSHOT = """
+WITH noms AS MATERIALIZED (
+    SELECT * FROM directory_nominations WHERE nomination_id = ANY($1::uuid[])
+), ids AS MATERIALIZED (
+    SELECT unnest($1::uuid[]) AS id
+    UNION SELECT nominee_id FROM noms
+    UNION SELECT proposer_unit_id FROM noms
+    UNION SELECT campaign_id FROM noms WHERE campaign_id IS NOT NULL
+), periods AS MATERIALIZED (
+    SELECT person_id, valid_from, unit_id FROM directory_person_units
+    WHERE person_id IN (SELECT id FROM ids)
+)
+SELECT 'nomination' AS part, nomination_id AS id, nominee_kind AS kind, nominee_id,
+       proposer_unit_id AS unit_id, campaign_id, award_code AS text, NULL::date AS valid_from,
+       NULL::timestamptz AS created_at
+FROM noms
+UNION ALL
+SELECT 'period', person_id, NULL, NULL, unit_id, NULL, NULL, valid_from, NULL FROM periods
+UNION ALL
+SELECT 'name', id, NULL, NULL, NULL, NULL, name, NULL, NULL FROM directory_names
+WHERE id IN (SELECT id FROM ids UNION SELECT unit_id FROM periods)
+UNION ALL
+SELECT 'subscription', id, NULL, NULL, NULL, NULL, filter::text, NULL, created_at
+FROM webhook_subscriptions WHERE deleted_at IS NULL
+"""
+
+
+async def snapshot(
+    con: asyncpg.Connection, events: Iterable[Event]
+) -> tuple[MemoryDirectory, list[asyncpg.Record]]:
+    """The directory the batch's events could ask about, and the live webhook subscriptions
+    (id, text: the filter's JSON, created_at)."""
     ids: set[UUID] = set()
     for event in events:
         ids.update(ids_in(event))
     directory = MemoryDirectory()
-    if not ids:
-        return directory
-    for r in await con.fetch(
-        "SELECT * FROM directory_nominations WHERE nomination_id = ANY($1::uuid[])", list(ids)
-    ):
-        facts = NominationFacts(
-            nominee=Nominee(kind=r["nominee_kind"], id=r["nominee_id"]),
-            proposer_unit_id=r["proposer_unit_id"],
-            award_code=r["award_code"],
-            campaign_id=r["campaign_id"],
-        )
-        directory.nominations[r["nomination_id"]] = facts
-        ids.update(x for x in (r["nominee_id"], r["proposer_unit_id"], r["campaign_id"]) if x)
-    for r in await con.fetch(
-        "SELECT person_id, valid_from, unit_id FROM directory_person_units"
-        " WHERE person_id = ANY($1::uuid[]) ORDER BY person_id, valid_from",
-        list(ids),
-    ):
-        directory.add_person(r["person_id"], r["unit_id"], r["valid_from"])
-    for history in list(directory.person_units.values()):
-        ids.update(unit for _, unit in history)
-    for r in await con.fetch(
-        "SELECT id, name FROM directory_names WHERE id = ANY($1::uuid[])", list(ids)
-    ):
-        directory.names[r["id"]] = r["name"]
-    return directory
+    subscriptions, periods = [], []
+    for r in await con.fetch(_SNAPSHOT, list(ids)):
+        part = r["part"]
+        if part == "subscription":
+            subscriptions.append(r)
+        elif part == "name":
+            directory.names[r["id"]] = r["text"]
+        elif part == "period":
+            periods.append((r["id"], r["valid_from"], r["unit_id"]))
+        else:
+            directory.nominations[r["id"]] = NominationFacts(
+                nominee=Nominee(kind=r["kind"], id=r["nominee_id"]),
+                proposer_unit_id=r["unit_id"],
+                award_code=r["text"],
+                campaign_id=r["campaign_id"],
+            )
+    for person, since, unit in sorted(periods):
+        directory.add_person(person, unit, since)
+    return directory, subscriptions
 
 
 @dataclass
@@ -90,13 +118,19 @@ class Baseline:
         )
 
 
-async def write_changes(con: asyncpg.Connection, before: Baseline, after: MemoryDirectory) -> None:
+def changes(before: Baseline, after: MemoryDirectory) -> list[Statement]:
+    """What the batch changed in the read model: a statement per table, to run with the batch's
+    others."""
+    out: list[Statement] = []
     names = [(k, v) for k, v in after.names.items() if before.names.get(k) != v]
     if names:
-        await con.executemany(
-            "INSERT INTO directory_names (id, name) VALUES ($1, $2)"
-            " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name",
-            names,
+        out.append(
+            (
+                "INSERT INTO directory_names (id, name)"
+                " SELECT * FROM unnest($1::uuid[], $2::text[])"
+                " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name",
+                columns(names, 2),
+            )
         )
     nominations = [
         (k, f.nominee.kind, f.nominee.id, f.proposer_unit_id, f.award_code, f.campaign_id)
@@ -104,24 +138,34 @@ async def write_changes(con: asyncpg.Connection, before: Baseline, after: Memory
         if before.nominations.get(k) != f
     ]
     if nominations:
-        await con.executemany(
-            "INSERT INTO directory_nominations (nomination_id, nominee_kind, nominee_id,"
-            " proposer_unit_id, award_code, campaign_id) VALUES ($1, $2, $3, $4, $5, $6)"
-            " ON CONFLICT (nomination_id) DO UPDATE SET nominee_kind = EXCLUDED.nominee_kind,"
-            " nominee_id = EXCLUDED.nominee_id, proposer_unit_id = EXCLUDED.proposer_unit_id,"
-            " award_code = EXCLUDED.award_code, campaign_id = EXCLUDED.campaign_id",
-            nominations,
+        out.append(
+            (
+                "INSERT INTO directory_nominations (nomination_id, nominee_kind, nominee_id,"
+                " proposer_unit_id, award_code, campaign_id)"
+                " SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[],"
+                " $5::text[], $6::uuid[])"
+                " ON CONFLICT (nomination_id) DO UPDATE SET nominee_kind = EXCLUDED.nominee_kind,"
+                " nominee_id = EXCLUDED.nominee_id,"
+                " proposer_unit_id = EXCLUDED.proposer_unit_id,"
+                " award_code = EXCLUDED.award_code, campaign_id = EXCLUDED.campaign_id",
+                columns(nominations, 6),
+            )
         )
-    periods: list[tuple[UUID, date, UUID]] = []
+    # One row per (person, valid_from), the last one learnt: a statement's upsert may touch a
+    # row once.
+    periods: dict[tuple[UUID, date], UUID] = {}
     for person, history in after.person_units.items():
         known = set(before.person_units.get(person, []))
-        periods.extend(
-            (person, since, unit) for since, unit in history if (since, unit) not in known
-        )
+        for since, unit in history:
+            if (since, unit) not in known:
+                periods[(person, since)] = unit
     if periods:
-        await con.executemany(
-            "INSERT INTO directory_person_units (person_id, valid_from, unit_id)"
-            " VALUES ($1, $2, $3)"
-            " ON CONFLICT (person_id, valid_from) DO UPDATE SET unit_id = EXCLUDED.unit_id",
-            periods,
+        out.append(
+            (
+                "INSERT INTO directory_person_units (person_id, valid_from, unit_id)"
+                " SELECT * FROM unnest($1::uuid[], $2::date[], $3::uuid[])"
+                " ON CONFLICT (person_id, valid_from) DO UPDATE SET unit_id = EXCLUDED.unit_id",
+                columns([(p, s, u) for (p, s), u in periods.items()], 3),
+            )
         )
+    return out

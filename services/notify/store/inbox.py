@@ -10,17 +10,20 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from servicekit.db import Statement, columns
+
 _COLUMNS = "seq, id, event_id, event_type, why, title, body, occurred_at, created_at, read_at"
 
 
-async def add_items(con: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+def add_items(rows: Sequence[tuple[Any, ...]]) -> Statement:
     """(id, recipient_kind, recipient_id, event_id, event_type, why, title, body, occurred_at);
-    once per (recipient, event)."""
-    await con.executemany(
+    once per (recipient, event). One statement for them all, to run with the batch's others."""
+    return (
         "INSERT INTO inbox_items (id, recipient_kind, recipient_id, event_id, event_type, why,"
-        " title, body, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " title, body, occurred_at) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[],"
+        " $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])"
         " ON CONFLICT DO NOTHING",
-        rows,
+        columns(rows, 9),
     )
 
 

@@ -10,13 +10,6 @@ import asyncpg
 _SELECT = "SELECT *, now() AS now FROM webhook_subscriptions"
 
 
-async def live(con: asyncpg.Connection) -> list[asyncpg.Record]:
-    """Every subscription not deleted: id, filter (JSON), created_at."""
-    return await con.fetch(
-        "SELECT id, filter, created_at FROM webhook_subscriptions WHERE deleted_at IS NULL"
-    )
-
-
 async def find(con: asyncpg.Connection, sid: UUID, *, lock: bool = False) -> asyncpg.Record | None:
     """A subscription not deleted, with the database's now."""
     return await con.fetchrow(
