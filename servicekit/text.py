@@ -19,6 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from servicekit.messages import Msg
+
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _FORBIDDEN_BYTES = re.compile(
     rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]"
@@ -36,10 +38,16 @@ def has_forbidden_bytes(raw: bytes) -> bool:
     return _FORBIDDEN_BYTES.search(raw) is not None
 
 
-def refusal(where: str, char: str) -> str:
-    return (
-        f"{where} chứa ký tự điều khiển hoặc ký tự đảo chiều {char}, không được chấp nhận "
-        f"(contains the control or bidirectional character {char})"
+VALUE = Msg("The value")
+CELL = Msg("The cell")
+
+
+def refusal(where: str, char: str) -> Msg:
+    """`where` (a parameter's name, or VALUE / CELL) holds `char`, in the reader's language."""
+    return Msg(
+        "{where} contains the control or bidirectional character {char}, which is not accepted",
+        where=where,
+        char=char,
     )
 
 
@@ -49,7 +57,7 @@ def check_text(value: Any) -> Any:
     if isinstance(value, str):
         char = forbidden_char(value)
         if char is not None:
-            raise ValueError(refusal("Giá trị", char))
+            raise ValueError(refusal(VALUE, char))
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
             check_text(item)
