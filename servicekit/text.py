@@ -51,6 +51,22 @@ def refusal(where: str, char: str) -> Msg:
     )
 
 
+MAX_CITED = 1000  # the contract's CitedRef
+
+
+def cited_problem(ref: Any) -> Msg | None:
+    """What is wrong with a document's reference as a person wrote it ("Tờ trình số
+    15/TTr-SKHCN": spaces are part of it), or None; on one line it is the contract's CitedRef."""
+    if not isinstance(ref, str) or not ref.strip():
+        return Msg("a reference may not be blank")
+    char = forbidden_char(ref)
+    if char is not None:
+        return refusal(VALUE, char)
+    if len(" ".join(ref.split())) > MAX_CITED:
+        return Msg("a reference is at most {limit} characters", limit=MAX_CITED)
+    return None
+
+
 def check_text(value: Any) -> Any:
     """Raise ValueError naming the forbidden character in `value` (a string, or strings inside
     lists and dicts); return it unchanged otherwise."""

@@ -46,10 +46,11 @@ class ReportIn(In):
         json_schema_extra={
             "maxItems": MAX_EVIDENCE,
             "uniqueItems": True,
-            "items": {"type": "string", "maxLength": MAX_EVIDENCE_REF, "pattern": r"^\s*\S+\s*$"},
+            "items": {"type": "string", "maxLength": MAX_EVIDENCE_REF, "pattern": r"\S"},
         },
     )
-    """References (document ids or URLs) of the supporting documents, without spaces."""
+    """References of the supporting documents as people write them ("Tờ trình số
+    15/TTr-SKHCN"), document ids or URLs; not blank, no control character."""
     supersedes: UUID | None = None
     """The report this one corrects (the latest of its chain)."""
     submitted_on: date | None = None

@@ -14,6 +14,7 @@ import asyncpg
 
 from schemas import progress as p
 from schemas.envelope import Envelope
+from schemas.types import refs_as_written
 from servicekit.unit_of_work import UnitOfWork
 from services.progress import store
 from services.progress.domain import (
@@ -35,7 +36,7 @@ def report_from_event(e: p.TargetReported) -> Report:
         as_of=e.as_of,
         reported_at=e.reported_at,
         note=e.note,
-        evidence=tuple(e.evidence),
+        evidence=tuple(refs_as_written(e.evidence, e.evidence_as_written)),
         supersedes=e.supersedes,
         submitted_on=e.submitted_on,
     )

@@ -13,14 +13,16 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from uuid import UUID
 
+from schemas.types import one_line
 from servicekit.closures import UnitEnd, closed_unit_problem
 from servicekit.messages import Msg
+from servicekit.text import MAX_CITED, cited_problem
 from services.progress.domain.decimals import MAX_ABS_VALUE, as_decimal
 from services.progress.domain.errors import FieldProblem, reject_if
 from services.progress.domain.model import Campaign, Report, Target
 
 MAX_NOTE = 4000  # the contract's LongText
-MAX_EVIDENCE_REF = 1000  # the contract's DocumentRef
+MAX_EVIDENCE_REF = MAX_CITED  # the contract's CitedRef
 MAX_EVIDENCE = 50
 
 
@@ -137,7 +139,7 @@ def new_report(
         as_of=as_of,
         reported_at=reported_at,
         note=_clean(note) or None,
-        evidence=tuple(_clean(e) for e in evidence),
+        evidence=tuple(_ref(e) for e in evidence),
         supersedes=supersedes,
         submitted_on=submitted_on,
     )
@@ -229,14 +231,19 @@ def _check_evidence(evidence: Sequence[str]) -> list[FieldProblem]:
     problems = []
     for i, ref in enumerate(evidence):
         field = f"evidence[{i}]"
-        if not isinstance(ref, str) or not ref.strip() or any(c.isspace() for c in ref.strip()):
-            problems.append(FieldProblem(field, "bad_reference", "a reference is a URI or key"))
-        elif len(ref) > MAX_EVIDENCE_REF:
-            problems.append(FieldProblem(field, "too_long", "the reference is too long"))
-    cleaned = [_clean(r) for r in evidence if isinstance(r, str)]
+        problem = cited_problem(ref)
+        if problem is not None:
+            long = isinstance(ref, str) and len(ref.strip()) > MAX_EVIDENCE_REF
+            problems.append(FieldProblem(field, "too_long" if long else "bad_reference", problem))
+    cleaned = [_ref(r) for r in evidence if isinstance(r, str)]
     if not problems and len(set(cleaned)) != len(cleaned):
         problems.append(FieldProblem("evidence", "duplicate", "a reference is listed twice"))
     return problems
+
+
+def _ref(text: str) -> str:
+    """A reference as written, on one line (the contract's CitedRef)."""
+    return one_line(text)
 
 
 def _clean(text: str | None) -> str:
