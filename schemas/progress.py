@@ -58,6 +58,10 @@ class TargetReported(Event, owner="progress", key="target_id"):
     than that: a past record entered after the fact by the province or an import. Timeliness is
     judged on it. Missing: the day of `reported_at`."""
 
+    occasion_id: UUID | None = None
+    """The occasion the achievement is dedicated to (lập thành tích chào mừng: a congress, an
+    anniversary; registry.occasions.v1), one the campaign is dedicated to."""
+
     @model_validator(mode="after")
     def _cited(self) -> TargetReported:
         check_cited(self.evidence, self.evidence_as_written)

@@ -52,6 +52,7 @@ def target_reported(report: Report, campaign_id: UUID) -> tuple[p.TargetReported
         evidence_as_written=as_written,
         supersedes=report.supersedes,
         submitted_on=report.submitted_on,
+        occasion_id=report.occasion_id,
     )
     return event, event_id("TargetReported", report.id)
 

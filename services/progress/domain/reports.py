@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
@@ -37,10 +37,14 @@ def check_report(
     note: str | None = None,
     evidence: Sequence[str] = (),
     unit_end: tuple[UnitEnd, str] | None = None,
+    occasion_id: UUID | None = None,
+    dedicated_to: Collection[UUID] = (),
 ) -> list[FieldProblem]:
     """`target` and `campaign` are the read model's records, None when unknown. A target of
     another unit is answered like an unknown one: an officer learns nothing about other units'
-    targets by probing ids. `unit_end`: the target's unit's closure and name, if it closed."""
+    targets by probing ids. `unit_end`: the target's unit's closure and name, if it closed.
+    `occasion_id`: the occasion the report is dedicated to, one of the campaign's
+    (`dedicated_to`)."""
     problems: list[FieldProblem] = []
     if target is None or target.unit_id != reporter_unit:
         problems.append(FieldProblem("target_id", "unknown_target", "no such target for your unit"))
@@ -65,7 +69,27 @@ def check_report(
         problems += check_unit_open(as_of, unit_end)
     problems += _check_note(note)
     problems += _check_evidence(evidence)
+    if occasion_id is not None and _campaign_ok(target, campaign):
+        problems += check_occasion(occasion_id, dedicated_to)
     return problems
+
+
+def check_occasion(occasion_id: UUID, dedicated_to: Collection[UUID]) -> list[FieldProblem]:
+    """A report names an occasion its campaign is dedicated to, or none: an achievement is
+    dedicated (chào mừng) to what the campaign that asked for it names."""
+    if occasion_id in dedicated_to:
+        return []
+    return [
+        FieldProblem(
+            "occasion_id",
+            "not_dedicated",
+            Msg(
+                "the campaign is not dedicated to occasion {occasion_id}; a report names one of"
+                " the occasions its campaign is dedicated to",
+                occasion_id=occasion_id,
+            ),
+        )
+    ]
 
 
 def check_unit_open(as_of: date, unit_end: tuple[UnitEnd, str] | None) -> list[FieldProblem]:
@@ -113,6 +137,8 @@ def new_report(
     original: Report | None = None,
     already_superseded: bool = False,
     unit_end: tuple[UnitEnd, str] | None = None,
+    occasion_id: UUID | None = None,
+    dedicated_to: Collection[UUID] = (),
 ) -> Report:
     """Check, then build the Report to store. Raises `Rejected` listing every problem."""
     problems = check_report(
@@ -125,6 +151,8 @@ def new_report(
         note=note,
         evidence=evidence,
         unit_end=unit_end,
+        occasion_id=occasion_id,
+        dedicated_to=dedicated_to,
     )
     if supersedes is not None and target is not None and target.unit_id == reporter_unit:
         problems += check_correction(target, supersedes, original, already_superseded)
@@ -142,6 +170,7 @@ def new_report(
         evidence=tuple(_ref(e) for e in evidence),
         supersedes=supersedes,
         submitted_on=submitted_on,
+        occasion_id=occasion_id,
     )
 
 
