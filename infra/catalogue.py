@@ -2,12 +2,13 @@
 
 A message is the text argument of a call that becomes an answer: the domain errors
 (`Invalid`, `Conflict`, `NotFound` and their subclasses, `Invalid.at`/`param`/`many`,
-`Violation`), progress's `FieldProblem`, `Problem`, `forbidden`, an import's `RowError` and
-`ImportFileError`, a request model's `ValueError`, and every `Msg` template (the import
-command's own words among them). A literal is a msgid; an f-string at such a place is
-a message the catalogue cannot translate (`python -m infra.catalogue` lists both; `--update`
-adds the missing msgids, untranslated, to the Vietnamese catalogue). A name bound to a string
-at the module's top is followed; other expressions (a helper's result) are not messages here.
+`Violation`), progress's `FieldProblem`, `Problem`, `forbidden`, a token's refusal, an
+import's `RowError` and `ImportFileError`, a request model's `ValueError`, and every `Msg`
+template (the import command's own words among them). A literal is a msgid; an f-string at
+such a place is a message the catalogue cannot translate (`python -m infra.catalogue` lists
+both; `--update` adds the missing msgids, untranslated, to the Vietnamese catalogue). A name
+bound to a string at the module's top is followed; other expressions (a helper's result) are
+not messages here.
 
 tests/runtime/test_catalogue.py fails when a message has no translation or is an f-string.
 """
@@ -40,6 +41,8 @@ SITES: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
     "Problem": ((1, 2), ("title", "detail")),
     "problem_response": ((1,), ("detail", "title")),
     "forbidden": ((0,), ("detail",)),
+    "_token_refused": ((1,), ("description",)),
+    "InvalidToken": ((1,), ("description",)),
     "RowError": ((2,), ("problem",)),
     "ImportFileError": ((0,), ()),
     "Msg": ((0,), ()),

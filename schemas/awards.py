@@ -11,6 +11,7 @@ from pydantic import Field, StringConstraints, model_validator
 from schemas.base import Event
 from schemas.types import (
     AwardCode,
+    CitedRef,
     Code,
     DatePeriod,
     DecidingAuthority,
@@ -24,6 +25,7 @@ from schemas.types import (
     Text,
     Verdict,
     Year,
+    check_cited,
 )
 
 FactName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -39,6 +41,15 @@ class Nominee(Part):
 class Document(Part):
     type: DocumentType
     ref: DocumentRef
+    """Spaces as %20 when the reference was written with them (`ref_as_written`)."""
+    ref_as_written: CitedRef | None = None
+    """The reference as the person wrote it ("Tờ trình số 15/TTr-SKHCN"), when it holds a space;
+    what a reader shows. Missing: as in `ref`."""
+
+    @model_validator(mode="after")
+    def _cited(self) -> Document:
+        check_cited([self.ref], None if self.ref_as_written is None else [self.ref_as_written])
+        return self
 
 
 class RuleResult(Part):
@@ -242,10 +253,19 @@ class SupervisionFindingRaised(Event, owner="awards", key="finding_id"):
     """The province's own unit (Ủy ban nhân dân tỉnh) as the read model knows it, told too."""
     content: LongText
     documents: list[DocumentRef] = Field(default_factory=list, max_length=50)
-    """References of the Front's documents (its letter, minutes of the supervision)."""
+    """References of the Front's documents (its letter, minutes of the supervision); spaces as
+    %20 when written with them (`documents_as_written`)."""
+    documents_as_written: list[CitedRef] | None = Field(None, max_length=50)
+    """The references as the person wrote them, in `documents`' order, when one holds a space;
+    what a reader shows. Missing: as in `documents`."""
     objection_id: UUID | None = None
     """Raised against a nomination on public notice: the objection it became, which the board
     resolves before the council takes the nomination up."""
+
+    @model_validator(mode="after")
+    def _cited(self) -> SupervisionFindingRaised:
+        check_cited(self.documents, self.documents_as_written)
+        return self
 
 
 class SupervisionFindingAnswered(Event, owner="awards", key="finding_id"):
@@ -262,6 +282,13 @@ class SupervisionFindingAnswered(Event, owner="awards", key="finding_id"):
     """True when the province answered, false when the unit concerned did."""
     answer: LongText
     documents: list[DocumentRef] = Field(default_factory=list, max_length=50)
+    documents_as_written: list[CitedRef] | None = Field(None, max_length=50)
+    """As on SupervisionFindingRaised."""
+
+    @model_validator(mode="after")
+    def _cited(self) -> SupervisionFindingAnswered:
+        check_cited(self.documents, self.documents_as_written)
+        return self
 
 
 EVENTS: tuple[type[Event], ...] = (

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, mo
 
 from schemas.base import Event
 from schemas.types import (
+    CitedRef,
     Code,
     DocumentRef,
     InitiativeKind,
@@ -25,6 +26,7 @@ from schemas.types import (
     SubjectKind,
     Text,
     Year,
+    check_cited,
     nfc,
 )
 
@@ -44,13 +46,26 @@ class TargetReported(Event, owner="progress", key="target_id"):
     reported_at: AwareDatetime
     note: LongText | None = None
     evidence: list[DocumentRef] = Field(default_factory=list)
-    """References to the supporting documents."""
+    """References to the supporting documents (a reference written with spaces has them as %20:
+    `evidence_as_written` holds it as written)."""
+    evidence_as_written: list[CitedRef] | None = None
+    """The references as the person wrote them ("Tờ trình số 15/TTr-SKHCN"), in `evidence`'s
+    order, when one of them holds a space; what a reader shows. Missing: as in `evidence`."""
     supersedes: UUID | None = None
     """The report this one corrects."""
     submitted_on: date | None = None
     """The day the unit submitted the report (Vietnam's date), given when it was entered later
     than that: a past record entered after the fact by the province or an import. Timeliness is
     judged on it. Missing: the day of `reported_at`."""
+
+    occasion_id: UUID | None = None
+    """The occasion the achievement is dedicated to (lập thành tích chào mừng: a congress, an
+    anniversary; registry.occasions.v1), one the campaign is dedicated to."""
+
+    @model_validator(mode="after")
+    def _cited(self) -> TargetReported:
+        check_cited(self.evidence, self.evidence_as_written)
+        return self
 
 
 class TargetAchieved(Event, owner="progress", key="target_id"):

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -48,6 +49,51 @@ DocumentRef = Annotated[
     str, StringConstraints(min_length=1, max_length=1000, pattern=r"^\S+$"), AfterValidator(nfc)
 ]
 """Where a document is kept: a URI or a storage key, never the document itself."""
+
+# A document as people cite it ("Tờ trình số 15/TTr-SKHCN", "QĐ 15/QĐ-SKHCN"): words separated by
+# single spaces, no control or bidirectional character (servicekit.text refuses the same).
+_WORD = r"[^\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+"
+CITED_PATTERN = rf"^{_WORD}( {_WORD})*$"
+
+
+def one_line(value: str) -> str:
+    """NFC, trimmed, each run of white space one space: a document number typed, pasted from a
+    letter or read from a spreadsheet cell is the same reference."""
+    return " ".join(nfc(value).split())
+
+
+CitedRef = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=1000, pattern=CITED_PATTERN),
+    BeforeValidator(lambda v: one_line(v) if isinstance(v, str) else v),
+]
+"""A document's reference as the person wrote it: its number and kind, a URI or a storage key.
+On events it rides beside the `DocumentRef` its v1 field carries (`as_document_ref`)."""
+
+
+def as_document_ref(cited: str) -> str:
+    """The v1 `DocumentRef` form of a cited reference: its spaces written %20 (as in a URI), so
+    a consumer of the v1 field still receives one space-free text per document."""
+    return one_line(cited).replace(" ", "%20")
+
+
+def cited_refs(refs: list[str]) -> tuple[list[str], list[str] | None]:
+    """(the v1 `DocumentRef`s, the references as written or None when they are the same): the
+    two fields an event carries for a list of references."""
+    v1 = [as_document_ref(r) for r in refs]
+    return v1, (None if v1 == list(refs) else list(refs))
+
+
+def refs_as_written(v1: list[str], written: list[str] | None) -> list[str]:
+    """What a reader shows: the references as written when the event has them."""
+    return list(written) if written is not None else list(v1)
+
+
+def check_cited(v1: list[str], written: list[str] | None) -> None:
+    """An event's two fields agree: as many, each v1 value the %20 form of its written one."""
+    if written is not None and [as_document_ref(w) for w in written] != list(v1):
+        raise ValueError("the references as written do not match the references")
+
 
 Year = Annotated[int, Field(ge=1945, le=2100)]
 Measure = Annotated[float, Field(allow_inf_nan=False)]

@@ -21,6 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jwt import PyJWK, PyJWKClient, PyJWKSet
 from starlette.responses import Response
 
+from servicekit.messages import Msg
 from servicekit.problems import Problem
 from servicekit.settings import ServiceSettings
 
@@ -199,13 +200,13 @@ class _NoKeys:
 # Checked in this order: InvalidSignatureError is a DecodeError, the claim errors are
 # InvalidTokenErrors.
 _JWT_ERRORS: list[tuple[type[Exception], str, str]] = [
-    (jwt.ExpiredSignatureError, "expired", "token expired"),
-    (jwt.ImmatureSignatureError, "not_yet_valid", "token not valid yet (nbf)"),
-    (jwt.InvalidAudienceError, "audience", "token audience not accepted"),
-    (jwt.InvalidIssuerError, "issuer", "token issuer not accepted"),
-    (jwt.InvalidSignatureError, "signature", "signature verification failed"),
-    (jwt.InvalidAlgorithmError, "algorithm", "algorithm not accepted"),
-    (jwt.DecodeError, "malformed", "token is malformed"),
+    (jwt.ExpiredSignatureError, "expired", Msg("token expired")),
+    (jwt.ImmatureSignatureError, "not_yet_valid", Msg("token not valid yet (nbf)")),
+    (jwt.InvalidAudienceError, "audience", Msg("token audience not accepted")),
+    (jwt.InvalidIssuerError, "issuer", Msg("token issuer not accepted")),
+    (jwt.InvalidSignatureError, "signature", Msg("signature verification failed")),
+    (jwt.InvalidAlgorithmError, "algorithm", Msg("algorithm not accepted")),
+    (jwt.DecodeError, "malformed", Msg("token is malformed")),
 ]
 
 
@@ -260,7 +261,7 @@ class TokenVerifier:
         if not isinstance(alg, str):
             raise InvalidToken("algorithm", "token names no algorithm")
         if alg not in self.algorithms:
-            raise InvalidToken("algorithm", f"algorithm {alg[:20]!r} not accepted")
+            raise InvalidToken("algorithm", Msg("algorithm {alg} not accepted", alg=repr(alg[:20])))
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise InvalidToken("unknown_key", "token names no key (kid)")
@@ -268,7 +269,9 @@ class TokenVerifier:
         if key is None:
             raise InvalidToken("unknown_key", "token signed with an unknown key (kid)")
         if key.algorithm_name != alg:  # no algorithm confusion across key types
-            raise InvalidToken("algorithm", f"algorithm {alg!r} does not match the key")
+            raise InvalidToken(
+                "algorithm", Msg("algorithm {alg} does not match the key", alg=repr(alg))
+            )
         known = self._verified.get(token)
         # verified before with the key still current (a rotated-out key is a miss), not expired
         if known is not None and known[0] is key and time.time() < known[1] + self.leeway:
@@ -284,7 +287,9 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
         except jwt.MissingRequiredClaimError as exc:
-            raise InvalidToken("claims", f"token lacks the {exc.claim!r} claim") from exc
+            raise InvalidToken(
+                "claims", Msg("token lacks the {claim} claim", claim=repr(exc.claim))
+            ) from exc
         except jwt.PyJWTError as exc:
             for kind, reason, description in _JWT_ERRORS:
                 if isinstance(exc, kind):
@@ -293,7 +298,11 @@ class TokenVerifier:
         lifetime = claims["exp"] - claims["iat"]
         if not isinstance(lifetime, int | float) or lifetime > self.max_lifetime:
             raise InvalidToken(
-                "lifetime", f"token lives longer than the {int(self.max_lifetime)} s allowed"
+                "lifetime",
+                Msg(
+                    "token lives longer than the {seconds} s allowed",
+                    seconds=int(self.max_lifetime),
+                ),
             )
         principal = principal_from_claims(claims)
         if len(self._verified) >= _VERIFIED_MAX:
@@ -314,12 +323,14 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         raise InvalidToken("claims", "token 'roles' must be a list of strings")
     unknown = sorted(set(roles) - set(Role))
     if unknown:
-        raise InvalidToken("claims", f"token names unknown roles: {', '.join(unknown)}")
+        raise InvalidToken(
+            "claims", Msg("token names unknown roles: {roles}", roles=", ".join(unknown))
+        )
 
     def text(name: str) -> str | None:
         value = claims.get(name)
         if value is not None and not isinstance(value, str | int):
-            raise InvalidToken("claims", f"token '{name}' must be a string")
+            raise InvalidToken("claims", Msg("token '{name}' must be a string", name=name))
         return None if value is None else str(value)
 
     scope = claims.get("scope")
@@ -353,7 +364,7 @@ def verifier_for(app: FastAPI) -> TokenVerifier:
     return verifier
 
 
-def _refused(reason: str, description: str) -> Problem:
+def _token_refused(reason: str, description: str) -> Problem:
     challenge = f'Bearer realm="{REALM}"'
     if reason != "missing":  # RFC 6750 §3.1: no error code when no token was sent
         # the description may quote the token's own header: keep RFC 6750's character set
@@ -376,14 +387,14 @@ async def principal_of(request: Request) -> Principal:
         return cached
     header = request.headers.get("authorization")
     if not header:
-        raise _refused("missing", "a bearer token is required")
+        raise _token_refused("missing", "a bearer token is required")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise _refused("malformed", "the Authorization header must be 'Bearer <token>'")
+        raise _token_refused("malformed", "the Authorization header must be 'Bearer <token>'")
     try:
         principal = await verifier_for(request.app).verify(token.strip())
     except InvalidToken as exc:
-        raise _refused(exc.reason, exc.description) from exc
+        raise _token_refused(exc.reason, exc.description) from exc
     except KeysUnavailable as exc:
         log.error("cannot verify tokens: %s", exc)
         raise Problem(
@@ -436,7 +447,10 @@ def require(*roles: Role | str, read_only: bool = False) -> Callable[..., Awaita
         principal: Principal = Depends(authenticated(read_only=read_only)),
     ) -> Principal:
         if not principal.has_role(*wanted):
-            raise forbidden(f"requires the role {' or '.join(wanted)}", required_roles=list(wanted))
+            raise forbidden(
+                Msg("requires the role {roles}", roles=" or ".join(wanted)),
+                required_roles=list(wanted),
+            )
         return principal
 
     return dependency

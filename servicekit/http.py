@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from servicekit import auth, metrics, openapi, problems, schema_api, text
 from servicekit.audit import AuditMiddleware
 from servicekit.idempotency import IdempotencyMiddleware
+from servicekit.messages import Msg
 from servicekit.settings import ServiceSettings
 
 ReadyCheck = Callable[[], Awaitable[None]]
@@ -67,7 +68,7 @@ class BodySizeLimitMiddleware:
             try:
                 too_large = int(declared) > limit
             except ValueError:
-                await self._reject(scope, receive, send, 400, "invalid Content-Length")
+                await self._reject(scope, receive, send, 400, Msg("invalid Content-Length"))
                 return
             if too_large:
                 await self._too_large(scope, receive, send, limit)
@@ -100,7 +101,7 @@ class BodySizeLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        detail = f"the request body exceeds the limit of {limit} bytes"
+        detail = Msg("the request body exceeds the limit of {limit} bytes", limit=limit)
         await self._reject(scope, receive, send, 413, detail, max_bytes=limit)
 
     @staticmethod
@@ -110,7 +111,7 @@ class BodySizeLimitMiddleware:
         response = problems.problem_response(
             status,
             detail,
-            instance=scope["path"],
+            scope=scope,
             headers={"Connection": "close"},  # the rest of the body is never read
             **extra,
         )
@@ -134,10 +135,11 @@ class UrlTextMiddleware:
         response = problems.problem_response(
             422,
             text.refusal(f"{where} {name}".strip(), char),
+            scope=scope,
             instance=text.FORBIDDEN.sub("", scope["path"])[:200],
             title="Invalid request",
             type="validation",
-            errors=[{"in": where, "name": name, "detail": text.refusal("Giá trị", char)}],
+            errors=[{"in": where, "name": name, "detail": text.refusal(text.VALUE, char)}],
         )
         await response(scope, receive, send)
 

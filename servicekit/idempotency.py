@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from schemas.envelope import source_for
 from servicekit import audit, auth
 from servicekit.db import as_connection, with_riders
+from servicekit.messages import Msg
 from servicekit.problems import problem_response
 from servicekit.unit_of_work import UnitOfWork
 
@@ -116,12 +117,11 @@ class IdempotencyMiddleware:
         if key is None:
             await self.app(scope, receive, send)
             return
-        instance = scope["path"]
         if not _valid_key(key):
             await problem_response(
                 400,
                 "Idempotency-Key must be 1 to 255 visible ASCII characters",
-                instance=instance,
+                scope=scope,
                 type="idempotency-key-invalid",
             )(scope, receive, send)
             return
@@ -133,7 +133,7 @@ class IdempotencyMiddleware:
         service = getattr(scope["app"].state, "service", None)
         pool: asyncpg.Pool | None = getattr(service, "pool", None)
         if pool is None:
-            await problem_response(503, "idempotency store unavailable", instance=instance)(
+            await problem_response(503, "idempotency store unavailable", scope=scope)(
                 scope, receive, send
             )
             return
@@ -188,7 +188,7 @@ class IdempotencyMiddleware:
                         problem_response(
                             409,
                             "a request with this Idempotency-Key is still being processed",
-                            instance=instance,
+                            scope=scope,
                             type="idempotency-key-in-use",
                             headers={"Retry-After": "1"},
                         )
@@ -202,9 +202,7 @@ class IdempotencyMiddleware:
                     float(ttl),
                 )
                 if row is not None and row["live"]:
-                    raise _Rollback(
-                        _stored_answer(row, scope["method"], path, request_hash, instance)
-                    )
+                    raise _Rollback(_stored_answer(row, scope, path, request_hash))
                 if row is not None:  # expired: the key starts afresh
                     await con.execute(
                         "DELETE FROM idempotency_keys WHERE key = $1 AND principal = $2",
@@ -240,7 +238,7 @@ class IdempotencyMiddleware:
             # no effect kept and nothing stored, so the client may retry.
             log.exception("idempotent %s %s not committed", scope["method"], instance)
             return problem_response(
-                500, "The request could not be completed; it may be retried.", instance=instance
+                500, "The request could not be completed; it may be retried.", scope=scope
             )
 
     async def _run_handler(
@@ -282,16 +280,21 @@ def _headers_json(headers: list[tuple[bytes, bytes]]) -> str:
     )
 
 
-def _stored_answer(
-    row: asyncpg.Record, method: str, path: str, request_hash: str, instance: str
-) -> Any:
-    for field, now in (("method", method), ("path", path), ("request_hash", request_hash)):
+_REUSED = {
+    "body": Msg("this Idempotency-Key was used for a request with a different body"),
+    "method": Msg("this Idempotency-Key was used for a request with a different method"),
+    "path": Msg("this Idempotency-Key was used for a request with a different path"),
+}
+
+
+def _stored_answer(row: asyncpg.Record, scope: Scope, path: str, request_hash: str) -> Any:
+    for field, now in (("method", scope["method"]), ("path", path), ("request_hash", request_hash)):
         if row[field] != now:
             mismatch = "body" if field == "request_hash" else field
             return problem_response(
                 422,
-                f"this Idempotency-Key was used for a request with a different {mismatch}",
-                instance=instance,
+                _REUSED[mismatch],
+                scope=scope,
                 title="Idempotency-Key reused",
                 type="idempotency-key-reused",
                 mismatch=mismatch,

@@ -28,7 +28,15 @@ from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from servicekit.messages import SOURCE, Msg, language_of, pydantic_message, translate
+from servicekit.messages import (
+    SOURCE,
+    Msg,
+    from_json,
+    language_of,
+    pydantic_message,
+    to_json,
+    translate,
+)
 from servicekit.problems import Problem
 from servicekit.text import check_text
 from servicekit.vietnamese import fold, parse_number
@@ -373,10 +381,7 @@ async def run(
     if not dry_run:
         previous = await import_record(con, kind, digest, mode)
         if previous is not None:
-            previous["replayed"] = True
-            previous["errors"] = [RowError(**e) for e in previous["errors"]]
-            previous.pop("errors_truncated", None)
-            return Report(**previous)
+            return stored_report(previous)
     report = Report(kind, digest, mode, dry_run)
     # Parsing is CPU work of up to max_rows rows: in a thread, so the service keeps answering.
     rows, errors, report.rows = await asyncio.to_thread(parse, data, max_rows)
@@ -392,8 +397,32 @@ async def run(
     if not write or (mode == "all" and report.errors):
         report.imported = 0
     if write and (mode == "valid" or not report.errors):
-        await save_import_record(con, kind, digest, mode, report.as_dict())
+        await save_import_record(con, kind, digest, mode, to_store(report))
     return report
+
+
+def to_store(report: Report) -> dict[str, Any]:
+    """The report as kept for the same file again: each row's problem as its English text and as
+    its message (template and parameters), so the answer again is in the asker's language."""
+    body = report.as_dict()
+    body["errors"] = [
+        {**e, "message": to_json(err.problem)}
+        for e, err in zip(body["errors"], report.errors, strict=False)
+    ]
+    return body
+
+
+def stored_report(stored: dict[str, Any]) -> Report:
+    """A report kept by `to_store`, as it was answered (replayed). A report kept before the
+    messages were (no `message`) answers its English texts, the catalogue translating the
+    literal ones."""
+    stored = {**stored, "replayed": True}
+    stored["errors"] = [
+        RowError(e["row"], e["column"], from_json(e.get("message")) or e["problem"])
+        for e in stored["errors"]
+    ]
+    stored.pop("errors_truncated", None)
+    return Report(**stored)
 
 
 def may_write(report: Report, write: bool, mode: str) -> bool:
@@ -468,9 +497,7 @@ async def answer(
 
 
 def localized_report(body: dict[str, Any], lang: str) -> dict[str, Any]:
-    """An import report whose rows' problems are in `lang` (a replayed report, read back from
-    the database, has lost its messages' templates: its literal messages are still translated,
-    formatted ones stay English)."""
+    """An import report whose rows' problems are in `lang`."""
     if lang == SOURCE:
         return body
     errors = [{**e, "problem": translate(e["problem"], lang)} for e in body["errors"]]

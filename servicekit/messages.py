@@ -16,7 +16,9 @@ integration clients (`language_of`).
 
 from __future__ import annotations
 
+import base64
 import functools
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -122,6 +124,41 @@ def _param(value: Any, lang: str) -> Any:
     return value
 
 
+# ---- kept for later: a message as JSON ---------------------------------------------------------
+
+
+def to_json(text: Any) -> Any:
+    """A message as JSON that `from_json` turns back into one that translates the same (an
+    import report kept in the database and answered again in another language)."""
+    if isinstance(text, Seq):
+        return {"seq": [to_json(p) for p in text.parts], "sep": text.sep}
+    if isinstance(text, Msg):
+        params = {k: to_json(v) for k, v in text.params.items()}
+        return {"text": str(text), "template": text.template, "params": params}
+    if isinstance(text, datetime):
+        return {"datetime": text.isoformat()}
+    if isinstance(text, date):
+        return {"date": text.isoformat()}
+    if text is None or isinstance(text, (str, int, float)):
+        return text
+    return str(text)
+
+
+def from_json(data: Any) -> Any:
+    if not isinstance(data, dict):
+        return data
+    if "seq" in data:
+        return Seq((from_json(p) for p in data["seq"]), data.get("sep", "; "))
+    if "template" in data:
+        params = {k: from_json(v) for k, v in data.get("params", {}).items()}
+        return Msg.of(str(data.get("text", data["template"])), data["template"], params)
+    if "datetime" in data:
+        return datetime.fromisoformat(data["datetime"])
+    if "date" in data:
+        return date.fromisoformat(data["date"])
+    return str(data)
+
+
 # ---- language negotiation ---------------------------------------------------------------------
 
 
@@ -162,15 +199,37 @@ def default_for(principal: Any) -> str:
 
 
 def language_of(request: Any) -> str:
-    """The answer's language for a request (a Starlette `Request`), cached on its state."""
+    """The answer's language for a request (a Starlette `Request`), cached on its state. Before
+    the token is verified (an answer of a middleware, a 401), the default follows the roles the
+    token claims: they only choose the language of an error, never what the caller may do."""
     state = request.state
     lang = getattr(state, "language", None)
     if lang is None:
         principal = getattr(state, "principal", None)
-        lang = negotiate(request.headers.get("accept-language"), default_for(principal))
+        default = (
+            default_for(principal)
+            if principal is not None
+            else claimed_default(request.headers.get("authorization"))
+        )
+        lang = negotiate(request.headers.get("accept-language"), default)
         if principal is not None:  # before the token is read, the default may still change
             state.language = lang
     return str(lang)
+
+
+def claimed_default(authorization: str | None) -> str:
+    """The default language for the roles an unverified bearer token claims: English for an
+    integration client's, Vietnamese for anything else (a person, no token, a token unread)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    parts = token.strip().split(".")
+    if scheme.lower() != "bearer" or len(parts) != 3 or len(parts[1]) > 8192:
+        return PEOPLE
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, TypeError):
+        return PEOPLE
+    roles = claims.get("roles") if isinstance(claims, dict) else None
+    return SOURCE if isinstance(roles, list) and "integration_client" in roles else PEOPLE
 
 
 # ---- pydantic's errors ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from servicekit.errors import MAX_SUMMARY, Conflict, DomainError, NotFound
 from servicekit.messages import SOURCE, Msg, joined, language_of, pydantic_message, translate
@@ -111,10 +112,18 @@ def localized(document: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 def problem_response(
-    status: int, detail: str, *, instance: str, title: str | None = None, **kw: Any
+    status: int,
+    detail: str,
+    *,
+    scope: Scope,
+    instance: str | None = None,
+    title: str | None = None,
+    **kw: Any,
 ) -> JSONResponse:
-    """A problem answer built outside exception handling (e.g. by a pure ASGI middleware)."""
-    return Problem(status, title, detail, **kw).response(instance)
+    """A problem answer built outside exception handling (e.g. by a pure ASGI middleware), in
+    the language the request negotiates, as the handlers answer."""
+    lang = language_of(Request(scope))
+    return Problem(status, title, detail, **kw).response(instance or scope["path"], lang)
 
 
 def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request, Response
 from schemas.base import DATASCHEMA_PREFIX, REVISION_MARK
 from schemas.events import ALL_EVENTS
 from schemas.json_schema import GENERATED, REVISIONS_DIR, revision
+from servicekit.messages import Msg
 from servicekit.problems import Problem
 
 SCHEMA_MEDIA_TYPE = "application/schema+json"
@@ -61,7 +62,9 @@ async def index(request: Request) -> dict[str, Any]:
 async def latest_schema(schema_id: str, request: Request) -> Response:
     rev = _current().get(schema_id)
     if rev is None:
-        raise Problem(404, None, f"no event schema {schema_id}; /schemas lists them")
+        raise Problem(
+            404, None, Msg("no event schema {schema_id}; /schemas lists them", schema_id=schema_id)
+        )
     return _serve(request, schema_id, rev, REVALIDATE)
 
 
@@ -78,7 +81,11 @@ async def schema_revision(schema_id: str, rev: str, request: Request) -> Respons
 def _serve(request: Request, schema_id: str, rev: str, cache_control: str) -> Response:
     body = _file(schema_id, rev) if _SCHEMA_ID.match(schema_id) and _REVISION.match(rev) else None
     if body is None:
-        raise Problem(404, None, f"no revision {rev} of event schema {schema_id}")
+        raise Problem(
+            404,
+            None,
+            Msg("no revision {rev} of event schema {schema_id}", rev=rev, schema_id=schema_id),
+        )
     etag = f'"{rev}"'
     headers = {"ETag": etag, "Cache-Control": cache_control}
     if etag in _etags(request.headers.get("if-none-match", "")):

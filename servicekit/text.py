@@ -19,6 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from servicekit.messages import Msg
+
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _FORBIDDEN_BYTES = re.compile(
     rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]"
@@ -36,11 +38,33 @@ def has_forbidden_bytes(raw: bytes) -> bool:
     return _FORBIDDEN_BYTES.search(raw) is not None
 
 
-def refusal(where: str, char: str) -> str:
-    return (
-        f"{where} chứa ký tự điều khiển hoặc ký tự đảo chiều {char}, không được chấp nhận "
-        f"(contains the control or bidirectional character {char})"
+VALUE = Msg("The value")
+CELL = Msg("The cell")
+
+
+def refusal(where: str, char: str) -> Msg:
+    """`where` (a parameter's name, or VALUE / CELL) holds `char`, in the reader's language."""
+    return Msg(
+        "{where} contains the control or bidirectional character {char}, which is not accepted",
+        where=where,
+        char=char,
     )
+
+
+MAX_CITED = 1000  # the contract's CitedRef
+
+
+def cited_problem(ref: Any) -> Msg | None:
+    """What is wrong with a document's reference as a person wrote it ("Tờ trình số
+    15/TTr-SKHCN": spaces are part of it), or None; on one line it is the contract's CitedRef."""
+    if not isinstance(ref, str) or not ref.strip():
+        return Msg("a reference may not be blank")
+    char = forbidden_char(ref)
+    if char is not None:
+        return refusal(VALUE, char)
+    if len(" ".join(ref.split())) > MAX_CITED:
+        return Msg("a reference is at most {limit} characters", limit=MAX_CITED)
+    return None
 
 
 def check_text(value: Any) -> Any:
@@ -49,7 +73,7 @@ def check_text(value: Any) -> Any:
     if isinstance(value, str):
         char = forbidden_char(value)
         if char is not None:
-            raise ValueError(refusal("Giá trị", char))
+            raise ValueError(refusal(VALUE, char))
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
             check_text(item)

@@ -3,11 +3,26 @@ the unit of work's (`uow.publish`), in the transaction that changes the state.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
 from schemas import awards as a
+from schemas.types import cited_refs
 from services.awards.domain import ScreeningResult
+
+
+def document(kind: str, ref: str) -> a.Document:
+    """A dossier document as the event carries it: its v1 `ref` (spaces as %20) and, when the
+    person wrote it with spaces, `ref_as_written`."""
+    (v1,), written = cited_refs([ref])
+    return a.Document(type=kind, ref=v1, ref_as_written=written[0] if written else None)
+
+
+def cited_documents(refs: Sequence[str]) -> dict[str, list[str] | None]:
+    """A finding's `documents` and `documents_as_written` (schemas.types.cited_refs)."""
+    v1, written = cited_refs(list(refs))
+    return {"documents": v1, "documents_as_written": written}
 
 
 def screened(nomination_id: UUID, result: ScreeningResult) -> a.NominationScreened:

@@ -17,6 +17,7 @@ from uuid import UUID, uuid5
 
 from schemas import progress as p
 from schemas.envelope import source_for
+from schemas.types import cited_refs
 from services.progress.domain import (
     Achievement,
     Adjustment,
@@ -37,6 +38,7 @@ def event_id(*parts: object) -> UUID:
 
 
 def target_reported(report: Report, campaign_id: UUID) -> tuple[p.TargetReported, UUID]:
+    evidence, as_written = cited_refs(list(report.evidence))
     event = p.TargetReported(
         report_id=report.id,
         target_id=report.target_id,
@@ -46,9 +48,11 @@ def target_reported(report: Report, campaign_id: UUID) -> tuple[p.TargetReported
         as_of=report.as_of,
         reported_at=report.reported_at,
         note=report.note,
-        evidence=list(report.evidence),
+        evidence=evidence,
+        evidence_as_written=as_written,
         supersedes=report.supersedes,
         submitted_on=report.submitted_on,
+        occasion_id=report.occasion_id,
     )
     return event, event_id("TargetReported", report.id)
 

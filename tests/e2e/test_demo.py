@@ -177,8 +177,9 @@ def test_the_front_s_finding_and_the_province_s_answer(played) -> None:
     assert finding["unit_id"] is None  # a decision is the province's act: the province answers
     assert (finding["status"], finding["answered_by_province"]) == ("answered", True)
     assert finding["content"].startswith("Đề nghị Ủy ban nhân dân tỉnh công khai")
-    assert finding["documents"] == ["vb/mttq/2021/05-MTTQ-BTT.pdf"]
-    assert finding["answer_documents"] == ["vb/ubnd/2021/12-UBND-VP.pdf"]
+    # document numbers as the Front and the province write them, with their spaces
+    assert finding["documents"] == ["Công văn số 05/MTTQ-BTT", "vb/mttq/2021/05-MTTQ-BTT.pdf"]
+    assert finding["answer_documents"] == ["Công văn số 12/UBND-VP"]
     assert "raises a supervision finding on 125/QĐ-UBND" in printed
     # the supervisor read what the council read, and wrote nothing else
     assert pf.get("awards", f"/sessions/{w.session_id}", front)["status"] == "closed"
@@ -194,6 +195,7 @@ def test_the_front_s_finding_and_the_province_s_answer(played) -> None:
     ]
     assert answered["title"] == "Trả lời kiến nghị giám sát về quyết định khen thưởng"
     assert "Ủy ban nhân dân tỉnh đã trả lời" in answered["body"]
+    assert "- Công văn số 12/UBND-VP" in answered["body"]  # as written, across the bus
 
 
 def test_inboxes_and_emails(played) -> None:

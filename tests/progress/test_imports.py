@@ -105,7 +105,16 @@ async def test_a_file_is_checked_row_by_row_then_imported_once(seeded):
 
 async def test_past_records_carry_their_submission_day_for_those_who_may_give_it(seeded):
     header = ["target_id", "value", "as_of", "submitted_on", "note", "evidence"]
-    rows = [[str(ID.t_nha_o), 1000, "20/06/2020", "25/06/2020", "Quý II", "vb:12/SXD vb:13/SXD"]]
+    rows = [
+        [
+            str(ID.t_nha_o),
+            1000,
+            "20/06/2020",
+            "25/06/2020",
+            "Quý II",
+            "vb:12/SXD; Tờ trình số 13/TTr-SXD",
+        ]
+    ]
     seeded.clock.set(seeded.clock.now().replace(year=2021))
     r = await _import(seeded, _csv(rows, header), headers=seeded.integration)
     assert r.status_code == 200 and r.json()["imported"] == 1, r.text
@@ -113,7 +122,7 @@ async def test_past_records_carry_their_submission_day_for_those_who_may_give_it
     (stored,) = out["reports"]
     assert stored["submitted_on"] == "2020-06-25" and stored["evidence"] == [
         "vb:12/SXD",
-        "vb:13/SXD",
+        "Tờ trình số 13/TTr-SXD",
     ]
     assert out["progress"]["reported_on_time"] is True
 

@@ -123,7 +123,7 @@ BAD = [
     ("a null value", {"value": None}, "#/value", "wrong_type"),
     ("a negative value", {"value": -1}, "#/value", "negative"),
     ("an absurd value", {"value": 1e19}, "#/value", "too_large"),
-    ("evidence with blanks", {"evidence": ["not a ref"]}, "#/evidence/0", "bad_reference"),
+    ("blank evidence", {"evidence": ["  "]}, "#/evidence/0", "bad_reference"),
     ("evidence twice", {"evidence": ["a", "a"]}, "#/evidence", "duplicate"),
     ("a note too long", {"note": "x" * 4001}, "#/note", "too_long"),
     (

@@ -82,6 +82,32 @@ async def test_bad_import_rows_are_reported_in_vietnamese(seeded):
     assert await seeded.count("reports") == 0
 
 
+async def test_an_import_report_answered_again_speaks_the_asker_s_language(seeded):
+    """The same file again answers its first report, kept in the database: in the language of
+    the second request, its formatted messages (a row number, a date) included."""
+    twice = [GOOD[0], GOOD[0]]  # row 3 repeats row 2's report
+    data = _csv(twice + BAD)
+    english = {**seeded.admin, "Accept-Language": "en"}
+    first = await _import(seeded, data, headers=english, mode="valid")
+    assert first.status_code == 200 and first.json()["imported"] == 1, first.text
+    assert (3, "report_ref", "the same report is on row 2") in {
+        (e["row"], e["column"], e["problem"]) for e in first.json()["errors"]
+    }
+    vietnamese = {**seeded.admin, "Accept-Language": "vi"}
+    fresh = await _import(seeded, data, headers=vietnamese, mode="valid", dry_run=True)
+    again = await _import(seeded, data, headers=vietnamese, mode="valid")
+    assert again.status_code == 200 and again.json()["replayed"] is True
+    assert again.headers["content-language"] == "vi"
+    problems = [(e["row"], e["column"], e["problem"]) for e in again.json()["errors"]]
+    assert problems == [(e["row"], e["column"], e["problem"]) for e in fresh.json()["errors"]]
+    assert (3, "report_ref", "Báo cáo này cũng có ở dòng 2") in problems, problems
+    # and in English again, as first answered
+    assert (await _import(seeded, data, headers=english, mode="valid")).json()["errors"] == (
+        first.json()["errors"]
+    )
+    assert await seeded.count("reports") == 1
+
+
 async def test_the_import_command_speaks_the_language_of_lang(seeded, monkeypatch):
     token = seeded.admin["Authorization"].removeprefix("Bearer ")
     printed = {}

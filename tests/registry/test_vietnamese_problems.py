@@ -128,3 +128,61 @@ async def test_a_bad_import_row_is_reported_in_vietnamese(registry):
     assert r.json()["title"] == vi_title
     assert r.json()["detail"] == "2 trên 2 dòng có lỗi; chưa nhập dòng nào"
     assert await registry.count("import_files") == 0
+
+
+# Answers no exception handler builds: the router's 404/405, the middlewares' 413, bad URL text
+# and Idempotency-Key problems, the token's 401 and the role's 403.
+OUTSIDE_HANDLERS = [
+    # (method, path, headers beyond the admin's, body, status, Vietnamese detail starts with)
+    ("GET", "/no-such-route", {}, None, 404, "Không tìm thấy"),
+    ("DELETE", "/units", {}, None, 405, "Phương thức không được phép"),
+    ("POST", "/units", {"content-length": "99999999"}, b"{}", 413, "Nội dung yêu cầu vượt quá"),
+    ("GET", "/units?q=a%00b", {}, None, 422, "query q chứa ký tự điều khiển"),
+    ("POST", "/units", {"Authorization": ""}, b"{}", 401, "Cần có token"),
+    ("POST", "/units", {"Authorization": "Bearer a.b.c"}, b"{}", 401, "Token sai định dạng"),
+    ("POST", "/units", {"Idempotency-Key": "a b"}, b"{}", 400, "Idempotency-Key phải"),
+]
+
+
+async def test_answers_outside_the_handlers_follow_the_language_too(registry):
+    for method, path, extra, body, status, start in OUTSIDE_HANDLERS:
+        for lang in ("vi", "en"):
+            headers = {**registry.admin, "content-type": "application/json", **extra}
+            if headers["Authorization"] == "":
+                del headers["Authorization"]
+            r = await registry.client.request(
+                method, path, content=body, headers={**headers, "Accept-Language": lang}
+            )
+            where = f"{method} {path} ({lang})"
+            assert r.status_code == status, (where, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json"), where
+            assert r.headers["content-language"] == lang, (where, r.headers)
+            detail = r.json()["detail"]
+            if lang == "vi":
+                assert detail.startswith(start), (where, detail)
+            else:
+                assert not detail.startswith(start), (where, detail)
+    # the role's 403, with the role named in both languages
+    officer = registry.officer("7c0a9f1e-0000-4000-8000-000000000001")
+    r = await registry.post("/units", {}, headers={**officer, **VI}, expect=403)
+    assert r.json()["detail"] == "Cần vai trò province_admin"
+    # a key reused with another body: the middleware's 422 from the stored request
+    key = {**registry.admin, "Idempotency-Key": "k-1", **VI}
+    await registry.post("/units", {"code": "x"}, headers=key, expect=422)
+    r = await registry.post("/units", {"code": "y"}, headers=key, expect=422)
+    assert r.json()["type"] == "urn:thidua:problem:idempotency-key-reused"
+    assert r.json()["detail"] == "Idempotency-Key này đã dùng cho một yêu cầu có nội dung khác"
+
+
+async def test_before_its_token_is_read_a_client_is_answered_in_english(registry):
+    """A middleware answers before the token is verified: the roles the token claims choose
+    the default language, as they do after (a person's Vietnamese, a client's English)."""
+    too_large = {"content-type": "application/json", "content-length": "99999999"}
+    client = registry.token(["integration_client"], sub="client")
+    r = await registry.client.post("/units", content=b"{}", headers={**client, **too_large})
+    assert (r.status_code, r.headers["content-language"]) == (413, "en")
+    assert r.json()["detail"] == "the request body exceeds the limit of 4000000 bytes"
+    registry.client.headers.pop("Accept-Language", None)
+    r = await registry.client.post("/units", content=b"{}", headers={**registry.admin, **too_large})
+    assert (r.status_code, r.headers["content-language"]) == (413, "vi")
+    assert r.json()["detail"] == "Nội dung yêu cầu vượt quá giới hạn 4000000 byte"

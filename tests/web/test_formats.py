@@ -70,3 +70,8 @@ def test_days_are_read_day_first_and_must_exist():
 
 def test_evidence_references_one_a_line_without_blanks_or_repeats():
     assert formats.references("BC-1/STC\n\n  QD-2 \nBC-1/STC") == ["BC-1/STC", "QD-2"]
+    # a document number as people write it is one reference, its spaces kept
+    assert formats.references("Tờ trình  số 15/TTr-SKHCN\nQĐ 15/QĐ-SKHCN") == [
+        "Tờ trình số 15/TTr-SKHCN",
+        "QĐ 15/QĐ-SKHCN",
+    ]

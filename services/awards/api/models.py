@@ -4,15 +4,15 @@ are refused) and uses the event contracts' field types (`schemas.types`)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
 from schemas.types import (
     AwardCode,
+    CitedRef,
     DecidingAuthority,
-    DocumentRef,
     DocumentType,
     LongText,
     Regime,
@@ -21,7 +21,7 @@ from schemas.types import (
     Verdict,
     Year,
 )
-from servicekit.text import In
+from servicekit.text import In, cited_problem
 
 # ---- nominations ------------------------------------------------------------------------------
 
@@ -44,12 +44,25 @@ class PeriodIn(In):
         return self
 
 
+def _cited(value: Any) -> Any:
+    problem = cited_problem(value) if isinstance(value, str) else None
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+Cited = Annotated[CitedRef, BeforeValidator(_cited)]
+"""A document's reference as people write it ("Tờ trình số 15/TTr-SKHCN", "QĐ 15/QĐ-SKHCN"),
+a URI or a storage key; its problems said in the reader's language."""
+
+
 class DocumentIn(In):
     type: DocumentType
     """submission (tờ trình), achievement_report (báo cáo thành tích), review_minutes (biên bản
     bình xét), initiative_certificate (giấy chứng nhận sáng kiến), other."""
-    ref: DocumentRef
-    """Where the document is kept (a URI or storage key), never the document itself."""
+    ref: Cited
+    """The document's number as written ("Tờ trình số 15/TTr-SKHCN"), or where it is kept (a
+    URI or storage key), never the document itself."""
 
 
 class NominationIn(In):
@@ -525,13 +538,13 @@ class FindingIn(In):
     subject_id: UUID
     content: LongText
     """What the Front found and recommends (kiến nghị)."""
-    documents: list[DocumentRef] = Field(default_factory=list, max_length=50)
-    """References of its documents (a letter's storage key, the supervision's minutes)."""
+    documents: list[Cited] = Field(default_factory=list, max_length=50)
+    """References of its documents as written ("Công văn số 05/MTTQ-BTT"), or storage keys."""
 
 
 class FindingAnswerIn(In):
     answer: LongText
-    documents: list[DocumentRef] = Field(default_factory=list, max_length=50)
+    documents: list[Cited] = Field(default_factory=list, max_length=50)
 
 
 class FindingOut(BaseModel):

@@ -25,6 +25,7 @@ from servicekit.auth import Principal, Role, forbidden
 from servicekit.errors import Conflict, Invalid, NotFound
 from servicekit.messages import Msg
 from servicekit.unit_of_work import UnitOfWork
+from services.awards import events
 from services.awards.commands import notice
 from services.awards.runtime import Runtime
 from services.awards.store import findings
@@ -113,7 +114,7 @@ async def raise_finding(
             unit_id=subject.unit_id,
             province_unit_id=await findings.province_unit(con),
             content=content,
-            documents=list(documents),
+            **events.cited_documents(documents),
             objection_id=objection_id,
         ),
     )
@@ -172,6 +173,6 @@ async def answer_finding(
             unit_id=f["unit_id"],
             by_province=by_province,
             answer=answer,
-            documents=list(documents),
+            **events.cited_documents(documents),
         ),
     )

@@ -16,9 +16,9 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from servicekit import imports
-from servicekit.imports import ImportFileError, Report, RowError
+from servicekit.imports import ImportFileError, Report, RowError, stored_report, to_store
 from servicekit.labels import AWARD_NAMES
-from servicekit.text import forbidden_char, refusal
+from servicekit.text import CELL, forbidden_char, refusal
 from servicekit.vietnamese import fold
 from services.awards.domain.vocabulary import AWARD_KINDS
 from services.awards.store import history as history_db
@@ -175,7 +175,7 @@ def check_row(
 def _no_forbidden_characters(row: _Row) -> None:
     for column, value in row.cells.items():
         if isinstance(value, str) and (char := forbidden_char(value)):
-            row.err(column, refusal("Ô", char))
+            row.err(column, refusal(CELL, char))
 
 
 def _kind(row: _Row) -> str | None:
@@ -300,11 +300,8 @@ async def run(con: asyncpg.Connection, data: bytes, *, mode: str, dry_run: bool,
         stored = await history_db.stored_report(con, sha, mode)
         if stored is not None:
             report = json.loads(stored)
-            report.pop("errors_truncated", None)
-            report["errors"] = [RowError(**e) for e in report["errors"]]
-            report["replayed"] = True
             report.setdefault("kind", KIND)  # stored before the report named its kind
-            return Report(**report)
+            return stored_report(report)
     rows = await asyncio.to_thread(read_rows, data)  # CPU work: the service keeps answering
     report = Report(KIND, sha, mode, dry_run, rows=len(rows))
     lookups = await _lookups(con)
@@ -339,6 +336,6 @@ async def run(con: asyncpg.Connection, data: bytes, *, mode: str, dry_run: bool,
     )
     report.unchanged = len(records) - report.imported
     await history_db.record_import(
-        con, import_id, sha, mode, by, json.dumps(report.as_dict(), ensure_ascii=False)
+        con, import_id, sha, mode, by, json.dumps(to_store(report), ensure_ascii=False, default=str)
     )
     return report

@@ -194,7 +194,7 @@ async def submit(uow: UnitOfWork, rt: Runtime, who: Principal, s: Submission) ->
             period=a.DatePeriod(start=s.period[0], end=s.period[1]) if s.period else None,
             proposer_unit_id=s.proposer_unit_id,
             campaign_id=s.campaign_id,
-            documents=[a.Document(type=t, ref=r) for t, r in s.documents],
+            documents=[events.document(t, r) for t, r in s.documents],
             initiative_ids=list(s.initiative_ids),
             occasion_id=s.occasion_id,
         ),

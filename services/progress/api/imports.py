@@ -30,11 +30,12 @@ router = APIRouter(tags=["import"], responses=PROBLEMS)
     "thi đua), `unit_code` (Mã đơn vị) and `target_name` (Tên chỉ tiêu) or `indicator_code` (Mã "
     "chỉ số); `value` (Giá trị, Kết quả), `as_of` (Số liệu đến ngày, Đến ngày), optional "
     "`submitted_on` (Ngày gửi; province administrators and integration clients only), `note` "
-    "(Ghi chú), `evidence` (Tài liệu, Minh chứng: references separated by spaces or ';') and "
-    "`report_ref` (Số hiệu báo cáo: the row's key for re-imports; without it the key is the "
-    "target, as_of, value and submitted_on). Dates YYYY-MM-DD or DD/MM/YYYY. A unit officer "
-    "imports their own unit's reports. The same file again answers its first report; a row "
-    "imported before with the same data is `unchanged`, with other data an error.",
+    "(Ghi chú), `evidence` (Tài liệu, Minh chứng: references separated by ';' or line breaks, "
+    "each as written) and `report_ref` (Số hiệu báo cáo: the row's key for re-imports; "
+    "without it the key is the target, as_of, value and submitted_on). Dates YYYY-MM-DD or "
+    "DD/MM/YYYY. A unit officer imports their own unit's reports. The same file again answers "
+    "its first report; a row imported before with the same data is `unchanged`, with other "
+    "data an error.",
     openapi_extra=FILE_BODY,
     responses=RESPONSES,
 )

@@ -46,16 +46,20 @@ class ReportIn(In):
         json_schema_extra={
             "maxItems": MAX_EVIDENCE,
             "uniqueItems": True,
-            "items": {"type": "string", "maxLength": MAX_EVIDENCE_REF, "pattern": r"^\s*\S+\s*$"},
+            "items": {"type": "string", "maxLength": MAX_EVIDENCE_REF, "pattern": r"\S"},
         },
     )
-    """References (document ids or URLs) of the supporting documents, without spaces."""
+    """References of the supporting documents as people write them ("Tờ trình số
+    15/TTr-SKHCN"), document ids or URLs; not blank, no control character."""
     supersedes: UUID | None = None
     """The report this one corrects (the latest of its chain)."""
     submitted_on: date | None = None
     """A past record entered after the fact: the day it was originally submitted (not in the
     future, not before `as_of`); timeliness reads it against the deadline. Province
     administrators and integration clients only; by default the day of arrival."""
+    occasion_id: UUID | None = None
+    """The occasion the achievement is dedicated to (lập thành tích chào mừng), one of those its
+    campaign is dedicated to (GET /occasions; the campaign's `occasion_ids`)."""
 
 
 class BatchIn(In):
@@ -105,6 +109,8 @@ class ReportOut(Out):
     submitted_on: date
     """The day it counts as submitted: the one given for a past record, else the day of
     arrival."""
+    occasion_id: UUID | None = None
+    """The occasion it is dedicated to, if it names one."""
 
 
 class ReportAccepted(Out):
@@ -500,6 +506,7 @@ def report_out(r: Report, campaign_id: UUID) -> ReportOut:
         evidence=list(r.evidence),
         supersedes=r.supersedes,
         submitted_on=r.submitted_day,
+        occasion_id=r.occasion_id,
     )
 
 

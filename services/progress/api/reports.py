@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 
 from servicekit.audit import audit_object
@@ -57,6 +57,7 @@ def _input(body: ReportIn, p: Principal) -> commands.reports.ReportInput | list[
         evidence=body.evidence,
         supersedes=body.supersedes,
         submitted_on=body.submitted_on,
+        occasion_id=body.occasion_id,
     )
 
 
@@ -164,13 +165,21 @@ async def post_batch(body: BatchIn, uow: Work, p: Reporter, rt: Rt) -> BatchOut:
     response_model=HistoryOut,
     summary="A target's reports (corrections included) and its progress",
 )
-async def target_history(target_id: UUID, con: ReadCon, p: Reader) -> HistoryOut:
+async def target_history(
+    target_id: UUID,
+    con: ReadCon,
+    p: Reader,
+    occasion_id: Annotated[
+        UUID | None,
+        Query(description="Only the reports dedicated to this occasion (`reports`)"),
+    ] = None,
+) -> HistoryOut:
     found = await store.targets.load_targets(con, target_id=target_id)
     # another unit's target is answered like an unknown one: nothing learnt by probing ids
     if not found or (is_officer_only(p) and found[0].target.unit_id != officer_unit(p)):
         raise NotFound(Msg("no target {target_id}", target_id=target_id))
     x = found[0]
-    reports = await store.reports.history(con, target_id)
+    reports = await store.occasions.with_occasions(con, await store.reports.history(con, target_id))
     superseded_by = {r.supersedes: r.id for r in reports if r.supersedes is not None}
     current = x.state.current.id if x.state.current else None
     return HistoryOut(
@@ -183,6 +192,7 @@ async def target_history(target_id: UUID, con: ReadCon, p: Reader) -> HistoryOut
                 superseded_by=superseded_by.get(r.id),
             )
             for r in reports
+            if occasion_id is None or r.occasion_id == occasion_id
         ],
         set_aside=[
             SetAsideItem(

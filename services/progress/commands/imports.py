@@ -40,10 +40,11 @@ KIND = "reports"
 
 
 def _refs(v: Any) -> Any:
-    """Evidence references in one cell, separated by spaces, line breaks or semicolons."""
+    """Evidence references in one cell, separated by semicolons or line breaks: a reference may
+    hold spaces, as people cite documents ("Tờ trình số 15/TTr-SKHCN; QĐ 15/QĐ-SKHCN")."""
     v = blank_to_none(v)
     if isinstance(v, str):
-        return [r for r in re.split(r"[\s;]+", v) if r]
+        return [r.strip() for r in re.split(r"[;\r\n]+", v) if r.strip()]
     return [] if v is None else v
 
 

@@ -52,6 +52,8 @@ class ReportInput:
     supersedes: UUID | None = None
     submitted_on: date | None = None
     """A past record's submission date (who may give one: the API's `may_backdate`)."""
+    occasion_id: UUID | None = None
+    """The occasion the achievement is dedicated to: one of its campaign's."""
 
 
 @dataclass
@@ -127,6 +129,11 @@ async def check(
     superseded = await store.reports.superseded(con, corrected) if corrected else set()
     # most units are open: their closures are read only when one is closed
     ends = await store.units.unit_ends(con, found.closed_units) if found.closed_units else {}
+    # the occasions of the campaigns only when a report names one (most name none)
+    naming = {
+        x.target.campaign_id for i in inputs if i.occasion_id and (x := loaded.get(i.target_id))
+    }
+    dedicated = await store.occasions.campaign_occasions(con, naming) if naming else {}
     states = {tid: x.state for tid, x in loaded.items()}
     accepted: list[tuple[Report, UUID]] = []
     outcomes: list[Outcome] = []
@@ -153,6 +160,8 @@ async def check(
                 original=originals.get(item.supersedes) if item.supersedes else None,
                 already_superseded=item.supersedes in superseded,
                 unit_end=ends.get(target.unit_id) if target else None,
+                occasion_id=item.occasion_id,
+                dedicated_to=dedicated.get(target.campaign_id, ()) if target else (),
             )
         except Rejected as e:
             outcomes.append(Outcome(problems=e.problems))
@@ -188,6 +197,7 @@ async def record(uow: UnitOfWork, checked: Checked) -> None:
     ]
     retracted = [s.target.id for s in changed if not s.achievement and before[s.target.id]]
     await store.reports.save_submitted(uow.con, accepted, changed, achieved, retracted)
+    await store.occasions.save_report_occasions(uow.con, [r for r, _ in accepted])
     for o in outcomes:
         if o.report is None:
             continue

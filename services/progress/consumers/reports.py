@@ -14,6 +14,7 @@ import asyncpg
 
 from schemas import progress as p
 from schemas.envelope import Envelope
+from schemas.types import refs_as_written
 from servicekit.unit_of_work import UnitOfWork
 from services.progress import store
 from services.progress.domain import (
@@ -35,9 +36,10 @@ def report_from_event(e: p.TargetReported) -> Report:
         as_of=e.as_of,
         reported_at=e.reported_at,
         note=e.note,
-        evidence=tuple(e.evidence),
+        evidence=tuple(refs_as_written(e.evidence, e.evidence_as_written)),
         supersedes=e.supersedes,
         submitted_on=e.submitted_on,
+        occasion_id=e.occasion_id,
     )
 
 
@@ -96,6 +98,7 @@ async def ingest(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
     await store.targets.lock_for_update(con, (r.target_id for r, _ in reports))  # in id order
     corrected = {r.target_id for r, _ in reports if r.supersedes is not None}
     done = await store.reports.insert_and_advance(con, reports, held_back=corrected)
+    await store.occasions.save_report_occasions(con, [r for r, _ in reports if r.id in done.new])
     dirty = done.dirty
     if corrected:
         fresh = [r for r, _ in reports if r.id in done.new and r.target_id in corrected]

@@ -86,6 +86,9 @@ class Report:
     submitted_on: date | None = None
     """The day the unit submitted it, when entered later than that (a past record entered after
     the fact); None: the day it arrived (`reported_at`)."""
+    occasion_id: UUID | None = None
+    """The occasion the achievement is dedicated to (lập thành tích chào mừng), one its campaign
+    is dedicated to; None: none named."""
 
     def __post_init__(self) -> None:
         if self.reported_at.tzinfo is None:  # naive and aware datetimes cannot be ordered together

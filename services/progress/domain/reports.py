@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
+from schemas.types import one_line
 from servicekit.closures import UnitEnd, closed_unit_problem
 from servicekit.messages import Msg
+from servicekit.text import MAX_CITED, cited_problem
 from services.progress.domain.decimals import MAX_ABS_VALUE, as_decimal
 from services.progress.domain.errors import FieldProblem, reject_if
 from services.progress.domain.model import Campaign, Report, Target
 
 MAX_NOTE = 4000  # the contract's LongText
-MAX_EVIDENCE_REF = 1000  # the contract's DocumentRef
+MAX_EVIDENCE_REF = MAX_CITED  # the contract's CitedRef
 MAX_EVIDENCE = 50
 
 
@@ -35,10 +37,14 @@ def check_report(
     note: str | None = None,
     evidence: Sequence[str] = (),
     unit_end: tuple[UnitEnd, str] | None = None,
+    occasion_id: UUID | None = None,
+    dedicated_to: Collection[UUID] = (),
 ) -> list[FieldProblem]:
     """`target` and `campaign` are the read model's records, None when unknown. A target of
     another unit is answered like an unknown one: an officer learns nothing about other units'
-    targets by probing ids. `unit_end`: the target's unit's closure and name, if it closed."""
+    targets by probing ids. `unit_end`: the target's unit's closure and name, if it closed.
+    `occasion_id`: the occasion the report is dedicated to, one of the campaign's
+    (`dedicated_to`)."""
     problems: list[FieldProblem] = []
     if target is None or target.unit_id != reporter_unit:
         problems.append(FieldProblem("target_id", "unknown_target", "no such target for your unit"))
@@ -63,7 +69,27 @@ def check_report(
         problems += check_unit_open(as_of, unit_end)
     problems += _check_note(note)
     problems += _check_evidence(evidence)
+    if occasion_id is not None and _campaign_ok(target, campaign):
+        problems += check_occasion(occasion_id, dedicated_to)
     return problems
+
+
+def check_occasion(occasion_id: UUID, dedicated_to: Collection[UUID]) -> list[FieldProblem]:
+    """A report names an occasion its campaign is dedicated to, or none: an achievement is
+    dedicated (chào mừng) to what the campaign that asked for it names."""
+    if occasion_id in dedicated_to:
+        return []
+    return [
+        FieldProblem(
+            "occasion_id",
+            "not_dedicated",
+            Msg(
+                "the campaign is not dedicated to occasion {occasion_id}; a report names one of"
+                " the occasions its campaign is dedicated to",
+                occasion_id=occasion_id,
+            ),
+        )
+    ]
 
 
 def check_unit_open(as_of: date, unit_end: tuple[UnitEnd, str] | None) -> list[FieldProblem]:
@@ -111,6 +137,8 @@ def new_report(
     original: Report | None = None,
     already_superseded: bool = False,
     unit_end: tuple[UnitEnd, str] | None = None,
+    occasion_id: UUID | None = None,
+    dedicated_to: Collection[UUID] = (),
 ) -> Report:
     """Check, then build the Report to store. Raises `Rejected` listing every problem."""
     problems = check_report(
@@ -123,6 +151,8 @@ def new_report(
         note=note,
         evidence=evidence,
         unit_end=unit_end,
+        occasion_id=occasion_id,
+        dedicated_to=dedicated_to,
     )
     if supersedes is not None and target is not None and target.unit_id == reporter_unit:
         problems += check_correction(target, supersedes, original, already_superseded)
@@ -137,9 +167,10 @@ def new_report(
         as_of=as_of,
         reported_at=reported_at,
         note=_clean(note) or None,
-        evidence=tuple(_clean(e) for e in evidence),
+        evidence=tuple(_ref(e) for e in evidence),
         supersedes=supersedes,
         submitted_on=submitted_on,
+        occasion_id=occasion_id,
     )
 
 
@@ -229,14 +260,19 @@ def _check_evidence(evidence: Sequence[str]) -> list[FieldProblem]:
     problems = []
     for i, ref in enumerate(evidence):
         field = f"evidence[{i}]"
-        if not isinstance(ref, str) or not ref.strip() or any(c.isspace() for c in ref.strip()):
-            problems.append(FieldProblem(field, "bad_reference", "a reference is a URI or key"))
-        elif len(ref) > MAX_EVIDENCE_REF:
-            problems.append(FieldProblem(field, "too_long", "the reference is too long"))
-    cleaned = [_clean(r) for r in evidence if isinstance(r, str)]
+        problem = cited_problem(ref)
+        if problem is not None:
+            long = isinstance(ref, str) and len(ref.strip()) > MAX_EVIDENCE_REF
+            problems.append(FieldProblem(field, "too_long" if long else "bad_reference", problem))
+    cleaned = [_ref(r) for r in evidence if isinstance(r, str)]
     if not problems and len(set(cleaned)) != len(cleaned):
         problems.append(FieldProblem("evidence", "duplicate", "a reference is listed twice"))
     return problems
+
+
+def _ref(text: str) -> str:
+    """A reference as written, on one line (the contract's CitedRef)."""
+    return one_line(text)
 
 
 def _clean(text: str | None) -> str:

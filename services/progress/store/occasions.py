@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+
+from services.progress.domain import Report
 
 
 async def upsert_occasions(con: asyncpg.Connection, rows: Sequence[Any]) -> None:
@@ -19,6 +22,39 @@ async def upsert_occasions(con: asyncpg.Connection, rows: Sequence[Any]) -> None
             " ends_on = EXCLUDED.ends_on",
             [(e.occasion_id, e.code, e.name, e.starts_on, e.ends_on) for e in rows],
         )
+
+
+async def campaign_occasions(
+    con: asyncpg.Connection, campaign_ids: Iterable[UUID]
+) -> dict[UUID, frozenset[UUID]]:
+    """The occasions each campaign is dedicated to (CampaignLaunched.occasion_ids)."""
+    rows = await con.fetch(
+        "SELECT campaign_id, occasion_ids FROM campaigns WHERE campaign_id = ANY($1::uuid[])",
+        list(campaign_ids),
+    )
+    return {r["campaign_id"]: frozenset(r["occasion_ids"]) for r in rows}
+
+
+async def save_report_occasions(con: asyncpg.Connection, reports: Sequence[Report]) -> None:
+    """The occasions reports are dedicated to, beside the reports (migration 0014): most name
+    none, and the reports' own statements stay as they are."""
+    named = [(r.id, r.occasion_id) for r in reports if r.occasion_id is not None]
+    if named:
+        await con.executemany(
+            "INSERT INTO report_occasions (report_id, occasion_id) VALUES ($1, $2)"
+            " ON CONFLICT (report_id) DO NOTHING",
+            named,
+        )
+
+
+async def with_occasions(con: asyncpg.Connection, reports: list[Report]) -> list[Report]:
+    """The reports with the occasions they are dedicated to (report_occasions)."""
+    rows = await con.fetch(
+        "SELECT report_id, occasion_id FROM report_occasions WHERE report_id = ANY($1::uuid[])",
+        [r.id for r in reports],
+    )
+    named = {r["report_id"]: r["occasion_id"] for r in rows}
+    return [replace(r, occasion_id=named[r.id]) if r.id in named else r for r in reports]
 
 
 async def occasion_exists(con: asyncpg.Connection, occasion_id: UUID) -> bool:

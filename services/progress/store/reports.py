@@ -40,7 +40,7 @@ WITH x AS (
     INSERT INTO reports (report_id, target_id, campaign_id, unit_id, value, as_of, reported_at,
                          note, evidence, supersedes, submitted_on)
     SELECT report_id, target_id, campaign_id, unit_id, value, as_of, reported_at, note,
-           string_to_array(evidence, ' '), supersedes, submitted_on
+           string_to_array(evidence, chr(31)), supersedes, submitted_on
     FROM x ORDER BY n
     ON CONFLICT (report_id) DO NOTHING
     RETURNING report_id, target_id, as_of, reported_at, submitted_on
@@ -86,11 +86,14 @@ class Ingested:
     """(unit, deadline year) of the targets advanced."""
 
 
+EVIDENCE_SEPARATOR = "\x1f"  # chr(31) in the statements
+
+
 def _report_columns(reports: Sequence[tuple[Report, UUID]]) -> list[list]:
     """(report, campaign id) pairs as the ten `unnest` arrays `_INGEST` and `_SUBMITTED` take:
     report id, target, campaign, unit, value, as of, reported at, note, evidence, supersedes.
-    Evidence references hold no whitespace (DocumentRef, and the domain's check): one text each,
-    split again in SQL."""
+    A report's evidence references go as one text each, joined by U+001F (a control character
+    no reference may hold: `servicekit.text`, the contract's CitedRef), split again in SQL."""
     return [
         [r.id for r, _ in reports],
         [r.target_id for r, _ in reports],
@@ -100,7 +103,7 @@ def _report_columns(reports: Sequence[tuple[Report, UUID]]) -> list[list]:
         [r.as_of for r, _ in reports],
         [r.reported_at for r, _ in reports],
         [r.note for r, _ in reports],
-        [" ".join(r.evidence) for r, _ in reports],
+        [EVIDENCE_SEPARATOR.join(r.evidence) for r, _ in reports],
         [r.supersedes for r, _ in reports],
     ]
 
@@ -135,7 +138,7 @@ WITH new_reports AS (
     INSERT INTO reports (report_id, target_id, campaign_id, unit_id, value, as_of, reported_at,
                          note, evidence, supersedes, submitted_on)
     SELECT report_id, target_id, campaign_id, unit_id, value, as_of, reported_at, note,
-           string_to_array(evidence, ' '), supersedes, submitted_on
+           string_to_array(evidence, chr(31)), supersedes, submitted_on
     FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::numeric[], $6::date[],
                 $7::timestamptz[], $8::text[], $9::text[], $10::uuid[], $23::date[])
          WITH ORDINALITY AS x(report_id, target_id, campaign_id, unit_id, value, as_of,

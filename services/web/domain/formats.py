@@ -72,9 +72,11 @@ def parse_number(text: str) -> Decimal | None:
 
 
 def references(text: str) -> list[str]:
-    """Evidence references, one a line (or separated by spaces): blanks dropped, order kept,
-    repeats once."""
+    """Evidence references, one a line, each as written ("Tờ trình số 15/TTr-SKHCN"): blanks
+    dropped, order kept, repeats once."""
     seen: dict[str, None] = {}
-    for ref in text.split():
-        seen.setdefault(ref, None)
+    for line in text.splitlines():
+        ref = " ".join(line.split())
+        if ref:
+            seen.setdefault(ref, None)
     return list(seen)

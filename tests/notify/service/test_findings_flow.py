@@ -60,7 +60,8 @@ async def test_a_finding_reaches_the_unit_and_the_province_its_answer_the_front(
             unit_id=world.unit,
             province_unit_id=world.province,
             content="Việc bình xét danh hiệu chưa công khai đến người lao động.",
-            documents=["vb/mttq/12-MTTQ-BTT.pdf"],
+            documents=["vb/mttq/12-MTTQ-BTT.pdf", "Công%20văn%20số%2012/MTTQ-BTT"],
+            documents_as_written=["vb/mttq/12-MTTQ-BTT.pdf", "Công văn số 12/MTTQ-BTT"],
         )
     )
     await eventually(lambda: asyncio.sleep(0, len(smtp.received()) == 2), what="two emails")
@@ -69,7 +70,8 @@ async def test_a_finding_reaches_the_unit_and_the_province_its_answer_the_front(
     assert item["event_id"] == str(raised.event_id) and item["why"] == "finding_unit"
     assert item["title"] == "Kiến nghị giám sát về đơn vị"
     assert "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh Cà Mau" in item["body"]
-    assert "chưa công khai" in item["body"] and "12-MTTQ-BTT" in item["body"]
+    assert "chưa công khai" in item["body"] and "12-MTTQ-BTT.pdf" in item["body"]
+    assert "- Công văn số 12/MTTQ-BTT" in item["body"]  # as the Front wrote it
     province = await notify.call(
         "GET", f"/units/{world.province}/inbox", notify.officer(world.province)
     )

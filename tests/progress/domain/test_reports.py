@@ -96,7 +96,11 @@ def test_every_problem_is_listed_not_just_the_first():
 def test_note_and_evidence_limits():
     assert problems(note="x" * 4001) == [("note", "too_long")]
     assert problems(evidence="s3://one") == [("evidence", "wrong_type")]
-    assert problems(evidence=["has space"]) == [("evidence[0]", "bad_reference")]
+    assert problems(evidence=["Tờ trình số 15/TTr-SKHCN"]) == []  # as people cite documents
+    assert problems(evidence=["   "]) == [("evidence[0]", "bad_reference")]
+    assert problems(evidence=["a\x00b"]) == [("evidence[0]", "bad_reference")]
+    assert problems(evidence=["v" * 1001]) == [("evidence[0]", "too_long")]
+    assert problems(evidence=["Tờ  trình số 15", "Tờ trình số 15"]) == [("evidence", "duplicate")]
     assert problems(evidence=["a", "a"]) == [("evidence", "duplicate")]
 
 

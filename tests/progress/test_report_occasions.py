@@ -1,0 +1,78 @@
+"""A report may name the occasion its achievement is dedicated to (lập thành tích chào mừng): one
+its campaign is dedicated to, else refused with the field named. The report answers it, the
+target's history lists it and filters by it, `TargetReported` carries it (optional field), and a
+rebuild from the topic keeps it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import jsonschema
+import pytest
+
+from schemas import progress as p
+from tests import every_revision
+from tests.progress.seed import ID
+from tests.progress.test_movement_rollup import CONGRESS, PARTY, T_CHILD, occasions, own_movement
+from tests.progress.test_reports_api import report
+
+pytestmark = pytest.mark.infra
+
+
+async def test_a_report_names_an_occasion_its_campaign_is_dedicated_to(seeded):
+    await seeded.feed(*occasions(), own_movement().model_copy(update={"occasion_ids": [CONGRESS]}))
+    officer = seeded.officer(ID.stc)
+    body = report(T_CHILD, 5, "2020-06-10", occasion_id=str(CONGRESS))
+    r = await seeded.post("/reports", body, headers=officer, expect=201)
+    assert r.json()["report"]["occasion_id"] == str(CONGRESS)
+    dedicated = r.json()["report"]["report_id"]
+    await seeded.post("/reports", report(T_CHILD, 6, "2020-06-11"), headers=officer, expect=201)
+
+    history = (await seeded.get(f"/targets/{T_CHILD}/reports")).json()["reports"]
+    assert {(h["value"], h["occasion_id"]) for h in history} == {(5, str(CONGRESS)), (6, None)}
+    only = (await seeded.get(f"/targets/{T_CHILD}/reports?occasion_id={CONGRESS}")).json()
+    assert [h["report_id"] for h in only["reports"]] == [dedicated]
+    party = (await seeded.get(f"/targets/{T_CHILD}/reports?occasion_id={PARTY}")).json()
+    assert party["reports"] == []
+
+    first, second = await seeded.outbox("TargetReported")
+    assert (first["occasion_id"], second["occasion_id"]) == (str(CONGRESS), None)
+    payload = {k: v for k, v in first.items() if not k.startswith("_")}
+    for schema in every_revision("progress.TargetReported.v1"):
+        jsonschema.Draft7Validator(schema).validate(payload)
+
+
+async def test_a_report_naming_an_occasion_its_campaign_is_not_dedicated_to_is_refused(seeded):
+    await seeded.feed(*occasions(), own_movement().model_copy(update={"occasion_ids": [CONGRESS]}))
+    vi = {**seeded.officer(ID.stc), "Accept-Language": "vi"}
+    for target, occasion in ((T_CHILD, PARTY), (ID.t_thu, CONGRESS), (T_CHILD, uuid4())):
+        body = report(target, 5, "2020-06-10", occasion_id=str(occasion))
+        r = await seeded.post("/reports", body, headers=vi, expect=422)
+        (error,) = r.json()["errors"]
+        assert (error["pointer"], error["type"]) == ("#/occasion_id", "not_dedicated"), error
+        assert error["detail"].startswith(f"Phong trào thi đua không hướng tới dịp {occasion}"), (
+            error
+        )
+    assert await seeded.count("reports") == 0 and await seeded.outbox() == []
+
+
+async def test_a_rebuild_from_the_topic_keeps_the_occasion(seeded):
+    await seeded.feed(*occasions(), own_movement().model_copy(update={"occasion_ids": [CONGRESS]}))
+    report_id = uuid4()
+    await seeded.feed(
+        p.TargetReported(
+            report_id=report_id,
+            target_id=T_CHILD,
+            campaign_id=own_movement().campaign_id,
+            unit_id=ID.stc,
+            value=7,
+            as_of=datetime(2020, 6, 12).date(),
+            reported_at=datetime(2020, 6, 12, 3, tzinfo=UTC),
+            occasion_id=CONGRESS,
+        )
+    )
+    (h,) = (await seeded.get(f"/targets/{T_CHILD}/reports?occasion_id={CONGRESS}")).json()[
+        "reports"
+    ]
+    assert (h["report_id"], h["occasion_id"]) == (str(report_id), str(CONGRESS))
