@@ -21,7 +21,7 @@ from services.web.adapters.backend import Backend, BackendError
 from services.web.adapters.oidc import Provider
 from services.web.config import WebSettings
 from services.web.consumers.live import Feed, Hub
-from services.web.pages import office, officer
+from services.web.pages import console, office, officer
 from services.web.pages.common import (
     FormRefused,
     NotForThisAccount,
@@ -112,6 +112,8 @@ def create(settings: WebSettings) -> FastAPI:
             return RedirectResponse("/chien-dich", status_code=303)
         if v.principal.has_role(Role.UNIT_OFFICER):
             return RedirectResponse("/don-vi", status_code=303)
+        if v.principal.has_role(Role.OPERATOR):
+            return RedirectResponse("/van-hanh", status_code=303)
         return render(request, "home.html", viewer=v)
 
     @app.get("/health", include_in_schema=False)
@@ -127,5 +129,6 @@ def create(settings: WebSettings) -> FastAPI:
     app.include_router(signin.router)
     app.include_router(officer.router)
     app.include_router(office.router)
+    app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

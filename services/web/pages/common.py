@@ -30,6 +30,7 @@ ROLE_NAMES = {
     Role.UNIT_OFFICER: "Cán bộ thi đua của đơn vị",
     Role.PROVINCE_ADMIN: "Ban Thi đua – Khen thưởng tỉnh",
     Role.COUNCIL_MEMBER: "Thành viên Hội đồng Thi đua – Khen thưởng",
+    Role.OPERATOR: "Cán bộ vận hành hệ thống",
 }
 templates.env.globals["role_names"] = {str(k): v for k, v in ROLE_NAMES.items()}
 
