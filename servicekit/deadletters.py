@@ -42,6 +42,7 @@ router = APIRouter(
         403: {"description": "Not an operator"},
         404: {"description": "No such dead letter of this service's consumer"},
         409: {"description": "Already redriven"},
+        503: {"description": "The consumer is not running yet"},
     },
 )
 
