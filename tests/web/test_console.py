@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +24,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from infra import browser, postgres
+from infra import balancer, browser, postgres
 from infra.profile import ROOT, Profile
 from tests.web.conftest import bearer, campaign, guarded_page, screenshot, sign_in
 from tests.web.test_accessibility import violations
@@ -318,3 +320,53 @@ def test_a_unit_officer_is_refused_the_console(page: Page, platform: Profile):
     sign_in(page, role="unit_officer", name="can-bo-khong-van-hanh", unit_id=unit)
     page.goto("/van-hanh")
     expect(page.get_by_role("alert")).to_have_text("Trang này dành cho cán bộ vận hành hệ thống.")
+
+
+def test_the_console_shows_the_replicas_behind_the_balancer(page: Page, platform: Profile):
+    """A real HAProxy on the profile's statistics port with two registry replicas, one the
+    running registry and one a closed port: the console says 1/2 and which is down."""
+    p = platform
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    config = p.state / "console-test-haproxy.cfg"
+    config.write_text(
+        "\n".join(
+            [
+                "defaults",
+                "    mode http",
+                "    timeout connect 2s",
+                "    timeout client 10s",
+                "    timeout server 10s",
+                "    option httpchk GET /ready",
+                "    http-check expect status 200",
+                "    default-server inter 300 fall 2 rise 1",
+                "listen stats",
+                f"    bind 127.0.0.1:{p.balancer_stats_port}",
+                "    stats enable",
+                "    stats uri /stats",
+                "backend registry_replicas",
+                f"    server registry-1 127.0.0.1:{p.http_ports['registry']} check",
+                f"    server registry-2 127.0.0.1:{closed} check",
+                "",
+            ]
+        )
+    )
+    haproxy = subprocess.Popen([balancer.ensure_binary(), "-db", "-f", str(config)])
+    try:
+        eventually(
+            lambda: (
+                (found := balancer.replicas(p)) is not None
+                and [r.status.split(" ")[0] for r in found] == ["UP", "DOWN"]
+            ),
+            "HAProxy's checks",
+            timeout=30,
+        )
+        sign_in(page, role="operator", name="van-hanh-4")
+        replicas = page.locator("tr[data-component='registry'] [data-replicas]")
+        expect(replicas).to_contain_text("1/2 bản sao sẵn sàng")
+        expect(replicas).to_contain_text("registry-2 DOWN")
+        expect(page.locator("tr[data-component='progress'] [data-replicas]")).to_have_count(0)
+    finally:
+        haproxy.terminate()
+        haproxy.wait(10)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from infra.balancer import Replica, parse_stats
+
 PROBE_TIMEOUT_S = 5.0
 
 
@@ -103,6 +105,18 @@ async def probe(http: httpx.AsyncClient, name: str, url: str) -> ServiceState:
         if not state.alive:
             state.status = f"không trả lời ({type(exc).__name__})"
     return state
+
+
+async def replicas(http: httpx.AsyncClient, stats_url: str | None) -> list[Replica] | None:
+    """The replicas behind the load balancer and its checks' verdicts (HAProxy's CSV
+    statistics, read as `./thidua status` reads them); None without a balancer answering."""
+    if not stats_url:
+        return None
+    try:
+        r = await http.get(stats_url, timeout=PROBE_TIMEOUT_S)
+    except httpx.HTTPError:
+        return None
+    return parse_stats(r.text) if r.status_code == 200 else None
 
 
 async def probe_all(http: httpx.AsyncClient, urls: dict[str, str]) -> list[ServiceState]:

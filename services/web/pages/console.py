@@ -41,12 +41,17 @@ async def operator(v: Annotated[Viewer, Depends(viewer)]) -> Viewer:
 Operator = Annotated[Viewer, Depends(operator)]
 
 
-def _components(request: Request, states: list[operations.ServiceState]) -> list[dict[str, Any]]:
-    """The table's rows: the services, Kafka and PostgreSQL as the services found them, and this
-    application (whose live pages read Kafka)."""
+def _components(
+    request: Request,
+    states: list[operations.ServiceState],
+    behind: list[operations.Replica] | None,
+) -> list[dict[str, Any]]:
+    """The table's rows: the services (with their replicas when a balancer runs), Kafka and
+    PostgreSQL as the services found them, and this application (whose live pages read Kafka)."""
     feed_live = request.app.state.feed.assigned.is_set()
     rows: list[dict[str, Any]] = []
     for s in states:
+        mine = [r for r in behind or () if r.service == s.name]
         rows.append(
             {
                 "name": s.name,
@@ -54,6 +59,8 @@ def _components(request: Request, states: list[operations.ServiceState]) -> list
                 "state": s.status,
                 "detail": ", ".join(f"{k}: {v}" for k, v in s.checks.items()) or s.url,
                 "leading": s.relays_leading,
+                "replicas": mine,
+                "replicas_up": sum(r.status.startswith("UP") for r in mine),
             }
         )
     for dependency, name in (("broker", "Kafka"), ("database", "PostgreSQL")):
@@ -85,8 +92,9 @@ def _components(request: Request, states: list[operations.ServiceState]) -> list
 @router.get("", response_class=HTMLResponse, summary="The operators' console")
 async def overview(request: Request, v: Operator) -> Response:
     api = backend(request)
-    states, parked, suspended = await asyncio.gather(
+    states, behind, parked, suspended = await asyncio.gather(
         operations.probe_all(api.http, api.urls),
+        operations.replicas(api.http, request.app.state.settings.web_balancer_stats_url),
         _parked(request, v, limit=10),
         _suspended(request, v),
     )
@@ -94,7 +102,7 @@ async def overview(request: Request, v: Operator) -> Response:
         request,
         "console.html",
         viewer=v,
-        components=_components(request, states),
+        components=_components(request, states, behind),
         states=states,
         lag=[row for s in states for row in s.lag],
         dead=_dead_letters(states),
