@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from infra import balancer, browser, postgres
 from infra.profile import ROOT, Profile
-from tests.web.conftest import bearer, campaign, guarded_page, screenshot, sign_in
+from tests.web.conftest import PHONE, bearer, campaign, guarded_page, screenshot, sign_in
 from tests.web.test_accessibility import violations
 from tests.web.test_browser import wait_until_progress_knows
 
@@ -370,3 +370,22 @@ def test_the_console_shows_the_replicas_behind_the_balancer(page: Page, platform
     finally:
         haproxy.terminate()
         haproxy.wait(10)
+
+
+def test_the_console_fits_a_phone(chromium: Browser, web_url: str, platform: Profile):
+    """Nothing wider than the screen but the tables' own scrolling boxes, on each console page."""
+    page, guard = guarded_page(chromium, web_url, viewport=PHONE, is_mobile=True)
+    wide = {}
+    try:
+        sign_in(page, role="operator", name="van-hanh-dien-thoai")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Vận hành hệ thống")
+        screenshot(page, "van-hanh-dien-thoai")
+        for path in ("/van-hanh", "/van-hanh/thu-loi", "/van-hanh/gui-tin", "/van-hanh/vet"):
+            page.goto(path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                wide[path] = width
+    finally:
+        page.context.close()
+    assert not guard.foreign, guard.foreign
+    assert wide == {}, f"wider than a {PHONE['width']}px phone: {wide}"
