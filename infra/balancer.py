@@ -152,15 +152,23 @@ class Replica:
     port: int
 
 
+def stats_url(p: Profile) -> str:
+    """HAProxy's statistics as CSV (`./thidua status` and the web application's console)."""
+    return f"http://127.0.0.1:{p.balancer_stats_port}/stats;csv"
+
+
 def replicas(p: Profile) -> list[Replica] | None:
     """Every replica the balancer knows and its check's verdict; None when no balancer answers."""
     try:
-        r = httpx.get(f"http://127.0.0.1:{p.balancer_stats_port}/stats;csv", timeout=2)
+        r = httpx.get(stats_url(p), timeout=2)
     except httpx.HTTPError:
         return None
-    if r.status_code != 200:
-        return None
-    rows = csv.DictReader(io.StringIO(r.text.lstrip("# ")))
+    return parse_stats(r.text) if r.status_code == 200 else None
+
+
+def parse_stats(text: str) -> list[Replica]:
+    """The replicas of HAProxy's CSV statistics (its `<service>_replicas` backends' servers)."""
+    rows = csv.DictReader(io.StringIO(text.lstrip("# ")))
     out = []
     for row in rows:
         backend, name = row["pxname"], row["svname"]

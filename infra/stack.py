@@ -67,6 +67,9 @@ def web_env(p: Profile) -> dict[str, str]:
         "THIDUA_WEB_DEV_STATE": str(p.state),
         "THIDUA_WEB_SESSION_KEY": local_secret(p, "web-session-key"),
         **{f"THIDUA_WEB_{s.upper()}_URL": p.service_url(s) for s in SERVICES},
+        # the operators' console: the traces sink's file, the replicas' balancer (if it runs)
+        "THIDUA_WEB_TRACES_FILE": str(p.sinks_dir / "spans.jsonl"),
+        "THIDUA_WEB_BALANCER_STATS_URL": balancer.stats_url(p),
         "OTEL_SERVICE_NAME": f"thidua-{WEB}",
         "OTEL_TRACES_EXPORTER": "none",
         "OTEL_METRICS_EXPORTER": "none",

@@ -260,7 +260,9 @@ async def read_dead_letter(
         await reader.stop()
 
 
-async def _republish(producer: AIOKafkaProducer, letters: Sequence[DeadLetter]) -> None:
+async def republish(producer: AIOKafkaProducer, letters: Sequence[DeadLetter]) -> None:
+    """Publish `letters` back to their origin topics with their original headers; waits for
+    every acknowledgement."""
     futures = [
         await producer.send(
             letter.origin_topic,
@@ -283,7 +285,7 @@ async def _with_producer(bootstrap_servers: str, letters: Sequence[DeadLetter]) 
     )
     await producer.start()
     try:
-        await _republish(producer, letters)
+        await republish(producer, letters)
     finally:
         await producer.stop()
 

@@ -23,7 +23,7 @@ from fastapi import APIRouter, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from schemas.envelope import source_for
-from servicekit import db, metrics, telemetry
+from servicekit import db, deadletters, metrics, telemetry
 from servicekit.consumer import Consumer
 from servicekit.http import create_app
 from servicekit.relay import Relay, build_producer
@@ -152,7 +152,8 @@ def build_app(
         lifespan=lifespan,
         ready_checks={"database": service.database_ready},
         degraded_checks={"broker": service.broker_ready},  # writes wait in the outbox
-        routers=routers,
+        # what a consumer gave up on, for operators: only where there is a consumer
+        routers=[*routers, *([deadletters.router] if subscribe is not None else [])],
     )
     app.state.service = service
     metrics.install(app, settings.service)

@@ -11,6 +11,7 @@ from demo.client import Platform
 from demo.steps.awards import award_table
 from demo.story import Story
 from demo.world import World
+from infra.profile import WEB, Profile
 
 
 def dashboard(pf: Platform, s: Story, w: World, console) -> dict:
@@ -42,6 +43,17 @@ def dashboard(pf: Platform, s: Story, w: World, console) -> dict:
     return dash
 
 
+def web_pages(p: Profile, campaign_id: str) -> list[tuple[str, str]]:
+    """The web application's pages of the campaign, with who reads them (sign in at /dang-nhap
+    with that role)."""
+    web = p.service_url(WEB)
+    return [
+        (f"{web}/chien-dich/{campaign_id}", "the campaign's dashboard (emulation office)"),
+        (f"{web}/de-nghi", "a unit's nominations and where each stands (its unit officer)"),
+        (f"{web}/van-hanh", "the operators' console (operator)"),
+    ]
+
+
 def show(pf: Platform, s: Story, w: World, decision: dict | None, trace_id: str, console) -> None:
     dashboard(pf, s, w, console)
     if decision:
@@ -49,7 +61,10 @@ def show(pf: Platform, s: Story, w: World, decision: dict | None, trace_id: str,
     p = pf.profile
     opt = "" if p.name == "dev" else f" --profile {p.name}"
     sinks = p.state / "sinks"
+    pages = [f"  {url}  {what}" for url, what in web_pages(p, w.campaign_id)]
     lines = [
+        f"web pages (sign in at {p.service_url(WEB)}/dang-nhap):",
+        *pages,
         f"APIs: {', '.join(f'{n} {p.service_url(n)}/docs' for n in p.http_ports)}",
         f"emails: {sinks / 'mail'}/*.eml; webhooks: {sinks / 'hooks.jsonl'}",
         f"a token to explore the APIs: ./thidua token --role province_admin --sub me{opt}",

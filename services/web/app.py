@@ -24,6 +24,7 @@ from services.web.consumers.live import Feed, Hub
 from services.web.pages import (
     bloc,
     charts,
+    console,
     council,
     imports,
     office,
@@ -124,6 +125,8 @@ def create(settings: WebSettings) -> FastAPI:
             return RedirectResponse("/don-vi", status_code=303)
         if v.principal.council_id:
             return RedirectResponse("/hoi-dong", status_code=303)
+        if v.principal.has_role(Role.OPERATOR):
+            return RedirectResponse("/van-hanh", status_code=303)
         return render(request, "home.html", viewer=v)
 
     @app.get("/health", include_in_schema=False)
@@ -146,5 +149,6 @@ def create(settings: WebSettings) -> FastAPI:
     app.include_router(charts.router)
     app.include_router(tree.router)
     app.include_router(imports.router)
+    app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

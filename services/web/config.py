@@ -41,6 +41,14 @@ class WebSettings(ServiceSettings):
     web_oidc_scope: str = "openid profile"
     web_live_topic: str = "progress.reports.v1"
     web_api_timeout_s: float = 10.0
+    web_traces_file: Path | None = None
+    """The local traces sink's file (its spans, one JSON line each): the operators' console shows
+    the latest traces and one as a tree from it."""
+    web_balancer_stats_url: str | None = None
+    """HAProxy's statistics (CSV) where the services run as replicas behind it (the local stack's
+    `--replicas`): the console shows each replica's state."""
+    web_jaeger_url: str | None = None
+    """Jaeger's UI (a deployment's traces): the console links each trace there."""
 
     def service_urls(self) -> dict[str, str]:
         return {

@@ -234,6 +234,13 @@ def test_the_printed_trace_spans_progress_and_notify(played) -> None:
     assert {"thidua-progress", "thidua-notify"} <= services, services
 
 
+def test_the_summary_links_the_campaigns_web_pages(played) -> None:
+    pf, w, printed = played
+    web = pf.profile.service_url("web")
+    assert f"{web}/chien-dich/{w.campaign_id}" in printed
+    assert f"{web}/van-hanh" in printed
+
+
 def test_a_second_play_prints_the_summary_only(played, platform: Profile) -> None:
     pf, w, _ = played
     out = io.StringIO()

@@ -140,6 +140,9 @@ def test_the_web_application_calls_the_four_services_and_reads_the_broker():
     )
     assert settings.service == "web" and settings.web_secure_cookies
     assert settings.web_oidc_issuer and settings.web_dev_state is None
+    # the operators' console: no traces sink in a deployment, Jaeger's UI instead
+    assert env["THIDUA_WEB_JAEGER_URL"].startswith("${WEB_JAEGER_URL:-")
+    assert settings.web_traces_file is None
 
 
 # The Compose Specification's schema as compose-go (what `docker compose` is built on) ships it.

@@ -45,6 +45,8 @@ DENIED = {
     ("notify", "/subscriptions/{subscription_id}/deliveries"),
     ("notify", "/deliveries"),
     ("notify", "/deliveries/{delivery_id}"),
+    ("notify", "/operations/dead-letters"),  # an operator's, on every service that consumes
+    ("notify", "/operations/dead-letters/{topic}/{partition}/{offset}"),
     ("notify", "/people/{person_id}/inbox"),
     ("notify", "/people/{person_id}/inbox/unread-count"),
     ("notify", "/units/{unit_id}/inbox"),

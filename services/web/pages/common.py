@@ -32,6 +32,7 @@ ROLE_NAMES = {
     Role.COUNCIL_MEMBER: "Thành viên Hội đồng Thi đua – Khen thưởng",
     Role.COUNCIL_SECRETARY: "Thư ký Hội đồng Thi đua – Khen thưởng",
     Role.SUPERVISOR: "Giám sát của Mặt trận Tổ quốc",
+    Role.OPERATOR: "Cán bộ vận hành hệ thống",
 }
 templates.env.globals["role_names"] = {str(k): v for k, v in ROLE_NAMES.items()}
 
