@@ -43,15 +43,43 @@ def dashboard(pf: Platform, s: Story, w: World, console) -> dict:
     return dash
 
 
-def web_pages(p: Profile, campaign_id: str) -> list[tuple[str, str]]:
+def web_pages(p: Profile, s: Story, w: World) -> list[tuple[str, str]]:
     """The web application's pages of the campaign, with who reads them (sign in at /dang-nhap
     with that role)."""
     web = p.service_url(WEB)
-    return [
-        (f"{web}/chien-dich/{campaign_id}", "the campaign's dashboard (emulation office)"),
+    year = s.campaign["start"].year
+    pages = [
+        (f"{web}/chien-dich/{w.campaign_id}", "the campaign's dashboard (emulation office)"),
+        (f"{web}/chien-dich/{w.campaign_id}/bieu-do", "its progress over time (emulation office)"),
+        (
+            f"{web}/xet-khen-thuong?chien_dich={w.campaign_id}",
+            "its nominations by stage (emulation office)",
+        ),
+        *(
+            (
+                f"{web}/khoi/{bloc['bloc_id']}/{year}",
+                f"bloc {code}'s standings (its units' officers)",
+            )
+            for code, bloc in list(w.blocs.items())[:1]
+        ),
         (f"{web}/de-nghi", "a unit's nominations and where each stands (its unit officer)"),
-        (f"{web}/van-hanh", "the operators' console (operator)"),
     ]
+    if w.session_id:
+        pages.append(
+            (
+                f"{web}/hoi-dong/phien/{w.session_id}",
+                "the council's session and ballot (council member)",
+            )
+        )
+    if w.finding:
+        pages.append(
+            (
+                f"{web}/kien-nghi/{w.finding['finding_id']}",
+                "the Front's finding and its answer (supervisor)",
+            )
+        )
+    pages.append((f"{web}/van-hanh", "the operators' console (operator)"))
+    return pages
 
 
 def show(pf: Platform, s: Story, w: World, decision: dict | None, trace_id: str, console) -> None:
@@ -61,7 +89,7 @@ def show(pf: Platform, s: Story, w: World, decision: dict | None, trace_id: str,
     p = pf.profile
     opt = "" if p.name == "dev" else f" --profile {p.name}"
     sinks = p.state / "sinks"
-    pages = [f"  {url}  {what}" for url, what in web_pages(p, w.campaign_id)]
+    pages = [f"  {url}  {what}" for url, what in web_pages(p, s, w)]
     lines = [
         f"web pages (sign in at {p.service_url(WEB)}/dang-nhap):",
         *pages,

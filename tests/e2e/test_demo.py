@@ -239,6 +239,11 @@ def test_the_summary_links_the_campaigns_web_pages(played) -> None:
     web = pf.profile.service_url("web")
     assert f"{web}/chien-dich/{w.campaign_id}" in printed
     assert f"{web}/van-hanh" in printed
+    assert f"{web}/xet-khen-thuong?chien_dich={w.campaign_id}" in printed
+    assert f"{web}/hoi-dong/phien/{w.session_id}" in printed
+    assert f"{web}/kien-nghi/{w.finding['finding_id']}" in printed
+    bloc = next(iter(w.blocs.values()))
+    assert f"{web}/khoi/{bloc['bloc_id']}/" in printed
 
 
 def test_a_second_play_prints_the_summary_only(played, platform: Profile) -> None:
