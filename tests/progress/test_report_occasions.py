@@ -14,6 +14,7 @@ import pytest
 from schemas import progress as p
 from tests import every_revision
 from tests.progress.seed import ID
+from tests.progress.test_imports import STC, _csv, _import
 from tests.progress.test_movement_rollup import CONGRESS, PARTY, T_CHILD, occasions, own_movement
 from tests.progress.test_reports_api import report
 
@@ -76,3 +77,41 @@ async def test_a_rebuild_from_the_topic_keeps_the_occasion(seeded):
         "reports"
     ]
     assert (h["report_id"], h["occasion_id"]) == (str(report_id), str(CONGRESS))
+
+
+async def test_an_imported_row_names_an_occasion_by_its_code_or_id(seeded):
+    await seeded.feed(*occasions(), own_movement().model_copy(update={"occasion_ids": [CONGRESS]}))
+    header = ["Mã đợt thi đua", "Mã đơn vị", "Tên chỉ tiêu", "Giá trị", "Đến ngày", "Dịp chào mừng"]
+    own = ["STC-HUONG-UNG-2020", STC, "Hồ sơ quyết toán đúng hạn"]
+    rows = [
+        [*own, "5", "10/06/2020", "dhtd-vi"],  # the registry's code, in any case
+        [*own, "6", "11/06/2020", "DHDB-XVII"],  # the movement is not dedicated to it
+        ["TD-2020-VDS", STC, "Tổng thu ngân sách", "1", "31/05/2020", "DHTD-VI"],  # nor is this
+        [*own, "7", "12/06/2020", "DH-KHONG-CO"],  # no such occasion
+        [*own, "8", "13/06/2020", str(CONGRESS)],  # its id
+        [*own, "9", "14/06/2020", ""],  # none
+    ]
+    vi = {**seeded.officer(ID.stc), "Accept-Language": "vi"}
+    r = await _import(seeded, _csv(rows, header), headers=vi, mode="valid")
+    assert r.status_code == 200, r.text
+    assert (r.json()["imported"], r.json()["invalid"]) == (3, 3)
+    errors = {(e["row"], e["column"]): e["problem"] for e in r.json()["errors"]}
+    assert set(errors) == {(3, "occasion"), (4, "occasion"), (5, "occasion")}
+    assert errors[(3, "occasion")].startswith(f"Phong trào thi đua không hướng tới dịp {PARTY}")
+    assert errors[(4, "occasion")].startswith(f"Phong trào thi đua không hướng tới dịp {CONGRESS}")
+    assert errors[(5, "occasion")] == "Không có dịp chào mừng nào mang mã này"
+
+    history = (await seeded.get(f"/targets/{T_CHILD}/reports")).json()["reports"]
+    named = {(h["value"], h["occasion_id"]) for h in history}
+    assert named == {(5, str(CONGRESS)), (8, str(CONGRESS)), (9, None)}
+    reported = await seeded.outbox("TargetReported")
+    assert sorted((e["value"], e["occasion_id"]) for e in reported) == [
+        (5, str(CONGRESS)), (8, str(CONGRESS)), (9, None)
+    ]  # fmt: skip
+    # the good rows again, naming the occasion by its id instead of its code: unchanged
+    again = [[*rows[0][:5], str(CONGRESS)], rows[4], rows[5]]
+    r = await _import(seeded, _csv(again, header), headers=vi)
+    assert (r.json()["imported"], r.json()["unchanged"]) == (0, 3), r.text
+    # the same row naming another occasion is another row's data: refused
+    r = await _import(seeded, _csv([[*rows[5][:5], "DHTD-VI"]], header), headers=vi)
+    assert r.status_code == 422 and await seeded.count("reports") == 3
