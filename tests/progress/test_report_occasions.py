@@ -15,7 +15,15 @@ from schemas import progress as p
 from tests import every_revision
 from tests.progress.seed import ID
 from tests.progress.test_imports import STC, _csv, _import
-from tests.progress.test_movement_rollup import CONGRESS, PARTY, T_CHILD, occasions, own_movement
+from tests.progress.test_movement_rollup import (
+    CONGRESS,
+    PARTY,
+    T_CHILD,
+    T_SYT,
+    occasions,
+    own_movement,
+    syt_movement,
+)
 from tests.progress.test_reports_api import report
 
 pytestmark = pytest.mark.infra
@@ -115,3 +123,48 @@ async def test_an_imported_row_names_an_occasion_by_its_code_or_id(seeded):
     # the same row naming another occasion is another row's data: refused
     r = await _import(seeded, _csv([[*rows[5][:5], "DHTD-VI"]], header), headers=vi)
     assert r.status_code == 422 and await seeded.count("reports") == 3
+
+
+async def test_the_dashboard_for_an_occasion_counts_the_reports_naming_it_per_unit(seeded):
+    """Sở Tài chính's movement is dedicated to the provincial emulation congress, Sở Y tế's to it
+    and to the Party congress; each unit's reports name one of them, or none."""
+    t_syt, syt_own = T_SYT, syt_movement([CONGRESS, PARTY])
+    await seeded.feed(
+        *occasions(), own_movement().model_copy(update={"occasion_ids": [CONGRESS]}), syt_own
+    )
+    stc, syt = seeded.officer(ID.stc), seeded.officer(ID.syt)
+
+    async def post(target, value, day, headers, **extra):
+        body = report(target, value, day, **extra)
+        return (await seeded.post("/reports", body, headers=headers, expect=201)).json()
+
+    first = await post(T_CHILD, 5, "2020-06-10", stc, occasion_id=str(CONGRESS))
+    # corrected: the correction stands for it
+    fix = first["report"]["report_id"]
+    await post(T_CHILD, 6, "2020-06-10", stc, occasion_id=str(CONGRESS), supersedes=fix)
+    await post(T_CHILD, 10, "2020-06-12", stc, occasion_id=str(CONGRESS))  # achieved
+    await post(t_syt, 2, "2020-06-10", syt, occasion_id=str(CONGRESS))
+    await post(t_syt, 4, "2020-06-12", syt, occasion_id=str(PARTY))  # achieved, for the Party's
+    await post(ID.t_thu, 100, "2020-06-12", stc)  # the province's campaign: none
+
+    def by_unit(out):
+        return {u["code"]: (u["reports"], u["achieved"]) for u in out["dedicated"]["units"]}
+
+    url = f"/campaigns/{ID.campaign}/dashboard"
+    congress = (await seeded.get(f"{url}?occasion_id={CONGRESS}")).json()
+    assert congress["dedicated"]["occasion_id"] == str(CONGRESS)
+    assert by_unit(congress) == {"000.00.05.H12": (2, 1), "000.00.09.H12": (1, 0)}
+    assert (congress["dedicated"]["reports"], congress["dedicated"]["achieved"]) == (3, 1)
+    assert {u["name"] for u in congress["dedicated"]["units"]} == {"Sở Tài chính", "Sở Y tế"}
+    # the movements selection stays as it was
+    assert [c["code"] for c in congress["children"]] == [
+        "STC-HUONG-UNG-2020",
+        "SYT-HUONG-UNG-2020",
+    ]
+    party = (await seeded.get(f"{url}?occasion_id={PARTY}")).json()
+    assert by_unit(party) == {"000.00.09.H12": (1, 1)}
+    assert (await seeded.get(url)).json()["dedicated"] is None
+    # a unit officer sees their own unit's
+    mine = (await seeded.get(f"{url}?occasion_id={CONGRESS}", headers=stc)).json()
+    assert by_unit(mine) == {"000.00.05.H12": (2, 1)}
+    assert (mine["dedicated"]["reports"], mine["dedicated"]["achieved"]) == (2, 1)
