@@ -76,6 +76,23 @@ async def test_a_unit_s_own_movement_rolls_up_into_the_province_s_dashboard(seed
     assert syt["children"] == [] and syt["totals"] is None
 
 
+T_SYT = uid("target:syt-own")
+
+
+def syt_movement(occasion_ids: list) -> r.CampaignLaunched:
+    """Sở Y tế's own movement, dedicated to these occasions."""
+    return own_movement().model_copy(
+        update={
+            "campaign_id": uid("campaign:syt-own"),
+            "code": "SYT-HUONG-UNG-2020",
+            "launched_by": ID.syt,
+            "participating_unit_ids": [ID.syt],
+            "targets": [spec(T_SYT, ID.syt, "Trạm y tế đạt chuẩn", 4, END)],
+            "occasion_ids": occasion_ids,
+        }
+    )
+
+
 CONGRESS = uid("occasion:dhtd-vi")
 PARTY = uid("occasion:dhdb-xvii")
 
@@ -101,16 +118,7 @@ def occasions() -> list[r.OccasionDefined]:
 async def test_the_dashboard_filters_the_movements_by_the_occasion_they_are_dedicated_to(seeded):
     """Sở Tài chính dedicates its movement to the provincial emulation congress, Sở Y tế its own
     to the Party congress; the province's campaign itself names no occasion."""
-    syt_own = own_movement().model_copy(
-        update={
-            "campaign_id": uid("campaign:syt-own"),
-            "code": "SYT-HUONG-UNG-2020",
-            "launched_by": ID.syt,
-            "participating_unit_ids": [ID.syt],
-            "targets": [spec(uid("target:syt-own"), ID.syt, "Trạm y tế đạt chuẩn", 4, END)],
-            "occasion_ids": [PARTY],
-        }
-    )
+    syt_own = syt_movement([PARTY])
     await seeded.feed(
         *occasions(), own_movement().model_copy(update={"occasion_ids": [CONGRESS]}), syt_own
     )

@@ -154,8 +154,19 @@ async def test_a_tie_on_score_is_broken_by_the_members_vote(seeded):
     await seeded.put(f"{path}/scheme", TIMELINESS_ONLY, headers=head, expect=200)
     # mid-June nobody is late yet: all three tie; this province reviews the year from June
     seeded.app.state.progress.config.year_end_review_from = "06-15"
-    r = await seeded.post(f"{path}/leader", {}, headers=head, expect=409)
-    assert r.json()["code"] == "undetermined" and "no vote" in r.json()["detail"]
+    vietnamese = {**head, "Accept-Language": "vi"}
+    r = await seeded.post(f"{path}/leader", {}, headers=vietnamese, expect=409)
+    assert r.json()["code"] == "undetermined"
+    # the reason in the head's language, all of it
+    assert r.json()["detail"] == (
+        "Chưa xác định được đơn vị dẫn đầu:"
+        " 3 đơn vị bằng điểm nhau và chưa ghi nhận phiếu suy tôn nào"
+    )
+    english = {**head, "Accept-Language": "en"}
+    r = await seeded.post(f"{path}/leader", {}, headers=english, expect=409)
+    assert r.json()["detail"] == (
+        "the leader is not determined: 3 units tied on score and no vote recorded"
+    )
     r = await seeded.put(
         f"{path}/votes",
         {"votes": [{"unit_id": str(ID.other), "votes": 1}]},

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from schemas.types import AwardCode, Verdict
 from servicekit.audit import audit_object
 from servicekit.errors import Invalid, NotFound
-from servicekit.messages import Msg
+from servicekit.messages import SOURCE, Msg, language_of, translate
 from servicekit.problems import Problem
 from services.awards.api.common import (
     PROBLEMS,
@@ -80,7 +80,10 @@ def nomination_out(r: asyncpg.Record, names: dict[UUID, dict[str, Any]]) -> Nomi
     )
 
 
-async def nomination_detail(con: asyncpg.Connection, nomination_id: UUID) -> NominationDetail:
+async def nomination_detail(
+    con: asyncpg.Connection, nomination_id: UUID, lang: str = SOURCE
+) -> NominationDetail:
+    """`lang`: the history's lines the service wrote are answered in it."""
     r = await store.nomination(con, nomination_id)
     if r is None:
         raise NotFound(
@@ -100,8 +103,13 @@ async def nomination_detail(con: asyncpg.Connection, nomination_id: UUID) -> Nom
         documents=[DocumentIn(type=t, ref=ref) for t, ref in docs],
         initiative_ids=inits,
         screening=ScreeningOut(**latest) if latest else None,
-        history=[LogEntryOut(**dict(h)) for h in history],
+        history=[LogEntryOut(**{**h, "detail": _said(h["detail"], lang)}) for h in history],
     )
+
+
+def _said(detail: str | None, lang: str) -> str | None:
+    """A history line the service wrote (a `Msg`) in `lang`; a person's own text as written."""
+    return translate(detail, lang) if isinstance(detail, Msg) else detail
 
 
 @router.post(
@@ -132,7 +140,7 @@ async def submit(
     )
     audit_object(request, f"nomination:{nomination_id}")
     response.headers["Location"] = f"/nominations/{nomination_id}"
-    return await nomination_detail(uow.con, nomination_id)
+    return await nomination_detail(uow.con, nomination_id, language_of(request))
 
 
 @router.get("/nominations", response_model=NominationPage, summary="Nominations, filtered")
@@ -188,9 +196,9 @@ async def list_nominations(
     summary="A nomination: dossier, latest screening with every rule, history",
 )
 async def get_nomination(
-    nomination_id: UUID, con: ReadCon, who: NominationReader
+    nomination_id: UUID, con: ReadCon, who: NominationReader, request: Request
 ) -> NominationDetail:
-    detail = await nomination_detail(con, nomination_id)
+    detail = await nomination_detail(con, nomination_id, language_of(request))
     own_unit_only(who, detail.proposer_unit_id, "another unit's nomination")
     return detail
 
@@ -220,12 +228,12 @@ async def screenings_of(
     summary="Complete the dossier before the notice (screen it again afterwards)",
 )
 async def add_documents(
-    nomination_id: UUID, body: DocumentsIn, uow: Uow, rt: Rt, who: Proposer
+    nomination_id: UUID, body: DocumentsIn, uow: Uow, rt: Rt, who: Proposer, request: Request
 ) -> NominationDetail:
     await nominations.add_documents(
         uow, rt, who, nomination_id, [(d.type, d.ref) for d in body.documents]
     )
-    return await nomination_detail(uow.con, nomination_id)
+    return await nomination_detail(uow.con, nomination_id, language_of(request))
 
 
 @router.post(
@@ -241,7 +249,7 @@ async def withdraw(
 ) -> NominationDetail:
     await nominations.withdraw(uow, rt, who, nomination_id, body.reason)
     audit_object(request, f"nomination:{nomination_id}")
-    return await nomination_detail(uow.con, nomination_id)
+    return await nomination_detail(uow.con, nomination_id, language_of(request))
 
 
 @router.post(

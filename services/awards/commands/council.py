@@ -155,5 +155,5 @@ async def add_to_agenda(
     await councils.add_to_agenda(con, session_id, nomination_ids, thresholds)
     await store.set_status(
         con, list(nomination_ids), "on_agenda", who.sub, "put_on_agenda",
-        f"session {session_id}", session_id=session_id,
+        Msg("session {session_id}", session_id=session_id), session_id=session_id,
     )  # fmt: skip

@@ -106,7 +106,7 @@ async def issue_decision(
     ids = [r["nomination_id"] for r, _, _ in lines]
     await store.finalise_initiatives(con, ids)
     await store.set_status(
-        con, ids, "decided", who.sub, "decision_issued", f"decision {number}",
+        con, ids, "decided", who.sub, "decision_issued", Msg("decision {number}", number=number),
         decision_id=decision_id,
     )  # fmt: skip
     await uow.publish(

@@ -226,7 +226,7 @@ async def add_documents(
     await store.add_documents(uow.con, nomination_id, documents, who.sub)
     await store.set_status(
         uow.con, [nomination_id], "submitted", who.sub, "documents_added",
-        f"{len(documents)} document(s)",
+        Msg("{count} document(s)", count=len(documents)),
     )  # fmt: skip
 
 

@@ -84,7 +84,7 @@ async def post_notice(
     )
     await store.set_status(
         con, list(nomination_ids), "on_notice", who.sub, "notice_posted",
-        f"{start.isoformat()} – {end.isoformat()}", notice_id=notice_id,
+        Msg("{start} – {end}", start=start, end=end), notice_id=notice_id,
     )  # fmt: skip
     return notice_id
 
@@ -126,7 +126,12 @@ async def record_objection(
             Msg("no nomination {nomination_id}", nomination_id=nomination_id), code="not_found"
         )
     await store.log(
-        con, [nomination_id], who.sub, "objection_recorded", status, f"objection {objection_id}"
+        con,
+        [nomination_id],
+        who.sub,
+        "objection_recorded",
+        status,
+        Msg("objection {objection_id}", objection_id=objection_id),
     )
     return objection_id
 
@@ -160,10 +165,20 @@ async def resolve_objection(
     if upheld and n["status"] == "on_notice":
         await store.release_initiatives(con, [nid])
         await store.set_status(
-            con, [nid], "rejected", who.sub, "objection_upheld", f"objection {objection_id}"
+            con,
+            [nid],
+            "rejected",
+            who.sub,
+            "objection_upheld",
+            Msg("objection {objection_id}", objection_id=objection_id),
         )
         await uow.publish(events.rejected(nid, now, OBJECTION_UPHELD))
     else:
         await store.log(
-            con, [nid], who.sub, f"objection_{outcome}", n["status"], f"objection {objection_id}"
+            con,
+            [nid],
+            who.sub,
+            f"objection_{outcome}",
+            n["status"],
+            Msg("objection {objection_id}", objection_id=objection_id),
         )

@@ -90,7 +90,7 @@ async def submit(
         authorities=[str(d) for d in deciders],
     )
     await store.set_status(
-        con, ids, "proposed", actor.sub, "proposed", f"submission {number}",
+        con, ids, "proposed", actor.sub, "proposed", Msg("submission {number}", number=number),
         proposal_id=proposal_id,
     )  # fmt: skip
     for nid, decider in zip(ids, deciders, strict=True):
@@ -168,7 +168,7 @@ async def record_outcome(
     status = "conferred" if conferred else "not_conferred"
     await store.set_status(
         con, [nomination_id], status, actor.sub, "central_decision",
-        decision_number or "không được tặng",
+        decision_number or Msg("not conferred"),
     )  # fmt: skip
     await uow.publish(
         a.NominationCentrallyDecided(

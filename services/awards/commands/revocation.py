@@ -70,7 +70,12 @@ async def revoke(
     )
     await history.mark_revoked(con, chosen, on)
     await store.set_status(
-        con, chosen, "revoked", who.sub, "revoked", f"revocation {revocation_id}"
+        con,
+        chosen,
+        "revoked",
+        who.sub,
+        "revoked",
+        Msg("revocation {revocation_id}", revocation_id=revocation_id),
     )
     await uow.publish(
         a.AwardRevoked(

@@ -172,7 +172,7 @@ async def screen(
             "screened",
             who.sub,
             "screened",
-            f"{result.verdict} (regime {result.regime})",
+            screened_note(result.verdict, str(result.regime)),
             verdict=result.verdict,
             regime=str(result.regime),
             screening_id=screening_id,
@@ -180,3 +180,15 @@ async def screen(
         await uow.publish(events.screened(nid, result))
         out.append((nid, result))
     return out
+
+
+def screened_note(verdict: str, regime: str) -> Msg:
+    """A screening's line in the nomination's history: its verdict under the regime it applied
+    (one template per verdict, so each reads whole in the catalogue)."""
+    if verdict == "eligible":
+        return Msg("eligible (regime {regime})", regime=regime)
+    if verdict == "ineligible":
+        return Msg("ineligible (regime {regime})", regime=regime)
+    if verdict == "incomplete":
+        return Msg("incomplete (regime {regime})", regime=regime)
+    return Msg("blocked (regime {regime})", regime=regime)

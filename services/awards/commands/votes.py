@@ -185,7 +185,12 @@ async def close_vote(
         await councils.record_result(
             con, session_id, nid, t.approved, (it["yes"], it["no"], it["abstain"]), t.required
         )
-        detail = f"{it['yes']}/{members} in favour, {t.required} required"
+        detail = Msg(
+            "{yes}/{members} in favour, {required} required",
+            yes=it["yes"],
+            members=members,
+            required=t.required,
+        )
         if t.approved:
             await store.set_status(con, [nid], "approved", who.sub, "vote_closed", detail)
             await uow.publish(events.approved(nid, on, vote))

@@ -3,11 +3,14 @@ supporting it (R11: taken by a screening, given back by a rejection, final with 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+
+from servicekit.messages import Msg, from_json, to_json
 
 # ---- nominations -----------------------------------------------------------------------------
 
@@ -134,23 +137,35 @@ async def log(
     status: str,
     detail: str | None = None,
 ) -> None:
+    """`detail`: a `Msg` the service wrote is kept as its message too (read back translatable by
+    `history_of`); a person's own text stays as written."""
+    message = json.dumps(to_json(detail), ensure_ascii=False) if isinstance(detail, Msg) else None
     await con.execute(
-        "INSERT INTO nomination_log (nomination_id, actor, action, status, detail)"
-        " SELECT unnest($1::uuid[]), $2, $3, $4, $5",
+        "INSERT INTO nomination_log (nomination_id, actor, action, status, detail, detail_msg)"
+        " SELECT unnest($1::uuid[]), $2, $3, $4, $5, $6::jsonb",
         list(ids),
         actor,
         action,
         status,
         detail,
+        message,
     )
 
 
-async def history_of(con: asyncpg.Connection, nomination_id: UUID) -> list[asyncpg.Record]:
-    return await con.fetch(
-        "SELECT at, actor, action, status, detail FROM nomination_log"
+async def history_of(con: asyncpg.Connection, nomination_id: UUID) -> list[dict[str, Any]]:
+    """The nomination's history, oldest first; `detail` a `Msg` where the service wrote one."""
+    rows = await con.fetch(
+        "SELECT at, actor, action, status, detail, detail_msg FROM nomination_log"
         " WHERE nomination_id = $1 ORDER BY id",
         nomination_id,
     )
+    return [
+        {
+            **{k: r[k] for k in ("at", "actor", "action", "status")},
+            "detail": from_json(json.loads(r["detail_msg"])) if r["detail_msg"] else r["detail"],
+        }
+        for r in rows
+    ]
 
 
 async def list_nominations(

@@ -20,7 +20,7 @@ from services.progress.domain import Achievement, Completion, Report, Target, Ta
 from services.progress.domain.aggregate import reported_on_time
 from services.progress.domain.dashboard import Totals, UnitRow
 from services.progress.domain.reports import MAX_EVIDENCE, MAX_EVIDENCE_REF, MAX_NOTE
-from services.progress.store.dashboards import Rollup
+from services.progress.store.dashboards import Dedicated, Rollup
 
 Number = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 
@@ -268,6 +268,23 @@ def rollup_out(up: Rollup) -> RollupOut:
     )
 
 
+class DedicatedUnitOut(UnitRef):
+    reports: int
+    """Its reports naming the occasion (corrected ones left out)."""
+    achieved: int
+    """Its targets achieved by a report naming the occasion."""
+
+
+class DedicatedOut(Out):
+    """The achievements dedicated to the occasion asked for, in the campaigns `totals` counts."""
+
+    occasion_id: UUID
+    reports: int
+    achieved: int
+    units: list[DedicatedUnitOut]
+    """The units with a report naming it, by id."""
+
+
 class DashboardOut(Out):
     campaign_id: UUID
     campaign_state: str
@@ -282,6 +299,8 @@ class DashboardOut(Out):
     totals: RollupOut | None = None
     """Figures over the campaign's own targets and its children's; none for a unit officer,
     who sees their own unit's figures only."""
+    dedicated: DedicatedOut | None = None
+    """With `occasion_id`: the reports naming it and the targets they achieved, per unit."""
 
 
 # ---- blocs -----------------------------------------------------------------------------------
@@ -533,6 +552,16 @@ Names = dict[UUID, tuple[str, str]]
 def unit_ref(unit_id: UUID, names: Names) -> UnitRef:
     name, code = names.get(unit_id, ("", ""))
     return UnitRef(unit_id=unit_id, code=code, name=name)
+
+
+def dedicated_out(occasion_id: UUID, rows: list[Dedicated], names: Names) -> DedicatedOut:
+    units = [
+        DedicatedUnitOut(**unit_ref(x.unit_id, names).model_dump(), reports=x.reports,
+                         achieved=x.achieved)
+        for x in rows
+    ]  # fmt: skip
+    reports, achieved = sum(x.reports for x in rows), sum(x.achieved for x in rows)
+    return DedicatedOut(occasion_id=occasion_id, reports=reports, achieved=achieved, units=units)
 
 
 def _counts(x: UnitRow | Totals) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from services.progress.api.models import (
     OverdueOut,
     UnitCompletionOut,
     UnitFigures,
+    dedicated_out,
     figures,
     rollup_out,
     target_progress,
@@ -82,7 +83,8 @@ async def dashboard(
         UUID | None,
         Query(
             description="Only the movements dedicated to this occasion count in `children` and"
-            " `totals` (the campaign's own targets only if it is dedicated to it too)"
+            " `totals` (the campaign's own targets only if it is dedicated to it too);"
+            " `dedicated` counts, per unit, the reports naming it and the targets they achieved"
         ),
     ] = None,
 ) -> DashboardOut:
@@ -105,6 +107,13 @@ async def dashboard(
     children = [(c, t) for c, t in up.children if shown(c["launched_by"])]
     listed = {r.unit_id for r in d.units} | {o.target.unit_id for o in d.overdue}
     listed |= {c["launched_by"] for c, _ in children if c["launched_by"] is not None}
+    by_unit = []
+    if occasion_id is not None:
+        counted = [c["campaign_id"] for c, _ in up.children]
+        counted += [campaign_id] if up.own_counted else []
+        found_by_unit = await store.dashboards.dedicated_by_unit(con, counted, occasion_id)
+        by_unit = [x for x in found_by_unit if shown(x.unit_id)]
+        listed |= {x.unit_id for x in by_unit}
     names = await store.units.unit_names(con, [u for u in listed if shown(u)])
     return DashboardOut(
         campaign_id=campaign_id,
@@ -138,4 +147,5 @@ async def dashboard(
             for c, t in children
         ],
         totals=None if mine else rollup_out(up),
+        dedicated=None if occasion_id is None else dedicated_out(occasion_id, by_unit, names),
     )

@@ -61,6 +61,8 @@ class ReportRow(Row):
     submitted_on: OptDateCell = None
     note: Cell = None
     evidence: Annotated[list[str], BeforeValidator(_refs)] = Field(default_factory=list)
+    occasion: Cell = None
+    """The occasion the achievement is dedicated to: its code in the registry, or its id."""
 
 
 # Vietnamese headers understood, after folding (no accents, lower case, "_" for spaces).
@@ -81,10 +83,20 @@ ALIASES: dict[str, str] = {
     "ghi_chu": "note",
     "tai_lieu": "evidence",
     "minh_chung": "evidence",
+    "occasion_id": "occasion",
+    "dip_chao_mung": "occasion",
+    "ma_dip_chao_mung": "occasion",
+    "dip": "occasion",
 }
 
 # the domain's fields (FieldProblem.field) → the file's columns; the target's is the row's own
-_COLUMNS = {"value": "value", "as_of": "as_of", "note": "note", "submitted_on": "submitted_on"}
+_COLUMNS = {
+    "value": "value",
+    "as_of": "as_of",
+    "note": "note",
+    "submitted_on": "submitted_on",
+    "occasion_id": "occasion",
+}
 
 
 def parse(data: bytes, max_rows: int) -> imports.Parsed:
@@ -108,8 +120,8 @@ async def run(
     (an officer imports their unit's reports, without submission days)."""
 
     async def rows(good: list[tuple[int, Any]], report: Report, write: bool) -> None:
-        found = await _targets(uow, good, report)
-        keyed = await _keys(uow, found, report)
+        found, occasions = await _occasions(uow, await _targets(uow, good, report), report)
+        keyed = await _keys(uow, found, occasions, report)
         items: list[commands.reports.ReportInput | list[FieldProblem]] = []
         numbers: list[tuple[int, ReportRow, str, str]] = []
         refused = commands.reports.BACKDATE_REFUSED
@@ -117,7 +129,7 @@ async def run(
             if r.submitted_on is not None and not may_backdate:
                 report.errors.append(RowError(n, "submitted_on", refused.message))
                 continue
-            items.append(_input(r, target_id))
+            items.append(_input(r, target_id, occasions.get(n)))
             numbers.append((n, r, key, digest))
         checked = await commands.reports.check(
             uow.con, clock, items, acting_unit=acting_unit, may_report_for=may_report_for
@@ -145,7 +157,7 @@ async def run(
     )
 
 
-def _input(r: ReportRow, target_id: UUID) -> commands.reports.ReportInput:
+def _input(r: ReportRow, target_id: UUID, occasion: UUID | None) -> commands.reports.ReportInput:
     return commands.reports.ReportInput(
         target_id=target_id,
         value=r.value,
@@ -153,6 +165,7 @@ def _input(r: ReportRow, target_id: UUID) -> commands.reports.ReportInput:
         note=r.note,
         evidence=r.evidence,
         submitted_on=r.submitted_on,
+        occasion_id=occasion,
     )
 
 
@@ -215,6 +228,33 @@ async def _targets(
     return out
 
 
+async def _occasions(
+    uow: UnitOfWork, rows: list[tuple[int, ReportRow, UUID]], report: Report
+) -> tuple[list[tuple[int, ReportRow, UUID]], dict[int, UUID]]:
+    """The occasion each row names (by row number), by its id or its code as the registry names
+    it (matched without case). An unknown code is an error in the `occasion` column; whether the
+    campaign is dedicated to it is the report's check (`check_occasion`)."""
+    codes = sorted({r.occasion.upper() for _, r, _ in rows if r.occasion and not _uuid(r.occasion)})
+    known = await store.occasions.occasions_by_code(uow.con, codes) if codes else {}
+    out, named = [], {}
+    for n, r, t in rows:
+        if r.occasion is not None:
+            occasion = _uuid(r.occasion) or known.get(r.occasion.upper())
+            if occasion is None:
+                report.errors.append(RowError(n, "occasion", "no occasion has this code"))
+                continue
+            named[n] = occasion
+        out.append((n, r, t))
+    return out, named
+
+
+def _uuid(cell: str) -> UUID | None:
+    try:
+        return UUID(cell)
+    except ValueError:
+        return None
+
+
 NO_TARGET = (
     "name the target: target_id, or campaign_code, unit_code and target_name (or indicator_code)"
 )
@@ -222,11 +262,14 @@ AMBIGUOUS = "several targets of this unit in this campaign answer to it: give ta
 
 
 async def _keys(
-    uow: UnitOfWork, rows: list[tuple[int, ReportRow, UUID]], report: Report
+    uow: UnitOfWork,
+    rows: list[tuple[int, ReportRow, UUID]],
+    occasions: dict[int, UUID],
+    report: Report,
 ) -> list[tuple[int, ReportRow, UUID, str, str]]:
     """The rows to import, each with its natural key and digest; rows imported before with the
     same data count as unchanged, with other data (or twice in the file) are errors."""
-    keyed = [(n, r, t, _key(r, t), _digest(r, t)) for n, r, t in rows]
+    keyed = [(n, r, t, _key(r, t), _digest(r, t, occasions.get(n))) for n, r, t in rows]
     before = await store.imports.imported_keys(uow.con, [k for *_, k, _ in keyed])
     first_row: dict[str, int] = {}
     out = []
@@ -260,9 +303,11 @@ def _key(r: ReportRow, target_id: UUID) -> str:
     return f"{target_id}|{r.as_of}|{as_decimal(r.value)}|{r.submitted_on or ''}"
 
 
-def _digest(r: ReportRow, target_id: UUID) -> str:
+def _digest(r: ReportRow, target_id: UUID, occasion: UUID | None) -> str:
     said: list[Any] = [str(target_id), str(as_decimal(r.value)), _day(r.as_of)]
     said += [_day(r.submitted_on), r.note, r.evidence]
+    if occasion is not None:  # only then: the digests of rows naming none stay as they were
+        said.append(str(occasion))
     return hashlib.sha256(json.dumps(said, ensure_ascii=False).encode()).hexdigest()
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
+from servicekit.messages import Msg
 from servicekit.vietnamese import sort_key
 from services.progress.domain.scoring import (
     Adjustment,
@@ -117,22 +118,20 @@ def determine_leader(
     if any(v < 0 for v in votes.values()):
         raise ValueError("a vote count cannot be negative")
     if not ranking:
-        return LeaderDecision(None, None, False, (), "no unit was scored")
+        return LeaderDecision(None, None, False, (), Msg("no unit was scored"))
     top = [s for s in ranking if s.rank == 1]
     tied = tuple(s.unit_id for s in top)
     if len(top) == 1:
-        return LeaderDecision(top[0].unit_id, top[0].score, False, tied, "highest score")
+        return LeaderDecision(top[0].unit_id, top[0].score, False, tied, Msg("highest score"))
     counted = {s.unit_id: votes.get(s.unit_id, 0) for s in top}
     most = max(counted.values())
     if most == 0:
-        return LeaderDecision(
-            None, top[0].score, False, tied, f"{len(top)} units tied on score and no vote recorded"
-        )
+        reason = Msg("{count} units tied on score and no vote recorded", count=len(top))
+        return LeaderDecision(None, top[0].score, False, tied, reason)
     winners = [s for s in top if counted[s.unit_id] == most]
     if len(winners) > 1:
-        return LeaderDecision(
-            None, top[0].score, False, tied, f"{len(winners)} units tied on score and on votes"
-        )
+        reason = Msg("{count} units tied on score and on votes", count=len(winners))
+        return LeaderDecision(None, top[0].score, False, tied, reason)
     return LeaderDecision(
-        winners[0].unit_id, winners[0].score, True, tied, "tie on score broken by vote"
+        winners[0].unit_id, winners[0].score, True, tied, Msg("tie on score broken by vote")
     )

@@ -107,6 +107,45 @@ async def rollup(
     return Rollup(children, totals(d.states.values()), totals(every), own_counted)
 
 
+@dataclass(frozen=True)
+class Dedicated:
+    """A unit's achievements dedicated to an occasion (lập thành tích chào mừng)."""
+
+    unit_id: UUID
+    reports: int
+    """Its reports naming the occasion that no correction superseded."""
+    achieved: int
+    """Its targets achieved by a report naming the occasion (the achievement stands even when
+    that report was corrected later)."""
+
+
+async def dedicated_by_unit(
+    con: asyncpg.Connection, campaign_ids: list[UUID], occasion_id: UUID
+) -> list[Dedicated]:
+    """Per unit, in these campaigns, the reports naming the occasion and the targets they
+    achieved (report_occasions, achievements.report_id)."""
+    rows = await con.fetch(
+        """
+        WITH named AS (
+            SELECT r.report_id, r.unit_id,
+                   EXISTS (SELECT 1 FROM reports s WHERE s.supersedes = r.report_id) AS corrected
+            FROM report_occasions o
+            JOIN reports r ON r.report_id = o.report_id
+            WHERE o.occasion_id = $1 AND r.campaign_id = ANY($2::uuid[])
+        )
+        SELECT n.unit_id, count(*) FILTER (WHERE NOT n.corrected) AS reports,
+               count(a.target_id) AS achieved
+        FROM named n
+        LEFT JOIN achievements a ON a.report_id = n.report_id
+        GROUP BY n.unit_id
+        ORDER BY n.unit_id
+        """,
+        occasion_id,
+        campaign_ids,
+    )
+    return [Dedicated(r["unit_id"], r["reports"], r["achieved"]) for r in rows]
+
+
 async def unit_progress(
     con: asyncpg.Connection, unit_id: UUID, campaign_id: UUID | None
 ) -> list[tuple[asyncpg.Record, UnitRow, list[targets.Loaded]]]:

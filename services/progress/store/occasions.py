@@ -59,3 +59,13 @@ async def with_occasions(con: asyncpg.Connection, reports: list[Report]) -> list
 
 async def occasion_exists(con: asyncpg.Connection, occasion_id: UUID) -> bool:
     return bool(await con.fetchval("SELECT 1 FROM occasions WHERE occasion_id = $1", occasion_id))
+
+
+async def occasions_by_code(con: asyncpg.Connection, codes: Sequence[str]) -> dict[str, UUID]:
+    """Upper-cased code → occasion, for the codes given upper-cased (an imported row's)."""
+    rows = await con.fetch(
+        "SELECT upper(code) AS code, occasion_id FROM occasions"
+        " WHERE upper(code) = ANY($1::text[])",
+        list(codes),
+    )
+    return {r["code"]: r["occasion_id"] for r in rows}
