@@ -1,0 +1,160 @@
+"""The office screens a campaign's nominations together in chromium on the real stack, where a
+quota makes the difference: under the 2013 rules a unit's Chiến sĩ thi đua cơ sở may be at most
+15 % of its people who attained Lao động tiên tiến (R02-2013). Seven people of a fresh unit are
+proposed for LĐTT 2023 and two of them for CSTĐCS with an initiative each: screened together,
+the seven LĐTT conferred in the batch give the unit 7 × 15 % = 1 place, the first CSTĐCS takes
+it and the second is refused by the quota. Screened alone, a CSTĐCS would count no LĐTT (none
+on record yet) and get no place at all: the one-nomination page does not offer that screening.
+
+The people, ratings, initiatives and nominations are set up through the public APIs (a unit's
+work); every page is watched by the no-other-host guard and checked by axe-core."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from infra.profile import Profile
+from tests.web.conftest import bearer, campaign, guarded_page, screenshot, sign_in
+from tests.web.test_council import Axe, rated_person, until_created
+
+pytestmark = [pytest.mark.infra, pytest.mark.timeout(420)]
+
+DOCUMENTS = ("submission", "achievement_report", "review_minutes")
+NAMES = (
+    "Lê Thị An",
+    "Phạm Thị Bình",
+    "Võ Thị Cúc",
+    "Đặng Thị Dung",
+    "Hồ Thị Giang",
+    "Bùi Thị Hạnh",
+    "Ngô Thị Khánh",
+)
+
+
+def proposals(p: Profile, campaign_id: str, unit: str) -> dict[str, dict[str, str]]:
+    """Seven people of the unit rated HTTNV in 2023, each proposed for LĐTT; the first two also
+    for CSTĐCS with an initiative of theirs recognised in 2023. Returns name → award → id."""
+    officer = bearer(p, sub="web-test-officer", roles=["unit_officer"], unit_id=unit)
+    ids: dict[str, dict[str, str]] = {}
+    for i, name in enumerate(NAMES):
+        pid = rated_person(p, unit, name, 2023)
+
+        def nominate(code: str, extra: tuple[str, ...] = (), **more: object) -> str:
+            body = {
+                "nominee": {"kind": "person", "id": pid},  # noqa: B023
+                "award_code": code,
+                "year": 2023,
+                "proposer_unit_id": unit,
+                "campaign_id": campaign_id,
+                "documents": [
+                    {"type": kind, "ref": f"urn:stc:{code.lower()}-2023:{pid[:8]}:{kind}"}  # noqa: B023
+                    for kind in (*DOCUMENTS, *extra)
+                ],
+                **more,
+            }
+            return until_created(p, "awards", "/nominations", officer, body)["nomination_id"]
+
+        ids[name] = {"LDTT": nominate("LDTT")}
+        if i < 2:
+            initiative = until_created(
+                p, "progress", "/initiatives", officer,
+                {"title": f"Sáng kiến của {name}", "level": "grassroots",
+                 "recognised_on": "2023-05-20", "author_ids": [pid], "unit_id": unit},
+            )  # fmt: skip
+            ids[name]["CSTDCS"] = nominate(
+                "CSTDCS",
+                ("initiative_certificate",),
+                initiative_ids=[initiative["initiative_id"]],
+            )
+    return ids
+
+
+def screen_the_batch_until_the_ratings_are_in(page: Page, ldtt: list[str]) -> None:
+    """The office screens the batch; awards may still be reading the ratings from Kafka (R01 then
+    finds none): it screens again, as a clerk would once they are in."""
+    deadline = time.monotonic() + 90
+    while True:
+        page.get_by_role("button", name="Xét duyệt cả đợt").click()
+        results = page.get_by_role("region", name="Kết quả xét duyệt cả đợt, cuộn ngang được")
+        expect(results).to_be_visible()
+        verdicts = [
+            results.locator(f"tr[data-nomination='{n}'] [data-field=verdict]").inner_text()
+            for n in ldtt
+        ]
+        if verdicts == ["Đủ điều kiện"] * len(ldtt):
+            return
+        assert time.monotonic() < deadline, results.inner_text()
+        time.sleep(1)
+
+
+def test_the_office_screens_a_batch_and_the_quota_refuses_the_second_cstdcs(
+    chromium: Browser, web_url: str, platform: Profile
+):
+    campaign_id, unit, _ = campaign(platform)
+    ids = proposals(platform, campaign_id, unit)
+    first, second = ids[NAMES[0]]["CSTDCS"], ids[NAMES[1]]["CSTDCS"]
+    axe = Axe()
+    office, guard = guarded_page(chromium, web_url, bypass_csp=True)
+    try:
+        sign_in(office, role="province_admin", name="ban-tdkt-ca-dot")
+        office.goto("/xet-khen-thuong")
+        office.get_by_label("Phong trào thi đua").select_option(campaign_id)
+        office.get_by_role("button", name="Xem").click()
+        batch = office.locator(
+            "section", has=office.get_by_role("heading", name="Xét duyệt cả đợt")
+        )
+        expect(batch).to_contain_text("Thẩm định cùng một lần 9 hồ sơ đang chờ thẩm định")
+        axe.check(office, "xét cả đợt")
+
+        # alone, a CSTĐCS would count none of the LĐTT screened with it: not offered
+        office.locator(f"a[href='/xet-khen-thuong/{second}']").click()
+        expect(office.locator("[data-field=only-batch]")).to_contain_text(
+            "8 hồ sơ khác cùng năm đang chờ thẩm định"
+        )
+        expect(office.get_by_role("button", name="Thẩm định hồ sơ")).to_have_count(0)
+        axe.check(office, "hồ sơ chỉ xét cả đợt")
+        # an LĐTT's own verdict depends on no other nomination: it may still be screened alone
+        office.goto(f"/xet-khen-thuong/{ids[NAMES[6]]['LDTT']}")
+        expect(office.get_by_role("button", name="Thẩm định hồ sơ")).to_be_visible()
+        office.go_back()
+        office.go_back()
+
+        ldtt = [ids[name]["LDTT"] for name in NAMES]
+        screen_the_batch_until_the_ratings_are_in(office, ldtt)
+        results = office.get_by_role("region", name="Kết quả xét duyệt cả đợt, cuộn ngang được")
+        won = results.locator(f"tr[data-nomination='{first}']")
+        lost = results.locator(f"tr[data-nomination='{second}']")
+        expect(won.locator("[data-field=verdict]")).to_have_text("Đủ điều kiện")
+        expect(won.locator("[data-field=quota]")).to_have_text(
+            "Trong hạn mức Tiêu chuẩn Chiến sĩ thi đua cơ sở (R02-2013): 1 suất = 15 % của 7 "
+            "Lao động tiên tiến của đơn vị (7 đạt trong đợt này), đã có 0 trên hồ sơ, "
+            "thứ tự xét 1."
+        )
+        expect(lost.locator("[data-field=verdict]")).to_have_text("Chưa đủ điều kiện")
+        expect(lost.locator("[data-field=quota]")).to_contain_text(
+            "Vượt hạn mức Tiêu chuẩn Chiến sĩ thi đua cơ sở (R02-2013): 1 suất"
+        )
+        expect(lost.locator("[data-field=quota]")).to_contain_text("thứ tự xét 2.")
+        expect(lost).to_contain_text("Vượt hạn mức: 1 suất, đã có 0 trên hồ sơ, thứ tự xét 2.")
+        axe.check(office, "kết quả xét cả đợt")
+        screenshot(office, "xet-ca-dot")
+        axe.at_phone_width(office, "xet-ca-dot")
+
+        # the refused one's page says its verdict came from the batch, and which quota decided
+        office.goto(f"/xet-khen-thuong/{second}")
+        expect(office.locator("[data-field=verdict]")).to_have_text("Chưa đủ điều kiện")
+        expect(office.locator("[data-field=batch]")).to_contain_text(
+            "hồ sơ được thẩm định cùng 8 hồ sơ khác"
+        )
+        expect(office.locator("[data-field=quota]")).to_contain_text(
+            "Vượt hạn mức Tiêu chuẩn Chiến sĩ thi đua cơ sở (R02-2013): 1 suất, "
+            "đã có 0 trên hồ sơ, thứ tự xét 2."
+        )
+        axe.check(office, "hồ sơ xét cả đợt")
+    finally:
+        office.context.close()
+    axe.assert_clean()
+    assert not guard.foreign, f"pages requested other hosts: {guard.foreign}"
