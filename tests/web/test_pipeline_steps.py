@@ -11,6 +11,7 @@ from services.web.domain.pipeline import (
     batch_outcome,
     by_stage,
     next_steps,
+    nominee_units,
     quota_of,
     rule_name,
     screened_with,
@@ -187,3 +188,18 @@ def test_the_batch_answer_names_each_verdict_its_failing_rules_and_its_quota_pla
     ]  # fmt: skip
     assert rows[1]["n"] is None and rows[1]["quotas"] == [] and rows[1]["failing"] == []
     assert quota_of({"rule_id": "R01", "passed": True, "facts": {"rating_2023": "HTTNV"}}) is None
+
+
+def test_the_signers_units_of_several_nominations_are_the_nominees_own_once_each():
+    listed = [
+        {**proposal("a", "LDTT", "u1"), "nominee": {"kind": "person", "id": "p1", "unit_id": "u1",
+                                                    "unit_name": "Sở Tài chính"}},
+        {**proposal("b", "LDTT", "u1"), "nominee": {"kind": "person", "id": "p2", "unit_id": "u1",
+                                                    "unit_name": "Sở Tài chính"}},
+        {**proposal("c", "TTLDTT", "u2"), "nominee": {"kind": "collective", "id": "u2",
+                                                      "name": "Phòng Ngân sách"}},
+    ]  # fmt: skip
+    assert nominee_units(listed) == [
+        {"unit_id": "u1", "name": "Sở Tài chính"},
+        {"unit_id": "u2", "name": "Phòng Ngân sách"},
+    ]

@@ -202,3 +202,16 @@ def batch_outcome(
             }
         )
     return rows
+
+
+def nominee_units(items: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
+    """The nominees' own units (a person's unit, a collective itself), once each in the list's
+    order: whose head may sign a decision for several of them."""
+    found: dict[str, str] = {}
+    for n in items:
+        unit = _unit(n)
+        nominee = n["nominee"]
+        name = nominee.get("name") if nominee["kind"] == "collective" else nominee.get("unit_name")
+        if unit and unit not in found:
+            found[unit] = name or unit
+    return [{"unit_id": u, "name": name} for u, name in found.items()]

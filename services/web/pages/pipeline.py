@@ -93,7 +93,9 @@ def day_field(fields: dict, name: str, errors: dict[str, str], required: bool = 
     return d.isoformat()
 
 
-async def _listed(request: Request, v: Viewer, chien_dich: str, nam: str) -> dict[str, Any]:
+async def listed_nominations(
+    request: Request, v: Viewer, chien_dich: str, nam: str
+) -> dict[str, Any]:
     """The campaigns, the filter chosen (a campaign, a year) and the nominations it selects."""
     api = backend(request)
     campaigns = (await api.get("registry", "/campaigns", v.token, limit=100))["items"]
@@ -111,10 +113,14 @@ async def _listed(request: Request, v: Viewer, chien_dich: str, nam: str) -> dic
     }
 
 
-def _list_page(request: Request, v: Viewer, listed: dict, status: int = 200, **context: Any):
+def list_page(
+    request: Request, v: Viewer, listed: dict, status: int = 200, **context: Any
+) -> Response:
+    """The list with its forms: the batch's screening, and one notice or one decision for the
+    nominations ticked (`pages/pipeline_many.py`)."""
     items = listed.pop("items")
-    context.setdefault("errors", {})
-    context.setdefault("values", {})
+    for key, default in (("errors", {}), ("values", {}), ("failed", None), ("ticked", [])):
+        context.setdefault(key, default)
     return render(
         request,
         "pipeline.html",
@@ -122,6 +128,9 @@ def _list_page(request: Request, v: Viewer, listed: dict, status: int = 200, **c
         viewer=v,
         stages=pipeline.by_stage(items),
         screenable=[n for n in items if n["status"] in pipeline.SCREENABLE],
+        for_notice=[n for n in items if n["status"] == "screened" and n["verdict"] == "eligible"],
+        approved=[n for n in items if n["status"] == "approved"],
+        signer_units=pipeline.nominee_units(n for n in items if n["status"] == "approved"),
         **listed,
         **LABELS,
         **context,
@@ -130,9 +139,10 @@ def _list_page(request: Request, v: Viewer, listed: dict, status: int = 200, **c
 
 @router.get(BASE, response_class=HTMLResponse, summary="Nominations by stage")
 async def pipeline_page(
-    request: Request, v: Office, chien_dich: str = "", nam: str = ""
+    request: Request, v: Office, chien_dich: str = "", nam: str = "", xong: str = "", so: int = 0
 ) -> Response:
-    return _list_page(request, v, await _listed(request, v, chien_dich, nam))
+    listed = await listed_nominations(request, v, chien_dich, nam)
+    return list_page(request, v, listed, done=xong, done_count=so)
 
 
 @router.post(BASE + "/tham-dinh-ca-dot", summary="Screen the listed nominations together")
@@ -140,7 +150,9 @@ async def screen_batch(request: Request, v: Office, fields: Fields) -> Response:
     """The nominations the list selects that await screening, in one call to awards: they share
     the quotas and the titles conferred together, as the law counts them. The answer is shown
     on this page (awards keeps each screening; the nomination's page shows it again)."""
-    listed = await _listed(request, v, fields.get("chien_dich", ""), fields.get("nam", ""))
+    listed = await listed_nominations(
+        request, v, fields.get("chien_dich", ""), fields.get("nam", "")
+    )
     errors: dict[str, str] = {}
     ids = [n["nomination_id"] for n in listed["items"] if n["status"] in pipeline.SCREENABLE]
     if listed["campaign_id"] is None and listed["year"] is None:
@@ -161,10 +173,19 @@ async def screen_batch(request: Request, v: Office, fields: Fields) -> Response:
             errors = refused(exc)
         else:
             outcome = pipeline.batch_outcome(answer["results"], listed["items"])
-            listed = await _listed(request, v, fields.get("chien_dich", ""), fields.get("nam", ""))
+            listed = await listed_nominations(
+                request, v, fields.get("chien_dich", ""), fields.get("nam", "")
+            )
     status = 422 if errors else 200
-    return _list_page(
-        request, v, listed, status=status, errors=errors, values=fields, outcome=outcome
+    return list_page(
+        request,
+        v,
+        listed,
+        status=status,
+        errors=errors,
+        values=fields,
+        outcome=outcome,
+        failed="tham-dinh-ca-dot",
     )
 
 
@@ -397,18 +418,22 @@ async def agenda(request: Request, nomination_id: UUID, v: Office, fields: Field
     return await _step(request, v, nomination_id, "hoi-dong", fields, errors, call, names)
 
 
-@router.post(BASE + "/{nomination_id}/quyet-dinh", summary="Issue the decision")
-async def decide(request: Request, nomination_id: UUID, v: Office, fields: Fields) -> Response:
-    errors: dict[str, str] = {}
-    body: dict[str, Any] = {
+def decision_body(fields: dict, errors: dict[str, str]) -> dict[str, Any]:
+    """A decision's number, day and signer as the form gives them (one nomination or several)."""
+    return {
         "number": text_field(fields, "number", errors, "Nhập số quyết định, ví dụ 125/QĐ-UBND."),
         "signed_on": day_field(fields, "signed_on", errors, required=True),
         "signer_name": text_field(fields, "signer_name", errors, "Nhập họ và tên người ký."),
         "signer_title": text_field(fields, "signer_title", errors, "Nhập chức vụ người ký."),
         "signer_authority": fields.get("signer_authority", "province_chairman"),
         "signer_unit_id": fields.get("signer_unit_id") or None,
-        "nomination_ids": [str(nomination_id)],
     }
+
+
+@router.post(BASE + "/{nomination_id}/quyet-dinh", summary="Issue the decision")
+async def decide(request: Request, nomination_id: UUID, v: Office, fields: Fields) -> Response:
+    errors: dict[str, str] = {}
+    body = {**decision_body(fields, errors), "nomination_ids": [str(nomination_id)]}
 
     async def call() -> None:
         await backend(request).post("awards", "/decisions", v.token, body)
