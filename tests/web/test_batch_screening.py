@@ -128,6 +128,12 @@ def test_the_office_screens_a_batch_and_the_quota_refuses_the_second_cstdcs(
         )
         expect(office.get_by_role("button", name="Thẩm định hồ sơ")).to_have_count(0)
         axe.check(office, "hồ sơ chỉ xét cả đợt")
+        # nor taken if sent anyway (an old tab's form): the page says why, nothing is screened
+        csrf = office.locator("input[name=csrf]").first.input_value()
+        sent = office.request.post(f"/xet-khen-thuong/{second}/tham-dinh", form={"csrf": csrf})
+        assert sent.status == 422 and "phải được xét cùng đợt" in sent.text()
+        office.reload()
+        expect(office.locator("[data-field=status]")).to_have_text("Đã gửi, chờ thẩm định")
         # an LĐTT's own verdict depends on no other nomination: it may still be screened alone
         office.goto(f"/xet-khen-thuong/{ids[NAMES[6]]['LDTT']}")
         expect(office.get_by_role("button", name="Thẩm định hồ sơ")).to_be_visible()
