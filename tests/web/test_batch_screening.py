@@ -1,8 +1,9 @@
 """The office screens a campaign's nominations together in chromium on the real stack, where a
 quota makes the difference: under the 2013 rules a unit's Chiến sĩ thi đua cơ sở may be at most
 15 % of its people who attained Lao động tiên tiến (R02-2013). Seven people of a fresh unit are
-proposed for LĐTT 2023 and two of them for CSTĐCS with an initiative each: screened together,
-the seven LĐTT conferred in the batch give the unit 7 × 15 % = 1 place, the first CSTĐCS takes
+proposed for LĐTT 2023 under the campaign, an eighth outside it, and two of the seven for
+CSTĐCS with an initiative each: the campaign's batch takes in the eighth (the same unit's cap),
+the eight LĐTT conferred in the batch give the unit 8 × 15 % = 1 place, the first CSTĐCS takes
 it and the second is refused by the quota. Screened alone, a CSTĐCS would count no LĐTT (none
 on record yet) and get no place at all: the one-nomination page does not offer that screening.
 
@@ -42,6 +43,7 @@ NAMES = (
     "Bùi Thị Hạnh",
     "Ngô Thị Khánh",
 )
+OUTSIDE = "Trương Thị Lụa"
 
 
 def proposals(p: Profile, campaign_id: str, unit: str) -> dict[str, dict[str, str]]:
@@ -79,6 +81,18 @@ def proposals(p: Profile, campaign_id: str, unit: str) -> dict[str, dict[str, st
                 ("initiative_certificate",),
                 initiative_ids=[initiative["initiative_id"]],
             )
+    # an eighth, proposed outside the campaign: the same unit's LĐTT of the year all the same
+    pid = rated_person(p, unit, OUTSIDE, 2023)
+    body = {
+        "nominee": {"kind": "person", "id": pid},
+        "award_code": "LDTT",
+        "year": 2023,
+        "proposer_unit_id": unit,
+        "documents": [{"type": k, "ref": f"urn:stc:ldtt-2023:{pid[:8]}:{k}"} for k in DOCUMENTS],
+    }
+    ids[OUTSIDE] = {
+        "LDTT": until_created(p, "awards", "/nominations", officer, body)["nomination_id"]
+    }
     return ids
 
 
@@ -124,7 +138,7 @@ def test_the_office_screens_a_batch_and_the_quota_refuses_the_second_cstdcs(
         # alone, a CSTĐCS would count none of the LĐTT screened with it: not offered
         office.locator(f"a[href='/xet-khen-thuong/{second}']").click()
         expect(office.locator("[data-field=only-batch]")).to_contain_text(
-            "8 hồ sơ khác cùng năm đang chờ thẩm định"
+            "9 hồ sơ khác cùng năm đang chờ thẩm định"
         )
         expect(office.get_by_role("button", name="Thẩm định hồ sơ")).to_have_count(0)
         axe.check(office, "hồ sơ chỉ xét cả đợt")
@@ -140,15 +154,16 @@ def test_the_office_screens_a_batch_and_the_quota_refuses_the_second_cstdcs(
         office.go_back()
         office.go_back()
 
-        ldtt = [ids[name]["LDTT"] for name in NAMES]
+        ldtt = [ids[name]["LDTT"] for name in (*NAMES, OUTSIDE)]
         screen_the_batch_until_the_ratings_are_in(office, ldtt)
+        expect(office.locator("[data-field=added]")).to_contain_text("Đã xét cùng 1 hồ sơ")
         results = office.get_by_role("region", name="Kết quả xét duyệt cả đợt, cuộn ngang được")
         won = results.locator(f"tr[data-nomination='{first}']")
         lost = results.locator(f"tr[data-nomination='{second}']")
         expect(won.locator("[data-field=verdict]")).to_have_text("Đủ điều kiện")
         expect(won.locator("[data-field=quota]")).to_have_text(
-            "Trong hạn mức Tiêu chuẩn Chiến sĩ thi đua cơ sở (R02-2013): 1 suất = 15 % của 7 "
-            "Lao động tiên tiến của đơn vị (7 đạt trong đợt này), đã có 0 trên hồ sơ, "
+            "Trong hạn mức Tiêu chuẩn Chiến sĩ thi đua cơ sở (R02-2013): 1 suất = 15 % của 8 "
+            "Lao động tiên tiến của đơn vị (8 đạt trong đợt này), đã có 0 trên hồ sơ, "
             "thứ tự xét 1."
         )
         expect(lost.locator("[data-field=verdict]")).to_have_text("Chưa đủ điều kiện")
@@ -165,7 +180,7 @@ def test_the_office_screens_a_batch_and_the_quota_refuses_the_second_cstdcs(
         office.goto(f"/xet-khen-thuong/{second}")
         expect(office.locator("[data-field=verdict]")).to_have_text("Chưa đủ điều kiện")
         expect(office.locator("[data-field=batch]")).to_contain_text(
-            "hồ sơ được thẩm định cùng 8 hồ sơ khác"
+            "hồ sơ được thẩm định cùng 9 hồ sơ khác"
         )
         expect(office.locator("[data-field=quota]")).to_contain_text(
             "Vượt hạn mức Tiêu chuẩn Chiến sĩ thi đua cơ sở (R02-2013): 1 suất, "

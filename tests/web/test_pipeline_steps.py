@@ -8,6 +8,7 @@ from datetime import date
 from types import SimpleNamespace
 
 from services.web.domain.pipeline import (
+    batch_of,
     batch_outcome,
     by_stage,
     next_steps,
@@ -203,3 +204,16 @@ def test_the_signers_units_of_several_nominations_are_the_nominees_own_once_each
         {"unit_id": "u1", "name": "Sở Tài chính"},
         {"unit_id": "u2", "name": "Phòng Ngân sách"},
     ]
+
+
+def test_a_campaigns_batch_takes_in_the_same_units_proposals_of_another_campaign():
+    chosen = [proposal("a", "CSTDCS"), proposal("b", "LDTT")]
+    elsewhere = [
+        proposal("c", "LDTT"),  # the same unit's LĐTT: counts for a's cap
+        proposal("d", "CSTDCS"),  # competes with a for the cap
+        proposal("e", "LDTT", "u2"),  # another unit: no bearing
+        proposal("a", "CSTDCS"),  # already in
+        proposal("b", "LDTT"),
+    ]
+    assert [n["nomination_id"] for n in batch_of(chosen, elsewhere)] == ["a", "b", "c", "d"]
+    assert batch_of([proposal("b", "LDTT")], elsewhere) == [proposal("b", "LDTT")]

@@ -215,3 +215,18 @@ def nominee_units(items: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
         if unit and unit not in found:
             found[unit] = name or unit
     return [{"unit_id": u, "name": name} for u, name in found.items()]
+
+
+def batch_of(
+    chosen: Iterable[dict[str, Any]], waiting: Iterable[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The batch for the nominations a list selects: them, then those awaiting screening that
+    would change one of their verdicts (`screened_with`; a campaign's list leaves out the same
+    unit's proposals of the year under another campaign, which share its quotas), once each."""
+    chosen = list(chosen)
+    waiting = list(waiting)
+    batch = {n["nomination_id"]: n for n in chosen}
+    for n in chosen:
+        for m in screened_with(n, waiting):
+            batch.setdefault(m["nomination_id"], m)
+    return list(batch.values())

@@ -154,7 +154,12 @@ async def screen_batch(request: Request, v: Office, fields: Fields) -> Response:
         request, v, fields.get("chien_dich", ""), fields.get("nam", "")
     )
     errors: dict[str, str] = {}
-    ids = [n["nomination_id"] for n in listed["items"] if n["status"] in pipeline.SCREENABLE]
+    chosen = [n for n in listed["items"] if n["status"] in pipeline.SCREENABLE]
+    waiting: list[dict] = []
+    for year in sorted({n["year"] for n in chosen}):  # those of its years sharing its quotas
+        waiting += await _waiting(request, v, year)
+    batch = pipeline.batch_of(chosen, waiting)
+    ids = [n["nomination_id"] for n in batch]
     if listed["campaign_id"] is None and listed["year"] is None:
         errors["form"] = "Chọn phong trào thi đua hoặc năm thành tích của đợt xét."
     elif not ids:
@@ -172,7 +177,7 @@ async def screen_batch(request: Request, v: Office, fields: Fields) -> Response:
         except BackendError as exc:
             errors = refused(exc)
         else:
-            outcome = pipeline.batch_outcome(answer["results"], listed["items"])
+            outcome = pipeline.batch_outcome(answer["results"], batch)
             listed = await listed_nominations(
                 request, v, fields.get("chien_dich", ""), fields.get("nam", "")
             )
@@ -185,6 +190,7 @@ async def screen_batch(request: Request, v: Office, fields: Fields) -> Response:
         errors=errors,
         values=fields,
         outcome=outcome,
+        added=len(batch) - len(chosen),
         failed="tham-dinh-ca-dot",
     )
 
@@ -223,16 +229,21 @@ async def _signer_units(request: Request, v: Viewer, n: dict) -> list[dict]:
     return units
 
 
-async def _batch_mates(request: Request, v: Viewer, n: dict) -> list[dict]:
-    """The nominations of its year awaiting screening whose batch would judge this one
-    otherwise than alone (`domain/pipeline.screened_with`): then it is screened with them."""
+async def _waiting(request: Request, v: Viewer, year: int) -> list[dict]:
+    """The nominations of the year awaiting screening (sent, or screened and not on notice)."""
     waiting: list[dict] = []
     for status in pipeline.SCREENABLE:
         page = await backend(request).get(
-            "awards", "/nominations", v.token, year=n["year"], status=status, limit=500
+            "awards", "/nominations", v.token, year=year, status=status, limit=500
         )
         waiting += page["items"]
-    return pipeline.screened_with(n, waiting)
+    return waiting
+
+
+async def _batch_mates(request: Request, v: Viewer, n: dict) -> list[dict]:
+    """The nominations of its year awaiting screening whose batch would judge this one
+    otherwise than alone (`domain/pipeline.screened_with`): then it is screened with them."""
+    return pipeline.screened_with(n, await _waiting(request, v, n["year"]))
 
 
 def _of(items: list[dict], nomination_id: UUID) -> dict | None:
