@@ -30,6 +30,7 @@ from services.web.pages import (
     office,
     officer,
     pipeline,
+    pipeline_many,
     supervision,
     tree,
 )
@@ -143,6 +144,7 @@ def create(settings: WebSettings) -> FastAPI:
     app.include_router(officer.router)
     app.include_router(office.router)
     app.include_router(pipeline.router)
+    app.include_router(pipeline_many.router)
     app.include_router(council.router)
     app.include_router(bloc.router)
     app.include_router(supervision.router)

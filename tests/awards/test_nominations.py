@@ -229,6 +229,7 @@ async def test_screening_under_regime_2013_explains_each_verdict(awards: Awards)
     assert detail["status"] == "screened"
     assert detail["verdict"] == "ineligible"
     assert detail["screening"]["failing"] == ["R02-2013"]
+    assert detail["screening"]["batch_size"] == 5  # screened with the year's others
     events = {e["nomination_id"]: e for e in await awards.outbox("NominationScreened")}
     assert len(events) == 5
     e = events[ids["hoa_cstdcs"]]
@@ -268,6 +269,8 @@ async def test_campaign_regime_overrides_the_date(awards: Awards) -> None:
         "ineligible",
         ["R02-2013"],
     )
+    (alone,) = (await awards.get(f"/nominations/{n['nomination_id']}/screenings")).json()
+    assert alone["batch_size"] == 1
 
 
 async def test_blocked_incomplete_and_single_use_initiatives(awards: Awards) -> None:

@@ -47,9 +47,8 @@ def until_created(p: Profile, service: str, path: str, who: dict, body: dict) ->
     return r.json()
 
 
-def nominate(p: Profile, unit: str, name: str) -> str:
-    """A person of the unit rated HTTNV in 2025, nominated by the unit for Lao động tiên tiến
-    with the dossier: a nomination `submitted`, as the unit sends it."""
+def rated_person(p: Profile, unit: str, name: str, year: int) -> str:
+    """A woman of the unit (registry) rated HTTNV for the year by its officer (progress)."""
     admin = bearer(p, sub="web-test-admin", roles=["province_admin"])
     officer = bearer(p, sub="web-test-officer", roles=["unit_officer"], unit_id=unit)
     person = call(
@@ -58,9 +57,17 @@ def nominate(p: Profile, unit: str, name: str) -> str:
               "position": "Chuyên viên", "valid_from": "2015-01-01"},
     )  # fmt: skip
     assert person.status_code == 201, person.text
-    pid = person.json()["person_id"]
-    rating = {"subject_kind": "person", "subject_id": pid, "year": 2025, "rating": "HTTNV"}
+    pid = str(person.json()["person_id"])
+    rating = {"subject_kind": "person", "subject_id": pid, "year": year, "rating": "HTTNV"}
     until_created(p, "progress", "/ratings", officer, {"ratings": [rating]})
+    return pid
+
+
+def nominate(p: Profile, unit: str, name: str) -> str:
+    """A person of the unit rated HTTNV in 2025, nominated by the unit for Lao động tiên tiến
+    with the dossier: a nomination `submitted`, as the unit sends it."""
+    officer = bearer(p, sub="web-test-officer", roles=["unit_officer"], unit_id=unit)
+    pid = rated_person(p, unit, name, 2025)
     body = {
         "nominee": {"kind": "person", "id": pid},
         "award_code": "LDTT",

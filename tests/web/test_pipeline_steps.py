@@ -7,7 +7,17 @@ from __future__ import annotations
 from datetime import date
 from types import SimpleNamespace
 
-from services.web.domain.pipeline import by_stage, next_steps, rule_name, screening_summary
+from services.web.domain.pipeline import (
+    batch_of,
+    batch_outcome,
+    by_stage,
+    next_steps,
+    nominee_units,
+    quota_of,
+    rule_name,
+    screened_with,
+    screening_summary,
+)
 
 NID = "3f1c0000-0000-0000-0000-000000000001"
 
@@ -118,3 +128,92 @@ def test_the_agenda_shows_the_objections_and_findings_raised_during_the_notice()
 def test_a_rule_is_named_for_a_clerk_whatever_its_regime():
     assert rule_name("R02-2013") == rule_name("R02") == "Tiêu chuẩn Chiến sĩ thi đua cơ sở"
     assert rule_name("R99") == "R99"  # a rule awards adds later still shows
+
+
+def proposal(nid: str, code: str, unit: str = "u1", *, person: str | None = None, **kw) -> dict:
+    kind = "collective" if code in ("TTLDTT", "TTLDXS", "CO_CP") else "person"
+    nominee = {"kind": kind, "id": unit if kind == "collective" else (person or nid)}
+    if kind == "person":
+        nominee["unit_id"] = unit
+    return {"nomination_id": nid, "nominee": nominee, "award_code": code, "year": 2023,
+            "status": "submitted", **kw}  # fmt: skip
+
+
+def test_a_cstdcs_is_screened_with_the_titles_and_places_of_its_unit_and_year():
+    cstdcs = proposal("a", "CSTDCS")
+    others = [
+        proposal("b", "CSTDCS"),  # the same unit's cap
+        proposal("c", "LDTT"),  # an LĐTT conferred with it counts for the cap
+        proposal("d", "CSTDCS", "u2"),  # another unit's cap
+        proposal("e", "LDTT", year=2024),  # another year
+        proposal("f", "CSTDCS", status="on_notice"),  # no longer screened
+        proposal("g", "BK_TINH"),  # no quota shared, no title counted
+        proposal("a", "CSTDCS"),  # itself
+    ]
+    assert [m["nomination_id"] for m in screened_with(cstdcs, others)] == ["b", "c"]
+
+
+def test_an_ldtt_alone_is_judged_as_in_any_batch():
+    assert (
+        screened_with(proposal("a", "LDTT"), [proposal("b", "LDTT"), proposal("c", "CSTDCS")]) == []
+    )
+
+
+def test_collective_titles_higher_titles_and_government_flags_share_their_batch():
+    members = [proposal("p", "LDTT"), proposal("q", "CSTDCS", "u2")]
+    assert [m["nomination_id"] for m in screened_with(proposal("t", "TTLDXS"), members)] == ["p"]
+    mine = proposal("c", "CSTDCS", person="x")
+    assert screened_with(proposal("h", "CSTD_TINH", person="x"), [mine]) == [mine]
+    assert screened_with(proposal("h", "CSTD_TINH", person="y"), [mine]) == []
+    flag = proposal("k", "CO_CP", "u9")
+    assert screened_with(proposal("j", "CO_CP"), [flag]) == [flag]
+
+
+def test_the_batch_answer_names_each_verdict_its_failing_rules_and_its_quota_place():
+    quota = {"quota": 1, "quota_used": 0, "quota_rank": 2, "cap_share": 0.15,
+             "ldtt_count": 7, "ldtt_this_batch": 7, "unit": "u1"}  # fmt: skip
+    answer = [
+        {"nomination_id": "b", "verdict": "ineligible", "rule_results": [
+            {"rule_id": "R13", "passed": True, "facts": {}, "reason": "Đủ hồ sơ."},
+            {"rule_id": "R02-2013", "passed": False, "facts": quota,
+             "reason": "Vượt hạn mức: 1 suất, đã có 0 trên hồ sơ, thứ tự xét 2."},
+        ]},
+        {"nomination_id": "zz", "verdict": "eligible", "rule_results": []},
+    ]  # fmt: skip
+    rows = batch_outcome(answer, [proposal("b", "CSTDCS")])
+    assert rows[0]["n"]["award_code"] == "CSTDCS" and rows[0]["verdict"] == "ineligible"
+    assert [r["rule_id"] for r in rows[0]["failing"]] == ["R02-2013"]
+    assert rows[0]["quotas"] == [
+        {"rule_id": "R02-2013", "limit": 1, "used": 0, "rank": 2, "share": 0.15, "ldtt": 7,
+         "ldtt_this_batch": 7, "passed": False}
+    ]  # fmt: skip
+    assert rows[1]["n"] is None and rows[1]["quotas"] == [] and rows[1]["failing"] == []
+    assert quota_of({"rule_id": "R01", "passed": True, "facts": {"rating_2023": "HTTNV"}}) is None
+
+
+def test_the_signers_units_of_several_nominations_are_the_nominees_own_once_each():
+    listed = [
+        {**proposal("a", "LDTT", "u1"), "nominee": {"kind": "person", "id": "p1", "unit_id": "u1",
+                                                    "unit_name": "Sở Tài chính"}},
+        {**proposal("b", "LDTT", "u1"), "nominee": {"kind": "person", "id": "p2", "unit_id": "u1",
+                                                    "unit_name": "Sở Tài chính"}},
+        {**proposal("c", "TTLDTT", "u2"), "nominee": {"kind": "collective", "id": "u2",
+                                                      "name": "Phòng Ngân sách"}},
+    ]  # fmt: skip
+    assert nominee_units(listed) == [
+        {"unit_id": "u1", "name": "Sở Tài chính"},
+        {"unit_id": "u2", "name": "Phòng Ngân sách"},
+    ]
+
+
+def test_a_campaigns_batch_takes_in_the_same_units_proposals_of_another_campaign():
+    chosen = [proposal("a", "CSTDCS"), proposal("b", "LDTT")]
+    elsewhere = [
+        proposal("c", "LDTT"),  # the same unit's LĐTT: counts for a's cap
+        proposal("d", "CSTDCS"),  # competes with a for the cap
+        proposal("e", "LDTT", "u2"),  # another unit: no bearing
+        proposal("a", "CSTDCS"),  # already in
+        proposal("b", "LDTT"),
+    ]
+    assert [n["nomination_id"] for n in batch_of(chosen, elsewhere)] == ["a", "b", "c", "d"]
+    assert batch_of([proposal("b", "LDTT")], elsewhere) == [proposal("b", "LDTT")]

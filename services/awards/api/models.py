@@ -118,6 +118,9 @@ class ScreeningOut(BaseModel):
     failing: list[str]
     initiative_ids: list[UUID]
     rule_results: list[RuleResultOut]
+    batch_size: int = 1
+    """How many nominations were screened together with this one, itself included: a batch
+    shares quotas and the titles it confers (`POST /screenings`)."""
 
 
 class NomineeOut(BaseModel):

@@ -68,7 +68,12 @@ async def insert_screening(
 
 
 async def screening(con: asyncpg.Connection, screening_id: UUID) -> dict[str, Any] | None:
-    row = await con.fetchrow("SELECT * FROM screenings WHERE screening_id = $1", screening_id)
+    # batch_size: how many were screened together with it (a batch shares quotas and titles)
+    row = await con.fetchrow(
+        "SELECT s.*, (SELECT count(*) FROM screenings b WHERE b.batch_id = s.batch_id)"
+        " AS batch_size FROM screenings s WHERE s.screening_id = $1",
+        screening_id,
+    )
     if row is None:
         return None
     rules = await con.fetch(
@@ -84,6 +89,7 @@ async def screening(con: asyncpg.Connection, screening_id: UUID) -> dict[str, An
         "verdict": row["verdict"],
         "failing": list(row["failing"]),
         "initiative_ids": list(row["initiative_ids"]),
+        "batch_size": row["batch_size"],
         "rule_results": [
             {
                 "rule_id": r["rule_id"],

@@ -118,3 +118,115 @@ def screening_summary(screening: dict[str, Any] | None) -> dict[str, Any] | None
         "total": len(rules),
         "failing": [r for r in rules if not r["passed"]],
     }
+
+
+# ---- screening together -----------------------------------------------------------------------
+
+SCREENABLE = ("submitted", "screened")
+"""What awards screens (again): sent, or screened and not yet on notice."""
+
+_TITLES = ("LDTT", "CSTDCS")  # the personal titles a batch confers before the rest
+_COLLECTIVE_TITLES = ("TTLDTT", "TTLDXS")  # they count the members' titles
+_ABOVE_CSTDCS = ("CSTD_TINH", "CSTD_TQ")  # they ask for CSTĐCS of the year
+
+
+def _unit(n: dict[str, Any]) -> str | None:
+    nominee = n["nominee"]
+    return nominee["id"] if nominee["kind"] == "collective" else nominee.get("unit_id")
+
+
+def _shares(n: dict[str, Any], m: dict[str, Any]) -> bool:
+    """Whether awards' batch rules let `m`, screened with `n`, change `n`'s verdict (its own,
+    same year): the unit's CSTĐCS cap counts the unit's LĐTT and CSTĐCS conferred with it; a
+    collective title counts its members' titles; a higher personal title asks for the person's
+    CSTĐCS; Cờ thi đua của Chính phủ goes to at most 20 % of the blocs' leaders."""
+    if n["year"] != m["year"]:
+        return False
+    a, b = n["award_code"], m["award_code"]
+    person = n["nominee"]["kind"] == "person"
+    if a == "CSTDCS" and person:
+        return b in _TITLES and m["nominee"]["kind"] == "person" and _unit(m) == _unit(n)
+    if a in _COLLECTIVE_TITLES:
+        return b in _TITLES and m["nominee"]["kind"] == "person" and _unit(m) == _unit(n)
+    if a in _ABOVE_CSTDCS:
+        return b == "CSTDCS" and m["nominee"]["id"] == n["nominee"]["id"]
+    return a == b == "CO_CP"
+
+
+def screened_with(n: dict[str, Any], others: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The nominations awaiting screening that share `n`'s batch: screened alone, `n` would get
+    a verdict awards' batch would not give (a quota counted without them, a title they would
+    confer not counted). The page then offers only the batch. Initiatives shared by two
+    nominations are not seen here (the list does not carry them)."""
+    return [
+        m
+        for m in others
+        if m["nomination_id"] != n["nomination_id"] and m["status"] in SCREENABLE and _shares(n, m)
+    ]
+
+
+def quota_of(rule: dict[str, Any]) -> dict[str, Any] | None:
+    """A rule result that carries a quota place (awards' facts `quota`, `quota_used`,
+    `quota_rank`, and for CSTĐCS the LĐTT it is a share of): the figures a clerk reads."""
+    facts = rule.get("facts") or {}
+    if "quota" not in facts:
+        return None
+    return {
+        "rule_id": rule["rule_id"],
+        "limit": facts["quota"],
+        "used": facts.get("quota_used", 0),
+        "rank": facts.get("quota_rank"),
+        "share": facts.get("cap_share"),
+        "ldtt": facts.get("ldtt_count"),
+        "ldtt_this_batch": facts.get("ldtt_this_batch"),
+        "passed": rule["passed"],
+    }
+
+
+def batch_outcome(
+    results: Iterable[dict[str, Any]], nominations: Iterable[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Awards' batch answer beside the listed nominations: each one's verdict, failing rules
+    and the quotas it competed for, in awards' order."""
+    known = {n["nomination_id"]: n for n in nominations}
+    rows = []
+    for r in results:
+        rules = r["rule_results"]
+        rows.append(
+            {
+                "n": known.get(str(r["nomination_id"])),
+                "nomination_id": str(r["nomination_id"]),
+                "verdict": r["verdict"],
+                "failing": [x for x in rules if not x["passed"]],
+                "quotas": [q for x in rules if (q := quota_of(x)) is not None],
+            }
+        )
+    return rows
+
+
+def nominee_units(items: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
+    """The nominees' own units (a person's unit, a collective itself), once each in the list's
+    order: whose head may sign a decision for several of them."""
+    found: dict[str, str] = {}
+    for n in items:
+        unit = _unit(n)
+        nominee = n["nominee"]
+        name = nominee.get("name") if nominee["kind"] == "collective" else nominee.get("unit_name")
+        if unit and unit not in found:
+            found[unit] = name or unit
+    return [{"unit_id": u, "name": name} for u, name in found.items()]
+
+
+def batch_of(
+    chosen: Iterable[dict[str, Any]], waiting: Iterable[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The batch for the nominations a list selects: them, then those awaiting screening that
+    would change one of their verdicts (`screened_with`; a campaign's list leaves out the same
+    unit's proposals of the year under another campaign, which share its quotas), once each."""
+    chosen = list(chosen)
+    waiting = list(waiting)
+    batch = {n["nomination_id"]: n for n in chosen}
+    for n in chosen:
+        for m in screened_with(n, waiting):
+            batch.setdefault(m["nomination_id"], m)
+    return list(batch.values())

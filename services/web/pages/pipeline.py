@@ -48,6 +48,10 @@ LABELS: dict[str, Any] = {
     "rule_name": pipeline.rule_name,
 }
 Fields = Annotated[dict, Depends(form)]
+ONLY_TOGETHER = (
+    "Hồ sơ này phải được xét cùng đợt với các hồ sơ chờ thẩm định cùng năm có chung hạn mức: "
+    "hãy dùng “Xét duyệt cả đợt” ở trang danh sách."
+)
 
 
 def today() -> Any:
@@ -89,10 +93,10 @@ def day_field(fields: dict, name: str, errors: dict[str, str], required: bool = 
     return d.isoformat()
 
 
-@router.get(BASE, response_class=HTMLResponse, summary="Nominations by stage")
-async def pipeline_page(
-    request: Request, v: Office, chien_dich: str = "", nam: str = ""
-) -> Response:
+async def listed_nominations(
+    request: Request, v: Viewer, chien_dich: str, nam: str
+) -> dict[str, Any]:
+    """The campaigns, the filter chosen (a campaign, a year) and the nominations it selects."""
     api = backend(request)
     campaigns = (await api.get("registry", "/campaigns", v.token, limit=100))["items"]
     year = int(nam) if nam.isdigit() and 1945 <= int(nam) <= 2100 else None
@@ -100,16 +104,94 @@ async def pipeline_page(
     page = await api.get(
         "awards", "/nominations", v.token, campaign_id=campaign_id, year=year, limit=500
     )
+    return {
+        "campaigns": campaigns,
+        "campaign_id": campaign_id,
+        "year": year,
+        "items": page["items"],
+        "more": bool(page.get("next_cursor")),
+    }
+
+
+def list_page(
+    request: Request, v: Viewer, listed: dict, status: int = 200, **context: Any
+) -> Response:
+    """The list with its forms: the batch's screening, and one notice or one decision for the
+    nominations ticked (`pages/pipeline_many.py`)."""
+    items = listed.pop("items")
+    for key, default in (("errors", {}), ("values", {}), ("failed", None), ("ticked", [])):
+        context.setdefault(key, default)
     return render(
         request,
         "pipeline.html",
+        status=status,
         viewer=v,
-        campaigns=campaigns,
-        campaign_id=campaign_id,
-        year=year,
-        stages=pipeline.by_stage(page["items"]),
-        more=bool(page.get("next_cursor")),
+        stages=pipeline.by_stage(items),
+        screenable=[n for n in items if n["status"] in pipeline.SCREENABLE],
+        for_notice=[n for n in items if n["status"] == "screened" and n["verdict"] == "eligible"],
+        approved=[n for n in items if n["status"] == "approved"],
+        signer_units=pipeline.nominee_units(n for n in items if n["status"] == "approved"),
+        **listed,
         **LABELS,
+        **context,
+    )
+
+
+@router.get(BASE, response_class=HTMLResponse, summary="Nominations by stage")
+async def pipeline_page(
+    request: Request, v: Office, chien_dich: str = "", nam: str = "", xong: str = "", so: int = 0
+) -> Response:
+    listed = await listed_nominations(request, v, chien_dich, nam)
+    return list_page(request, v, listed, done=xong, done_count=so)
+
+
+@router.post(BASE + "/tham-dinh-ca-dot", summary="Screen the listed nominations together")
+async def screen_batch(request: Request, v: Office, fields: Fields) -> Response:
+    """The nominations the list selects that await screening, in one call to awards: they share
+    the quotas and the titles conferred together, as the law counts them. The answer is shown
+    on this page (awards keeps each screening; the nomination's page shows it again)."""
+    listed = await listed_nominations(
+        request, v, fields.get("chien_dich", ""), fields.get("nam", "")
+    )
+    errors: dict[str, str] = {}
+    chosen = [n for n in listed["items"] if n["status"] in pipeline.SCREENABLE]
+    waiting: list[dict] = []
+    for year in sorted({n["year"] for n in chosen}):  # those of its years sharing its quotas
+        waiting += await _waiting(request, v, year)
+    batch = pipeline.batch_of(chosen, waiting)
+    ids = [n["nomination_id"] for n in batch]
+    if listed["campaign_id"] is None and listed["year"] is None:
+        errors["form"] = "Chọn phong trào thi đua hoặc năm thành tích của đợt xét."
+    elif not ids:
+        errors["form"] = "Không có hồ sơ nào chờ thẩm định trong đợt này."
+    body = {
+        "nomination_ids": ids,
+        "considered_on": day_field(fields, "considered_on", errors),
+        "screened_on": day_field(fields, "screened_on", errors),
+    }
+    body = {k: x for k, x in body.items() if x is not None}
+    outcome = None
+    if not errors:
+        try:
+            answer = await backend(request).post("awards", "/screenings", v.token, body)
+        except BackendError as exc:
+            errors = refused(exc)
+        else:
+            outcome = pipeline.batch_outcome(answer["results"], batch)
+            listed = await listed_nominations(
+                request, v, fields.get("chien_dich", ""), fields.get("nam", "")
+            )
+    status = 422 if errors else 200
+    return list_page(
+        request,
+        v,
+        listed,
+        status=status,
+        errors=errors,
+        values=fields,
+        outcome=outcome,
+        added=len(batch) - len(chosen),
+        failed="tham-dinh-ca-dot",
     )
 
 
@@ -147,6 +229,23 @@ async def _signer_units(request: Request, v: Viewer, n: dict) -> list[dict]:
     return units
 
 
+async def _waiting(request: Request, v: Viewer, year: int) -> list[dict]:
+    """The nominations of the year awaiting screening (sent, or screened and not on notice)."""
+    waiting: list[dict] = []
+    for status in pipeline.SCREENABLE:
+        page = await backend(request).get(
+            "awards", "/nominations", v.token, year=year, status=status, limit=500
+        )
+        waiting += page["items"]
+    return waiting
+
+
+async def _batch_mates(request: Request, v: Viewer, n: dict) -> list[dict]:
+    """The nominations of its year awaiting screening whose batch would judge this one
+    otherwise than alone (`domain/pipeline.screened_with`): then it is screened with them."""
+    return pipeline.screened_with(n, await _waiting(request, v, n["year"]))
+
+
 def _of(items: list[dict], nomination_id: UUID) -> dict | None:
     """The entry of a list (a decision's lines, a session's agenda) for this nomination."""
     return next((x for x in items if x["nomination_id"] == str(nomination_id)), None)
@@ -165,12 +264,14 @@ async def nomination_page(
     session = await read("/sessions", "session_id")
     decision = await read("/decisions", "decision_id")
     steps = pipeline.next_steps(n, notice, today())
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"batch": []}
     if "agenda" in steps:
         held = await sessions_holding(request, v, ("on_agenda",))
         extra["sessions"] = [s for s in held if s["status"] == "planned"]
     if "decision" in steps:
         extra["units"] = await _signer_units(request, v, n)
+    if "screen" in steps:
+        extra["batch"] = await _batch_mates(request, v, n)
     context.setdefault("errors", {})
     context.setdefault("values", {})
     context.setdefault("failed", None)
@@ -233,6 +334,9 @@ async def screen(request: Request, nomination_id: UUID, v: Office, fields: Field
         "screened_on": day_field(fields, "screened_on", errors),
     }
     body = {k: x for k, x in body.items() if x is not None}
+    n = await backend(request).get("awards", f"/nominations/{nomination_id}", v.token)
+    if await _batch_mates(request, v, n):
+        errors["form"] = ONLY_TOGETHER
 
     async def call() -> None:
         await backend(request).post("awards", "/screenings", v.token, body)
@@ -325,18 +429,22 @@ async def agenda(request: Request, nomination_id: UUID, v: Office, fields: Field
     return await _step(request, v, nomination_id, "hoi-dong", fields, errors, call, names)
 
 
-@router.post(BASE + "/{nomination_id}/quyet-dinh", summary="Issue the decision")
-async def decide(request: Request, nomination_id: UUID, v: Office, fields: Fields) -> Response:
-    errors: dict[str, str] = {}
-    body: dict[str, Any] = {
+def decision_body(fields: dict, errors: dict[str, str]) -> dict[str, Any]:
+    """A decision's number, day and signer as the form gives them (one nomination or several)."""
+    return {
         "number": text_field(fields, "number", errors, "Nhập số quyết định, ví dụ 125/QĐ-UBND."),
         "signed_on": day_field(fields, "signed_on", errors, required=True),
         "signer_name": text_field(fields, "signer_name", errors, "Nhập họ và tên người ký."),
         "signer_title": text_field(fields, "signer_title", errors, "Nhập chức vụ người ký."),
         "signer_authority": fields.get("signer_authority", "province_chairman"),
         "signer_unit_id": fields.get("signer_unit_id") or None,
-        "nomination_ids": [str(nomination_id)],
     }
+
+
+@router.post(BASE + "/{nomination_id}/quyet-dinh", summary="Issue the decision")
+async def decide(request: Request, nomination_id: UUID, v: Office, fields: Fields) -> Response:
+    errors: dict[str, str] = {}
+    body = {**decision_body(fields, errors), "nomination_ids": [str(nomination_id)]}
 
     async def call() -> None:
         await backend(request).post("awards", "/decisions", v.token, body)
