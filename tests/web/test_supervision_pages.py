@@ -57,7 +57,7 @@ def test_a_supervisor_raises_a_finding_and_the_province_answers_it(
         expect(sup.get_by_role("heading", level=1)).to_have_text("Đề nghị khen thưởng")
         sup.goto(f"/giam-sat/de-nghi/{nomination}")
         expect(sup.get_by_role("heading", level=1)).to_contain_text("Tập thể lao động tiên tiến")
-        rules = sup.get_by_role("region", name="Từng điều kiện, cuộn ngang được")
+        rules = sup.get_by_role("region", name="Kết quả từng tiêu chí, cuộn ngang được")
         expect(rules.get_by_role("row").nth(1)).to_be_visible()  # at least one rule, with reason
         reason = rules.get_by_role("row").nth(1).get_by_role("cell").nth(1)
         expect(reason).not_to_be_empty()

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from servicekit.auth import Role
 from servicekit.labels import AWARD_NAMES
 from services.web.adapters.backend import BackendError
-from services.web.domain import formats
+from services.web.domain import formats, pipeline
 from services.web.pages.common import NotForThisAccount, Viewer, backend, form, render, viewer
 from services.web.pages.officer import NOMINATION_STATUS, VERDICTS
 
@@ -33,11 +33,6 @@ SUBJECTS = {
     "decision": "Quyết định khen thưởng",
 }
 FINDING_STATUS = {"open": "Chưa trả lời", "answered": "Đã trả lời"}
-VERDICT_NAMES = {
-    **VERDICTS,
-    "incomplete": "Hồ sơ chưa đủ",
-    "blocked": "Tạm chưa xét (đang bị kỷ luật, điều tra, thanh tra hoặc giải quyết khiếu nại)",
-}
 
 
 async def supervisor(v: Annotated[Viewer, Depends(viewer)]) -> Viewer:
@@ -101,7 +96,7 @@ async def nominations(
         year=nam,
         awards=AWARD_NAMES,
         statuses=NOMINATION_STATUS,
-        verdicts=VERDICT_NAMES,
+        verdicts=VERDICTS,
     )
 
 
@@ -117,7 +112,8 @@ async def nomination(
         n=n,
         awards=AWARD_NAMES,
         statuses=NOMINATION_STATUS,
-        verdicts=VERDICT_NAMES,
+        verdicts=VERDICTS,
+        rule_name=pipeline.rule_name,
     )
 
 
