@@ -31,9 +31,11 @@ PHONE = {"width": 360, "height": 740}
 def platform() -> Profile:
     p = load("test")
     stack.start_infra(p)
-    # the test stack outlives a run: the web application is started afresh so that what is
-    # tested is this checkout's code
-    procs.stop(p.pids, WEB)
+    # the test stack outlives a run: the services and the web application are started afresh so
+    # that what is tested is this checkout's code (a service left by an earlier run of older code
+    # answered these pages without a field they read)
+    for name in [*(name for name, _, _ in stack.processes(p)), WEB]:
+        procs.stop(p.pids, name)
     try:
         stack.start_services(p, timeout=180)
     except SystemExit as e:
